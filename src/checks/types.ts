@@ -1,0 +1,256 @@
+// The shape every check shares: an id, a budget, and typed evidence or a typed failure.
+import type { Query } from '../diagnosis/query.ts';
+
+export const REDIS_CHECK_IDS = [
+  'info',
+  'keyspace.presence',
+  'keyspace.ttl-sample',
+  'clients',
+  'memory',
+  'commands.deletion',
+  'replication',
+  'persistence.restart',
+  'rates',
+] as const;
+export const AZURE_CHECK_IDS = ['azure.resource', 'azure.metrics', 'azure.activity-log'] as const;
+export const CHECK_IDS = [...REDIS_CHECK_IDS, ...AZURE_CHECK_IDS] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+export function isCheckId(value: string): value is CheckId {
+  return (CHECK_IDS as readonly string[]).includes(value);
+}
+
+/** One Redis server as we talk to it: `host:port`, its role when known. */
+export interface NodeRef {
+  address: string;
+  role: 'primary' | 'replica' | 'unknown';
+}
+
+// ---- evidence each check produces (consumed by src/diagnosis) ----
+
+export interface InfoData {
+  clusterEnabled: boolean;
+  /** Every node INFO was read from; in a cluster, every primary and each reachable replica. */
+  nodes: Array<NodeRef & { info: import('../redis/info.ts').Info }>;
+  /** Nodes listed by the cluster that could not be read, with the reason. */
+  unreachable: Array<{ address: string; reason: string }>;
+}
+
+export interface KeyspaceLine {
+  db: number;
+  keys: number;
+  expires: number;
+  avgTtlMs: number;
+}
+
+export interface PresenceMatch {
+  db: number;
+  /** Keys matching the pattern found in this db (exact key: 0 or 1). */
+  count: number;
+  /** True when the scan stopped at its key or time budget, so `count` is a lower bound. */
+  sampled: boolean;
+}
+
+export interface PresenceData {
+  pattern: string;
+  isPattern: boolean;
+  /** The db the application uses. */
+  db: number;
+  /** Present in the application's db (exact key: EXISTS; pattern: at least one match). */
+  present: boolean;
+  /** One entry per db where at least one match was found. */
+  matches: PresenceMatch[];
+  /** Every db that was looked at, with whether the scan was complete. */
+  dbsChecked: Array<{ db: number; scannedKeys: number; complete: boolean; ms: number }>;
+  /** Dbs that could not be selected (Azure Managed Redis refuses SELECT; clusters have only db 0). */
+  dbsRefused: Array<{ db: number; reason: string }>;
+  /** INFO keyspace, summed over primaries. */
+  keyspace: KeyspaceLine[];
+  /** Up to a few dozen matching key names from the application's db, for the TTL sample. */
+  sampleKeys: string[];
+}
+
+export interface TtlSampleData {
+  /** The pattern that was sampled: the query, or the siblings of a missing exact key. */
+  pattern: string;
+  /** Set when the pattern is the siblings of this missing exact key (`session:17` → `session:*`). */
+  siblingsOf: string | null;
+  db: number;
+  sampled: number;
+  withTtl: number;
+  withoutTtl: number;
+  /** Milliseconds; null when no sampled key carries a TTL. */
+  medianTtlMs: number | null;
+  minTtlMs: number | null;
+  maxTtlMs: number | null;
+}
+
+export interface ClientsData {
+  total: number;
+  byDb: Array<{ db: number; clients: number }>;
+  /** Client names (CLIENT SETNAME) with how many connections carry each and the dbs they use. */
+  names: Array<{ name: string; clients: number; dbs: number[] }>;
+  /** Connections whose last command removed keys (del, unlink, flushdb, …). */
+  removers: Array<{ addr: string; name: string; db: number; cmd: string }>;
+}
+
+export interface MemoryData {
+  usedMemory: number;
+  /** 0 means no limit. */
+  maxmemory: number;
+  /** From INFO memory (`maxmemory_policy`), never CONFIG; null when INFO does not say. */
+  policy: string | null;
+  fragmentationRatio: number | null;
+  evictedKeys: number;
+  expiredKeys: number;
+  /** Redis 7+: total time spent over maxmemory (ms), null when absent. */
+  evictionExceededMs: number | null;
+  /** Per node, for clusters. */
+  nodes: Array<{ address: string; usedMemory: number; maxmemory: number; evictedKeys: number; expiredKeys: number }>;
+}
+
+export interface DeletionData {
+  /** Calls since the counters started (the node's start or CONFIG RESETSTAT), summed over primaries. */
+  calls: { del: number; unlink: number; hdel: number; getdel: number; flushdb: number; flushall: number };
+  /** SLOWLOG entries naming a removing command, newest first. Arguments after the key are dropped. */
+  slowlog: Array<{ address: string; at: string; durationUs: number; command: string; key: string | null; client: string | null }>;
+  /** False when SLOWLOG was refused or failed; the reason is in `slowlogError`. */
+  slowlogRead: boolean;
+  slowlogError: string | null;
+}
+
+export interface ReplicationNode {
+  address: string;
+  role: 'primary' | 'replica';
+  /** A primary whose master_replid2 is not all zeros / second_repl_offset not -1 was promoted. */
+  promoted: boolean;
+  /** The offset at which it was promoted (second_repl_offset), when promoted. */
+  promotedAtOffset: number | null;
+  masterReplOffset: number;
+  connectedReplicas: number;
+  replicas: Array<{ address: string; offset: number; lagBytes: number; lagSeconds: number | null; state: string }>;
+  /** Replicas only. */
+  masterLinkStatus: 'up' | 'down' | null;
+  masterLinkDownSinceSeconds: number | null;
+}
+
+export interface ReplicationData {
+  nodes: ReplicationNode[];
+}
+
+export interface RestartNode {
+  address: string;
+  uptimeSeconds: number;
+  startedAt: string;
+  /** The node started after `since`: counters cannot see what happened before its start. */
+  restartedInWindow: boolean;
+  rdbLastLoadKeysLoaded: number | null;
+  aofEnabled: boolean;
+  /** No RDB saves configured and AOF off, as far as INFO tells. */
+  persistenceOff: boolean | null;
+  rdbLastSaveAt: string | null;
+  loading: boolean;
+}
+
+export interface RestartData {
+  nodes: RestartNode[];
+}
+
+export interface RatesData {
+  intervalMs: number;
+  expiredPerSec: number;
+  evictedPerSec: number;
+  /** DEL + UNLINK + GETDEL + HDEL calls per second. */
+  deletedPerSec: number;
+  flushesInInterval: number;
+}
+
+export interface CheckData {
+  info: InfoData;
+  'keyspace.presence': PresenceData;
+  'keyspace.ttl-sample': TtlSampleData;
+  clients: ClientsData;
+  memory: MemoryData;
+  'commands.deletion': DeletionData;
+  replication: ReplicationData;
+  'persistence.restart': RestartData;
+  rates: RatesData;
+  'azure.resource': import('../azure/types.ts').AzureResourceData;
+  'azure.metrics': import('../azure/types.ts').AzureMetricsData;
+  'azure.activity-log': import('../azure/types.ts').AzureActivityData;
+}
+
+// ---- results ----
+
+export type CheckResult<K extends CheckId = CheckId> =
+  | { id: K; status: 'ok'; ms: number; data: CheckData[K] }
+  | { id: K; status: 'failed'; ms: number; error: string }
+  | { id: K; status: 'skipped'; ms: number; reason: string };
+
+/** Everything the checks found, keyed by check id; what the diagnosis reads. */
+export type CheckResults = { [K in CheckId]?: CheckResult<K> };
+
+export interface Evidence {
+  query: Query;
+  now: Date;
+  results: CheckResults;
+}
+
+/** Reported to surfaces while checks run (the Slack progress message, the terminal). */
+export interface CheckProgress {
+  id: CheckId;
+  title: string;
+  status: 'running' | 'ok' | 'failed' | 'skipped';
+  ms?: number;
+  /** The failure or skip reason. */
+  detail?: string;
+}
+
+// ---- the check interface ----
+
+/** Bounds that keep a 10-million-key production cache from feeling the diagnosis. */
+export interface CheckOptions {
+  /** Keys a SCAN may visit per db before it stops and reports a sampled count. */
+  scanKeyBudget: number;
+  /** Milliseconds a SCAN may spend per db. */
+  scanMsBudget: number;
+  /** COUNT hint per SCAN call. */
+  scanCount: number;
+  /** Keys whose TTL is sampled. */
+  ttlSampleSize: number;
+  /** Interval between the two INFO samples of the rates check. */
+  rateIntervalMs: number;
+  /** Per-command timeout. */
+  commandTimeoutMs: number;
+}
+
+export interface CheckContext {
+  query: Query;
+  now: Date;
+  /** Aborted when the check's budget runs out or the investigation is cancelled. */
+  signal: AbortSignal;
+  redis: import('../redis/target.ts').RedisTarget;
+  azure: import('../azure/types.ts').AzureContext | null;
+  options: CheckOptions;
+  /** Results of the checks named in `needs`, all finished before this one starts. */
+  results: CheckResults;
+}
+
+export interface Check<K extends CheckId = CheckId> {
+  id: K;
+  /** A human label, e.g. "Key presence in every database". */
+  title: string;
+  /** Wall-clock budget; past it the check is failed with "timed out after N ms". */
+  budgetMs: number;
+  /** Checks whose data this one reads; when one of them did not succeed, this one is skipped. */
+  needs: readonly CheckId[];
+  run(ctx: CheckContext): Promise<CheckData[K]>;
+}
+
+/** Thrown by a check that cannot apply here (no Azure resource configured, …): reported as skipped. */
+export class CheckSkipped extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'CheckSkipped';
+  }
+}

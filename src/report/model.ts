@@ -1,0 +1,58 @@
+// The one report model every surface renders. Its JSON form is the contract in ../shared/spec/diagnose-cli.md:
+// fields may be added, none changed.
+import type { CauseId, Likelihood } from '../diagnosis/causes.ts';
+import type { Scope, Tier } from '../diagnosis/query.ts';
+import type { CheckId } from '../checks/types.ts';
+
+export type Verdict = 'explained' | 'no-loss' | 'inconclusive';
+
+export interface EvidenceLine {
+  check: CheckId;
+  summary: string;
+  /** Additive: whether this line points at the cause, away from it, or only bounds it. */
+  direction: 'for' | 'against' | 'neutral';
+}
+
+export interface CauseReport {
+  id: CauseId;
+  likelihood: Likelihood;
+  score: number;
+  evidence: EvidenceLine[];
+  fixes: string[];
+  /** Additive: words from the runbook. */
+  title: string;
+  explanation: string;
+}
+
+export interface CheckSummary {
+  id: CheckId;
+  status: 'ok' | 'failed' | 'skipped';
+  ms: number;
+  /** Present when failed. */
+  error?: string;
+  /** Additive: present when skipped. */
+  reason?: string;
+  /** Additive: a human label for the check. */
+  title: string;
+}
+
+export interface Report {
+  target: { host: string; port: number; db: number; tls: boolean };
+  query: { key: string; since: string; tier: Tier | null; scope: Scope };
+  verdict: Verdict;
+  causes: CauseReport[];
+  checks: CheckSummary[];
+  key: { pattern: string; present: boolean; matches: Array<{ db: number; count: number; sampled: boolean }> };
+  /** Additive: one sentence a tired engineer reads first. */
+  headline: string;
+  /** Additive: what could not be checked, as sentences. */
+  unchecked: string[];
+  /** Additive: when the checks ran. */
+  generatedAt: string;
+  /** Additive: the named cache from the caches file, when there is one. */
+  cache: string | null;
+  /** Additive: where the tier came from. */
+  tierSource: 'asked' | 'azure' | 'unknown';
+  /** Additive: Azure metric sparklines, when Azure was read. */
+  metrics: Array<{ metric: string; line: string; min: number; max: number; change: string | null }>;
+}

@@ -1,0 +1,133 @@
+// The runbook file format (runbooks/*.yaml), as a zod schema. Cross-references are checked in load.ts.
+import { z } from 'zod';
+import { CAUSE_IDS } from '../diagnosis/causes.ts';
+
+const nodeId = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*$/, 'a lower-case id of letters, digits and dashes, starting with a letter');
+
+/** Formats a free-text answer can declare; each has a parser in answers.ts. */
+export const TEXT_FORMATS = ['target', 'key-pattern', 'db-index', 'since', 'text'] as const;
+export type TextFormat = (typeof TEXT_FORMATS)[number];
+
+/** A condition on what is known so far: earlier answers, or (after a check node) the findings. */
+export const Condition = z
+  .object({
+    /** True when the answer in this slot is one of these values ("" matches a skipped answer). */
+    answer: z.string().optional(),
+    in: z.array(z.string()).min(1).optional(),
+    /** After checks: the verdict is one of these. */
+    verdict: z.array(z.enum(['explained', 'no-loss', 'inconclusive'])).min(1).optional(),
+    /** After checks: the top-ranked cause is one of these. */
+    topCause: z.array(z.enum(CAUSE_IDS)).min(1).optional(),
+  })
+  .strict()
+  .refine((c) => (c.answer === undefined) === (c.in === undefined), {
+    message: '"answer" and "in" go together',
+  })
+  .refine((c) => c.answer !== undefined || c.verdict !== undefined || c.topCause !== undefined, {
+    message: 'a condition needs "answer"/"in", "verdict" or "topCause"',
+  });
+export type Condition = z.infer<typeof Condition>;
+
+/** Where to go next: one node, or the first branch whose condition holds (the last branch may omit `when`). */
+export const Next = z.union([
+  nodeId,
+  z.array(z.object({ when: Condition.optional(), next: nodeId }).strict()).min(1),
+]);
+export type Next = z.infer<typeof Next>;
+
+export const Option = z
+  .object({
+    value: z.string().min(1).max(150),
+    label: z.string().min(1).max(75),
+    /** Overrides the question's `next` when this option is picked. */
+    next: nodeId.optional(),
+  })
+  .strict();
+export type Option = z.infer<typeof Option>;
+
+export const QuestionNode = z
+  .object({
+    kind: z.literal('question'),
+    /** The answer slot this question fills (`cache`, `tier`, `key`, `db`, `since`, `scope` feed the diagnosis). */
+    slot: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    prompt: z.string().min(1).max(300),
+    help: z.string().max(1000).optional(),
+    /** Quick picks, shown as buttons (≤ 5) or a select (more, or display: select). */
+    options: z.array(Option).max(100).optional(),
+    display: z.enum(['buttons', 'select']).optional(),
+    /** Free text is accepted, validated by this format. */
+    text: z
+      .object({ format: z.enum(TEXT_FORMATS), placeholder: z.string().max(150).optional() })
+      .strict()
+      .optional(),
+    /** "Skip / not sure": allowed when present; `value` is what the slot gets (empty: unknown). */
+    skip: z.object({ label: z.string().min(1).max(75), value: z.string().default('') }).strict().optional(),
+    next: Next,
+  })
+  .strict()
+  .refine((q) => q.options !== undefined || q.text !== undefined, {
+    message: 'a question needs "options", "text" or both',
+  });
+export type QuestionNode = z.infer<typeof QuestionNode>;
+
+export const CheckNode = z
+  .object({
+    kind: z.literal('check'),
+    title: z.string().min(1).max(150),
+    /** Check ids to run (see src/checks/types.ts). */
+    checks: z.array(z.string()).min(1),
+    next: Next,
+  })
+  .strict();
+export type CheckNode = z.infer<typeof CheckNode>;
+
+export const ConclusionNode = z
+  .object({
+    kind: z.literal('conclusion'),
+    title: z.string().min(1).max(150),
+    body: z.string().min(1).max(2500),
+    /** Show the diagnosis report (causes, evidence, fixes) with this conclusion. */
+    report: z.boolean().default(true),
+  })
+  .strict();
+export type ConclusionNode = z.infer<typeof ConclusionNode>;
+
+export const RunbookNode = z.discriminatedUnion('kind', [QuestionNode, CheckNode, ConclusionNode]);
+export type RunbookNode = z.infer<typeof RunbookNode>;
+
+/** A fix, shown when its conditions hold (tier of the cache, facts the diagnosis established). */
+export const Fix = z.union([
+  z.string().min(1),
+  z
+    .object({
+      text: z.string().min(1),
+      tiers: z.array(z.enum(['basic', 'standard', 'premium', 'enterprise'])).min(1).optional(),
+      /** Facts from the diagnosis (e.g. `persistence-off`, `keys-without-ttl`); all must hold. */
+      facts: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).min(1).optional(),
+    })
+    .strict(),
+]);
+export type Fix = z.infer<typeof Fix>;
+
+export const CauseWords = z
+  .object({
+    title: z.string().min(1).max(150),
+    explanation: z.string().min(1).max(1500),
+    fixes: z.array(Fix).min(1),
+  })
+  .strict();
+export type CauseWords = z.infer<typeof CauseWords>;
+
+export const Runbook = z
+  .object({
+    id: nodeId,
+    title: z.string().min(1).max(150),
+    description: z.string().max(2000).optional(),
+    start: nodeId,
+    nodes: z.record(nodeId, RunbookNode),
+    causes: z.record(z.string(), CauseWords),
+  })
+  .strict();
+export type Runbook = z.infer<typeof Runbook>;
