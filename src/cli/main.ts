@@ -1,0 +1,47 @@
+import { describeError } from '../redact.ts';
+
+// keyloss command line: dispatches to one module per command; each returns the exit code.
+const USAGE = `usage: keyloss <command> [options]
+
+commands:
+  start                       Slack app when SLACK_BOT_TOKEN is set, otherwise the terminal walkthrough
+  walk                        the terminal walkthrough, whatever the environment
+  diagnose --key <k> [...]    run the checks non-interactively (see: keyloss diagnose --help)
+  lint [files...]             validate runbook files (default: runbooks/*.yaml)
+  graph <runbook>             print a Mermaid flowchart of a runbook
+`;
+
+type Command = { run(argv: string[]): Promise<number> };
+
+const commands: Record<string, () => Promise<Command>> = {
+  start: () => import('./start.ts'),
+  walk: () => import('./walk.ts'),
+  diagnose: () => import('./diagnose.ts'),
+  lint: () => import('./lint.ts'),
+  graph: () => import('./graph.ts'),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`keyloss: unknown command "${name}"\n${USAGE}`);
+    return 2;
+  }
+  return (await load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    // Last resort: a bug. Print only the redacted message, never a stack with arguments in it.
+    process.stderr.write(`keyloss: unexpected error: ${describeError(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,23 @@
+// A signal is one piece of evidence read for or against one cause; the diagnosis adds them up.
+import type { CauseId } from './causes.ts';
+import type { Evidence } from '../checks/types.ts';
+import type { CheckId } from '../checks/types.ts';
+import type { Fact } from './facts.ts';
+
+export interface Signal {
+  cause: CauseId;
+  /** The check whose data this reads. */
+  check: CheckId;
+  /** -1 … +1: how strongly this points at (positive) or away from (negative) the cause. */
+  weight: number;
+  /** Rules the cause out whatever else is found (`noeviction` for eviction). */
+  rulesOut?: boolean;
+  /** A sentence with numbers: "evicted_keys 25,611; used_memory 4.0 MB of 4.0 MB; policy allkeys-lru". */
+  summary: string;
+}
+
+/** Reads evidence and emits signals; one per area (memory, replication, Azure metrics, …). */
+export type SignalSource = (evidence: Evidence) => Signal[];
+
+/** Reads evidence and establishes facts that select fixes in the runbook. */
+export type FactSource = (evidence: Evidence) => Fact[];

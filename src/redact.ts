@@ -1,0 +1,36 @@
+// Keeps secrets out of every output: known secret values, URL credentials and bearer tokens are masked.
+const secrets = new Set<string>();
+
+/** Remembers a secret value (a password, access key or token) so that `redact` masks it wherever it appears. */
+export function registerSecret(value: string | undefined | null): void {
+  // Very short values would mask ordinary words; real secrets are longer.
+  if (value && value.length >= 4) secrets.add(value);
+}
+
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(:[^\s/@]*)?@/gi;
+const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g;
+const SLACK_TOKEN = /\bx(?:ox[abposr]|app)-[A-Za-z0-9-]{8,}/g;
+const AUTH_ARGS = /\b(AUTH|HELLO\s+\d+\s+AUTH)(\s+\S+){1,2}/gi;
+
+/** Masks every registered secret, credentials in URLs, bearer tokens, Slack tokens and AUTH arguments. */
+export function redact(text: string): string {
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    out = out.split(secret).join('***');
+    const encoded = encodeURIComponent(secret);
+    if (encoded !== secret) out = out.split(encoded).join('***');
+  }
+  return out
+    .replace(URL_CREDENTIALS, (_m, scheme: string, user: string, pass?: string) =>
+      pass ? `${scheme}${user ? `${user}:` : ':'}***@` : `${scheme}***@`,
+    )
+    .replace(BEARER, '$1***')
+    .replace(SLACK_TOKEN, 'x***')
+    .replace(AUTH_ARGS, '$1 ***');
+}
+
+/** A readable, redacted message for any thrown value. */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return redact(error.message || error.name);
+  return redact(String(error));
+}
