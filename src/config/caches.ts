@@ -1,0 +1,170 @@
+// The caches file (keyloss.caches.yaml): named caches people may pick in Slack, who may pick them, and where their URL lives.
+import { readFile } from 'node:fs/promises';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { TIERS, type Tier } from '../diagnosis/query.ts';
+import type { AzureTarget } from '../azure/types.ts';
+import { registerSecret } from '../redact.ts';
+
+const cacheName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'a name of letters, digits, ".", "_" or "-", at most 63 characters');
+
+function urlWithoutPassword(value: string, ctx: z.RefinementCtx): void {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not a URL such as redis://host:6379 or rediss://host:6380' });
+    return;
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    ctx.addIssue({ code: 'custom', message: `uses ${url.protocol} but only redis:// and rediss:// are accepted` });
+  }
+  if (url.password !== '') {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'contains a password: secrets stay out of this file; put the whole URL in an environment variable and name it with urlEnv',
+    });
+  }
+}
+
+const CacheEntry = z
+  .object({
+    url: z.string().superRefine(urlWithoutPassword).optional(),
+    /** The environment variable that holds the URL, password included. */
+    urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    tier: z.enum(TIERS).optional(),
+    db: z.number().int().min(0).max(15).default(0),
+    description: z.string().max(200).optional(),
+    azure: z
+      .object({
+        resourceId: z
+          .string()
+          .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Cache\/(redis|redisEnterprise)\/[^/]+$/i, 'an Azure resource id: /subscriptions/…/resourceGroups/…/providers/Microsoft.Cache/redis/<name>'),
+        region: z.string().regex(/^[a-z0-9]+$/, 'an Azure region such as westeurope'),
+      })
+      .strict()
+      .optional(),
+    /** Who may diagnose this cache; without it, anyone in the workspace. */
+    allow: z
+      .object({
+        /** Channel ids (C0123…) or names (#incidents). */
+        channels: z.array(z.string().min(1)).optional(),
+        users: z.array(z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U0123ABCD')).optional(),
+        usergroups: z.array(z.string().regex(/^S[A-Z0-9]+$/, 'a Slack user group id such as S0123ABCD')).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((c) => (c.url === undefined) !== (c.urlEnv === undefined), {
+    message: 'needs exactly one of "url" (no password) or "urlEnv" (the environment variable holding the URL)',
+  });
+
+const CachesFile = z.object({ caches: z.record(cacheName, CacheEntry) }).strict();
+
+export interface CacheAllow {
+  channels: string[] | null;
+  users: string[] | null;
+  usergroups: string[] | null;
+}
+
+export interface CacheConfig {
+  name: string;
+  url: string | null;
+  urlEnv: string | null;
+  tier: Tier | null;
+  db: number;
+  description: string | null;
+  azure: AzureTarget | null;
+  /** null: anyone may use it. */
+  allow: CacheAllow | null;
+}
+
+export type CachesResult =
+  | { ok: true; caches: CacheConfig[]; path: string }
+  | { ok: false; reason: string; missing?: boolean };
+
+/** Parses the caches file's text; every problem names its line. */
+export function parseCaches(text: string, path: string): CachesResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const line = lineCounter.linePos(first.pos[0]).line;
+    return { ok: false, reason: `${path}:${line}: not valid YAML: ${first.message.split('\n')[0]}` };
+  }
+  const parsed = CachesFile.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((issue) => {
+      const keyPath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+      const line = lineOf(doc, lineCounter, keyPath);
+      const where = keyPath.length > 0 ? ` ${keyPath.join('.')}` : '';
+      return `${path}:${line}:${where} ${issue.message}`;
+    });
+    return { ok: false, reason: problems.join('\n') };
+  }
+  const caches = Object.entries(parsed.data.caches).map(
+    ([name, c]): CacheConfig => ({
+      name,
+      url: c.url ?? null,
+      urlEnv: c.urlEnv ?? null,
+      tier: c.tier ?? null,
+      db: c.db,
+      description: c.description ?? null,
+      azure: c.azure ?? null,
+      allow: c.allow
+        ? { channels: c.allow.channels ?? null, users: c.allow.users ?? null, usergroups: c.allow.usergroups ?? null }
+        : null,
+    }),
+  );
+  return { ok: true, caches, path };
+}
+
+/** The line of the deepest node on `keyPath` that exists (1 when none does). */
+function lineOf(doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter, keyPath: Array<string | number>): number {
+  for (let depth = keyPath.length; depth >= 0; depth--) {
+    const node = depth === 0 ? doc.contents : doc.getIn(keyPath.slice(0, depth), true);
+    if (isNode(node) && node.range) return Math.max(1, lineCounter.linePos(node.range[0]).line);
+  }
+  return 1;
+}
+
+/** Reads the caches file; a missing file is reported with `missing: true` so Slack can say no caches are configured. */
+export async function loadCaches(path: string): Promise<CachesResult> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { ok: false, missing: true, reason: `no caches file at ${path}` };
+    return { ok: false, reason: `cannot read the caches file ${path}: ${(error as Error).message}` };
+  }
+  return parseCaches(text, path);
+}
+
+/** The cache's URL, read from its environment variable when it has one; the password is registered as a secret. */
+export function resolveCacheUrl(
+  cache: CacheConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): { ok: true; url: string } | { ok: false; reason: string } {
+  const url = cache.url ?? (cache.urlEnv ? env[cache.urlEnv]?.trim() : undefined);
+  if (!url) {
+    return { ok: false, reason: `cache ${cache.name}: the environment variable ${cache.urlEnv} is not set on the keyloss server` };
+  }
+  try {
+    const parsed = new URL(url);
+    registerSecret(decodeURIComponent(parsed.password));
+    registerSecret(parsed.password);
+  } catch {
+    return { ok: false, reason: `cache ${cache.name}: the URL in ${cache.urlEnv ?? 'url'} is not a valid redis:// URL` };
+  }
+  return { ok: true, url };
+}
+
+export function findCache(caches: readonly CacheConfig[], name: string): CacheConfig | undefined {
+  const wanted = name.toLowerCase();
+  return caches.find((c) => c.name.toLowerCase() === wanted);
+}

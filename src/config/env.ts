@@ -1,0 +1,91 @@
+// The Slack app's configuration from the environment, validated once at start; every token is registered as a secret.
+import { z } from 'zod';
+import { registerSecret } from '../redact.ts';
+
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const EnvSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z.string({ error: 'required' }).startsWith('xoxb-', 'a bot token starts with xoxb-'),
+    SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional(),
+    SLACK_SIGNING_SECRET: z.string().optional(),
+    SLACK_API_URL: z.url('a URL such as https://slack.com/api/').optional(),
+    PORT: positiveInt(3000),
+    KEYLOSS_CACHES: z.string().optional(),
+    KEYLOSS_POSTMORTEM_CHANNEL: z.string().optional(),
+    KEYLOSS_RATE_INTERVAL_MS: positiveInt(0),
+    KEYLOSS_PROGRESS_INTERVAL_MS: positiveInt(1200),
+    KEYLOSS_SESSION_TTL_HOURS: positiveInt(72),
+  })
+  .refine((env) => env.SLACK_APP_TOKEN !== undefined || env.SLACK_SIGNING_SECRET !== undefined, {
+    message: 'set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)',
+    path: ['SLACK_SIGNING_SECRET'],
+  });
+
+export interface SlackConfig {
+  botToken: string;
+  /** Socket Mode when set; HTTP mode otherwise. */
+  appToken: string | null;
+  signingSecret: string | null;
+  /** Web API base URL (Slack for Government, tests); null is Slack's default. */
+  apiUrl: string | null;
+  port: number;
+  /** Path of the caches file. */
+  cachesPath: string;
+  /** Channel id or name that also receives every postmortem. */
+  postmortemChannel: string | null;
+  /** Interval between the two INFO samples of the rates check; null keeps the checks' default. */
+  rateIntervalMs: number | null;
+  /** At most one progress edit per this many milliseconds. */
+  progressIntervalMs: number;
+  /** How long an investigation thread is remembered. */
+  sessionTtlMs: number;
+}
+
+export type ConfigResult = { ok: true; config: SlackConfig } | { ok: false; reason: string };
+
+/** Reads the Slack app's settings; a failure names each variable and what it accepts. */
+export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  // Register before validation so that no error message can echo a token.
+  for (const name of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const) registerSecret(env[name]);
+  // An empty variable counts as unset (docker-compose and .env files leave them empty).
+  const present = Object.fromEntries(
+    Object.entries(env)
+      .map(([name, value]) => [name, value?.trim()] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    return { ok: false, reason: `Slack configuration is incomplete: ${problems.join('; ')}.` };
+  }
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: {
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN ?? null,
+      signingSecret: e.SLACK_SIGNING_SECRET ?? null,
+      apiUrl: e.SLACK_API_URL ? (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`) : null,
+      port: e.PORT,
+      cachesPath: e.KEYLOSS_CACHES ?? 'keyloss.caches.yaml',
+      postmortemChannel: e.KEYLOSS_POSTMORTEM_CHANNEL ?? null,
+      rateIntervalMs: e.KEYLOSS_RATE_INTERVAL_MS === 0 ? null : e.KEYLOSS_RATE_INTERVAL_MS,
+      progressIntervalMs: e.KEYLOSS_PROGRESS_INTERVAL_MS,
+      sessionTtlMs: e.KEYLOSS_SESSION_TTL_HOURS * 3_600_000,
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// The one small interface behind which investigation state lives, so any process (or replica) can handle the next click.
+
+/** A stored value with the version it was written at; `put` with that version fails if someone wrote in between. */
+export interface Versioned<T> {
+  value: T;
+  version: number;
+}
+
+export type PutResult = { ok: true; version: number } | { ok: false; reason: 'conflict' };
+
+export interface StateStore {
+  /** The value under `key`, or null when absent or expired. */
+  get<T>(key: string): Promise<Versioned<T> | null>;
+  /**
+   * Writes `value` when the stored version is still `expectedVersion` (null: the key must not exist).
+   * Values must survive a JSON round trip; `ttlMs` restarts at every write.
+   */
+  put<T>(key: string, value: T, expectedVersion: number | null, ttlMs: number): Promise<PutResult>;
+  /** True for the first caller only, until `ttlMs` passes: the idempotency gate for clicks and retries. */
+  claim(key: string, ttlMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Reads, changes and writes back, retrying when another process wrote in between.
+ * `change` returns the new value, or null to leave the stored one as it is.
+ */
+export async function updateState<T>(
+  store: StateStore,
+  key: string,
+  ttlMs: number,
+  change: (current: T) => T | null,
+  attempts = 8,
+): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const current = await store.get<T>(key);
+    if (!current) return { ok: false, reason: `no state under ${key} (expired or never written)` };
+    const next = change(current.value);
+    if (next === null) return { ok: true, value: current.value };
+    const written = await store.put(key, next, current.version, ttlMs);
+    if (written.ok) return { ok: true, value: next };
+  }
+  return { ok: false, reason: `state under ${key} kept changing; gave up after ${attempts} attempts` };
+}

@@ -1,0 +1,239 @@
+// A local stand-in for Slack's Web API (node:http): records every call, answers in Slack's shapes, checks Block Kit limits.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { limitBreaches } from '../../src/slack/blocks/limits.ts';
+
+export interface RecordedCall {
+  method: string;
+  params: Record<string, unknown>;
+  /** The bearer token the call carried. */
+  token: string | null;
+  /** Set when the fake answered 429 to this attempt. */
+  rateLimited: boolean;
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  thread_ts: string | null;
+  text: string;
+  blocks: unknown[];
+  metadata: { event_type: string; event_payload: Record<string, unknown> } | null;
+  /** Every version of this message, oldest first (chat.update appends). */
+  versions: Array<{ text: string; blocks: unknown[] }>;
+}
+
+export interface FakeSlack {
+  url: string;
+  /** The Web API base URL for SLACK_API_URL. */
+  apiUrl: string;
+  /** A response_url pointing at the fake. */
+  responseUrl(id?: string): string;
+  calls: RecordedCall[];
+  messages: PostedMessage[];
+  ephemerals: Array<{ channel: string; user: string; text: string; blocks: unknown[] }>;
+  /** Bodies posted to response_url. */
+  responses: Array<{ id: string; body: Record<string, unknown> }>;
+  uploads: Array<{ fileId: string; body: string }>;
+  /** Every Block Kit limit breach seen, with the method that carried it; tests assert it stays empty. */
+  breaches: string[];
+  /** Members returned by usergroups.users.list, per group id. */
+  usergroups: Record<string, string[]>;
+  /** The next call of `method` is answered 429 with Retry-After: `seconds`. */
+  rateLimitNext(method: string, seconds?: number): void;
+  callsOf(method: string): RecordedCall[];
+  /** Messages posted in the thread under `rootTs`. */
+  thread(channel: string, rootTs: string): PostedMessage[];
+  waitFor<T>(probe: () => T | undefined | null | false, what: string, timeoutMs?: number): Promise<T>;
+  close(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseParams(body: string, contentType: string): Record<string, unknown> {
+  if (contentType.includes('application/json')) return body ? (JSON.parse(body) as Record<string, unknown>) : {};
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(body)) params[k] = v;
+  // The WebClient sends arrays and objects as JSON strings inside the form.
+  for (const k of ['blocks', 'metadata', 'view', 'files', 'attachments']) {
+    if (typeof params[k] === 'string') params[k] = JSON.parse(params[k] as string);
+  }
+  return params;
+}
+
+export async function startFakeSlack(options: { botToken?: string } = {}): Promise<FakeSlack> {
+  let tsCounter = 0;
+  const nextTs = () => {
+    tsCounter += 1;
+    return `${1_700_000_000 + tsCounter}.${String(tsCounter).padStart(6, '0')}`;
+  };
+  const rateLimits = new Map<string, number>();
+  let fileCounter = 0;
+  let baseUrl = '';
+
+  const fake: FakeSlack = {
+    url: '',
+    apiUrl: '',
+    responseUrl: (id = 'r1') => `${baseUrl}/response/${id}`,
+    calls: [],
+    messages: [],
+    ephemerals: [],
+    responses: [],
+    uploads: [],
+    breaches: [],
+    usergroups: {},
+    rateLimitNext(method, seconds = 1) {
+      rateLimits.set(method, seconds);
+    },
+    callsOf(method) {
+      return fake.calls.filter((c) => c.method === method && !c.rateLimited);
+    },
+    thread(channel, rootTs) {
+      return fake.messages.filter((m) => m.channel === channel && m.thread_ts === rootTs);
+    },
+    async waitFor(probe, what, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = probe();
+        if (value) return value;
+        if (Date.now() > deadline) throw new Error(`fake Slack: timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+
+  const checkBlocks = (method: string, blocks: unknown, surface: 'message' | 'modal' = 'message') => {
+    if (blocks === undefined) return;
+    if (!Array.isArray(blocks)) {
+      fake.breaches.push(`${method}: blocks is not an array`);
+      return;
+    }
+    for (const breach of limitBreaches(blocks, surface)) fake.breaches.push(`${method}: ${breach}`);
+  };
+
+  const answer = (method: string, p: Record<string, unknown>): Record<string, unknown> => {
+    const str = (k: string) => (typeof p[k] === 'string' ? (p[k] as string) : '');
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'keyloss', team_id: 'T111', user_id: 'UBOT', bot_id: 'BBOT' };
+      case 'chat.postMessage': {
+        checkBlocks(method, p.blocks);
+        if (!str('channel')) return { ok: false, error: 'channel_not_found' };
+        if (!str('text') && !p.blocks) return { ok: false, error: 'no_text' };
+        const ts = nextTs();
+        const metadata = (p.metadata as PostedMessage['metadata']) ?? null;
+        const blocks = (p.blocks as unknown[]) ?? [];
+        fake.messages.push({
+          channel: str('channel'),
+          ts,
+          thread_ts: str('thread_ts') || null,
+          text: str('text'),
+          blocks,
+          metadata,
+          versions: [{ text: str('text'), blocks }],
+        });
+        return { ok: true, channel: str('channel'), ts, message: { type: 'message', text: str('text'), ts, bot_id: 'BBOT' } };
+      }
+      case 'chat.update': {
+        checkBlocks(method, p.blocks);
+        const message = fake.messages.find((m) => m.channel === str('channel') && m.ts === str('ts'));
+        if (!message) return { ok: false, error: 'message_not_found' };
+        if (typeof p.text === 'string') message.text = p.text;
+        if (p.blocks) message.blocks = p.blocks as unknown[];
+        if (p.metadata) message.metadata = p.metadata as PostedMessage['metadata'];
+        message.versions.push({ text: message.text, blocks: message.blocks });
+        return { ok: true, channel: message.channel, ts: message.ts, text: message.text };
+      }
+      case 'chat.postEphemeral': {
+        checkBlocks(method, p.blocks);
+        fake.ephemerals.push({ channel: str('channel'), user: str('user'), text: str('text'), blocks: (p.blocks as unknown[]) ?? [] });
+        return { ok: true, message_ts: nextTs() };
+      }
+      case 'views.open': {
+        const view = p.view as { blocks?: unknown[]; title?: { text: string }; private_metadata?: string } | undefined;
+        if (!view) return { ok: false, error: 'invalid_arguments' };
+        checkBlocks(method, view.blocks, 'modal');
+        if ((view.title?.text.length ?? 0) > 24) fake.breaches.push('views.open: title longer than 24');
+        if ((view.private_metadata?.length ?? 0) > 3000) fake.breaches.push('views.open: private_metadata longer than 3000');
+        if (!str('trigger_id')) return { ok: false, error: 'invalid_trigger_id' };
+        return { ok: true, view: { id: 'V111', ...view } };
+      }
+      case 'files.getUploadURLExternal': {
+        fileCounter += 1;
+        const fileId = `F${String(fileCounter).padStart(4, '0')}`;
+        return { ok: true, upload_url: `${baseUrl}/upload/${fileId}`, file_id: fileId };
+      }
+      case 'files.completeUploadExternal': {
+        const files = (p.files as Array<{ id: string; title?: string }>) ?? [];
+        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? '', name: f.title ?? '' })) };
+      }
+      case 'usergroups.users.list':
+        return { ok: true, users: fake.usergroups[str('usergroup')] ?? [] };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const path = new URL(req.url ?? '/', 'http://fake').pathname;
+      const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
+        res.end(JSON.stringify(payload));
+      };
+      if (path.startsWith('/upload/')) {
+        fake.uploads.push({ fileId: path.slice('/upload/'.length), body });
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('OK - ' + body.length);
+        return;
+      }
+      if (path.startsWith('/response/')) {
+        const parsed = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+        checkBlocks('response_url', parsed.blocks);
+        fake.responses.push({ id: path.slice('/response/'.length), body: parsed });
+        reply(200, { ok: true });
+        return;
+      }
+      if (!path.startsWith('/api/')) {
+        reply(404, { ok: false, error: 'not_found' });
+        return;
+      }
+      const method = path.slice('/api/'.length);
+      const params = parseParams(body, String(req.headers['content-type'] ?? ''));
+      const auth = String(req.headers.authorization ?? '');
+      const token = auth.startsWith('Bearer ') ? auth.slice(7) : typeof params.token === 'string' ? params.token : null;
+      const limited = rateLimits.get(method);
+      if (limited !== undefined) {
+        rateLimits.delete(method);
+        fake.calls.push({ method, params, token, rateLimited: true });
+        reply(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': String(limited) });
+        return;
+      }
+      fake.calls.push({ method, params, token, rateLimited: false });
+      if (options.botToken && token !== options.botToken) {
+        reply(200, { ok: false, error: 'invalid_auth' });
+        return;
+      }
+      reply(200, answer(method, params));
+    })().catch((error: unknown) => {
+      fake.breaches.push(`fake Slack could not handle ${req.url}: ${String(error)}`);
+      res.writeHead(500);
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+  fake.url = baseUrl;
+  fake.apiUrl = `${baseUrl}/api/`;
+  return fake;
+}
