@@ -1,0 +1,107 @@
+// Opens one read-only connection to one Redis node, with bounded timeouts and no reconnect loop, as a Gateway.
+import { isIP } from 'node:net';
+import { Redis } from 'ioredis';
+import { describeError } from '../redact.ts';
+import { Gateway, type CommandCounter } from './gateway.ts';
+import { describeEndpoint, type RedisEndpoint } from './url.ts';
+
+export interface ConnectOptions {
+  /** Time to connect, authenticate and answer a PING. Default 5000 ms. */
+  connectTimeoutMs?: number;
+  /** Per-command timeout once connected. Default 3000 ms. */
+  commandTimeoutMs?: number;
+  /** TLS server name (SNI and certificate check); defaults to the endpoint's host when it is a name. */
+  servername?: string;
+  counter?: CommandCounter;
+}
+
+export type ConnectFailure = { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string };
+export type Connected = { ok: true; gateway: Gateway };
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_COMMAND_TIMEOUT_MS = 3_000;
+
+/** Connects to `endpoint` (db 0; SELECT is the caller's, through the gateway) and proves the link with a PING. */
+export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptions = {}): Promise<Connected | ConnectFailure> {
+  const address = describeEndpoint(endpoint);
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const servername = options.servername ?? (isIP(endpoint.host) ? undefined : endpoint.host);
+  const client = new Redis({
+    host: endpoint.host,
+    port: endpoint.port,
+    username: endpoint.username ?? undefined,
+    password: endpoint.password ?? undefined,
+    tls: endpoint.tls ? (servername ? { servername } : {}) : undefined,
+    // RESP2: AUTH instead of HELLO keeps the handshake to what every Redis (and Azure) accepts.
+    protocol: 2,
+    connectTimeout: connectTimeoutMs,
+    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    maxRetriesPerRequest: 0,
+    // A diagnosis reports a dead node; it does not wait for it to come back.
+    retryStrategy: () => null,
+    reconnectOnError: null,
+    enableOfflineQueue: false,
+    // No INFO behind our back, no waiting out a loading server: the checks say what they see.
+    enableReadyCheck: false,
+    lazyConnect: true,
+    connectionName: 'keyloss',
+    disableClientInfo: true,
+    autoResubscribe: false,
+    autoResendUnfulfilledCommands: false,
+  });
+  // ioredis prints unhandled `error` events with their text; we keep the last one (redacted when read) instead.
+  let lastError: unknown = null;
+  client.on('error', (error: unknown) => {
+    lastError = error;
+  });
+  const gateway = new Gateway(client, address, 0, options.counter);
+
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ConnectTimeout(connectTimeoutMs)), connectTimeoutMs);
+  });
+  try {
+    await Promise.race([client.connect(), deadline]);
+    // A stopped process still completes TCP handshakes from the kernel's backlog: only a reply proves it is alive.
+    await Promise.race([gateway.call('PING'), deadline]);
+    return { ok: true, gateway };
+  } catch (error) {
+    client.disconnect();
+    // "Connection is closed" hides the cause (refused, WRONGPASS…) that ioredis emitted as an `error` event first.
+    const cause = lastError !== null && isConnectionClosed(error) ? lastError : error;
+    return { ok: false, endpoint: address, ...classifyConnectError(cause, connectTimeoutMs) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isConnectionClosed(error: unknown): boolean {
+  return /Connection is closed/i.test(describeError(error));
+}
+
+class ConnectTimeout extends Error {
+  constructor(readonly ms: number) {
+    super(`timed out after ${ms} ms`);
+  }
+}
+
+const AUTH_REPLY = /WRONGPASS|NOAUTH|invalid password|invalid username|AUTH failed|NOPERM/i;
+
+/** Turns whatever ioredis or the socket threw into a short, redacted sentence and whether it is about credentials. */
+export function classifyConnectError(error: unknown, timeoutMs: number): { kind: 'unreachable' | 'auth'; reason: string } {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+  const message = describeError(error).replace(/^(CommandFailed: )?PING failed on \S+: /, '');
+  if (error instanceof ConnectTimeout || code === 'ETIMEDOUT' || /Command timed out/.test(message)) {
+    return { kind: 'unreachable', reason: `timed out after ${timeoutMs} ms` };
+  }
+  if (AUTH_REPLY.test(message)) return { kind: 'auth', reason: message.replace(/\.$/, '') };
+  if (code === 'ECONNREFUSED') return { kind: 'unreachable', reason: 'connection refused' };
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { kind: 'unreachable', reason: 'host name not found' };
+  if (code === 'ECONNRESET' || code === 'EPIPE') return { kind: 'unreachable', reason: 'connection reset by the server' };
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { kind: 'unreachable', reason: 'no route to host' };
+  if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /certificate|SSL|TLS|self.signed/i.test(message) || /CERT/.test(code)) {
+    return { kind: 'unreachable', reason: `TLS handshake failed: ${message}` };
+  }
+  if (/Connection is closed/i.test(message)) return { kind: 'unreachable', reason: 'the server closed the connection' };
+  return { kind: 'unreachable', reason: message };
+}
