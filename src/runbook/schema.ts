@@ -51,7 +51,7 @@ export const QuestionNode = z
   .object({
     kind: z.literal('question'),
     /** The answer slot this question fills (`cache`, `tier`, `key`, `db`, `since`, `scope` feed the diagnosis). */
-    slot: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    slot: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a lower-case slot name of letters, digits and underscores, starting with a letter'),
     prompt: z.string().min(1).max(300),
     help: z.string().max(1000).optional(),
     /** Quick picks, shown as buttons (≤ 5) or a select (more, or display: select). */
