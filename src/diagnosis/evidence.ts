@@ -1,0 +1,63 @@
+// Reading evidence: the data of checks that succeeded, and the facts several signal sources share.
+import type { CheckData, CheckId, Evidence, KeyspaceLine, RestartNode } from '../checks/types.ts';
+import type { Tier } from './query.ts';
+import { formatDuration, formatInstant } from './format.ts';
+
+/** The data of a check that succeeded, or null when it failed, was skipped or did not run. */
+export function dataOf<K extends CheckId>(evidence: Evidence, id: K): CheckData[K] | null {
+  const result = evidence.results[id];
+  return result && result.status === 'ok' ? (result.data as CheckData[K]) : null;
+}
+
+export function checkSucceeded(evidence: Evidence, id: CheckId): boolean {
+  return evidence.results[id]?.status === 'ok';
+}
+
+/** The tier Azure reports when the resource was read, else what the engineer said. */
+export function effectiveTier(evidence: Evidence): { tier: Tier | null; source: 'azure' | 'asked' | 'unknown' } {
+  const resource = dataOf(evidence, 'azure.resource');
+  if (resource) return { tier: resource.tier, source: 'azure' };
+  if (evidence.query.tier) return { tier: evidence.query.tier, source: 'asked' };
+  return { tier: null, source: 'unknown' };
+}
+
+/** The keyspace line of a db (INFO keyspace omits empty dbs, so a missing line means 0 keys). */
+export function keyspaceOf(evidence: Evidence, db: number): KeyspaceLine | null {
+  const presence = dataOf(evidence, 'keyspace.presence');
+  if (!presence) return null;
+  return presence.keyspace.find((line) => line.db === db) ?? { db, keys: 0, expires: 0, avgTtlMs: 0 };
+}
+
+/** Nodes that started after `since`: their counters cannot see what happened before they started. */
+export function restartsInWindow(evidence: Evidence): RestartNode[] {
+  return dataOf(evidence, 'persistence.restart')?.nodes.filter((node) => node.restartedInWindow) ?? [];
+}
+
+/**
+ * How far back counters (expired_keys, evicted_keys, commandstats) reach, as a phrase:
+ * "since the node started 3 d ago" or, when it restarted inside the window, a warning that they prove little.
+ */
+export function counterReach(evidence: Evidence): { bounded: boolean; phrase: string } {
+  const restart = dataOf(evidence, 'persistence.restart');
+  if (!restart || restart.nodes.length === 0) return { bounded: false, phrase: 'since the counters started' };
+  const restarted = restart.nodes.filter((node) => node.restartedInWindow);
+  if (restarted.length > 0) {
+    const latest = restarted.reduce((a, b) => (Date.parse(a.startedAt) > Date.parse(b.startedAt) ? a : b));
+    return {
+      bounded: true,
+      phrase: `since ${latest.address} restarted at ${formatInstant(new Date(latest.startedAt), evidence.now)}, after the keys were last seen, so the counters miss anything earlier`,
+    };
+  }
+  const youngest = Math.min(...restart.nodes.map((node) => node.uptimeSeconds));
+  return { bounded: false, phrase: `since the node started ${formatDuration(youngest * 1000)} ago` };
+}
+
+/** The window between when the keys were last seen and now, in ms. */
+export function windowMs(evidence: Evidence): number {
+  return Math.max(0, evidence.now.getTime() - evidence.query.since.getTime());
+}
+
+/** The key or pattern asked about, as it reads in a sentence. */
+export function subject(evidence: Evidence): string {
+  return evidence.query.key;
+}

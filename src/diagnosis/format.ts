@@ -1,0 +1,49 @@
+// Numbers as an on-call engineer reads them: thousands separators, bytes in KB/MB/GB, durations in s/min/h/d.
+
+/** 25611 → "25,611"; fractions keep one decimal ("12.5"). */
+export function formatCount(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const rounded = Number.isInteger(value) ? value : Math.round(value * 10) / 10;
+  return rounded.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
+/** 4194304 → "4.0 MB" (binary units, as Redis reports them). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${formatCount(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** 41000 → "41 s", 150000 → "2.5 min", 7200000 → "2 h", 172800000 → "2 d". */
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  const sign = ms < 0 ? '-' : '';
+  const trim = (n: number): string => (n >= 10 || Number.isInteger(n) ? String(Math.round(n)) : n.toFixed(1));
+  if (abs < 1000) return `${sign}${Math.round(abs)} ms`;
+  if (abs < 60_000) return `${sign}${trim(abs / 1000)} s`;
+  if (abs < 3_600_000) return `${sign}${trim(abs / 60_000)} min`;
+  if (abs < 86_400_000) return `${sign}${trim(abs / 3_600_000)} h`;
+  return `${sign}${trim(abs / 86_400_000)} d`;
+}
+
+/** 0.978 → "98 %". */
+export function formatPercent(ratio: number): string {
+  return `${Math.round(ratio * 100)} %`;
+}
+
+/** An instant as UTC time of day, with the date when it is not today's: "05:03:04 UTC" or "2026-11-25 05:03 UTC". */
+export function formatInstant(at: Date, now: Date): string {
+  const iso = at.toISOString();
+  const sameDay = iso.slice(0, 10) === now.toISOString().slice(0, 10);
+  return sameDay ? `${iso.slice(11, 19)} UTC` : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** "1 key" / "3 keys". */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
+}

@@ -1,0 +1,143 @@
+// Deletion and flush: commandstats of removing commands, SLOWLOG entries and clients naming who removed the keys.
+import type { Evidence } from '../../checks/types.ts';
+import type { Signal } from '../signal.ts';
+import { counterReach, dataOf, keyspaceOf } from '../evidence.ts';
+import { formatCount, formatDuration, formatInstant, plural } from '../format.ts';
+import { globMatches } from '../glob.ts';
+
+const REMOVING_KEY_COMMANDS = new Set(['del', 'unlink', 'hdel', 'getdel']);
+const FLUSH_COMMANDS = new Set(['flushdb', 'flushall']);
+
+/** True when a SLOWLOG key names the missing key, or a key the pattern matches. */
+function namesQueriedKey(evidence: Evidence, key: string | null): boolean {
+  if (key === null) return false;
+  return evidence.query.isPattern ? globMatches(evidence.query.key, key) : key === evidence.query.key;
+}
+
+export function deletionSignals(evidence: Evidence): Signal[] {
+  const deletion = dataOf(evidence, 'commands.deletion');
+  const signals: Signal[] = [];
+  const reach = counterReach(evidence);
+
+  if (deletion) {
+    const { del, unlink, hdel, getdel } = deletion.calls;
+    const removals = del + unlink + hdel + getdel;
+    const counts = `DEL ${formatCount(del)}, UNLINK ${formatCount(unlink)}, HDEL ${formatCount(hdel)}, GETDEL ${formatCount(getdel)} calls ${reach.phrase}`;
+    if (removals > 0) {
+      signals.push({ cause: 'deletion', check: 'commands.deletion', weight: 0.35, summary: counts });
+      // Keys that carried no TTL, with nothing evicted, can only have been removed by a command.
+      const sample = dataOf(evidence, 'keyspace.ttl-sample');
+      const memory = dataOf(evidence, 'memory');
+      if (sample && sample.sampled > 0 && sample.withTtl === 0 && memory && memory.evictedKeys === 0) {
+        signals.push({
+          cause: 'deletion',
+          check: 'keyspace.ttl-sample',
+          weight: 0.5,
+          summary: `none of the ${formatCount(sample.sampled)} sampled ${sample.pattern} keys carries a TTL and evicted_keys is 0: only a command removes such keys`,
+        });
+      }
+    } else {
+      signals.push({ cause: 'deletion', check: 'commands.deletion', weight: reach.bounded ? -0.15 : -0.75, summary: counts });
+    }
+
+    const named = deletion.slowlog.filter(
+      (entry) => REMOVING_KEY_COMMANDS.has(entry.command.toLowerCase()) && namesQueriedKey(evidence, entry.key),
+    );
+    const first = named[0];
+    if (first) {
+      signals.push({
+        cause: 'deletion',
+        check: 'commands.deletion',
+        weight: 0.95,
+        summary:
+          `SLOWLOG on ${first.address}: ${first.command.toUpperCase()} ${first.key} at ${formatInstant(new Date(first.at), evidence.now)}` +
+          `${first.client ? ` from ${first.client}` : ''}${named.length > 1 ? ` (${plural(named.length, 'entry', 'entries')} name matching keys)` : ''}`,
+      });
+    }
+  }
+
+  const clients = dataOf(evidence, 'clients');
+  const removers = clients?.removers.filter((r) => REMOVING_KEY_COMMANDS.has(r.cmd.toLowerCase()) && r.db === evidence.query.db) ?? [];
+  if (removers.length > 0) {
+    const shown = removers.slice(0, 3).map((r) => `${r.addr}${r.name ? ` (${r.name})` : ''}`);
+    signals.push({
+      cause: 'deletion',
+      check: 'clients',
+      weight: 0.2,
+      summary: `${plural(removers.length, 'client')} on db ${evidence.query.db} last ran a removing command: ${shown.join(', ')}${removers.length > 3 ? ', …' : ''}`,
+    });
+  }
+
+  const rates = dataOf(evidence, 'rates');
+  if (rates && rates.deletedPerSec > 0) {
+    signals.push({
+      cause: 'deletion',
+      check: 'rates',
+      weight: 0.15,
+      summary: `${formatCount(rates.deletedPerSec)} DEL/UNLINK/GETDEL/HDEL calls/s now (measured over ${formatDuration(rates.intervalMs)})`,
+    });
+  }
+  return signals;
+}
+
+export function flushSignals(evidence: Evidence): Signal[] {
+  const signals: Signal[] = [];
+  const reach = counterReach(evidence);
+  const line = keyspaceOf(evidence, evidence.query.db);
+  const deletion = dataOf(evidence, 'commands.deletion');
+  if (deletion) {
+    const { flushdb, flushall } = deletion.calls;
+    const counts = `FLUSHDB ${formatCount(flushdb)}, FLUSHALL ${formatCount(flushall)} calls ${reach.phrase}`;
+    if (flushdb + flushall > 0) {
+      signals.push({ cause: 'flush', check: 'commands.deletion', weight: 0.5, summary: counts });
+      if (line && line.keys <= 10) {
+        signals.push({
+          cause: 'flush',
+          check: 'keyspace.presence',
+          weight: 0.45,
+          summary: `db ${line.db} holds ${plural(line.keys, 'key')}: emptied, as a flush leaves it`,
+        });
+      }
+    } else {
+      signals.push({ cause: 'flush', check: 'commands.deletion', weight: reach.bounded ? -0.15 : -0.8, summary: counts });
+    }
+    const flushed = deletion.slowlog.find((entry) => FLUSH_COMMANDS.has(entry.command.toLowerCase()));
+    if (flushed) {
+      signals.push({
+        cause: 'flush',
+        check: 'commands.deletion',
+        weight: 0.6,
+        summary: `SLOWLOG on ${flushed.address}: ${flushed.command.toUpperCase()} at ${formatInstant(new Date(flushed.at), evidence.now)}${flushed.client ? ` from ${flushed.client}` : ''}`,
+      });
+    }
+  }
+  if (line && line.keys > 1000 && evidence.query.scope !== 'complete') {
+    signals.push({
+      cause: 'flush',
+      check: 'keyspace.presence',
+      weight: -0.3,
+      summary: `db ${line.db} still holds ${plural(line.keys, 'key')}; a flush would have emptied it`,
+    });
+  }
+  const rates = dataOf(evidence, 'rates');
+  if (rates && rates.flushesInInterval > 0) {
+    signals.push({
+      cause: 'flush',
+      check: 'rates',
+      weight: 0.4,
+      summary: `${plural(rates.flushesInInterval, 'flush', 'flushes')} while measuring (${formatDuration(rates.intervalMs)})`,
+    });
+  }
+  const clients = dataOf(evidence, 'clients');
+  const flushers = clients?.removers.filter((r) => FLUSH_COMMANDS.has(r.cmd.toLowerCase())) ?? [];
+  const flusher = flushers[0];
+  if (flusher) {
+    signals.push({
+      cause: 'flush',
+      check: 'clients',
+      weight: 0.3,
+      summary: `client ${flusher.addr}${flusher.name ? ` (${flusher.name})` : ''} on db ${flusher.db} last ran ${flusher.cmd}`,
+    });
+  }
+  return signals;
+}

@@ -1,0 +1,135 @@
+// Eviction: memory at its limit, a policy that may evict the missing keys, and evicted_keys to show it did.
+import type { Evidence } from '../../checks/types.ts';
+import type { Fact } from '../facts.ts';
+import type { Signal } from '../signal.ts';
+import { counterReach, dataOf } from '../evidence.ts';
+import { formatBytes, formatCount, formatDuration, formatPercent } from '../format.ts';
+
+const NEAR_LIMIT = 0.9;
+
+/** The policy from INFO memory, else the one Azure reports for the resource. */
+function policyOf(evidence: Evidence): string | null {
+  return dataOf(evidence, 'memory')?.policy ?? dataOf(evidence, 'azure.resource')?.maxmemoryPolicy ?? null;
+}
+
+export function evictionSignals(evidence: Evidence): Signal[] {
+  const memory = dataOf(evidence, 'memory');
+  if (!memory) return [];
+  const signals: Signal[] = [];
+  const policy = policyOf(evidence);
+  const usage =
+    memory.maxmemory > 0
+      ? `used_memory ${formatBytes(memory.usedMemory)} of ${formatBytes(memory.maxmemory)} (${formatPercent(memory.usedMemory / memory.maxmemory)})`
+      : `used_memory ${formatBytes(memory.usedMemory)}, maxmemory 0`;
+
+  if (memory.maxmemory === 0) {
+    signals.push({
+      cause: 'eviction',
+      check: 'memory',
+      weight: -1,
+      rulesOut: true,
+      summary: `maxmemory 0 (no limit): Redis never evicts; ${usage}`,
+    });
+    return signals;
+  }
+  if (policy === 'noeviction') {
+    signals.push({
+      cause: 'eviction',
+      check: 'memory',
+      weight: -1,
+      rulesOut: true,
+      summary: `policy noeviction: Redis refuses writes at the limit instead of evicting; evicted_keys ${formatCount(memory.evictedKeys)}`,
+    });
+    return signals;
+  }
+
+  const reach = counterReach(evidence);
+  if (memory.evictedKeys > 0) {
+    signals.push({
+      cause: 'eviction',
+      check: 'memory',
+      weight: memory.evictedKeys >= 100 ? 0.6 : 0.45,
+      summary: `evicted_keys ${formatCount(memory.evictedKeys)} ${reach.phrase}; ${usage}; policy ${policy ?? 'unknown'}`,
+    });
+  } else {
+    signals.push({
+      cause: 'eviction',
+      check: 'memory',
+      weight: reach.bounded ? -0.2 : -0.75,
+      summary: `evicted_keys 0 ${reach.phrase}; ${usage}; policy ${policy ?? 'unknown'}`,
+    });
+  }
+
+  const ratio = memory.usedMemory / memory.maxmemory;
+  if (ratio >= NEAR_LIMIT) {
+    signals.push({ cause: 'eviction', check: 'memory', weight: 0.3, summary: `memory at the limit: ${usage}` });
+  } else if (ratio < 0.5 && memory.evictedKeys === 0) {
+    signals.push({ cause: 'eviction', check: 'memory', weight: -0.2, summary: `memory well below the limit: ${usage}` });
+  }
+  if (memory.evictionExceededMs !== null && memory.evictionExceededMs > 0) {
+    signals.push({
+      cause: 'eviction',
+      check: 'memory',
+      weight: 0.2,
+      summary: `Redis spent ${formatDuration(memory.evictionExceededMs)} over maxmemory (total_eviction_exceeded_time)`,
+    });
+  }
+
+  // A volatile-* policy only ever evicts keys that carry a TTL.
+  const sample = dataOf(evidence, 'keyspace.ttl-sample');
+  if (policy?.startsWith('volatile-') && sample && sample.sampled > 0) {
+    const what = sample.siblingsOf ? `${sample.pattern} keys (siblings of ${sample.siblingsOf})` : `${sample.pattern} keys`;
+    if (sample.withTtl === 0) {
+      signals.push({
+        cause: 'eviction',
+        check: 'keyspace.ttl-sample',
+        weight: -0.9,
+        summary: `policy ${policy} evicts only keys with a TTL, and none of the ${formatCount(sample.sampled)} sampled ${what} carries one`,
+      });
+    } else {
+      signals.push({
+        cause: 'eviction',
+        check: 'keyspace.ttl-sample',
+        weight: 0.1,
+        summary: `policy ${policy} can evict these keys: ${formatCount(sample.withTtl)} of ${formatCount(sample.sampled)} sampled ${what} carry a TTL`,
+      });
+    }
+  } else if (policy?.startsWith('allkeys-') && memory.evictedKeys > 0) {
+    signals.push({
+      cause: 'eviction',
+      check: 'memory',
+      weight: 0.2,
+      summary: `policy ${policy} evicts any key, with or without a TTL`,
+    });
+  }
+
+  const rates = dataOf(evidence, 'rates');
+  if (rates && rates.evictedPerSec > 0) {
+    signals.push({
+      cause: 'eviction',
+      check: 'rates',
+      weight: 0.3,
+      summary: `${formatCount(rates.evictedPerSec)} keys/s being evicted now (measured over ${formatDuration(rates.intervalMs)})`,
+    });
+  }
+  if (memory.fragmentationRatio !== null && memory.fragmentationRatio >= 1.5 && ratio >= 0.75) {
+    signals.push({
+      cause: 'eviction',
+      check: 'memory',
+      weight: 0.1,
+      summary: `mem_fragmentation_ratio ${memory.fragmentationRatio.toFixed(2)}: fragmentation wastes memory near the limit`,
+    });
+  }
+  return signals;
+}
+
+export function evictionFacts(evidence: Evidence): Fact[] {
+  const facts: Fact[] = [];
+  const policy = policyOf(evidence);
+  if (policy?.startsWith('volatile-')) facts.push('policy-volatile');
+  if (policy?.startsWith('allkeys-')) facts.push('policy-allkeys');
+  if (policy === 'noeviction') facts.push('policy-noeviction');
+  const memory = dataOf(evidence, 'memory');
+  if (memory && memory.maxmemory > 0 && memory.usedMemory / memory.maxmemory >= NEAR_LIMIT) facts.push('memory-near-limit');
+  return facts;
+}

@@ -1,0 +1,112 @@
+// Expiration: do the keys (or their siblings) carry TTLs short enough to have run out, and is Redis expiring keys.
+import type { Evidence } from '../../checks/types.ts';
+import type { Fact } from '../facts.ts';
+import type { Signal } from '../signal.ts';
+import { counterReach, dataOf, keyspaceOf, windowMs } from '../evidence.ts';
+import { formatCount, formatDuration, plural } from '../format.ts';
+
+export function expirationSignals(evidence: Evidence): Signal[] {
+  const signals: Signal[] = [];
+  const window = windowMs(evidence);
+
+  const sample = dataOf(evidence, 'keyspace.ttl-sample');
+  if (sample) {
+    const what = sample.siblingsOf ? `${sample.pattern} keys (siblings of ${sample.siblingsOf})` : `${sample.pattern} keys`;
+    if (sample.sampled === 0) {
+      signals.push({
+        cause: 'expiration',
+        check: 'keyspace.ttl-sample',
+        weight: 0,
+        summary: `no ${what} left in db ${sample.db} to sample TTLs from`,
+      });
+    } else if (sample.withTtl === 0) {
+      signals.push({
+        cause: 'expiration',
+        check: 'keyspace.ttl-sample',
+        weight: -0.7,
+        summary: `none of the ${formatCount(sample.sampled)} sampled ${what} carries a TTL`,
+      });
+    } else {
+      const share = sample.withTtl / sample.sampled;
+      const median = sample.medianTtlMs ?? 0;
+      const max = sample.maxTtlMs ?? median;
+      const min = sample.minTtlMs ?? median;
+      // Remaining TTLs of live siblings approximate how soon keys like the missing one run out:
+      // TTLs shorter than the window mean keys of this family expire within it.
+      let weight: number;
+      let reach: string;
+      if (max <= window) {
+        weight = 0.7;
+        reach = `every sampled TTL is shorter than the ${formatDuration(window)} since the keys were last seen`;
+      } else if (median <= window) {
+        weight = 0.55;
+        reach = `most sampled TTLs are shorter than the ${formatDuration(window)} window`;
+      } else if (min <= window) {
+        weight = 0.4;
+        reach = `some sampled TTLs are shorter than the ${formatDuration(window)} window`;
+      } else {
+        weight = 0.15;
+        reach = `the shortest sampled TTL (${formatDuration(min)}) is longer than the ${formatDuration(window)} window`;
+      }
+      if (share < 0.5) weight *= share * 2;
+      signals.push({
+        cause: 'expiration',
+        check: 'keyspace.ttl-sample',
+        weight,
+        summary: `${formatCount(sample.withTtl)} of ${formatCount(sample.sampled)} sampled ${what} carry a TTL (median ${formatDuration(median)}, ${formatDuration(min)}–${formatDuration(max)}); ${reach}`,
+      });
+    }
+  }
+
+  const memory = dataOf(evidence, 'memory');
+  if (memory) {
+    const reach = counterReach(evidence);
+    if (memory.expiredKeys > 0) {
+      signals.push({
+        cause: 'expiration',
+        check: 'memory',
+        weight: 0.3,
+        summary: `expired_keys ${formatCount(memory.expiredKeys)} ${reach.phrase}`,
+      });
+    } else {
+      signals.push({
+        cause: 'expiration',
+        check: 'memory',
+        weight: reach.bounded ? -0.1 : -0.5,
+        summary: `expired_keys 0 ${reach.phrase}`,
+      });
+    }
+  }
+
+  const rates = dataOf(evidence, 'rates');
+  if (rates && rates.expiredPerSec > 0) {
+    signals.push({
+      cause: 'expiration',
+      check: 'rates',
+      weight: 0.2,
+      summary: `${formatCount(rates.expiredPerSec)} keys/s expiring now (measured over ${formatDuration(rates.intervalMs)})`,
+    });
+  }
+
+  const line = keyspaceOf(evidence, evidence.query.db);
+  if (line && line.keys > 0 && line.expires > 0) {
+    signals.push({
+      cause: 'expiration',
+      check: 'keyspace.presence',
+      weight: 0,
+      summary: `db ${line.db}: ${plural(line.keys, 'key')}, ${formatCount(line.expires)} with a TTL${line.avgTtlMs > 0 ? ` (avg_ttl ${formatDuration(line.avgTtlMs)})` : ''}`,
+    });
+  }
+  return signals;
+}
+
+export function expirationFacts(evidence: Evidence): Fact[] {
+  const sample = dataOf(evidence, 'keyspace.ttl-sample');
+  const facts: Fact[] = [];
+  if (sample && sample.sampled > 0) {
+    if (sample.withoutTtl > 0) facts.push('keys-without-ttl');
+    const median = sample.medianTtlMs;
+    if (median !== null && median <= Math.max(windowMs(evidence), 3_600_000)) facts.push('short-ttls');
+  }
+  return facts;
+}

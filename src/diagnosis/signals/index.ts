@@ -1,0 +1,26 @@
+// Every signal and fact source the diagnosis consults; one per area of evidence.
+import type { FactSource, SignalSource } from '../signal.ts';
+import { deletionSignals, flushSignals } from './deletion.ts';
+import { evictionFacts, evictionSignals } from './eviction.ts';
+import { expirationFacts, expirationSignals } from './expiration.ts';
+import { presenceFacts, presenceSignals } from './presence.ts';
+import { replicationFacts, replicationSignals } from './replication.ts';
+import { restartFacts, restartSignals } from './restart.ts';
+
+export const signalSources: SignalSource[] = [
+  presenceSignals,
+  expirationSignals,
+  evictionSignals,
+  deletionSignals,
+  flushSignals,
+  replicationSignals,
+  restartSignals,
+];
+
+export const factSources: FactSource[] = [
+  presenceFacts,
+  expirationFacts,
+  evictionFacts,
+  replicationFacts,
+  restartFacts,
+];

@@ -1,0 +1,95 @@
+// Where the keys are: present in the application's db, in another db (wrong database), or nowhere.
+import type { Evidence } from '../../checks/types.ts';
+import type { Fact } from '../facts.ts';
+import type { Signal } from '../signal.ts';
+import { dataOf } from '../evidence.ts';
+import { formatCount, plural } from '../format.ts';
+
+export function presenceSignals(evidence: Evidence): Signal[] {
+  const presence = dataOf(evidence, 'keyspace.presence');
+  if (!presence) return [];
+  const signals: Signal[] = [];
+  const { pattern, db } = presence;
+  const elsewhere = presence.matches.filter((match) => match.db !== db && match.count > 0);
+  const here = presence.matches.find((match) => match.db === db);
+  const countText = (count: number, sampled: boolean): string => `${sampled ? 'at least ' : ''}${formatCount(count)}`;
+
+  if (elsewhere.length > 0) {
+    const where = elsewhere.map((m) => `db ${m.db} (${countText(m.count, m.sampled)})`).join(', ');
+    if (!presence.isPattern) {
+      signals.push({
+        cause: 'wrong-database',
+        check: 'keyspace.presence',
+        weight: presence.present ? 0.2 : 0.9,
+        summary: presence.present
+          ? `${pattern} exists in db ${db} and also in ${where}`
+          : `${pattern} is not in db ${db} but exists in ${where}`,
+      });
+    } else {
+      const hereCount = here?.count ?? 0;
+      signals.push({
+        cause: 'wrong-database',
+        check: 'keyspace.presence',
+        weight: hereCount === 0 ? 0.85 : 0.4,
+        summary:
+          hereCount === 0
+            ? `no key matches ${pattern} in db ${db}, but keys match in ${where}`
+            : `${countText(hereCount, here?.sampled ?? false)} keys match ${pattern} in db ${db}, and more in ${where}`,
+      });
+    }
+  } else if (evidence.results.info?.status === 'ok' && evidence.results.info.data.clusterEnabled) {
+    signals.push({
+      cause: 'wrong-database',
+      check: 'keyspace.presence',
+      weight: -1,
+      rulesOut: true,
+      summary: 'cluster mode: only db 0 exists, so there is no other database to write to',
+    });
+  } else {
+    const complete = presence.dbsChecked.filter((d) => d.complete).length;
+    const looked = presence.dbsChecked.filter((d) => d.db !== db).length;
+    const scanned = presence.dbsChecked.reduce((sum, d) => sum + d.scannedKeys, 0);
+    const refused = presence.dbsRefused.length;
+    const partial = complete < presence.dbsChecked.length || refused > 0;
+    signals.push({
+      cause: 'wrong-database',
+      check: 'keyspace.presence',
+      weight: partial ? -0.4 : -0.7,
+      summary:
+        `${presence.isPattern ? `no key matching ${pattern} in any of the` : `${pattern} is in none of the`} ${plural(looked, 'other db')} ` +
+        `(${plural(scanned, 'key')} scanned${partial ? `; ${complete} of ${presence.dbsChecked.length} dbs scanned completely${refused ? `, ${refused} refused SELECT` : ''}` : ', every db scanned completely'})`,
+    });
+  }
+
+  const clients = dataOf(evidence, 'clients');
+  if (clients && clients.total > 0) {
+    const onOtherDbs = clients.byDb.filter((entry) => entry.db !== db && entry.clients > 0);
+    const otherCount = onOtherDbs.reduce((sum, entry) => sum + entry.clients, 0);
+    if (otherCount > 0) {
+      const matchDbs = new Set(elsewhere.map((m) => m.db));
+      const onMatchDb = onOtherDbs.some((entry) => matchDbs.has(entry.db));
+      signals.push({
+        cause: 'wrong-database',
+        check: 'clients',
+        weight: onMatchDb ? 0.4 : 0.15,
+        summary: `${formatCount(otherCount)} of ${plural(clients.total, 'client')} use ${onOtherDbs.map((e) => `db ${e.db} (${e.clients})`).join(', ')}, not db ${db}`,
+      });
+    } else {
+      signals.push({
+        cause: 'wrong-database',
+        check: 'clients',
+        weight: -0.2,
+        summary: `all ${plural(clients.total, 'connected client')} use db ${db}`,
+      });
+    }
+  }
+  return signals;
+}
+
+export function presenceFacts(evidence: Evidence): Fact[] {
+  const presence = dataOf(evidence, 'keyspace.presence');
+  const facts: Fact[] = [];
+  if (presence?.matches.some((m) => m.db !== presence.db && m.count > 0)) facts.push('keys-in-other-db');
+  if (dataOf(evidence, 'info')?.clusterEnabled) facts.push('clustered');
+  return facts;
+}

@@ -1,0 +1,91 @@
+// Instance failure: a node that restarted inside the window without persistence comes back empty.
+import type { Evidence } from '../../checks/types.ts';
+import type { Fact } from '../facts.ts';
+import type { Signal } from '../signal.ts';
+import { dataOf, effectiveTier, keyspaceOf } from '../evidence.ts';
+import { formatCount, formatDuration, formatInstant, plural } from '../format.ts';
+
+export function restartSignals(evidence: Evidence): Signal[] {
+  const restart = dataOf(evidence, 'persistence.restart');
+  if (!restart || restart.nodes.length === 0) return [];
+  const signals: Signal[] = [];
+  const restarted = restart.nodes.filter((node) => node.restartedInWindow);
+  const line = keyspaceOf(evidence, evidence.query.db);
+
+  if (restarted.length === 0) {
+    const youngest = restart.nodes.reduce((a, b) => (a.uptimeSeconds < b.uptimeSeconds ? a : b));
+    signals.push({
+      cause: 'instance-failure',
+      check: 'persistence.restart',
+      weight: -0.85,
+      summary: `${restart.nodes.length === 1 ? youngest.address : `every node; the youngest, ${youngest.address},`} has been up ${formatDuration(youngest.uptimeSeconds * 1000)}, since before the keys were last seen`,
+    });
+    return signals;
+  }
+
+  for (const node of restarted) {
+    signals.push({
+      cause: 'instance-failure',
+      check: 'persistence.restart',
+      weight: 0.45,
+      summary: `${node.address} restarted at ${formatInstant(new Date(node.startedAt), evidence.now)} (up ${formatDuration(node.uptimeSeconds * 1000)}), after the keys were last seen at ${formatInstant(evidence.query.since, evidence.now)}`,
+    });
+    if (node.persistenceOff) {
+      signals.push({
+        cause: 'instance-failure',
+        check: 'persistence.restart',
+        weight: 0.25,
+        summary: `${node.address} has persistence off (no RDB saves, AOF off): it came back with only what was written since`,
+      });
+    } else if (node.rdbLastLoadKeysLoaded !== null && node.rdbLastLoadKeysLoaded > 0) {
+      signals.push({
+        cause: 'instance-failure',
+        check: 'persistence.restart',
+        weight: -0.2,
+        summary: `${node.address} loaded ${plural(node.rdbLastLoadKeysLoaded, 'key')} from disk at start (rdb_last_load_keys_loaded)`,
+      });
+    }
+    if (node.loading) {
+      signals.push({
+        cause: 'instance-failure',
+        check: 'persistence.restart',
+        weight: 0.2,
+        summary: `${node.address} is still loading its data from disk`,
+      });
+    }
+  }
+  if (line) {
+    if (line.keys <= 10) {
+      signals.push({
+        cause: 'instance-failure',
+        check: 'keyspace.presence',
+        weight: 0.3,
+        summary: `db ${line.db} holds ${plural(line.keys, 'key')} after the restart`,
+      });
+    } else if (line.keys > 1000) {
+      signals.push({
+        cause: 'instance-failure',
+        check: 'keyspace.presence',
+        weight: -0.25,
+        summary: `db ${line.db} holds ${formatCount(line.keys)} keys: most data survived or was rewritten`,
+      });
+    }
+  }
+  if (effectiveTier(evidence).tier === 'basic') {
+    signals.push({
+      cause: 'instance-failure',
+      check: dataOf(evidence, 'azure.resource') ? 'azure.resource' : 'persistence.restart',
+      weight: 0.15,
+      summary: 'Basic tier: one node and no replica to take over, so a restart loses the data',
+    });
+  }
+  return signals;
+}
+
+export function restartFacts(evidence: Evidence): Fact[] {
+  const restart = dataOf(evidence, 'persistence.restart');
+  const facts: Fact[] = [];
+  if (restart?.nodes.some((node) => node.restartedInWindow)) facts.push('restarted-in-window');
+  if (restart?.nodes.some((node) => node.persistenceOff === true)) facts.push('persistence-off');
+  return facts;
+}

@@ -1,0 +1,65 @@
+// What could not be checked, as sentences: failed and skipped checks, refused dbs, partial scans, unreachable nodes.
+import { CAUSE_IDS, type CauseId } from './causes.ts';
+import type { CheckId, Evidence } from '../checks/types.ts';
+import { RELATED_CHECKS } from './score.ts';
+import { dataOf } from './evidence.ts';
+import { formatCount } from './format.ts';
+
+function causesTouching(ids: CheckId[]): CauseId[] {
+  return CAUSE_IDS.filter((cause) => ids.some((id) => RELATED_CHECKS[cause].includes(id)));
+}
+
+function list(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+export function uncheckedSentences(evidence: Evidence): string[] {
+  const out: string[] = [];
+  // Checks that stopped for the same reason (all Azure checks without a resource) read better as one sentence.
+  const byReason = new Map<string, { verb: string; ids: CheckId[] }>();
+  for (const result of Object.values(evidence.results)) {
+    if (!result || result.status === 'ok') continue;
+    const reason = result.status === 'failed' ? result.error : result.reason;
+    const verb = result.status === 'failed' ? 'failed' : 'skipped';
+    const key = `${verb}\u0000${reason}`;
+    const entry = byReason.get(key) ?? { verb, ids: [] };
+    entry.ids.push(result.id);
+    byReason.set(key, entry);
+  }
+  for (const [key, { verb, ids }] of byReason) {
+    const reason = key.slice(key.indexOf('\u0000') + 1).replace(/[.\s]+$/, '');
+    const causes = causesTouching(ids);
+    out.push(
+      sentence(
+        `${list(ids.map((id) => `the ${id} check`))} ${verb === 'failed' ? 'failed' : 'did not run'} (${reason})` +
+          (causes.length > 0 ? `; ${list(causes)} ${causes.length === 1 ? 'rests' : 'rest'} on the other evidence` : ''),
+      ).replace(/^the/, 'The'),
+    );
+  }
+
+  const presence = dataOf(evidence, 'keyspace.presence');
+  if (presence) {
+    for (const refused of presence.dbsRefused) out.push(sentence(`db ${refused.db} could not be searched (${refused.reason.replace(/[.\s]+$/, '')})`));
+    const partial = presence.dbsChecked.filter((d) => !d.complete);
+    if (partial.length > 0) {
+      out.push(
+        sentence(
+          `The scan stopped at its budget in ${list(partial.map((d) => `db ${d.db} (${formatCount(d.scannedKeys)} keys visited)`))}, so key counts there are lower bounds`,
+        ),
+      );
+    }
+  }
+  const deletion = dataOf(evidence, 'commands.deletion');
+  if (deletion && !deletion.slowlogRead) {
+    out.push(sentence(`SLOWLOG could not be read (${(deletion.slowlogError ?? 'refused').replace(/[.\s]+$/, '')}), so no removing command can be tied to a key`));
+  }
+  const info = dataOf(evidence, 'info');
+  for (const node of info?.unreachable ?? []) out.push(sentence(`Node ${node.address} could not be read (${node.reason.replace(/[.\s]+$/, '')})`));
+  return out;
+}

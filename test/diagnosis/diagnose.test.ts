@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import { diagnose } from '../../src/diagnosis/diagnose.ts';
+import { CAUSE_IDS, type CauseId } from '../../src/diagnosis/causes.ts';
+import { makeEvidence, NOW } from './evidence-fixture.ts';
+import { runbook } from './runbook-fixture.ts';
+
+const MB = 1024 * 1024;
+
+function cause(d: ReturnType<typeof diagnose>, id: CauseId) {
+  const found = d.causes.find((c) => c.id === id);
+  if (!found) throw new Error(`no ${id}`);
+  return found;
+}
+
+describe('diagnose', () => {
+  it('reports all seven causes, highest score first, with runbook words', () => {
+    const d = diagnose(makeEvidence('session:17'), runbook);
+    expect(d.causes.map((c) => c.id).sort()).toEqual([...CAUSE_IDS].sort());
+    const scores = d.causes.map((c) => c.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    for (const c of d.causes) {
+      expect(c.title).toBe(runbook.causes[c.id]?.title);
+      expect(c.score).toBeGreaterThanOrEqual(0);
+      expect(c.score).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('finds nothing on a healthy node: inconclusive, every cause unlikely or ruled out', () => {
+    const d = diagnose(makeEvidence('session:17'), runbook);
+    expect(d.verdict).toBe('inconclusive');
+    for (const c of d.causes) expect(['unlikely', 'ruled-out']).toContain(c.likelihood);
+    expect(d.headline).toContain('session:17');
+  });
+
+  it('explains eviction under allkeys-lru at the memory limit, with the numbers', () => {
+    const d = diagnose(
+      makeEvidence('cache:*', {
+        memory: { usedMemory: 4 * MB, maxmemory: 4 * MB, policy: 'allkeys-lru', evictedKeys: 25_611 },
+        rates: { evictedPerSec: 120 },
+      }),
+      runbook,
+    );
+    expect(d.verdict).toBe('explained');
+    expect(d.causes[0]?.id).toBe('eviction');
+    expect(d.causes[0]?.likelihood).toBe('likely');
+    expect(d.causes[0]?.evidence[0]?.summary).toContain('evicted_keys 25,611');
+    expect(d.causes[0]?.evidence[0]?.summary).toContain('4.0 MB of 4.0 MB');
+    expect(d.causes[0]?.evidence[0]?.direction).toBe('for');
+    expect(d.facts).toEqual(expect.arrayContaining(['policy-allkeys', 'memory-near-limit']));
+    expect(d.headline).toContain(runbook.causes.eviction?.title);
+  });
+
+  it('does not blame eviction under volatile-lru when the missing keys carry no TTL, even with evictions', () => {
+    const d = diagnose(
+      makeEvidence('session:17', {
+        memory: { usedMemory: 4 * MB, maxmemory: 4 * MB, policy: 'volatile-lru', evictedKeys: 9_000 },
+        rates: { evictedPerSec: 50 },
+      }),
+      runbook,
+    );
+    const eviction = cause(d, 'eviction');
+    expect(['unlikely', 'possible']).toContain(eviction.likelihood);
+    expect(eviction.likelihood).not.toBe('likely');
+    expect(eviction.evidence[0]?.summary).toMatch(/volatile-lru evicts only keys with a TTL/);
+    expect(d.facts).toEqual(expect.arrayContaining(['policy-volatile', 'keys-without-ttl']));
+  });
+
+  it('rules eviction out under noeviction and with maxmemory 0', () => {
+    const noeviction = diagnose(makeEvidence('k', { memory: { policy: 'noeviction', evictedKeys: 0 } }), runbook);
+    expect(cause(noeviction, 'eviction').likelihood).toBe('ruled-out');
+    const unlimited = diagnose(makeEvidence('k', { memory: { maxmemory: 0, evictedKeys: 3 } }), runbook);
+    expect(cause(unlimited, 'eviction').likelihood).toBe('ruled-out');
+    expect(cause(unlimited, 'eviction').evidence[0]?.summary).toContain('maxmemory 0');
+  });
+
+  it('explains expiration when siblings carry short TTLs and keys expire', () => {
+    const d = diagnose(
+      makeEvidence('session:17', {
+        'keyspace.ttl-sample': { sampled: 120, withTtl: 118, withoutTtl: 2, medianTtlMs: 41_000, minTtlMs: 2_000, maxTtlMs: 60_000 },
+        memory: { expiredKeys: 4_210 },
+      }),
+      runbook,
+    );
+    expect(d.verdict).toBe('explained');
+    expect(d.causes[0]?.id).toBe('expiration');
+    expect(d.causes[0]?.evidence[0]?.summary).toContain('118 of 120 sampled');
+    expect(d.causes[0]?.evidence[0]?.summary).toContain('median 41 s');
+    expect(d.facts).toContain('short-ttls');
+  });
+
+  it('finds the keys in another database', () => {
+    const d = diagnose(
+      makeEvidence('session:*', {
+        'keyspace.presence': { matches: [{ db: 3, count: 12, sampled: false }] },
+        clients: { total: 4, byDb: [{ db: 0, clients: 1 }, { db: 3, clients: 3 }] },
+      }),
+      runbook,
+    );
+    expect(d.verdict).toBe('explained');
+    expect(d.causes[0]?.id).toBe('wrong-database');
+    expect(d.causes[0]?.evidence.map((e) => e.summary).join('\n')).toMatch(/db 3 \(12\)/);
+    expect(d.causes[0]?.evidence.map((e) => e.summary).join('\n')).toMatch(/3 of 4 clients use db 3/);
+    expect(d.facts).toContain('keys-in-other-db');
+    expect(d.scope).toBe('complete');
+  });
+
+  it('says no-loss when the exact key is present in the selected db', () => {
+    const d = diagnose(makeEvidence('session:17', { 'keyspace.presence': { present: true, matches: [{ db: 0, count: 1, sampled: false }] } }), runbook);
+    expect(d.verdict).toBe('no-loss');
+    expect(d.headline).toMatch(/session:17 exists in db 0/);
+    expect(d.scope).toBe('partial');
+  });
+
+  it('does not call a present pattern no-loss (some keys may still be gone)', () => {
+    const d = diagnose(makeEvidence('session:*', { 'keyspace.presence': { present: true, matches: [{ db: 0, count: 40, sampled: false }] } }), runbook);
+    expect(d.verdict).not.toBe('no-loss');
+  });
+
+  it('points at deletion: DEL calls, keys without TTL, nothing evicted; a SLOWLOG entry names the key', () => {
+    const plain = diagnose(makeEvidence('user:42', { 'commands.deletion': { calls: { del: 1_204, unlink: 3, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 } } }), runbook);
+    expect(plain.causes[0]?.id).toBe('deletion');
+    expect(plain.causes[0]?.likelihood).toBe('likely');
+    expect(plain.causes[0]?.evidence.map((e) => e.summary).join('\n')).toContain('DEL 1,204, UNLINK 3');
+
+    const named = diagnose(
+      makeEvidence('user:42', {
+        'commands.deletion': {
+          calls: { del: 1, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 },
+          slowlog: [{ address: '10.0.0.4:6379', at: '2026-11-26T05:30:00.000Z', durationUs: 12, command: 'del', key: 'user:42', client: '10.1.1.1:5000' }],
+        },
+        clients: { removers: [{ addr: '10.1.1.1:5000', name: 'cleanup-job', db: 0, cmd: 'del' }] },
+      }),
+      runbook,
+    );
+    const deletion = cause(named, 'deletion');
+    expect(deletion.score).toBeGreaterThan(cause(plain, 'deletion').score);
+    expect(deletion.evidence[0]?.summary).toBe('SLOWLOG on 10.0.0.4:6379: DEL user:42 at 05:30:00 UTC from 10.1.1.1:5000');
+    expect(deletion.evidence.map((e) => e.summary).join('\n')).toContain('cleanup-job');
+  });
+
+  it('points at a flush when FLUSHDB ran and the db is empty', () => {
+    const d = diagnose(
+      makeEvidence('session:*', {
+        'commands.deletion': { calls: { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 1, flushall: 0 } },
+        'keyspace.presence': { keyspace: [] },
+        'keyspace.ttl-sample': { sampled: 0, withTtl: 0, withoutTtl: 0 },
+      }),
+      runbook,
+    );
+    expect(d.causes[0]?.id).toBe('flush');
+    expect(d.causes[0]?.likelihood).toBe('likely');
+    expect(d.causes[0]?.evidence[0]?.summary).toContain('FLUSHDB 1');
+    expect(cause(d, 'instance-failure').likelihood).toBe('unlikely');
+  });
+
+  it('points at replication on a promoted primary, and rules it out on Basic', () => {
+    const promoted = diagnose(
+      makeEvidence('order:9', {
+        replication: {
+          nodes: [
+            {
+              address: '10.0.0.5:6379', role: 'primary', promoted: true, promotedAtOffset: 5_001, masterReplOffset: 9_000,
+              connectedReplicas: 0, replicas: [], masterLinkStatus: null, masterLinkDownSinceSeconds: null,
+            },
+          ],
+        },
+      }),
+      runbook,
+    );
+    expect(promoted.causes[0]?.id).toBe('replication');
+    expect(promoted.causes[0]?.likelihood).toBe('likely');
+    expect(promoted.causes[0]?.evidence[0]?.summary).toContain('offset 5,001');
+    expect(promoted.facts).toContain('promoted');
+
+    const basic = diagnose(makeEvidence('order:9', {}, { tier: 'basic' }), runbook);
+    expect(cause(basic, 'replication').likelihood).toBe('ruled-out');
+    expect(basic.tierSource).toBe('asked');
+    expect(basic.facts).toContain('no-replica');
+  });
+
+  it('weighs instance failure after a restart in the window, and says the counters are bounded by it', () => {
+    const startedAt = new Date(NOW.getTime() - 600_000).toISOString();
+    const d = diagnose(
+      makeEvidence('session:*', {
+        'persistence.restart': {
+          nodes: [{ address: '10.0.0.4:6379', uptimeSeconds: 600, startedAt, restartedInWindow: true, rdbLastLoadKeysLoaded: 0, aofEnabled: false, persistenceOff: true, rdbLastSaveAt: null, loading: false }],
+        },
+        'keyspace.presence': { keyspace: [{ db: 0, keys: 2, expires: 0, avgTtlMs: 0 }] },
+      }),
+      runbook,
+    );
+    expect(d.causes[0]?.id).toBe('instance-failure');
+    expect(d.causes[0]?.likelihood).toBe('likely');
+    expect(d.causes[0]?.evidence[0]?.summary).toContain('restarted at 05:50:00 UTC');
+    const eviction = cause(d, 'eviction');
+    expect(eviction.evidence.map((e) => e.summary).join('\n')).toMatch(/restarted at 05:50:00 UTC, after the keys were last seen/);
+    // Zero counters after a restart prove little: eviction is not pushed as far down as on a node up for days.
+    const healthy = diagnose(makeEvidence('session:*'), runbook);
+    expect(eviction.score).toBeGreaterThanOrEqual(cause(healthy, 'eviction').score);
+    expect(d.facts).toEqual(expect.arrayContaining(['restarted-in-window', 'persistence-off']));
+  });
+
+  it('never calls a cause likely from absence of evidence; failed checks make causes unknown and say so', () => {
+    const d = diagnose(
+      makeEvidence('session:17', {
+        memory: { failed: 'INFO timed out after 3000 ms on 10.0.0.4:6379' },
+        'commands.deletion': { failed: 'ERR unknown command' },
+        'azure.resource': { skipped: 'no Azure resource configured' },
+        'azure.metrics': { skipped: 'no Azure resource configured' },
+      }),
+      runbook,
+    );
+    expect(d.verdict).toBe('inconclusive');
+    expect(cause(d, 'deletion').likelihood).toBe('unknown');
+    expect(cause(d, 'flush').likelihood).toBe('unknown');
+    expect(cause(d, 'eviction').likelihood).toBe('unknown');
+    const text = d.unchecked.join('\n');
+    expect(text).toContain('The memory check failed (INFO timed out after 3000 ms on 10.0.0.4:6379)');
+    expect(text).toContain('The azure.resource check and the azure.metrics check did not run (no Azure resource configured)');
+    expect(d.headline).toMatch(/could not be checked/);
+  });
+
+  it('shows fixes by tier and facts', () => {
+    const facts = (tier: 'basic' | 'premium' | null) =>
+      diagnose(makeEvidence('session:17', { memory: { expiredKeys: 10 }, 'keyspace.ttl-sample': { sampled: 10, withTtl: 10, withoutTtl: 0, medianTtlMs: 5_000, minTtlMs: 1_000, maxTtlMs: 9_000 } }, { tier }), runbook);
+    const basicFixes = cause(facts('basic'), 'instance-failure').fixes;
+    const premiumFixes = cause(facts('premium'), 'instance-failure').fixes;
+    const unknownFixes = cause(facts(null), 'instance-failure').fixes;
+    expect(basicFixes).not.toEqual(premiumFixes);
+    expect(unknownFixes.length).toBeGreaterThanOrEqual(Math.max(basicFixes.length, premiumFixes.length));
+  });
+
+  it('orders two likely causes by which explains the key', () => {
+    const d = diagnose(
+      makeEvidence('session:17', {
+        memory: { usedMemory: 4 * MB, maxmemory: 4 * MB, policy: 'allkeys-lru', evictedKeys: 3_000, expiredKeys: 9_000 },
+        'keyspace.ttl-sample': { sampled: 50, withTtl: 50, withoutTtl: 0, medianTtlMs: 20_000, minTtlMs: 1_000, maxTtlMs: 30_000 },
+        rates: { expiredPerSec: 40, evictedPerSec: 0 },
+      }),
+      runbook,
+    );
+    expect(cause(d, 'expiration').likelihood).toBe('likely');
+    expect(cause(d, 'eviction').likelihood).toBe('likely');
+    expect(d.causes[0]?.id).toBe('expiration');
+    expect(d.headline).toContain(`Also likely: ${runbook.causes.eviction?.title}`);
+  });
+
+  it('uses the tier Azure reports over the asked one', () => {
+    const d = diagnose(
+      makeEvidence('k', {
+        'azure.resource': {
+          kind: 'redis', sku: 'Basic', tier: 'basic', shardCount: 0, replicasPerPrimary: 0, redisVersion: '6.0', maxmemoryPolicy: 'volatile-lru',
+          maxmemoryReserved: null, rdbBackupEnabled: false, aofBackupEnabled: false, notifyKeyspaceEvents: null, geoReplicated: false,
+        },
+      }, { tier: 'premium' }),
+      runbook,
+    );
+    expect(d.tier).toBe('basic');
+    expect(d.tierSource).toBe('azure');
+    expect(cause(d, 'replication').likelihood).toBe('ruled-out');
+  });
+});
