@@ -1,0 +1,34 @@
+// The progress message that ticks through the checks as they finish, edited in place.
+import type { CheckProgress } from '../../checks/types.ts';
+import { escapeMrkdwn } from './escape.ts';
+import { context, message, section, type SlackMessage } from './message.ts';
+
+const ICON: Record<CheckProgress['status'] | 'pending', string> = {
+  pending: ':white_small_square:',
+  running: ':hourglass_flowing_sand:',
+  ok: ':white_check_mark:',
+  failed: ':warning:',
+  skipped: ':black_right_pointing_double_triangle_with_vertical_bar:',
+};
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function progressLine(p: CheckProgress | { id: string; title: string; status: 'pending' }): string {
+  const ms = 'ms' in p && p.ms !== undefined && p.status !== 'running' ? ` (${seconds(p.ms)})` : '';
+  const detail = 'detail' in p && p.detail ? ` — ${escapeMrkdwn(p.detail)}` : '';
+  return `${ICON[p.status]} ${escapeMrkdwn(p.title)}${ms}${detail}`;
+}
+
+/** `planned` lists every check id in order; `seen` holds the latest progress of those that started. */
+export function progressMessage(cache: string, planned: readonly string[], seen: readonly CheckProgress[]): SlackMessage {
+  const byId = new Map(seen.map((p) => [p.id as string, p]));
+  const lines = planned.map((id) => progressLine(byId.get(id) ?? { id, title: id, status: 'pending' }));
+  const done = seen.filter((p) => p.status !== 'running').length;
+  const finished = done >= planned.length;
+  return message(`Checking ${cache}: ${done} of ${planned.length} checks done`, [
+    section(`*${finished ? 'Checks finished' : 'Checking'} ${escapeMrkdwn(cache)}*\n${lines.join('\n')}`),
+    context(`${done} of ${planned.length} checks done`),
+  ]);
+}

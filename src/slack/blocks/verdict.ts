@@ -1,0 +1,116 @@
+// The verdict in the thread: likely cause, evidence in numbers, fixes, causes ruled out, checks that could not run.
+import type { CauseReport, Report } from '../../report/model.ts';
+import { ACTION } from '../ids.ts';
+import { code, escapeMrkdwn } from './escape.ts';
+import type { Block } from './limits.ts';
+import { bullets, button, context, divider, header, message, section, type SlackMessage } from './message.ts';
+
+export interface Conclusion {
+  title: string;
+  body: string;
+}
+
+const LIKELIHOOD_ICON: Record<CauseReport['likelihood'], string> = {
+  likely: ':red_circle:',
+  possible: ':large_orange_circle:',
+  unlikely: ':white_circle:',
+  'ruled-out': ':heavy_multiplication_x:',
+  unknown: ':grey_question:',
+};
+
+export function topCause(report: Report): CauseReport | null {
+  return report.verdict === 'explained' ? (report.causes[0] ?? null) : null;
+}
+
+/** One line for the root message and notifications. */
+export function verdictLine(report: Report, conclusionTitle: string): string {
+  const icon = report.verdict === 'explained' ? ':dart:' : report.verdict === 'no-loss' ? ':white_check_mark:' : ':grey_question:';
+  return `${icon} *${escapeMrkdwn(conclusionTitle)}* — ${escapeMrkdwn(report.headline)}`;
+}
+
+export function causeHeading(cause: CauseReport): string {
+  return `${LIKELIHOOD_ICON[cause.likelihood]} *${escapeMrkdwn(cause.title)}* — ${cause.likelihood} (score ${cause.score.toFixed(2)})`;
+}
+
+export function evidenceLines(cause: CauseReport, direction?: 'for' | 'against'): string[] {
+  return cause.evidence
+    .filter((e) => direction === undefined || e.direction === direction)
+    .map((e) => `${escapeMrkdwn(e.summary)} _(${escapeMrkdwn(e.check)})_`);
+}
+
+export function targetLine(report: Report): string {
+  const t = report.target;
+  return `${escapeMrkdwn(`${t.host}:${t.port}`)} db ${t.db}${t.tls ? ' (TLS)' : ''} · key ${code(report.query.key)} · since ${report.query.since} · tier ${report.query.tier ?? 'unknown'}`;
+}
+
+/** Sentences for what could not be checked: the report's own, then failed and skipped checks. */
+export function uncheckedLines(report: Report): string[] {
+  const lines = report.unchecked.map(escapeMrkdwn);
+  for (const c of report.checks) {
+    if (c.status === 'failed') lines.push(`${escapeMrkdwn(c.title)}: failed — ${escapeMrkdwn(c.error ?? 'no reason given')}`);
+    if (c.status === 'skipped') lines.push(`${escapeMrkdwn(c.title)}: skipped — ${escapeMrkdwn(c.reason ?? 'no reason given')}`);
+  }
+  return lines;
+}
+
+export function verdictBlocks(report: Report, conclusion: Conclusion): Block[] {
+  const blocks: Block[] = [header(conclusion.title), section(escapeMrkdwn(report.headline))];
+  const top = topCause(report);
+  if (top) {
+    blocks.push(section(`*Likely cause:* ${causeHeading(top)}\n${escapeMrkdwn(top.explanation)}`));
+    const evidence = evidenceLines(top);
+    if (evidence.length > 0) blocks.push(section(`*Evidence*\n${bullets(evidence, 2900)}`));
+    if (top.fixes.length > 0) blocks.push(section(`*Fixes*\n${bullets(top.fixes, 2900)}`));
+  }
+  if (report.verdict !== 'explained' || report.key.matches.length > 0) {
+    const where = report.key.matches.map((m) => `db ${m.db}: ${m.sampled ? 'at least ' : ''}${m.count} matching key${m.count === 1 ? '' : 's'}`);
+    blocks.push(
+      section(
+        `*The key* ${code(report.key.pattern)} is ${report.key.present ? '' : 'not '}in the application's database.` +
+          (where.length > 0 ? `\n${bullets(where, 2000)}` : ''),
+      ),
+    );
+  }
+  blocks.push(section(conclusion.body));
+  const possible = report.causes.filter((c) => c !== top && (c.likelihood === 'possible' || c.likelihood === 'likely'));
+  if (possible.length > 0) {
+    blocks.push(section(`*Still possible*\n${bullets(possible.map((c) => `${causeHeading(c)}${firstEvidence(c, 'for')}`), 2900)}`));
+  }
+  const ruledOut = report.causes.filter((c) => c.likelihood === 'ruled-out' || c.likelihood === 'unlikely');
+  if (ruledOut.length > 0) {
+    blocks.push(section(`*Ruled out*\n${bullets(ruledOut.map((c) => `${causeHeading(c)}${firstEvidence(c, 'against')}`), 2900)}`));
+  }
+  const unchecked = uncheckedLines(report);
+  if (unchecked.length > 0) blocks.push(section(`*Could not check*\n${bullets(unchecked, 2900)}`));
+  blocks.push(divider(), context(targetLine(report)));
+  blocks.push({
+    type: 'actions',
+    block_id: 'verdict',
+    elements: [
+      button(ACTION.rerun, 'Re-run checks'),
+      button(ACTION.allCauses, 'Show all causes'),
+      button(ACTION.postmortem, 'Postmortem summary', '', 'primary'),
+    ],
+  });
+  return blocks;
+}
+
+function firstEvidence(cause: CauseReport, direction: 'for' | 'against'): string {
+  const line = cause.evidence.find((e) => e.direction === direction) ?? cause.evidence[0];
+  return line ? `: ${escapeMrkdwn(line.summary)}` : '';
+}
+
+export function verdictMessage(report: Report, conclusion: Conclusion): SlackMessage {
+  return message(`${conclusion.title}: ${report.headline}`, verdictBlocks(report, conclusion));
+}
+
+/** Every cause with its evidence for and against, for "Show all causes". */
+export function allCausesMessage(report: Report): SlackMessage {
+  const blocks: Block[] = [header('All seven causes, most likely first')];
+  for (const cause of report.causes) {
+    const evidence = evidenceLines(cause);
+    blocks.push(section(`${causeHeading(cause)}\n${evidence.length > 0 ? bullets(evidence, 2500) : '_No evidence either way._'}`));
+  }
+  blocks.push(context(targetLine(report)));
+  return message(`All causes for ${report.query.key}`, blocks);
+}

@@ -1,0 +1,105 @@
+// Reads `/keyloss [cache] [key] [since <t>] [db <n>] [tier <t>] [scope partial|complete]` into runbook prefill answers.
+import { SCOPES, TIERS } from '../diagnosis/query.ts';
+import { parseDbIndex, parseKeyPattern, parseSince } from '../runbook/formats.ts';
+
+export const USAGE = '/keyloss [cache] [key] [since <time>] [db <n>] [tier <tier>] [scope partial|complete]';
+
+export type CommandText =
+  | { ok: true; help: true }
+  | { ok: true; help: false; cache: string | null; prefill: Record<string, string> }
+  | { ok: false; problem: string };
+
+const KEYWORDS = ['since', 'db', 'tier', 'scope'] as const;
+type Keyword = (typeof KEYWORDS)[number];
+
+/** Splits on spaces, keeping "double quoted" or 'single quoted' words (a key with spaces) together. */
+export function splitWords(text: string): { ok: true; words: string[] } | { ok: false; problem: string } {
+  const words: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) words.push(m[1] ?? m[2] ?? m[3] ?? '');
+  const quotes = (text.match(/"/g) ?? []).length;
+  if (quotes % 2 === 1) return { ok: false, problem: 'a quote (") is not closed' };
+  return { ok: true, words };
+}
+
+/**
+ * `cacheNames` are the configured caches: a first word that names one is the cache, otherwise it is the key.
+ * Values are validated with the runbook's own parsers so the problem names what is wrong.
+ */
+export function parseCommandText(text: string, cacheNames: readonly string[], now: Date): CommandText {
+  const trimmed = text.trim();
+  if (/^(help|-h|--help|\?)$/i.test(trimmed)) return { ok: true, help: true };
+  const split = splitWords(trimmed);
+  if (!split.ok) return split;
+  const positional: string[] = [];
+  const named = new Map<Keyword, string>();
+  const words = split.words;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const keyword = KEYWORDS.find((k) => k === word.toLowerCase());
+    if (!keyword) {
+      positional.push(word);
+      continue;
+    }
+    if (named.has(keyword)) return { ok: false, problem: `"${keyword}" is given twice` };
+    // `since` takes the words up to the next keyword ("since 2 hours ago"); the others take one word.
+    const values: string[] = [];
+    while (i + 1 < words.length && !KEYWORDS.some((k) => k === words[i + 1]!.toLowerCase())) {
+      values.push(words[++i]!);
+      if (keyword !== 'since') break;
+    }
+    if (values.length === 0) return { ok: false, problem: `"${keyword}" needs a value` };
+    named.set(keyword, values.join(' '));
+  }
+
+  let cache: string | null = null;
+  const first = positional[0];
+  const knownCache = first === undefined ? undefined : cacheNames.find((n) => n.toLowerCase() === first.toLowerCase());
+  if (knownCache !== undefined) {
+    cache = knownCache;
+    positional.shift();
+  }
+  if (positional.length > 1) {
+    const extra = positional.slice(1).join(' ');
+    return {
+      ok: false,
+      problem:
+        knownCache === undefined && cacheNames.length > 0
+          ? `"${first}" is not a configured cache, and "${extra}" is left over (quote a key that has spaces)`
+          : `"${extra}" is left over after the key (quote a key that has spaces)`,
+    };
+  }
+
+  const prefill: Record<string, string> = {};
+  if (cache !== null) prefill.cache = cache;
+  const key = positional[0];
+  if (key !== undefined) {
+    const parsed = parseKeyPattern(key);
+    if (!parsed.ok) return { ok: false, problem: parsed.message };
+    prefill.key = parsed.key;
+  }
+  const since = named.get('since');
+  if (since !== undefined) {
+    const parsed = parseSince(since, now);
+    if (!parsed.ok) return { ok: false, problem: parsed.message };
+    prefill.since = parsed.date.toISOString();
+  }
+  const db = named.get('db');
+  if (db !== undefined) {
+    const parsed = parseDbIndex(db);
+    if (!parsed.ok) return { ok: false, problem: parsed.message };
+    prefill.db = String(parsed.db);
+  }
+  const tier = named.get('tier')?.toLowerCase();
+  if (tier !== undefined) {
+    if (!(TIERS as readonly string[]).includes(tier)) return { ok: false, problem: `tier "${tier}" is not one of ${TIERS.join(', ')}` };
+    prefill.tier = tier;
+  }
+  const scope = named.get('scope')?.toLowerCase();
+  if (scope !== undefined) {
+    if (!(SCOPES as readonly string[]).includes(scope)) return { ok: false, problem: `scope "${scope}" is not one of ${SCOPES.join(', ')}` };
+    prefill.scope = scope;
+  }
+  return { ok: true, help: false, cache, prefill };
+}

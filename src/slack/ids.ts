@@ -1,0 +1,41 @@
+// Action ids, callback ids and block ids the app sends and listens for, in one place.
+
+export const ACTION = {
+  /** An option button: `keyloss.answer.<index>` (action ids must differ inside one actions block). */
+  answerPrefix: 'keyloss.answer.',
+  answerSelect: 'keyloss.answer_select',
+  skip: 'keyloss.skip',
+  openText: 'keyloss.open_text',
+  pickCache: 'keyloss.pick_cache',
+  rerun: 'keyloss.rerun',
+  allCauses: 'keyloss.all_causes',
+  postmortem: 'keyloss.postmortem',
+} as const;
+
+export const ANSWER_BUTTON = /^keyloss\.answer\.\d+$/;
+
+export const VIEW = { textAnswer: 'keyloss.text_answer' } as const;
+
+export const TEXT_INPUT = { block: 'answer', action: 'value' } as const;
+
+/** The block id of a question's actions: which node, at which step, so a stale or repeated click is recognised. */
+export function questionBlockId(node: string, step: number): string {
+  return `q|${node}|${step}`;
+}
+
+export function parseQuestionBlockId(blockId: string): { node: string; step: number } | null {
+  const m = /^q\|([a-z][a-z0-9-]*)\|(\d+)$/.exec(blockId);
+  return m ? { node: m[1]!, step: Number(m[2]) } : null;
+}
+
+export function pickBlockId(pendingId: string): string {
+  return `pick|${pendingId}`;
+}
+
+export function parsePickBlockId(blockId: string): string | null {
+  const m = /^pick\|([A-Za-z0-9._-]{1,200})$/.exec(blockId);
+  return m ? m[1]! : null;
+}
+
+/** A cache button in the picker: `keyloss.pick_cache.<index>`, or the select when there are more than five. */
+export const PICK_ACTION = /^keyloss\.pick_cache(\.\d+)?$/;
