@@ -132,7 +132,7 @@ export function resolveAnswer(question: QuestionNode, raw: string, now: Date): R
     ok: false,
     error: {
       code: 'not-an-option',
-      message: `“${shown}” is not one of the choices. Pick one of: ${optionList(question)}.`,
+      message: `${typed === '' ? 'No choice given.' : `“${shown}” is not one of the choices.`} Pick one of: ${optionList(question)}.`,
       slot: question.slot,
     },
   };

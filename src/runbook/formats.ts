@@ -1,4 +1,5 @@
 // Parsers for the free-text answer formats a runbook question may declare; `keyloss diagnose` reuses them for its flags.
+import { parseRedisUrl } from '../redis/url.ts';
 import type { TextFormat } from './schema.ts';
 
 export type Parsed<T> = ({ ok: true } & T) | { ok: false; message: string };
@@ -167,20 +168,11 @@ export function parseTarget(text: string): Parsed<{ target: TargetAnswer }> {
   if (!/^rediss?:\/\//i.test(trimmed)) {
     return { ok: false, message: `That is neither a redis:// or rediss:// URL nor a cache name (letters, digits, . _ -, up to 64). ${TARGET_HINT}` };
   }
-  let url: URL;
-  try {
-    url = new URL(trimmed);
-  } catch {
-    return { ok: false, message: `That URL cannot be read. ${TARGET_HINT}` };
-  }
-  if (url.hostname === '') return { ok: false, message: `That URL names no host. ${TARGET_HINT}` };
-  const tls = url.protocol.toLowerCase() === 'rediss:';
-  const port = url.port === '' ? (tls ? 6380 : 6379) : Number(url.port);
-  const path = url.pathname.replace(/^\//, '');
-  if (path !== '' && !/^\d{1,5}$/.test(path)) {
-    return { ok: false, message: `The path of that URL must be a database number (like /0), or nothing. ${TARGET_HINT}` };
-  }
-  return { ok: true, target: { kind: 'url', url: trimmed, host: url.hostname, port, tls } };
+  // The one URL parser; it registers the password as a secret and its reasons never repeat the URL.
+  const parsed = parseRedisUrl(trimmed);
+  if (!parsed.ok) return { ok: false, message: `That URL cannot be used: ${parsed.reason}. ${TARGET_HINT}` };
+  const { host, port, tls } = parsed.endpoint;
+  return { ok: true, target: { kind: 'url', url: trimmed, host, port, tls } };
 }
 
 // ---- free text ----
