@@ -30,7 +30,7 @@ export async function updateState<T>(
   key: string,
   ttlMs: number,
   change: (current: T) => T | null,
-  attempts = 8,
+  attempts = 12,
 ): Promise<{ ok: true; value: T } | { ok: false; reason: string }> {
   for (let attempt = 0; attempt < attempts; attempt++) {
     const current = await store.get<T>(key);
@@ -39,6 +39,8 @@ export async function updateState<T>(
     if (next === null) return { ok: true, value: current.value };
     const written = await store.put(key, next, current.version, ttlMs);
     if (written.ok) return { ok: true, value: next };
+    // Writers that lost together would collide again at once: a random, growing pause spreads them out.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(250, 10 * 2 ** attempt)));
   }
   return { ok: false, reason: `state under ${key} kept changing; gave up after ${attempts} attempts` };
 }
