@@ -1,0 +1,60 @@
+// Builds the one report every surface renders (the JSON contract) from evidence, the runbook and the checks that ran.
+import type { CheckId, CheckResults, Evidence } from '../checks/types.ts';
+import { diagnose } from '../diagnosis/diagnose.ts';
+import { dataOf } from '../diagnosis/evidence.ts';
+import type { Runbook } from '../runbook/schema.ts';
+import type { CheckSummary, Report } from './model.ts';
+
+export interface ReportInput {
+  evidence: Evidence;
+  runbook: Runbook;
+  /** Where the diagnosis looked; `db` is the application's db. */
+  target: { host: string; port: number; tls: boolean };
+  /** The named cache from the caches file, when there is one. */
+  cache?: string | null;
+  /** The checks in the order they were planned, with their status and time. */
+  checks: CheckSummary[];
+  generatedAt: Date;
+}
+
+/** One summary per check result, in `order`, labelled by `titles` (the check registry's titles). */
+export function summarizeChecks(results: CheckResults, order: readonly CheckId[], titles: Partial<Record<CheckId, string>>): CheckSummary[] {
+  return order.flatMap((id): CheckSummary[] => {
+    const result = results[id];
+    if (!result) return [];
+    const base = { id, status: result.status, ms: Math.round(result.ms), title: titles[id] ?? id };
+    if (result.status === 'failed') return [{ ...base, error: result.error }];
+    if (result.status === 'skipped') return [{ ...base, reason: result.reason }];
+    return [base];
+  });
+}
+
+export function buildReport(input: ReportInput): Report {
+  const { evidence, runbook } = input;
+  const diagnosis = diagnose(evidence, runbook);
+  const presence = dataOf(evidence, 'keyspace.presence');
+  const metrics = dataOf(evidence, 'azure.metrics');
+  return {
+    target: { host: input.target.host, port: input.target.port, db: evidence.query.db, tls: input.target.tls },
+    query: {
+      key: evidence.query.key,
+      since: evidence.query.since.toISOString(),
+      tier: diagnosis.tier,
+      scope: diagnosis.scope,
+    },
+    verdict: diagnosis.verdict,
+    causes: diagnosis.causes,
+    checks: input.checks,
+    key: {
+      pattern: evidence.query.key,
+      present: presence?.present ?? false,
+      matches: (presence?.matches ?? []).map((m) => ({ db: m.db, count: m.count, sampled: m.sampled })),
+    },
+    headline: diagnosis.headline,
+    unchecked: diagnosis.unchecked,
+    generatedAt: input.generatedAt.toISOString(),
+    cache: input.cache ?? null,
+    tierSource: diagnosis.tierSource,
+    metrics: (metrics?.sparklines ?? []).map((s) => ({ metric: s.metric, line: s.line, min: s.min, max: s.max, change: s.change })),
+  };
+}
