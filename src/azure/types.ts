@@ -8,8 +8,13 @@ export interface AzureTarget {
   region: string;
 }
 
+export type AzureResourceKind = 'redis' | 'redisEnterprise';
+
 export interface AzureResourceData {
-  kind: 'redis' | 'redisEnterprise';
+  kind: AzureResourceKind;
+  /** The cache's name (last segment of the resource id). */
+  name: string;
+  /** e.g. `Premium P1`, `Balanced_B10`. */
   sku: string;
   tier: import('../diagnosis/query.ts').Tier;
   shardCount: number;
@@ -21,6 +26,8 @@ export interface AzureResourceData {
   aofBackupEnabled: boolean;
   notifyKeyspaceEvents: string | null;
   geoReplicated: boolean;
+  /** Settings Azure did not report (Azure Managed Redis has no shard count or reserved memory), by field name. */
+  unknown: string[];
 }
 
 export interface MetricPoint {
@@ -41,7 +48,8 @@ export interface MetricSeries {
 /** A change point or spike inside the incident window, as the diagnosis cites it. */
 export interface MetricEvent {
   metric: string;
-  kind: 'spike' | 'step-down' | 'step-up' | 'error';
+  /** `gap`: no data in any metric for a stretch; `near-limit`: used memory close to maxmemory. */
+  kind: 'spike' | 'step-down' | 'step-up' | 'error' | 'gap' | 'near-limit';
   /** ISO start and end of the interval where it happened. */
   from: string;
   to: string;
@@ -59,14 +67,32 @@ export interface AzureMetricsData {
   sparklines: Array<{ metric: string; line: string; min: number; max: number; change: string | null }>;
 }
 
+/** What an activity-log operation did to the cache, as the diagnosis reads it. */
+export type ActivityKind =
+  | 'flush'
+  | 'reboot'
+  | 'import'
+  | 'export'
+  | 'stop'
+  | 'start'
+  | 'write'
+  | 'delete'
+  | 'health'
+  | 'other';
+
 export interface ActivityEvent {
+  /** e.g. `Microsoft.Cache/redis/flush/action`. */
   operation: string;
+  kind: ActivityKind;
   at: string;
   caller: string | null;
+  /** Succeeded, Failed, Started, Accepted, Active, Resolved, … */
   status: string | null;
 }
 
 export interface AzureActivityData {
+  window: { from: string; to: string };
+  /** Oldest first, one per operation (Started/Succeeded pairs merged). */
   events: ActivityEvent[];
 }
 

@@ -1,0 +1,114 @@
+// The three Azure checks: the cache's settings, its Monitor metrics, its activity log. Skipped without an Azure target or credential.
+import { CheckSkipped, type Check, type CheckContext } from '../checks/types.ts';
+import { describeError } from '../redact.ts';
+import type { AzureContext } from './types.ts';
+import { parseCacheResourceId, type CacheResourceId } from './resource-id.ts';
+import { NO_AZURE_TARGET } from './context.ts';
+import { armEndpoint, metricsEndpoint, tokenScope } from './clients.ts';
+import { explainAzureError, hostOf, withThrottleRetry, type AzureCall } from './errors.ts';
+import { metricsWindow } from './window.ts';
+import { METRIC_ORDER, minimumGrainMs, readMetrics } from './metrics.ts';
+import { findMetricEvents } from './changes.ts';
+import { metricLines } from './metric-lines.ts';
+import { readResource } from './resource.ts';
+import { readActivity } from './activity.ts';
+
+/** A throttled call is retried once when Azure asks for at most this wait (and half the budget is left). */
+const MAX_THROTTLE_WAIT_MS = 5_000;
+
+interface AzureRun {
+  azure: AzureContext;
+  resource: CacheResourceId;
+  /** Runs an Azure call within the check: one retry on a short throttle, every failure a readable sentence. */
+  call<T>(what: string, role: AzureCall['role'], endpoint: string, fn: () => Promise<T>): Promise<T>;
+}
+
+async function prepare(ctx: CheckContext, budgetMs: number): Promise<AzureRun> {
+  const azure = ctx.azure;
+  if (!azure) throw new CheckSkipped(NO_AZURE_TARGET);
+  const parsed = parseCacheResourceId(azure.target.resourceId);
+  if (!parsed.ok) throw new CheckSkipped(parsed.reason);
+  const resource = parsed.resource;
+  const deadline = Date.now() + budgetMs;
+  try {
+    await azure.credential.getToken(tokenScope(azure), { abortSignal: ctx.signal });
+  } catch (error) {
+    if (ctx.signal.aborted) throw new Error(`getting an Azure token for ${resource.name} timed out`);
+    throw new CheckSkipped(`no Azure credential could be obtained (az login, or a managed identity): ${oneLine(describeError(error))}`);
+  }
+  return {
+    azure,
+    resource,
+    async call(what, role, endpoint, fn) {
+      const maxWaitMs = Math.min(MAX_THROTTLE_WAIT_MS, (deadline - Date.now()) / 2);
+      try {
+        return await withThrottleRetry(fn, { signal: ctx.signal, maxWaitMs });
+      } catch (error) {
+        throw new Error(explainAzureError(error, { what, role, host: hostOf(endpoint), resourceId: resource.id }, ctx.signal));
+      }
+    },
+  };
+}
+
+const RESOURCE_BUDGET_MS = 10_000;
+const METRICS_BUDGET_MS = 20_000;
+const ACTIVITY_BUDGET_MS = 20_000;
+
+export const azureResourceCheck: Check<'azure.resource'> = {
+  id: 'azure.resource',
+  title: "The cache's Azure settings (tier, shards, eviction policy, persistence)",
+  budgetMs: RESOURCE_BUDGET_MS,
+  needs: [],
+  async run(ctx) {
+    const run = await prepare(ctx, RESOURCE_BUDGET_MS);
+    return run.call(`reading the settings of cache ${run.resource.name}`, 'Reader', armEndpoint(run.azure), () =>
+      readResource(run.azure, run.resource, ctx.signal),
+    );
+  },
+};
+
+export const azureMetricsCheck: Check<'azure.metrics'> = {
+  id: 'azure.metrics',
+  title: 'Azure Monitor metrics in the window (keys, evictions, expirations, errors, memory, clients)',
+  budgetMs: METRICS_BUDGET_MS,
+  needs: [],
+  async run(ctx) {
+    const run = await prepare(ctx, METRICS_BUDGET_MS);
+    const window = metricsWindow(ctx.query.since, ctx.now, { minIntervalMs: minimumGrainMs(run.resource.kind) });
+    const series = await run.call(`reading metrics of cache ${run.resource.name}`, 'Monitoring Reader', metricsEndpoint(run.azure), () =>
+      readMetrics(run.azure, run.resource, window, ctx.signal),
+    );
+    const bounds = { from: window.from.toISOString(), to: window.to.toISOString() };
+    const events = findMetricEvents(series, { ...bounds, intervalMs: window.intervalMs });
+    return {
+      window: { ...bounds, interval: window.interval },
+      series,
+      events,
+      sparklines: metricLines(series, events, METRIC_ORDER),
+    };
+  },
+};
+
+export const azureActivityLogCheck: Check<'azure.activity-log'> = {
+  id: 'azure.activity-log',
+  title: "The cache's Azure activity log (flush, reboot, import, scaling, health events)",
+  budgetMs: ACTIVITY_BUDGET_MS,
+  needs: [],
+  async run(ctx) {
+    const run = await prepare(ctx, ACTIVITY_BUDGET_MS);
+    // The same window as the metrics, so an operation and its effect on a metric are seen together.
+    const window = metricsWindow(ctx.query.since, ctx.now, { minIntervalMs: minimumGrainMs(run.resource.kind) });
+    const events = await run.call(`reading the activity log of cache ${run.resource.name}`, 'Reader', armEndpoint(run.azure), () =>
+      readActivity(run.azure, run.resource, window, ctx.signal),
+    );
+    return { window: { from: window.from.toISOString(), to: window.to.toISOString() }, events };
+  },
+};
+
+/** In the order a report lists them. */
+export const azureChecks = [azureResourceCheck, azureMetricsCheck, azureActivityLogCheck] as const;
+
+function oneLine(text: string): string {
+  const line = text.split('\n').find((l) => l.trim()) ?? text;
+  return line.length > 240 ? `${line.slice(0, 237)}...` : line;
+}

@@ -1,0 +1,63 @@
+// The three Azure SDK clients, configured once: endpoints, token scope, and no hidden retries.
+import { MetricsClient } from '@azure/monitor-query-metrics';
+import { RedisManagementClient } from '@azure/arm-rediscache';
+import { MonitorClient } from '@azure/arm-monitor';
+import type { AzureContext } from './types.ts';
+
+export const PUBLIC_ARM_ENDPOINT = 'https://management.azure.com';
+
+export function armEndpoint(azure: AzureContext): string {
+  return azure.endpoints?.arm ?? PUBLIC_ARM_ENDPOINT;
+}
+
+export function metricsEndpoint(azure: AzureContext): string {
+  return azure.endpoints?.metrics ?? `https://${azure.target.region}.metrics.monitor.azure.com`;
+}
+
+/**
+ * Azure Monitor's REST API uses the Resource Manager authentication model: the metrics batch API takes a
+ * token for the ARM audience, which is what @azure/monitor-query-metrics 1.0 asks for by default
+ * (KnownMonitorMetricsQueryAudience.AzurePublicCloud). Set explicitly so a sovereign ARM endpoint
+ * moves the audience with it.
+ */
+export function tokenScope(azure: AzureContext): string {
+  return `${armEndpoint(azure)}/.default`;
+}
+
+function pipelineOptions(azure: AzureContext) {
+  return {
+    // The SDK's own retry policy would wait out any Retry-After (minutes, past the check's budget);
+    // throttling is handled in ./errors.ts, once, within the budget.
+    retryOptions: { maxRetries: 0 },
+    ...(azure.httpClient ? { httpClient: azure.httpClient } : {}),
+    userAgentOptions: { userAgentPrefix: 'keyloss' },
+  };
+}
+
+export function createMetricsClient(azure: AzureContext): MetricsClient {
+  return new MetricsClient(metricsEndpoint(azure), azure.credential, {
+    ...pipelineOptions(azure),
+    credentials: { scopes: [tokenScope(azure)] },
+  });
+}
+
+export function createRedisClient(azure: AzureContext, subscriptionId: string): RedisManagementClient {
+  const arm = armEndpoint(azure);
+  // `endpoint` sets the pipeline's base, `$host` the operation URLs; both must move for a non-public cloud.
+  return new RedisManagementClient(azure.credential, subscriptionId, {
+    ...pipelineOptions(azure),
+    endpoint: arm,
+    $host: arm,
+    credentialScopes: [tokenScope(azure)],
+  });
+}
+
+export function createMonitorClient(azure: AzureContext, subscriptionId: string): MonitorClient {
+  const arm = armEndpoint(azure);
+  return new MonitorClient(azure.credential, subscriptionId, {
+    ...pipelineOptions(azure),
+    endpoint: arm,
+    $host: arm,
+    credentialScopes: [tokenScope(azure)],
+  });
+}

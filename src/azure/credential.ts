@@ -1,0 +1,73 @@
+// Azure credentials: one token fetch shared by every Azure check, every token registered as a secret.
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { registerSecret } from '../redact.ts';
+
+/**
+ * FOR TESTS ONLY (selected by KEYLOSS_AZURE_TEST_TOKEN): answers every scope with the same fixed token,
+ * so the real SDK clients can talk to a local fake of Azure. Never the default credential.
+ */
+export class StaticTestTokenCredential implements TokenCredential {
+  constructor(private readonly token: string) {
+    registerSecret(token);
+  }
+
+  async getToken(): Promise<AccessToken> {
+    return { token: this.token, expiresOnTimestamp: Date.now() + 60 * 60_000, tokenType: 'Bearer' };
+  }
+}
+
+// Refresh a little before expiry so a long investigation never sends an expired token.
+const EXPIRY_MARGIN_MS = 2 * 60_000;
+// A credential that just failed (no az login, no managed identity) fails the same way for a while;
+// without this, each check would walk DefaultAzureCredential's whole chain again.
+const FAILURE_MEMORY_MS = 30_000;
+
+/** Wraps a credential so concurrent callers share one fetch per scope set, and masks every token it hands out. */
+export function sharedTokenCredential(inner: TokenCredential): TokenCredential {
+  const cache = new Map<string, { promise: Promise<AccessToken | null>; until: number }>();
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      const key = [scopes].flat().sort().join(' ');
+      const now = Date.now();
+      let entry = cache.get(key);
+      if (!entry || entry.until <= now) {
+        // The caller's abort signal is not passed on: the fetch is shared, and one caller giving up must not fail the others.
+        const promise = inner.getToken(scopes, { tenantId: options?.tenantId, claims: options?.claims }).then(
+          (token) => {
+            if (token) {
+              registerSecret(token.token);
+              cache.set(key, { promise, until: token.expiresOnTimestamp - EXPIRY_MARGIN_MS });
+            }
+            return token;
+          },
+          (error: unknown) => {
+            cache.set(key, { promise, until: Date.now() + FAILURE_MEMORY_MS });
+            throw error;
+          },
+        );
+        entry = { promise, until: Number.POSITIVE_INFINITY };
+        cache.set(key, entry);
+      }
+      return abortable(entry.promise, options?.abortSignal);
+    },
+  };
+}
+
+function abortable<T>(promise: Promise<T>, signal: GetTokenOptions['abortSignal']): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new Error('the Azure token request was cancelled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('the Azure token request was cancelled'));
+    signal.addEventListener('abort', onAbort);
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
