@@ -1,0 +1,60 @@
+// Who removed keys: DEL/UNLINK/HDEL/GETDEL/FLUSH* call counters, and SLOWLOG entries of removing commands.
+import { describeError } from '../redact.ts';
+import { isRemovingCommand } from './keys.ts';
+import { countedNodes, neededData } from './needs.ts';
+import type { Check, DeletionData } from './types.ts';
+
+const SLOWLOG_ENTRIES = 128;
+
+export const deletionCheck: Check<'commands.deletion'> = {
+  id: 'commands.deletion',
+  title: 'Deleting and flushing commands',
+  budgetMs: 5_000,
+  needs: ['info'],
+  async run(ctx) {
+    const nodes = countedNodes(neededData(ctx, 'info'));
+    const calls: DeletionData['calls'] = { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 };
+    for (const { info } of nodes) {
+      for (const name of Object.keys(calls) as Array<keyof DeletionData['calls']>) {
+        calls[name] += info.commandstats[name]?.calls ?? 0;
+      }
+    }
+    const slowlog: DeletionData['slowlog'] = [];
+    const errors: string[] = [];
+    await Promise.all(
+      nodes.map(async ({ address }) => {
+        try {
+          const gateway = await ctx.redis.gateway(address);
+          const entries = (await gateway.call('SLOWLOG', 'GET', SLOWLOG_ENTRIES)) as unknown[];
+          slowlog.push(...entries.flatMap((entry) => removingEntry(address, entry)));
+        } catch (error) {
+          errors.push(describeError(error));
+        }
+      }),
+    );
+    slowlog.sort((a, b) => b.at.localeCompare(a.at));
+    return { calls, slowlog, slowlogRead: errors.length === 0, slowlogError: errors.length > 0 ? errors.join('; ') : null };
+  },
+};
+
+/** One SLOWLOG entry `[id, unix time, µs, [args…], client addr, client name]` if its command removes keys. */
+function removingEntry(address: string, entry: unknown): DeletionData['slowlog'] {
+  if (!Array.isArray(entry)) return [];
+  const [, time, duration, args, addr, name] = entry as [unknown, unknown, unknown, unknown, unknown, unknown];
+  if (!Array.isArray(args) || args.length === 0) return [];
+  const command = String(args[0]).toLowerCase();
+  if (!isRemovingCommand(command)) return [];
+  const flush = command === 'flushdb' || command === 'flushall';
+  // Only the key is kept: values and later arguments may be sensitive and do not help.
+  const key = !flush && args.length > 1 ? String(args[1]) : null;
+  return [
+    {
+      address,
+      at: new Date(Number(time) * 1000).toISOString(),
+      durationUs: Number(duration),
+      command,
+      key,
+      client: typeof addr === 'string' && addr !== '' ? (typeof name === 'string' && name !== '' ? `${addr} (${name})` : addr) : null,
+    },
+  ];
+}

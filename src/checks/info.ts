@@ -1,0 +1,36 @@
+// INFO from every node: the raw material of the memory, deletion, replication and restart checks.
+import { describeError } from '../redact.ts';
+import { parseInfo, roleOf } from '../redis/info.ts';
+import type { Check, InfoData } from './types.ts';
+
+export const infoCheck: Check<'info'> = {
+  id: 'info',
+  title: 'Server information from every node',
+  budgetMs: 10_000,
+  needs: [],
+  async run(ctx) {
+    const topology = await ctx.redis.nodes();
+    const nodes: InfoData['nodes'] = [];
+    const unreachable: InfoData['unreachable'] = [];
+    await Promise.all(
+      topology.nodes.map(async (node) => {
+        try {
+          const gateway = await ctx.redis.gateway(node.address);
+          const info = parseInfo(await gateway.info('all'));
+          // A cluster names roles in CLUSTER NODES; a standalone server only in its own INFO.
+          const role = node.role === 'unknown' || !topology.clusterEnabled ? roleOf(info) : node.role;
+          nodes.push({ address: node.address, role, info });
+        } catch (error) {
+          unreachable.push({ address: node.address, reason: describeError(error) });
+        }
+      }),
+    );
+    if (nodes.length === 0) {
+      throw new Error(`INFO could not be read from any node: ${unreachable.map((u) => u.reason).join('; ')}`);
+    }
+    const order = (address: string) => topology.nodes.findIndex((node) => node.address === address);
+    nodes.sort((a, b) => order(a.address) - order(b.address));
+    unreachable.sort((a, b) => order(a.address) - order(b.address));
+    return { clusterEnabled: topology.clusterEnabled, nodes, unreachable };
+  },
+};

@@ -1,0 +1,40 @@
+// Key names and patterns: exact keys from the query, glob escaping, and the siblings of a missing key (pure).
+const GLOB_SPECIAL = /[*?[\]\\]/g;
+
+export function escapeGlob(text: string): string {
+  return text.replace(GLOB_SPECIAL, (ch) => `\\${ch}`);
+}
+
+/** The exact key an engineer typed, with glob escapes (`a\*b`) removed: the name to send to EXISTS. */
+export function literalKey(key: string): string {
+  return key.replace(/\\([*?[\]\\])/g, '$1');
+}
+
+/**
+ * The siblings of a missing exact key, as a SCAN pattern: the last segment after `:`, `.`, `-` or `_` becomes `*`
+ * (`session:17` → `session:*`). Null when the key has no such separator, or ends with one.
+ */
+export function siblingPattern(key: string): string | null {
+  const literal = literalKey(key);
+  const at = Math.max(literal.lastIndexOf(':'), literal.lastIndexOf('.'), literal.lastIndexOf('-'), literal.lastIndexOf('_'));
+  if (at <= 0 || at === literal.length - 1) return null;
+  return `${escapeGlob(literal.slice(0, at + 1))}*`;
+}
+
+/** Commands that remove keys or fields, as INFO commandstats, CLIENT LIST `cmd=` and SLOWLOG name them. */
+export const REMOVING_COMMANDS = [
+  'del',
+  'unlink',
+  'getdel',
+  'hdel',
+  'flushdb',
+  'flushall',
+  'expire',
+  'pexpire',
+  'expireat',
+  'pexpireat',
+] as const;
+
+export function isRemovingCommand(name: string): boolean {
+  return (REMOVING_COMMANDS as readonly string[]).includes(name.toLowerCase());
+}

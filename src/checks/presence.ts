@@ -1,0 +1,150 @@
+// Is the key (or pattern) there, and in which db: EXISTS or a bounded SCAN in the app's db and every db INFO lists.
+import { describeError } from '../redact.ts';
+import { CommandUnavailable } from '../redis/gateway.ts';
+import { parseInfo, type KeyspaceEntry } from '../redis/info.ts';
+import { boundedScan } from '../redis/scan.ts';
+import type { ClusterNode } from '../redis/topology.ts';
+import { NodeUnreachable } from '../redis/target.ts';
+import { literalKey } from './keys.ts';
+import type { Check, CheckContext, KeyspaceLine, PresenceData } from './types.ts';
+
+interface DbOutcome {
+  db: number;
+  count: number;
+  scannedKeys: number;
+  complete: boolean;
+  ms: number;
+  sampleKeys: string[];
+  refused: string | null;
+}
+
+export const presenceCheck: Check<'keyspace.presence'> = {
+  id: 'keyspace.presence',
+  title: 'Key presence in every database',
+  budgetMs: 20_000,
+  needs: [],
+  async run(ctx) {
+    const { query } = ctx;
+    const topology = await ctx.redis.nodes();
+    const primaries: ClusterNode[] = topology.clusterEnabled
+      ? topology.nodes.filter((node) => node.role === 'primary')
+      : topology.nodes;
+    const keyspaceByNode = await Promise.all(primaries.map((node) => readKeyspace(ctx, node.address)));
+    const keyspace = sumKeyspace(keyspaceByNode.flatMap((entries) => entries ?? []));
+
+    const dbsRefused: PresenceData['dbsRefused'] = [];
+    let dbs = [...new Set([query.db, ...keyspace.map((line) => line.db)])].sort((a, b) => a - b);
+    if (topology.clusterEnabled) {
+      for (const db of dbs.filter((db) => db !== 0)) dbsRefused.push({ db, reason: 'a cluster has only db 0' });
+      dbs = [0];
+    }
+
+    const outcomes = await Promise.all(
+      dbs.map((db) => (query.isPattern ? scanDb(ctx, primaries, db, keyspace) : existsInDb(ctx, db))),
+    );
+    for (const outcome of outcomes) if (outcome.refused !== null) dbsRefused.push({ db: outcome.db, reason: outcome.refused });
+    const looked = outcomes.filter((outcome) => outcome.refused === null);
+    const appDb = looked.find((outcome) => outcome.db === query.db);
+    return {
+      pattern: query.key,
+      isPattern: query.isPattern,
+      db: query.db,
+      present: (appDb?.count ?? 0) > 0,
+      matches: looked
+        .filter((outcome) => outcome.count > 0)
+        .map(({ db, count, complete }) => ({ db, count, sampled: !complete })),
+      dbsChecked: looked.map(({ db, scannedKeys, complete, ms }) => ({ db, scannedKeys, complete, ms })),
+      dbsRefused: dbsRefused.sort((a, b) => a.db - b.db),
+      keyspace,
+      sampleKeys: appDb?.sampleKeys ?? [],
+    };
+  },
+};
+
+async function readKeyspace(ctx: CheckContext, address: string): Promise<KeyspaceEntry[] | null> {
+  try {
+    return parseInfo(await (await ctx.redis.gateway(address)).info('keyspace')).keyspace;
+  } catch {
+    // An unreachable shard shows up as an incomplete scan below; its keyspace lines are simply missing.
+    return null;
+  }
+}
+
+function sumKeyspace(entries: KeyspaceEntry[]): KeyspaceLine[] {
+  const byDb = new Map<number, { keys: number; expires: number; ttlWeighted: number }>();
+  for (const entry of entries) {
+    const line = byDb.get(entry.db) ?? { keys: 0, expires: 0, ttlWeighted: 0 };
+    line.keys += entry.keys;
+    line.expires += entry.expires;
+    line.ttlWeighted += entry.avgTtl * entry.expires;
+    byDb.set(entry.db, line);
+  }
+  return [...byDb]
+    .map(([db, line]) => ({
+      db,
+      keys: line.keys,
+      expires: line.expires,
+      avgTtlMs: line.expires > 0 ? Math.round(line.ttlWeighted / line.expires) : 0,
+    }))
+    .sort((a, b) => a.db - b.db);
+}
+
+function refusal(error: unknown): string | null {
+  return error instanceof CommandUnavailable ? describeError(error) : null;
+}
+
+async function existsInDb(ctx: CheckContext, db: number): Promise<DbOutcome> {
+  const started = performance.now();
+  const key = literalKey(ctx.query.key);
+  try {
+    const gateway = await ctx.redis.gateway(await ctx.redis.addressForKey(key), db);
+    const count = Number(await gateway.call('EXISTS', key));
+    const sampleKeys = count > 0 && db === ctx.query.db ? [key] : [];
+    return { db, count, scannedKeys: 1, complete: true, ms: Math.round(performance.now() - started), sampleKeys, refused: null };
+  } catch (error) {
+    const refused = refusal(error);
+    if (refused === null) throw error;
+    return { db, count: 0, scannedKeys: 0, complete: false, ms: Math.round(performance.now() - started), sampleKeys: [], refused };
+  }
+}
+
+async function scanDb(ctx: CheckContext, primaries: ClusterNode[], db: number, keyspace: KeyspaceLine[]): Promise<DbOutcome> {
+  const started = performance.now();
+  const { options } = ctx;
+  const sampleLimit = db === ctx.query.db ? options.ttlSampleSize : 0;
+  const perNode = await Promise.all(
+    primaries.map(async (node) => {
+      try {
+        const gateway = await ctx.redis.gateway(node.address, db);
+        const dbKeys = primaries.length === 1 ? (keyspace.find((line) => line.db === db)?.keys ?? 0) : undefined;
+        const scan = await boundedScan(gateway, ctx.query.key, {
+          count: options.scanCount,
+          keyBudget: options.scanKeyBudget,
+          msBudget: options.scanMsBudget,
+          signal: ctx.signal,
+          sampleLimit,
+          ...(dbKeys !== undefined ? { dbKeys } : {}),
+        });
+        return { ...scan, refused: null as string | null };
+      } catch (error) {
+        // One shard down in a cluster: count what the others hold and say the count is incomplete.
+        if (error instanceof NodeUnreachable && primaries.length > 1) {
+          return { matched: 0, visited: 0, complete: false, ms: 0, sample: [], refused: null };
+        }
+        const refused = refusal(error);
+        if (refused === null) throw error;
+        return { matched: 0, visited: 0, complete: false, ms: 0, sample: [], refused };
+      }
+    }),
+  );
+  const refused = perNode.find((scan) => scan.refused !== null)?.refused ?? null;
+  return {
+    db,
+    count: perNode.reduce((sum, scan) => sum + scan.matched, 0),
+    scannedKeys: perNode.reduce((sum, scan) => sum + scan.visited, 0),
+    complete: perNode.every((scan) => scan.complete),
+    ms: Math.round(performance.now() - started),
+    sampleKeys: perNode.flatMap((scan) => scan.sample).slice(0, sampleLimit),
+    refused,
+  };
+}

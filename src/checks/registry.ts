@@ -1,0 +1,36 @@
+// Every Redis check and the default bounds they run with; the Azure checks are appended by src/azure.
+import { clientsCheck } from './clients.ts';
+import { deletionCheck } from './deletion.ts';
+import { infoCheck } from './info.ts';
+import { memoryCheck } from './memory.ts';
+import { presenceCheck } from './presence.ts';
+import { ratesCheck } from './rates.ts';
+import { replicationCheck } from './replication.ts';
+import { restartCheck } from './restart.ts';
+import { ttlSampleCheck } from './ttl-sample.ts';
+import type { Check, CheckOptions } from './types.ts';
+import { azureChecks } from '../azure/checks.ts';
+
+export const redisChecks: Check[] = [
+  infoCheck,
+  presenceCheck,
+  ttlSampleCheck,
+  clientsCheck,
+  memoryCheck,
+  deletionCheck,
+  replicationCheck,
+  restartCheck,
+  ratesCheck,
+];
+
+/** Every check an investigation runs: the Redis checks, then the Azure ones (skipped without an Azure target). */
+export const allChecks: Check[] = [...redisChecks, ...azureChecks];
+
+export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
+  scanKeyBudget: 100_000,
+  scanMsBudget: 1_500,
+  scanCount: 1_000,
+  ttlSampleSize: 50,
+  rateIntervalMs: 2_000,
+  commandTimeoutMs: 3_000,
+};
