@@ -1,0 +1,186 @@
+// Which replica runs an incident's checks, with a heartbeat, so another replica can tell "still running" from "lost with a crashed replica".
+import { randomUUID } from 'node:crypto';
+import type { StateStore } from './store.ts';
+import { updateState } from './store.ts';
+
+export interface InFlightRun {
+  runId: string;
+  /** The replica running the checks (KEYLOSS_REPLICA_ID, else host:pid). */
+  replica: string;
+  startedAt: string;
+  /** Renewed every heartbeat interval while the checks run. */
+  heartbeatAt: string;
+  /** Set when the run ended on its replica; a crash leaves it null. */
+  endedAt: string | null;
+  outcome: 'finished' | 'interrupted' | null;
+  /** Why an interrupted run stopped ("replica api-1 shut down"). */
+  note: string | null;
+}
+
+export type RunStatus =
+  | { status: 'idle'; last: InFlightRun | null }
+  | { status: 'running'; run: InFlightRun; silentForMs: number }
+  | { status: 'lost'; run: InFlightRun; why: string };
+
+/** Pure: what a stored run record means at `now`; silent for `staleAfterMs` or more means its replica is gone. */
+export function runStatus(run: InFlightRun | null, now: Date, staleAfterMs: number): RunStatus {
+  if (!run || run.outcome === 'finished') return { status: 'idle', last: run };
+  if (run.outcome === 'interrupted') {
+    return { status: 'lost', run, why: run.note ?? `the checks were interrupted on replica ${run.replica}` };
+  }
+  const silentForMs = Math.max(0, now.getTime() - Date.parse(run.heartbeatAt));
+  if (silentForMs >= staleAfterMs) {
+    return {
+      status: 'lost',
+      run,
+      why: `replica ${run.replica} started the checks at ${run.startedAt} and has not been heard from for ${Math.round(silentForMs / 1000)} s (it probably crashed or restarted)`,
+    };
+  }
+  return { status: 'running', run, silentForMs };
+}
+
+export interface InFlightOptions {
+  replica: string;
+  /** How often a running replica renews its record. Default 5000 ms. */
+  heartbeatMs?: number;
+  /** Silence after which a run counts as lost. Default three heartbeats. */
+  staleAfterMs?: number;
+  /** How long a run record is kept after its last write. Default 24 h. */
+  ttlMs?: number;
+  clock?: () => Date;
+}
+
+export type BeginResult =
+  | {
+      ok: true;
+      run: InFlightRun;
+      /** Aborted when another replica took the incident over (this one was silent too long) or this replica shuts down. */
+      signal: AbortSignal;
+      /** Whether this run replaces one that was lost. */
+      replaces: InFlightRun | null;
+    }
+  | { ok: false; status: Extract<RunStatus, { status: 'running' }> };
+
+interface LocalRun {
+  run: InFlightRun;
+  controller: AbortController;
+  timer: NodeJS.Timeout;
+}
+
+export function inFlightKey(incident: string): string {
+  return `inflight:${incident}`;
+}
+
+/** The runs of one replica: begins them atomically, beats their hearts, ends or interrupts them. */
+export class InFlightRegistry {
+  readonly replica: string;
+  readonly heartbeatMs: number;
+  readonly staleAfterMs: number;
+  private readonly ttlMs: number;
+  private readonly clock: () => Date;
+  private readonly local = new Map<string, LocalRun>();
+
+  constructor(
+    private readonly store: StateStore,
+    options: InFlightOptions,
+  ) {
+    this.replica = options.replica;
+    this.heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.staleAfterMs = options.staleAfterMs ?? this.heartbeatMs * 3;
+    this.ttlMs = options.ttlMs ?? 24 * 3_600_000;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  async status(incident: string): Promise<RunStatus> {
+    const stored = await this.store.get<InFlightRun>(inFlightKey(incident));
+    return runStatus(stored?.value ?? null, this.clock(), this.staleAfterMs);
+  }
+
+  /**
+   * Records that this replica starts the incident's checks, unless another replica is running them and alive.
+   * Compare-and-set: of two replicas beginning at once (two "Re-run checks" clicks), exactly one wins.
+   */
+  async begin(incident: string): Promise<BeginResult> {
+    const key = inFlightKey(incident);
+    for (;;) {
+      const stored = await this.store.get<InFlightRun>(key);
+      const now = this.clock();
+      const status = runStatus(stored?.value ?? null, now, this.staleAfterMs);
+      if (status.status === 'running') return { ok: false, status };
+      const run: InFlightRun = {
+        runId: randomUUID(),
+        replica: this.replica,
+        startedAt: now.toISOString(),
+        heartbeatAt: now.toISOString(),
+        endedAt: null,
+        outcome: null,
+        note: null,
+      };
+      const written = await this.store.put(key, run, stored?.version ?? null, this.ttlMs);
+      if (!written.ok) continue;
+      const controller = new AbortController();
+      const timer = setInterval(() => void this.beat(incident, run.runId), this.heartbeatMs);
+      // A heartbeat alone must not keep a process alive that has nothing else to do.
+      timer.unref();
+      this.local.set(incident, { run, controller, timer });
+      return { ok: true, run, signal: controller.signal, replaces: status.status === 'lost' ? status.run : null };
+    }
+  }
+
+  /** Marks the run finished (the report is out); a run another replica took over is left alone. */
+  async end(incident: string, runId: string): Promise<void> {
+    this.forget(incident, runId);
+    await this.settle(incident, runId, 'finished', null);
+  }
+
+  /** Runs this replica has in flight, by incident. */
+  active(): Array<{ incident: string; run: InFlightRun }> {
+    return [...this.local.entries()].map(([incident, l]) => ({ incident, run: l.run }));
+  }
+
+  /**
+   * Graceful shutdown: aborts every local run and records it as interrupted with `note`, so the next click on
+   * any replica offers "Re-run checks" at once instead of after the heartbeat goes stale. Returns the incidents.
+   */
+  async interruptAll(note: string): Promise<string[]> {
+    const runs = this.active();
+    for (const { incident, run } of runs) {
+      const local = this.local.get(incident);
+      this.forget(incident, run.runId);
+      local?.controller.abort(new Error(note));
+    }
+    await Promise.allSettled(runs.map(({ incident, run }) => this.settle(incident, run.runId, 'interrupted', note)));
+    return runs.map((r) => r.incident);
+  }
+
+  private forget(incident: string, runId: string): void {
+    const local = this.local.get(incident);
+    if (!local || local.run.runId !== runId) return;
+    clearInterval(local.timer);
+    this.local.delete(incident);
+  }
+
+  private async settle(incident: string, runId: string, outcome: 'finished' | 'interrupted', note: string | null): Promise<void> {
+    const at = this.clock().toISOString();
+    await updateState<InFlightRun>(this.store, inFlightKey(incident), this.ttlMs, (run) =>
+      run.runId === runId && run.outcome === null ? { ...run, endedAt: at, outcome, note } : null,
+    );
+  }
+
+  private async beat(incident: string, runId: string): Promise<void> {
+    try {
+      const result = await updateState<InFlightRun>(this.store, inFlightKey(incident), this.ttlMs, (run) =>
+        run.runId === runId && run.outcome === null ? { ...run, heartbeatAt: this.clock().toISOString() } : null,
+      );
+      const current = result.ok ? result.value : null;
+      if (!current || current.runId !== runId) {
+        // Another replica judged this one lost and took over: stop, so the incident gets one verdict, not two.
+        const local = this.local.get(incident);
+        this.forget(incident, runId);
+        local?.controller.abort(new Error(`replica ${current?.replica ?? 'another replica'} took over these checks`));
+      }
+    } catch {
+      // The state Redis is briefly away: the next beat tries again; a long outage makes the run look lost, which is true.
+    }
+  }
+}

@@ -1,0 +1,133 @@
+// In-flight run records shared by two replicas through a real state Redis: one winner, heartbeats, takeover, shutdown.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InFlightRegistry, runStatus, type InFlightRun } from '../../src/state/inflight.ts';
+import { MemoryStateStore } from '../../src/state/memory.ts';
+import { openRedisStateStore, type RedisStateStore } from '../../src/state/redis.ts';
+import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+
+let redis: RedisProcess;
+const stores: RedisStateStore[] = [];
+
+async function store(): Promise<RedisStateStore> {
+  const opened = await openRedisStateStore(redis.url, { prefix: 'inflight-test:' });
+  if (!opened.ok) throw new Error(opened.reason);
+  stores.push(opened.store);
+  return opened.store;
+}
+
+async function until(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.close()));
+  await stopRedis(redis);
+});
+
+const run = (over: Partial<InFlightRun> = {}): InFlightRun => ({
+  runId: 'r1',
+  replica: 'api-1',
+  startedAt: '2026-11-26T05:00:00.000Z',
+  heartbeatAt: '2026-11-26T05:00:10.000Z',
+  endedAt: null,
+  outcome: null,
+  note: null,
+  ...over,
+});
+
+describe('runStatus', () => {
+  it('tells idle, running and lost apart', () => {
+    const at = (iso: string) => new Date(iso);
+    expect(runStatus(null, at('2026-11-26T05:00:11Z'), 15_000)).toEqual({ status: 'idle', last: null });
+    expect(runStatus(run({ outcome: 'finished' }), at('2026-11-26T06:00:00Z'), 15_000).status).toBe('idle');
+    expect(runStatus(run(), at('2026-11-26T05:00:20Z'), 15_000)).toMatchObject({ status: 'running', silentForMs: 10_000 });
+    const lost = runStatus(run(), at('2026-11-26T05:00:30Z'), 15_000);
+    expect(lost).toMatchObject({ status: 'lost' });
+    if (lost.status === 'lost') expect(lost.why).toMatch(/replica api-1 .* not been heard from for 20 s/);
+    const interrupted = runStatus(run({ outcome: 'interrupted', note: 'replica api-1 shut down' }), at('2026-11-26T05:00:11Z'), 15_000);
+    expect(interrupted).toMatchObject({ status: 'lost', why: 'replica api-1 shut down' });
+  });
+});
+
+describe('InFlightRegistry', () => {
+  it('lets one of two replicas begin at once, and the other see it running until it ends', async () => {
+    const a = new InFlightRegistry(await store(), { replica: 'api-1', heartbeatMs: 60_000 });
+    const b = new InFlightRegistry(await store(), { replica: 'api-2', heartbeatMs: 60_000 });
+    const [fromA, fromB] = await Promise.all([a.begin('C1:1.1'), b.begin('C1:1.1')]);
+    expect([fromA.ok, fromB.ok].filter(Boolean)).toHaveLength(1);
+    const winner = fromA.ok ? fromA : fromB.ok ? fromB : null;
+    const loser = fromA.ok ? fromB : fromA;
+    expect(loser).toMatchObject({ ok: false, status: { status: 'running', run: { replica: winner?.run.replica } } });
+    const winnerRegistry = fromA.ok ? a : b;
+    expect(winnerRegistry.active().map((r) => r.incident)).toEqual(['C1:1.1']);
+    if (winner) await winnerRegistry.end('C1:1.1', winner.run.runId);
+    expect(winnerRegistry.active()).toEqual([]);
+    expect((await b.status('C1:1.1')).status).toBe('idle');
+    const again = await b.begin('C1:1.1');
+    expect(again.ok).toBe(true);
+    if (again.ok) await b.end('C1:1.1', again.run.runId);
+  });
+
+  it('renews the heartbeat while checks run', async () => {
+    const a = new InFlightRegistry(await store(), { replica: 'api-1', heartbeatMs: 60, staleAfterMs: 60_000 });
+    const begun = await a.begin('C1:2.2');
+    if (!begun.ok) throw new Error('expected to begin');
+    await until(async () => {
+      const status = await a.status('C1:2.2');
+      return status.status === 'running' && status.run.heartbeatAt > begun.run.heartbeatAt;
+    }, 'a heartbeat');
+    await a.end('C1:2.2', begun.run.runId);
+  });
+
+  it('lets another replica take over a run whose replica went silent, and stops the silent one', async () => {
+    const shared = await store();
+    const a = new InFlightRegistry(shared, { replica: 'api-1', heartbeatMs: 50, staleAfterMs: 5_000 });
+    const begun = await a.begin('C1:3.3');
+    if (!begun.ok) throw new Error('expected to begin');
+    // Replica B's clock is a minute ahead: from where it stands, api-1 has been silent far too long.
+    const later = () => new Date(Date.now() + 60_000);
+    const b = new InFlightRegistry(shared, { replica: 'api-2', heartbeatMs: 60_000, staleAfterMs: 5_000, clock: later });
+    const status = await b.status('C1:3.3');
+    expect(status).toMatchObject({ status: 'lost', run: { replica: 'api-1' } });
+    const taken = await b.begin('C1:3.3');
+    expect(taken).toMatchObject({ ok: true, replaces: { replica: 'api-1', runId: begun.run.runId } });
+    await until(() => begun.signal.aborted, 'the silent replica to notice the takeover');
+    expect(String((begun.signal.reason as Error).message)).toContain('api-2 took over');
+    expect(a.active()).toEqual([]);
+    // The silent replica finishing late does not overwrite the new run.
+    await a.end('C1:3.3', begun.run.runId);
+    expect(await b.status('C1:3.3')).toMatchObject({ status: 'running', run: { replica: 'api-2' } });
+  });
+
+  it('records runs interrupted by a shutdown so the next click offers a re-run at once', async () => {
+    const a = new InFlightRegistry(await store(), { replica: 'api-1', heartbeatMs: 60_000 });
+    const one = await a.begin('C1:4.4');
+    const two = await a.begin('C1:5.5');
+    if (!one.ok || !two.ok) throw new Error('expected to begin');
+    const interrupted = await a.interruptAll('replica api-1 shut down while the checks ran');
+    expect(interrupted.sort()).toEqual(['C1:4.4', 'C1:5.5']);
+    expect(one.signal.aborted && two.signal.aborted).toBe(true);
+    const b = new InFlightRegistry(await store(), { replica: 'api-2', heartbeatMs: 60_000 });
+    expect(await b.status('C1:4.4')).toMatchObject({ status: 'lost', why: 'replica api-1 shut down while the checks ran' });
+    const rerun = await b.begin('C1:4.4');
+    expect(rerun).toMatchObject({ ok: true, replaces: { outcome: 'interrupted' } });
+  });
+
+  it('works the same on the in-memory store', async () => {
+    const memory = new MemoryStateStore();
+    const a = new InFlightRegistry(memory, { replica: 'solo', heartbeatMs: 60_000 });
+    const begun = await a.begin('C9:1.1');
+    expect(begun.ok).toBe(true);
+    expect((await a.begin('C9:1.1')).ok).toBe(false);
+    if (begun.ok) await a.end('C9:1.1', begun.run.runId);
+    expect((await a.status('C9:1.1')).status).toBe('idle');
+  });
+});
