@@ -1,0 +1,86 @@
+// The shipped runbook: it loads, and it is the decision tree the diagnosis and the surfaces rely on.
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CHECK_IDS } from '../../src/checks/types.ts';
+import { CAUSE_IDS } from '../../src/diagnosis/causes.ts';
+import { defaultRunbookPath, formatRunbookError, loadDefaultRunbook, loadRunbook } from '../../src/runbook/load.ts';
+import type { QuestionNode, Runbook } from '../../src/runbook/schema.ts';
+
+async function shipped(): Promise<Runbook> {
+  const result = await loadRunbook(defaultRunbookPath());
+  if (!result.ok) throw new Error(result.errors.map(formatRunbookError).join('\n'));
+  return result.runbook;
+}
+
+function question(runbook: Runbook, id: string): QuestionNode {
+  const node = runbook.nodes[id];
+  if (node?.kind !== 'question') throw new Error(`${id} is not a question`);
+  return node;
+}
+
+describe('the shipped runbook', () => {
+  it('is found from the package root and loads without errors', async () => {
+    expect(defaultRunbookPath()).toMatch(/runbooks\/redis-data-loss\.yaml$/);
+    expect(existsSync(defaultRunbookPath())).toBe(true);
+    const runbook = await shipped();
+    expect(runbook.id).toBe('redis-data-loss');
+    expect(await loadDefaultRunbook()).toEqual(runbook);
+  });
+
+  it('asks cache, tier, key, db, since and scope in that order', async () => {
+    const runbook = await shipped();
+    const slots: string[] = [];
+    // Follow the default path: a plain next, or the last (unconditional) branch.
+    let id: string | undefined = runbook.start;
+    while (id !== undefined) {
+      const node: Runbook['nodes'][string] | undefined = runbook.nodes[id];
+      if (node?.kind !== 'question') break;
+      slots.push(node.slot);
+      id = typeof node.next === 'string' ? node.next : node.next.at(-1)?.next;
+    }
+    expect(slots).toEqual(['cache', 'tier', 'key', 'db', 'since', 'scope']);
+  });
+
+  it('uses the formats and options the diagnosis reads', async () => {
+    const runbook = await shipped();
+    expect(question(runbook, 'cache').text?.format).toBe('target');
+    expect(question(runbook, 'key').text?.format).toBe('key-pattern');
+    expect(question(runbook, 'db').text?.format).toBe('db-index');
+    expect(question(runbook, 'since').text?.format).toBe('since');
+    expect(question(runbook, 'tier').options?.map((o) => o.value)).toEqual(['basic', 'standard', 'premium', 'enterprise']);
+    expect(question(runbook, 'tier').options?.at(-1)?.label).toBe('Enterprise / Azure Managed Redis');
+    expect(question(runbook, 'scope').options?.map((o) => o.value)).toEqual(['partial', 'complete']);
+    expect(question(runbook, 'db').skip?.value).toBe('0');
+    expect(question(runbook, 'since').options?.map((o) => o.value)).toContain('1h');
+  });
+
+  it('does not ask for a database on Azure Managed Redis', async () => {
+    const runbook = await shipped();
+    const next = question(runbook, 'key').next;
+    expect(next).toEqual([{ when: { answer: 'tier', in: ['enterprise'] }, next: 'since' }, { next: 'db' }]);
+  });
+
+  it('runs every check and branches on the findings to four conclusions', async () => {
+    const runbook = await shipped();
+    const checkNode = Object.values(runbook.nodes).find((n) => n.kind === 'check');
+    expect(checkNode?.kind === 'check' && [...checkNode.checks].sort()).toEqual([...CHECK_IDS].sort());
+    const conclusions = Object.values(runbook.nodes).filter((n) => n.kind === 'conclusion');
+    expect(conclusions).toHaveLength(4);
+  });
+
+  it('has words for all seven causes, each with a fix that always shows', async () => {
+    const runbook = await shipped();
+    expect(Object.keys(runbook.causes).sort()).toEqual([...CAUSE_IDS].sort());
+    for (const words of Object.values(runbook.causes)) {
+      expect(words.fixes.some((fix) => typeof fix === 'string')).toBe(true);
+    }
+  });
+
+  it('shows the persistence fix only where persistence is off, and the TTL-aware policy fix only under volatile-* without TTLs', async () => {
+    const runbook = await shipped();
+    const conditional = Object.values(runbook.causes).flatMap((c) => c.fixes).filter((f) => typeof f !== 'string');
+    expect(conditional.some((f) => f.facts?.includes('persistence-off') && /persistence/i.test(f.text))).toBe(true);
+    expect(conditional.some((f) => f.facts?.includes('policy-volatile') && f.facts.includes('keys-without-ttl'))).toBe(true);
+    expect(conditional.some((f) => f.tiers?.join() === 'basic' && /Upgrade from Basic/.test(f.text))).toBe(true);
+  });
+});
