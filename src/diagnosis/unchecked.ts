@@ -34,13 +34,17 @@ export function uncheckedSentences(evidence: Evidence): string[] {
   }
   for (const [key, { verb, ids }] of byReason) {
     const reason = key.slice(key.indexOf('\u0000') + 1).replace(/[.\s]+$/, '');
-    const causes = causesTouching(ids);
-    out.push(
-      sentence(
-        `${list(ids.map((id) => `the ${id} check`))} ${verb === 'failed' ? 'failed' : 'did not run'} (${reason})` +
-          (causes.length > 0 ? `; ${list(causes)} ${causes.length === 1 ? 'rests' : 'rest'} on the other evidence` : ''),
-      ).replace(/^the/, 'The'),
-    );
+    if (verb === 'failed') {
+      const causes = causesTouching(ids);
+      out.push(
+        sentence(
+          `${ids.length === 1 ? `The ${ids[0]} check` : `The ${list(ids)} checks`} failed: ${reason}` +
+            (causes.length > 0 ? `; ${list(causes)} ${causes.length === 1 ? 'rests' : 'rest'} on the other evidence` : ''),
+        ),
+      );
+    } else {
+      out.push(sentence(`Not run: ${list(ids)}, because ${reason}`));
+    }
   }
 
   const presence = dataOf(evidence, 'keyspace.presence');

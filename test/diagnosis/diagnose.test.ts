@@ -215,8 +215,8 @@ describe('diagnose', () => {
     expect(cause(d, 'flush').likelihood).toBe('unknown');
     expect(cause(d, 'eviction').likelihood).toBe('unknown');
     const text = d.unchecked.join('\n');
-    expect(text).toContain('The memory check failed (INFO timed out after 3000 ms on 10.0.0.4:6379)');
-    expect(text).toContain('The azure.resource check and the azure.metrics check did not run (no Azure resource configured)');
+    expect(text).toContain('The memory check failed: INFO timed out after 3000 ms on 10.0.0.4:6379; expiration and eviction rest on the other evidence.');
+    expect(text).toContain('Not run: azure.resource and azure.metrics, because no Azure resource configured.');
     expect(d.headline).toMatch(/could not be checked/);
   });
 

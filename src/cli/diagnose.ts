@@ -1,0 +1,212 @@
+// `keyloss diagnose`: the non-interactive diagnosis of spec/diagnose-cli.md; flags instead of questions, text or JSON out.
+import { parseArgs } from 'node:util';
+import { parseCacheResourceId, parseRegion } from '../azure/resource-id.ts';
+import type { AzureTarget } from '../azure/types.ts';
+import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../diagnosis/query.ts';
+import { investigate } from '../investigate.ts';
+import { describeError, redact } from '../redact.ts';
+import { parseRedisUrl } from '../redis/url.ts';
+import { renderText } from '../report/text.ts';
+import { parseDbIndex, parseKeyPattern, parseSince } from '../runbook/formats.ts';
+import { loadDefaultRunbook } from '../runbook/load.ts';
+
+const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+const MAX_RATE_INTERVAL_MS = 60_000;
+
+export const USAGE = `usage: keyloss diagnose --key <key-or-glob> [options]
+
+Runs every check against the cache and prints the diagnosis: the verdict, each cause
+with its evidence and fixes, and what could not be checked.
+
+  --redis <url>             redis://[user:pass@]host:port[/db] or rediss://… (TLS)
+                            default: $REDIS_URL, else ${DEFAULT_REDIS_URL}
+  --key <k>                 the key that went missing: exact (session:17) or a glob (session:*)  (required)
+  --db <n>                  the database the application uses (default: the db in the URL, else 0)
+  --since <t>               when the keys were last seen: ISO-8601 or a duration ago (90s, 15m, 2h, 1d); default 1h
+  --tier <t>                basic, standard, premium or enterprise (default: unknown, or Azure's when read)
+  --scope <s>               partial (some keys) or complete (most or all keys); default: inferred
+  --json                    print the report as one JSON document
+  --azure-resource <id>     the cache's Azure resource id, to read Azure Monitor and the activity log
+  --azure-region <region>   the cache's Azure region (e.g. westeurope), with --azure-resource
+  --rate-interval <ms>      time between the two INFO samples of the rates check (default 2000; 0 skips the wait)
+  --help                    this text
+
+Exit status: 0 the diagnosis ran, 2 bad arguments, 3 cache unreachable or credentials refused, 1 anything else.
+`;
+
+const FLAGS = {
+  redis: { type: 'string' },
+  key: { type: 'string' },
+  db: { type: 'string' },
+  since: { type: 'string' },
+  tier: { type: 'string' },
+  scope: { type: 'string' },
+  json: { type: 'boolean' },
+  'azure-resource': { type: 'string' },
+  'azure-region': { type: 'string' },
+  'rate-interval': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const FLAG_LIST = Object.keys(FLAGS)
+  .map((name) => `--${name}`)
+  .join(', ');
+
+export interface DiagnoseArgs {
+  help: boolean;
+  json: boolean;
+  redisUrl: string;
+  query: Query;
+  azure: AzureTarget | null;
+  rateIntervalMs: number | null;
+}
+
+/** Reads the flags; a bad one gives one sentence naming the flag and what it accepts. Pure but for `now` and `env`. */
+export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: Date): { ok: true; args: DiagnoseArgs } | { ok: false; message: string } {
+  let values: { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    return { ok: false, message: explainParseError(error) };
+  }
+  const base = { help: values.help ?? false, json: values.json ?? false };
+  if (base.help) {
+    return { ok: true, args: { ...base, redisUrl: '', azure: null, rateIntervalMs: null, query: { key: '', isPattern: false, db: 0, since: now, tier: null, scope: null } } };
+  }
+
+  const redisUrl = values.redis ?? env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  const endpoint = parseRedisUrl(redisUrl);
+  if (!endpoint.ok) return { ok: false, message: `${values.redis !== undefined ? '--redis' : 'REDIS_URL'}: ${endpoint.reason}` };
+
+  if (values.key === undefined) return { ok: false, message: '--key is required: the key that went missing, exact (session:17) or a glob (session:*)' };
+  const key = parseKeyPattern(values.key);
+  if (!key.ok) return { ok: false, message: `--key: ${key.message}` };
+
+  let db = endpoint.endpoint.db;
+  if (values.db !== undefined) {
+    const parsed = parseDbIndex(values.db);
+    if (!parsed.ok) return { ok: false, message: `--db: ${parsed.message}` };
+    db = parsed.db;
+  }
+
+  const since = parseSince(values.since ?? '1h', now);
+  if (!since.ok) return { ok: false, message: `--since: ${since.message}` };
+
+  let tier: Tier | null = null;
+  if (values.tier !== undefined) {
+    const wanted = values.tier.trim().toLowerCase();
+    if (!(TIERS as readonly string[]).includes(wanted)) return { ok: false, message: `--tier: "${short(values.tier)}" is not a tier; use ${TIERS.join(', ')}` };
+    tier = wanted as Tier;
+  }
+
+  let scope: Scope | null = null;
+  if (values.scope !== undefined) {
+    const wanted = values.scope.trim().toLowerCase();
+    if (!(SCOPES as readonly string[]).includes(wanted)) return { ok: false, message: `--scope: "${short(values.scope)}" is not a scope; use partial (some keys) or complete (most or all keys)` };
+    scope = wanted as Scope;
+  }
+
+  let azure: AzureTarget | null = null;
+  const resourceId = values['azure-resource'];
+  const region = values['azure-region'];
+  if (resourceId !== undefined || region !== undefined) {
+    if (resourceId === undefined) return { ok: false, message: '--azure-region needs --azure-resource: the cache\'s resource id, /subscriptions/…/providers/Microsoft.Cache/redis/<name>' };
+    if (region === undefined) return { ok: false, message: '--azure-resource needs --azure-region: the cache\'s region, e.g. westeurope' };
+    const resource = parseCacheResourceId(resourceId);
+    if (!resource.ok) return { ok: false, message: `--azure-resource: ${resource.reason}` };
+    const parsedRegion = parseRegion(region);
+    if (!parsedRegion.ok) return { ok: false, message: `--azure-region: ${parsedRegion.reason}` };
+    azure = { resourceId: resource.resource.id, region: parsedRegion.region };
+  }
+
+  let rateIntervalMs: number | null = null;
+  if (values['rate-interval'] !== undefined) {
+    const text = values['rate-interval'].trim();
+    const ms = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!Number.isInteger(ms) || ms > MAX_RATE_INTERVAL_MS) {
+      return { ok: false, message: `--rate-interval: "${short(text)}" is not a time in milliseconds; use a whole number from 0 to ${MAX_RATE_INTERVAL_MS.toLocaleString('en-US')}` };
+    }
+    rateIntervalMs = ms;
+  }
+
+  return {
+    ok: true,
+    args: {
+      ...base,
+      redisUrl,
+      azure,
+      rateIntervalMs,
+      query: { key: key.key, isPattern: isGlobPattern(key.key), db, since: since.date, tier, scope },
+    },
+  };
+}
+
+/** Node's parseArgs errors as one line naming the flag; never echoes a stray argument (it may be a password). */
+function explainParseError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /'(-{1,2}[A-Za-z0-9-]+)/.exec(message)?.[1];
+  switch (code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `${flag ? `${redact(short(flag))} is not a flag` : 'unknown flag'}; accepted: ${FLAG_LIST}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return flag && flag in flagByOption()
+        ? flagByOption()[flag]!
+        : `${flag ? redact(short(flag)) : 'a flag'} was given a value it does not take, or none where one is needed; see --help`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument without a flag; every value follows its flag (--key session:17), accepted: ${FLAG_LIST}`;
+    default:
+      return describeError(error);
+  }
+}
+
+/** What each flag wants, for "missing value" errors. */
+function flagByOption(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(FLAGS)) {
+    out[`--${name}`] =
+      spec.type === 'boolean' ? `--${name} takes no value` : `--${name} needs a value; see keyloss diagnose --help for what it accepts`;
+  }
+  return out;
+}
+
+function short(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseDiagnoseArgs(argv, process.env, new Date());
+  if (!parsed.ok) {
+    process.stderr.write(`keyloss diagnose: ${redact(parsed.message)}\n`);
+    return 2;
+  }
+  const { args } = parsed;
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const runbook = await loadDefaultRunbook();
+  const result = await investigate({
+    redisUrl: args.redisUrl,
+    query: args.query,
+    runbook,
+    azure: args.azure,
+    ...(args.rateIntervalMs !== null ? { options: { rateIntervalMs: args.rateIntervalMs } } : {}),
+  });
+  if (!result.ok) {
+    if (result.kind === 'invalid-url') {
+      process.stderr.write(`keyloss diagnose: --redis: ${redact(result.reason)}\n`);
+      return 2;
+    }
+    const what = result.kind === 'auth' ? 'refused the credentials' : 'cannot be reached';
+    process.stderr.write(`keyloss diagnose: ${result.endpoint} ${what}: ${redact(result.reason)}\n`);
+    return 3;
+  }
+  if (args.json) {
+    process.stdout.write(redact(`${JSON.stringify(result.report, null, 2)}\n`));
+  } else {
+    const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+    process.stdout.write(redact(renderText(result.report, { color })));
+  }
+  return 0;
+}

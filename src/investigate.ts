@@ -1,0 +1,105 @@
+// The one place that wires an investigation: open the cache, build the Azure context, run the checks, diagnose, build the report.
+import { azureChecks } from './azure/checks.ts';
+import { createAzureContext } from './azure/context.ts';
+import type { AzureContext, AzureTarget } from './azure/types.ts';
+import { DEFAULT_CHECK_OPTIONS, redisChecks } from './checks/registry.ts';
+import { runChecks } from './checks/run.ts';
+import {
+  AZURE_CHECK_IDS,
+  type Check,
+  type CheckId,
+  type CheckOptions,
+  type CheckProgress,
+  type CheckResult,
+  type CheckResults,
+  type Evidence,
+} from './checks/types.ts';
+import type { Query } from './diagnosis/query.ts';
+import { describeError } from './redact.ts';
+import { openTarget } from './redis/target.ts';
+import { buildReport, summarizeChecks } from './report/build.ts';
+import type { Report } from './report/model.ts';
+import type { Runbook } from './runbook/schema.ts';
+
+/** Every check keyloss knows, in the order a report lists them. */
+export const ALL_CHECKS: readonly Check[] = [...redisChecks, ...(azureChecks as readonly Check[])];
+
+export interface InvestigationInput {
+  /** redis:// or rediss:// URL; its credentials are registered as secrets when parsed. */
+  redisUrl: string;
+  query: Query;
+  runbook: Runbook;
+  /** The named cache from the caches file, when there is one. */
+  cache?: string | null;
+  azure?: AzureTarget | null;
+  /** Run only these checks (and report only them); default: all. */
+  checks?: CheckId[];
+  options?: Partial<CheckOptions>;
+}
+
+export interface InvestigationHooks {
+  onProgress?(progress: CheckProgress): void;
+  /** The clock; tests and replays pass their own. */
+  now?: () => Date;
+  signal?: AbortSignal;
+}
+
+export type InvestigationResult =
+  | { ok: true; report: Report; /** Commands sent to the cache, for the benchmark and the audit log. */ commandsSent: number }
+  | { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string }
+  | { ok: false; kind: 'invalid-url'; endpoint: null; reason: string };
+
+export async function investigate(input: InvestigationInput, hooks: InvestigationHooks = {}): Promise<InvestigationResult> {
+  const now = hooks.now?.() ?? new Date();
+  const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, ...input.options };
+  const opened = await openTarget(input.redisUrl, { commandTimeoutMs: options.commandTimeoutMs });
+  if (!opened.ok) return opened;
+  const target = opened.target;
+  try {
+    const wanted = input.checks ? new Set<CheckId>(input.checks) : null;
+    const planned = ALL_CHECKS.filter((check) => !wanted || wanted.has(check.id));
+
+    // Without an Azure target (or with one that cannot be used) the Azure checks are reported skipped, not run.
+    const azure = createAzureContext(input.azure ?? null);
+    const azureContext: AzureContext | null = azure.ok ? azure.context : null;
+    const skipped: CheckResults = {};
+    if (!azure.ok) {
+      for (const check of planned.filter((c) => isAzureCheck(c.id))) {
+        (skipped as Record<string, CheckResult>)[check.id] = { id: check.id, status: 'skipped', ms: 0, reason: describeError(azure.reason) };
+        notify(hooks, { id: check.id, title: check.title, status: 'skipped', ms: 0, detail: describeError(azure.reason) });
+      }
+    }
+    const toRun = planned.filter((check) => azure.ok || !isAzureCheck(check.id));
+    const ran = await runChecks(
+      toRun,
+      { query: input.query, now, redis: target, azure: azureContext, options },
+      { ...(hooks.onProgress ? { onProgress: hooks.onProgress } : {}), ...(hooks.signal ? { signal: hooks.signal } : {}) },
+    );
+    const results: CheckResults = { ...skipped, ...ran };
+    const evidence: Evidence = { query: input.query, now, results };
+    const titles = Object.fromEntries(planned.map((check) => [check.id, check.title]));
+    const report = buildReport({
+      evidence,
+      runbook: input.runbook,
+      target: { host: target.endpoint.host, port: target.endpoint.port, tls: target.endpoint.tls },
+      cache: input.cache ?? null,
+      checks: summarizeChecks(results, planned.map((check) => check.id), titles),
+      generatedAt: now,
+    });
+    return { ok: true, report, commandsSent: target.commandsSent };
+  } finally {
+    await target.close();
+  }
+}
+
+function isAzureCheck(id: CheckId): boolean {
+  return (AZURE_CHECK_IDS as readonly string[]).includes(id);
+}
+
+function notify(hooks: InvestigationHooks, progress: CheckProgress): void {
+  try {
+    hooks.onProgress?.(progress);
+  } catch {
+    // A surface failing to render progress must not stop the investigation.
+  }
+}
