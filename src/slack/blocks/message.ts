@@ -1,4 +1,5 @@
 // The one way a Slack message is built: text objects, common blocks, and `message()` which fits everything to the limits.
+import { escapeMrkdwn } from './escape.ts';
 import { fitBlocks, LIMITS, truncate, type Block, type ButtonElement, type TextObject } from './limits.ts';
 
 export interface SlackMessage {
@@ -43,8 +44,11 @@ export function bullets(lines: readonly string[], max: number = LIMITS.sectionTe
   return out.join('\n');
 }
 
-/** Fits blocks to Slack's limits; the text is kept under Slack's own cut-off. */
+/**
+ * Fits blocks to Slack's limits. `text` is plain words: Slack reads the top-level text as mrkdwn in notifications,
+ * so it is escaped here, once, and nothing a user typed can become a mention or a link.
+ */
 export function message(text: string, blocks: Block[]): SlackMessage {
   const fitted = fitBlocks(blocks, 'message');
-  return { text: truncate(text, LIMITS.messageText), blocks: fitted.blocks, overflowed: fitted.overflowed };
+  return { text: truncate(escapeMrkdwn(text), LIMITS.messageText), blocks: fitted.blocks, overflowed: fitted.overflowed };
 }
