@@ -36,7 +36,7 @@ export async function readActivity(
 const Localizable = z.object({ value: z.string().nullish(), localizedValue: z.string().nullish() }).nullish();
 const EventSchema = z.object({
   operationName: Localizable,
-  eventTimestamp: z.date().refine((d) => !Number.isNaN(d.getTime()), 'invalid timestamp'),
+  eventTimestamp: z.date({ error: 'invalid timestamp' }),
   caller: z.string().nullish(),
   status: Localizable,
   category: Localizable,

@@ -32,13 +32,16 @@ export const DATA_LOSS_ERRORS = ['Failover', 'Dataloss'] as const;
 /** Every change point and spike in the series, oldest first. */
 export function findMetricEvents(series: MetricSeries[], window: EventWindow): MetricEvent[] {
   const withDate = new Date(window.to).getTime() - new Date(window.from).getTime() > DAY_MS;
+  // A cache that is not clustered reports everything on shard 0: naming it would only add noise.
+  const clustered = new Set(series.map((s) => s.dimensions.shardid).filter((id) => id !== undefined)).size > 1;
   const events: MetricEvent[] = [];
   for (const s of series) {
-    if (s.metric === 'errors') events.push(...errorEvents(s, withDate));
-    else if (s.metric in BURST_FLOOR) events.push(...burstEvents(s, BURST_FLOOR[s.metric]!, window.intervalMs, withDate));
-    else if (s.metric in STEP_FLOOR) events.push(...stepDownEvents(s, STEP_FLOOR[s.metric]!, false, withDate));
-    else if (s.metric === 'connectedclients') events.push(...stepDownEvents(s, 1, true, withDate));
-    else if (s.metric === 'usedmemorypercentage') events.push(...nearLimitEvents(s, withDate));
+    const where = whereLabel(clustered ? s.dimensions : withoutShard(s.dimensions));
+    if (s.metric === 'errors') events.push(...errorEvents(s, where, withDate));
+    else if (s.metric in BURST_FLOOR) events.push(...burstEvents(s, BURST_FLOOR[s.metric]!, window.intervalMs, where, withDate));
+    else if (s.metric in STEP_FLOOR) events.push(...stepDownEvents(s, STEP_FLOOR[s.metric]!, false, where, withDate));
+    else if (s.metric === 'connectedclients') events.push(...stepDownEvents(s, 1, true, where, withDate));
+    else if (s.metric === 'usedmemorypercentage') events.push(...nearLimitEvents(s, where, withDate));
   }
   events.push(...gapEvents(series, window.intervalMs, withDate));
   return events.sort((a, b) => a.from.localeCompare(b.from) || a.metric.localeCompare(b.metric));
@@ -46,6 +49,11 @@ export function findMetricEvents(series: MetricSeries[], window: EventWindow): M
 
 function present(s: MetricSeries): Point[] {
   return s.points.filter((p): p is Point => p.value !== null && Number.isFinite(p.value));
+}
+
+function withoutShard(dimensions: Record<string, string>): Record<string, string> {
+  const { shardid: _shard, ...rest } = dimensions;
+  return rest;
 }
 
 /** " on shard 1", " on instance 2": where a split series comes from; nothing for a whole-cache series. */
@@ -56,7 +64,7 @@ export function whereLabel(dimensions: Record<string, string>): string {
   return parts.length ? ` on ${parts.join(', ')}` : '';
 }
 
-function errorEvents(s: MetricSeries, withDate: boolean): MetricEvent[] {
+function errorEvents(s: MetricSeries, where: string, withDate: boolean): MetricEvent[] {
   const type = s.dimensions.errortype ?? 'unknown';
   const events: MetricEvent[] = [];
   for (const run of runs(s.points, (v) => v !== null && v > 0)) {
@@ -72,13 +80,13 @@ function errorEvents(s: MetricSeries, withDate: boolean): MetricEvent[] {
       before: 0,
       after: count,
       dimensions: s.dimensions,
-      summary: `errors: ${type} ${span}${count > 1 ? ` (${formatValue(count, 'Count')})` : ''}${whereLabel(s.dimensions)}`,
+      summary: `errors: ${type} ${span}${count > 1 ? ` (${formatValue(count, 'Count')})` : ''}${where}`,
     });
   }
   return events;
 }
 
-function burstEvents(s: MetricSeries, floor: number, intervalMs: number, withDate: boolean): MetricEvent[] {
+function burstEvents(s: MetricSeries, floor: number, intervalMs: number, where: string, withDate: boolean): MetricEvent[] {
   const values = present(s).map((p) => p.value);
   if (values.length === 0) return [];
   const typical = median(values);
@@ -105,23 +113,26 @@ function burstEvents(s: MetricSeries, floor: number, intervalMs: number, withDat
       before,
       after: peak,
       dimensions: s.dimensions,
-      summary: `${s.metric} ${formatValue(before, s.unit)} → ${formatValue(peak, s.unit)} ${formatPerInterval(intervalMs)} ${span}${all}${whereLabel(s.dimensions)}`,
+      summary: `${s.metric} ${formatValue(before, s.unit)} → ${formatValue(peak, s.unit)} ${formatPerInterval(intervalMs)} ${span}${all}${where}`,
     });
   }
   return events;
 }
 
 /** Falls of at least half the level within a few intervals (across gaps too); `toZero` cites only falls to 0. */
-function stepDownEvents(s: MetricSeries, floor: number, toZero: boolean, withDate: boolean): MetricEvent[] {
+function stepDownEvents(s: MetricSeries, floor: number, toZero: boolean, where: string, withDate: boolean): MetricEvent[] {
   const points = present(s);
   const events: MetricEvent[] = [];
   let i = 0;
   while (i < points.length - 1) {
-    const start = points[i]!;
     let lowest = i + 1;
     for (let k = i + 1; k < points.length && k <= i + STEP_MAX_INTERVALS; k += 1) {
       if (points[k]!.value < points[lowest]!.value) lowest = k;
     }
+    // The fall starts at the last point still at the highest level before it, not where the look-ahead began.
+    let top = i;
+    for (let k = i; k < lowest; k += 1) if (points[k]!.value >= points[top]!.value) top = k;
+    const start = points[top]!;
     const end = points[lowest]!;
     const drop = start.value - end.value;
     const qualifies = toZero
@@ -139,14 +150,14 @@ function stepDownEvents(s: MetricSeries, floor: number, toZero: boolean, withDat
       before: start.value,
       after: end.value,
       dimensions: s.dimensions,
-      summary: `${s.metric} ${formatValue(start.value, s.unit)} → ${formatValue(end.value, s.unit)} ${formatSpan(start.at, end.at, withDate)}${whereLabel(s.dimensions)}`,
+      summary: `${s.metric} ${formatValue(start.value, s.unit)} → ${formatValue(end.value, s.unit)} ${formatSpan(start.at, end.at, withDate)}${where}`,
     });
     i = lowest;
   }
   return events;
 }
 
-function nearLimitEvents(s: MetricSeries, withDate: boolean): MetricEvent[] {
+function nearLimitEvents(s: MetricSeries, where: string, withDate: boolean): MetricEvent[] {
   return runs(s.points, (v) => v !== null && v >= NEAR_LIMIT_PERCENT).map((run) => {
     const first = run[0]!;
     const last = run[run.length - 1]!;
@@ -162,7 +173,7 @@ function nearLimitEvents(s: MetricSeries, withDate: boolean): MetricEvent[] {
       dimensions: s.dimensions,
       summary: `used memory ${formatValue(peak, 'Percent')} of the limit ${formatSpan(peakPoint.at, peakPoint.at, withDate)}${
         run.length > 1 ? ` (≥ ${NEAR_LIMIT_PERCENT} % ${formatSpan(first.at, last.at, withDate)})` : ''
-      }${whereLabel(s.dimensions)}`,
+      }${where}`,
     };
   });
 }

@@ -77,7 +77,7 @@ export async function readMetrics(
 // ---- validating what the SDK parsed ----
 
 const DataPoint = z.object({
-  timeStamp: z.date().refine((d) => !Number.isNaN(d.getTime()), 'invalid timestamp'),
+  timeStamp: z.date({ error: 'invalid timestamp' }),
   maximum: z.number().nullish(),
   total: z.number().nullish(),
 });
