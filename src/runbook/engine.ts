@@ -124,7 +124,8 @@ export function resolveAnswer(question: QuestionNode, raw: string, now: Date): R
       return { ok: true, value: parsed.value, next: matched?.next ?? question.next };
     }
     if (option) return { ok: true, value: option.value, next: option.next ?? question.next };
-    return { ok: false, error: { code: 'invalid-format', message: parsed.message, slot: question.slot } };
+    const orPick = question.options && typed === '' ? ` Or pick one of: ${optionList(question)}.` : '';
+    return { ok: false, error: { code: 'invalid-format', message: `${parsed.message}${orPick}`, slot: question.slot } };
   }
   if (option) return { ok: true, value: option.value, next: option.next ?? question.next };
   const shown = typed.length > 40 ? `${typed.slice(0, 39)}…` : typed;

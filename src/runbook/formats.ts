@@ -95,6 +95,7 @@ export function parseIsoTime(text: string): Date | null {
 
 /** When the keys were last known to be present: an ISO time or a duration before `now`, within the last 30 days. */
 export function parseSince(text: string, now: Date): Parsed<{ date: Date }> {
+  if (text.trim() === '') return { ok: false, message: `No time given. ${SINCE_HINT}` };
   const durationMs = parseDuration(text);
   const date = durationMs !== null ? new Date(now.getTime() - durationMs) : parseIsoTime(text);
   if (date === null || Number.isNaN(date.getTime())) {
@@ -116,6 +117,7 @@ export function parseSince(text: string, now: Date): Parsed<{ date: Date }> {
 
 /** The logical database: a whole number 0 … 10,000 (`db3` is accepted too). */
 export function parseDbIndex(text: string): Parsed<{ db: number }> {
+  if (text.trim() === '') return { ok: false, message: `No database number given. Use a whole number from 0 to ${MAX_DB_INDEX.toLocaleString('en-US')} (most caches have 0–15).` };
   const m = /^(?:db\s*)?(\d{1,6})$/i.exec(text.trim());
   const db = m ? Number(m[1]) : Number.NaN;
   if (!Number.isInteger(db) || db > MAX_DB_INDEX) {

@@ -48,7 +48,11 @@ describe('parseSince', () => {
       ok: false,
       message: '“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.',
     });
-    for (const text of ['', 'yesterday-ish', '15', 'm15', '2026-13-01T00:00Z', '2026-02-31', '2026-11-26T24:00Z', '1h foo']) {
+    expect(parseSince('  ', now)).toEqual({
+      ok: false,
+      message: 'No time given. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.',
+    });
+    for (const text of ['yesterday-ish', '15', 'm15', '2026-13-01T00:00Z', '2026-02-31', '2026-11-26T24:00Z', '1h foo']) {
       const parsed = parseSince(text, now);
       expect(parsed.ok, text).toBe(false);
       if (!parsed.ok) expect(parsed.message).toContain('is not a time');
@@ -101,7 +105,14 @@ describe('parseDbIndex', () => {
     expect(parseDbIndex(text)).toEqual({ ok: true, db });
   });
 
-  it.each(['', '-1', '1.5', '10001', 'three', '0x1', '1e3'])('rejects %j', (text) => {
+  it('says when no number was given', () => {
+    expect(parseDbIndex(' ')).toEqual({
+      ok: false,
+      message: 'No database number given. Use a whole number from 0 to 10,000 (most caches have 0–15).',
+    });
+  });
+
+  it.each(['-1', '1.5', '10001', 'three', '0x1', '1e3'])('rejects %j', (text) => {
     const parsed = parseDbIndex(text);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) expect(parsed.message).toContain('is not a database number. Use a whole number from 0 to 10,000');

@@ -1,0 +1,43 @@
+// Turns the answer to "which cache?" into what the checks connect to: a URL as typed, or a cache from the caches file.
+import type { AzureTarget } from '../azure/types.ts';
+import { findCache, loadCaches, resolveCacheUrl } from '../config/caches.ts';
+import { parseTarget } from '../runbook/formats.ts';
+
+export interface ResolvedTarget {
+  redisUrl: string;
+  /** The cache's name when it came from the caches file. */
+  cache: string | null;
+  azure: AzureTarget | null;
+}
+
+export type TargetResult = { ok: true; target: ResolvedTarget } | { ok: false; reason: string };
+
+/** The caches file: KEYLOSS_CACHES, else keyloss.caches.yaml in the working directory. */
+export function cachesPath(env: NodeJS.ProcessEnv): string {
+  return env.KEYLOSS_CACHES?.trim() || 'keyloss.caches.yaml';
+}
+
+export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv): Promise<TargetResult> {
+  const parsed = parseTarget(answer);
+  if (!parsed.ok) return { ok: false, reason: parsed.message };
+  if (parsed.target.kind === 'url') return { ok: true, target: { redisUrl: parsed.target.url, cache: null, azure: null } };
+  const name = parsed.target.name;
+  const path = cachesPath(env);
+  const caches = await loadCaches(path);
+  if (!caches.ok) {
+    return {
+      ok: false,
+      reason: caches.missing
+        ? `“${name}” is not a URL, and there is no caches file (${path}) to look it up in. Give a redis:// or rediss:// URL.`
+        : caches.reason,
+    };
+  }
+  const cache = findCache(caches.caches, name);
+  if (!cache) {
+    const known = caches.caches.map((c) => c.name).join(', ') || 'none';
+    return { ok: false, reason: `No cache named “${name}” in ${path} (it has: ${known}). Give one of those, or a redis:// URL.` };
+  }
+  const url = resolveCacheUrl(cache, env);
+  if (!url.ok) return { ok: false, reason: url.reason };
+  return { ok: true, target: { redisUrl: url.url, cache: cache.name, azure: cache.azure } };
+}

@@ -1,0 +1,196 @@
+// The terminal walkthrough: asks the runbook's questions, runs its checks against the cache, prints report and conclusion.
+import { isCheckId } from '../checks/types.ts';
+import { investigate } from '../investigate.ts';
+import { redact } from '../redact.ts';
+import { parseRedisUrl } from '../redis/url.ts';
+import { renderText } from '../report/text.ts';
+import { createEngine, type Session } from '../runbook/engine.ts';
+import { queryFromAnswers } from '../runbook/query.ts';
+import type { CheckNode, QuestionNode, Runbook } from '../runbook/schema.ts';
+import type { QuestionView, Reply } from './choices.ts';
+import type { Prompter } from './prompter.ts';
+import { answeredLine, conclusionLines, indent, progressLine } from './render.ts';
+import type { Style } from './style.ts';
+import { resolveTarget } from './target.ts';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+export interface WalkthroughOptions {
+  runbook: Runbook;
+  prompter: Prompter;
+  style: Style;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C: ends a pending question and cancels running checks. */
+  interrupted: AbortSignal;
+  now?: () => Date;
+  /** Columns to wrap the report at; none in a pipe. */
+  width?: number;
+  /** Interval between the two samples of the rates check; the checks' default when absent. */
+  rateIntervalMs?: number;
+}
+
+/** Asked when the checks could not reach the cache; not part of any runbook because it is about this terminal run. */
+const AFTER_UNREACHABLE: QuestionNode = {
+  kind: 'question',
+  slot: 'after-unreachable',
+  prompt: 'What now?',
+  options: [
+    { value: 'retry', label: 'Run the checks again' },
+    { value: 'back', label: 'Go back and change an answer' },
+  ],
+  next: 'unused',
+};
+
+const QUIT_WORDS: Record<1 | 130, string> = {
+  130: 'Interrupted; nothing was changed on the cache.',
+  1: 'The input ended before the runbook reached a conclusion.',
+};
+
+/** Runs the walkthrough to a conclusion; the exit code is 0 there, 130 on Ctrl-C, 1 when the input ends. */
+export async function walkthrough(options: WalkthroughOptions): Promise<number> {
+  const { runbook, prompter, style, env, interrupted } = options;
+  const now = options.now ?? (() => new Date());
+  const engine = createEngine(runbook);
+  const defaultUrl = env.REDIS_URL?.trim() || DEFAULT_REDIS_URL;
+  // Registers the password of REDIS_URL as a secret before anything can print it.
+  parseRedisUrl(defaultUrl);
+
+  const quit = (code: 1 | 130): number => {
+    prompter.say(['', QUIT_WORDS[code]]);
+    return code;
+  };
+
+  prompter.say([
+    style.bold(runbook.title),
+    ...(runbook.description ? indent(runbook.description).map((l) => style.dim(l)) : []),
+    style.dim('  Type "back" to undo an answer; Ctrl-C to stop. keyloss only reads the cache.'),
+  ]);
+
+  const started = engine.start(now());
+  if (!started.ok) {
+    prompter.say([style.red(started.error.message)]);
+    return 1;
+  }
+  let session: Session = started.session;
+
+  for (;;) {
+    const step = engine.current(session);
+    if (step === null) {
+      prompter.say([style.red(`The session left runbook ${runbook.id} at node "${session.node}".`)]);
+      return 1;
+    }
+
+    if (step.kind === 'conclusion') {
+      prompter.say(conclusionLines(step.node, style));
+      return 0;
+    }
+
+    if (step.kind === 'question') {
+      const question = step.node;
+      const view: QuestionView = {
+        question,
+        defaultText: question.text?.format === 'target' ? defaultUrl : null,
+        canUndo: step.canUndo,
+      };
+      const reply = await prompter.ask(view);
+      if (reply.kind === 'quit') return quit(reply.code);
+      if (reply.kind === 'back') {
+        const back = engine.back(session);
+        if (back.ok) session = back.session;
+        else prompter.say([style.yellow(back.error.message)]);
+        continue;
+      }
+      if (reply.kind === 'answer' && question.text?.format === 'target') {
+        // A cache name must name a cache in the caches file; find out now, while the question is still open.
+        const target = await resolveTarget(reply.text, env);
+        if (!target.ok) {
+          prompter.say([style.yellow(redact(target.reason))]);
+          continue;
+        }
+      }
+      const result = reply.kind === 'skip' ? engine.skip(session, now()) : engine.answer(session, reply.text, now());
+      if (!result.ok) {
+        prompter.say([style.yellow(result.error.message)]);
+        continue;
+      }
+      prompter.say([answeredLine(question, result.session.answers[question.slot] ?? '', reply.kind === 'skip', style)]);
+      session = result.session;
+      continue;
+    }
+
+    const checked = await runChecks(step.node, session, options, now);
+    if (checked.kind === 'quit') return quit(checked.code);
+    if (checked.kind === 'back') {
+      const back = engine.back(session);
+      if (back.ok) session = back.session;
+      continue;
+    }
+    if (checked.kind === 'retry') continue;
+    if (checked.kind === 'broken') {
+      prompter.say([style.red(checked.message)]);
+      return 1;
+    }
+    const recorded = engine.recordFindings(session, checked.findings, now());
+    if (!recorded.ok) {
+      prompter.say([style.red(recorded.error.message)]);
+      return 1;
+    }
+    session = recorded.session;
+  }
+}
+
+type ChecksOutcome =
+  | { kind: 'found'; findings: { verdict: import('../report/model.ts').Verdict; topCause: import('../diagnosis/causes.ts').CauseId | null } }
+  | { kind: 'retry' }
+  | { kind: 'back' }
+  | { kind: 'quit'; code: 1 | 130 }
+  | { kind: 'broken'; message: string };
+
+/** Runs the check node's checks, printing each as it finishes and then the report. */
+async function runChecks(node: CheckNode, session: Session, options: WalkthroughOptions, now: () => Date): Promise<ChecksOutcome> {
+  const { runbook, prompter, style, env, interrupted } = options;
+  const query = queryFromAnswers(session.answers);
+  if (!query.ok) {
+    return { kind: 'broken', message: `Runbook ${runbook.id} reached its checks without an answer for: ${query.missing.join(', ')}.` };
+  }
+  const target = await resolveTarget(session.answers.cache ?? env.REDIS_URL ?? DEFAULT_REDIS_URL, env);
+  if (!target.ok) return { kind: 'broken', message: redact(target.reason) };
+
+  prompter.say(['', style.bold(node.title)]);
+  const result = await investigate(
+    {
+      redisUrl: target.target.redisUrl,
+      query: query.query,
+      runbook,
+      cache: target.target.cache,
+      azure: target.target.azure,
+      checks: node.checks.filter(isCheckId),
+      ...(options.rateIntervalMs !== undefined ? { options: { rateIntervalMs: options.rateIntervalMs } } : {}),
+    },
+    {
+      onProgress: (progress) => {
+        const line = progressLine(progress, style);
+        if (line !== null) prompter.say([line]);
+      },
+      now,
+      signal: interrupted,
+    },
+  );
+  if (interrupted.aborted) return { kind: 'quit', code: 130 };
+
+  if (!result.ok) {
+    const problem =
+      result.endpoint === null
+        ? `The cache URL cannot be used: ${redact(result.reason)}`
+        : `The cache at ${result.endpoint} ${result.kind === 'auth' ? 'refused the credentials' : 'could not be reached'}: ${redact(result.reason)}`;
+    prompter.say(['', style.red(problem)]);
+    const reply: Reply = await prompter.ask({ question: AFTER_UNREACHABLE, defaultText: null, canUndo: true });
+    if (reply.kind === 'quit') return reply;
+    if (reply.kind === 'back' || (reply.kind === 'answer' && reply.text === 'back')) return { kind: 'back' };
+    return { kind: 'retry' };
+  }
+
+  const report = result.report;
+  prompter.say(['', renderText(report, { color: style.enabled, ...(options.width ? { width: options.width } : {}) })]);
+  return { kind: 'found', findings: { verdict: report.verdict, topCause: report.causes[0]?.id ?? null } };
+}

@@ -1,0 +1,167 @@
+// `keyloss walk` as a person drives it through a pipe: a child process against a real redis-server.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'keyloss.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `keyloss walk` with `input` on stdin. With `interruptAfter`, stdin stays open and the process gets SIGINT
+ * once its output contains that many prompts.
+ */
+function walk(redisUrl: string, input: string, options: { interruptAfter?: number; env?: Record<string, string> } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'walk'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        REDIS_URL: redisUrl,
+        KEYLOSS_RATE_INTERVAL_MS: '50',
+        KEYLOSS_CACHES: join(ROOT, 'test', 'terminal', 'no-such-caches.yaml'),
+        ...options.env,
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let interrupted = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      const prompts = stdout.split('\n> ').length - 1;
+      if (options.interruptAfter !== undefined && !interrupted && prompts >= options.interruptAfter) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.write(input);
+    if (options.interruptAfter === undefined) child.stdin.end();
+  });
+}
+
+/** How many times the output asked this question. */
+function timesAsked(stdout: string, prompt: string): number {
+  return stdout.split('\n').filter((line) => line === prompt).length;
+}
+
+let redis: RedisProcess;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  const client = new Redis(redis.url);
+  await client.set('session:17', 'present');
+  await client.set('session:18', 'x', 'EX', 600);
+  await client.select(3);
+  await client.set('cart:1', 'elsewhere');
+  await client.set('cart:2', 'elsewhere');
+  client.disconnect();
+});
+
+afterAll(async () => {
+  await stopRedis(redis);
+});
+
+describe('keyloss walk, piped', () => {
+  it('walks the whole runbook to a conclusion: Enter takes REDIS_URL, numbers pick options', async () => {
+    // cache (Enter = REDIS_URL), tier 2 = standard, key, db 0, since 1 = 15 minutes, scope 1 = partial
+    const run = await walk(redis.url, '\n2\nsession:17\n0\n1\n1\n');
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`✓ Which cache lost keys? ${redis.url}`);
+    expect(run.stdout).toContain('✓ Which tier is the cache? Standard');
+    expect(run.stdout).toContain('  1) Basic\n  2) Standard');
+    // db options are shown by value: "2" means db 2, not the second option.
+    expect(run.stdout).toContain('  0) 0 (the default)');
+    expect(run.stdout).toMatch(/✓ When were the keys last known to be there\? \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
+    // Each check as it finishes, in plain words (no times: they differ run to run).
+    expect(run.stdout).toMatch(/^ {2}ok {6}Key presence in every database$/m);
+    expect(run.stdout).toMatch(/^ {2}skipped .*Azure/m);
+    // The report, then the conclusion the findings lead to: the key is there.
+    expect(run.stdout).toContain('session:17');
+    expect(run.stdout).toMatch(/no-loss|NO-LOSS|NO LOSS/i);
+    expect(run.stdout.trimEnd()).toMatch(/\nThe key is there\n {2}keyloss found the key in the database you named[\s\S]*another cache \(staging instead of production, an old endpoint\)\.$/);
+    // Plain text in a pipe: no escape sequences.
+    expect(run.stdout).not.toContain('\u001b[');
+  });
+
+  it('branches on the findings: keys in another database lead to that conclusion', async () => {
+    const run = await walk(redis.url, `\nbasic\ncart:*\n0\n1h\npartial\n`);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('✓ Which tier is the cache? Basic');
+    expect(run.stdout.trimEnd()).toMatch(/\nThe keys are in another database\n {2}The keys exist, but in a different logical database/);
+  });
+
+  it('skips the db question for Enterprise, and takes skips on Enter and "skip"', async () => {
+    const run = await walk(redis.url, '\n4\nsession:17\n15m\nskip\n');
+    expect(run.code).toBe(0);
+    expect(timesAsked(run.stdout, 'Which database does the application use?')).toBe(0);
+    expect(run.stdout).toContain('✓ How much is missing? Not sure');
+    const skipped = await walk(redis.url, '\n\nsession:17\n\n15m\n\n');
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toContain('✓ Which tier is the cache? Not sure');
+    expect(skipped.stdout).toContain('✓ Which database does the application use? Not sure');
+  });
+
+  it('"back" undoes the last answer and asks that question again', async () => {
+    const run = await walk(redis.url, '\n1\nback\n3\nsession:17\nback\nback\n2\nsession:17\n0\n15m\n2\n');
+    expect(run.code).toBe(0);
+    expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(3);
+    expect(timesAsked(run.stdout, 'Which key is missing?')).toBe(4);
+    expect(run.stdout).toMatch(/scope complete, tier standard/);
+  });
+
+  it('re-prompts an invalid answer with the reason', async () => {
+    const run = await walk(redis.url, '\n7\ngold\n1\nsession:17\n0\n2x\n\n2026-13-01\n15m\n1\n');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('“7” is not one of the choices. Pick one of: basic, standard, premium, enterprise.');
+    expect(run.stdout).toContain('“gold” is not one of the choices.');
+    expect(run.stdout).toContain('“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.');
+    expect(run.stdout).toContain('No time given. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d. Or pick one of: 15m, 1h, 6h, 24h.');
+    expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(3);
+    expect(timesAsked(run.stdout, 'When were the keys last known to be there?')).toBe(4);
+  });
+
+  it('re-prompts a cache name that names no configured cache', async () => {
+    const run = await walk(redis.url, 'orders-prod\n\n');
+    expect(run.stdout).toContain('“orders-prod” is not a URL, and there is no caches file');
+    expect(timesAsked(run.stdout, 'Which cache lost keys?')).toBe(2);
+    expect(run.stdout).toContain('✓ Which cache lost keys?');
+  });
+
+  it('exits with 1 and a short line when the input ends before a conclusion', async () => {
+    const run = await walk(redis.url, '\n2\n');
+    expect(run.code).toBe(1);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('The input ended before the runbook reached a conclusion.');
+    expect(run.stderr).toBe('');
+  });
+
+  it('exits with 130 and a short line on Ctrl-C', async () => {
+    const run = await walk(redis.url, '\n', { interruptAfter: 2 });
+    expect(run.code).toBe(130);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('Interrupted; nothing was changed on the cache.');
+  });
+
+  it('says which host:port could not be reached, never the password, and offers a retry', async () => {
+    const port = await freePort();
+    const url = `redis://:Sup3rSecretPassw0rd@127.0.0.1:${port}`;
+    const run = await walk(url, '\n1\nsession:17\n0\n15m\n1\nretry\n');
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`The cache at 127.0.0.1:${port} could not be reached`);
+    expect(timesAsked(run.stdout, 'What now?')).toBe(2);
+    expect(run.stdout + run.stderr).not.toContain('Sup3rSecretPassw0rd');
+    expect(run.stdout).toContain(`Enter: redis://:***@127.0.0.1:${port}`);
+  });
+});
