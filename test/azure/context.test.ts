@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { createAzureContext, NO_AZURE_TARGET } from '../../src/azure/context.ts';
+import { parseCacheResourceId } from '../../src/azure/resource-id.ts';
+import { redact } from '../../src/redact.ts';
+
+const ID = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-cache/providers/Microsoft.Cache/Redis/cache-1';
+
+describe('parseCacheResourceId', () => {
+  it('reads subscription, group, kind and name, whatever the casing and slashes', () => {
+    expect(parseCacheResourceId(`${ID.slice(1)}/`)).toEqual({
+      ok: true,
+      resource: { id: ID, subscriptionId: '11111111-2222-3333-4444-555555555555', resourceGroup: 'rg-cache', kind: 'redis', name: 'cache-1' },
+    });
+    const amr = parseCacheResourceId(ID.replace('Redis/cache-1', 'redisEnterprise/amr-1'));
+    expect(amr.ok && amr.resource.kind).toBe('redisEnterprise');
+  });
+
+  it('says what is wrong with an id that is not a cache', () => {
+    const storage = parseCacheResourceId(ID.replace('Microsoft.Cache/Redis', 'Microsoft.Storage/storageAccounts'));
+    expect(storage).toMatchObject({ ok: false });
+    expect(!storage.ok && storage.reason).toContain('expected /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Cache/redis/<name>');
+    const badSub = parseCacheResourceId(ID.replace('11111111-2222-3333-4444-555555555555', 'my-sub'));
+    expect(!badSub.ok && badSub.reason).toContain('subscription "my-sub" is not a GUID');
+    const nested = parseCacheResourceId(`${ID}/firewallRules/office`);
+    expect(nested.ok).toBe(false);
+  });
+});
+
+describe('createAzureContext', () => {
+  it('explains how to configure Azure when there is no target', () => {
+    expect(createAzureContext(null, {})).toEqual({ ok: false, reason: NO_AZURE_TARGET });
+    expect(NO_AZURE_TARGET).toBe(
+      'no Azure resource configured (set azure.resourceId/region for the cache, or pass --azure-resource and --azure-region)',
+    );
+  });
+
+  it('rejects a bad resource id, a missing or bad region, and a non-https endpoint', () => {
+    expect(createAzureContext({ resourceId: 'cache-1', region: 'westeurope' }, {})).toMatchObject({ ok: false });
+    expect(createAzureContext({ resourceId: ID, region: '' }, {})).toEqual({
+      ok: false,
+      reason: 'no Azure region configured for cache-1 (set azure.region, or pass --azure-region)',
+    });
+    const region = createAzureContext({ resourceId: ID, region: 'west europe!' }, {});
+    expect(!region.ok && region.reason).toContain('expected an Azure region name such as westeurope');
+    const http = createAzureContext({ resourceId: ID, region: 'westeurope' }, { KEYLOSS_AZURE_ARM_ENDPOINT: 'http://127.0.0.1:1' });
+    expect(http).toEqual({ ok: false, reason: 'KEYLOSS_AZURE_ARM_ENDPOINT "http://127.0.0.1:1" is not an https:// URL' });
+  });
+
+  it('uses Azure public cloud endpoints by default, and the overrides when set', () => {
+    const plain = createAzureContext({ resourceId: ID, region: 'WestEurope' }, {});
+    expect(plain.ok && plain.context.target).toEqual({ resourceId: ID, region: 'westeurope' });
+    expect(plain.ok && plain.context.endpoints).toBeUndefined();
+    const sovereign = createAzureContext(
+      { resourceId: ID, region: 'chinanorth3' },
+      { KEYLOSS_AZURE_ARM_ENDPOINT: 'https://management.chinacloudapi.cn/', KEYLOSS_AZURE_METRICS_ENDPOINT: 'https://chinanorth3.metrics.monitor.azure.cn' },
+    );
+    expect(sovereign.ok && sovereign.context.endpoints).toEqual({ arm: 'https://management.chinacloudapi.cn', metrics: 'https://chinanorth3.metrics.monitor.azure.cn' });
+  });
+
+  it('answers with the test token only when KEYLOSS_AZURE_TEST_TOKEN is set, and masks it everywhere', async () => {
+    const token = 'fixed-test-token-8c2d1e55';
+    const created = createAzureContext({ resourceId: ID, region: 'westeurope' }, { KEYLOSS_AZURE_TEST_TOKEN: token });
+    if (!created.ok) throw new Error(created.reason);
+    expect((await created.context.credential.getToken('https://management.azure.com/.default'))?.token).toBe(token);
+    expect(redact(`Authorization: ${token}`)).toBe('Authorization: ***');
+  });
+});
