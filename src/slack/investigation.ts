@@ -4,6 +4,7 @@ import type { Report } from '../report/model.ts';
 import type { CheckProgress } from '../checks/types.ts';
 import type { StateStore } from '../state/store.ts';
 import { updateState } from '../state/store.ts';
+import type { UsedButton } from './blocks/verdict.ts';
 
 /** One answer for the postmortem timeline: who gave it and when. */
 export interface AnswerRecord {
@@ -40,6 +41,8 @@ export interface Investigation {
   progressTs: string | null;
   report: Report | null;
   verdictTs: string | null;
+  /** Buttons under the current verdict that were already used. */
+  verdictUsed: UsedButton[];
   /** Set when the cache could not be reached or refused the credentials. */
   unreachable: string | null;
 }

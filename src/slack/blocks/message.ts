@@ -11,7 +11,7 @@ export interface SlackMessage {
 }
 
 export const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text });
-export const plain = (text: string): TextObject => ({ type: 'plain_text', text, emoji: true });
+export const plain = (text: string): TextObject & { type: 'plain_text' } => ({ type: 'plain_text', text, emoji: true });
 
 export const header = (text: string): Block => ({ type: 'header', text: plain(text) });
 export const section = (text: string, blockId?: string): Block => ({

@@ -1,7 +1,7 @@
 // The verdict in the thread: likely cause, evidence in numbers, fixes, causes ruled out, checks that could not run.
 import type { CauseReport, Report } from '../../report/model.ts';
 import { ACTION } from '../ids.ts';
-import { code, escapeMrkdwn } from './escape.ts';
+import { code, escapeMrkdwn, mention } from './escape.ts';
 import type { Block } from './limits.ts';
 import { bullets, button, context, divider, header, message, section, type SlackMessage } from './message.ts';
 
@@ -53,7 +53,20 @@ export function uncheckedLines(report: Report): string[] {
   return lines;
 }
 
-export function verdictBlocks(report: Report, conclusion: Conclusion): Block[] {
+/** A verdict button someone already used: it gives way to a line saying who used it. */
+export interface UsedButton {
+  action: string;
+  label: string;
+  user: string;
+}
+
+const VERDICT_BUTTONS = [
+  { action: ACTION.rerun, label: 'Re-run checks' },
+  { action: ACTION.allCauses, label: 'Show all causes' },
+  { action: ACTION.postmortem, label: 'Postmortem summary' },
+] as const;
+
+export function verdictBlocks(report: Report, conclusion: Conclusion, used: readonly UsedButton[] = []): Block[] {
   const blocks: Block[] = [header(conclusion.title), section(escapeMrkdwn(report.headline))];
   const top = topCause(report);
   if (top) {
@@ -83,15 +96,15 @@ export function verdictBlocks(report: Report, conclusion: Conclusion): Block[] {
   const unchecked = uncheckedLines(report);
   if (unchecked.length > 0) blocks.push(section(`*Could not check*\n${bullets(unchecked, 2900)}`));
   blocks.push(divider(), context(targetLine(report)));
-  blocks.push({
-    type: 'actions',
-    block_id: 'verdict',
-    elements: [
-      button(ACTION.rerun, 'Re-run checks'),
-      button(ACTION.allCauses, 'Show all causes'),
-      button(ACTION.postmortem, 'Postmortem summary', '', 'primary'),
-    ],
-  });
+  if (used.length > 0) blocks.push(context(...used.map((u) => `:heavy_check_mark: ${escapeMrkdwn(u.label)} — ${mention(u.user)}`)));
+  const open = VERDICT_BUTTONS.filter((b) => !used.some((u) => u.action === b.action));
+  if (open.length > 0) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'verdict',
+      elements: open.map((b) => button(b.action, b.label, '', b.action === ACTION.postmortem ? 'primary' : undefined)),
+    });
+  }
   return blocks;
 }
 
@@ -100,8 +113,12 @@ function firstEvidence(cause: CauseReport, direction: 'for' | 'against'): string
   return line ? `: ${escapeMrkdwn(line.summary)}` : '';
 }
 
-export function verdictMessage(report: Report, conclusion: Conclusion): SlackMessage {
-  return message(`${conclusion.title}: ${report.headline}`, verdictBlocks(report, conclusion));
+export function verdictMessage(report: Report, conclusion: Conclusion, used: readonly UsedButton[] = []): SlackMessage {
+  return message(`${conclusion.title}: ${report.headline}`, verdictBlocks(report, conclusion, used));
+}
+
+export function verdictLabel(action: string): string {
+  return VERDICT_BUTTONS.find((b) => b.action === action)?.label ?? action;
 }
 
 /** Every cause with its evidence for and against, for "Show all causes". */

@@ -1,0 +1,82 @@
+// Wires the Bolt app: Socket Mode when an app token is set, HTTP (signed requests at /slack/events) otherwise.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
+import type { CachesResult } from '../config/caches.ts';
+import type { SlackConfig } from '../config/env.ts';
+import { describeError } from '../redact.ts';
+import { createEngine } from '../runbook/engine.ts';
+import type { Runbook } from '../runbook/schema.ts';
+import type { StateStore } from '../state/store.ts';
+import { createAudit, type Audit } from './audit.ts';
+import type { SlackDeps } from './context.ts';
+import { registerListeners } from './listeners/index.ts';
+import { redactingLogger } from './logger.ts';
+
+export interface SlackAppDeps {
+  store: StateStore;
+  caches: CachesResult;
+  runbook: Runbook;
+  audit?: Audit;
+  now?: () => Date;
+  logger?: Logger;
+}
+
+export interface SlackApp {
+  app: App;
+  deps: SlackDeps;
+  mode: 'socket' | 'http';
+  /** Starts listening; in HTTP mode resolves with the port (PORT=0 picks a free one). */
+  start(): Promise<{ port: number | null }>;
+  stop(): Promise<void>;
+}
+
+export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackApp {
+  const logger = input.logger ?? redactingLogger(LogLevel.WARN);
+  const deps: SlackDeps = {
+    config,
+    store: input.store,
+    caches: input.caches,
+    engine: createEngine(input.runbook),
+    audit: input.audit ?? createAudit(),
+    now: input.now ?? (() => new Date()),
+  };
+  const clientOptions = config.apiUrl ? { slackApiUrl: config.apiUrl } : {};
+  const socket = config.appToken !== null;
+  const app = socket
+    ? new App({ token: config.botToken, appToken: config.appToken!, socketMode: true, logger, clientOptions })
+    : new App({
+        token: config.botToken,
+        logger,
+        clientOptions,
+        receiver: new HTTPReceiver({
+          signingSecret: config.signingSecret!,
+          endpoints: '/slack/events',
+          port: config.port,
+          logger,
+          // Ack first, work after: Slack gets its answer within 3 s whatever the checks do.
+          processBeforeResponse: false,
+        }),
+      });
+  app.error(async (error) => {
+    deps.audit({ action: 'error', user: null, channel: null, where: 'bolt', error: describeError(error.original ?? error) });
+  });
+  registerListeners(app, deps);
+
+  return {
+    app,
+    deps,
+    mode: socket ? 'socket' : 'http',
+    async start() {
+      if (socket) {
+        await app.start();
+        return { port: null };
+      }
+      const server = (await app.start(config.port)) as Server;
+      return { port: (server.address() as AddressInfo).port };
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

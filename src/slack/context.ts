@@ -1,0 +1,28 @@
+// What every Slack handler works with: config, state, caches, the runbook engine, the audit log and the clock.
+import type { webApi } from '@slack/bolt';
+import type { CacheConfig, CachesResult } from '../config/caches.ts';
+import type { SlackConfig } from '../config/env.ts';
+import type { Engine } from '../runbook/engine.ts';
+import type { StateStore } from '../state/store.ts';
+import type { Audit } from './audit.ts';
+import { findCache } from '../config/caches.ts';
+
+export interface SlackDeps {
+  config: SlackConfig;
+  store: StateStore;
+  caches: CachesResult;
+  engine: Engine;
+  audit: Audit;
+  now: () => Date;
+}
+
+export type Client = webApi.WebClient;
+
+/** A configured cache by name; undefined when the file has none by that name (or there is no file). */
+export function cacheNamed(deps: SlackDeps, name: string): CacheConfig | undefined {
+  return deps.caches.ok ? findCache(deps.caches.caches, name) : undefined;
+}
+
+export function cacheList(deps: SlackDeps): CacheConfig[] {
+  return deps.caches.ok ? deps.caches.caches : [];
+}

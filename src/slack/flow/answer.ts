@@ -1,0 +1,90 @@
+// Applies one answer (a button, a select, "not sure" or typed text) to a thread's session, exactly once.
+import { userAllowed } from '../access.ts';
+import { answeredMessage } from '../blocks/question.ts';
+import { noticeMessage, refusalMessage } from '../blocks/notices.ts';
+import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
+import { loadInvestigation, updateInvestigation } from '../investigation.ts';
+import { postEphemeral, updateMessage } from '../post.ts';
+import { requester } from '../usergroups.ts';
+import { answerRecords } from './start.ts';
+import { continueInvestigation } from './continue.ts';
+
+export interface AnswerClick {
+  channel: string;
+  channelName: string | null;
+  rootTs: string;
+  /** The question message, updated to show the answer. */
+  questionTs: string;
+  node: string;
+  /** Answers in the session when the question was asked. */
+  step: number;
+  user: string;
+  /** An option value or typed text; null means "skip". */
+  value: string | null;
+}
+
+/** May this user act in this investigation? Posts the refusal when not. */
+export async function checkUser(client: Client, deps: SlackDeps, cacheName: string, click: { channel: string; channelName: string | null; rootTs: string; user: string }): Promise<boolean> {
+  const cache = cacheNamed(deps, cacheName);
+  if (!cache) {
+    await postEphemeral(client, click.channel, click.user, click.rootTs, noticeMessage(':warning:', `The cache ${cacheName} is no longer configured.`));
+    return false;
+  }
+  const who = await requester(client, [cache], { userId: click.user, channelId: click.channel, channelName: click.channelName }, (reason) =>
+    deps.audit({ action: 'error', user: click.user, channel: click.channel, cache: cacheName, error: reason }),
+  );
+  if (userAllowed(cache, who)) return true;
+  deps.audit({ action: 'refused', user: click.user, channel: click.channel, thread: click.rootTs, cache: cacheName, what: 'click' });
+  await postEphemeral(client, click.channel, click.user, click.rootTs, refusalMessage(`Only the people allowed to diagnose ${cacheName} can answer here.`));
+  return false;
+}
+
+export async function applyAnswer(client: Client, deps: SlackDeps, click: AnswerClick): Promise<void> {
+  const inv = await loadInvestigation(deps.store, click.channel, click.rootTs);
+  if (!inv) {
+    await postEphemeral(client, click.channel, click.user, click.rootTs, noticeMessage(':hourglass:', 'This investigation has expired. Start a new one with /keyloss.'));
+    return;
+  }
+  if (!(await checkUser(client, deps, inv.cache, click))) return;
+  // The first click on a question wins; a double click or a retried request finds the claim taken and does nothing.
+  const claimed = await deps.store.claim(`answer:${click.channel}:${click.rootTs}:${click.node}:${click.step}`, deps.config.sessionTtlMs);
+  if (!claimed) return;
+
+  let problem: string | null = null;
+  let answered: { prompt: string; label: string } | null = null;
+  const updated = await updateInvestigation(deps.store, click.channel, click.rootTs, deps.config.sessionTtlMs, (current) => {
+    problem = null;
+    if (current.session.node !== click.node || current.session.history.length !== click.step || current.session.status !== 'asking') {
+      problem = 'That question was already answered.';
+      return null;
+    }
+    const now = deps.now();
+    const next = click.value === null ? deps.engine.skip(current.session, now) : deps.engine.answer(current.session, click.value, now);
+    if (!next.ok) {
+      problem = next.error.message;
+      return null;
+    }
+    const records = answerRecords(deps.engine.runbook, next.session, click.step, click.user);
+    const own = records[0];
+    answered = own ? { prompt: own.prompt, label: own.answer } : null;
+    return { ...current, session: next.session, answers: [...current.answers, ...records], questionTs: null };
+  });
+  if (!updated.ok) throw new Error(updated.reason);
+  if (problem !== null) {
+    await postEphemeral(client, click.channel, click.user, click.rootTs, noticeMessage(':information_source:', problem));
+    return;
+  }
+  const node = deps.engine.runbook.nodes[click.node];
+  if (node?.kind === 'question' && answered !== null) {
+    await updateMessage(client, click.channel, click.questionTs, answeredMessage(click.node, node, (answered as { label: string }).label, click.user));
+  }
+  deps.audit({
+    action: click.value === null ? 'skip' : 'answer',
+    user: click.user,
+    channel: click.channel,
+    thread: click.rootTs,
+    cache: inv.cache,
+    question: click.node,
+  });
+  await continueInvestigation(client, deps, click.channel, click.rootTs, click.user);
+}

@@ -1,0 +1,152 @@
+// Runs the runbook's checks for a thread: live progress, then the verdict (or a clear line when the cache is unreachable).
+import type { CheckProgress } from '../../checks/types.ts';
+import { isCheckId } from '../../checks/types.ts';
+import { resolveCacheUrl } from '../../config/caches.ts';
+import { investigate } from '../../investigate.ts';
+import { describeError, redact } from '../../redact.ts';
+import type { Report } from '../../report/model.ts';
+import { renderText } from '../../report/text.ts';
+import { queryFromAnswers } from '../../runbook/query.ts';
+import { message, button, section } from '../blocks/message.ts';
+import { escapeMrkdwn } from '../blocks/escape.ts';
+import { progressMessage } from '../blocks/progress.ts';
+import { rootMessage } from '../blocks/root.ts';
+import { verdictMessage } from '../blocks/verdict.ts';
+import { ACTION } from '../ids.ts';
+import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
+import { loadInvestigation, updateInvestigation, type CheckRun } from '../investigation.ts';
+import { attachMarkdown, postMessage, updateMessage, type ReportMetadata } from '../post.ts';
+import { createThrottle } from '../throttle.ts';
+
+export function reportMetadata(report: Report, cache: string): ReportMetadata {
+  const first = report.causes[0];
+  return {
+    event_type: 'keyloss_report',
+    event_payload: {
+      verdict: report.verdict,
+      cause: report.verdict === 'explained' && first ? first.id : 'none',
+      likelihood: report.verdict === 'explained' && first ? first.likelihood : 'none',
+      cache,
+      key: report.query.key,
+    },
+  };
+}
+
+/** A thread line that leaves no doubt, with a button to try again. */
+function failureMessage(text: string) {
+  return message(text, [
+    section(`:warning: ${escapeMrkdwn(text)}`),
+    { type: 'actions', block_id: 'retry', elements: [button(ACTION.rerun, 'Re-run checks')] },
+  ]);
+}
+
+export async function runChecks(client: Client, deps: SlackDeps, channel: string, rootTs: string, user: string): Promise<void> {
+  const inv = await loadInvestigation(deps.store, channel, rootTs);
+  if (!inv) return;
+  const step = deps.engine.current(inv.session);
+  if (step?.kind !== 'check') return;
+  const ttl = deps.config.sessionTtlMs;
+  const checkpoint = inv.session;
+
+  const fail = async (unsafe: string) => {
+    const text = redact(unsafe);
+    await postMessage(client, channel, rootTs, failureMessage(text));
+    await updateMessage(client, channel, rootTs, rootMessage(inv.cache, inv.startedBy, { kind: 'unreachable', reason: text }));
+    await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, checkpoint, unreachable: text }));
+    deps.audit({ action: 'unreachable', user, channel, thread: rootTs, cache: inv.cache, reason: text });
+  };
+
+  const cache = cacheNamed(deps, inv.cache);
+  if (!cache) return fail(`The cache ${inv.cache} is no longer in the caches file, so it cannot be checked.`);
+  const url = resolveCacheUrl(cache);
+  if (!url.ok) return fail(url.reason);
+  const query = queryFromAnswers(inv.session.answers);
+  if (!query.ok) return fail(`The checks need an answer for: ${query.missing.join(', ')}. Start again with /keyloss and give them.`);
+
+  const planned = step.node.checks.filter(isCheckId);
+  const seen: CheckProgress[] = [];
+  await updateMessage(client, channel, rootTs, rootMessage(inv.cache, inv.startedBy, { kind: 'checking' }));
+  const progressTs = await postMessage(client, channel, rootTs, progressMessage(inv.cache, planned, seen));
+  const run: CheckRun = { startedAt: deps.now().toISOString(), finishedAt: null, startedBy: user, checks: [] };
+  await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({
+    ...current,
+    checkpoint,
+    progressTs,
+    unreachable: null,
+  }));
+  deps.audit({ action: 'checks-started', user, channel, thread: rootTs, cache: inv.cache, checks: planned, key: query.query.key, db: query.query.db });
+
+  const throttle = createThrottle(
+    deps.config.progressIntervalMs,
+    () => updateMessage(client, channel, progressTs, progressMessage(inv.cache, planned, [...seen])),
+    (error) => deps.audit({ action: 'error', user, channel, thread: rootTs, cache: inv.cache, where: 'progress update', error: describeError(error) }),
+  );
+  const result = await investigate(
+    {
+      redisUrl: url.url,
+      query: query.query,
+      runbook: deps.engine.runbook,
+      cache: cache.name,
+      azure: cache.azure,
+      checks: planned,
+      ...(deps.config.rateIntervalMs !== null ? { options: { rateIntervalMs: deps.config.rateIntervalMs } } : {}),
+    },
+    {
+      onProgress(p) {
+        const at = seen.findIndex((s) => s.id === p.id);
+        if (at >= 0) seen[at] = p;
+        else seen.push(p);
+        throttle.request();
+      },
+      now: deps.now,
+    },
+  );
+  throttle.request();
+  await throttle.flush();
+  run.finishedAt = deps.now().toISOString();
+  run.checks = [...seen];
+
+  if (!result.ok) {
+    const text =
+      result.kind === 'invalid-url'
+        ? `The URL configured for ${inv.cache} cannot be used: ${result.reason}`
+        : `keyloss ${result.kind === 'auth' ? 'was refused by' : 'could not reach'} ${inv.cache} at ${result.endpoint}: ${result.reason}`;
+    await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, runs: [...current.runs, run] }));
+    return fail(text);
+  }
+
+  const report = result.report;
+  const findings = { verdict: report.verdict, topCause: report.causes[0]?.id ?? null };
+  const concluded = deps.engine.recordFindings(checkpoint, findings, deps.now());
+  if (!concluded.ok) return fail(`The runbook could not go on after the checks: ${concluded.error.message}`);
+  const end = deps.engine.current(concluded.session);
+  const conclusion = end?.kind === 'conclusion' ? { title: end.node.title, body: end.node.body } : { title: 'Checks finished', body: report.headline };
+  const metadata = reportMetadata(report, inv.cache);
+  const verdict = verdictMessage(report, conclusion);
+  const verdictTs = await postMessage(client, channel, rootTs, verdict, metadata);
+  await updateMessage(client, channel, rootTs, rootMessage(inv.cache, inv.startedBy, { kind: 'concluded', report, conclusionTitle: conclusion.title }), metadata);
+  await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({
+    ...current,
+    session: concluded.session,
+    checkpoint,
+    report,
+    verdictTs,
+    verdictUsed: [],
+    runs: [...current.runs, run],
+    unreachable: null,
+  }));
+  if (verdict.overflowed) {
+    await attachMarkdown(client, channel, rootTs, `keyloss-report-${inv.cache}.txt`, `Full report: ${inv.cache}`, renderText(report, { color: false }));
+  }
+  deps.audit({
+    action: 'verdict',
+    user,
+    channel,
+    thread: rootTs,
+    cache: inv.cache,
+    verdict: report.verdict,
+    cause: metadata.event_payload.cause,
+    likelihood: metadata.event_payload.likelihood,
+    checks: report.checks.map((c) => ({ id: c.id, status: c.status, ms: c.ms })),
+  });
+}

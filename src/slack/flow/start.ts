@@ -1,0 +1,83 @@
+// Starts an investigation: the root message in the channel, the session in the store, then the first question or the checks.
+import type { CacheConfig } from '../../config/caches.ts';
+import { answerLabel } from '../blocks/question.ts';
+import { rootMessage } from '../blocks/root.ts';
+import type { Client, SlackDeps } from '../context.ts';
+import { threadKey, type AnswerRecord, type Investigation } from '../investigation.ts';
+import { postMessage } from '../post.ts';
+import type { Session } from '../../runbook/engine.ts';
+import type { Runbook } from '../../runbook/schema.ts';
+import { continueInvestigation } from './continue.ts';
+
+export interface StartRequest {
+  cache: CacheConfig;
+  channel: string;
+  user: string;
+  /** Answers from the command text (slot → text). */
+  prefill: Record<string, string>;
+}
+
+export type StartResult = { ok: true; rootTs: string } | { ok: false; reason: string };
+
+/** History entries from `from` on, as timeline records (prefilled ones and the one just given). */
+export function answerRecords(runbook: Runbook, session: Session, from: number, user: string | null): AnswerRecord[] {
+  return session.history.slice(from).flatMap((entry): AnswerRecord[] => {
+    const node = runbook.nodes[entry.node];
+    if (node?.kind !== 'question' || entry.value === undefined) return [];
+    return [
+      {
+        node: entry.node,
+        prompt: node.prompt,
+        answer: answerLabel(node, entry.value, entry.skipped === true),
+        user: entry.prefilled ? null : user,
+        at: entry.at,
+        prefilled: entry.prefilled === true,
+        skipped: entry.skipped === true,
+      },
+    ];
+  });
+}
+
+export async function startInvestigation(client: Client, deps: SlackDeps, request: StartRequest): Promise<StartResult> {
+  const { cache, channel, user } = request;
+  // The caches file knows the tier and the application's database; the command text overrides them.
+  const prefill: Record<string, string> = { ...request.prefill, cache: cache.name };
+  if (cache.tier && prefill.tier === undefined) prefill.tier = cache.tier;
+  if (prefill.db === undefined) prefill.db = String(cache.db);
+  const now = deps.now();
+  const started = deps.engine.start(now, prefill);
+  if (!started.ok) return { ok: false, reason: started.error.message };
+
+  let rootTs: string;
+  try {
+    rootTs = await postMessage(client, channel, null, rootMessage(cache.name, user, { kind: 'asking' }));
+  } catch (error) {
+    const code = (error as { data?: { error?: string } }).data?.error;
+    if (code === 'not_in_channel' || code === 'channel_not_found') {
+      return { ok: false, reason: 'keyloss cannot post in this channel. Invite it first (/invite @keyloss), then try again.' };
+    }
+    throw error;
+  }
+  const investigation: Investigation = {
+    channel,
+    rootTs,
+    cache: cache.name,
+    startedBy: user,
+    startedAt: now.toISOString(),
+    session: started.session,
+    checkpoint: null,
+    questionTs: null,
+    answers: answerRecords(deps.engine.runbook, started.session, 0, user),
+    runs: [],
+    progressTs: null,
+    report: null,
+    verdictTs: null,
+    verdictUsed: [],
+    unreachable: null,
+  };
+  const put = await deps.store.put(threadKey(channel, rootTs), investigation, null, deps.config.sessionTtlMs);
+  if (!put.ok) return { ok: false, reason: 'Another investigation already uses this thread.' };
+  deps.audit({ action: 'command', user, channel, thread: rootTs, cache: cache.name, prefilled: Object.keys(request.prefill) });
+  await continueInvestigation(client, deps, channel, rootTs, user);
+  return { ok: true, rootTs };
+}

@@ -1,0 +1,23 @@
+// "Show all causes": every cause with its evidence, in the thread.
+import { allCausesMessage } from '../../blocks/verdict.ts';
+import type { SlackDeps } from '../../context.ts';
+import { useVerdictButton } from '../../flow/verdict-button.ts';
+import { ACTION } from '../../ids.ts';
+import { postMessage } from '../../post.ts';
+import { afterAck } from '../after-ack.ts';
+import { clickPlace } from '../payload.ts';
+import type { ActionArgs } from './answer.ts';
+
+export function allCausesAction(deps: SlackDeps) {
+  return async ({ ack, body, client }: ActionArgs): Promise<void> => {
+    await ack();
+    const place = clickPlace(body);
+    if (!place) return;
+    await afterAck(client, deps, { what: 'showing all causes', user: place.user, channel: place.channel, thread: place.rootTs }, async () => {
+      const inv = await useVerdictButton(client, deps, place, ACTION.allCauses);
+      if (!inv?.report) return;
+      await postMessage(client, place.channel, place.rootTs, allCausesMessage(inv.report));
+      deps.audit({ action: 'all-causes', user: place.user, channel: place.channel, thread: place.rootTs, cache: inv.cache });
+    });
+  };
+}

@@ -1,0 +1,47 @@
+// A cache picked from the list /keyloss offered: starts the investigation with the prefill the command carried.
+import { mayDiagnose } from '../../access.ts';
+import { noticeMessage, refusalMessage } from '../../blocks/notices.ts';
+import { cacheNamed, type SlackDeps } from '../../context.ts';
+import { startInvestigation } from '../../flow/start.ts';
+import { parsePickBlockId } from '../../ids.ts';
+import { requester } from '../../usergroups.ts';
+import { afterAck } from '../after-ack.ts';
+import { pendingKey, type PendingStart } from '../commands/keyloss.ts';
+import { actionValue } from '../payload.ts';
+import type { ActionArgs } from './answer.ts';
+
+export function pickCacheAction(deps: SlackDeps) {
+  return async ({ ack, body, action, client, respond }: ActionArgs): Promise<void> => {
+    await ack();
+    const pendingId = parsePickBlockId(action.block_id);
+    const name = actionValue(action);
+    if (!pendingId || !name) return;
+    const user = body.user.id;
+    const channel = body.channel?.id ?? body.container?.channel_id ?? null;
+    await afterAck(client, deps, { what: 'picking a cache', user, channel, thread: null }, async () => {
+      if (!(await deps.store.claim(`pick:${pendingId}`, deps.config.sessionTtlMs))) return;
+      const pending = (await deps.store.get<PendingStart>(pendingKey(pendingId)))?.value;
+      const cache = cacheNamed(deps, name);
+      if (!pending || !cache || pending.user !== user) {
+        await respond({ response_type: 'ephemeral', replace_original: true, ...asReply(noticeMessage(':hourglass:', 'This list has expired. Run /keyloss again.')) });
+        return;
+      }
+      const who = await requester(client, [cache], { userId: user, channelId: pending.channel, channelName: body.channel?.name ?? null }, (reason) =>
+        deps.audit({ action: 'error', user, channel: pending.channel, error: reason }),
+      );
+      const access = mayDiagnose(cache, who);
+      if (!access.ok) {
+        deps.audit({ action: 'refused', user, channel: pending.channel, cache: cache.name, what: 'pick' });
+        await respond({ response_type: 'ephemeral', replace_original: true, ...asReply(refusalMessage(access.reason)) });
+        return;
+      }
+      await respond({ response_type: 'ephemeral', replace_original: true, ...asReply(noticeMessage(':mag:', `Starting on ${cache.name}…`)) });
+      const started = await startInvestigation(client, deps, { cache, channel: pending.channel, user, prefill: pending.prefill });
+      if (!started.ok) await respond({ response_type: 'ephemeral', replace_original: true, ...asReply(noticeMessage(':warning:', started.reason)) });
+    });
+  };
+}
+
+function asReply(msg: { text: string; blocks: unknown[] }) {
+  return { text: msg.text, blocks: msg.blocks as never[] };
+}

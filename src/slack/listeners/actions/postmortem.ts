@@ -1,0 +1,37 @@
+// "Postmortem summary": the summary in the thread, the Markdown file attached, and a copy in the postmortem channel when set.
+import type { SlackDeps } from '../../context.ts';
+import { conclusionOf } from '../../flow/continue.ts';
+import { useVerdictButton } from '../../flow/verdict-button.ts';
+import { ACTION } from '../../ids.ts';
+import { attachMarkdown, postMessage } from '../../post.ts';
+import { postmortemMarkdown, postmortemMessage } from '../../postmortem.ts';
+import { afterAck } from '../after-ack.ts';
+import { clickPlace } from '../payload.ts';
+import type { ActionArgs } from './answer.ts';
+
+export function postmortemAction(deps: SlackDeps) {
+  return async ({ ack, body, client }: ActionArgs): Promise<void> => {
+    await ack();
+    const place = clickPlace(body);
+    if (!place) return;
+    await afterAck(client, deps, { what: 'the postmortem summary', user: place.user, channel: place.channel, thread: place.rootTs }, async () => {
+      const inv = await useVerdictButton(client, deps, place, ACTION.postmortem);
+      if (!inv) return;
+      const conclusion = conclusionOf(deps, inv);
+      const summary = postmortemMessage(inv, conclusion);
+      await postMessage(client, place.channel, place.rootTs, summary);
+      const day = inv.startedAt.slice(0, 10);
+      await attachMarkdown(client, place.channel, place.rootTs, `keyloss-postmortem-${inv.cache}-${day}.md`, `Postmortem: ${inv.cache} (${day})`, postmortemMarkdown(inv, conclusion));
+      if (deps.config.postmortemChannel) await postMessage(client, deps.config.postmortemChannel, null, summary);
+      deps.audit({
+        action: 'postmortem',
+        user: place.user,
+        channel: place.channel,
+        thread: place.rootTs,
+        cache: inv.cache,
+        verdict: inv.report?.verdict ?? null,
+        copiedTo: deps.config.postmortemChannel,
+      });
+    });
+  };
+}

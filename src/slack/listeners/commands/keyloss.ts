@@ -1,0 +1,88 @@
+// /keyloss: answers help, bad text and "no caches" in the ack itself; after the ack, checks access and starts (or offers caches).
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { mayDiagnose } from '../../access.ts';
+import { cachePickerMessage, noCachesMessage, refusalMessage, usageMessage } from '../../blocks/notices.ts';
+import type { SlackMessage } from '../../blocks/message.ts';
+import { parseCommandText } from '../../command-text.ts';
+import { cacheList, cacheNamed, type SlackDeps } from '../../context.ts';
+import { startInvestigation } from '../../flow/start.ts';
+import { requester } from '../../usergroups.ts';
+import { afterAck } from '../after-ack.ts';
+
+export type CommandArgs = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
+
+/** Prefill kept while the person picks a cache from the list. */
+export interface PendingStart {
+  channel: string;
+  user: string;
+  prefill: Record<string, string>;
+}
+
+export const PENDING_TTL_MS = 15 * 60_000;
+
+export function pendingKey(id: string): string {
+  return `pending:${id}`;
+}
+
+type Decision =
+  | { kind: 'reply'; message: SlackMessage; why: string }
+  | { kind: 'start'; cache: string; prefill: Record<string, string> }
+  | { kind: 'pick'; prefill: Record<string, string> };
+
+/** Everything decidable without I/O, so the ack can carry the answer. */
+export function decideCommand(deps: SlackDeps, text: string): Decision {
+  const names = cacheList(deps).map((c) => c.name);
+  const parsed = parseCommandText(text, names, deps.now());
+  if (!parsed.ok) return { kind: 'reply', message: usageMessage(parsed.problem, names), why: 'bad text' };
+  if (parsed.help) return { kind: 'reply', message: usageMessage(null, names), why: 'help' };
+  if (!deps.caches.ok) {
+    return deps.caches.missing
+      ? { kind: 'reply', message: noCachesMessage(deps.caches.reason), why: 'no caches file' }
+      : { kind: 'reply', message: noCachesMessage(`The caches file has errors: ${deps.caches.reason}`), why: 'caches file invalid' };
+  }
+  if (parsed.cache === null) return { kind: 'pick', prefill: parsed.prefill };
+  const { cache: _cache, ...prefill } = parsed.prefill;
+  return { kind: 'start', cache: parsed.cache, prefill };
+}
+
+export function keylossCommand(deps: SlackDeps) {
+  return async ({ command, ack, respond, client }: CommandArgs): Promise<void> => {
+    const decision = decideCommand(deps, command.text ?? '');
+    if (decision.kind === 'reply') {
+      await ack({ response_type: 'ephemeral', text: decision.message.text, blocks: decision.message.blocks });
+      deps.audit({ action: 'command', user: command.user_id, channel: command.channel_id, outcome: decision.why });
+      return;
+    }
+    await ack();
+    const ephemeral = (msg: SlackMessage) => respond({ response_type: 'ephemeral', replace_original: false, text: msg.text, blocks: msg.blocks });
+    await afterAck(client, deps, { what: '/keyloss', user: command.user_id, channel: command.channel_id, thread: null }, async () => {
+      // A command delivered twice (a retry after a slow network) starts one investigation.
+      if (!(await deps.store.claim(`command:${command.trigger_id}`, PENDING_TTL_MS))) return;
+      const place = { userId: command.user_id, channelId: command.channel_id, channelName: command.channel_name ?? null };
+      const onError = (reason: string) => deps.audit({ action: 'error', user: command.user_id, channel: command.channel_id, error: reason });
+      if (decision.kind === 'pick') {
+        const who = await requester(client, cacheList(deps), place, onError);
+        const usable = cacheList(deps).filter((c) => mayDiagnose(c, who).ok);
+        if (usable.length === 0) {
+          deps.audit({ action: 'refused', user: command.user_id, channel: command.channel_id, what: 'no usable cache' });
+          await ephemeral(refusalMessage('None of the configured caches may be diagnosed by you in this channel. Ask the owners of the caches file.'));
+          return;
+        }
+        const pending: PendingStart = { channel: command.channel_id, user: command.user_id, prefill: decision.prefill };
+        await deps.store.put(pendingKey(command.trigger_id), pending, null, PENDING_TTL_MS);
+        await ephemeral(cachePickerMessage(usable, command.trigger_id));
+        return;
+      }
+      const cache = cacheNamed(deps, decision.cache)!;
+      const who = await requester(client, [cache], place, onError);
+      const access = mayDiagnose(cache, who);
+      if (!access.ok) {
+        deps.audit({ action: 'refused', user: command.user_id, channel: command.channel_id, cache: cache.name, what: 'command' });
+        await ephemeral(refusalMessage(access.reason));
+        return;
+      }
+      const started = await startInvestigation(client, deps, { cache, channel: command.channel_id, user: command.user_id, prefill: decision.prefill });
+      if (!started.ok) await ephemeral(usageMessage(started.reason, cacheList(deps).map((c) => c.name)));
+    });
+  };
+}
