@@ -9,7 +9,6 @@ import { replicationCheck } from './replication.ts';
 import { restartCheck } from './restart.ts';
 import { ttlSampleCheck } from './ttl-sample.ts';
 import type { Check, CheckOptions } from './types.ts';
-import { azureChecks } from '../azure/checks.ts';
 
 export const redisChecks: Check[] = [
   infoCheck,
@@ -22,9 +21,6 @@ export const redisChecks: Check[] = [
   restartCheck,
   ratesCheck,
 ];
-
-/** Every check an investigation runs: the Redis checks, then the Azure ones (skipped without an Azure target). */
-export const allChecks: Check[] = [...redisChecks, ...azureChecks];
 
 export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   scanKeyBudget: 100_000,
