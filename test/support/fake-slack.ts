@@ -10,6 +10,8 @@ export interface RecordedCall {
   token: string | null;
   /** Set when the fake answered 429 to this attempt. */
   rateLimited: boolean;
+  /** Set when the fake answered this attempt with an HTTP error (failNext) and did nothing. */
+  failedWith?: number;
 }
 
 export interface PostedMessage {
@@ -41,6 +43,8 @@ export interface FakeSlack {
   usergroups: Record<string, string[]>;
   /** The next call of `method` is answered 429 with Retry-After: `seconds`. */
   rateLimitNext(method: string, seconds?: number): void;
+  /** The next `times` calls of `method` are answered with HTTP `status` (default 500) and have no effect. */
+  failNext(method: string, status?: number, times?: number): void;
   callsOf(method: string): RecordedCall[];
   /** Messages posted in the thread under `rootTs`. */
   thread(channel: string, rootTs: string): PostedMessage[];
@@ -75,6 +79,7 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     return `${1_700_000_000 + tsCounter}.${String(tsCounter).padStart(6, '0')}`;
   };
   const rateLimits = new Map<string, number>();
+  const failures = new Map<string, { status: number; times: number }>();
   let fileCounter = 0;
   let baseUrl = '';
 
@@ -92,8 +97,11 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
     rateLimitNext(method, seconds = 1) {
       rateLimits.set(method, seconds);
     },
+    failNext(method, status = 500, times = 1) {
+      failures.set(method, { status, times });
+    },
     callsOf(method) {
-      return fake.calls.filter((c) => c.method === method && !c.rateLimited);
+      return fake.calls.filter((c) => c.method === method && !c.rateLimited && c.failedWith === undefined);
     },
     thread(channel, rootTs) {
       return fake.messages.filter((m) => m.channel === channel && m.thread_ts === rootTs);
@@ -216,6 +224,15 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
         rateLimits.delete(method);
         fake.calls.push({ method, params, token, rateLimited: true });
         reply(429, { ok: false, error: 'ratelimited' }, { 'Retry-After': String(limited) });
+        return;
+      }
+      const failure = failures.get(method);
+      if (failure !== undefined) {
+        if (failure.times <= 1) failures.delete(method);
+        else failure.times -= 1;
+        fake.calls.push({ method, params, token, rateLimited: false, failedWith: failure.status });
+        res.writeHead(failure.status, { 'Content-Type': 'text/plain' });
+        res.end('internal error');
         return;
       }
       fake.calls.push({ method, params, token, rateLimited: false });

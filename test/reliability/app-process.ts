@@ -1,0 +1,127 @@
+// Runs `node bin/keyloss.js start` as a real process in HTTP mode, as a replica behind a load balancer would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/redis-server.ts';
+
+export const BOT_TOKEN = 'xoxb-1111-2222-reliabilitytesttoken';
+export const SIGNING_SECRET = 'reliability-signing-secret-0123456789';
+const BIN = fileURLToPath(new URL('../../bin/keyloss.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface AppProcess {
+  name: string;
+  port: number;
+  /** Where Slack sends commands, actions and view submissions. */
+  eventsUrl: string;
+  child: ChildProcess;
+  /** Everything the process printed, as it arrives. */
+  output(): string;
+  /** Resolves with how the process ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+  /** SIGKILL when still running; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const running = new Set<AppProcess>();
+
+/** A caches file in a temporary directory; returns its path and a function removing it. */
+export function writeCachesFile(yaml: string): { path: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'keyloss-caches-'));
+  const path = join(dir, 'keyloss.caches.yaml');
+  writeFileSync(path, yaml);
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function waitForPort(port: number, app: AppProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (app.child.exitCode !== null || app.child.signalCode !== null) {
+      throw new Error(`${app.name} exited before listening on ${port}:\n${app.output()}`);
+    }
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${app.name} did not listen on ${port} within ${timeoutMs} ms:\n${app.output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts one replica; `env` adds to (and overrides) the Slack settings given here. */
+export async function startApp(name: string, env: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
+  const port = await freePort();
+  let printed = '';
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      PORT: String(port),
+      KEYLOSS_REPLICA_ID: name,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (printed += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const app: AppProcess = {
+    name,
+    port,
+    eventsUrl: `http://127.0.0.1:${port}/slack/events`,
+    child,
+    output: () => printed,
+    exited,
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      running.delete(app);
+    },
+  };
+  running.add(app);
+  try {
+    await waitForPort(port, app, timeoutMs);
+  } catch (error) {
+    await app.stop();
+    throw error;
+  }
+  return app;
+}
+
+export async function stopAllApps(): Promise<void> {
+  await Promise.all([...running].map((app) => app.stop()));
+}
+
+process.once('exit', () => {
+  for (const app of running) app.child.kill('SIGKILL');
+});
+
+/** Polls `probe` until it returns something truthy; the error names what was awaited. */
+export async function eventually<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
