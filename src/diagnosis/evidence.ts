@@ -28,10 +28,21 @@ export function keyspaceOf(evidence: Evidence, db: number): KeyspaceLine | null 
   return presence.keyspace.find((line) => line.db === db) ?? { db, keys: 0, expires: 0, avgTtlMs: 0 };
 }
 
-/** Nodes that started after `since`: their counters cannot see what happened before they started. */
+/**
+ * Nodes that surely started after `since`: their counters cannot see what happened before they started.
+ * uptime_in_seconds is whole seconds, so `startedAt` may be up to a second late; only a start more than a
+ * second after `since` is certain.
+ */
 export function restartsInWindow(evidence: Evidence): RestartNode[] {
-  return dataOf(evidence, 'persistence.restart')?.nodes.filter((node) => node.restartedInWindow) ?? [];
+  const since = evidence.query.since.getTime();
+  return (
+    dataOf(evidence, 'persistence.restart')?.nodes.filter(
+      (node) => node.restartedInWindow && Date.parse(node.startedAt) - UPTIME_RESOLUTION_MS > since,
+    ) ?? []
+  );
 }
+
+const UPTIME_RESOLUTION_MS = 1000;
 
 /**
  * How far back counters (expired_keys, evicted_keys, commandstats) reach, as a phrase:
@@ -40,7 +51,7 @@ export function restartsInWindow(evidence: Evidence): RestartNode[] {
 export function counterReach(evidence: Evidence): { bounded: boolean; phrase: string } {
   const restart = dataOf(evidence, 'persistence.restart');
   if (!restart || restart.nodes.length === 0) return { bounded: false, phrase: 'since the counters started' };
-  const restarted = restart.nodes.filter((node) => node.restartedInWindow);
+  const restarted = restartsInWindow(evidence);
   if (restarted.length > 0) {
     const latest = restarted.reduce((a, b) => (Date.parse(a.startedAt) > Date.parse(b.startedAt) ? a : b));
     return {
@@ -49,7 +60,8 @@ export function counterReach(evidence: Evidence): { bounded: boolean; phrase: st
     };
   }
   const youngest = Math.min(...restart.nodes.map((node) => node.uptimeSeconds));
-  return { bounded: false, phrase: `since the node started ${formatDuration(youngest * 1000)} ago` };
+  const ago = youngest < 1 ? 'less than a second' : formatDuration(youngest * 1000);
+  return { bounded: false, phrase: `since the node started ${ago} ago` };
 }
 
 /** The window between when the keys were last seen and now, in ms. */

@@ -112,7 +112,8 @@ export function evictionSignals(evidence: Evidence): Signal[] {
       summary: `${formatCount(rates.evictedPerSec)} keys/s being evicted now (measured over ${formatDuration(rates.intervalMs)})`,
     });
   }
-  if (memory.fragmentationRatio !== null && memory.fragmentationRatio >= 1.5 && ratio >= 0.75) {
+  // Below ~100 MB the ratio mostly measures the allocator's fixed overhead, not fragmentation.
+  if (memory.fragmentationRatio !== null && memory.fragmentationRatio >= 1.5 && ratio >= 0.75 && memory.usedMemory >= 100 * 1024 * 1024) {
     signals.push({
       cause: 'eviction',
       check: 'memory',

@@ -31,22 +31,25 @@ export function expirationSignals(evidence: Evidence): Signal[] {
       const median = sample.medianTtlMs ?? 0;
       const max = sample.maxTtlMs ?? median;
       const min = sample.minTtlMs ?? median;
-      // Remaining TTLs of live siblings approximate how soon keys like the missing one run out:
-      // TTLs shorter than the window mean keys of this family expire within it.
+      // Siblings carrying TTLs is the classic sign. Remaining TTLs shorter than the window sharpen it: keys of
+      // this family run out within it. Longer ones do not clear it: the missing key may have been written earlier.
       let weight: number;
       let reach: string;
       if (max <= window) {
-        weight = 0.7;
-        reach = `every sampled TTL is shorter than the ${formatDuration(window)} since the keys were last seen`;
+        weight = 0.85;
+        reach = `every sampled TTL is shorter than the ${formatDuration(window)} since the keys were last seen, so keys like these run out within it`;
       } else if (median <= window) {
-        weight = 0.55;
-        reach = `most sampled TTLs are shorter than the ${formatDuration(window)} window`;
+        weight = 0.65;
+        reach = `most sampled TTLs are shorter than the ${formatDuration(window)} since the keys were last seen`;
       } else if (min <= window) {
-        weight = 0.4;
-        reach = `some sampled TTLs are shorter than the ${formatDuration(window)} window`;
+        weight = 0.55;
+        reach = `some sampled TTLs are shorter than the ${formatDuration(window)} since the keys were last seen`;
+      } else if (median <= 86_400_000) {
+        weight = 0.5;
+        reach = `the shortest is longer than the ${formatDuration(window)} since the keys were last seen, so a missing key was written before them`;
       } else {
-        weight = 0.15;
-        reach = `the shortest sampled TTL (${formatDuration(min)}) is longer than the ${formatDuration(window)} window`;
+        weight = 0.35;
+        reach = `TTLs of days: only a key written long ago expires now`;
       }
       if (share < 0.5) weight *= share * 2;
       signals.push({

@@ -2,14 +2,14 @@
 import type { Evidence } from '../../checks/types.ts';
 import type { Fact } from '../facts.ts';
 import type { Signal } from '../signal.ts';
-import { dataOf, effectiveTier, keyspaceOf } from '../evidence.ts';
+import { dataOf, effectiveTier, keyspaceOf, restartsInWindow } from '../evidence.ts';
 import { formatCount, formatDuration, formatInstant, plural } from '../format.ts';
 
 export function restartSignals(evidence: Evidence): Signal[] {
   const restart = dataOf(evidence, 'persistence.restart');
   if (!restart || restart.nodes.length === 0) return [];
   const signals: Signal[] = [];
-  const restarted = restart.nodes.filter((node) => node.restartedInWindow);
+  const restarted = restartsInWindow(evidence);
   const line = keyspaceOf(evidence, evidence.query.db);
 
   if (restarted.length === 0) {
@@ -85,7 +85,7 @@ export function restartSignals(evidence: Evidence): Signal[] {
 export function restartFacts(evidence: Evidence): Fact[] {
   const restart = dataOf(evidence, 'persistence.restart');
   const facts: Fact[] = [];
-  if (restart?.nodes.some((node) => node.restartedInWindow)) facts.push('restarted-in-window');
+  if (restartsInWindow(evidence).length > 0) facts.push('restarted-in-window');
   if (restart?.nodes.some((node) => node.persistenceOff === true)) facts.push('persistence-off');
   return facts;
 }
