@@ -1,6 +1,7 @@
 // Finds what changed inside the incident window in Azure Monitor series: bursts, steps, error counts, silences.
 import type { MetricEvent, MetricSeries } from './types.ts';
-import { formatDuration, formatPerInterval, formatSpan, formatValue } from './format.ts';
+import { formatDuration } from '../diagnosis/format.ts';
+import { formatPerInterval, formatSpan, formatValue } from './format.ts';
 
 export interface EventWindow {
   from: string;

@@ -1,20 +1,5 @@
-// How Azure evidence writes numbers and times in summaries: grouped digits, UTC clock times.
-
-export function formatCount(value: number): string {
-  const rounded = Math.abs(value) >= 100 || Number.isInteger(value) ? Math.round(value) : Math.round(value * 10) / 10;
-  return rounded.toLocaleString('en-US');
-}
-
-export function formatBytes(value: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = value;
-  let unit = 0;
-  while (Math.abs(v) >= 1024 && unit < units.length - 1) {
-    v /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? Math.round(v) : v.toFixed(1)} ${units[unit]}`;
-}
+// How Azure evidence writes metric values and times in summaries; numbers as the diagnosis writes them.
+import { formatBytes, formatCount } from '../diagnosis/format.ts';
 
 /** A metric's value with its unit, as Azure names units (Bytes, Percent, Count, CountPerSecond). */
 export function formatValue(value: number, unit: string): string {
@@ -43,12 +28,4 @@ export function formatPerInterval(intervalMs: number): string {
   if (minutes < 60) return `per ${minutes} min`;
   if (minutes % 60 === 0 && minutes < 24 * 60) return `per ${minutes / 60} h`;
   return `per ${Math.round(minutes / (24 * 60))} d`;
-}
-
-/** "5 min", "2 h": a duration for gap summaries. */
-export function formatDuration(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 120) return `${minutes} min`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h` : `${Math.round(hours / 24)} d`;
 }
