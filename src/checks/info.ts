@@ -1,6 +1,7 @@
 // INFO from every node: the raw material of the memory, deletion, replication and restart checks.
 import { describeError } from '../redact.ts';
 import { parseInfo, roleOf } from '../redis/info.ts';
+import { NodeUnreachable } from '../redis/target.ts';
 import type { Check, InfoData } from './types.ts';
 
 export const infoCheck: Check<'info'> = {
@@ -21,7 +22,8 @@ export const infoCheck: Check<'info'> = {
           const role = node.role === 'unknown' || !topology.clusterEnabled ? roleOf(info) : node.role;
           nodes.push({ address: node.address, role, info });
         } catch (error) {
-          unreachable.push({ address: node.address, reason: describeError(error) });
+          // The address is in its own field; the reason need not repeat it.
+          unreachable.push({ address: node.address, reason: error instanceof NodeUnreachable ? error.reason : describeError(error) });
         }
       }),
     );

@@ -87,4 +87,24 @@ describe('a 3-primary cluster with a replica each', () => {
     expect(presence.data.matches).toEqual([{ db: 0, count: 275, sampled: false }]);
     await expect(target.gateway(target.address, 2)).rejects.toThrow(/only db 0/);
   });
+
+  // Last: it stops a node.
+  it('lists a node that cannot be reached with the reason, and reads the others', async () => {
+    const topology = await target.nodes();
+    const replica = topology.nodes.find((node) => node.role === 'replica');
+    const process = cluster.nodes.find((node) => `127.0.0.1:${node.port}` === replica?.address);
+    await process?.stop(true);
+    const fresh = await openTarget(cluster.url);
+    if (!fresh.ok) throw new Error(fresh.reason);
+    try {
+      const results = await runChecks(redisChecks.filter((check) => check.id === 'info'), { ...queryFor('x'), redis: fresh.target, azure: null, options: DEFAULT_CHECK_OPTIONS });
+      const info = results.info;
+      expect(info?.status).toBe('ok');
+      if (info?.status !== 'ok') return;
+      expect(info.data.nodes).toHaveLength(5);
+      expect(info.data.unreachable).toEqual([{ address: replica?.address, reason: 'connection refused' }]);
+    } finally {
+      await fresh.target.close();
+    }
+  });
 });
