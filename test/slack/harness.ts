@@ -1,0 +1,166 @@
+// Runs the real Bolt app in HTTP mode on a free port against the fake Slack API, with a caches file written to a temp dir.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCaches } from '../../src/config/caches.ts';
+import { slackConfigFromEnv } from '../../src/config/env.ts';
+import { loadDefaultRunbook } from '../../src/runbook/load.ts';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.ts';
+import { createAudit } from '../../src/slack/audit.ts';
+import { redactingLogger } from '../../src/slack/logger.ts';
+import { MemoryStateStore } from '../../src/state/memory.ts';
+import { startFakeSlack, type FakeSlack, type PostedMessage } from '../support/fake-slack.ts';
+import {
+  blockActionPayload,
+  sendInteraction,
+  sendSlashCommand,
+  viewSubmissionPayload,
+  type SendOptions,
+} from '../support/slack-request.ts';
+
+export const BOT_TOKEN = 'xoxb-1111-2222-keylosstestbottoken';
+export const SIGNING_SECRET = 'keyloss-test-signing-secret-0123456789';
+export const CHANNEL = 'C0INCIDENT';
+
+export interface Harness {
+  fake: FakeSlack;
+  slack: SlackApp;
+  url: string;
+  audit: string[];
+  logs: string[];
+  command(text: string, user: string, options?: SendOptions & { channel?: string; channelName?: string; triggerId?: string }): ReturnType<typeof sendSlashCommand>;
+  /** Clicks the button labelled `label` (or the select option) on `message`, as Slack would send it. */
+  click(message: PostedMessage, label: string, user: string, options?: SendOptions & { actionTs?: string; payload?: object }): Promise<{ status: number; payload: object }>;
+  submitText(privateMetadata: string, text: string, user: string): ReturnType<typeof sendInteraction>;
+  /** The root message started by the command, once posted. */
+  root(): Promise<PostedMessage>;
+  /** Waits for a message in the root's thread matching `probe`. */
+  inThread(rootTs: string, probe: (m: PostedMessage) => boolean, what: string): Promise<PostedMessage>;
+  stop(): Promise<void>;
+}
+
+export async function startHarness(options: { caches: string | null; env?: Record<string, string> }): Promise<Harness> {
+  const fake = await startFakeSlack({ botToken: BOT_TOKEN });
+  const dir = mkdtempSync(join(tmpdir(), 'keyloss-slack-'));
+  const cachesPath = join(dir, 'keyloss.caches.yaml');
+  if (options.caches !== null) writeFileSync(cachesPath, options.caches);
+  const env = slackConfigFromEnv({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+    PORT: '0',
+    KEYLOSS_CACHES: cachesPath,
+    KEYLOSS_RATE_INTERVAL_MS: '200',
+    KEYLOSS_PROGRESS_INTERVAL_MS: '300',
+    ...options.env,
+  });
+  if (!env.ok) throw new Error(env.reason);
+  const audit: string[] = [];
+  const logs: string[] = [];
+  const slack = createSlackApp(env.config, {
+    store: new MemoryStateStore(),
+    caches: await loadCaches(cachesPath),
+    runbook: await loadDefaultRunbook(),
+    audit: createAudit((line) => audit.push(line)),
+    logger: redactingLogger(undefined, (line) => logs.push(line)),
+  });
+  const { port } = await slack.start();
+  const url = `http://127.0.0.1:${port}/slack/events`;
+
+  const harness: Harness = {
+    fake,
+    slack,
+    url,
+    audit,
+    logs,
+    command(text, user, opts = {}) {
+      return sendSlashCommand(
+        url,
+        SIGNING_SECRET,
+        {
+          text,
+          user_id: user,
+          channel_id: opts.channel ?? CHANNEL,
+          channel_name: opts.channelName ?? 'incidents',
+          response_url: fake.responseUrl(`cmd-${user}`),
+          ...(opts.triggerId ? { trigger_id: opts.triggerId } : {}),
+        },
+        opts,
+      );
+    },
+    async click(message, label, user, opts = {}) {
+      const found = findControl(message.blocks, label);
+      if (!found) throw new Error(`no control labelled "${label}" in message ${message.ts}: ${JSON.stringify(message.blocks)}`);
+      const payload =
+        opts.payload ??
+        blockActionPayload({
+          user,
+          message: { channel: message.channel, ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), blocks: message.blocks },
+          action: found,
+          responseUrl: fake.responseUrl(`act-${user}`),
+          ...(opts.actionTs ? { actionTs: opts.actionTs } : {}),
+        });
+      const res = await sendInteraction(url, SIGNING_SECRET, payload, opts);
+      return { status: res.status, payload };
+    },
+    submitText(privateMetadata, text, user) {
+      return sendInteraction(
+        url,
+        SIGNING_SECRET,
+        viewSubmissionPayload({ user, callbackId: 'keyloss.text_answer', privateMetadata, values: { answer: { value: text } } }),
+      );
+    },
+    root() {
+      return fake.waitFor(() => fake.messages.find((m) => m.thread_ts === null && m.channel === CHANNEL), 'the root message');
+    },
+    inThread(rootTs, probe, what) {
+      return fake.waitFor(() => fake.messages.find((m) => m.thread_ts === rootTs && probe(m)), what);
+    },
+    async stop() {
+      await slack.stop();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+type Control =
+  | { action_id: string; block_id: string; type: 'button'; value?: string }
+  | { action_id: string; block_id: string; type: 'static_select'; selected_option: { text: { type: 'plain_text'; text: string }; value: string } };
+
+function findControl(blocks: unknown[], label: string): Control | null {
+  for (const block of blocks as Array<{ type: string; block_id?: string; elements?: Array<Record<string, unknown>> }>) {
+    if (block.type !== 'actions') continue;
+    for (const el of block.elements ?? []) {
+      if (el.type === 'button' && (el.text as { text: string }).text === label) {
+        return { type: 'button', action_id: el.action_id as string, block_id: block.block_id ?? '', value: (el.value as string) ?? '' };
+      }
+      if (el.type === 'static_select') {
+        const option = (el.options as Array<{ text: { text: string }; value: string }>).find((o) => o.text.text === label);
+        if (option) {
+          return {
+            type: 'static_select',
+            action_id: el.action_id as string,
+            block_id: block.block_id ?? '',
+            selected_option: { text: { type: 'plain_text', text: option.text.text }, value: option.value },
+          };
+        }
+      }
+    }
+  }
+  return null;
+}
+
+/** Every text the app put on Slack (messages, their versions, ephemerals, responses), for escaping and secret checks. */
+export function everythingSent(fake: FakeSlack): string {
+  return JSON.stringify([fake.calls.map((c) => c.params), fake.responses]);
+}
+
+export function hasActions(message: PostedMessage): boolean {
+  return message.blocks.some((b) => (b as { type: string }).type === 'actions');
+}
+
+export function blockText(message: PostedMessage): string {
+  return JSON.stringify(message.blocks);
+}
