@@ -7,6 +7,8 @@ import type { SlackConfig } from '../config/env.ts';
 import { describeError } from '../redact.ts';
 import { createEngine } from '../runbook/engine.ts';
 import type { Runbook } from '../runbook/schema.ts';
+import { heartbeatMs, replicaId } from '../state/index.ts';
+import { InFlightRegistry } from '../state/inflight.ts';
 import type { StateStore } from '../state/store.ts';
 import { createAudit, type Audit } from './audit.ts';
 import type { SlackDeps } from './context.ts';
@@ -20,6 +22,8 @@ export interface SlackAppDeps {
   audit?: Audit;
   now?: () => Date;
   logger?: Logger;
+  /** Default: a registry for this replica (KEYLOSS_REPLICA_ID, KEYLOSS_HEARTBEAT_MS) on `store`. */
+  inflight?: InFlightRegistry;
 }
 
 export interface SlackApp {
@@ -40,6 +44,7 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
     engine: createEngine(input.runbook),
     audit: input.audit ?? createAudit(),
     now: input.now ?? (() => new Date()),
+    inflight: input.inflight ?? new InFlightRegistry(input.store, { replica: replicaId(), heartbeatMs: heartbeatMs(), ttlMs: config.sessionTtlMs }),
   };
   const clientOptions = config.apiUrl ? { slackApiUrl: config.apiUrl } : {};
   const socket = config.appToken !== null;

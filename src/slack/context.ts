@@ -3,6 +3,7 @@ import type { webApi } from '@slack/bolt';
 import type { CacheConfig, CachesResult } from '../config/caches.ts';
 import type { SlackConfig } from '../config/env.ts';
 import type { Engine } from '../runbook/engine.ts';
+import type { InFlightRegistry } from '../state/inflight.ts';
 import type { StateStore } from '../state/store.ts';
 import type { Audit } from './audit.ts';
 import { findCache } from '../config/caches.ts';
@@ -14,6 +15,8 @@ export interface SlackDeps {
   engine: Engine;
   audit: Audit;
   now: () => Date;
+  /** Which replica runs which incident's checks, so another replica can tell "still running" from "lost". */
+  inflight: InFlightRegistry;
 }
 
 export type Client = webApi.WebClient;

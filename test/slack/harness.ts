@@ -89,14 +89,14 @@ export async function startHarness(options: { caches: string | null; env?: Recor
       );
     },
     async click(message, label, user, opts = {}) {
-      const found = findControl(message.blocks, label);
-      if (!found) throw new Error(`no control labelled "${label}" in message ${message.ts}: ${JSON.stringify(message.blocks)}`);
+      const found = opts.payload ? null : findControl(message.blocks, label);
+      if (!found && !opts.payload) throw new Error(`no control labelled "${label}" in message ${message.ts}: ${JSON.stringify(message.blocks)}`);
       const payload =
         opts.payload ??
         blockActionPayload({
           user,
           message: { channel: message.channel, ts: message.ts, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}), blocks: message.blocks },
-          action: found,
+          action: found!,
           responseUrl: fake.responseUrl(`act-${user}`),
           ...(opts.actionTs ? { actionTs: opts.actionTs } : {}),
         });

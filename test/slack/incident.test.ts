@@ -97,4 +97,94 @@ describe('Slack incident, end to end', () => {
     expect(verdictLine).toMatchObject({ user: ALLOWED, cache: 'orders-prod', verdict: 'explained', cause: 'wrong-database' });
     expect(everythingSent(h.fake)).not.toContain(SIGNING_SECRET);
   });
+
+  it('guided by buttons and a modal: key typed, since picked, scope skipped; a double click and a retry count once; the key exists → no-loss', async () => {
+    resetFake();
+    await h.command('orders-prod', ALLOWED);
+    const root = await h.root();
+    expect(blockText(root)).toContain('Answering a few questions');
+
+    // Tier comes from the caches file and db from its default, so the first question is the key.
+    const keyQuestion = await h.inThread(root.ts, (m) => m.text === 'Which key is missing?', 'the key question');
+    await h.click(keyQuestion, 'Type the answer…', ALLOWED);
+    const opened = await h.fake.waitFor(() => h.fake.callsOf('views.open')[0], 'views.open');
+    const view = opened.params.view as { private_metadata: string; callback_id: string };
+    expect(view.callback_id).toBe('keyloss.text_answer');
+    expect(opened.params.trigger_id).toBeTruthy();
+
+    // A line break is refused inside the ack, under the field.
+    const refused = await h.submitText(view.private_metadata, 'cart:\u00011', ALLOWED);
+    expect(refused.json).toMatchObject({ response_action: 'errors' });
+    const accepted = await h.submitText(view.private_metadata, 'cart:3', ALLOWED);
+    expect(accepted.status).toBe(200);
+
+    const sinceQuestion = await h.inThread(root.ts, (m) => m.text === 'When were the keys last known to be there?', 'the since question');
+    await h.fake.waitFor(() => keyQuestion.versions.length > 1, 'the key question marked answered');
+    expect(hasActions(keyQuestion)).toBe(false);
+    expect(blockText(keyQuestion)).toContain('cart:3');
+
+    // Someone not allowed for this cache clicks: refused, nothing moves.
+    await h.click(sinceQuestion, 'In the last hour', STRANGER);
+    await h.fake.waitFor(() => h.fake.ephemerals.find((e) => e.user === STRANGER), 'the refusal to the stranger');
+    expect(sinceQuestion.versions).toHaveLength(1);
+
+    // A double click (two action_ts) and Slack retrying the first request: one answer.
+    const first = await h.click(sinceQuestion, 'In the last hour', ALLOWED, { actionTs: '1700000100.000001' });
+    await h.click(sinceQuestion, 'In the last 6 hours', ALLOWED, { actionTs: '1700000100.000002' });
+    await h.click(sinceQuestion, 'In the last hour', ALLOWED, { payload: first.payload, retryNum: 1 });
+    const scopeQuestion = await h.inThread(root.ts, (m) => m.text === 'How much is missing?', 'the scope question');
+    await h.fake.waitFor(() => sinceQuestion.versions.length > 1, 'the since question marked answered');
+    // Whichever click the store saw first wins; the other does nothing.
+    expect(blockText(sinceQuestion)).toMatch(new RegExp(`In the last (hour|6 hours) — <@${ALLOWED}>`));
+    expect(hasActions(sinceQuestion)).toBe(false);
+
+    await h.click(scopeQuestion, 'Not sure', ALLOWED);
+    const verdict = await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    expect(verdict.metadata?.event_payload).toMatchObject({ verdict: 'no-loss', cache: 'orders-prod', key: 'cart:3' });
+    expect(verdict.thread_ts).toBe(root.ts);
+
+    const thread = h.fake.thread(CHANNEL, root.ts);
+    expect(thread.filter((m) => m.text.startsWith('How much is missing?'))).toHaveLength(1);
+    expect(thread.filter((m) => m.text.startsWith('When were the keys last known to be there?'))).toHaveLength(1);
+    expect(thread.filter((m) => m.metadata?.event_type === 'keyloss_report')).toHaveLength(1);
+    const answers = h.audit.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.action === 'answer' && l.question === 'since');
+    expect(answers).toHaveLength(1);
+
+    // Show all causes, twice: posted once; the button gives way to who used it.
+    await h.click(verdict, 'Show all causes', ALLOWED);
+    await h.inThread(root.ts, (m) => m.text.startsWith('All causes for'), 'all causes');
+    await h.fake.waitFor(() => !blockText(verdict).includes('Show all causes"'), 'the used button removed');
+    expect(blockText(verdict)).toContain(`Show all causes — <@${ALLOWED}>`);
+
+    // Postmortem: in the thread, as a Markdown file, and in the postmortem channel.
+    const clickAt = h.fake.calls.length;
+    await h.click(verdict, 'Postmortem summary', ALLOWED);
+    await h.click(verdict, 'Postmortem summary', ALLOWED, { actionTs: '1700000200.000009' });
+    const summary = await h.inThread(root.ts, (m) => m.text.startsWith('Postmortem: orders-prod'), 'the postmortem');
+    await h.fake.waitFor(() => h.fake.callsOf('files.completeUploadExternal').length > 0, 'the file upload to complete');
+    await h.fake.waitFor(() => h.fake.messages.find((m) => m.channel === 'C0POSTMORTEM'), 'the copy in the postmortem channel');
+    expect(blockText(summary)).toContain('Timeline');
+    const upload = h.fake.callsOf('files.getUploadURLExternal');
+    expect(upload).toHaveLength(1);
+    expect(upload[0]!.params.filename).toMatch(/^keyloss-postmortem-orders-prod-\d{4}-\d{2}-\d{2}\.md$/);
+    expect(h.fake.uploads).toHaveLength(1);
+    expect(h.fake.uploads[0]!.body).toContain('# Key-loss postmortem: orders-prod');
+    expect(h.fake.uploads[0]!.body).toMatch(/When were the keys last known to be there\? → In the last (hour|6 hours) \(by U0ONCALL\)/);
+    const complete = h.fake.callsOf('files.completeUploadExternal')[0]!;
+    expect(complete.params.channel_id).toBe(CHANNEL);
+    expect(complete.params.thread_ts).toBe(root.ts);
+    expect(h.fake.calls.slice(clickAt).filter((c) => c.method === 'chat.postMessage' && c.params.channel === CHANNEL)).toHaveLength(1);
+  });
+
+  it('re-run checks posts a fresh progress message and verdict in the same thread', async () => {
+    resetFake();
+    await h.command('orders-prod cart:1 since 30m scope partial', ALLOWED);
+    const root = await h.root();
+    const verdict = await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the first verdict');
+    await h.click(verdict, 'Re-run checks', ALLOWED);
+    await h.fake.waitFor(() => h.fake.thread(CHANNEL, root.ts).filter((m) => m.metadata?.event_type === 'keyloss_report').length === 2, 'a second verdict');
+    const thread = h.fake.thread(CHANNEL, root.ts);
+    expect(thread.filter((m) => m.text.startsWith('Checking orders-prod'))).toHaveLength(2);
+    expect(blockText(verdict)).not.toContain('"Re-run checks"');
+  });
 });

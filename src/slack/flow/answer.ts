@@ -1,6 +1,6 @@
 // Applies one answer (a button, a select, "not sure" or typed text) to a thread's session, exactly once.
 import { userAllowed } from '../access.ts';
-import { answeredMessage } from '../blocks/question.ts';
+import { answerLabel, answeredMessage } from '../blocks/question.ts';
 import { noticeMessage, refusalMessage } from '../blocks/notices.ts';
 import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
 import { loadInvestigation, updateInvestigation } from '../investigation.ts';
@@ -66,7 +66,12 @@ export async function applyAnswer(client: Client, deps: SlackDeps, click: Answer
     }
     const records = answerRecords(deps.engine.runbook, next.session, click.step, click.user);
     const own = records[0];
-    answered = own ? { prompt: own.prompt, label: own.answer } : null;
+    const node = deps.engine.runbook.nodes[click.node];
+    if (own && node?.kind === 'question') {
+      // What the person picked or typed, before the engine normalised it (`1h` is stored as an ISO time).
+      own.answer = answerLabel(node, click.value ?? '', click.value === null);
+      answered = { prompt: own.prompt, label: own.answer };
+    }
     return { ...current, session: next.session, answers: [...current.answers, ...records], questionTs: null };
   });
   if (!updated.ok) throw new Error(updated.reason);

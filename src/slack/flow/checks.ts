@@ -12,6 +12,8 @@ import { escapeMrkdwn } from '../blocks/escape.ts';
 import { progressMessage } from '../blocks/progress.ts';
 import { rootMessage } from '../blocks/root.ts';
 import { verdictMessage } from '../blocks/verdict.ts';
+import { noticeMessage } from '../blocks/notices.ts';
+import { RunInterrupted, stillRunningSentence } from '../../state/inflight.ts';
 import { ACTION } from '../ids.ts';
 import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
 import { loadInvestigation, updateInvestigation, type CheckRun } from '../investigation.ts';
@@ -40,7 +42,39 @@ function failureMessage(text: string) {
   ]);
 }
 
+/** The key of an incident's in-flight record: one per thread. */
+export function incidentKey(channel: string, rootTs: string): string {
+  return `${channel}:${rootTs}`;
+}
+
+/**
+ * Runs the checks unless another live replica is running them; records this replica as running them (with a
+ * heartbeat) so that a crash here is seen by the others, and a shutdown here says so in the thread.
+ */
 export async function runChecks(client: Client, deps: SlackDeps, channel: string, rootTs: string, user: string): Promise<void> {
+  const incident = incidentKey(channel, rootTs);
+  const begun = await deps.inflight.begin(incident);
+  if (!begun.ok) {
+    await postMessage(client, channel, rootTs, noticeMessage(':hourglass_flowing_sand:', stillRunningSentence(begun.status)));
+    return;
+  }
+  try {
+    if (begun.replaces) {
+      deps.audit({ action: 'rerun', user, channel, thread: rootTs, lostReplica: begun.replaces.run.replica, replica: deps.inflight.replica });
+      await postMessage(
+        client,
+        channel,
+        rootTs,
+        noticeMessage(':recycle:', `The earlier checks did not finish: ${begun.replaces.why}. Running them again on replica ${deps.inflight.replica}.`),
+      );
+    }
+    await runOwnedChecks(client, deps, channel, rootTs, user, begun.signal);
+  } finally {
+    await deps.inflight.end(incident, begun.run.runId).catch(() => undefined);
+  }
+}
+
+async function runOwnedChecks(client: Client, deps: SlackDeps, channel: string, rootTs: string, user: string, signal: AbortSignal): Promise<void> {
   const inv = await loadInvestigation(deps.store, channel, rootTs);
   if (!inv) return;
   const step = deps.engine.current(inv.session);
@@ -99,8 +133,20 @@ export async function runChecks(client: Client, deps: SlackDeps, channel: string
         throttle.request();
       },
       now: deps.now,
+      signal,
     },
   );
+  if (signal.aborted) {
+    // Taken over by a replica that reports itself, or stopped by a shutdown of this one: no verdict from here.
+    const reason = signal.reason instanceof RunInterrupted ? signal.reason : null;
+    await throttle.flush().catch(() => undefined);
+    if (reason?.by !== 'takeover') {
+      const why = reason?.message ?? 'the checks were cancelled';
+      deps.audit({ action: 'error', user, channel, thread: rootTs, cache: inv.cache, where: 'checks interrupted', error: why });
+      await postMessage(client, channel, rootTs, failureMessage(`The checks on ${inv.cache} were interrupted: ${why}. Re-run checks runs them again on a replica that is up.`));
+    }
+    return;
+  }
   throttle.request();
   await throttle.flush();
   run.finishedAt = deps.now().toISOString();
