@@ -1,0 +1,129 @@
+// Diagnosis benchmark: time to verdict on a redis-server holding 1,000,000 keys across 16 dbs, commands sent,
+// the slowest single command on the server and the peak RSS of the diagnosing process. Run alone: npx tsx bench/diagnose.ts
+import { cpus, loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import type { CheckId } from '../src/checks/types.ts';
+import { isGlobPattern } from '../src/diagnosis/query.ts';
+import { ALL_CHECKS, investigate } from '../src/investigate.ts';
+import { loadDefaultRunbook } from '../src/runbook/load.ts';
+import { startRedis, stopRedis } from '../test/support/redis-server.ts';
+
+const DBS = 16;
+const KEYS_PER_DB = 62_500;
+const RUNS = 3;
+
+interface Measured {
+  ms: number;
+  verdict: string;
+  commands: number;
+  slowestUs: number;
+  slowestCommand: string;
+  p99Us: number;
+  medianUs: number;
+}
+
+/** The slowest command the diagnosis sent (SLOWLOG logs every command on this server), and the 99th percentile. */
+async function serverTimes(admin: Redis): Promise<{ us: number; command: string; p99Us: number; medianUs: number }> {
+  // Each entry: [id, timestamp, duration µs, [command, args…], client addr, client name].
+  const entries = (await admin.call('SLOWLOG', 'GET', '-1')) as Array<[number, number, number, string[]]>;
+  let worst = { us: 0, command: '' };
+  const durations: number[] = [];
+  for (const [, , us, args] of entries) {
+    const command = String(args[0] ?? '').toUpperCase();
+    if (command === 'SLOWLOG') continue;
+    durations.push(us);
+    if (us > worst.us) worst = { us, command: args.slice(0, 2).join(' ') };
+  }
+  durations.sort((a, b) => a - b);
+  const p99Us = durations[Math.min(durations.length - 1, Math.ceil(durations.length * 0.99) - 1)] ?? 0;
+  return { ...worst, p99Us, medianUs: durations[Math.floor(durations.length / 2)] ?? 0 };
+}
+
+async function measure(url: string, admin: Redis, key: string, checks: CheckId[]): Promise<Measured> {
+  const runbook = await loadDefaultRunbook();
+  await admin.call('SLOWLOG', 'RESET');
+  const started = performance.now();
+  const result = await investigate({
+    redisUrl: url,
+    runbook,
+    query: { key, isPattern: isGlobPattern(key), db: 0, since: new Date(Date.now() - 3_600_000), tier: null, scope: null },
+    checks,
+  });
+  const ms = performance.now() - started;
+  if (!result.ok) throw new Error(`the diagnosis could not reach the bench server: ${result.reason}`);
+  const times = await serverTimes(admin);
+  return { ms, verdict: result.report.verdict, commands: result.commandsSent, slowestUs: times.us, slowestCommand: times.command, p99Us: times.p99Us, medianUs: times.medianUs };
+}
+
+/** The best of a few runs for time (the first warms the module cache), the worst for server time. */
+async function measureRuns(url: string, admin: Redis, key: string, checks: CheckId[]): Promise<Measured> {
+  const runs: Measured[] = [];
+  for (let i = 0; i < RUNS; i += 1) runs.push(await measure(url, admin, key, checks));
+  const fastest = runs.reduce((a, b) => (a.ms <= b.ms ? a : b));
+  const slowestRun = runs.reduce((a, b) => (a.slowestUs >= b.slowestUs ? a : b));
+  return { ...fastest, slowestUs: slowestRun.slowestUs, slowestCommand: slowestRun.slowestCommand, p99Us: Math.max(...runs.map((r) => r.p99Us)) };
+}
+
+export async function benchDiagnose(): Promise<Record<string, number | string>> {
+  // Every command is logged (slower than 0 µs) so the slowest one the diagnosis sends can be read back.
+  const server = await startRedis(['--enable-debug-command', 'yes', '--slowlog-log-slower-than', '0', '--slowlog-max-len', '100000']);
+  const admin = new Redis(server.port, '127.0.0.1');
+  try {
+    // Loading goes through a direct connection, never the gateway (which refuses DEBUG and every write).
+    for (let db = 0; db < DBS; db += 1) {
+      await admin.select(db);
+      await admin.call('DEBUG', 'POPULATE', String(KEYS_PER_DB), db === 0 ? 'session' : `db${db}`, '32');
+    }
+    await admin.select(0);
+    // Some TTLs so the TTL sample and avg_ttl have something to read.
+    const pipeline = admin.pipeline();
+    for (let i = 0; i < 5_000; i += 1) pipeline.expire(`session:${i}`, 3_600 + i);
+    await pipeline.exec();
+    const total = (await admin.dbsize()) + (DBS - 1) * KEYS_PER_DB;
+
+    const all = ALL_CHECKS.map((check) => check.id);
+    const withoutRates = all.filter((id) => id !== 'rates');
+    const exact = await measureRuns(server.url, admin, 'session:99999999', withoutRates);
+    const exactWithRates = await measureRuns(server.url, admin, 'session:99999999', all);
+    const glob = await measureRuns(server.url, admin, 'order:*', withoutRates);
+    const globWithRates = await measureRuns(server.url, admin, 'order:*', all);
+    const round = (n: number) => Math.round(n);
+    return {
+      keys: total,
+      dbs: DBS,
+      exact_key_verdict_ms: round(exact.ms),
+      exact_key_verdict_with_rates_ms: round(exactWithRates.ms),
+      exact_key_commands: exact.commands,
+      exact_key_verdict: exact.verdict,
+      glob_verdict_ms: round(glob.ms),
+      glob_verdict_with_rates_ms: round(globWithRates.ms),
+      glob_commands: glob.commands,
+      glob_verdict: glob.verdict,
+      slowest_command_us: Math.max(exact.slowestUs, exactWithRates.slowestUs, glob.slowestUs, globWithRates.slowestUs),
+      slowest_command: [exact, exactWithRates, glob, globWithRates].reduce((a, b) => (a.slowestUs >= b.slowestUs ? a : b)).slowestCommand,
+      // The machine may be shared: one descheduled command inflates the maximum, the 99th percentile shows the rule.
+      command_p99_us: Math.max(exact.p99Us, exactWithRates.p99Us, glob.p99Us, globWithRates.p99Us),
+      command_median_us: glob.medianUs,
+      // resourceUsage().maxRSS is in KiB: the peak of this whole process, which is the one diagnosing.
+      // SLOWLOG times are wall-clock: on a busy machine a descheduled redis-server inflates them.
+      load_average_1m: `${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`,
+      peak_rss_mb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+    };
+  } finally {
+    await admin.quit().catch(() => undefined);
+    await stopRedis(server);
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  benchDiagnose().then(
+    (numbers) => {
+      for (const [name, value] of Object.entries(numbers)) process.stdout.write(`${name.padEnd(34)} ${value}\n`);
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench/diagnose: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
