@@ -17,6 +17,7 @@ export interface AzureResourceData {
   /** e.g. `Premium P1`, `Balanced_B10`. */
   sku: string;
   tier: import('../diagnosis/query.ts').Tier;
+  /** 0 when clustering is off (or unknown: see `unknown`). */
   shardCount: number;
   replicasPerPrimary: number;
   redisVersion: string | null;

@@ -1,5 +1,6 @@
 // Every signal and fact source the diagnosis consults; one per area of evidence.
 import type { FactSource, SignalSource } from '../signal.ts';
+import { azureFacts, azureSignals } from './azure.ts';
 import { deletionSignals, flushSignals } from './deletion.ts';
 import { evictionFacts, evictionSignals } from './eviction.ts';
 import { expirationFacts, expirationSignals } from './expiration.ts';
@@ -15,6 +16,7 @@ export const signalSources: SignalSource[] = [
   flushSignals,
   replicationSignals,
   restartSignals,
+  azureSignals,
 ];
 
 export const factSources: FactSource[] = [
@@ -23,4 +25,5 @@ export const factSources: FactSource[] = [
   evictionFacts,
   replicationFacts,
   restartFacts,
+  azureFacts,
 ];
