@@ -56,7 +56,7 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
   if (!opened.ok) return opened;
   const target = opened.target;
   try {
-    const wanted = input.checks ? new Set<CheckId>(input.checks) : null;
+    const wanted = input.checks ? withNeeds(input.checks) : null;
     const planned = ALL_CHECKS.filter((check) => !wanted || wanted.has(check.id));
 
     // Without an Azure target (or with one that cannot be used) the Azure checks are reported skipped, not run.
@@ -90,6 +90,18 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
   } finally {
     await target.close();
   }
+}
+
+/** The checks asked for and, transitively, the checks whose data they read. */
+function withNeeds(ids: readonly CheckId[]): Set<CheckId> {
+  const out = new Set<CheckId>();
+  const add = (id: CheckId): void => {
+    if (out.has(id)) return;
+    out.add(id);
+    for (const need of ALL_CHECKS.find((check) => check.id === id)?.needs ?? []) add(need);
+  };
+  ids.forEach(add);
+  return out;
 }
 
 function isAzureCheck(id: CheckId): boolean {

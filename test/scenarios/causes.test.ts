@@ -184,3 +184,4 @@ describe('scenarios', () => {
     expect(report.headline).toMatch(/Also likely: Keys evicted/);
   });
 });
+
