@@ -19,9 +19,13 @@ interface Run {
  * Runs `keyloss walk` with `input` on stdin. With `interruptAfter`, stdin stays open and the process gets SIGINT
  * once its output contains that many prompts.
  */
-function walk(redisUrl: string, input: string, options: { interruptAfter?: number; env?: Record<string, string> } = {}): Promise<Run> {
+function walk(
+  redisUrl: string,
+  input: string,
+  options: { interruptAfter?: number; env?: Record<string, string>; args?: string[] } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'walk'], {
+    const child = spawn(process.execPath, [BIN, ...(options.args ?? ['walk'])], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '',
@@ -163,5 +167,21 @@ describe('keyloss walk, piped', () => {
     expect(timesAsked(run.stdout, 'What now?')).toBe(2);
     expect(run.stdout + run.stderr).not.toContain('Sup3rSecretPassw0rd');
     expect(run.stdout).toContain(`Enter: redis://:***@127.0.0.1:${port}`);
+  });
+
+  it('is what `keyloss start` runs when SLACK_BOT_TOKEN is not set', async () => {
+    const run = await walk(redis.url, '\n2\nsession:17\n0\n1\n1\n', { args: ['start'], env: { SLACK_BOT_TOKEN: '' } });
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')[0]).toBe('Keys vanished from Azure Cache for Redis');
+    expect(run.stdout).toContain('\nThe key is there\n');
+  });
+
+  it('refuses unknown arguments with exit code 2', async () => {
+    const run = await walk(redis.url, '', { args: ['walk', '--nope'] });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('keyloss walk: unknown argument "--nope"; accepted: --runbook <file>, --help\n');
+    const missing = await walk(redis.url, '', { args: ['walk', '--runbook', '/nonexistent/runbook.yaml'] });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^keyloss walk: \/nonexistent\/runbook\.yaml: cannot read the file/);
   });
 });
