@@ -9,10 +9,10 @@ import { renderText } from '../../report/text.ts';
 import { queryFromAnswers } from '../../runbook/query.ts';
 import { message, button, section } from '../blocks/message.ts';
 import { escapeMrkdwn } from '../blocks/escape.ts';
+import { noticeMessage } from '../blocks/notices.ts';
 import { progressMessage } from '../blocks/progress.ts';
 import { rootMessage } from '../blocks/root.ts';
 import { verdictMessage } from '../blocks/verdict.ts';
-import { noticeMessage } from '../blocks/notices.ts';
 import { RunInterrupted, stillRunningSentence } from '../../state/inflight.ts';
 import { ACTION } from '../ids.ts';
 import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
@@ -153,6 +153,7 @@ async function runOwnedChecks(client: Client, deps: SlackDeps, channel: string, 
   run.checks = [...seen];
 
   if (!result.ok) {
+    await updateMessage(client, channel, progressTs, noticeMessage(':warning:', `The checks on ${inv.cache} did not run.`));
     const text =
       result.kind === 'invalid-url'
         ? `The URL configured for ${inv.cache} cannot be used: ${result.reason}`

@@ -1,0 +1,206 @@
+// What must never happen through Slack: unsigned requests, strangers, injected mentions, leaked secrets, silence, lost messages.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, stopAllRedis, freePort, type RedisProcess } from '../support/redis-server.ts';
+import { stagingClient, writeKeys } from '../scenarios/support.ts';
+import { sendRaw, slashCommandBody, sign } from '../support/slack-request.ts';
+import { CHANNEL, SIGNING_SECRET, blockText, everythingSent, startHarness, type Harness } from './harness.ts';
+
+const ONCALL = 'U0ONCALL';
+const STRANGER = 'U0STRANGER';
+const GROUPIE = 'U0GROUPIE';
+const PASSWORD = 'Sup3r-s3cret-redis-passw0rd';
+
+let open: RedisProcess;
+let locked: RedisProcess;
+let h: Harness;
+
+beforeAll(async () => {
+  open = await startRedis();
+  locked = await startRedis(['--requirepass', PASSWORD]);
+  const app = stagingClient(open.url);
+  await writeKeys(app, 'session:', 0, 10, 32);
+  await app.quit();
+  const closedPort = await freePort();
+  process.env.KEYLOSS_TEST_LOCKED_URL = `redis://:${PASSWORD}@127.0.0.1:${locked.port}`;
+  process.env.KEYLOSS_TEST_WRONG_URL = `redis://:not-the-${PASSWORD}@127.0.0.1:${locked.port}`;
+  h = await startHarness({
+    caches: [
+      'caches:',
+      '  orders-prod:',
+      `    url: redis://127.0.0.1:${open.port}`,
+      '    tier: standard',
+      '    allow:',
+      `      channels: ["#incidents", "${CHANNEL}"]`,
+      `      users: [${ONCALL}]`,
+      '      usergroups: [S0SRE]',
+      '  payments:',
+      '    urlEnv: KEYLOSS_TEST_LOCKED_URL',
+      '    tier: premium',
+      '  payments-wrong-key:',
+      '    urlEnv: KEYLOSS_TEST_WRONG_URL',
+      '    tier: standard',
+      '  gone:',
+      `    url: redis://127.0.0.1:${closedPort}`,
+      '    tier: basic',
+      '  secret-vault:',
+      '    url: redis://127.0.0.1:1',
+      '    allow:',
+      '      users: [U0SOMEONEELSE]',
+    ].join('\n'),
+  });
+  h.fake.usergroups.S0SRE = [GROUPIE];
+});
+
+afterEach(() => {
+  expect(h.fake.breaches).toEqual([]);
+  h.fake.messages.length = 0;
+  h.fake.calls.length = 0;
+  h.fake.ephemerals.length = 0;
+  h.fake.responses.length = 0;
+});
+
+afterAll(async () => {
+  await h?.stop();
+  await stopAllRedis();
+});
+
+const roots = () => h.fake.messages.filter((m) => m.thread_ts === null);
+
+describe('requests Slack did not sign are refused', () => {
+  it('a bad signature and a stale timestamp get 401 and run nothing', async () => {
+    const body = slashCommandBody({ text: 'orders-prod session:1', user_id: ONCALL, channel_id: CHANNEL, response_url: h.fake.responseUrl() });
+    const forged = await sendRaw(h.url, SIGNING_SECRET, body, { signature: sign('not-the-secret', Math.floor(Date.now() / 1000), body) });
+    expect(forged.status).toBe(401);
+    const stale = Math.floor(Date.now() / 1000) - 10 * 60;
+    const old = await sendRaw(h.url, SIGNING_SECRET, body, { timestamp: stale });
+    expect(old.status).toBe(401);
+    const good = await sendRaw(h.url, SIGNING_SECRET, body);
+    expect(good.status).toBe(200);
+    await h.fake.waitFor(() => roots().length === 1, 'the one signed command to start');
+    expect(roots()).toHaveLength(1);
+  });
+});
+
+describe('the command text', () => {
+  it('help answers with usage in the ack', async () => {
+    const res = await h.command('help', ONCALL);
+    expect(res.json).toMatchObject({ response_type: 'ephemeral' });
+    expect(JSON.stringify(res.json)).toContain('/keyloss [cache] [key]');
+    expect(roots()).toHaveLength(0);
+  });
+
+  it('bad text gets usage naming the problem, and nothing runs', async () => {
+    const res = await h.command('orders-prod session:1 since yesterday-ish', ONCALL);
+    expect(JSON.stringify(res.json)).toMatch(/is not a time/);
+    const tier = await h.command('orders-prod session:1 tier gold', ONCALL);
+    expect(JSON.stringify(tier.json)).toMatch(/tier \\"gold\\" is not one of basic, standard, premium, enterprise/);
+    expect(roots()).toHaveLength(0);
+  });
+});
+
+describe('who may diagnose what', () => {
+  it('a user not on the list is refused, ephemerally, and nothing is posted in the channel', async () => {
+    await h.command('orders-prod session:1 since 1h', STRANGER);
+    const refusal = await h.fake.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${STRANGER}`), 'the refusal');
+    expect(refusal.body.response_type).toBe('ephemeral');
+    expect(String(refusal.body.text)).toMatch(/not on the list of people who may diagnose orders-prod/);
+    expect(roots()).toHaveLength(0);
+    expect(h.audit.some((l) => l.includes('"action":"refused"') && l.includes(STRANGER))).toBe(true);
+  });
+
+  it('a member of an allowed user group may start', async () => {
+    await h.command('orders-prod session:1 since 1h scope partial', GROUPIE);
+    const root = await h.root();
+    await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+  });
+
+  it('another channel is refused for a cache bound to #incidents', async () => {
+    await h.command('orders-prod session:1', ONCALL, { channel: 'C0RANDOM', channelName: 'random' });
+    const refusal = await h.fake.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${ONCALL}`), 'the refusal');
+    expect(String(refusal.body.text)).toMatch(/may not be diagnosed from this channel/);
+    expect(roots()).toHaveLength(0);
+  });
+
+  it('without a cache name, the picker lists only the caches this user may use; picking one starts', async () => {
+    await h.command('session:2 since 1h scope partial', STRANGER);
+    const picker = await h.fake.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${STRANGER}`), 'the cache picker');
+    const blocks = JSON.stringify(picker.body.blocks);
+    expect(blocks).toContain('payments');
+    expect(blocks).not.toContain('orders-prod');
+    expect(blocks).not.toContain('secret-vault');
+    const actions = (picker.body.blocks as Array<{ type: string; block_id: string; elements: Array<{ action_id: string; value: string; text: { text: string } }> }>).find(
+      (b) => b.type === 'actions',
+    )!;
+    const gone = actions.elements.find((e) => e.value === 'gone')!;
+    const payload = {
+      type: 'block_actions',
+      user: { id: STRANGER, username: 'stranger', name: 'stranger', team_id: 'T111' },
+      api_app_id: 'A111',
+      token: 'unused',
+      container: { type: 'message', message_ts: '1700000000.000001', channel_id: CHANNEL, is_ephemeral: true },
+      trigger_id: 'pick.trigger',
+      team: { id: 'T111', domain: 'example' },
+      channel: { id: CHANNEL, name: 'incidents' },
+      response_url: h.fake.responseUrl('pick'),
+      actions: [{ type: 'button', action_id: gone.action_id, block_id: actions.block_id, value: gone.value, text: { type: 'plain_text', text: 'gone' }, action_ts: '1700000001.000001' }],
+      state: { values: {} },
+    };
+    const { sendInteraction } = await import('../support/slack-request.ts');
+    await sendInteraction(h.url, SIGNING_SECRET, payload);
+    await sendInteraction(h.url, SIGNING_SECRET, payload, { retryNum: 1 });
+    const root = await h.root();
+    expect(root.text).toContain('Key-loss investigation on gone');
+    // An unreachable cache gets a clear line in the thread, never silence.
+    const line = await h.inThread(root.ts, (m) => m.text.includes('could not reach gone'), 'the unreachable line');
+    expect(line.text).toMatch(/at 127\.0\.0\.1:\d+/);
+    await h.fake.waitFor(() => root.versions.length > 2, 'the root message marked unreachable');
+    expect(blockText(root)).toMatch(/could not reach gone/);
+    expect(roots()).toHaveLength(1);
+  });
+});
+
+describe('text from people and servers is inert', () => {
+  it('<!channel> in the key pattern arrives escaped everywhere', async () => {
+    await h.command('orders-prod "<!channel>*" since 1h scope partial db 0', ONCALL);
+    const root = await h.root();
+    const verdict = await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    expect(blockText(verdict)).toContain('&lt;!channel&gt;*');
+    for (const call of h.fake.calls) {
+      const blocks = JSON.stringify(call.params.blocks ?? []);
+      expect(blocks).not.toContain('<!channel>');
+    }
+  });
+});
+
+describe('secrets', () => {
+  it('a password-protected cache: diagnosed through urlEnv, the password nowhere in Slack or the audit log', async () => {
+    await h.command('payments session:1 since 1h scope partial', ONCALL);
+    const root = await h.root();
+    await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    expect(everythingSent(h.fake)).not.toContain(PASSWORD);
+    expect(h.audit.join('\n')).not.toContain(PASSWORD);
+  });
+
+  it('a wrong password: a clear line naming host:port, without either password', async () => {
+    await h.command('payments-wrong-key session:1 since 1h scope partial', ONCALL);
+    const root = await h.root();
+    const line = await h.inThread(root.ts, (m) => m.text.includes('was refused by'), 'the refusal line');
+    expect(line.text).toMatch(new RegExp(`was refused by payments-wrong-key at 127\\.0\\.0\\.1:${locked.port}`));
+    expect(everythingSent(h.fake)).not.toContain(PASSWORD);
+    expect(h.audit.join('\n')).not.toContain(PASSWORD);
+    expect(h.logs.join('\n')).not.toContain(PASSWORD);
+  });
+});
+
+describe('Slack rate limits', () => {
+  it('a 429 with Retry-After: 1 on chat.postMessage is retried: the root message arrives once', async () => {
+    h.fake.rateLimitNext('chat.postMessage', 1);
+    await h.command('orders-prod session:3 since 1h scope partial', ONCALL);
+    const root = await h.root();
+    await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    expect(h.fake.calls.filter((c) => c.method === 'chat.postMessage' && c.rateLimited)).toHaveLength(1);
+    expect(roots()).toHaveLength(1);
+    const bodies = h.fake.messages.map((m) => m.text);
+    expect(new Set(bodies).size).toBe(bodies.length);
+  });
+});
