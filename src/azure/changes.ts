@@ -27,8 +27,6 @@ const STEP_RATIO = 0.5;
 /** A step may take this many intervals (a flush takes one; a restart shows as a gap and a lower level). */
 const STEP_MAX_INTERVALS = 3;
 export const NEAR_LIMIT_PERCENT = 90;
-/** Error types that mean data may be gone; the others (UnresponsiveClients, AOF, …) are reported too. */
-export const DATA_LOSS_ERRORS = ['Failover', 'Dataloss'] as const;
 
 /** Every change point and spike in the series, oldest first. */
 export function findMetricEvents(series: MetricSeries[], window: EventWindow): MetricEvent[] {

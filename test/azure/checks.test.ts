@@ -5,7 +5,7 @@ import { NO_AZURE_TARGET } from '../../src/azure/context.ts';
 import { sharedTokenCredential } from '../../src/azure/credential.ts';
 import type { CheckResult, CheckResults } from '../../src/checks/types.ts';
 import { openTarget, type RedisTarget } from '../../src/redis/target.ts';
-import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 import {
   activityEventJson,
   redisResourceId,
@@ -276,6 +276,15 @@ describe('azure.activity-log', () => {
     const error = failure(await runAzure([azureActivityLogCheck], { azure: contextFor(fake, CACHE), redis: target, since: SINCE, now: NOW }), 'azure.activity-log');
     expect(error).toContain('reading the activity log of cache cache-1');
     expect(error).toContain('"Reader" role');
+  });
+});
+
+describe('unreachable Azure', () => {
+  it('says which endpoint could not be reached', async () => {
+    const port = await freePort();
+    const nowhere = { ...contextFor(fake, CACHE), endpoints: { arm: `https://127.0.0.1:${port}`, metrics: `https://127.0.0.1:${port}` } };
+    const results = await runAzure(azureChecks, { azure: nowhere, redis: target, since: SINCE, now: NOW });
+    for (const check of azureChecks) expect(failure(results, check.id)).toContain(`could not reach 127.0.0.1:${port} (ECONNREFUSED)`);
   });
 });
 
