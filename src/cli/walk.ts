@@ -1,17 +1,20 @@
-// `keyloss walk [--runbook <file>]`: the terminal walkthrough, on a terminal or driven through a pipe.
-import { describeError } from '../redact.ts';
+// `keyloss walk`: the terminal walkthrough, on a terminal or driven through a pipe; flags answer questions ahead.
+import { describeError, redact } from '../redact.ts';
+import { createEngine } from '../runbook/engine.ts';
 import { formatRunbookError, loadDefaultRunbook, loadRunbook } from '../runbook/load.ts';
 import type { Runbook } from '../runbook/schema.ts';
 import { createLinePrompter } from '../terminal/line-prompter.ts';
 import type { Prompter } from '../terminal/prompter.ts';
 import { colourWanted, createStyle } from '../terminal/style.ts';
 import { createTtyPrompter } from '../terminal/tty-prompter.ts';
+import { resolveTarget } from '../terminal/target.ts';
 import { walkthrough } from '../terminal/walkthrough.ts';
 
-const USAGE = `usage: keyloss walk [--runbook <file>]
+const USAGE = `usage: keyloss walk [--runbook <file>] [--redis <url>] [--key <k>] [--db <n>] [--since <t>] [--tier <t>] [--scope <s>]
 
 Asks which cache, which key and since when, checks the cache (read-only) and explains why keys went missing.
-Driven through a pipe it reads one answer per line: a choice's number or value, free text, "skip", "back".
+Answers given as flags are not asked. Driven through a pipe it reads one answer per line: a choice's number or
+value, free text, "skip" or "back".
 
 environment:
   REDIS_URL          offered as the cache to check (default redis://127.0.0.1:6379)
@@ -19,22 +22,43 @@ environment:
   NO_COLOR           no colours
 `;
 
-type Args = { ok: true; help: boolean; runbook: string | null } | { ok: false; problem: string };
+/** Flags that answer a runbook question, by the slot they fill. */
+const ANSWER_FLAGS: Record<string, string> = {
+  '--redis': 'cache',
+  '--cache': 'cache',
+  '--key': 'key',
+  '--db': 'db',
+  '--since': 'since',
+  '--tier': 'tier',
+  '--scope': 'scope',
+};
+
+type Args =
+  | { ok: true; help: boolean; runbook: string | null; prefill: Record<string, string>; flags: Record<string, string> }
+  | { ok: false; problem: string };
 
 export function parseWalkArgs(argv: string[]): Args {
   let runbook: string | null = null;
+  const prefill: Record<string, string> = {};
+  /** slot → the flag that filled it, to name it in an error. */
+  const flags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') return { ok: true, help: true, runbook };
-    if (arg === '--runbook') {
-      const value = argv[++i];
-      if (value === undefined || value.startsWith('--')) return { ok: false, problem: '--runbook needs a file, e.g. --runbook runbooks/redis-data-loss.yaml' };
-      runbook = value;
-      continue;
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') return { ok: true, help: true, runbook, prefill, flags };
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const slot = ANSWER_FLAGS[name];
+    if (name !== '--runbook' && slot === undefined) {
+      return { ok: false, problem: `unknown argument "${arg}"; accepted: --runbook <file>, ${Object.keys(ANSWER_FLAGS).map((f) => `${f} <value>`).join(', ')}, --help` };
     }
-    return { ok: false, problem: `unknown argument "${arg}"; accepted: --runbook <file>, --help` };
+    const value = inline ?? argv[++i];
+    if (value === undefined || (inline === undefined && value.startsWith('--'))) return { ok: false, problem: `${name} needs a value` };
+    if (slot === undefined) runbook = value;
+    else {
+      prefill[slot] = value;
+      flags[slot] = name;
+    }
   }
-  return { ok: true, help: false, runbook };
+  return { ok: true, help: false, runbook, prefill, flags };
 }
 
 async function runbookFrom(path: string | null): Promise<{ ok: true; runbook: Runbook } | { ok: false; problem: string }> {
@@ -47,6 +71,21 @@ async function runbookFrom(path: string | null): Promise<{ ok: true; runbook: Ru
   }
   const loaded = await loadRunbook(path);
   return loaded.ok ? loaded : { ok: false, problem: loaded.errors.map(formatRunbookError).join('\n') };
+}
+
+/** Flags are checked before anything is asked: a bad one is a usage error, not a question. */
+async function checkPrefill(
+  runbook: Runbook,
+  prefill: Record<string, string>,
+  env: NodeJS.ProcessEnv,
+): Promise<{ ok: true } | { ok: false; message: string; slot?: string }> {
+  const started = createEngine(runbook).start(new Date(), prefill);
+  if (!started.ok) return { ok: false, message: started.error.message, ...(started.error.slot ? { slot: started.error.slot } : {}) };
+  if (prefill.cache !== undefined) {
+    const target = await resolveTarget(prefill.cache, env);
+    if (!target.ok) return { ok: false, message: target.reason, slot: 'cache' };
+  }
+  return { ok: true };
 }
 
 function rateInterval(env: NodeJS.ProcessEnv): number | undefined {
@@ -69,6 +108,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`keyloss walk: ${loaded.problem}\n`);
     return 1;
   }
+  const prefilled = await checkPrefill(loaded.runbook, args.prefill, process.env);
+  if (!prefilled.ok) {
+    const flag = prefilled.slot !== undefined ? args.flags[prefilled.slot] : undefined;
+    process.stderr.write(`keyloss walk: ${flag ? `${flag}: ` : ''}${redact(prefilled.message)}\n`);
+    return 2;
+  }
 
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const style = createStyle(colourWanted(process.stdout.isTTY === true, process.env));
@@ -90,6 +135,7 @@ export async function run(argv: string[]): Promise<number> {
       style,
       env: process.env,
       interrupted: interrupt.signal,
+      prefill: args.prefill,
       ...(interactive && process.stdout.columns ? { width: Math.min(process.stdout.columns, 100) } : {}),
       ...(rateIntervalMs !== undefined ? { rateIntervalMs } : {}),
     });

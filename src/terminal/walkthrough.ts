@@ -25,6 +25,8 @@ export interface WalkthroughOptions {
   now?: () => Date;
   /** Columns to wrap the report at; none in a pipe. */
   width?: number;
+  /** Answers given ahead (slot → raw text, from flags): those questions are not asked. */
+  prefill?: Record<string, string>;
   /** Interval between the two samples of the rates check; the checks' default when absent. */
   rateIntervalMs?: number;
 }
@@ -66,12 +68,22 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
     style.dim('  Type "back" to undo an answer; Ctrl-C to stop. keyloss only reads the cache.'),
   ]);
 
-  const started = engine.start(now());
+  const started = engine.start(now(), options.prefill ?? {});
   if (!started.ok) {
     prompter.say([style.red(started.error.message)]);
     return 1;
   }
   let session: Session = started.session;
+  /** Confirms each answer a step took: the one just given, and any given ahead by flags that it passed. */
+  const sayAnswers = (from: number, to: Session) => {
+    for (const entry of to.history.slice(from)) {
+      const node = runbook.nodes[entry.node];
+      if (node?.kind === 'question' && entry.value !== undefined) {
+        prompter.say([answeredLine(node, entry.value, entry.skipped === true, style)]);
+      }
+    }
+  };
+  sayAnswers(0, session);
 
   for (;;) {
     const step = engine.current(session);
@@ -113,7 +125,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
         prompter.say([style.yellow(result.error.message)]);
         continue;
       }
-      prompter.say([answeredLine(question, result.session.answers[question.slot] ?? '', reply.kind === 'skip', style)]);
+      sayAnswers(session.history.length, result.session);
       session = result.session;
       continue;
     }

@@ -179,9 +179,30 @@ describe('keyloss walk, piped', () => {
   it('refuses unknown arguments with exit code 2', async () => {
     const run = await walk(redis.url, '', { args: ['walk', '--nope'] });
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('keyloss walk: unknown argument "--nope"; accepted: --runbook <file>, --help\n');
+    expect(run.stderr).toMatch(/^keyloss walk: unknown argument "--nope"; accepted: --runbook <file>, --redis <value>, .*--help\n$/);
     const missing = await walk(redis.url, '', { args: ['walk', '--runbook', '/nonexistent/runbook.yaml'] });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^keyloss walk: \/nonexistent\/runbook\.yaml: cannot read the file/);
+  });
+
+  it('does not ask what flags answered, and refuses a bad flag value with exit code 2', async () => {
+    const run = await walk(redis.url, '2\n0\n1\n', { args: ['walk', '--redis', redis.url, '--key', 'session:17', '--since=30m'] });
+    expect(run.code).toBe(0);
+    expect(timesAsked(run.stdout, 'Which cache lost keys?')).toBe(0);
+    expect(timesAsked(run.stdout, 'Which key is missing?')).toBe(0);
+    expect(timesAsked(run.stdout, 'When were the keys last known to be there?')).toBe(0);
+    expect(run.stdout).toContain('✓ Which key is missing? session:17');
+    expect(run.stdout).toMatch(/✓ When were the keys last known to be there\? \d{4}-/);
+    expect(run.stdout).toContain('\nThe key is there\n');
+
+    const bad = await walk(redis.url, '', { args: ['walk', '--since', '2x'] });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'keyloss walk: --since: “2x” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.\n',
+    );
+    const badUrl = await walk(redis.url, '', { args: ['walk', '--redis', 'redis://:Sup3rSecretPassw0rd@/x'] });
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toMatch(/^keyloss walk: --redis: /);
+    expect(badUrl.stderr).not.toContain('Sup3rSecretPassw0rd');
   });
 });
