@@ -29,10 +29,6 @@ const EnvSchema = z
     KEYLOSS_RATE_INTERVAL_MS: positiveInt(0),
     KEYLOSS_PROGRESS_INTERVAL_MS: positiveInt(1200),
     KEYLOSS_SESSION_TTL_HOURS: positiveInt(72),
-  })
-  .refine((env) => env.SLACK_APP_TOKEN !== undefined || env.SLACK_SIGNING_SECRET !== undefined, {
-    message: 'set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)',
-    path: ['SLACK_SIGNING_SECRET'],
   });
 
 export interface SlackConfig {
@@ -68,8 +64,12 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
       .filter(([, value]) => value !== undefined && value !== ''),
   );
   const parsed = EnvSchema.safeParse(present);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  // Checked apart from the schema so that it is reported together with any other problem.
+  if (present.SLACK_APP_TOKEN === undefined && present.SLACK_SIGNING_SECRET === undefined) {
+    problems.push('set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)');
+  }
+  if (!parsed.success || problems.length > 0) {
     return { ok: false, reason: `Slack configuration is incomplete: ${problems.join('; ')}.` };
   }
   const e = parsed.data;

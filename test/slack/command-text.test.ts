@@ -1,0 +1,37 @@
+// /keyloss text → prefilled answers, and the problems it names.
+import { describe, expect, it } from 'vitest';
+import { parseCommandText } from '../../src/slack/command-text.ts';
+
+const now = new Date('2026-11-26T06:00:00Z');
+const caches = ['orders-prod', 'payments'];
+
+describe('parseCommandText', () => {
+  it('reads cache, key and every keyword', () => {
+    expect(parseCommandText('orders-prod session:* since 2h db 3 tier Premium scope complete', caches, now)).toEqual({
+      ok: true,
+      help: false,
+      cache: 'orders-prod',
+      prefill: { cache: 'orders-prod', key: 'session:*', since: '2026-11-26T04:00:00.000Z', db: '3', tier: 'premium', scope: 'complete' },
+    });
+  });
+
+  it('a first word that is no cache is the key; quotes keep spaces; since takes several words', () => {
+    expect(parseCommandText('"user profile:17" since 2 hours ago', caches, now)).toEqual({
+      ok: true,
+      help: false,
+      cache: null,
+      prefill: { key: 'user profile:17', since: '2026-11-26T04:00:00.000Z' },
+    });
+    expect(parseCommandText('', caches, now)).toEqual({ ok: true, help: false, cache: null, prefill: {} });
+  });
+
+  it('help, and problems named', () => {
+    expect(parseCommandText(' help ', caches, now)).toEqual({ ok: true, help: true });
+    expect(parseCommandText('orders-prod a b', caches, now)).toMatchObject({ ok: false, problem: expect.stringMatching(/"b" is left over/) });
+    expect(parseCommandText('orders-prod k db', caches, now)).toMatchObject({ ok: false, problem: '"db" needs a value' });
+    expect(parseCommandText('orders-prod k db 1 db 2', caches, now)).toMatchObject({ ok: false, problem: '"db" is given twice' });
+    expect(parseCommandText('orders-prod k scope most', caches, now)).toMatchObject({ ok: false, problem: 'scope "most" is not one of partial, complete' });
+    expect(parseCommandText('orders-prod k since tomorrow', caches, now)).toMatchObject({ ok: false, problem: expect.stringMatching(/is not a time/) });
+    expect(parseCommandText('orders-prod "k', caches, now)).toMatchObject({ ok: false, problem: 'a quote (") is not closed' });
+  });
+});
