@@ -4,6 +4,7 @@ import { describeError } from '../redact.ts';
 import type { AzureContext } from './types.ts';
 import { parseCacheResourceId, type CacheResourceId } from './resource-id.ts';
 import { NO_AZURE_TARGET } from './context.ts';
+import { summarizeCredentialFailure } from './credential.ts';
 import { armEndpoint, metricsEndpoint, tokenScope } from './clients.ts';
 import { explainAzureError, hostOf, withThrottleRetry, type AzureCall } from './errors.ts';
 import { metricsWindow } from './window.ts';
@@ -34,7 +35,7 @@ async function prepare(ctx: CheckContext, budgetMs: number): Promise<AzureRun> {
     await azure.credential.getToken(tokenScope(azure), { abortSignal: ctx.signal });
   } catch (error) {
     if (ctx.signal.aborted) throw new Error(`getting an Azure token for ${resource.name} timed out`);
-    throw new CheckSkipped(`no Azure credential could be obtained (az login, or a managed identity): ${oneLine(describeError(error))}`);
+    throw new CheckSkipped(`no Azure credential could be obtained (az login, or a managed identity): ${summarizeCredentialFailure(describeError(error))}`);
   }
   return {
     azure,
@@ -107,8 +108,3 @@ export const azureActivityLogCheck: Check<'azure.activity-log'> = {
 
 /** In the order a report lists them. */
 export const azureChecks = [azureResourceCheck, azureMetricsCheck, azureActivityLogCheck] as const;
-
-function oneLine(text: string): string {
-  const line = text.split('\n').find((l) => l.trim()) ?? text;
-  return line.length > 240 ? `${line.slice(0, 237)}...` : line;
-}

@@ -71,3 +71,17 @@ function abortable<T>(promise: Promise<T>, signal: GetTokenOptions['abortSignal'
     );
   });
 }
+
+/**
+ * DefaultAzureCredential fails with one line per credential it tried; keep the first sentence of each,
+ * so the reason says at a glance that there is no `az login` and no managed identity here.
+ */
+export function summarizeCredentialFailure(message: string): string {
+  const tried = message
+    .split('\n')
+    .map((line) => line.replace(/^\s*(CredentialUnavailableError|AuthenticationError|AggregateAuthenticationError):\s*/, '').trim())
+    .filter((line) => line && !/^ChainedTokenCredential authentication failed/.test(line))
+    .map((line) => (/^(.{8,}?)[.!](\s|$)/.exec(line)?.[1] ?? line).slice(0, 100));
+  const text = tried.length ? tried.join('; ') : message.trim();
+  return text.length > 500 ? `${text.slice(0, 497)}...` : text;
+}

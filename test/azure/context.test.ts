@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAzureContext, NO_AZURE_TARGET } from '../../src/azure/context.ts';
 import { parseCacheResourceId } from '../../src/azure/resource-id.ts';
 import { redact } from '../../src/redact.ts';
+import { summarizeCredentialFailure } from '../../src/azure/credential.ts';
 
 const ID = '/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-cache/providers/Microsoft.Cache/Redis/cache-1';
 
@@ -63,5 +64,20 @@ describe('createAzureContext', () => {
     if (!created.ok) throw new Error(created.reason);
     expect((await created.context.credential.getToken('https://management.azure.com/.default'))?.token).toBe(token);
     expect(redact(`Authorization: ${token}`)).toBe('Authorization: ***');
+  });
+});
+
+describe('summarizeCredentialFailure', () => {
+  it("keeps one short clause per credential DefaultAzureCredential tried", () => {
+    const message = [
+      'ChainedTokenCredential authentication failed.',
+      'CredentialUnavailableError: EnvironmentCredential is unavailable. No underlying credential could be used. To troubleshoot, visit https://aka.ms/x.',
+      'CredentialUnavailableError: ManagedIdentityCredential: Network unreachable. Message: network_error',
+      "CredentialUnavailableError: Azure CLI could not be found. Please visit https://aka.ms/azure-cli and run 'az login'.",
+    ].join('\n');
+    expect(summarizeCredentialFailure(message)).toBe(
+      'EnvironmentCredential is unavailable; ManagedIdentityCredential: Network unreachable; Azure CLI could not be found',
+    );
+    expect(summarizeCredentialFailure('Please run az login to set up an account')).toBe('Please run az login to set up an account');
   });
 });
