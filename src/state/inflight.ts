@@ -54,12 +54,29 @@ export type BeginResult =
   | {
       ok: true;
       run: InFlightRun;
-      /** Aborted when another replica took the incident over (this one was silent too long) or this replica shuts down. */
+      /** Aborted (with a RunInterrupted) when another replica took the incident over or this replica shuts down. */
       signal: AbortSignal;
-      /** Whether this run replaces one that was lost. */
-      replaces: InFlightRun | null;
+      /** The lost run this one replaces, and why it was lost. */
+      replaces: { run: InFlightRun; why: string } | null;
     }
   | { ok: false; status: Extract<RunStatus, { status: 'running' }> };
+
+/** Why a run's signal was aborted: another replica took over (say nothing, it reports), or this replica shuts down. */
+export class RunInterrupted extends Error {
+  constructor(
+    message: string,
+    readonly by: 'takeover' | 'shutdown',
+  ) {
+    super(message);
+    this.name = 'RunInterrupted';
+  }
+}
+
+/** "The checks are already running on replica api-1 (started 05:00:00 UTC, heard from 2 s ago)." */
+export function stillRunningSentence(status: Extract<RunStatus, { status: 'running' }>): string {
+  const started = status.run.startedAt.slice(11, 19);
+  return `The checks are already running on replica ${status.run.replica} (started ${started} UTC, heard from ${Math.round(status.silentForMs / 1000)} s ago). The results will appear here; if they stop moving, Re-run checks starts them again.`;
+}
 
 interface LocalRun {
   run: InFlightRun;
@@ -123,11 +140,11 @@ export class InFlightRegistry {
       // A heartbeat alone must not keep a process alive that has nothing else to do.
       timer.unref();
       this.local.set(incident, { run, controller, timer });
-      return { ok: true, run, signal: controller.signal, replaces: status.status === 'lost' ? status.run : null };
+      return { ok: true, run, signal: controller.signal, replaces: status.status === 'lost' ? { run: status.run, why: status.why } : null };
     }
   }
 
-  /** Marks the run finished (the report is out); a run another replica took over is left alone. */
+  /** Marks the run finished (the report is out, or it was interrupted); a run another replica took over is left alone. */
   async end(incident: string, runId: string): Promise<void> {
     this.forget(incident, runId);
     await this.settle(incident, runId, 'finished', null);
@@ -139,18 +156,26 @@ export class InFlightRegistry {
   }
 
   /**
-   * Graceful shutdown: aborts every local run and records it as interrupted with `note`, so the next click on
-   * any replica offers "Re-run checks" at once instead of after the heartbeat goes stale. Returns the incidents.
+   * Graceful shutdown: records every local run as interrupted with `note` (so any replica offers "Re-run checks"
+   * at once instead of after the heartbeat goes stale), then aborts it. Runs stay active until their owner calls
+   * `end`, so a shutdown can wait for the interrupted runs to say so in their threads. Returns the incidents.
    */
   async interruptAll(note: string): Promise<string[]> {
     const runs = this.active();
-    for (const { incident, run } of runs) {
-      const local = this.local.get(incident);
-      this.forget(incident, run.runId);
-      local?.controller.abort(new Error(note));
-    }
+    for (const { incident } of runs) clearInterval(this.local.get(incident)!.timer);
     await Promise.allSettled(runs.map(({ incident, run }) => this.settle(incident, run.runId, 'interrupted', note)));
+    for (const { incident } of runs) this.local.get(incident)?.controller.abort(new RunInterrupted(note, 'shutdown'));
     return runs.map((r) => r.incident);
+  }
+
+  /** Resolves true once no run of this replica is active, false when `timeoutMs` passes first. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.local.size > 0) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return true;
   }
 
   private forget(incident: string, runId: string): void {
@@ -177,7 +202,7 @@ export class InFlightRegistry {
         // Another replica judged this one lost and took over: stop, so the incident gets one verdict, not two.
         const local = this.local.get(incident);
         this.forget(incident, runId);
-        local?.controller.abort(new Error(`replica ${current?.replica ?? 'another replica'} took over these checks`));
+        local?.controller.abort(new RunInterrupted(`replica ${current?.replica ?? 'another replica'} took over these checks`, 'takeover'));
       }
     } catch {
       // The state Redis is briefly away: the next beat tries again; a long outage makes the run look lost, which is true.

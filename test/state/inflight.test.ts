@@ -98,7 +98,7 @@ describe('InFlightRegistry', () => {
     const status = await b.status('C1:3.3');
     expect(status).toMatchObject({ status: 'lost', run: { replica: 'api-1' } });
     const taken = await b.begin('C1:3.3');
-    expect(taken).toMatchObject({ ok: true, replaces: { replica: 'api-1', runId: begun.run.runId } });
+    expect(taken).toMatchObject({ ok: true, replaces: { run: { replica: 'api-1', runId: begun.run.runId }, why: expect.stringContaining('api-1') } });
     await until(() => begun.signal.aborted, 'the silent replica to notice the takeover');
     expect(String((begun.signal.reason as Error).message)).toContain('api-2 took over');
     expect(a.active()).toEqual([]);
@@ -115,10 +115,16 @@ describe('InFlightRegistry', () => {
     const interrupted = await a.interruptAll('replica api-1 shut down while the checks ran');
     expect(interrupted.sort()).toEqual(['C1:4.4', 'C1:5.5']);
     expect(one.signal.aborted && two.signal.aborted).toBe(true);
+    expect(one.signal.reason).toMatchObject({ name: 'RunInterrupted', by: 'shutdown' });
+    // Interrupted runs stay active until their owner ends them, so a shutdown can wait for them to report.
+    expect(await a.drained(0)).toBe(false);
+    await a.end('C1:4.4', one.run.runId);
+    await a.end('C1:5.5', two.run.runId);
+    expect(await a.drained(1_000)).toBe(true);
     const b = new InFlightRegistry(await store(), { replica: 'api-2', heartbeatMs: 60_000 });
     expect(await b.status('C1:4.4')).toMatchObject({ status: 'lost', why: 'replica api-1 shut down while the checks ran' });
     const rerun = await b.begin('C1:4.4');
-    expect(rerun).toMatchObject({ ok: true, replaces: { outcome: 'interrupted' } });
+    expect(rerun).toMatchObject({ ok: true, replaces: { run: { outcome: 'interrupted' }, why: 'replica api-1 shut down while the checks ran' } });
   });
 
   it('works the same on the in-memory store', async () => {

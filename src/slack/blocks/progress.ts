@@ -1,7 +1,9 @@
 // The progress message that ticks through the checks as they finish, edited in place.
 import type { CheckProgress } from '../../checks/types.ts';
 import { escapeMrkdwn } from './escape.ts';
-import { context, message, section, type SlackMessage } from './message.ts';
+import { ACTION } from '../ids.ts';
+import type { Block } from './limits.ts';
+import { button, context, message, section, type SlackMessage } from './message.ts';
 
 const ICON: Record<CheckProgress['status'] | 'pending', string> = {
   pending: ':white_small_square:',
@@ -27,8 +29,11 @@ export function progressMessage(cache: string, planned: readonly string[], seen:
   const lines = planned.map((id) => progressLine(byId.get(id) ?? { id, title: id, status: 'pending' }));
   const done = seen.filter((p) => p.status !== 'running').length;
   const finished = done >= planned.length;
-  return message(`Checking ${cache}: ${done} of ${planned.length} checks done`, [
+  const blocks: Block[] = [
     section(`*${finished ? 'Checks finished' : 'Checking'} ${escapeMrkdwn(cache)}*\n${lines.join('\n')}`),
     context(`${done} of ${planned.length} checks done`),
-  ]);
+  ];
+  // While the checks run, a way out if the replica running them dies: any replica can tell and start them again.
+  if (!finished) blocks.push({ type: 'actions', block_id: 'progress', elements: [button(ACTION.rerun, 'Re-run checks')] });
+  return message(`Checking ${cache}: ${done} of ${planned.length} checks done`, blocks);
 }

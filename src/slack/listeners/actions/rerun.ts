@@ -1,6 +1,9 @@
 // "Re-run checks": back to the check node with the same answers, new progress and a new verdict.
 import type { SlackDeps } from '../../context.ts';
-import { runChecks } from '../../flow/checks.ts';
+import { incidentKey, runChecks } from '../../flow/checks.ts';
+import { noticeMessage } from '../../blocks/notices.ts';
+import { postEphemeral } from '../../post.ts';
+import { stillRunningSentence } from '../../../state/inflight.ts';
 import { useVerdictButton } from '../../flow/verdict-button.ts';
 import { ACTION } from '../../ids.ts';
 import { updateInvestigation } from '../../investigation.ts';
@@ -14,9 +17,16 @@ export function rerunAction(deps: SlackDeps) {
     const place = clickPlace(body);
     if (!place) return;
     await afterAck(client, deps, { what: 're-running the checks', user: place.user, channel: place.channel, thread: place.rootTs }, async () => {
+      // Checked before the button is claimed: a click while a live replica still runs the checks must not use it up.
+      const status = await deps.inflight.status(incidentKey(place.channel, place.rootTs));
+      if (status.status === 'running') {
+        await postEphemeral(client, place.channel, place.user, place.rootTs, noticeMessage(':hourglass_flowing_sand:', stillRunningSentence(status)));
+        return;
+      }
       const inv = await useVerdictButton(client, deps, place, ACTION.rerun);
-      if (!inv?.checkpoint) return;
-      const checkpoint = inv.checkpoint;
+      // A replica that died between starting the checks and saving the checkpoint left the session at the check node.
+      const checkpoint = inv?.checkpoint ?? (inv && deps.engine.current(inv.session)?.kind === 'check' ? inv.session : null);
+      if (!inv || !checkpoint) return;
       const reset = await updateInvestigation(deps.store, place.channel, place.rootTs, deps.config.sessionTtlMs, (current) => ({
         ...current,
         session: checkpoint,
