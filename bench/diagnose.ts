@@ -82,6 +82,8 @@ export async function benchDiagnose(): Promise<Record<string, number | string>> 
     await pipeline.exec();
     const total = (await admin.dbsize()) + (DBS - 1) * KEYS_PER_DB;
 
+    // The peak before any diagnosis (tsx, the modules, the loading connection) is what the diagnosis adds to.
+    const rssBeforeKb = process.resourceUsage().maxRSS;
     const all = ALL_CHECKS.map((check) => check.id);
     const withoutRates = all.filter((id) => id !== 'rates');
     const exact = await measureRuns(server.url, admin, 'session:99999999', withoutRates);
@@ -109,6 +111,7 @@ export async function benchDiagnose(): Promise<Record<string, number | string>> 
       // SLOWLOG times are wall-clock: on a busy machine a descheduled redis-server inflates them.
       load_average_1m: `${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`,
       peak_rss_mb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
+      peak_rss_before_diagnosing_mb: Math.round((rssBeforeKb / 1024) * 10) / 10,
     };
   } finally {
     await admin.quit().catch(() => undefined);
