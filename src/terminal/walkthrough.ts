@@ -4,7 +4,7 @@ import { investigate } from '../investigate.ts';
 import { redact } from '../redact.ts';
 import { parseRedisUrl } from '../redis/url.ts';
 import { renderText } from '../report/text.ts';
-import { createEngine, type Session } from '../runbook/engine.ts';
+import { createEngine, type Findings, type Session } from '../runbook/engine.ts';
 import { queryFromAnswers } from '../runbook/query.ts';
 import type { CheckNode, QuestionNode, Runbook } from '../runbook/schema.ts';
 import type { QuestionView, Reply } from './choices.ts';
@@ -152,7 +152,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
 }
 
 type ChecksOutcome =
-  | { kind: 'found'; findings: { verdict: import('../report/model.ts').Verdict; topCause: import('../diagnosis/causes.ts').CauseId | null } }
+  | { kind: 'found'; findings: Findings }
   | { kind: 'retry' }
   | { kind: 'back' }
   | { kind: 'quit'; code: 1 | 130 }
