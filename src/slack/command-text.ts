@@ -32,6 +32,13 @@ export function parseCommandText(text: string, cacheNames: readonly string[], no
   if (/^(help|-h|--help|\?)$/i.test(trimmed)) return { ok: true, help: true };
   const split = splitWords(trimmed);
   if (!split.ok) return split;
+  // A connection string carries the access key: refuse it without repeating it.
+  if (split.words.some((w) => /^rediss?:\/\//i.test(w))) {
+    return {
+      ok: false,
+      problem: 'connection strings are never accepted in Slack (they carry access keys); name a configured cache instead',
+    };
+  }
   const positional: string[] = [];
   const named = new Map<Keyword, string>();
   const words = split.words;

@@ -35,3 +35,11 @@ describe('parseCommandText', () => {
     expect(parseCommandText('orders-prod "k', caches, now)).toMatchObject({ ok: false, problem: 'a quote (") is not closed' });
   });
 });
+
+describe('connection strings', () => {
+  it('are refused without being repeated', () => {
+    const parsed = parseCommandText('rediss://:k3y-value@c.redis.cache.windows.net:6380 session:1', caches, now);
+    expect(parsed).toMatchObject({ ok: false, problem: expect.stringMatching(/connection strings are never accepted in Slack/) });
+    expect(JSON.stringify(parsed)).not.toContain('k3y-value');
+  });
+});

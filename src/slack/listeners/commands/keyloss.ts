@@ -33,13 +33,14 @@ type Decision =
 export function decideCommand(deps: SlackDeps, text: string): Decision {
   const names = cacheList(deps).map((c) => c.name);
   const parsed = parseCommandText(text, names, deps.now());
-  if (!parsed.ok) return { kind: 'reply', message: usageMessage(parsed.problem, names), why: 'bad text' };
-  if (parsed.help) return { kind: 'reply', message: usageMessage(null, names), why: 'help' };
+  if (parsed.ok && parsed.help) return { kind: 'reply', message: usageMessage(null, names), why: 'help' };
   if (!deps.caches.ok) {
     return deps.caches.missing
       ? { kind: 'reply', message: noCachesMessage(deps.caches.reason), why: 'no caches file' }
       : { kind: 'reply', message: noCachesMessage(`The caches file has errors: ${deps.caches.reason}`), why: 'caches file invalid' };
   }
+  if (!parsed.ok) return { kind: 'reply', message: usageMessage(parsed.problem, names), why: 'bad text' };
+  if (parsed.help) return { kind: 'reply', message: usageMessage(null, names), why: 'help' };
   if (parsed.cache === null) return { kind: 'pick', prefill: parsed.prefill };
   const { cache: _cache, ...prefill } = parsed.prefill;
   return { kind: 'start', cache: parsed.cache, prefill };
