@@ -69,7 +69,3 @@ export function windowMs(evidence: Evidence): number {
   return Math.max(0, evidence.now.getTime() - evidence.query.since.getTime());
 }
 
-/** The key or pattern asked about, as it reads in a sentence. */
-export function subject(evidence: Evidence): string {
-  return evidence.query.key;
-}
