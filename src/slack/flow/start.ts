@@ -8,6 +8,7 @@ import { postMessage } from '../post.ts';
 import type { Session } from '../../runbook/engine.ts';
 import type { Runbook } from '../../runbook/schema.ts';
 import { continueInvestigation } from './continue.ts';
+import { afterAck } from '../listeners/after-ack.ts';
 
 export interface StartRequest {
   cache: CacheConfig;
@@ -78,6 +79,9 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
   const put = await deps.store.put(threadKey(channel, rootTs), investigation, null, deps.config.sessionTtlMs);
   if (!put.ok) return { ok: false, reason: 'Another investigation already uses this thread.' };
   deps.audit({ action: 'command', user, channel, thread: rootTs, cache: cache.name, prefilled: Object.keys(request.prefill) });
-  await continueInvestigation(client, deps, channel, rootTs, user);
+  // From here on the thread exists: a failure is said there, not only in the log.
+  await afterAck(client, deps, { what: 'the investigation', user, channel, thread: rootTs }, () =>
+    continueInvestigation(client, deps, channel, rootTs, user),
+  );
   return { ok: true, rootTs };
 }
