@@ -1,6 +1,7 @@
 // The Slack app's configuration from the environment, validated once at start; every token is registered as a secret.
 import { z } from 'zod';
 import { registerSecret } from '../redact.ts';
+import { parseDuration } from '../runbook/formats.ts';
 
 
 const positiveInt = (fallback: number) =>
@@ -29,6 +30,20 @@ const EnvSchema = z
     KEYLOSS_RATE_INTERVAL_MS: positiveInt(0),
     KEYLOSS_PROGRESS_INTERVAL_MS: positiveInt(1200),
     KEYLOSS_SESSION_TTL_HOURS: positiveInt(72),
+    /** Idle time after which an investigation is forgotten, as a duration (24h, 90m); wins over KEYLOSS_SESSION_TTL_HOURS. */
+    KEYLOSS_SESSION_TTL: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return null;
+        const ms = parseDuration(v);
+        if (ms === null || ms < 60_000) {
+          ctx.addIssue({ code: 'custom', message: `expected a duration of at least a minute such as 24h or 90m, got "${v}"` });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+    KEYLOSS_SHUTDOWN_GRACE_MS: positiveInt(20_000),
   });
 
 export interface SlackConfig {
@@ -49,6 +64,8 @@ export interface SlackConfig {
   progressIntervalMs: number;
   /** How long an investigation thread is remembered. */
   sessionTtlMs: number;
+  /** On SIGTERM, how long running checks may take to finish before they are recorded as interrupted. */
+  shutdownGraceMs: number;
 }
 
 export type ConfigResult = { ok: true; config: SlackConfig } | { ok: false; reason: string };
@@ -85,7 +102,8 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
       postmortemChannel: e.KEYLOSS_POSTMORTEM_CHANNEL ?? null,
       rateIntervalMs: e.KEYLOSS_RATE_INTERVAL_MS === 0 ? null : e.KEYLOSS_RATE_INTERVAL_MS,
       progressIntervalMs: e.KEYLOSS_PROGRESS_INTERVAL_MS,
-      sessionTtlMs: e.KEYLOSS_SESSION_TTL_HOURS * 3_600_000,
+      sessionTtlMs: e.KEYLOSS_SESSION_TTL ?? e.KEYLOSS_SESSION_TTL_HOURS * 3_600_000,
+      shutdownGraceMs: e.KEYLOSS_SHUTDOWN_GRACE_MS,
     },
   };
 }

@@ -37,11 +37,42 @@ export async function run(): Promise<number> {
     await state.state.store.close();
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await slack.stop();
+  const signal = await nextSignal();
+  await shutDown(slack, signal, config.shutdownGraceMs);
   await state.state.store.close();
+  process.stderr.write('keyloss: stopped\n');
   return 0;
+}
+
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(signal);
+    };
+    const onInt = on('SIGINT');
+    const onTerm = on('SIGTERM');
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+  });
+}
+
+/**
+ * Graceful stop: take no new requests, give running checks `graceMs` to finish (a second signal cuts it short),
+ * then record the rest as interrupted so that any replica offers "Re-run checks", and let them say so in their threads.
+ */
+async function shutDown(slack: ReturnType<typeof createSlackApp>, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  const inflight = slack.deps.inflight;
+  const running = inflight.active().length;
+  process.stderr.write(`keyloss: ${signal}: taking no new requests; ${running} investigation(s) running, waiting up to ${graceMs} ms\n`);
+  await slack.stop().catch((error: unknown) => process.stderr.write(`keyloss: stopping the receiver: ${describeError(error)}\n`));
+  const hurry = nextSignal().then(() => false);
+  const drained = await Promise.race([inflight.drained(graceMs), hurry]);
+  if (!drained) {
+    const interrupted = await inflight.interruptAll(`replica ${inflight.replica} was shut down while they ran`);
+    slack.deps.audit({ action: 'error', user: null, channel: null, where: 'shutdown', error: `interrupted ${interrupted.length} running investigation(s)`, incidents: interrupted });
+    // The interrupted runs post their line and end; bounded, so a hung Slack cannot hold the process.
+    await inflight.drained(5_000);
+  }
 }

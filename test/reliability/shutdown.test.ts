@@ -1,0 +1,102 @@
+// SIGTERM on a real replica: no new requests, running checks finish within the grace period or are recorded as interrupted, exit 0.
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { Redis } from 'ioredis';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
+import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import { BOT_TOKEN, eventually, startApp, stopAllApps, writeCachesFile, type AppProcess } from './app-process.ts';
+import { click, command, messageWithButton, rootIn, threadText, verdictsIn } from './incident.ts';
+
+let state: RedisProcess;
+let cache: RedisProcess;
+let fake: FakeSlack;
+let caches: { path: string; remove(): void };
+const started: AppProcess[] = [];
+
+const USER = 'U0SHUTDOWN';
+// Every answer given in the command, so the checks start without a click.
+const FULL = 'orders session:1 since 2h db 0 scope partial';
+
+function env(extra: Record<string, string>): Record<string, string> {
+  return {
+    SLACK_API_URL: fake.apiUrl,
+    STATE_REDIS_URL: state.url,
+    KEYLOSS_CACHES: caches.path,
+    ORDERS_URL: cache.url,
+    KEYLOSS_PROGRESS_INTERVAL_MS: '200',
+    KEYLOSS_HEARTBEAT_MS: '1000',
+    ...extra,
+  };
+}
+
+async function app(name: string, extra: Record<string, string>): Promise<AppProcess> {
+  const started_ = await startApp(name, env(extra));
+  started.push(started_);
+  return started_;
+}
+
+beforeAll(async () => {
+  [state, cache, fake] = await Promise.all([startRedis(), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
+  const seed = new Redis(cache.port, '127.0.0.1');
+  await seed.set('session:1', 'x', 'EX', 3600);
+  seed.disconnect();
+  caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: standard\n');
+}, 60_000);
+
+afterAll(async () => {
+  await stopAllApps();
+  await fake?.close();
+  await Promise.all([state, cache].filter(Boolean).map((r) => stopRedis(r)));
+  caches?.remove();
+});
+
+beforeEach(() => {
+  onTestFailed(() => {
+    for (const a of started) process.stderr.write(`--- ${a.name} ---\n${a.output()}\n`);
+  });
+});
+
+describe('graceful shutdown on SIGTERM', () => {
+  it('exits 0 at once when nothing runs', async () => {
+    const idle = await app('idle', {});
+    idle.kill('SIGTERM');
+    expect(await idle.exited).toEqual({ code: 0, signal: null });
+    expect(idle.output()).toMatch(/SIGTERM: taking no new requests; 0 investigation\(s\) running/);
+    expect(idle.output()).toMatch(/keyloss: stopped/);
+  }, 60_000);
+
+  it('lets running checks finish within the grace period, takes no new requests meanwhile, then exits 0', async () => {
+    const patient = await app('patient', { KEYLOSS_RATE_INTERVAL_MS: '2500', KEYLOSS_SHUTDOWN_GRACE_MS: '60000' });
+    const channel = 'CSHUT0001';
+    await command(patient, fake, { text: FULL, channel, user: USER });
+    const root = await eventually(() => rootIn(fake, channel), 'the root message');
+    await eventually(() => messageWithButton(fake, channel, root.ts, 'keyloss.rerun'), 'the progress message');
+    patient.kill('SIGTERM');
+    // New requests are refused while the running checks finish.
+    await eventually(
+      () => command(patient, fake, { text: 'help', channel: 'CSHUT-LATE', user: USER }).then(() => false, () => true),
+      'the receiver to refuse connections',
+    );
+    expect(await patient.exited).toEqual({ code: 0, signal: null });
+    expect(verdictsIn(fake, channel, root.ts)).toHaveLength(1);
+    expect(fake.messages.some((m) => m.channel === 'CSHUT-LATE')).toBe(false);
+  }, 90_000);
+
+  it('records checks still running after the grace period as interrupted, says so in the thread, and another replica re-runs them', async () => {
+    const hasty = await app('hasty', { KEYLOSS_RATE_INTERVAL_MS: '12000', KEYLOSS_SHUTDOWN_GRACE_MS: '300' });
+    const other = await app('other', { KEYLOSS_RATE_INTERVAL_MS: '200' });
+    const channel = 'CSHUT0002';
+    await command(hasty, fake, { text: FULL, channel, user: USER });
+    const root = await eventually(() => rootIn(fake, channel), 'the root message');
+    const progress = await eventually(() => messageWithButton(fake, channel, root.ts, 'keyloss.rerun'), 'the progress message');
+    hasty.kill('SIGTERM');
+    expect(await hasty.exited).toEqual({ code: 0, signal: null });
+    expect(threadText(fake, channel, root.ts)).toMatch(/interrupted: replica hasty was shut down while they ran/);
+    expect(verdictsIn(fake, channel, root.ts)).toHaveLength(0);
+
+    // No waiting for a stale heartbeat: the run was recorded as interrupted, so the other replica re-runs at once.
+    await click(other, fake, progress, USER, 'keyloss.rerun');
+    await eventually(() => verdictsIn(fake, channel, root.ts)[0], 'the verdict from the other replica');
+    expect(threadText(fake, channel, root.ts)).toMatch(/did not finish: replica hasty was shut down/);
+    expect(fake.breaches).toEqual([]);
+  }, 90_000);
+});
