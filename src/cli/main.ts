@@ -1,6 +1,6 @@
+// keyloss command line: dispatches to one module per command; each returns the exit code.
 import { describeError } from '../redact.ts';
 
-// keyloss command line: dispatches to one module per command; each returns the exit code.
 const USAGE = `usage: keyloss <command> [options]
 
 commands:
