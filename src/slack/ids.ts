@@ -1,4 +1,12 @@
 // Action ids, callback ids and block ids the app sends and listens for, in one place.
+import { z } from 'zod';
+
+/** Shapes of the ids Slack sends; anything else (forged, truncated, oversized) is not something keyloss acts on. */
+export const SlackIds = {
+  user: z.string().regex(/^[UW][A-Z0-9]{1,40}$/),
+  channel: z.string().regex(/^[CDG][A-Z0-9]{1,40}$/),
+  ts: z.string().regex(/^\d{1,12}\.\d{1,9}$/),
+};
 
 export const ACTION = {
   /** An option button: `keyloss.answer.<index>` (action ids must differ inside one actions block). */

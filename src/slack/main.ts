@@ -27,6 +27,11 @@ export async function run(): Promise<number> {
   }
   const runbook = await loadDefaultRunbook();
   const slack = createSlackApp(config, { store: state.state.store, caches, runbook });
+  // Bolt's HTTP receiver handles each request in a promise nobody awaits: a signed but malformed payload
+  // (payload=null) rejects it. One bad request must not take every incident on this replica down with it.
+  process.on('unhandledRejection', (reason) => {
+    slack.deps.audit({ action: 'error', user: null, channel: null, where: 'request dropped by the Slack receiver', error: describeError(reason) });
+  });
   try {
     const { port } = await slack.start();
     const where = slack.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${port}, path /slack/events`;

@@ -1,6 +1,7 @@
 // The modal for a free-text answer (a key pattern, an ISO time, a database number).
 import type { QuestionNode } from '../../runbook/schema.ts';
-import { TEXT_INPUT, VIEW } from '../ids.ts';
+import { z } from 'zod';
+import { SlackIds, TEXT_INPUT, VIEW } from '../ids.ts';
 import { fitBlocks, LIMITS, truncate } from './limits.ts';
 import { plain } from './message.ts';
 
@@ -18,16 +19,26 @@ export function encodeTarget(target: TextAnswerTarget): string {
   return JSON.stringify({ c: target.channel, t: target.rootTs, n: target.node, s: target.step, m: target.questionTs });
 }
 
+const EncodedTarget = z.object({
+  c: SlackIds.channel,
+  t: SlackIds.ts,
+  n: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
+  s: z.number().int().min(0).max(10_000),
+  m: SlackIds.ts,
+});
+
+/** private_metadata comes back from Slack with the submission: parsed, never trusted. */
 export function decodeTarget(metadata: string): TextAnswerTarget | null {
+  let raw: unknown;
   try {
-    const raw = JSON.parse(metadata) as { c?: unknown; t?: unknown; n?: unknown; s?: unknown; m?: unknown };
-    if (typeof raw.c !== 'string' || typeof raw.t !== 'string' || typeof raw.n !== 'string' || typeof raw.s !== 'number' || typeof raw.m !== 'string') {
-      return null;
-    }
-    return { channel: raw.c, rootTs: raw.t, node: raw.n, step: raw.s, questionTs: raw.m };
+    raw = JSON.parse(metadata);
   } catch {
     return null;
   }
+  const parsed = EncodedTarget.safeParse(raw);
+  if (!parsed.success) return null;
+  const { c, t, n, s, m } = parsed.data;
+  return { channel: c, rootTs: t, node: n, step: s, questionTs: m };
 }
 
 export function textAnswerModal(node: QuestionNode, target: TextAnswerTarget) {

@@ -4,7 +4,7 @@ import { parseAnswer } from '../../../runbook/formats.ts';
 import { decodeTarget } from '../../blocks/modal.ts';
 import type { SlackDeps } from '../../context.ts';
 import { applyAnswer } from '../../flow/answer.ts';
-import { TEXT_INPUT } from '../../ids.ts';
+import { SlackIds, TEXT_INPUT } from '../../ids.ts';
 import { afterAck } from '../after-ack.ts';
 
 export type ViewArgs = AllMiddlewareArgs & SlackViewMiddlewareArgs<ViewSubmitAction>;
@@ -14,7 +14,8 @@ export function textAnswerView(deps: SlackDeps) {
     const target = decodeTarget(view.private_metadata);
     const node = target ? deps.engine.runbook.nodes[target.node] : undefined;
     const text = view.state.values[TEXT_INPUT.block]?.[TEXT_INPUT.action]?.value ?? '';
-    if (!target || node?.kind !== 'question') {
+    const user = SlackIds.user.safeParse(body.user?.id);
+    if (!target || node?.kind !== 'question' || !user.success) {
       await ack({ response_action: 'errors', errors: { [TEXT_INPUT.block]: 'This question is no longer open. Close this and start again.' } });
       return;
     }
@@ -26,7 +27,7 @@ export function textAnswerView(deps: SlackDeps) {
       }
     }
     await ack();
-    await afterAck(client, deps, { what: 'a typed answer', user: body.user.id, channel: target.channel, thread: target.rootTs }, () =>
+    await afterAck(client, deps, { what: 'a typed answer', user: user.data, channel: target.channel, thread: target.rootTs }, () =>
       applyAnswer(client, deps, {
         channel: target.channel,
         channelName: null,
@@ -34,7 +35,7 @@ export function textAnswerView(deps: SlackDeps) {
         questionTs: target.questionTs,
         node: target.node,
         step: target.step,
-        user: body.user.id,
+        user: user.data,
         value: text,
       }),
     );
