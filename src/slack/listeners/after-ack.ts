@@ -2,7 +2,7 @@
 import { describeError } from '../../redact.ts';
 import { noticeMessage } from '../blocks/notices.ts';
 import type { Client, SlackDeps } from '../context.ts';
-import { postMessage } from '../post.ts';
+import { postEphemeral, postMessage } from '../post.ts';
 
 export async function afterAck(
   client: Client,
@@ -15,9 +15,12 @@ export async function afterAck(
   } catch (error) {
     const reason = describeError(error);
     deps.audit({ action: 'error', user: where.user, channel: where.channel, thread: where.thread, where: where.what, error: reason });
+    // Never silence: the thread (or, before there is one, the person) hears that something broke, with the redacted reason.
+    const notice = noticeMessage(':boom:', `keyloss failed while handling ${where.what}: ${reason}`);
     if (where.channel && where.thread) {
-      // Never silence: the thread says that something broke, without internals beyond the redacted reason.
-      await postMessage(client, where.channel, where.thread, noticeMessage(':boom:', `keyloss failed while handling ${where.what}: ${reason}`)).catch(() => undefined);
+      await postMessage(client, where.channel, where.thread, notice).catch(() => undefined);
+    } else if (where.channel && where.user) {
+      await postEphemeral(client, where.channel, where.user, null, notice).catch(() => undefined);
     }
   }
 }

@@ -1,0 +1,58 @@
+// The state Redis goes away under a running replica: people get a readable line naming it, and the replica recovers when it returns.
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
+import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import { BOT_TOKEN, eventually, startApp, stopAllApps, writeCachesFile, type AppProcess } from './app-process.ts';
+import { command, rootIn, verdictsIn } from './incident.ts';
+
+let state: RedisProcess;
+let cache: RedisProcess;
+let fake: FakeSlack;
+let caches: { path: string; remove(): void };
+let app: AppProcess;
+const USER = 'U0OUTAGE';
+
+beforeAll(async () => {
+  [state, cache, fake] = await Promise.all([startRedis(), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
+  caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: standard\n');
+  app = await startApp('outage', {
+    SLACK_API_URL: fake.apiUrl,
+    STATE_REDIS_URL: state.url,
+    KEYLOSS_CACHES: caches.path,
+    ORDERS_URL: cache.url,
+    KEYLOSS_RATE_INTERVAL_MS: '200',
+    KEYLOSS_PROGRESS_INTERVAL_MS: '200',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await stopAllApps();
+  await fake?.close();
+  await Promise.all([state, cache].filter(Boolean).map((r) => stopRedis(r)));
+  caches?.remove();
+});
+
+beforeEach(() => {
+  onTestFailed(() => {
+    process.stderr.write(`--- app ---\n${app?.output()}\n`);
+  });
+});
+
+describe('state Redis outage', () => {
+  it('refuses with a line naming the state Redis while it is down, and serves again once it is back', async () => {
+    await state.stop(true);
+    await command(app, fake, { text: 'orders session:1 since 2h db 0 scope partial', channel: 'COUTAGE1', user: USER });
+    const notice = await eventually(() => fake.ephemerals.find((e) => e.channel === 'COUTAGE1'), 'a line to the person');
+    expect(notice.text).toContain(`state Redis at 127.0.0.1:${state.port}`);
+    expect(app.child.exitCode).toBeNull();
+
+    await state.restart();
+    // The same process reconnects by itself; no restart of keyloss is needed.
+    await eventually(async () => {
+      await command(app, fake, { text: 'orders session:1 since 2h db 0 scope partial', channel: 'COUTAGE2', user: USER });
+      return eventually(() => rootIn(fake, 'COUTAGE2'), 'a root message', 3_000).catch(() => null);
+    }, 'an investigation after the state Redis came back');
+    const root = rootIn(fake, 'COUTAGE2')!;
+    await eventually(() => verdictsIn(fake, 'COUTAGE2', root.ts)[0], 'the verdict');
+  }, 90_000);
+});
