@@ -1,0 +1,64 @@
+// KEYLOSS_SESSION_TTL and KEYLOSS_STATE_PREFIX reach the state Redis: an investigation is stored under the prefix and expires when idle.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { slackConfigFromEnv } from '../../src/config/env.ts';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
+import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import { BOT_TOKEN, SIGNING_SECRET, eventually, startApp, stopAllApps, writeCachesFile } from './app-process.ts';
+import { command, rootIn } from './incident.ts';
+
+let state: RedisProcess;
+let cache: RedisProcess;
+let fake: FakeSlack;
+let caches: { path: string; remove(): void };
+
+beforeAll(async () => {
+  [state, cache, fake] = await Promise.all([startRedis(), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
+  caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: standard\n');
+}, 60_000);
+
+afterAll(async () => {
+  await stopAllApps();
+  await fake?.close();
+  await Promise.all([state, cache].filter(Boolean).map((r) => stopRedis(r)));
+  caches?.remove();
+});
+
+describe('session time to live', () => {
+  it('reads KEYLOSS_SESSION_TTL as a duration, and refuses nonsense with a sentence', () => {
+    const base = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET };
+    const read = (ttl: string) => slackConfigFromEnv({ ...base, KEYLOSS_SESSION_TTL: ttl });
+    expect(read('24h')).toMatchObject({ ok: true, config: { sessionTtlMs: 24 * 3_600_000 } });
+    expect(read('90m')).toMatchObject({ ok: true, config: { sessionTtlMs: 90 * 60_000 } });
+    expect(read('soon')).toEqual({ ok: false, reason: expect.stringContaining('KEYLOSS_SESSION_TTL: expected a duration') });
+    expect(slackConfigFromEnv(base)).toMatchObject({ ok: true, config: { sessionTtlMs: 72 * 3_600_000 } });
+  });
+
+  it('stores an investigation under the configured prefix with the configured idle time', async () => {
+    const app = await startApp('ttl', {
+      SLACK_API_URL: fake.apiUrl,
+      STATE_REDIS_URL: state.url,
+      KEYLOSS_STATE_PREFIX: 'team-a:',
+      KEYLOSS_SESSION_TTL: '2h',
+      KEYLOSS_CACHES: caches.path,
+      ORDERS_URL: cache.url,
+    });
+    await command(app, fake, { text: 'orders session:1', channel: 'CTTL0001', user: 'U0TTL' });
+    const root = await eventually(() => rootIn(fake, 'CTTL0001'), 'the root message');
+    const raw = new Redis(state.port, '127.0.0.1');
+    try {
+      const key = `team-a:state:keyloss:thread:CTTL0001:${root.ts}`;
+      const ttl = await eventually(async () => {
+        const ms = await raw.pttl(key);
+        return ms > 0 ? ms : null;
+      }, `the investigation under ${key}`);
+      expect(ttl).toBeGreaterThan(3_600_000);
+      expect(ttl).toBeLessThanOrEqual(2 * 3_600_000);
+      // Nothing of this installation is stored outside its prefix.
+      const outside = (await raw.keys('*')).filter((k) => !k.startsWith('team-a:'));
+      expect(outside).toEqual([]);
+    } finally {
+      raw.disconnect();
+    }
+  }, 60_000);
+});
