@@ -11,6 +11,8 @@ export async function afterAck(
   work: () => Promise<void>,
 ): Promise<void> {
   try {
+    // Yield to the event loop first: requests already waiting get their acks out before this work competes with them.
+    await new Promise((resolve) => setImmediate(resolve));
     await work();
   } catch (error) {
     const reason = describeError(error);
