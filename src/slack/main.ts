@@ -32,6 +32,8 @@ export async function run(): Promise<number> {
   process.on('unhandledRejection', (reason) => {
     slack.deps.audit({ action: 'error', user: null, channel: null, where: 'request dropped by the Slack receiver', error: describeError(reason) });
   });
+  // Listen for the stop signal before the port opens, so a SIGTERM that arrives while starting still stops cleanly.
+  const stopSignal = nextSignal();
   try {
     const { port } = await slack.start();
     const where = slack.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${port}, path /slack/events`;
@@ -42,7 +44,7 @@ export async function run(): Promise<number> {
     await state.state.store.close();
     return 1;
   }
-  const signal = await nextSignal();
+  const signal = await stopSignal;
   await shutDown(slack, signal, config.shutdownGraceMs);
   await state.state.store.close();
   process.stderr.write('keyloss: stopped\n');
