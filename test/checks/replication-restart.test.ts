@@ -22,6 +22,10 @@ describe('replication', () => {
     await direct.call('REPLICAOF', '127.0.0.1', String(primary.port));
     await waitFor(async () => String(await direct.call('INFO', 'replication')).includes('master_link_status:up'), 'the replica to sync');
     direct.disconnect();
+    // The replica says its link is up a little before the primary lists it as online; wait for both sides.
+    const primarySide = stagingClient(primary.port);
+    await waitFor(async () => /slave0:.*state=online/.test(String(await primarySide.call('INFO', 'replication'))), 'the primary to list its replica');
+    primarySide.disconnect();
     const writer = stagingClient(primary.port);
     for (let i = 0; i < 50; i++) await writer.set(`k:${i}`, 'v');
     writer.disconnect();
