@@ -170,18 +170,19 @@ async function runOwnedChecks(client: Client, deps: SlackDeps, channel: string, 
   const conclusion = end?.kind === 'conclusion' ? { title: end.node.title, body: end.node.body } : { title: 'Checks finished', body: report.headline };
   const metadata = reportMetadata(report, inv.cache);
   const verdict = verdictMessage(report, conclusion);
-  const verdictTs = await postMessage(client, channel, rootTs, verdict, metadata);
-  await updateMessage(client, channel, rootTs, rootMessage(inv.cache, inv.startedBy, { kind: 'concluded', report, conclusionTitle: conclusion.title }), metadata);
+  // The report is stored before the verdict is posted: a click on its buttons may land on another replica at once.
   await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({
     ...current,
     session: concluded.session,
     checkpoint,
     report,
-    verdictTs,
     verdictUsed: [],
     runs: [...current.runs, run],
     unreachable: null,
   }));
+  const verdictTs = await postMessage(client, channel, rootTs, verdict, metadata);
+  await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, verdictTs }));
+  await updateMessage(client, channel, rootTs, rootMessage(inv.cache, inv.startedBy, { kind: 'concluded', report, conclusionTitle: conclusion.title }), metadata);
   if (verdict.overflowed) {
     await attachMarkdown(client, channel, rootTs, `keyloss-report-${inv.cache}.txt`, `Full report: ${inv.cache}`, renderText(report, { color: false }));
   }
