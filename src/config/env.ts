@@ -18,6 +18,9 @@ const positiveInt = (fallback: number) =>
       return n;
     });
 
+/** Three days: long enough for a postmortem after a long incident. */
+const DEFAULT_SESSION_TTL_MS = 72 * 3_600_000;
+
 const EnvSchema = z
   .object({
     SLACK_BOT_TOKEN: z.string({ error: 'required' }).startsWith('xoxb-', 'a bot token starts with xoxb-'),
@@ -29,13 +32,12 @@ const EnvSchema = z
     KEYLOSS_POSTMORTEM_CHANNEL: z.string().optional(),
     KEYLOSS_RATE_INTERVAL_MS: positiveInt(0),
     KEYLOSS_PROGRESS_INTERVAL_MS: positiveInt(1200),
-    KEYLOSS_SESSION_TTL_HOURS: positiveInt(72),
-    /** Idle time after which an investigation is forgotten, as a duration (24h, 90m); wins over KEYLOSS_SESSION_TTL_HOURS. */
+    /** Idle time after which an investigation is forgotten, as a duration (24h, 90m). */
     KEYLOSS_SESSION_TTL: z
       .string()
       .optional()
       .transform((v, ctx) => {
-        if (v === undefined) return null;
+        if (v === undefined) return DEFAULT_SESSION_TTL_MS;
         const ms = parseDuration(v);
         if (ms === null || ms < 60_000) {
           ctx.addIssue({ code: 'custom', message: `expected a duration of at least a minute such as 24h or 90m, got "${v}"` });
@@ -102,7 +104,7 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
       postmortemChannel: e.KEYLOSS_POSTMORTEM_CHANNEL ?? null,
       rateIntervalMs: e.KEYLOSS_RATE_INTERVAL_MS === 0 ? null : e.KEYLOSS_RATE_INTERVAL_MS,
       progressIntervalMs: e.KEYLOSS_PROGRESS_INTERVAL_MS,
-      sessionTtlMs: e.KEYLOSS_SESSION_TTL ?? e.KEYLOSS_SESSION_TTL_HOURS * 3_600_000,
+      sessionTtlMs: e.KEYLOSS_SESSION_TTL,
       shutdownGraceMs: e.KEYLOSS_SHUTDOWN_GRACE_MS,
     },
   };

@@ -33,6 +33,8 @@ describe('Slack scenarios', () => {
     expect(text).toContain('*Ruled out*');
     // No Azure resource configured: the Azure checks are listed as not run, with the reason.
     expect(text).toContain('*Could not check*');
+    // Said once, not once per check and again from the report.
+    expect(text.match(/no Azure resource configured/g)).toHaveLength(1);
     expect(h.fake.breaches).toEqual([]);
   });
 

@@ -43,14 +43,9 @@ export function targetLine(report: Report): string {
   return `${escapeMrkdwn(`${t.host}:${t.port}`)} db ${t.db}${t.tls ? ' (TLS)' : ''} · key ${code(report.query.key)} · since ${report.query.since} · tier ${report.query.tier ?? 'unknown'}`;
 }
 
-/** Sentences for what could not be checked: the report's own, then failed and skipped checks. */
+/** What could not be checked: the report's sentences already cover failed and skipped checks, refused dbs and partial scans. */
 export function uncheckedLines(report: Report): string[] {
-  const lines = report.unchecked.map(escapeMrkdwn);
-  for (const c of report.checks) {
-    if (c.status === 'failed') lines.push(`${escapeMrkdwn(c.title)}: failed — ${escapeMrkdwn(c.error ?? 'no reason given')}`);
-    if (c.status === 'skipped') lines.push(`${escapeMrkdwn(c.title)}: skipped — ${escapeMrkdwn(c.reason ?? 'no reason given')}`);
-  }
-  return lines;
+  return report.unchecked.map(escapeMrkdwn);
 }
 
 /** A verdict button someone already used: it gives way to a line saying who used it. */
