@@ -25,7 +25,7 @@ export const redisChecks: Check[] = [
 export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   scanKeyBudget: 100_000,
   scanMsBudget: 1_500,
-  scanCount: 1_000,
+  scanCount: 500,
   ttlSampleSize: 50,
   rateIntervalMs: 2_000,
   commandTimeoutMs: 3_000,
