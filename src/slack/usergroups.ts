@@ -2,7 +2,7 @@
 import type { Client } from './context.ts';
 import type { CacheConfig } from '../config/caches.ts';
 import { describeError } from '../redact.ts';
-import type { Requester } from './access.ts';
+import { namedUsergroups, type Requester } from './access.ts';
 
 /** Group membership for the rules of `caches`; a group that cannot be read counts as not containing the user. */
 export async function requester(
@@ -11,9 +11,8 @@ export async function requester(
   who: { userId: string; channelId: string; channelName: string | null },
   onError: (reason: string) => void,
 ): Promise<Requester> {
-  const groups = [...new Set(caches.flatMap((c) => c.allow?.usergroups ?? []))];
   const member = await Promise.all(
-    groups.map(async (usergroup) => {
+    namedUsergroups(caches).map(async (usergroup) => {
       try {
         const res = await client.usergroups.users.list({ usergroup });
         return (res.users ?? []).includes(who.userId) ? usergroup : null;
