@@ -1,6 +1,7 @@
 // From signals to a score (0..1) and a likelihood for one cause.
 import type { CauseId, Likelihood } from './causes.ts';
 import type { CheckId, Evidence } from '../checks/types.ts';
+import { checkSucceeded } from './evidence.ts';
 import type { Signal } from './signal.ts';
 
 export const LIKELY_SCORE = 0.6;
@@ -50,6 +51,6 @@ export function scoreCause(cause: CauseId, signals: Signal[], evidence: Evidence
   const pointsAt = signals.some((s) => s.weight >= 0.3);
   if (score >= LIKELY_SCORE && pointsAt) return { score, likelihood: 'likely' };
   if (score >= POSSIBLE_SCORE && positive > 0) return { score, likelihood: 'possible' };
-  const judged = ESSENTIAL_CHECKS[cause].some((id) => evidence.results[id]?.status === 'ok');
+  const judged = ESSENTIAL_CHECKS[cause].some((id) => checkSucceeded(evidence, id));
   return { score, likelihood: judged ? 'unlikely' : 'unknown' };
 }
