@@ -4,7 +4,7 @@ import { openGateway, type ConnectOptions } from './connection.ts';
 import { CommandUnavailable, type CommandCounter, type Gateway } from './gateway.ts';
 import { parseInfo, roleOf } from './info.ts';
 import { keySlot } from './slot.ts';
-import { nodeForSlot, parseClusterNodes, type ClusterNode, type Topology } from './topology.ts';
+import { nodeForSlot, parseClusterNodes, type Topology } from './topology.ts';
 import { describeEndpoint, parseAddress, parseRedisUrl, type RedisEndpoint } from './url.ts';
 
 /** A node that could not be reached (or refused our credentials) when a check asked for it. */
@@ -73,10 +73,6 @@ export class RedisTarget {
       this.topology = null;
     });
     return this.topology;
-  }
-
-  async primaries(): Promise<ClusterNode[]> {
-    return (await this.nodes()).nodes.filter((node) => node.role === 'primary');
   }
 
   /** The node address that holds `key`: the owning primary in a cluster, the seed otherwise. */
