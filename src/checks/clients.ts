@@ -1,5 +1,6 @@
 // Connected clients: which dbs they use, who they are (CLIENT SETNAME), and which last ran a removing command.
 import { isRemovingCommand } from './keys.ts';
+import { countedNodes } from './needs.ts';
 import type { Check, ClientsData } from './types.ts';
 
 /** Our own connections carry this name; they are not the application's. */
@@ -63,9 +64,7 @@ export const clientsCheck: Check<'clients'> = {
   budgetMs: 5_000,
   needs: [],
   async run(ctx) {
-    const topology = await ctx.redis.nodes();
-    const primaries = topology.nodes.filter((node) => node.role === 'primary');
-    const nodes = primaries.length > 0 ? primaries : topology.nodes;
+    const nodes = countedNodes((await ctx.redis.nodes()).nodes);
     const lists = await Promise.all(
       nodes.map(async (node) => parseClientList(String(await (await ctx.redis.gateway(node.address)).call('CLIENT', 'LIST')))),
     );

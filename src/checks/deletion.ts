@@ -12,7 +12,7 @@ export const deletionCheck: Check<'commands.deletion'> = {
   budgetMs: 5_000,
   needs: ['info'],
   async run(ctx) {
-    const nodes = countedNodes(neededData(ctx, 'info'));
+    const nodes = countedNodes(neededData(ctx, 'info').nodes);
     const calls: DeletionData['calls'] = { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 };
     for (const { info } of nodes) {
       for (const name of Object.keys(calls) as Array<keyof DeletionData['calls']>) {

@@ -8,7 +8,7 @@ export const memoryCheck: Check<'memory'> = {
   budgetMs: 1_000,
   needs: ['info'],
   async run(ctx) {
-    const nodes = countedNodes(neededData(ctx, 'info'));
+    const nodes = countedNodes(neededData(ctx, 'info').nodes);
     const perNode: MemoryData['nodes'] = nodes.map(({ address, info }) => ({
       address,
       usedMemory: info.memory.used_memory ?? 0,

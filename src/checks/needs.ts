@@ -1,5 +1,5 @@
 // Reading the data of a check this one needs, and the nodes that counters are summed over.
-import type { CheckContext, CheckData, CheckId, InfoData } from './types.ts';
+import type { CheckContext, CheckData, CheckId, NodeRef } from './types.ts';
 
 /** The data of `id`, which the runner guarantees succeeded because the check lists it in `needs`. */
 export function neededData<K extends CheckId>(ctx: CheckContext, id: K): CheckData[K] {
@@ -8,8 +8,8 @@ export function neededData<K extends CheckId>(ctx: CheckContext, id: K): CheckDa
   return (result as { data: CheckData[K] }).data;
 }
 
-/** The primaries INFO was read from; when pointed at a lone replica, that replica (its counters are all there is). */
-export function countedNodes(info: InfoData): InfoData['nodes'] {
-  const primaries = info.nodes.filter((node) => node.role === 'primary');
-  return primaries.length > 0 ? primaries : info.nodes;
+/** The primaries among `nodes`; when pointed at a lone replica, that replica (its counters are all there is). */
+export function countedNodes<N extends NodeRef>(nodes: N[]): N[] {
+  const primaries = nodes.filter((node) => node.role === 'primary');
+  return primaries.length > 0 ? primaries : nodes;
 }

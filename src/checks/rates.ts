@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Gateway } from '../redis/gateway.ts';
 import { parseInfo } from '../redis/info.ts';
+import { countedNodes } from './needs.ts';
 import type { Check } from './types.ts';
 
 interface Counters {
@@ -34,9 +35,7 @@ export const ratesCheck: Check<'rates'> = {
   budgetMs: 15_000,
   needs: [],
   async run(ctx) {
-    const topology = await ctx.redis.nodes();
-    const primaries = topology.nodes.filter((node) => node.role === 'primary');
-    const gateways = await Promise.all((primaries.length > 0 ? primaries : topology.nodes).map((node) => ctx.redis.gateway(node.address)));
+    const gateways = await Promise.all(countedNodes((await ctx.redis.nodes()).nodes).map((node) => ctx.redis.gateway(node.address)));
     const first = await Promise.all(gateways.map(sample));
     const started = performance.now();
     await sleep(ctx.options.rateIntervalMs, undefined, { signal: ctx.signal });
