@@ -7,7 +7,7 @@ import { NO_AZURE_TARGET } from './context.ts';
 import { summarizeCredentialFailure } from './credential.ts';
 import { armEndpoint, metricsEndpoint, tokenScope } from './clients.ts';
 import { explainAzureError, hostOf, withThrottleRetry, type AzureCall } from './errors.ts';
-import { metricsWindow } from './window.ts';
+import { metricsWindow, type MetricsWindow } from './window.ts';
 import { METRIC_ORDER, minimumGrainMs, readMetrics } from './metrics.ts';
 import { findMetricEvents } from './changes.ts';
 import { metricLines } from './metric-lines.ts';
@@ -51,6 +51,15 @@ async function prepare(ctx: CheckContext, budgetMs: number): Promise<AzureRun> {
   };
 }
 
+/** The window the metrics and the activity log are both read over, so an operation and its effect on a metric are seen together. */
+function readingWindow(ctx: CheckContext, resource: CacheResourceId): MetricsWindow {
+  return metricsWindow(ctx.query.since, ctx.now, { minIntervalMs: minimumGrainMs(resource.kind) });
+}
+
+function isoBounds(window: MetricsWindow): { from: string; to: string } {
+  return { from: window.from.toISOString(), to: window.to.toISOString() };
+}
+
 const RESOURCE_BUDGET_MS = 10_000;
 const METRICS_BUDGET_MS = 20_000;
 const ACTIVITY_BUDGET_MS = 20_000;
@@ -75,11 +84,11 @@ export const azureMetricsCheck: Check<'azure.metrics'> = {
   needs: [],
   async run(ctx) {
     const run = await prepare(ctx, METRICS_BUDGET_MS);
-    const window = metricsWindow(ctx.query.since, ctx.now, { minIntervalMs: minimumGrainMs(run.resource.kind) });
+    const window = readingWindow(ctx, run.resource);
     const series = await run.call(`reading metrics of cache ${run.resource.name}`, 'Monitoring Reader', metricsEndpoint(run.azure), () =>
       readMetrics(run.azure, run.resource, window, ctx.signal),
     );
-    const bounds = { from: window.from.toISOString(), to: window.to.toISOString() };
+    const bounds = isoBounds(window);
     const events = findMetricEvents(series, { ...bounds, intervalMs: window.intervalMs });
     return {
       window: { ...bounds, interval: window.interval },
@@ -97,12 +106,11 @@ export const azureActivityLogCheck: Check<'azure.activity-log'> = {
   needs: [],
   async run(ctx) {
     const run = await prepare(ctx, ACTIVITY_BUDGET_MS);
-    // The same window as the metrics, so an operation and its effect on a metric are seen together.
-    const window = metricsWindow(ctx.query.since, ctx.now, { minIntervalMs: minimumGrainMs(run.resource.kind) });
+    const window = readingWindow(ctx, run.resource);
     const events = await run.call(`reading the activity log of cache ${run.resource.name}`, 'Reader', armEndpoint(run.azure), () =>
       readActivity(run.azure, run.resource, window, ctx.signal),
     );
-    return { window: { from: window.from.toISOString(), to: window.to.toISOString() }, events };
+    return { window: isoBounds(window), events };
   },
 };
 
