@@ -41,23 +41,16 @@ export function createMetricsClient(azure: AzureContext): MetricsClient {
   });
 }
 
-export function createRedisClient(azure: AzureContext, subscriptionId: string): RedisManagementClient {
+/** The two Resource Manager clients' options: `endpoint` sets the pipeline's base, `$host` the operation URLs; both must move for a non-public cloud. */
+function armClientOptions(azure: AzureContext) {
   const arm = armEndpoint(azure);
-  // `endpoint` sets the pipeline's base, `$host` the operation URLs; both must move for a non-public cloud.
-  return new RedisManagementClient(azure.credential, subscriptionId, {
-    ...pipelineOptions(azure),
-    endpoint: arm,
-    $host: arm,
-    credentialScopes: [tokenScope(azure)],
-  });
+  return { ...pipelineOptions(azure), endpoint: arm, $host: arm, credentialScopes: [tokenScope(azure)] };
+}
+
+export function createRedisClient(azure: AzureContext, subscriptionId: string): RedisManagementClient {
+  return new RedisManagementClient(azure.credential, subscriptionId, armClientOptions(azure));
 }
 
 export function createMonitorClient(azure: AzureContext, subscriptionId: string): MonitorClient {
-  const arm = armEndpoint(azure);
-  return new MonitorClient(azure.credential, subscriptionId, {
-    ...pipelineOptions(azure),
-    endpoint: arm,
-    $host: arm,
-    credentialScopes: [tokenScope(azure)],
-  });
+  return new MonitorClient(azure.credential, subscriptionId, armClientOptions(azure));
 }
