@@ -1,5 +1,5 @@
 // Deletion and flush: commandstats of removing commands, SLOWLOG entries and clients naming who removed the keys.
-import type { Evidence } from '../../checks/types.ts';
+import type { DeletionData, Evidence } from '../../checks/types.ts';
 import type { Signal } from '../signal.ts';
 import { counterReach, dataOf, keyspaceOf } from '../evidence.ts';
 import { formatCount, formatDuration, formatInstant, plural } from '../format.ts';
@@ -12,6 +12,17 @@ const FLUSH_COMMANDS = new Set(['flushdb', 'flushall']);
 function namesQueriedKey(evidence: Evidence, key: string | null): boolean {
   if (key === null) return false;
   return evidence.query.isPattern ? globMatches(evidence.query.key, key) : key === evidence.query.key;
+}
+
+/** A client as CLIENT LIST shows it: its address, and the name it gave itself (CLIENT SETNAME) when it has one. */
+function clientLabel(client: { addr: string; name: string }): string {
+  return `${client.addr}${client.name ? ` (${client.name})` : ''}`;
+}
+
+/** "SLOWLOG on 10.0.0.4:6379: DEL session:17 at 05:03:04 UTC from 10.0.0.9:51234 (api)"; the key only `withKey`. */
+function slowlogLine(entry: DeletionData['slowlog'][number], withKey: boolean, now: Date): string {
+  const key = withKey ? ` ${entry.key}` : '';
+  return `SLOWLOG on ${entry.address}: ${entry.command.toUpperCase()}${key} at ${formatInstant(new Date(entry.at), now)}${entry.client ? ` from ${entry.client}` : ''}`;
 }
 
 export function deletionSignals(evidence: Evidence): Signal[] {
@@ -49,9 +60,7 @@ export function deletionSignals(evidence: Evidence): Signal[] {
         cause: 'deletion',
         check: 'commands.deletion',
         weight: 0.95,
-        summary:
-          `SLOWLOG on ${first.address}: ${first.command.toUpperCase()} ${first.key} at ${formatInstant(new Date(first.at), evidence.now)}` +
-          `${first.client ? ` from ${first.client}` : ''}${named.length > 1 ? ` (${plural(named.length, 'entry', 'entries')} name matching keys)` : ''}`,
+        summary: `${slowlogLine(first, true, evidence.now)}${named.length > 1 ? ` (${plural(named.length, 'entry', 'entries')} name matching keys)` : ''}`,
       });
     }
   }
@@ -59,7 +68,7 @@ export function deletionSignals(evidence: Evidence): Signal[] {
   const clients = dataOf(evidence, 'clients');
   const removers = clients?.removers.filter((r) => REMOVING_KEY_COMMANDS.has(r.cmd.toLowerCase()) && r.db === evidence.query.db) ?? [];
   if (removers.length > 0) {
-    const shown = removers.slice(0, 3).map((r) => `${r.addr}${r.name ? ` (${r.name})` : ''}`);
+    const shown = removers.slice(0, 3).map(clientLabel);
     signals.push({
       cause: 'deletion',
       check: 'clients',
@@ -107,7 +116,7 @@ export function flushSignals(evidence: Evidence): Signal[] {
         cause: 'flush',
         check: 'commands.deletion',
         weight: 0.6,
-        summary: `SLOWLOG on ${flushed.address}: ${flushed.command.toUpperCase()} at ${formatInstant(new Date(flushed.at), evidence.now)}${flushed.client ? ` from ${flushed.client}` : ''}`,
+        summary: slowlogLine(flushed, false, evidence.now),
       });
     }
   }
@@ -136,7 +145,7 @@ export function flushSignals(evidence: Evidence): Signal[] {
       cause: 'flush',
       check: 'clients',
       weight: 0.3,
-      summary: `client ${flusher.addr}${flusher.name ? ` (${flusher.name})` : ''} on db ${flusher.db} last ran ${flusher.cmd}`,
+      summary: `client ${clientLabel(flusher)} on db ${flusher.db} last ran ${flusher.cmd}`,
     });
   }
   return signals;
