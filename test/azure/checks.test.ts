@@ -4,18 +4,17 @@ import { azureActivityLogCheck, azureChecks, azureMetricsCheck, azureResourceChe
 import { NO_AZURE_TARGET } from '../../src/azure/context.ts';
 import { sharedTokenCredential } from '../../src/azure/credential.ts';
 import type { CheckResult, CheckResults } from '../../src/checks/types.ts';
-import { openTarget, type RedisTarget } from '../../src/redis/target.ts';
-import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import type { RedisTarget } from '../../src/redis/target.ts';
+import { freePort } from '../support/redis-server.ts';
 import {
   activityEventJson,
   redisResourceId,
   redisResourceJson,
-  startFakeAzure,
   SUBSCRIPTION,
   type FakeAzure,
   type FakeSeries,
 } from '../support/fake-azure.ts';
-import { TEST_TOKEN, contextFor, runAzure } from './support.ts';
+import { TEST_TOKEN, contextFor, runAzure, startAzureRig, type AzureRig } from './support.ts';
 
 const NOW = new Date('2026-11-26T06:00:00.000Z');
 const SINCE = new Date('2026-11-26T05:00:00.000Z');
@@ -23,7 +22,7 @@ const CACHE = redisResourceId('cache-1');
 const at = (hhmm: string) => new Date(`2026-11-26T${hhmm}:00.000Z`);
 
 let fake: FakeAzure;
-let redis: RedisProcess;
+let rig: AzureRig | undefined;
 let target: RedisTarget;
 
 /** The last two minutes are not published yet, as with Azure's ingestion delay. */
@@ -59,18 +58,11 @@ function failure(results: CheckResults, id: keyof CheckResults): string {
 }
 
 beforeAll(async () => {
-  fake = await startFakeAzure({ token: TEST_TOKEN });
-  redis = await startRedis();
-  const opened = await openTarget(redis.url);
-  if (!opened.ok) throw new Error(opened.reason);
-  target = opened.target;
+  rig = await startAzureRig();
+  ({ fake, target } = rig);
 });
 
-afterAll(async () => {
-  await target?.close();
-  if (redis) await stopRedis(redis);
-  await fake?.close();
-});
+afterAll(() => rig?.close());
 
 beforeEach(() => {
   fake.requests.length = 0;

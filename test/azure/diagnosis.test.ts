@@ -4,34 +4,26 @@ import { azureChecks } from '../../src/azure/checks.ts';
 import type { CheckResults, Evidence } from '../../src/checks/types.ts';
 import { diagnose } from '../../src/diagnosis/diagnose.ts';
 import type { CauseId } from '../../src/diagnosis/causes.ts';
-import { openTarget, type RedisTarget } from '../../src/redis/target.ts';
-import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
-import { activityEventJson, redisResourceId, redisResourceJson, startFakeAzure, type FakeAzure, type FakeSeries } from '../support/fake-azure.ts';
+import type { RedisTarget } from '../../src/redis/target.ts';
+import { activityEventJson, redisResourceId, redisResourceJson, type FakeAzure, type FakeSeries } from '../support/fake-azure.ts';
 import { makeEvidence, NOW, SINCE } from '../diagnosis/evidence-fixture.ts';
 import { runbook } from '../diagnosis/runbook-fixture.ts';
-import { TEST_TOKEN, contextFor, runAzure } from './support.ts';
+import { contextFor, runAzure, startAzureRig, type AzureRig } from './support.ts';
 
 const CACHE = redisResourceId('orders-cache');
 const at = (hhmm: string) => new Date(`2026-11-26T${hhmm}:00.000Z`);
 const is = (t: Date, hhmm: string) => t.getTime() === at(hhmm).getTime();
 
 let fake: FakeAzure;
-let redis: RedisProcess;
+let rig: AzureRig | undefined;
 let target: RedisTarget;
 
 beforeAll(async () => {
-  fake = await startFakeAzure({ token: TEST_TOKEN });
-  redis = await startRedis();
-  const opened = await openTarget(redis.url);
-  if (!opened.ok) throw new Error(opened.reason);
-  target = opened.target;
+  rig = await startAzureRig();
+  ({ fake, target } = rig);
 });
 
-afterAll(async () => {
-  await target?.close();
-  if (redis) await stopRedis(redis);
-  await fake?.close();
-});
+afterAll(() => rig?.close());
 
 beforeEach(() => {
   fake.metrics.clear();

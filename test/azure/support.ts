@@ -5,10 +5,44 @@ import { runChecks } from '../../src/checks/run.ts';
 import { DEFAULT_CHECK_OPTIONS } from '../../src/checks/registry.ts';
 import type { Check, CheckResults } from '../../src/checks/types.ts';
 import type { Query } from '../../src/diagnosis/query.ts';
-import type { RedisTarget } from '../../src/redis/target.ts';
-import type { FakeAzure } from '../support/fake-azure.ts';
+import { openTarget, type RedisTarget } from '../../src/redis/target.ts';
+import { startFakeAzure, type FakeAzure } from '../support/fake-azure.ts';
+import { startRedis, stopRedis } from '../support/redis-server.ts';
 
 export const TEST_TOKEN = 'test-token-4f1c9a7e2b8d6035-do-not-leak';
+
+export interface AzureRig {
+  fake: FakeAzure;
+  /** A real local Redis, because a CheckContext needs one. */
+  target: RedisTarget;
+  /** Closes the target, stops the Redis and the fake. */
+  close(): Promise<void>;
+}
+
+/** Starts a fake Azure that accepts TEST_TOKEN and a Redis target; on a failure, stops what it started. */
+export async function startAzureRig(): Promise<AzureRig> {
+  const fake = await startFakeAzure({ token: TEST_TOKEN });
+  const redis = await startRedis().catch(async (error: unknown) => {
+    await fake.close();
+    throw error;
+  });
+  const opened = await openTarget(redis.url);
+  if (!opened.ok) {
+    await stopRedis(redis);
+    await fake.close();
+    throw new Error(opened.reason);
+  }
+  const { target } = opened;
+  return {
+    fake,
+    target,
+    close: async () => {
+      await target.close();
+      await stopRedis(redis);
+      await fake.close();
+    },
+  };
+}
 
 export function fakeAzureEnv(fake: FakeAzure): NodeJS.ProcessEnv {
   return {
