@@ -5,7 +5,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../support/redis-server.ts';
+import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
+import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-reliabilitytesttoken';
 export const SIGNING_SECRET = 'reliability-signing-secret-0123456789';
@@ -35,6 +36,33 @@ export function writeCachesFile(yaml: string): { path: string; remove(): void } 
   const path = join(dir, 'keyloss.caches.yaml');
   writeFileSync(path, yaml);
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What the replicas in these tests run against: a state Redis, the cache "orders" (a Redis behind ORDERS_URL), a fake Slack. */
+export interface Surroundings {
+  state: RedisProcess;
+  cache: RedisProcess;
+  fake: FakeSlack;
+  /** A replica's settings pointing at them; `extra` adds to and overrides them. */
+  env(extra?: Record<string, string>): Record<string, string>;
+  /** Stops the fake Slack and both Redis processes and removes the caches file; stop the apps first. */
+  close(): Promise<void>;
+}
+
+export async function startSurroundings(): Promise<Surroundings> {
+  const [state, cache, fake] = await Promise.all([startRedis(), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
+  const caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: standard\n');
+  return {
+    state,
+    cache,
+    fake,
+    env: (extra = {}) => ({ SLACK_API_URL: fake.apiUrl, STATE_REDIS_URL: state.url, KEYLOSS_CACHES: caches.path, ORDERS_URL: cache.url, ...extra }),
+    close: async () => {
+      await fake.close();
+      await Promise.all([state, cache].map((r) => stopRedis(r)));
+      caches.remove();
+    },
+  };
 }
 
 async function waitForPort(port: number, app: AppProcess, timeoutMs: number): Promise<void> {

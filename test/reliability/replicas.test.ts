@@ -1,9 +1,9 @@
 // Two keyloss processes in HTTP mode sharing one state Redis: any replica continues any incident, and a crash loses none.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Redis } from 'ioredis';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
-import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
-import { BOT_TOKEN, eventually, startApp, stopAllApps, writeCachesFile, type AppProcess } from './app-process.ts';
+import type { FakeSlack } from '../support/fake-slack.ts';
+import type { RedisProcess } from '../support/redis-server.ts';
+import { eventually, startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from './app-process.ts';
 import { InFlightRegistry } from '../../src/state/inflight.ts';
 import { openRedisStateStore, type RedisStateStore } from '../../src/state/redis.ts';
 import { click, command, messageWithButton, openQuestion, rootIn, threadText, verdictsIn } from './incident.ts';
@@ -11,7 +11,7 @@ import { click, command, messageWithButton, openQuestion, rootIn, threadText, ve
 let state: RedisProcess;
 let cache: RedisProcess;
 let fake: FakeSlack;
-let caches: { path: string; remove(): void };
+let surroundings: Surroundings;
 let a: AppProcess;
 let b: AppProcess;
 let store: RedisStateStore;
@@ -19,20 +19,12 @@ let store: RedisStateStore;
 const USER = 'U0REPLICA';
 
 function replicaEnv(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    SLACK_API_URL: fake.apiUrl,
-    STATE_REDIS_URL: state.url,
-    KEYLOSS_CACHES: caches.path,
-    ORDERS_URL: cache.url,
-    KEYLOSS_RATE_INTERVAL_MS: '300',
-    KEYLOSS_PROGRESS_INTERVAL_MS: '200',
-    KEYLOSS_HEARTBEAT_MS: '1000',
-    ...extra,
-  };
+  return surroundings.env({ KEYLOSS_RATE_INTERVAL_MS: '300', KEYLOSS_PROGRESS_INTERVAL_MS: '200', KEYLOSS_HEARTBEAT_MS: '1000', ...extra });
 }
 
 beforeAll(async () => {
-  [state, cache, fake] = await Promise.all([startRedis(), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
+  surroundings = await startSurroundings();
+  ({ state, cache, fake } = surroundings);
   const seed = new Redis(cache.port, '127.0.0.1');
   await seed.set('session:1', 'x', 'EX', 3600);
   await seed.set('session:2', 'x', 'EX', 3600);
@@ -40,7 +32,6 @@ beforeAll(async () => {
   const opened = await openRedisStateStore(state.url);
   if (!opened.ok) throw new Error(opened.reason);
   store = opened.store;
-  caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: standard\n');
   // Replica A runs its checks slowly (a long rate interval), so that it can be killed while they run.
   [a, b] = await Promise.all([startApp('api-a', replicaEnv({ KEYLOSS_RATE_INTERVAL_MS: '12000' })), startApp('api-b', replicaEnv())]);
 }, 60_000);
@@ -48,9 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAllApps();
   await store?.close();
-  await fake?.close();
-  await Promise.all([state, cache].filter(Boolean).map((r) => stopRedis(r)));
-  caches?.remove();
+  await surroundings?.close();
 });
 
 beforeEach(() => {

@@ -2,26 +2,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { slackConfigFromEnv } from '../../src/config/env.ts';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
-import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
-import { BOT_TOKEN, SIGNING_SECRET, eventually, startApp, stopAllApps, writeCachesFile } from './app-process.ts';
+import type { FakeSlack } from '../support/fake-slack.ts';
+import type { RedisProcess } from '../support/redis-server.ts';
+import { BOT_TOKEN, SIGNING_SECRET, eventually, startApp, startSurroundings, stopAllApps, type Surroundings } from './app-process.ts';
 import { command, rootIn } from './incident.ts';
 
 let state: RedisProcess;
-let cache: RedisProcess;
 let fake: FakeSlack;
-let caches: { path: string; remove(): void };
+let surroundings: Surroundings;
 
 beforeAll(async () => {
-  [state, cache, fake] = await Promise.all([startRedis(), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
-  caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: standard\n');
+  surroundings = await startSurroundings();
+  ({ state, fake } = surroundings);
 }, 60_000);
 
 afterAll(async () => {
   await stopAllApps();
-  await fake?.close();
-  await Promise.all([state, cache].filter(Boolean).map((r) => stopRedis(r)));
-  caches?.remove();
+  await surroundings?.close();
 });
 
 describe('session time to live', () => {
@@ -35,14 +32,7 @@ describe('session time to live', () => {
   });
 
   it('stores an investigation under the configured prefix with the configured idle time', async () => {
-    const app = await startApp('ttl', {
-      SLACK_API_URL: fake.apiUrl,
-      STATE_REDIS_URL: state.url,
-      KEYLOSS_STATE_PREFIX: 'team-a:',
-      KEYLOSS_SESSION_TTL: '2h',
-      KEYLOSS_CACHES: caches.path,
-      ORDERS_URL: cache.url,
-    });
+    const app = await startApp('ttl', surroundings.env({ KEYLOSS_STATE_PREFIX: 'team-a:', KEYLOSS_SESSION_TTL: '2h' }));
     await command(app, fake, { text: 'orders session:1', channel: 'CTTL0001', user: 'U0TTL' });
     const root = await eventually(() => rootIn(fake, 'CTTL0001'), 'the root message');
     const raw = new Redis(state.port, '127.0.0.1');

@@ -1,15 +1,15 @@
 // SIGTERM on a real replica: no new requests, running checks finish within the grace period or are recorded as interrupted, exit 0.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Redis } from 'ioredis';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
-import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
-import { BOT_TOKEN, eventually, startApp, stopAllApps, writeCachesFile, type AppProcess } from './app-process.ts';
+import type { FakeSlack } from '../support/fake-slack.ts';
+import type { RedisProcess } from '../support/redis-server.ts';
+import { eventually, startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from './app-process.ts';
 import { click, command, messageWithButton, rootIn, threadText, verdictsIn } from './incident.ts';
 
 let state: RedisProcess;
 let cache: RedisProcess;
 let fake: FakeSlack;
-let caches: { path: string; remove(): void };
+let surroundings: Surroundings;
 const started: AppProcess[] = [];
 
 const USER = 'U0SHUTDOWN';
@@ -17,15 +17,7 @@ const USER = 'U0SHUTDOWN';
 const FULL = 'orders session:1 since 2h db 0 scope partial';
 
 function env(extra: Record<string, string>): Record<string, string> {
-  return {
-    SLACK_API_URL: fake.apiUrl,
-    STATE_REDIS_URL: state.url,
-    KEYLOSS_CACHES: caches.path,
-    ORDERS_URL: cache.url,
-    KEYLOSS_PROGRESS_INTERVAL_MS: '200',
-    KEYLOSS_HEARTBEAT_MS: '1000',
-    ...extra,
-  };
+  return surroundings.env({ KEYLOSS_PROGRESS_INTERVAL_MS: '200', KEYLOSS_HEARTBEAT_MS: '1000', ...extra });
 }
 
 async function app(name: string, extra: Record<string, string>): Promise<AppProcess> {
@@ -35,18 +27,16 @@ async function app(name: string, extra: Record<string, string>): Promise<AppProc
 }
 
 beforeAll(async () => {
-  [state, cache, fake] = await Promise.all([startRedis(), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
+  surroundings = await startSurroundings();
+  ({ state, cache, fake } = surroundings);
   const seed = new Redis(cache.port, '127.0.0.1');
   await seed.set('session:1', 'x', 'EX', 3600);
   seed.disconnect();
-  caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: standard\n');
 }, 60_000);
 
 afterAll(async () => {
   await stopAllApps();
-  await fake?.close();
-  await Promise.all([state, cache].filter(Boolean).map((r) => stopRedis(r)));
-  caches?.remove();
+  await surroundings?.close();
 });
 
 beforeEach(() => {

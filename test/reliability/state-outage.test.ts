@@ -1,35 +1,25 @@
 // The state Redis goes away under a running replica: people get a readable line naming it, and the replica recovers when it returns.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
-import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
-import { BOT_TOKEN, eventually, startApp, stopAllApps, writeCachesFile, type AppProcess } from './app-process.ts';
+import type { FakeSlack } from '../support/fake-slack.ts';
+import type { RedisProcess } from '../support/redis-server.ts';
+import { eventually, startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from './app-process.ts';
 import { command, rootIn, verdictsIn } from './incident.ts';
 
 let state: RedisProcess;
-let cache: RedisProcess;
 let fake: FakeSlack;
-let caches: { path: string; remove(): void };
+let surroundings: Surroundings;
 let app: AppProcess;
 const USER = 'U0OUTAGE';
 
 beforeAll(async () => {
-  [state, cache, fake] = await Promise.all([startRedis(), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
-  caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: standard\n');
-  app = await startApp('outage', {
-    SLACK_API_URL: fake.apiUrl,
-    STATE_REDIS_URL: state.url,
-    KEYLOSS_CACHES: caches.path,
-    ORDERS_URL: cache.url,
-    KEYLOSS_RATE_INTERVAL_MS: '200',
-    KEYLOSS_PROGRESS_INTERVAL_MS: '200',
-  });
+  surroundings = await startSurroundings();
+  ({ state, fake } = surroundings);
+  app = await startApp('outage', surroundings.env({ KEYLOSS_RATE_INTERVAL_MS: '200', KEYLOSS_PROGRESS_INTERVAL_MS: '200' }));
 }, 60_000);
 
 afterAll(async () => {
   await stopAllApps();
-  await fake?.close();
-  await Promise.all([state, cache].filter(Boolean).map((r) => stopRedis(r)));
-  caches?.remove();
+  await surroundings?.close();
 });
 
 beforeEach(() => {
