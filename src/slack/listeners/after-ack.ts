@@ -3,6 +3,7 @@ import { describeError } from '../../redact.ts';
 import { noticeMessage } from '../blocks/notices.ts';
 import type { Client, SlackDeps } from '../context.ts';
 import { postEphemeral, postMessage } from '../post.ts';
+import type { ClickPlace } from './payload.ts';
 
 export async function afterAck(
   client: Client,
@@ -25,4 +26,9 @@ export async function afterAck(
       await postEphemeral(client, where.channel, where.user, null, notice).catch(() => undefined);
     }
   }
+}
+
+/** afterAck for a click on a message: a failure is told in the thread the message belongs to. */
+export function afterClick(client: Client, deps: SlackDeps, place: ClickPlace, what: string, work: () => Promise<void>): Promise<void> {
+  return afterAck(client, deps, { what, user: place.user, channel: place.channel, thread: place.rootTs }, work);
 }

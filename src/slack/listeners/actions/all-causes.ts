@@ -4,7 +4,7 @@ import type { SlackDeps } from '../../context.ts';
 import { useVerdictButton } from '../../flow/verdict-button.ts';
 import { ACTION } from '../../ids.ts';
 import { postMessage } from '../../post.ts';
-import { afterAck } from '../after-ack.ts';
+import { afterClick } from '../after-ack.ts';
 import { clickPlace } from '../payload.ts';
 import type { ActionArgs } from './answer.ts';
 
@@ -13,7 +13,7 @@ export function allCausesAction(deps: SlackDeps) {
     await ack();
     const place = clickPlace(body);
     if (!place) return;
-    await afterAck(client, deps, { what: 'showing all causes', user: place.user, channel: place.channel, thread: place.rootTs }, async () => {
+    await afterClick(client, deps, place, 'showing all causes', async () => {
       const inv = await useVerdictButton(client, deps, place, ACTION.allCauses);
       if (!inv?.report) return;
       await postMessage(client, place.channel, place.rootTs, allCausesMessage(inv.report));

@@ -3,7 +3,7 @@ import type { AllMiddlewareArgs, BlockAction, SlackActionMiddlewareArgs } from '
 import { applyAnswer } from '../../flow/answer.ts';
 import type { SlackDeps } from '../../context.ts';
 import { ACTION, parseQuestionBlockId } from '../../ids.ts';
-import { afterAck } from '../after-ack.ts';
+import { afterClick } from '../after-ack.ts';
 import { actionValue, clickPlace } from '../payload.ts';
 
 export type ActionArgs = AllMiddlewareArgs & SlackActionMiddlewareArgs<BlockAction>;
@@ -17,7 +17,7 @@ export function answerAction(deps: SlackDeps) {
     const skipping = action.action_id === ACTION.skip;
     const value = skipping ? null : actionValue(action);
     if (!skipping && value === null) return;
-    await afterAck(client, deps, { what: 'an answer', user: place.user, channel: place.channel, thread: place.rootTs }, () =>
+    await afterClick(client, deps, place, 'an answer', () =>
       applyAnswer(client, deps, {
         channel: place.channel,
         channelName: place.channelName,

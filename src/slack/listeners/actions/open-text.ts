@@ -2,7 +2,7 @@
 import type { SlackDeps } from '../../context.ts';
 import { textAnswerModal } from '../../blocks/modal.ts';
 import { parseQuestionBlockId } from '../../ids.ts';
-import { afterAck } from '../after-ack.ts';
+import { afterClick } from '../after-ack.ts';
 import { clickPlace } from '../payload.ts';
 import type { ActionArgs } from './answer.ts';
 
@@ -13,7 +13,7 @@ export function openTextAction(deps: SlackDeps) {
     const question = parseQuestionBlockId(action.block_id);
     const node = question ? deps.engine.runbook.nodes[question.node] : undefined;
     if (!place || !question || node?.kind !== 'question') return;
-    await afterAck(client, deps, { what: 'opening the answer form', user: place.user, channel: place.channel, thread: place.rootTs }, async () => {
+    await afterClick(client, deps, place, 'opening the answer form', async () => {
       await client.views.open({
         trigger_id: body.trigger_id,
         view: textAnswerModal(node, { channel: place.channel, rootTs: place.rootTs, node: question.node, step: question.step, questionTs: place.messageTs }),

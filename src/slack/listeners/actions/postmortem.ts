@@ -5,7 +5,7 @@ import { useVerdictButton } from '../../flow/verdict-button.ts';
 import { ACTION } from '../../ids.ts';
 import { attachMarkdown, postMessage } from '../../post.ts';
 import { postmortemMarkdown, postmortemMessage } from '../../postmortem.ts';
-import { afterAck } from '../after-ack.ts';
+import { afterClick } from '../after-ack.ts';
 import { clickPlace } from '../payload.ts';
 import type { ActionArgs } from './answer.ts';
 
@@ -14,7 +14,7 @@ export function postmortemAction(deps: SlackDeps) {
     await ack();
     const place = clickPlace(body);
     if (!place) return;
-    await afterAck(client, deps, { what: 'the postmortem summary', user: place.user, channel: place.channel, thread: place.rootTs }, async () => {
+    await afterClick(client, deps, place, 'the postmortem summary', async () => {
       const inv = await useVerdictButton(client, deps, place, ACTION.postmortem);
       if (!inv) return;
       const conclusion = conclusionOf(deps, inv);

@@ -7,7 +7,7 @@ import { stillRunningSentence } from '../../../state/inflight.ts';
 import { useVerdictButton } from '../../flow/verdict-button.ts';
 import { ACTION } from '../../ids.ts';
 import { updateInvestigation } from '../../investigation.ts';
-import { afterAck } from '../after-ack.ts';
+import { afterClick } from '../after-ack.ts';
 import { clickPlace } from '../payload.ts';
 import type { ActionArgs } from './answer.ts';
 
@@ -16,7 +16,7 @@ export function rerunAction(deps: SlackDeps) {
     await ack();
     const place = clickPlace(body);
     if (!place) return;
-    await afterAck(client, deps, { what: 're-running the checks', user: place.user, channel: place.channel, thread: place.rootTs }, async () => {
+    await afterClick(client, deps, place, 're-running the checks', async () => {
       // Checked before the button is claimed: a click while a live replica still runs the checks must not use it up.
       const status = await deps.inflight.status(incidentKey(place.channel, place.rootTs));
       if (status.status === 'running') {
