@@ -21,19 +21,14 @@ export function siblingPattern(key: string): string | null {
   return `${escapeGlob(literal.slice(0, at + 1))}*`;
 }
 
-/** Commands that remove keys or fields, as INFO commandstats, CLIENT LIST `cmd=` and SLOWLOG name them. */
-export const REMOVING_COMMANDS = [
-  'del',
-  'unlink',
-  'getdel',
-  'hdel',
-  'flushdb',
-  'flushall',
-  'expire',
-  'pexpire',
-  'expireat',
-  'pexpireat',
-] as const;
+/** Commands that remove keys or hash fields by name, as INFO commandstats, CLIENT LIST `cmd=` and SLOWLOG name them. */
+export const DELETING_COMMANDS = ['del', 'unlink', 'getdel', 'hdel'] as const;
+
+/** Commands that empty a database, or all of them. */
+export const FLUSHING_COMMANDS = ['flushdb', 'flushall'] as const;
+
+/** Commands that remove keys or fields, now or by setting an expiry. */
+export const REMOVING_COMMANDS = [...DELETING_COMMANDS, ...FLUSHING_COMMANDS, 'expire', 'pexpire', 'expireat', 'pexpireat'] as const;
 
 export function isRemovingCommand(name: string): boolean {
   return (REMOVING_COMMANDS as readonly string[]).includes(name.toLowerCase());

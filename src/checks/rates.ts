@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Gateway } from '../redis/gateway.ts';
 import { parseInfo } from '../redis/info.ts';
+import { DELETING_COMMANDS, FLUSHING_COMMANDS } from './keys.ts';
 import { countedNodes } from './needs.ts';
 import type { Check } from './types.ts';
 
@@ -13,9 +14,6 @@ interface Counters {
   uptime: number;
 }
 
-const DELETING = ['del', 'unlink', 'getdel', 'hdel'] as const;
-const FLUSHING = ['flushdb', 'flushall'] as const;
-
 async function sample(gateway: Gateway): Promise<Counters> {
   const stats = parseInfo(await gateway.info('stats'));
   const info = parseInfo(`${await gateway.info('commandstats')}\n${await gateway.info('server')}`);
@@ -23,8 +21,8 @@ async function sample(gateway: Gateway): Promise<Counters> {
   return {
     expired: stats.stats.expired_keys ?? 0,
     evicted: stats.stats.evicted_keys ?? 0,
-    deleted: calls(DELETING),
-    flushes: calls(FLUSHING),
+    deleted: calls(DELETING_COMMANDS),
+    flushes: calls(FLUSHING_COMMANDS),
     uptime: info.server.uptime_in_seconds ?? 0,
   };
 }

@@ -1,12 +1,13 @@
 // Deletion and flush: commandstats of removing commands, SLOWLOG entries and clients naming who removed the keys.
+import { DELETING_COMMANDS, FLUSHING_COMMANDS } from '../../checks/keys.ts';
 import type { DeletionData, Evidence } from '../../checks/types.ts';
 import type { Signal } from '../signal.ts';
 import { counterReach, dataOf, keyspaceOf } from '../evidence.ts';
 import { formatCount, formatDuration, formatInstant, plural } from '../format.ts';
 import { globMatches } from '../glob.ts';
 
-const REMOVING_KEY_COMMANDS = new Set(['del', 'unlink', 'hdel', 'getdel']);
-const FLUSH_COMMANDS = new Set(['flushdb', 'flushall']);
+const REMOVING_KEY_COMMANDS = new Set<string>(DELETING_COMMANDS);
+const FLUSH_COMMANDS = new Set<string>(FLUSHING_COMMANDS);
 
 /** True when a SLOWLOG key names the missing key, or a key the pattern matches. */
 function namesQueriedKey(evidence: Evidence, key: string | null): boolean {
