@@ -5,12 +5,11 @@ import type { AzureTarget } from '../azure/types.ts';
 import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../diagnosis/query.ts';
 import { investigate } from '../investigate.ts';
 import { describeError, redact } from '../redact.ts';
-import { parseRedisUrl } from '../redis/url.ts';
+import { defaultRedisUrl, parseRedisUrl } from '../redis/url.ts';
 import { renderText } from '../report/text.ts';
 import { parseDbIndex, parseKeyPattern, parseSince } from '../runbook/formats.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
 
-const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 const MAX_RATE_INTERVAL_MS = 60_000;
 
 export const USAGE = `usage: keyloss diagnose --key <key-or-glob> [options]
@@ -19,7 +18,7 @@ Runs every check against the cache and prints the diagnosis: the verdict, each c
 with its evidence and fixes, and what could not be checked.
 
   --redis <url>             redis://[user:pass@]host:port[/db] or rediss://… (TLS)
-                            default: $REDIS_URL, else ${DEFAULT_REDIS_URL}
+                            default: $REDIS_URL, else redis://127.0.0.1:6379
   --key <k>                 the key that went missing: exact (session:17) or a glob (session:*)  (required)
   --db <n>                  the database the application uses (default: the db in the URL, else 0)
   --since <t>               when the keys were last seen: ISO-8601 or a duration ago (90s, 15m, 2h, 1d); default 1h
@@ -74,7 +73,7 @@ export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: D
     return { ok: true, args: { ...base, redisUrl: '', azure: null, rateIntervalMs: null, query: { key: '', isPattern: false, db: 0, since: now, tier: null, scope: null } } };
   }
 
-  const redisUrl = values.redis ?? env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  const redisUrl = values.redis ?? defaultRedisUrl(env);
   const endpoint = parseRedisUrl(redisUrl);
   if (!endpoint.ok) return { ok: false, message: `${values.redis !== undefined ? '--redis' : 'REDIS_URL'}: ${endpoint.reason}` };
 

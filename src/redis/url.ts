@@ -72,3 +72,8 @@ export function parseAddress(address: string): { host: string; port: number } {
   if (!match) throw new Error(`"${address}" is not host:port`);
   return { host: match[1] ?? '', port: Number(match[2]) };
 }
+
+/** The cache to diagnose when none is named: REDIS_URL when set and not blank, else the local default. */
+export function defaultRedisUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
+}

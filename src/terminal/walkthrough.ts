@@ -2,7 +2,7 @@
 import { isCheckId } from '../checks/types.ts';
 import { investigate } from '../investigate.ts';
 import { redact } from '../redact.ts';
-import { parseRedisUrl } from '../redis/url.ts';
+import { defaultRedisUrl, parseRedisUrl } from '../redis/url.ts';
 import { renderText } from '../report/text.ts';
 import { createEngine, type Findings, type Session } from '../runbook/engine.ts';
 import { queryFromAnswers } from '../runbook/query.ts';
@@ -13,7 +13,6 @@ import { answeredLine, conclusionLines, indent, progressLine } from './render.ts
 import type { Style } from './style.ts';
 import { resolveTarget } from './target.ts';
 
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface WalkthroughOptions {
   runbook: Runbook;
@@ -53,7 +52,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
   const { runbook, prompter, style, env, interrupted } = options;
   const now = options.now ?? (() => new Date());
   const engine = createEngine(runbook);
-  const defaultUrl = env.REDIS_URL?.trim() || DEFAULT_REDIS_URL;
+  const defaultUrl = defaultRedisUrl(env);
   // Registers the password of REDIS_URL as a secret before anything can print it.
   parseRedisUrl(defaultUrl);
 
@@ -165,7 +164,7 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
   if (!query.ok) {
     return { kind: 'broken', message: `Runbook ${runbook.id} reached its checks without an answer for: ${query.missing.join(', ')}.` };
   }
-  const target = await resolveTarget(session.answers.cache ?? env.REDIS_URL ?? DEFAULT_REDIS_URL, env);
+  const target = await resolveTarget(session.answers.cache ?? defaultRedisUrl(env), env);
   if (!target.ok) return { kind: 'broken', message: redact(target.reason) };
 
   prompter.say(['', style.bold(node.title)]);
