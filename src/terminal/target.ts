@@ -1,5 +1,6 @@
 // Turns the answer to "which cache?" into what the checks connect to: a URL as typed, or a cache from the caches file.
 import type { AzureTarget } from '../azure/types.ts';
+import type { Tier } from '../diagnosis/query.ts';
 import { findCache, loadCaches, resolveCacheUrl } from '../config/caches.ts';
 import { parseTarget } from '../runbook/formats.ts';
 
@@ -8,6 +9,8 @@ export interface ResolvedTarget {
   /** The cache's name when it came from the caches file. */
   cache: string | null;
   azure: AzureTarget | null;
+  /** The tier the caches file gives the cache, when it does. */
+  tier: Tier | null;
 }
 
 export type TargetResult = { ok: true; target: ResolvedTarget } | { ok: false; reason: string };
@@ -20,7 +23,7 @@ export function cachesPath(env: NodeJS.ProcessEnv): string {
 export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv): Promise<TargetResult> {
   const parsed = parseTarget(answer);
   if (!parsed.ok) return { ok: false, reason: parsed.message };
-  if (parsed.target.kind === 'url') return { ok: true, target: { redisUrl: parsed.target.url, cache: null, azure: null } };
+  if (parsed.target.kind === 'url') return { ok: true, target: { redisUrl: parsed.target.url, cache: null, azure: null, tier: null } };
   const name = parsed.target.name;
   const path = cachesPath(env);
   const caches = await loadCaches(path);
@@ -39,5 +42,5 @@ export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv): Pro
   }
   const url = resolveCacheUrl(cache, env);
   if (!url.ok) return { ok: false, reason: url.reason };
-  return { ok: true, target: { redisUrl: url.url, cache: cache.name, azure: cache.azure } };
+  return { ok: true, target: { redisUrl: url.url, cache: cache.name, azure: cache.azure, tier: cache.tier } };
 }

@@ -1,4 +1,5 @@
 // The terminal walkthrough: asks the runbook's questions, runs its checks against the cache, prints report and conclusion.
+import { knownTier } from '../azure/tier.ts';
 import { isCheckId } from '../checks/types.ts';
 import { investigate } from '../investigate.ts';
 import { redact } from '../redact.ts';
@@ -83,6 +84,8 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
     }
   };
   sayAnswers(0, session);
+  /** True right after "back", so a question answered automatically can be changed by hand. */
+  let cameBack = false;
 
   for (;;) {
     const step = engine.current(session);
@@ -98,6 +101,18 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
 
     if (step.kind === 'question') {
       const question = step.node;
+      // A named cache's tier is known from the caches file or Azure: answered, not asked (unless the person came back to it).
+      if (question.slot === 'tier' && !cameBack) {
+        const known = await tierOfCache(session.answers.cache ?? defaultUrl, env);
+        const result = known ? engine.answer(session, known.tier, now()) : null;
+        if (known && result?.ok) {
+          sayAnswers(session.history.length, result.session);
+          prompter.say([style.dim(`  (from ${known.source}; "back" to change it)`)]);
+          session = result.session;
+          continue;
+        }
+      }
+      cameBack = false;
       const view: QuestionView = {
         question,
         defaultText: question.text?.format === 'target' ? defaultUrl : null,
@@ -107,6 +122,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
       if (reply.kind === 'quit') return quit(reply.code);
       if (reply.kind === 'back') {
         const back = engine.back(session);
+        cameBack = back.ok;
         if (back.ok) session = back.session;
         else prompter.say([style.yellow(back.error.message)]);
         continue;
@@ -204,4 +220,11 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
   const report = result.report;
   prompter.say(['', renderText(report, { color: style.enabled, ...(options.width ? { width: options.width } : {}) })]);
   return { kind: 'found', findings: { verdict: report.verdict, topCause: report.causes[0]?.id ?? null } };
+}
+
+/** The tier of a named cache, from the caches file or its Azure resource; null for a URL or when neither says. */
+async function tierOfCache(answer: string, env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<typeof knownTier>>> {
+  const target = await resolveTarget(answer, env);
+  if (!target.ok || target.target.cache === null) return null;
+  return knownTier(target.target, env);
 }

@@ -1,5 +1,7 @@
 // `keyloss walk` as a person drives it through a pipe: a child process against a real redis-server.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -125,6 +127,26 @@ describe('keyloss walk, piped', () => {
     expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(3);
     expect(timesAsked(run.stdout, 'Which key is missing?')).toBe(4);
     expect(run.stdout).toMatch(/scope complete, tier standard/);
+  });
+
+  it('answers the tier from the caches file for a named cache, and asks it when the person comes back to it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyloss-walk-caches-'));
+    const caches = join(dir, 'keyloss.caches.yaml');
+    writeFileSync(caches, 'caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: premium\n');
+    try {
+      // cache by name (tier answered: not asked), key, back twice (to the key, then the tier question, now asked),
+      // 2 = standard, key, db, since, scope
+      const run = await walk(redis.url, 'orders\nsession:17\nback\nback\n2\nsession:17\n0\n1\n1\n', {
+        env: { KEYLOSS_CACHES: caches, ORDERS_URL: redis.url },
+      });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('✓ Which tier is the cache? Premium');
+      expect(run.stdout).toContain('(from the caches file; "back" to change it)');
+      expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(1);
+      expect(run.stdout).toMatch(/tier standard/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('re-prompts an invalid answer with the reason', async () => {

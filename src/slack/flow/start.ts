@@ -1,4 +1,5 @@
 // Starts an investigation: the root message in the channel, the session in the store, then the first question or the checks.
+import { knownTier } from '../../azure/tier.ts';
 import type { CacheConfig } from '../../config/caches.ts';
 import { answerLabel } from '../blocks/question.ts';
 import { rootMessage } from '../blocks/root.ts';
@@ -19,6 +20,7 @@ export interface StartRequest {
 }
 
 export type StartResult = { ok: true; rootTs: string } | { ok: false; reason: string };
+
 
 /** History entries from `from` on, as timeline records (prefilled ones and the one just given). */
 export function answerRecords(runbook: Runbook, session: Session, from: number, user: string | null): AnswerRecord[] {
@@ -41,9 +43,13 @@ export function answerRecords(runbook: Runbook, session: Session, from: number, 
 
 export async function startInvestigation(client: Client, deps: SlackDeps, request: StartRequest): Promise<StartResult> {
   const { cache, channel, user } = request;
-  // The caches file knows the tier and the application's database; the command text overrides them.
+  // The caches file knows the tier and the application's database, Azure knows the tier of a cache with a resource;
+  // the command text overrides them.
   const prefill: Record<string, string> = { ...request.prefill, cache: cache.name };
-  if (cache.tier && prefill.tier === undefined) prefill.tier = cache.tier;
+  if (prefill.tier === undefined) {
+    const known = await knownTier(cache);
+    if (known) prefill.tier = known.tier;
+  }
   if (prefill.db === undefined) prefill.db = String(cache.db);
   const now = deps.now();
   const started = deps.engine.start(now, prefill);
