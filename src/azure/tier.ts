@@ -8,7 +8,7 @@ import { createAzureContext } from './context.ts';
 import type { AzureContext, AzureTarget } from './types.ts';
 
 /** Short: the question is asked instead when Azure is slow. */
-export const TIER_LOOKUP_TIMEOUT_MS = 3_000;
+const TIER_LOOKUP_TIMEOUT_MS = 3_000;
 
 export async function tierFromAzure(
   azure: AzureContext,

@@ -21,7 +21,6 @@ export interface StartRequest {
 
 export type StartResult = { ok: true; rootTs: string } | { ok: false; reason: string };
 
-
 /** History entries from `from` on, as timeline records (prefilled ones and the one just given). */
 export function answerRecords(runbook: Runbook, session: Session, from: number, user: string | null): AnswerRecord[] {
   return session.history.slice(from).flatMap((entry): AnswerRecord[] => {
