@@ -111,7 +111,7 @@ describe('who may diagnose what', () => {
   it('a member of an allowed user group may start', async () => {
     await h.command('orders-prod session:1 since 1h scope partial', GROUPIE);
     const root = await h.root();
-    await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    await h.verdict(root.ts);
   });
 
   it('another channel is refused for a cache bound to #incidents', async () => {
@@ -163,7 +163,7 @@ describe('text from people and servers is inert', () => {
   it('<!channel> in the key pattern arrives escaped everywhere', async () => {
     await h.command('orders-prod "<!channel>*" since 1h scope partial db 0', ONCALL);
     const root = await h.root();
-    const verdict = await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    const verdict = await h.verdict(root.ts);
     expect(blockText(verdict)).toContain('&lt;!channel&gt;*');
     for (const call of h.fake.calls) {
       const blocks = JSON.stringify(call.params.blocks ?? []);
@@ -176,7 +176,7 @@ describe('secrets', () => {
   it('a password-protected cache: diagnosed through urlEnv, the password nowhere in Slack or the audit log', async () => {
     await h.command('payments session:1 since 1h scope partial', ONCALL);
     const root = await h.root();
-    await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    await h.verdict(root.ts);
     expect(everythingSent(h.fake)).not.toContain(PASSWORD);
     expect(h.audit.join('\n')).not.toContain(PASSWORD);
   });
@@ -197,7 +197,7 @@ describe('Slack rate limits', () => {
     h.fake.rateLimitNext('chat.postMessage', 1);
     await h.command('orders-prod session:3 since 1h scope partial', ONCALL);
     const root = await h.root();
-    await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    await h.verdict(root.ts);
     expect(h.fake.calls.filter((c) => c.method === 'chat.postMessage' && c.rateLimited)).toHaveLength(1);
     expect(roots()).toHaveLength(1);
     const bodies = h.fake.messages.map((m) => m.text);

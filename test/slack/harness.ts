@@ -36,6 +36,8 @@ export interface Harness {
   root(): Promise<PostedMessage>;
   /** Waits for a message in the root's thread matching `probe`. */
   inThread(rootTs: string, probe: (m: PostedMessage) => boolean, what: string): Promise<PostedMessage>;
+  /** The thread's newest verdict, once the run that posted it has ended (its audit line written): `count` verdicts in all. */
+  verdict(rootTs: string, count?: number): Promise<PostedMessage>;
   stop(): Promise<void>;
 }
 
@@ -115,6 +117,11 @@ export async function startHarness(options: { caches: string | null; env?: Recor
     },
     inThread(rootTs, probe, what) {
       return fake.waitFor(() => fake.messages.find((m) => m.thread_ts === rootTs && probe(m)), what);
+    },
+    verdict(rootTs, count = 1) {
+      const runsEnded = () => audit.filter((l) => (JSON.parse(l) as { action?: string; thread?: string }).action === 'verdict' && l.includes(`"thread":"${rootTs}"`)).length;
+      const verdicts = () => fake.thread(CHANNEL, rootTs).filter((m) => m.metadata?.event_type === 'keyloss_report');
+      return fake.waitFor(() => (runsEnded() >= count ? verdicts()[count - 1] : undefined), `verdict ${count} in the thread`);
     },
     async stop() {
       await slack.stop();

@@ -63,7 +63,7 @@ describe('Slack incident, end to end', () => {
     expect(root.text).toContain('Key-loss investigation on orders-prod');
     expect(blockText(root)).toContain(`<@${ALLOWED}>`);
 
-    const verdict = await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    const verdict = await h.verdict(root.ts);
     expect(verdict.thread_ts).toBe(root.ts);
     expect(verdict.metadata?.event_payload).toEqual({
       verdict: 'explained',
@@ -139,7 +139,7 @@ describe('Slack incident, end to end', () => {
     expect(hasActions(sinceQuestion)).toBe(false);
 
     await h.click(scopeQuestion, 'Not sure', ALLOWED);
-    const verdict = await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    const verdict = await h.verdict(root.ts);
     expect(verdict.metadata?.event_payload).toMatchObject({ verdict: 'no-loss', cache: 'orders-prod', key: 'cart:3' });
     expect(verdict.thread_ts).toBe(root.ts);
 
@@ -180,9 +180,9 @@ describe('Slack incident, end to end', () => {
     resetFake();
     await h.command('orders-prod cart:1 since 30m scope partial', ALLOWED);
     const root = await h.root();
-    const verdict = await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the first verdict');
+    const verdict = await h.verdict(root.ts);
     await h.click(verdict, 'Re-run checks', ALLOWED);
-    await h.fake.waitFor(() => h.fake.thread(CHANNEL, root.ts).filter((m) => m.metadata?.event_type === 'keyloss_report').length === 2, 'a second verdict');
+    await h.verdict(root.ts, 2);
     const thread = h.fake.thread(CHANNEL, root.ts);
     expect(thread.filter((m) => m.text.startsWith('Checking orders-prod'))).toHaveLength(2);
     expect(blockText(verdict)).not.toContain('"Re-run checks"');

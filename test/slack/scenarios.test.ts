@@ -25,7 +25,7 @@ describe('Slack scenarios', () => {
     harnesses.push(h);
     await h.command(`catalog cache:${missing} since 1h scope partial`, 'U0ONCALL');
     const root = await h.root();
-    const verdict = await h.inThread(root.ts, (m) => m.metadata?.event_type === 'keyloss_report', 'the verdict');
+    const verdict = await h.verdict(root.ts);
     expect(verdict.metadata?.event_payload).toMatchObject({ verdict: 'explained', cause: 'eviction', likelihood: 'likely', cache: 'catalog' });
     const text = blockText(verdict);
     expect(text).toMatch(/evicted_keys [\d,]+/);

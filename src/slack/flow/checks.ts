@@ -68,13 +68,22 @@ export async function runChecks(client: Client, deps: SlackDeps, channel: string
         noticeMessage(':recycle:', `The earlier checks did not finish: ${begun.replaces.why}. Running them again on replica ${deps.inflight.replica}.`),
       );
     }
-    await runOwnedChecks(client, deps, channel, rootTs, user, begun.signal);
+    // The run ends as soon as its verdict is posted and recorded, so a click on that verdict's Re-run is not told "still running".
+    await runOwnedChecks(client, deps, channel, rootTs, user, begun.signal, () => deps.inflight.end(incident, begun.run.runId));
   } finally {
     await deps.inflight.end(incident, begun.run.runId).catch(() => undefined);
   }
 }
 
-async function runOwnedChecks(client: Client, deps: SlackDeps, channel: string, rootTs: string, user: string, signal: AbortSignal): Promise<void> {
+async function runOwnedChecks(
+  client: Client,
+  deps: SlackDeps,
+  channel: string,
+  rootTs: string,
+  user: string,
+  signal: AbortSignal,
+  verdictRecorded: () => Promise<void>,
+): Promise<void> {
   const inv = await loadInvestigation(deps.store, channel, rootTs);
   if (!inv) return;
   const step = deps.engine.current(inv.session);
@@ -180,9 +189,11 @@ async function runOwnedChecks(client: Client, deps: SlackDeps, channel: string, 
     runs: [...current.runs, run],
     unreachable: null,
   }));
+  // The root first: once the run has ended, a re-run may set it to "checking" again, and must not be overwritten.
+  await updateMessage(client, channel, rootTs, rootMessage(inv.cache, inv.startedBy, { kind: 'concluded', report, conclusionTitle: conclusion.title }), metadata);
   const verdictTs = await postMessage(client, channel, rootTs, verdict, metadata);
   await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, verdictTs }));
-  await updateMessage(client, channel, rootTs, rootMessage(inv.cache, inv.startedBy, { kind: 'concluded', report, conclusionTitle: conclusion.title }), metadata);
+  await verdictRecorded();
   if (verdict.overflowed) {
     await attachMarkdown(client, channel, rootTs, `keyloss-report-${inv.cache}.txt`, `Full report: ${inv.cache}`, renderText(report, { color: false }));
   }
