@@ -127,22 +127,24 @@ describe('keyloss diagnose', () => {
 
   it('keeps the password out of every output on every path', async () => {
     const url = `redis://:${encodeURIComponent(PASSWORD)}@127.0.0.1:${guarded.port}`;
-    const ok = await keyloss(['--redis', url, '--key', 'k', '--json', '--rate-interval', '0']);
-    expect(ok.code, ok.stderr).toBe(0);
-    expectNoSecret(ok);
-    const text = await keyloss(['--redis', url, '--key', 'k', '--rate-interval', '0']);
-    expect(text.code).toBe(0);
-    expectNoSecret(text);
-    for (const args of [
-      ['--redis', url, '--key', 'k', '--db', 'x'],
-      ['--redis', url, '--key', 'k', PASSWORD],
-      [`--redis=${url}`, '--key', 'k', `--bogus=${PASSWORD}`],
-      ['--redis', `redis://:${PASSWORD}@[::1`, '--key', 'k'],
-      ['--key', 'k'],
-    ]) {
-      const run = await keyloss(args, { REDIS_URL: url });
-      expect(run.code).toBe(args.length === 2 ? 0 : 2);
-      expectNoSecret(run);
-    }
+    // Independent runs, started together: each is a whole process start.
+    const [ok, text, ...refused] = await Promise.all([
+      keyloss(['--redis', url, '--key', 'k', '--json', '--rate-interval', '0']),
+      keyloss(['--redis', url, '--key', 'k', '--rate-interval', '0']),
+      ...[
+        ['--redis', url, '--key', 'k', '--db', 'x'],
+        ['--redis', url, '--key', 'k', PASSWORD],
+        [`--redis=${url}`, '--key', 'k', `--bogus=${PASSWORD}`],
+        ['--redis', `redis://:${PASSWORD}@[::1`, '--key', 'k'],
+      ].map((args) => keyloss(args, { REDIS_URL: url })),
+      keyloss(['--key', 'k', '--rate-interval', '0'], { REDIS_URL: url }),
+    ]);
+    expect(ok!.code, ok!.stderr).toBe(0);
+    expect(text!.code, text!.stderr).toBe(0);
+    const fromEnv = refused.pop()!;
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    for (const run of refused) expect(run.code, run.stderr).toBe(2);
+    for (const run of [ok!, text!, fromEnv, ...refused]) expectNoSecret(run);
   });
+
 });
