@@ -200,6 +200,31 @@ describe('diagnose', () => {
     expect(d.facts).toEqual(expect.arrayContaining(['restarted-in-window', 'persistence-off']));
   });
 
+  it('after a restart, keys found only in another db point at the wrong database rather than at the restart', () => {
+    const startedAt = new Date(NOW.getTime() - 600_000).toISOString();
+    const restart = {
+      nodes: [{ address: '10.0.0.4:6379', uptimeSeconds: 600, startedAt, restartedInWindow: true, rdbLastLoadKeysLoaded: 0, aofEnabled: false, persistenceOff: true, rdbLastSaveAt: null, loading: false }],
+    };
+    const keyspace = [
+      { db: 0, keys: 2, expires: 0, avgTtlMs: 0 },
+      { db: 4, keys: 40, expires: 0, avgTtlMs: 0 },
+    ];
+    const onlyRestart = diagnose(makeEvidence('session:*', { 'persistence.restart': restart, 'keyspace.presence': { keyspace } }), runbook);
+    const movedToDb4 = diagnose(
+      makeEvidence('session:*', {
+        'persistence.restart': restart,
+        'keyspace.presence': { keyspace, matches: [{ db: 4, count: 40, sampled: false }] },
+      }),
+      runbook,
+    );
+    const failure = cause(movedToDb4, 'instance-failure');
+    expect(failure.score).toBeLessThan(cause(onlyRestart, 'instance-failure').score);
+    expect(failure.evidence.map((e) => e.summary)).toContain(
+      'keys matching session:* exist in db 4 after the restart: they were written to another db since, and a restart does not move keys between dbs',
+    );
+    expect(movedToDb4.causes[0]?.id).toBe('wrong-database');
+  });
+
   it('never calls a cause likely from absence of evidence; failed checks make causes unknown and say so', () => {
     const d = diagnose(
       makeEvidence('session:17', {

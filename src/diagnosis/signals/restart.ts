@@ -54,6 +54,16 @@ export function restartSignals(evidence: Evidence): Signal[] {
       });
     }
   }
+  const presence = dataOf(evidence, 'keyspace.presence');
+  const elsewhere = presence && !presence.present ? presence.matches.filter((m) => m.db !== presence.db && m.count > 0) : [];
+  if (presence && elsewhere.length > 0) {
+    signals.push({
+      cause: 'instance-failure',
+      check: 'keyspace.presence',
+      weight: -0.3,
+      summary: `${presence.isPattern ? `keys matching ${presence.pattern}` : presence.pattern} exist in ${elsewhere.map((m) => `db ${m.db}`).join(', ')} after the restart: they were written to another db since, and a restart does not move keys between dbs`,
+    });
+  }
   if (line) {
     if (line.keys <= 10) {
       signals.push({
