@@ -12,6 +12,7 @@ import { InFlightRegistry } from '../state/inflight.ts';
 import type { StateStore } from '../state/store.ts';
 import { createAudit, type Audit } from './audit.ts';
 import type { SlackDeps } from './context.ts';
+import { startLostRunSweeper } from './flow/lost-runs.ts';
 import { registerListeners } from './listeners/index.ts';
 import { redactingLogger } from './logger.ts';
 
@@ -67,12 +68,15 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
     deps.audit({ action: 'error', user: null, channel: null, where: 'bolt', error: describeError(error.original ?? error) });
   });
   registerListeners(app, deps);
+  let stopSweeper = (): void => undefined;
 
   return {
     app,
     deps,
     mode: socket ? 'socket' : 'http',
     async start() {
+      // Checks whose replica died are announced in their thread by whichever replica notices first.
+      stopSweeper = startLostRunSweeper(app.client, deps, deps.inflight.heartbeatMs);
       if (socket) {
         await app.start();
         return { port: null };
@@ -81,6 +85,7 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
       return { port: (server.address() as AddressInfo).port };
     },
     async stop() {
+      stopSweeper();
       await app.stop();
     },
   };

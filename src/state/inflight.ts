@@ -84,8 +84,10 @@ interface LocalRun {
   timer: NodeJS.Timeout;
 }
 
-export function inFlightKey(incident: string): string {
-  return `inflight:${incident}`;
+const IN_FLIGHT = 'inflight:';
+
+function inFlightKey(incident: string): string {
+  return `${IN_FLIGHT}${incident}`;
 }
 
 /** The runs of one replica: begins them atomically, beats their hearts, ends or interrupts them. */
@@ -166,6 +168,23 @@ export class InFlightRegistry {
     await Promise.allSettled(runs.map(({ incident, run }) => this.settle(incident, run.runId, 'interrupted', note)));
     for (const { incident } of runs) this.local.get(incident)?.controller.abort(new RunInterrupted(note, 'shutdown'));
     return runs.map((r) => r.incident);
+  }
+
+  /**
+   * The runs whose replica went silent (crashed, not shut down: a shutdown reports its own runs), each handed to
+   * exactly one replica: the caller says so in the incident's thread, and no other replica will.
+   */
+  async claimLost(): Promise<Array<{ incident: string; run: InFlightRun; why: string }>> {
+    const claimed: Array<{ incident: string; run: InFlightRun; why: string }> = [];
+    for (const key of await this.store.keys(IN_FLIGHT)) {
+      const incident = key.slice(IN_FLIGHT.length);
+      if (this.local.has(incident)) continue;
+      const stored = await this.store.get<InFlightRun>(key);
+      const status = runStatus(stored?.value ?? null, this.clock(), this.staleAfterMs);
+      if (status.status !== 'lost' || status.run.outcome !== null) continue;
+      if (await this.store.claim(`lost:${incident}:${status.run.runId}`, this.ttlMs)) claimed.push({ incident, run: status.run, why: status.why });
+    }
+    return claimed;
   }
 
   /** Resolves true once no run of this replica is active, false when `timeoutMs` passes first. */

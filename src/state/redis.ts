@@ -102,6 +102,19 @@ export class RedisStateStore implements StateStore {
     return reply === 'OK';
   }
 
+  async keys(prefix: string): Promise<string[]> {
+    const stored = this.valueKey('');
+    const match = `${(stored + prefix).replace(/[*?[\]\\]/g, '\\$&')}*`;
+    const found = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.attempt(`list ${prefix}*`, () => this.client.scan(cursor, 'MATCH', match, 'COUNT', 500));
+      for (const key of batch) found.add(key.slice(stored.length));
+      cursor = next;
+    } while (cursor !== '0');
+    return [...found];
+  }
+
   async close(): Promise<void> {
     try {
       await this.client.quit();

@@ -18,6 +18,8 @@ export interface StateStore {
   put<T>(key: string, value: T, expectedVersion: number | null, ttlMs: number): Promise<PutResult>;
   /** True for the first caller only, until `ttlMs` passes: the idempotency gate for clicks and retries. */
   claim(key: string, ttlMs: number): Promise<boolean>;
+  /** The keys of the live values that start with `prefix`, in no order (for sweeps over a few hundred records). */
+  keys(prefix: string): Promise<string[]>;
   close(): Promise<void>;
 }
 

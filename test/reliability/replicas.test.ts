@@ -86,12 +86,19 @@ describe('two replicas sharing one state Redis', () => {
 
     a.kill('SIGKILL');
     await a.exited;
-    // Once A's heartbeat is stale, a click on B runs the checks there.
+    // Once A's heartbeat is stale, B says so in the thread by itself, once, and stills the progress message.
     const registry = new InFlightRegistry(store, { replica: 'observer', heartbeatMs: 1000 });
     await eventually(async () => (await registry.status(`${channel}:${root.ts}`)).status === 'lost', 'api-a to count as lost', 20_000);
-    await click(b, fake, rerun, USER, 'keyloss.rerun');
+    const notice = await eventually(() => fake.thread(channel, root.ts).find((m) => /were interrupted: replica api-a .* has not been heard from/.test(m.text)), 'the lost-run notice', 20_000);
+    expect(notice.blocks).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'actions' })]));
+    await eventually(() => fake.messages.find((m) => m.ts === progress.ts && /did not finish/.test(m.text)), 'the progress message stilled');
+    // A click on the notice's Re-run runs the checks on B.
+    const retry = await eventually(() => messageWithButton(fake, channel, root.ts, 'keyloss.rerun'), 'the Re-run button on the notice');
+    expect(retry.message.ts).toBe(notice.ts);
+    await click(b, fake, retry, USER, 'keyloss.rerun');
     await eventually(() => verdictsIn(fake, channel, root.ts)[0], 'a verdict after the re-run', 30_000);
     expect(verdictsIn(fake, channel, root.ts)).toHaveLength(1);
+    expect(fake.thread(channel, root.ts).filter((m) => /were interrupted/.test(m.text))).toHaveLength(1);
     expect(threadText(fake, channel, root.ts)).toMatch(/api-a/);
     expect(fake.breaches).toEqual([]);
   }, 120_000);

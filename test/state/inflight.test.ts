@@ -127,13 +127,49 @@ describe('InFlightRegistry', () => {
     expect(rerun).toMatchObject({ ok: true, replaces: { run: { outcome: 'interrupted' }, why: 'replica api-1 shut down while the checks ran' } });
   });
 
+  it('hands each run whose replica went silent to exactly one replica, once; finished, running and shut-down runs to none', async () => {
+    const shared = await store();
+    const crashed = new InFlightRegistry(shared, { replica: 'api-1', heartbeatMs: 60_000 });
+    const lost = await crashed.begin('C2:1.1');
+    const finished = await crashed.begin('C2:2.2');
+    if (!lost.ok || !finished.ok) throw new Error('expected to begin');
+    await crashed.end('C2:2.2', finished.run.runId);
+    const stopping = new InFlightRegistry(shared, { replica: 'api-5', heartbeatMs: 60_000 });
+    const shutDown = await stopping.begin('C2:3.3');
+    if (!shutDown.ok) throw new Error('expected to begin');
+    await stopping.interruptAll('replica api-5 shut down');
+    await stopping.end('C2:3.3', shutDown.run.runId);
+    const live = new InFlightRegistry(shared, { replica: 'api-3', heartbeatMs: 60_000 });
+    const running = await live.begin('C2:4.4');
+    if (!running.ok) throw new Error('expected to begin');
+    // Seen now, every run was heard from a moment ago: none is lost.
+    expect((await live.claimLost()).filter((l) => l.incident.startsWith('C2:'))).toEqual([]);
+
+    // Two replicas a minute later sweep at once: each silent run goes to one of them; the finished and the shut-down run to none.
+    const later = () => new Date(Date.now() + 60_000);
+    const sweepers = ['api-2', 'api-4'].map((replica) => new InFlightRegistry(shared, { replica, heartbeatMs: 60_000, staleAfterMs: 5_000, clock: later }));
+    const [one, two] = await Promise.all(sweepers.map((r) => r.claimLost()));
+    const claimed = [...one!, ...two!].filter((l) => l.incident.startsWith('C2:'));
+    expect(claimed.map((l) => l.incident).sort()).toEqual(['C2:1.1', 'C2:4.4']);
+    expect(claimed.find((l) => l.incident === 'C2:1.1')).toMatchObject({ run: { replica: 'api-1', runId: lost.run.runId }, why: expect.stringContaining('api-1') });
+    // Swept again: nothing new.
+    expect((await sweepers[0]!.claimLost()).filter((l) => l.incident.startsWith('C2:'))).toEqual([]);
+    await live.end('C2:4.4', running.run.runId);
+    await crashed.end('C2:1.1', lost.run.runId);
+  });
+
   it('works the same on the in-memory store', async () => {
     const memory = new MemoryStateStore();
     const a = new InFlightRegistry(memory, { replica: 'solo', heartbeatMs: 60_000 });
     const begun = await a.begin('C9:1.1');
     expect(begun.ok).toBe(true);
     expect((await a.begin('C9:1.1')).ok).toBe(false);
+    const silent = await a.begin('C9:2.2');
+    const later = new InFlightRegistry(memory, { replica: 'next', heartbeatMs: 60_000, clock: () => new Date(Date.now() + 600_000) });
+    expect((await later.claimLost()).map((l) => l.incident).sort()).toEqual(['C9:1.1', 'C9:2.2']);
+    expect(await later.claimLost()).toEqual([]);
     if (begun.ok) await a.end('C9:1.1', begun.run.runId);
+    if (silent.ok) await a.end('C9:2.2', silent.run.runId);
     expect((await a.status('C9:1.1')).status).toBe('idle');
   });
 });

@@ -65,6 +65,23 @@ describe('RedisStateStore', () => {
     expect(await other.get('thread/C1/1.2')).toBeNull();
   });
 
+  it('lists the live values under a key prefix, whatever glob characters the prefixes hold', async () => {
+    const store = await open('glob*[x]:');
+    const neighbour = await open('globA[x]:');
+    for (let i = 0; i < 1_200; i++) await store.put(`inflight:C1:${i}.0`, { i }, null, 60_000);
+    await store.put('inflight?:C2:1.0', {}, null, 60_000);
+    await store.put('thread:C1:1.0', {}, null, 60_000);
+    await store.put('inflight:C3:1.0', {}, null, 1);
+    await store.claim('inflight:C4:1.0', 60_000);
+    await neighbour.put('inflight:C5:1.0', {}, null, 60_000);
+    await new Promise((r) => setTimeout(r, 20));
+    const keys = await store.keys('inflight:');
+    expect(keys).toHaveLength(1_200);
+    expect(new Set(keys)).toEqual(new Set(Array.from({ length: 1_200 }, (_, i) => `inflight:C1:${i}.0`)));
+    expect(await store.keys('inflight?')).toEqual(['inflight?:C2:1.0']);
+    expect(await neighbour.keys('inflight:')).toEqual(['inflight:C5:1.0']);
+  });
+
   it('loses none of 50 concurrent updates of one session from two replicas', async () => {
     const replicaA = await open('t2:');
     const replicaB = await open('t2:');

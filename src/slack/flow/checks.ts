@@ -42,9 +42,20 @@ function failureMessage(text: string) {
   ]);
 }
 
+/** The thread line for checks that stopped before their verdict, with a button to run them again. */
+export function interruptedMessage(cache: string, why: string) {
+  return failureMessage(`The checks on ${cache} were interrupted: ${why}. Re-run checks runs them again on a replica that is up.`);
+}
+
 /** The key of an incident's in-flight record: one per thread. */
 export function incidentKey(channel: string, rootTs: string): string {
   return `${channel}:${rootTs}`;
+}
+
+/** The thread an incident key names (channel ids hold no colon). */
+export function incidentThread(incident: string): { channel: string; rootTs: string } {
+  const at = incident.indexOf(':');
+  return { channel: incident.slice(0, at), rootTs: incident.slice(at + 1) };
 }
 
 /**
@@ -152,7 +163,7 @@ async function runOwnedChecks(
     if (reason?.by !== 'takeover') {
       const why = reason?.message ?? 'the checks were cancelled';
       deps.audit({ action: 'error', user, channel, thread: rootTs, cache: inv.cache, where: 'checks interrupted', error: why });
-      await postMessage(client, channel, rootTs, failureMessage(`The checks on ${inv.cache} were interrupted: ${why}. Re-run checks runs them again on a replica that is up.`));
+      await postMessage(client, channel, rootTs, interruptedMessage(inv.cache, why));
     }
     return;
   }
