@@ -13,7 +13,8 @@ export async function announceLostRuns(client: Client, deps: SlackDeps): Promise
     const { channel, rootTs } = incidentThread(incident);
     try {
       const inv = await loadInvestigation(deps.store, channel, rootTs);
-      if (!inv) continue;
+      // Gone after its verdict was recorded (the session is at a conclusion): nothing was lost.
+      if (!inv || deps.engine.current(inv.session)?.kind === 'conclusion') continue;
       deps.audit({ action: 'error', user: null, channel, thread: rootTs, cache: inv.cache, where: 'lost run', error: why, lostReplica: run.replica });
       if (inv.progressTs) await updateMessage(client, channel, inv.progressTs, noticeMessage(':warning:', `The checks on ${inv.cache} did not finish.`));
       await postMessage(client, channel, rootTs, interruptedMessage(inv.cache, why));
