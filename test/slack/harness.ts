@@ -1,4 +1,5 @@
-// Runs the real Bolt app in HTTP mode on a free port against the fake Slack API, with a caches file written to a temp dir.
+// Runs the real Bolt app against the fake Slack, with a caches file written to a temp dir: in HTTP mode on a free port
+// (requests signed as Slack signs them), or in Socket Mode connected to the fake's WebSocket (envelopes as Slack sends them).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +15,16 @@ import {
   blockActionPayload,
   sendInteraction,
   sendSlashCommand,
+  slashCommandBody,
   viewSubmissionPayload,
   type SendOptions,
+  type SlackResponse,
+  type SlashCommandFields,
 } from '../support/slack-request.ts';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-keylosstestbottoken';
 export const SIGNING_SECRET = 'keyloss-test-signing-secret-0123456789';
+export const APP_TOKEN = 'xapp-1-A111-3333-keylosstestapptoken';
 export const CHANNEL = 'C0INCIDENT';
 
 export interface Harness {
@@ -28,10 +33,11 @@ export interface Harness {
   url: string;
   audit: string[];
   logs: string[];
-  command(text: string, user: string, options?: SendOptions & { channel?: string; channelName?: string; triggerId?: string }): ReturnType<typeof sendSlashCommand>;
+  /** `url` is the events URL in HTTP mode, '' in Socket Mode. SendOptions (signature, timestamp, retry) apply to HTTP only. */
+  command(text: string, user: string, options?: SendOptions & { channel?: string; channelName?: string; triggerId?: string }): Promise<SlackResponse>;
   /** Clicks the button labelled `label` (or the select option) on `message`, as Slack would send it. */
   click(message: PostedMessage, label: string, user: string, options?: SendOptions & { actionTs?: string; payload?: object }): Promise<{ status: number; payload: object }>;
-  submitText(privateMetadata: string, text: string, user: string): ReturnType<typeof sendInteraction>;
+  submitText(privateMetadata: string, text: string, user: string): Promise<SlackResponse>;
   /** The root message started by the command, once posted. */
   root(): Promise<PostedMessage>;
   /** Waits for a message in the root's thread matching `probe`. */
@@ -41,14 +47,14 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { caches: string | null; env?: Record<string, string> }): Promise<Harness> {
-  const fake = await startFakeSlack({ botToken: BOT_TOKEN });
+export async function startHarness(options: { caches: string | null; env?: Record<string, string>; socketMode?: boolean }): Promise<Harness> {
+  const fake = await startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
   const dir = mkdtempSync(join(tmpdir(), 'keyloss-slack-'));
   const cachesPath = join(dir, 'keyloss.caches.yaml');
   if (options.caches !== null) writeFileSync(cachesPath, options.caches);
   const env = slackConfigFromEnv({
     SLACK_BOT_TOKEN: BOT_TOKEN,
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    ...(options.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     SLACK_API_URL: fake.apiUrl,
     PORT: '0',
     KEYLOSS_CACHES: cachesPath,
@@ -67,7 +73,15 @@ export async function startHarness(options: { caches: string | null; env?: Recor
     logger: redactingLogger(undefined, (line) => logs.push(line)),
   });
   const { port } = await slack.start();
-  const url = `http://127.0.0.1:${port}/slack/events`;
+  const url = port === null ? '' : `http://127.0.0.1:${port}/slack/events`;
+  // Socket Mode acknowledges on the WebSocket; the ack's payload stands in for an HTTP response body.
+  const overSocket = async (type: 'slash_commands' | 'interactive', payload: object): Promise<SlackResponse> => {
+    const ack = await fake.socket.send(type, payload);
+    return { status: 200, text: ack.payload === undefined ? '' : JSON.stringify(ack.payload), json: ack.payload ?? null };
+  };
+  const sendCommand = (fields: SlashCommandFields, opts: SendOptions) =>
+    url ? sendSlashCommand(url, SIGNING_SECRET, fields, opts) : overSocket('slash_commands', Object.fromEntries(new URLSearchParams(slashCommandBody(fields))));
+  const sendPayload = (payload: object, opts: SendOptions = {}) => (url ? sendInteraction(url, SIGNING_SECRET, payload, opts) : overSocket('interactive', payload));
 
   const harness: Harness = {
     fake,
@@ -76,9 +90,7 @@ export async function startHarness(options: { caches: string | null; env?: Recor
     audit,
     logs,
     command(text, user, opts = {}) {
-      return sendSlashCommand(
-        url,
-        SIGNING_SECRET,
+      return sendCommand(
         {
           text,
           user_id: user,
@@ -102,13 +114,11 @@ export async function startHarness(options: { caches: string | null; env?: Recor
           responseUrl: fake.responseUrl(`act-${user}`),
           ...(opts.actionTs ? { actionTs: opts.actionTs } : {}),
         });
-      const res = await sendInteraction(url, SIGNING_SECRET, payload, opts);
+      const res = await sendPayload(payload, opts);
       return { status: res.status, payload };
     },
     submitText(privateMetadata, text, user) {
-      return sendInteraction(
-        url,
-        SIGNING_SECRET,
+      return sendPayload(
         viewSubmissionPayload({ user, callbackId: 'keyloss.text_answer', privateMetadata, values: { answer: { value: text } } }),
       );
     },

@@ -1,6 +1,8 @@
-// A local stand-in for Slack's Web API (node:http): records every call, answers in Slack's shapes, checks Block Kit limits.
+// A local stand-in for Slack's Web API (node:http) and its Socket Mode WebSocket: records every call, answers in Slack's shapes, checks Block Kit limits.
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { limitBreaches } from '../../src/slack/blocks/limits.ts';
 
 export interface RecordedCall {
@@ -49,6 +51,14 @@ export interface FakeSlack {
   /** Messages posted in the thread under `rootTs`. */
   thread(channel: string, rootTs: string): PostedMessage[];
   waitFor<T>(probe: () => T | undefined | null | false, what: string, timeoutMs?: number): Promise<T>;
+  /** Socket Mode: the app's open connections (after `hello`), and envelopes sent to it as Slack sends them. */
+  socket: {
+    connections(): number;
+    /** Sends an envelope on the newest connection; resolves with the app's acknowledgement, rejects after `timeoutMs`. */
+    send(type: 'slash_commands' | 'interactive', payload: object, timeoutMs?: number): Promise<{ envelope_id: string; payload?: unknown }>;
+    /** Envelope ids acknowledged, in order (a doubled ack would show twice). */
+    acks: string[];
+  };
   close(): Promise<void>;
 }
 
@@ -72,7 +82,7 @@ function parseParams(body: string, contentType: string): Record<string, unknown>
   return params;
 }
 
-export async function startFakeSlack(options: { botToken?: string } = {}): Promise<FakeSlack> {
+export async function startFakeSlack(options: { botToken?: string; appToken?: string } = {}): Promise<FakeSlack> {
   let tsCounter = 0;
   const nextTs = () => {
     tsCounter += 1;
@@ -82,6 +92,9 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
   const failures = new Map<string, { status: number; times: number }>();
   let fileCounter = 0;
   let baseUrl = '';
+  const wss = new WebSocketServer({ noServer: true });
+  const sockets: WebSocket[] = [];
+  const waitingAcks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
 
   const fake: FakeSlack = {
     url: '',
@@ -115,7 +128,32 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    socket: {
+      connections: () => sockets.length,
+      send(type, payload, timeoutMs = 10_000) {
+        const ws = sockets.at(-1);
+        if (!ws) return Promise.reject(new Error('fake Slack: no Socket Mode connection'));
+        const envelopeId = randomUUID();
+        return new Promise((resolve, reject) => {
+          const timer = setTimeout(() => {
+            waitingAcks.delete(envelopeId);
+            reject(new Error(`fake Slack: no ack for ${type} envelope within ${timeoutMs} ms`));
+          }, timeoutMs);
+          waitingAcks.set(envelopeId, (ack) => {
+            clearTimeout(timer);
+            resolve(ack);
+          });
+          ws.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type === 'slash_commands', retry_attempt: 0, retry_reason: '' }));
+        });
+      },
+      acks: [],
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        wss.close();
+        server.close(() => resolve());
+      }),
   };
 
   const checkBlocks = (method: string, blocks: unknown, surface: 'message' | 'modal' = 'message') => {
@@ -183,6 +221,8 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
         const files = (p.files as Array<{ id: string; title?: string }>) ?? [];
         return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? '', name: f.title ?? '' })) };
       }
+      case 'apps.connections.open':
+        return { ok: true, url: `${baseUrl.replace('http:', 'ws:')}/link/?ticket=${randomUUID()}` };
       case 'usergroups.users.list':
         return { ok: true, users: fake.usergroups[str('usergroup')] ?? [] };
       default:
@@ -236,7 +276,8 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
         return;
       }
       fake.calls.push({ method, params, token, rateLimited: false });
-      if (options.botToken && token !== options.botToken) {
+      const expected = method === 'apps.connections.open' ? options.appToken : options.botToken;
+      if (expected && token !== expected) {
         reply(200, { ok: false, error: 'invalid_auth' });
         return;
       }
@@ -245,6 +286,25 @@ export async function startFakeSlack(options: { botToken?: string } = {}): Promi
       fake.breaches.push(`fake Slack could not handle ${req.url}: ${String(error)}`);
       res.writeHead(500);
       res.end();
+    });
+  });
+  // Socket Mode: the URL from apps.connections.open upgrades here; the fake says hello and collects acks.
+  server.on('upgrade', (req, socket, head) => {
+    if (!(req.url ?? '').startsWith('/link')) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.push(ws);
+      ws.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
+        if (!message.envelope_id) return;
+        fake.socket.acks.push(message.envelope_id);
+        waitingAcks.get(message.envelope_id)?.({ envelope_id: message.envelope_id, payload: message.payload });
+        waitingAcks.delete(message.envelope_id);
+      });
+      ws.on('close', () => sockets.splice(sockets.indexOf(ws), 1));
+      ws.send(JSON.stringify({ type: 'hello', num_connections: sockets.length, debug_info: { host: 'fake-slack' }, connection_info: { app_id: 'A111' } }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
