@@ -68,6 +68,16 @@ describe('Socket Mode', () => {
     expect(h.logs.join('\n')).not.toContain(APP_TOKEN);
   });
 
+  it('reconnects when Slack asks it to refresh its connection, and takes commands on the new one', async () => {
+    const opened = h.fake.callsOf('apps.connections.open').length;
+    h.fake.socket.disconnect();
+    await h.fake.waitFor(() => h.fake.callsOf('apps.connections.open').length > opened && h.fake.socket.connections() === 1, 'a new connection');
+    const ack = await h.command('orders-prod cart:9 since 1h db 0 scope partial', USER, { channel: 'C0SECOND' });
+    expect(ack.status).toBe(200);
+    await h.fake.waitFor(() => h.fake.messages.find((m) => m.channel === 'C0SECOND' && m.thread_ts === null), 'the root message in the second channel');
+    await h.fake.waitFor(() => h.audit.some((l) => l.includes('"action":"verdict"') && l.includes('"channel":"C0SECOND"')), 'the verdict in the second channel');
+  });
+
   it('closes its connection on stop', async () => {
     await h.slack.stop();
     await h.fake.waitFor(() => h.fake.socket.connections() === 0, 'the connection to close');

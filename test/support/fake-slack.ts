@@ -58,6 +58,8 @@ export interface FakeSlack {
     send(type: 'slash_commands' | 'interactive', payload: object, timeoutMs?: number): Promise<{ envelope_id: string; payload?: unknown }>;
     /** Envelope ids acknowledged, in order (a doubled ack would show twice). */
     acks: string[];
+    /** Asks the app to drop its newest connection, as Slack does before refreshing one ("refresh_requested"). */
+    disconnect(reason?: string): void;
   };
   close(): Promise<void>;
 }
@@ -147,6 +149,9 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
         });
       },
       acks: [],
+      disconnect(reason = 'refresh_requested') {
+        sockets.at(-1)?.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } }));
+      },
     },
     close: () =>
       new Promise<void>((resolve) => {
