@@ -85,6 +85,7 @@ interface LocalRun {
 }
 
 const IN_FLIGHT = 'inflight:';
+const FINISHED_KEPT_MS = 60_000;
 
 function inFlightKey(incident: string): string {
   return `${IN_FLIGHT}${incident}`;
@@ -206,7 +207,9 @@ export class InFlightRegistry {
 
   private async settle(incident: string, runId: string, outcome: 'finished' | 'interrupted', note: string | null): Promise<void> {
     const at = this.clock().toISOString();
-    await updateState<InFlightRun>(this.store, inFlightKey(incident), this.ttlMs, (run) =>
+    // A finished run matters to no one for long; dropping it soon keeps the lost-run sweeps small.
+    const keep = outcome === 'finished' ? Math.min(this.ttlMs, FINISHED_KEPT_MS) : this.ttlMs;
+    await updateState<InFlightRun>(this.store, inFlightKey(incident), keep, (run) =>
       run.runId === runId && run.outcome === null ? { ...run, endedAt: at, outcome, note } : null,
     );
   }

@@ -1,5 +1,6 @@
 // In-flight run records shared by two replicas through a real state Redis: one winner, heartbeats, takeover, shutdown.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { InFlightRegistry, runStatus, type InFlightRun } from '../../src/state/inflight.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import { openRedisStateStore, type RedisStateStore } from '../../src/state/redis.ts';
@@ -73,7 +74,17 @@ describe('InFlightRegistry', () => {
     expect((await b.status('C1:1.1')).status).toBe('idle');
     const again = await b.begin('C1:1.1');
     expect(again.ok).toBe(true);
-    if (again.ok) await b.end('C1:1.1', again.run.runId);
+    // A running record lives as long as a session; a finished one is dropped within a minute.
+    const raw = new Redis(redis.port, '127.0.0.1');
+    try {
+      expect(await raw.pttl('inflight-test:state:inflight:C1:1.1')).toBeGreaterThan(3_600_000);
+      if (again.ok) await b.end('C1:1.1', again.run.runId);
+      const left = await raw.pttl('inflight-test:state:inflight:C1:1.1');
+      expect(left).toBeGreaterThan(0);
+      expect(left).toBeLessThanOrEqual(60_000);
+    } finally {
+      raw.disconnect();
+    }
   });
 
   it('renews the heartbeat while checks run', async () => {
