@@ -69,6 +69,8 @@ export async function runChecks(client: Client, deps: SlackDeps, channel: string
     await postMessage(client, channel, rootTs, noticeMessage(':hourglass_flowing_sand:', stillRunningSentence(begun.status)));
     return;
   }
+  // Ending is best effort: a state Redis blip must not turn a posted verdict into an error; the sweep skips concluded runs.
+  const end = () => deps.inflight.end(incident, begun.run.runId).catch(() => undefined);
   try {
     if (begun.replaces) {
       deps.audit({ action: 'rerun', user, channel, thread: rootTs, lostReplica: begun.replaces.run.replica, replica: deps.inflight.replica });
@@ -80,9 +82,10 @@ export async function runChecks(client: Client, deps: SlackDeps, channel: string
       );
     }
     // The run ends as soon as its verdict is posted and recorded, so a click on that verdict's Re-run is not told "still running".
-    await runOwnedChecks(client, deps, channel, rootTs, user, begun.signal, () => deps.inflight.end(incident, begun.run.runId));
+    await runOwnedChecks(client, deps, channel, rootTs, user, begun.signal, end);
   } finally {
-    await deps.inflight.end(incident, begun.run.runId).catch(() => undefined);
+    // Ends the runs that stopped before a verdict; after one it only reads the record and leaves it as it is.
+    await end();
   }
 }
 
