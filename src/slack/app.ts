@@ -1,7 +1,7 @@
 // Wires the Bolt app: Socket Mode when an app token is set, HTTP (signed requests at /slack/events) otherwise.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, type Logger } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger } from '@slack/bolt';
 import type { CachesResult } from '../config/caches.ts';
 import type { SlackConfig } from '../config/env.ts';
 import { describeError } from '../redact.ts';
@@ -49,8 +49,24 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
   };
   const clientOptions = config.apiUrl ? { slackApiUrl: config.apiUrl } : {};
   const socket = config.appToken !== null;
+  // Bolt throws before any listener runs on a payload whose shape it cannot read ({"event":null}, a view_submission
+  // with no view): refuse it with one audit line, never Bolt's "unhandled error" and a 500.
+  const refuse = (error: unknown) =>
+    deps.audit({ action: 'error', user: null, channel: null, where: 'request refused by the Slack receiver', error: describeError(error) });
   const app = socket
-    ? new App({ token: config.botToken, appToken: config.appToken!, socketMode: true, logger, clientOptions })
+    ? new App({
+        token: config.botToken,
+        socketMode: true,
+        logger,
+        clientOptions,
+        receiver: new SocketModeReceiver({
+          appToken: config.appToken!,
+          logger,
+          installerOptions: { clientOptions },
+          // Acked, so Slack does not redeliver an envelope that can never be processed.
+          processEventErrorHandler: async ({ error }) => (refuse(error), true),
+        }),
+      })
     : new App({
         token: config.botToken,
         logger,
@@ -62,6 +78,12 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
           logger,
           // Ack first, work after: Slack gets its answer within 3 s whatever the checks do.
           processBeforeResponse: false,
+          processEventErrorHandler: async ({ error, response }) => {
+            refuse(error);
+            if (response.headersSent) return false;
+            response.writeHead(400).end();
+            return true;
+          },
         }),
       });
   app.error(async (error) => {

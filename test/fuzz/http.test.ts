@@ -131,8 +131,18 @@ describe('hostile requests to a running keyloss', () => {
           expect(alive()).toBe(true);
         },
       ),
-      // Each payload Bolt cannot route waits out its 3-second ack window, so few runs: the constants cover the known traps.
-      { numRuns: 12, examples: [['payload=null'], ['payload=%ZZ'], ['payload=%7B%22type%22%3A%22block_actions%22%7D'], ['']] },
+      // Each payload Bolt cannot route waits out its 3-second ack window, so few runs: the examples cover the known traps.
+      {
+        numRuns: 16,
+        examples: [
+          ['payload=null'],
+          ['payload=%ZZ'],
+          ['payload=%7B%22type%22%3A%22block_actions%22%7D'],
+          [''],
+          // Shapes Bolt throws on before any listener: refused with a 400, never a 500.
+          ...['{"event":null}', '{"type":"view_submission"}', '{"actions":[null]}', '{"name":null,"channel":null}'].map((shape) => [`payload=${encodeURIComponent(shape)}`]),
+        ],
+      },
     );
     expect(app.output()).toMatch(/request dropped by the Slack receiver/);
   }, 180_000);

@@ -66,7 +66,7 @@ afterAll(async () => {
 
 const roots = () => h.fake.messages.filter((m) => m.thread_ts === null);
 
-describe('requests Slack did not sign are refused', () => {
+describe('requests Slack did not sign, or whose shape cannot be read, are refused', () => {
   it('a bad signature and a stale timestamp get 401 and run nothing', async () => {
     const body = slashCommandBody({ text: 'orders-prod session:1', user_id: ONCALL, channel_id: CHANNEL, response_url: h.fake.responseUrl() });
     const forged = await sendRaw(h.url, SIGNING_SECRET, body, { signature: sign('not-the-secret', Math.floor(Date.now() / 1000), body) });
@@ -78,6 +78,17 @@ describe('requests Slack did not sign are refused', () => {
     expect(good.status).toBe(200);
     await h.fake.waitFor(() => roots().length === 1, 'the one signed command to start');
     expect(roots()).toHaveLength(1);
+  });
+
+  it('a signed payload whose shape Bolt cannot read gets 400 at once, with one audit line each, not a 500', async () => {
+    const shapes = ['{"event":null}', '{"type":"view_submission"}', '{"type":"shortcut"}', '{"actions":[null]}', '{"name":null,"channel":null}'];
+    const before = h.audit.filter((l) => l.includes('request refused by the Slack receiver')).length;
+    for (const shape of shapes) {
+      const answer = await sendRaw(h.url, SIGNING_SECRET, `payload=${encodeURIComponent(shape)}`);
+      expect(answer.status, shape).toBe(400);
+    }
+    expect(h.audit.filter((l) => l.includes('request refused by the Slack receiver')).length - before).toBe(shapes.length);
+    expect(h.logs.join('\n')).not.toMatch(/unhandled error/i);
   });
 });
 

@@ -68,6 +68,13 @@ describe('Socket Mode', () => {
     expect(h.logs.join('\n')).not.toContain(APP_TOKEN);
   });
 
+  it('acknowledges an envelope whose payload Bolt cannot read, so Slack does not redeliver it, and says why in the audit log', async () => {
+    const ack = await h.fake.socket.send('interactive', { type: 'view_submission' });
+    expect(ack.envelope_id).toBeTruthy();
+    expect(h.audit.some((l) => l.includes('request refused by the Slack receiver'))).toBe(true);
+    expect(h.logs.join('\n')).not.toMatch(/unhandled error/i);
+  });
+
   it('reconnects when Slack asks it to refresh its connection, and takes commands on the new one', async () => {
     const opened = h.fake.callsOf('apps.connections.open').length;
     h.fake.socket.disconnect();
