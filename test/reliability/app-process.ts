@@ -49,8 +49,9 @@ export interface Surroundings {
   close(): Promise<void>;
 }
 
-export async function startSurroundings(): Promise<Surroundings> {
-  const [state, cache, fake] = await Promise.all([startRedis(), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
+/** `stateArgs` go to the state Redis (e.g. persistence on); the diagnosed cache and the fake Slack are always the same. */
+export async function startSurroundings(stateArgs: string[] = []): Promise<Surroundings> {
+  const [state, cache, fake] = await Promise.all([startRedis(stateArgs), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
   const caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: standard\n');
   return {
     state,
