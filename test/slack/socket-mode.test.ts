@@ -85,6 +85,17 @@ describe('Socket Mode', () => {
     await h.fake.waitFor(() => h.audit.some((l) => l.includes('"action":"verdict"') && l.includes('"channel":"C0SECOND"')), 'the verdict in the second channel');
   });
 
+  it('notices a half-open connection (no pong within 5 s), opens a new one, and takes commands on it', async () => {
+    const opened = h.fake.callsOf('apps.connections.open').length;
+    h.fake.socket.silence();
+    await h.fake.waitFor(() => h.fake.callsOf('apps.connections.open').length > opened, 'a new connection after the pongs stopped', 20_000);
+    await h.fake.waitFor(() => h.fake.socket.connections() === 1, 'the silent connection to be closed', 20_000);
+    const ack = await h.command('orders-prod cart:10 since 1h db 0 scope partial', USER, { channel: 'C0THIRD' });
+    expect(ack.status).toBe(200);
+    await h.fake.waitFor(() => h.audit.some((l) => l.includes('"action":"verdict"') && l.includes('"channel":"C0THIRD"')), 'the verdict in the third channel');
+    expect(h.logs.join('\n')).toMatch(/pong wasn't received/);
+  }, 40_000);
+
   it('closes its connection on stop', async () => {
     await h.slack.stop();
     await h.fake.waitFor(() => h.fake.socket.connections() === 0, 'the connection to close');

@@ -60,6 +60,8 @@ export interface FakeSlack {
     acks: string[];
     /** Asks the app to drop its newest connection, as Slack does before refreshing one ("refresh_requested"). */
     disconnect(reason?: string): void;
+    /** The newest connection goes half-open: open at TCP level, but no pong, no ping, nothing delivered. */
+    silence(): void;
   };
   close(): Promise<void>;
 }
@@ -94,8 +96,10 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
   const failures = new Map<string, { status: number; times: number }>();
   let fileCounter = 0;
   let baseUrl = '';
-  const wss = new WebSocketServer({ noServer: true });
+  // Pongs are answered by hand so that one connection can go silent; Slack also pings each connection itself.
+  const wss = new WebSocketServer({ noServer: true, autoPong: false });
   const sockets: WebSocket[] = [];
+  const silenced = new WeakSet<WebSocket>();
   const waitingAcks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
 
   const fake: FakeSlack = {
@@ -151,6 +155,10 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
       acks: [],
       disconnect(reason = 'refresh_requested') {
         sockets.at(-1)?.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'fake-slack' } }));
+      },
+      silence() {
+        const ws = sockets.at(-1);
+        if (ws) silenced.add(ws);
       },
     },
     close: () =>
@@ -301,14 +309,24 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.push(ws);
+      const pinger = setInterval(() => {
+        if (!silenced.has(ws)) ws.ping();
+      }, 2_000);
+      ws.on('ping', (data) => {
+        if (!silenced.has(ws)) ws.pong(data);
+      });
       ws.on('message', (data) => {
+        if (silenced.has(ws)) return;
         const message = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
         if (!message.envelope_id) return;
         fake.socket.acks.push(message.envelope_id);
         waitingAcks.get(message.envelope_id)?.({ envelope_id: message.envelope_id, payload: message.payload });
         waitingAcks.delete(message.envelope_id);
       });
-      ws.on('close', () => sockets.splice(sockets.indexOf(ws), 1));
+      ws.on('close', () => {
+        clearInterval(pinger);
+        sockets.splice(sockets.indexOf(ws), 1);
+      });
       ws.send(JSON.stringify({ type: 'hello', num_connections: sockets.length, debug_info: { host: 'fake-slack' }, connection_info: { app_id: 'A111' } }));
     });
   });
