@@ -104,6 +104,23 @@ describe('diagnose', () => {
     expect(d.scope).toBe('complete');
   });
 
+  it('says how the other databases were searched, once and in one pair of parentheses', () => {
+    const summaries = (d: ReturnType<typeof diagnose>) => cause(d, 'wrong-database').evidence.map((e) => e.summary);
+    const onlyDb0 = { 'keyspace.presence': { dbsChecked: [{ db: 0, scannedKeys: 5_000, complete: true, ms: 2 }] } };
+    const exact = summaries(diagnose(makeEvidence('session:17'), runbook));
+    const pattern = summaries(diagnose(makeEvidence('session:*'), runbook));
+    const alone = [...summaries(diagnose(makeEvidence('session:17', onlyDb0), runbook)), ...summaries(diagnose(makeEvidence('session:*', onlyDb0), runbook))];
+    for (const summary of [...exact, ...pattern, ...alone]) expect(summary.match(/\(/g)?.length ?? 0).toBeLessThanOrEqual(1);
+    expect(exact.join('\n')).toMatch(/session:17 is in none of the 15 other dbs with keys \(EXISTS in each\)/);
+    expect(pattern.join('\n')).toMatch(/no key matching session:\* in any of the 15 other dbs with keys \(5,000 keys scanned; every db scanned completely\)/);
+    expect(alone.filter((summary) => summary.includes(' db'))).toEqual([
+      'no other db holds any key (INFO keyspace)',
+      'all 3 connected clients use db 0',
+      'no other db holds any key (INFO keyspace)',
+      'all 3 connected clients use db 0',
+    ]);
+  });
+
   it('says no-loss when the exact key is present in the selected db', () => {
     const d = diagnose(makeEvidence('session:17', { 'keyspace.presence': { present: true, matches: [{ db: 0, count: 1, sampled: false }] } }), runbook);
     expect(d.verdict).toBe('no-loss');

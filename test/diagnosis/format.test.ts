@@ -4,10 +4,12 @@ import { formatBytes, formatCount, formatDuration, formatInstant, formatPercent 
 import { globMatches } from '../../src/diagnosis/glob.ts';
 
 describe('format', () => {
-  it('groups thousands and keeps one decimal', () => {
+  it('groups thousands and keeps one decimal below 100 only', () => {
     expect(formatCount(25_611)).toBe('25,611');
     expect(formatCount(1_000_000)).toBe('1,000,000');
     expect(formatCount(12.46)).toBe('12.5');
+    expect(formatCount(0.44)).toBe('0.4');
+    expect(formatCount(3_436.3)).toBe('3,436');
     expect(formatCount(0)).toBe('0');
   });
   it('writes bytes in binary units', () => {

@@ -51,20 +51,22 @@ export function presenceSignals(evidence: Evidence): Signal[] {
     const scanned = presence.dbsChecked.reduce((sum, d) => sum + d.scannedKeys, 0);
     const refused = presence.dbsRefused.length;
     const partial = complete < presence.dbsChecked.length || refused > 0;
+    const refusedNote = refused ? `${plural(refused, 'db')} refused SELECT` : null;
+    const how =
+      looked === 0
+        ? ['INFO keyspace', refusedNote]
+        : presence.isPattern
+          ? [`${plural(scanned, 'key')} scanned`, partial ? `${complete} of ${presence.dbsChecked.length} dbs scanned completely` : 'every db scanned completely', refusedNote]
+          : ['EXISTS in each', refusedNote];
     const searched =
       looked === 0
-        ? `no other db holds any key (INFO keyspace)`
+        ? 'no other db holds any key'
         : `${presence.isPattern ? `no key matching ${pattern} in any of the` : `${pattern} is in none of the`} ${plural(looked, 'other db')} with keys`;
     signals.push({
       cause: 'wrong-database',
       check: 'keyspace.presence',
       weight: partial ? -0.4 : -0.7,
-      summary:
-        `${searched} ` +
-        (presence.isPattern
-          ? `(${plural(scanned, 'key')} scanned${partial ? `; ${complete} of ${presence.dbsChecked.length} dbs scanned completely` : ', every db scanned completely'}`
-          : '(EXISTS in each') +
-        `${refused ? `; ${plural(refused, 'db')} refused SELECT` : ''})`,
+      summary: `${searched} (${how.filter((part) => part !== null).join('; ')})`,
     });
   }
 
