@@ -109,6 +109,19 @@ describe('the command text', () => {
   });
 });
 
+describe('a private channel keyloss was not invited to', () => {
+  it('gets one ephemeral line saying to invite it, not the usage, and nothing runs', async () => {
+    h.fake.closedChannels.add('G0PRIVATE');
+    await h.command('payments session:1 since 1h scope partial', ONCALL, { channel: 'G0PRIVATE' });
+    const notice = await h.fake.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${ONCALL}`), 'the notice');
+    expect(notice.body.response_type).toBe('ephemeral');
+    expect(String(notice.body.text)).toBe('keyloss cannot post in this channel. Invite it first (/invite @keyloss), then try again.');
+    expect(JSON.stringify(notice.body)).not.toContain('Usage:');
+    expect(h.fake.messages.filter((m) => m.channel === 'G0PRIVATE')).toHaveLength(0);
+    expect(h.audit.some((l) => l.includes('"action":"checks-started"') && l.includes('G0PRIVATE'))).toBe(false);
+  });
+});
+
 describe('who may diagnose what', () => {
   it('a user not on the list is refused, ephemerally, and nothing is posted in the channel', async () => {
     await h.command('orders-prod session:1 since 1h', STRANGER);

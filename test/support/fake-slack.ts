@@ -43,6 +43,8 @@ export interface FakeSlack {
   breaches: string[];
   /** Members returned by usergroups.users.list, per group id. */
   usergroups: Record<string, string[]>;
+  /** Private channels the bot was not invited to: chat.postMessage there answers `channel_not_found`, as Slack does. */
+  closedChannels: Set<string>;
   /** The next call of `method` is answered 429 with Retry-After: `seconds`. */
   rateLimitNext(method: string, seconds?: number): void;
   /** The next `times` calls of `method` are answered with HTTP `status` (default 500) and have no effect. */
@@ -113,6 +115,7 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
     uploads: [],
     breaches: [],
     usergroups: {},
+    closedChannels: new Set(),
     rateLimitNext(method, seconds = 1) {
       rateLimits.set(method, seconds);
     },
@@ -185,7 +188,7 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
         return { ok: true, url: 'https://example.slack.com/', team: 'Example', user: 'keyloss', team_id: 'T111', user_id: 'UBOT', bot_id: 'BBOT' };
       case 'chat.postMessage': {
         checkBlocks(method, p.blocks);
-        if (!str('channel')) return { ok: false, error: 'channel_not_found' };
+        if (!str('channel') || fake.closedChannels.has(str('channel'))) return { ok: false, error: 'channel_not_found' };
         if (!str('text') && !p.blocks) return { ok: false, error: 'no_text' };
         const ts = nextTs();
         const metadata = (p.metadata as PostedMessage['metadata']) ?? null;

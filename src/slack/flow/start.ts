@@ -19,7 +19,8 @@ export interface StartRequest {
   prefill: Record<string, string>;
 }
 
-export type StartResult = { ok: true; rootTs: string } | { ok: false; reason: string };
+/** `inCommandText`: the problem is in what was typed (show the usage), not in where it was typed. */
+export type StartResult = { ok: true; rootTs: string } | { ok: false; reason: string; inCommandText: boolean };
 
 /** History entries from `from` on, as timeline records (prefilled ones and the one just given). */
 export function answerRecords(runbook: Runbook, session: Session, from: number, user: string | null): AnswerRecord[] {
@@ -52,7 +53,7 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
   if (prefill.db === undefined) prefill.db = String(cache.db);
   const now = deps.now();
   const started = deps.engine.start(now, prefill);
-  if (!started.ok) return { ok: false, reason: started.error.message };
+  if (!started.ok) return { ok: false, reason: started.error.message, inCommandText: true };
 
   let rootTs: string;
   try {
@@ -60,7 +61,7 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
   } catch (error) {
     const code = (error as { data?: { error?: string } }).data?.error;
     if (code === 'not_in_channel' || code === 'channel_not_found') {
-      return { ok: false, reason: 'keyloss cannot post in this channel. Invite it first (/invite @keyloss), then try again.' };
+      return { ok: false, reason: 'keyloss cannot post in this channel. Invite it first (/invite @keyloss), then try again.', inCommandText: false };
     }
     throw error;
   }
@@ -82,7 +83,7 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
     unreachable: null,
   };
   const put = await deps.store.put(threadKey(channel, rootTs), investigation, null, deps.config.sessionTtlMs);
-  if (!put.ok) return { ok: false, reason: 'Another investigation already uses this thread.' };
+  if (!put.ok) return { ok: false, reason: 'Another investigation already uses this thread.', inCommandText: false };
   deps.audit({ action: 'command', user, channel, thread: rootTs, cache: cache.name, prefilled: Object.keys(request.prefill) });
   // From here on the thread exists: a failure is said there, not only in the log.
   await afterAck(client, deps, { what: 'the investigation', user, channel, thread: rootTs }, () =>

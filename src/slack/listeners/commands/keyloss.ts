@@ -1,7 +1,7 @@
 // /keyloss: answers help, bad text and "no caches" in the ack itself; after the ack, checks access and starts (or offers caches).
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { mayDiagnose } from '../../access.ts';
-import { cachePickerMessage, noCachesMessage, refusalMessage, usageMessage } from '../../blocks/notices.ts';
+import { cachePickerMessage, noCachesMessage, noticeMessage, refusalMessage, usageMessage } from '../../blocks/notices.ts';
 import type { SlackMessage } from '../../blocks/message.ts';
 import { parseCommandText } from '../../command-text.ts';
 import { cacheList, cacheNamed, type SlackDeps } from '../../context.ts';
@@ -83,7 +83,9 @@ export function keylossCommand(deps: SlackDeps) {
         return;
       }
       const started = await startInvestigation(client, deps, { cache, channel: command.channel_id, user: command.user_id, prefill: decision.prefill });
-      if (!started.ok) await ephemeral(usageMessage(started.reason, cacheList(deps).map((c) => c.name)));
+      if (!started.ok) {
+        await ephemeral(started.inCommandText ? usageMessage(started.reason, cacheList(deps).map((c) => c.name)) : noticeMessage(':warning:', started.reason));
+      }
     });
   };
 }
