@@ -176,6 +176,25 @@ describe('Slack incident, end to end', () => {
     expect(h.fake.calls.slice(clickAt).filter((c) => c.method === 'chat.postMessage' && c.params.channel === CHANNEL)).toHaveLength(1);
   });
 
+  it('a postmortem channel keyloss cannot post in: the summary and file still land in the thread, with one line about the copy', async () => {
+    resetFake();
+    h.fake.closedChannels.add('C0POSTMORTEM');
+    try {
+      await h.command('orders-prod cart:2 since 30m scope partial', ALLOWED);
+      const root = await h.root();
+      const verdict = await h.verdict(root.ts);
+      await h.click(verdict, 'Postmortem summary', ALLOWED);
+      await h.inThread(root.ts, (m) => m.text.startsWith('Postmortem: orders-prod'), 'the postmortem');
+      const notice = await h.inThread(root.ts, (m) => m.text.startsWith('The postmortem could not be copied'), 'the line about the copy');
+      expect(notice.text).toContain('C0POSTMORTEM (An API error occurred: channel_not_found)');
+      await h.fake.waitFor(() => h.fake.callsOf('files.completeUploadExternal').length > 0, 'the file upload to complete');
+      expect(h.fake.thread(CHANNEL, root.ts).some((m) => m.text.includes('keyloss failed'))).toBe(false);
+      expect(h.audit.some((l) => l.includes('"action":"postmortem"') && l.includes('"copyFailed"'))).toBe(true);
+    } finally {
+      h.fake.closedChannels.delete('C0POSTMORTEM');
+    }
+  });
+
   it('re-run checks posts a fresh progress message and verdict in the same thread', async () => {
     resetFake();
     await h.command('orders-prod cart:1 since 30m scope partial', ALLOWED);

@@ -1,4 +1,6 @@
 // "Postmortem summary": the summary in the thread, the Markdown file attached, and a copy in the postmortem channel when set.
+import { describeError } from '../../../redact.ts';
+import { noticeMessage } from '../../blocks/notices.ts';
 import type { SlackDeps } from '../../context.ts';
 import { conclusionOf } from '../../flow/continue.ts';
 import { useVerdictButton } from '../../flow/verdict-button.ts';
@@ -22,7 +24,12 @@ export function postmortemAction(deps: SlackDeps) {
       await postMessage(client, place.channel, place.rootTs, summary);
       const day = inv.startedAt.slice(0, 10);
       await attachMarkdown(client, place.channel, place.rootTs, `keyloss-postmortem-${inv.cache}-${day}.md`, `Postmortem: ${inv.cache} (${day})`, postmortemMarkdown(inv, conclusion));
-      if (deps.config.postmortemChannel) await postMessage(client, deps.config.postmortemChannel, null, summary);
+      const copyTo = deps.config.postmortemChannel;
+      // The summary is already in the thread: a copy that fails is said there as what it is, not as a failed postmortem.
+      const copyFailed = copyTo ? await postMessage(client, copyTo, null, summary).then(() => null, (error: unknown) => describeError(error)) : null;
+      if (copyTo && copyFailed) {
+        await postMessage(client, place.channel, place.rootTs, noticeMessage(':warning:', `The postmortem could not be copied to ${copyTo} (${copyFailed}). Invite keyloss to that channel, or change KEYLOSS_POSTMORTEM_CHANNEL.`));
+      }
       deps.audit({
         action: 'postmortem',
         user: place.user,
@@ -30,7 +37,8 @@ export function postmortemAction(deps: SlackDeps) {
         thread: place.rootTs,
         cache: inv.cache,
         verdict: inv.report?.verdict ?? null,
-        copiedTo: deps.config.postmortemChannel,
+        copiedTo: copyFailed ? null : copyTo,
+        ...(copyFailed ? { copyFailed } : {}),
       });
     });
   };
