@@ -69,7 +69,8 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
     client.disconnect();
     // "Connection is closed" hides the cause (refused, WRONGPASS…) that ioredis emitted as an `error` event first.
     const cause = lastError !== null && isConnectionClosed(error) ? lastError : error;
-    return { ok: false, endpoint: address, ...classifyConnectError(cause, connectTimeoutMs) };
+    const failure = classifyConnectError(cause, connectTimeoutMs);
+    return { ok: false, endpoint: address, kind: failure.kind, reason: withTlsHint(failure.reason, endpoint.tls) };
   } finally {
     clearTimeout(timer);
   }
@@ -83,6 +84,18 @@ class ConnectTimeout extends Error {
   constructor(readonly ms: number) {
     super(`timed out after ${ms} ms`);
   }
+}
+
+/**
+ * A scheme that does not match the port fails in ways that do not say so: a TLS port resets a plain client, and a
+ * plain port never answers a TLS hello. Azure serves TLS on 6380 and plain text (off by default) on 6379.
+ */
+export function withTlsHint(reason: string, tls: boolean): string {
+  if (!tls && /^(connection reset by the server|the server closed the connection)$/.test(reason)) {
+    return `${reason}; if this port expects TLS (Azure: 6380), use rediss://`;
+  }
+  if (tls && /^timed out after/.test(reason)) return `${reason}; if this port does not speak TLS, use redis://`;
+  return reason;
 }
 
 const AUTH_REPLY = /WRONGPASS|NOAUTH|invalid password|invalid username|AUTH failed|NOPERM/i;

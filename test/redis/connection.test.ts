@@ -94,9 +94,9 @@ describe('openTarget', () => {
     }
   });
 
-  it('reports a TLS handshake against a plain server as unreachable, without the password', async () => {
+  it('reports a TLS handshake against a plain server as unreachable, suggesting redis://, without the password', async () => {
     const opened = await openTarget(`rediss://:${PASSWORD}@127.0.0.1:${secured.port}`, { connectTimeoutMs: 800 });
-    expect(opened.ok).toBe(false);
+    expect(opened).toMatchObject({ ok: false, kind: 'unreachable', reason: 'timed out after 800 ms; if this port does not speak TLS, use redis://' });
     expectNoSecret(opened);
   });
 

@@ -45,4 +45,15 @@ describe('TLS', () => {
     });
     expect(JSON.stringify(opened)).not.toContain(PASSWORD);
   });
+
+  it('plain redis:// against a TLS port is reset, and the reason suggests rediss://', async () => {
+    const opened = await openTarget(`redis://:${PASSWORD}@localhost:${tlsPort}`, { connectTimeoutMs: 3000 });
+    expect(opened).toEqual({
+      ok: false,
+      kind: 'unreachable',
+      endpoint: `localhost:${tlsPort}`,
+      reason: expect.stringMatching(/^(connection reset by the server|the server closed the connection); if this port expects TLS \(Azure: 6380\), use rediss:\/\/$/),
+    });
+    expect(JSON.stringify(opened)).not.toContain(PASSWORD);
+  });
 });
