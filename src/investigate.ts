@@ -1,6 +1,8 @@
 // The one place that wires an investigation: open the cache, build the Azure context, run the checks, diagnose, build the report.
 import { azureChecks } from './azure/checks.ts';
 import { createAzureContext } from './azure/context.ts';
+import { azureCredential } from './azure/credential.ts';
+import { loginEndpoint, type RedisAuth } from './azure/redis-login.ts';
 import type { AzureContext, AzureTarget } from './azure/types.ts';
 import { DEFAULT_CHECK_OPTIONS, redisChecks } from './checks/registry.ts';
 import { runChecks } from './checks/run.ts';
@@ -27,6 +29,8 @@ export const ALL_CHECKS: readonly Check[] = [...redisChecks, ...(azureChecks as 
 export interface InvestigationInput {
   /** redis:// or rediss:// URL; its credentials are registered as secrets when parsed. */
   redisUrl: string;
+  /** How to sign in: the URL's credentials (default), or a Microsoft Entra token. */
+  auth?: RedisAuth;
   query: Query;
   runbook: Runbook;
   /** The named cache from the caches file, when there is one. */
@@ -52,7 +56,9 @@ export type InvestigationResult =
 export async function investigate(input: InvestigationInput, hooks: InvestigationHooks = {}): Promise<InvestigationResult> {
   const now = hooks.now?.() ?? new Date();
   const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, ...input.options };
-  const opened = await openTarget(input.redisUrl, { commandTimeoutMs: options.commandTimeoutMs });
+  const login = await loginEndpoint(input.redisUrl, input.auth ?? 'key', () => azureCredential());
+  if (!login.ok) return login;
+  const opened = await openTarget(login.endpoint, { commandTimeoutMs: options.commandTimeoutMs });
   if (!opened.ok) return opened;
   const target = opened.target;
   try {

@@ -1,8 +1,7 @@
 // Builds what the Azure checks need from a cache's Azure target and the environment.
-import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureContext, AzureTarget } from './types.ts';
 import { parseCacheResourceId, parseRegion } from './resource-id.ts';
-import { StaticTestTokenCredential, sharedTokenCredential } from './credential.ts';
+import { azureCredential } from './credential.ts';
 
 export const NO_AZURE_TARGET =
   'no Azure resource configured (set azure.resourceId/region for the cache, or pass --azure-resource and --azure-region)';
@@ -36,8 +35,7 @@ export function createAzureContext(
     endpoints[key] = url;
   }
 
-  const testToken = env.KEYLOSS_AZURE_TEST_TOKEN?.trim();
-  const credential = sharedTokenCredential(testToken ? new StaticTestTokenCredential(testToken) : new DefaultAzureCredential());
+  const credential = azureCredential(env);
   return {
     ok: true,
     context: {

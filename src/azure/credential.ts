@@ -1,6 +1,24 @@
 // Azure credentials: one token fetch shared by every Azure check, every token registered as a secret.
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
 import { registerSecret } from '../redact.ts';
+
+const credentials = new Map<string, TokenCredential>();
+
+/**
+ * The process's Azure credential, shared by every investigation so their tokens are fetched once:
+ * DefaultAzureCredential (managed identity in Azure, `az login` on a laptop), or, FOR TESTS ONLY, the fixed
+ * token in KEYLOSS_AZURE_TEST_TOKEN.
+ */
+export function azureCredential(env: NodeJS.ProcessEnv = process.env): TokenCredential {
+  const testToken = env.KEYLOSS_AZURE_TEST_TOKEN?.trim() ?? '';
+  let credential = credentials.get(testToken);
+  if (!credential) {
+    credential = sharedTokenCredential(testToken ? new StaticTestTokenCredential(testToken) : new DefaultAzureCredential());
+    credentials.set(testToken, credential);
+  }
+  return credential;
+}
 
 /**
  * FOR TESTS ONLY (selected by KEYLOSS_AZURE_TEST_TOKEN): answers every scope with the same fixed token,

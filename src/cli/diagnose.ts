@@ -1,5 +1,6 @@
 // `keyloss diagnose`: the non-interactive diagnosis of spec/diagnose-cli.md; flags instead of questions, text or JSON out.
 import { parseArgs } from 'node:util';
+import type { RedisAuth } from '../azure/redis-login.ts';
 import { parseCacheResourceId, parseRegion } from '../azure/resource-id.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../diagnosis/query.ts';
@@ -19,6 +20,8 @@ with its evidence and fixes, and what could not be checked.
 
   --redis <url>             redis://[user:pass@]host:port[/db] or rediss://… (TLS)
                             default: $REDIS_URL, else redis://127.0.0.1:6379
+  --entra                   sign in with a Microsoft Entra token (az login, or the managed identity)
+                            instead of a password: the user is the identity's object id; needs rediss://
   --key <k>                 the key that went missing: exact (session:17) or a glob (session:*)  (required)
   --db <n>                  the database the application uses (default: the db in the URL, else 0)
   --since <t>               when the keys were last seen: ISO-8601 or a duration ago (90s, 15m, 2h, 1d); default 1h
@@ -35,6 +38,7 @@ Exit status: 0 the diagnosis ran, 2 bad arguments, 3 cache unreachable or creden
 
 const FLAGS = {
   redis: { type: 'string' },
+  entra: { type: 'boolean' },
   key: { type: 'string' },
   db: { type: 'string' },
   since: { type: 'string' },
@@ -55,6 +59,7 @@ export interface DiagnoseArgs {
   help: boolean;
   json: boolean;
   redisUrl: string;
+  auth: RedisAuth;
   query: Query;
   azure: AzureTarget | null;
   rateIntervalMs: number | null;
@@ -70,7 +75,7 @@ export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: D
   }
   const base = { help: values.help ?? false, json: values.json ?? false };
   if (base.help) {
-    return { ok: true, args: { ...base, redisUrl: '', azure: null, rateIntervalMs: null, query: { key: '', isPattern: false, db: 0, since: now, tier: null, scope: null } } };
+    return { ok: true, args: { ...base, redisUrl: '', auth: 'key', azure: null, rateIntervalMs: null, query: { key: '', isPattern: false, db: 0, since: now, tier: null, scope: null } } };
   }
 
   const redisUrl = values.redis ?? defaultRedisUrl(env);
@@ -133,6 +138,7 @@ export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: D
     args: {
       ...base,
       redisUrl,
+      auth: values.entra ? 'entra' : 'key',
       azure,
       rateIntervalMs,
       query: { key: key.key, isPattern: isGlobPattern(key.key), db, since: since.date, tier, scope },
@@ -187,6 +193,7 @@ export async function run(argv: string[]): Promise<number> {
   const runbook = await loadDefaultRunbook();
   const result = await investigate({
     redisUrl: args.redisUrl,
+    auth: args.auth,
     query: args.query,
     runbook,
     azure: args.azure,

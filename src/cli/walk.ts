@@ -10,11 +10,12 @@ import { createTtyPrompter } from '../terminal/tty-prompter.ts';
 import { resolveTarget } from '../terminal/target.ts';
 import { walkthrough } from '../terminal/walkthrough.ts';
 
-const USAGE = `usage: keyloss walk [--runbook <file>] [--redis <url>] [--key <k>] [--db <n>] [--since <t>] [--tier <t>] [--scope <s>]
+const USAGE = `usage: keyloss walk [--runbook <file>] [--redis <url>] [--entra] [--key <k>] [--db <n>] [--since <t>] [--tier <t>] [--scope <s>]
 
 Asks which cache, which key and since when, checks the cache (read-only) and explains why keys went missing.
 Answers given as flags are not asked. Driven through a pipe it reads one answer per line: a choice's number or
-value, free text, "skip" or "back".
+value, free text, "skip" or "back". --entra signs in to a cache given as a rediss:// URL with a Microsoft Entra
+token (az login, or the managed identity) instead of a password; a named cache says so in the caches file.
 
 environment:
   REDIS_URL          offered as the cache to check (default redis://127.0.0.1:6379)
@@ -34,21 +35,26 @@ const ANSWER_FLAGS: Record<string, string> = {
 };
 
 type Args =
-  | { ok: true; help: boolean; runbook: string | null; prefill: Record<string, string>; flags: Record<string, string> }
+  | { ok: true; help: boolean; runbook: string | null; prefill: Record<string, string>; flags: Record<string, string>; entra: boolean }
   | { ok: false; problem: string };
 
 export function parseWalkArgs(argv: string[]): Args {
   let runbook: string | null = null;
+  let entra = false;
   const prefill: Record<string, string> = {};
   /** slot → the flag that filled it, to name it in an error. */
   const flags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') return { ok: true, help: true, runbook, prefill, flags };
+    if (arg === '--help' || arg === '-h') return { ok: true, help: true, runbook, prefill, flags, entra };
+    if (arg === '--entra') {
+      entra = true;
+      continue;
+    }
     const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const slot = ANSWER_FLAGS[name];
     if (name !== '--runbook' && slot === undefined) {
-      return { ok: false, problem: `unknown argument "${arg}"; accepted: --runbook <file>, ${Object.keys(ANSWER_FLAGS).map((f) => `${f} <value>`).join(', ')}, --help` };
+      return { ok: false, problem: `unknown argument "${arg}"; accepted: --runbook <file>, ${Object.keys(ANSWER_FLAGS).map((f) => `${f} <value>`).join(', ')}, --entra, --help` };
     }
     const value = inline ?? argv[++i];
     if (value === undefined || (inline === undefined && value.startsWith('--'))) return { ok: false, problem: `${name} needs a value` };
@@ -58,7 +64,7 @@ export function parseWalkArgs(argv: string[]): Args {
       flags[slot] = name;
     }
   }
-  return { ok: true, help: false, runbook, prefill, flags };
+  return { ok: true, help: false, runbook, prefill, flags, entra };
 }
 
 async function runbookFrom(path: string | null): Promise<{ ok: true; runbook: Runbook } | { ok: false; problem: string }> {
@@ -136,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
       env: process.env,
       interrupted: interrupt.signal,
       prefill: args.prefill,
+      ...(args.entra ? { urlAuth: 'entra' as const } : {}),
       ...(interactive && process.stdout.columns ? { width: Math.min(process.stdout.columns, 100) } : {}),
       ...(rateIntervalMs !== undefined ? { rateIntervalMs } : {}),
     });

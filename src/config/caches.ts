@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { TIERS, type Tier } from '../diagnosis/query.ts';
+import { REDIS_AUTHS, type RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { registerSecret } from '../redact.ts';
 
@@ -35,6 +36,8 @@ const CacheEntry = z
     url: z.string().superRefine(urlWithoutPassword).optional(),
     /** The environment variable that holds the URL, password included. */
     urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+    /** How keyloss signs in: `key` (the URL's credentials) or `entra` (a Microsoft Entra token; no secret at all). */
+    auth: z.enum(REDIS_AUTHS).default('key'),
     tier: z.enum(TIERS).optional(),
     db: z.number().int().min(0).max(15).default(0),
     description: z.string().max(200).optional(),
@@ -75,6 +78,7 @@ export interface CacheConfig {
   name: string;
   url: string | null;
   urlEnv: string | null;
+  auth: RedisAuth;
   tier: Tier | null;
   db: number;
   description: string | null;
@@ -111,6 +115,7 @@ export function parseCaches(text: string, path: string): CachesResult {
       name,
       url: c.url ?? null,
       urlEnv: c.urlEnv ?? null,
+      auth: c.auth,
       tier: c.tier ?? null,
       db: c.db,
       description: c.description ?? null,

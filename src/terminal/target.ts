@@ -1,4 +1,5 @@
 // Turns the answer to "which cache?" into what the checks connect to: a URL as typed, or a cache from the caches file.
+import type { RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import type { Tier } from '../diagnosis/query.ts';
 import { findCache, loadCaches, resolveCacheUrl } from '../config/caches.ts';
@@ -6,6 +7,8 @@ import { parseTarget } from '../runbook/formats.ts';
 
 export interface ResolvedTarget {
   redisUrl: string;
+  /** The caches file's `auth` for a named cache; for a typed URL, `entra` when the walkthrough was started with --entra. */
+  auth: RedisAuth;
   /** The cache's name when it came from the caches file. */
   cache: string | null;
   azure: AzureTarget | null;
@@ -20,10 +23,10 @@ export function cachesPath(env: NodeJS.ProcessEnv): string {
   return env.KEYLOSS_CACHES?.trim() || 'keyloss.caches.yaml';
 }
 
-export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv): Promise<TargetResult> {
+export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv, urlAuth: RedisAuth = 'key'): Promise<TargetResult> {
   const parsed = parseTarget(answer);
   if (!parsed.ok) return { ok: false, reason: parsed.message };
-  if (parsed.target.kind === 'url') return { ok: true, target: { redisUrl: parsed.target.url, cache: null, azure: null, tier: null } };
+  if (parsed.target.kind === 'url') return { ok: true, target: { redisUrl: parsed.target.url, auth: urlAuth, cache: null, azure: null, tier: null } };
   const name = parsed.target.name;
   const path = cachesPath(env);
   const caches = await loadCaches(path);
@@ -42,5 +45,5 @@ export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv): Pro
   }
   const url = resolveCacheUrl(cache, env);
   if (!url.ok) return { ok: false, reason: url.reason };
-  return { ok: true, target: { redisUrl: url.url, cache: cache.name, azure: cache.azure, tier: cache.tier } };
+  return { ok: true, target: { redisUrl: url.url, auth: cache.auth, cache: cache.name, azure: cache.azure, tier: cache.tier } };
 }

@@ -1,4 +1,5 @@
 // The terminal walkthrough: asks the runbook's questions, runs its checks against the cache, prints report and conclusion.
+import type { RedisAuth } from '../azure/redis-login.ts';
 import { knownTier } from '../azure/tier.ts';
 import { isCheckId } from '../checks/types.ts';
 import { investigate } from '../investigate.ts';
@@ -29,6 +30,8 @@ export interface WalkthroughOptions {
   prefill?: Record<string, string>;
   /** Interval between the two samples of the rates check; the checks' default when absent. */
   rateIntervalMs?: number;
+  /** How to sign in to a cache given as a URL (`--entra`); a named cache says so in the caches file. */
+  urlAuth?: RedisAuth;
 }
 
 /** Asked when the checks could not reach the cache; not part of any runbook because it is about this terminal run. */
@@ -180,13 +183,14 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
   if (!query.ok) {
     return { kind: 'broken', message: `Runbook ${runbook.id} reached its checks without an answer for: ${query.missing.join(', ')}.` };
   }
-  const target = await resolveTarget(session.answers.cache ?? defaultRedisUrl(env), env);
+  const target = await resolveTarget(session.answers.cache ?? defaultRedisUrl(env), env, options.urlAuth);
   if (!target.ok) return { kind: 'broken', message: redact(target.reason) };
 
   prompter.say(['', style.bold(node.title)]);
   const result = await investigate(
     {
       redisUrl: target.target.redisUrl,
+      auth: target.target.auth,
       query: query.query,
       runbook,
       cache: target.target.cache,

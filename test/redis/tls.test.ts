@@ -1,37 +1,23 @@
 // rediss:// against a real TLS redis-server whose certificate we do not trust: a readable TLS reason, no password.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTarget } from '../../src/redis/target.ts';
-import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import { makeCertificate, type TestCertificate } from '../support/certificate.ts';
+import { freePort, startRedis, stopRedis, tlsArgs, type RedisProcess } from '../support/redis-server.ts';
 
 const PASSWORD = 'tls-test-password-0451';
 let server: RedisProcess;
 let tlsPort: number;
-let certDir: string;
+let certificate: TestCertificate;
 
 beforeAll(async () => {
-  certDir = mkdtempSync(join(tmpdir(), 'keyloss-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-    '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  certificate = makeCertificate();
   tlsPort = await freePort();
-  server = await startRedis([
-    '--requirepass', PASSWORD,
-    '--tls-port', String(tlsPort),
-    '--tls-cert-file', join(certDir, 'cert.pem'),
-    '--tls-key-file', join(certDir, 'key.pem'),
-    '--tls-ca-cert-file', join(certDir, 'cert.pem'),
-    '--tls-auth-clients', 'no',
-  ]);
+  server = await startRedis(['--requirepass', PASSWORD, ...tlsArgs(tlsPort, certificate)]);
 });
 
 afterAll(async () => {
   await stopRedis(server);
-  rmSync(certDir, { recursive: true, force: true });
+  certificate.remove();
 });
 
 describe('TLS', () => {

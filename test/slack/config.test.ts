@@ -30,9 +30,15 @@ describe('parseCaches', () => {
     const parsed = parseCaches(readFileSync('keyloss.caches.example.yaml', 'utf8'), 'keyloss.caches.example.yaml');
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
-    expect(parsed.caches.map((c) => c.name)).toEqual(['orders-prod', 'staging']);
-    expect(parsed.caches[0]).toMatchObject({ urlEnv: 'ORDERS_PROD_REDIS_URL', tier: 'premium', db: 0, azure: { region: 'westeurope' } });
-    expect(parsed.caches[1]).toMatchObject({ url: 'redis://staging-cache.internal:6379', allow: null, db: 0 });
+    expect(parsed.caches.map((c) => c.name)).toEqual(['orders-prod', 'sessions-amr', 'staging']);
+    expect(parsed.caches[0]).toMatchObject({ urlEnv: 'ORDERS_PROD_REDIS_URL', auth: 'key', tier: 'premium', db: 0, azure: { region: 'westeurope' } });
+    expect(parsed.caches[1]).toMatchObject({ url: 'rediss://sessions-amr.westeurope.redis.azure.net:10000', auth: 'entra', tier: 'enterprise' });
+    expect(parsed.caches[2]).toMatchObject({ url: 'redis://staging-cache.internal:6379', auth: 'key', allow: null, db: 0 });
+  });
+
+  it('auth is key or entra, and says so naming the line', () => {
+    const parsed = parseCaches(['caches:', '  a:', '    url: rediss://a:6380', '    auth: password'].join('\n'), 'f.yaml');
+    expect(parsed).toMatchObject({ ok: false, reason: expect.stringMatching(/^f\.yaml:4: caches\.a\.auth .*"key".*"entra"/) });
   });
 
   it('refuses a password in the file, naming the line and telling to use urlEnv', () => {

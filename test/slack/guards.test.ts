@@ -42,6 +42,12 @@ beforeAll(async () => {
       '  gone:',
       `    url: redis://127.0.0.1:${closedPort}`,
       '    tier: basic',
+      '  entra-plain:',
+      `    url: redis://127.0.0.1:${closedPort}`,
+      '    auth: entra',
+      '    tier: enterprise',
+      '    allow:',
+      `      users: [${ONCALL}]`,
       '  secret-vault:',
       '    url: redis://127.0.0.1:1',
       '    allow:',
@@ -119,6 +125,17 @@ describe('a private channel keyloss was not invited to', () => {
     expect(JSON.stringify(notice.body)).not.toContain('Usage:');
     expect(h.fake.messages.filter((m) => m.channel === 'G0PRIVATE')).toHaveLength(0);
     expect(h.audit.some((l) => l.includes('"action":"checks-started"') && l.includes('G0PRIVATE'))).toBe(false);
+  });
+});
+
+describe('Microsoft Entra sign-in', () => {
+  it('a cache with auth: entra but a plain redis:// URL: the thread says TLS is needed, and no token is fetched', async () => {
+    await h.command('entra-plain session:1 since 1h scope partial', ONCALL);
+    const root = await h.root();
+    const line = await h.inThread(root.ts, (m) => m.text.includes('cannot be used'), 'the line about the URL');
+    expect(line.text).toBe(
+      'The URL configured for entra-plain cannot be used: Microsoft Entra sign-in sends a token, so it needs TLS: use rediss:// (Azure: port 6380, Azure Managed Redis: 10000)',
+    );
   });
 });
 

@@ -1,14 +1,11 @@
 // A local HTTPS fake of the three Azure endpoints keyloss reads, speaking their documented REST shapes:
 // the metrics batch API, the ARM cache resource (redis and redisEnterprise) and the activity log.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { Agent } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createDefaultHttpClient, type HttpClient } from '@azure/core-rest-pipeline';
+import { makeCertificate } from './certificate.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -67,17 +64,8 @@ export interface FakeAzure {
 }
 
 export async function startFakeAzure(options: { token: string }): Promise<FakeAzure> {
-  const dir = mkdtempSync(join(tmpdir(), 'keyloss-fake-azure-'));
-  const keyPath = join(dir, 'key.pem');
-  const caPath = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', caPath, '-days', '1', '-subj', '/CN=localhost',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
-    { stdio: 'ignore' },
-  );
-  const cert = readFileSync(caPath, 'utf8');
-  const key = readFileSync(keyPath, 'utf8');
+  const certificate = makeCertificate();
+  const { cert, key } = certificate;
 
   const requests: RecordedRequest[] = [];
   const resources = new Map<string, unknown>();
@@ -229,7 +217,7 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
 
   return {
     url: `https://127.0.0.1:${port}`,
-    caPath,
+    caPath: certificate.certPath,
     requests,
     resources,
     metrics,
@@ -248,7 +236,7 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
       for (const socket of sockets) socket.destroy();
       agent.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      rmSync(dir, { recursive: true, force: true });
+      certificate.remove();
     },
   };
 }

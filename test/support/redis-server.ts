@@ -90,6 +90,17 @@ export async function startRedis(args: string[] = [], options: { port?: number }
   return handle;
 }
 
+/** redis-server arguments for a TLS port with `certificate` (clients need no certificate of their own). */
+export function tlsArgs(port: number, certificate: { certPath: string; keyPath: string }): string[] {
+  return [
+    '--tls-port', String(port),
+    '--tls-cert-file', certificate.certPath,
+    '--tls-key-file', certificate.keyPath,
+    '--tls-ca-cert-file', certificate.certPath,
+    '--tls-auth-clients', 'no',
+  ];
+}
+
 export async function stopRedis(handle: RedisProcess): Promise<void> {
   await handle.stop(true);
   running.delete(handle);

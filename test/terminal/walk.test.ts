@@ -191,6 +191,13 @@ describe('keyloss walk, piped', () => {
     expect(run.stdout).toContain(`Enter: redis://:***@127.0.0.1:${port}`);
   });
 
+  it('--entra signs in to a typed URL with Microsoft Entra, which needs rediss://: the line says so before any token is fetched', async () => {
+    const args = ['walk', '--entra', '--redis', redis.url, '--key', 'session:17', '--tier', 'standard', '--db', '0', '--since', '30m', '--scope', 'partial'];
+    const run = await walk(redis.url, '', { args });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('The cache URL cannot be used: Microsoft Entra sign-in sends a token, so it needs TLS: use rediss://');
+  });
+
   it('is what `keyloss start` runs when SLACK_BOT_TOKEN is not set', async () => {
     const run = await walk(redis.url, '\n2\nsession:17\n0\n1\n1\n', { args: ['start'], env: { SLACK_BOT_TOKEN: '' } });
     expect(run.code).toBe(0);

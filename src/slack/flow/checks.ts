@@ -141,6 +141,7 @@ async function runOwnedChecks(
   const result = await investigate(
     {
       redisUrl: url.url,
+      auth: cache.auth,
       query: query.query,
       runbook: deps.engine.runbook,
       cache: cache.name,
