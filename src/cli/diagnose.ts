@@ -38,7 +38,6 @@ Exit status: 0 the diagnosis ran, 2 bad arguments, 3 cache unreachable or creden
 
 const FLAGS = {
   redis: { type: 'string' },
-  entra: { type: 'boolean' },
   key: { type: 'string' },
   db: { type: 'string' },
   since: { type: 'string' },
@@ -47,6 +46,7 @@ const FLAGS = {
   json: { type: 'boolean' },
   'azure-resource': { type: 'string' },
   'azure-region': { type: 'string' },
+  entra: { type: 'boolean' },
   'rate-interval': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
