@@ -70,7 +70,7 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
     // "Connection is closed" hides the cause (refused, WRONGPASS…) that ioredis emitted as an `error` event first.
     const cause = lastError !== null && isConnectionClosed(error) ? lastError : error;
     const failure = classifyConnectError(cause, connectTimeoutMs);
-    return { ok: false, endpoint: address, kind: failure.kind, reason: withTlsHint(failure.reason, endpoint.tls) };
+    return { ok: false, endpoint: address, kind: failure.kind, reason: withTlsHint(failure.reason, endpoint) };
   } finally {
     clearTimeout(timer);
   }
@@ -88,13 +88,18 @@ class ConnectTimeout extends Error {
 
 /**
  * A scheme that does not match the port fails in ways that do not say so: a TLS port resets a plain client, and a
- * plain port never answers a TLS hello. Azure serves TLS on 6380 and plain text (off by default) on 6379.
+ * plain port never answers a TLS hello. Azure serves TLS on 6380 and plain text on 6379, which is off by default.
  */
-export function withTlsHint(reason: string, tls: boolean): string {
-  if (!tls && /^(connection reset by the server|the server closed the connection)$/.test(reason)) {
+export function withTlsHint(reason: string, endpoint: Pick<RedisEndpoint, 'host' | 'port' | 'tls'>): string {
+  if (!endpoint.tls && endpoint.port === 6379 && /\.redis\.cache\.(windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)$/i.test(endpoint.host)) {
+    if (/^(connection refused|timed out after|connection reset|the server closed)/.test(reason)) {
+      return `${reason}; Azure Cache for Redis keeps the non-TLS port 6379 off by default: use rediss://${endpoint.host}:6380`;
+    }
+  }
+  if (!endpoint.tls && /^(connection reset by the server|the server closed the connection)$/.test(reason)) {
     return `${reason}; if this port expects TLS (Azure: 6380), use rediss://`;
   }
-  if (tls && /^timed out after/.test(reason)) return `${reason}; if this port does not speak TLS, use redis://`;
+  if (endpoint.tls && /^timed out after/.test(reason)) return `${reason}; if this port does not speak TLS, use redis://`;
   return reason;
 }
 

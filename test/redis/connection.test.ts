@@ -1,5 +1,6 @@
 // Connection failures on real servers: readable reasons, bounded time, and never a password in any message.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { withTlsHint } from '../../src/redis/connection.ts';
 import { openTarget } from '../../src/redis/target.ts';
 import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 
@@ -102,5 +103,20 @@ describe('openTarget', () => {
 
   it('refuses an invalid URL as a value, not an exception', async () => {
     expect(await openTarget('http://127.0.0.1:1')).toMatchObject({ ok: false, kind: 'invalid-url' });
+  });
+});
+
+describe('withTlsHint', () => {
+  const azure = { host: 'orders.redis.cache.windows.net', port: 6379, tls: false };
+  it('says Azure keeps its non-TLS port off, and which URL to use instead', () => {
+    expect(withTlsHint('connection refused', azure)).toBe(
+      'connection refused; Azure Cache for Redis keeps the non-TLS port 6379 off by default: use rediss://orders.redis.cache.windows.net:6380',
+    );
+    expect(withTlsHint('timed out after 5000 ms', azure)).toMatch(/non-TLS port 6379 off by default/);
+  });
+  it('leaves other hosts, ports and reasons as they are', () => {
+    expect(withTlsHint('connection refused', { host: 'cache.internal', port: 6379, tls: false })).toBe('connection refused');
+    expect(withTlsHint('connection refused', { ...azure, port: 6380, tls: true })).toBe('connection refused');
+    expect(withTlsHint('WRONGPASS invalid username-password pair', azure)).toBe('WRONGPASS invalid username-password pair');
   });
 });
