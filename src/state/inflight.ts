@@ -82,6 +82,8 @@ interface LocalRun {
   run: InFlightRun;
   controller: AbortController;
   timer: NodeJS.Timeout;
+  /** When the heartbeat last reached the state Redis (ms since the epoch, on this replica's clock). */
+  beatAt: number;
 }
 
 const IN_FLIGHT = 'inflight:';
@@ -99,6 +101,8 @@ export class InFlightRegistry {
   private readonly ttlMs: number;
   private readonly clock: () => Date;
   private readonly local = new Map<string, LocalRun>();
+  /** Runs stopped because the state Redis was out of reach: left unsettled, so a sweep reports them as lost. */
+  private readonly cutOff = new Set<string>();
 
   constructor(
     private readonly store: StateStore,
@@ -142,7 +146,7 @@ export class InFlightRegistry {
       const timer = setInterval(() => void this.beat(incident, run.runId), this.heartbeatMs);
       // A heartbeat alone must not keep a process alive that has nothing else to do.
       timer.unref();
-      this.local.set(incident, { run, controller, timer });
+      this.local.set(incident, { run, controller, timer, beatAt: now.getTime() });
       return { ok: true, run, signal: controller.signal, replaces: status.status === 'lost' ? { run: status.run, why: status.why } : null };
     }
   }
@@ -150,6 +154,7 @@ export class InFlightRegistry {
   /** Marks the run finished (the report is out, or it was interrupted); a run another replica took over is left alone. */
   async end(incident: string, runId: string): Promise<void> {
     this.forget(incident, runId);
+    if (this.cutOff.delete(runId)) return;
     await this.settle(incident, runId, 'finished', null);
   }
 
@@ -183,7 +188,11 @@ export class InFlightRegistry {
       const stored = await this.store.get<InFlightRun>(key);
       const status = runStatus(stored?.value ?? null, this.clock(), this.staleAfterMs);
       if (status.status !== 'lost' || status.run.outcome !== null) continue;
-      if (await this.store.claim(`lost:${incident}:${status.run.runId}`, this.ttlMs)) claimed.push({ incident, run: status.run, why: status.why });
+      if (!(await this.store.claim(`lost:${incident}:${status.run.runId}`, this.ttlMs))) continue;
+      // Recorded as interrupted: a replica that was only cut off stops at its next heartbeat instead of posting a
+      // second outcome after "did not finish", and later sweeps skip the record.
+      await this.settle(incident, status.run.runId, 'interrupted', status.why).catch(() => undefined);
+      claimed.push({ incident, run: status.run, why: status.why });
     }
     return claimed;
   }
@@ -215,19 +224,32 @@ export class InFlightRegistry {
   }
 
   private async beat(incident: string, runId: string): Promise<void> {
+    const local = this.local.get(incident);
+    if (!local || local.run.runId !== runId) return;
+    const stop = (why: string) => {
+      this.forget(incident, runId);
+      local.controller.abort(new RunInterrupted(why, 'takeover'));
+    };
     try {
+      // A beat that was under way when its run stopped must not make the stopped run look alive again.
+      const mine = (run: InFlightRun) => run.runId === runId && run.outcome === null && this.local.get(incident)?.run.runId === runId;
       const result = await updateState<InFlightRun>(this.store, inFlightKey(incident), this.ttlMs, (run) =>
-        run.runId === runId && run.outcome === null ? { ...run, heartbeatAt: this.clock().toISOString() } : null,
+        mine(run) ? { ...run, heartbeatAt: this.clock().toISOString() } : null,
       );
       const current = result.ok ? result.value : null;
-      if (!current || current.runId !== runId) {
-        // Another replica judged this one lost and took over: stop, so the incident gets one verdict, not two.
-        const local = this.local.get(incident);
-        this.forget(incident, runId);
-        local?.controller.abort(new RunInterrupted(`replica ${current?.replica ?? 'another replica'} took over these checks`, 'takeover'));
-      }
+      // Another replica judged this one lost (it took over, or it said so in the thread): stop, so the incident
+      // gets one outcome, not two.
+      if (!current || current.runId !== runId) stop(`replica ${current?.replica ?? 'another replica'} took over these checks`);
+      else if (current.outcome !== null) stop(`another replica reported these checks as lost: ${current.note ?? 'no heartbeat'}`);
+      else local.beatAt = this.clock().getTime();
     } catch {
-      // The state Redis is briefly away: the next beat tries again; a long outage makes the run look lost, which is true.
+      // The state Redis is away. Briefly: the next beat tries again. As long as another replica needs to judge this
+      // run lost: stop it (a lease, not a hope), and the replica that can reach the state Redis first reports it.
+      const silentMs = this.clock().getTime() - local.beatAt;
+      if (silentMs >= this.staleAfterMs) {
+        this.cutOff.add(runId);
+        stop(`replica ${this.replica} could not reach the state Redis for ${Math.round(silentMs / 1000)} s`);
+      }
     }
   }
 }

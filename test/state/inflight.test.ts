@@ -169,6 +169,43 @@ describe('InFlightRegistry', () => {
     await crashed.end('C2:1.1', lost.run.runId);
   });
 
+  it('stops a run whose replica was reported lost by another, at its next heartbeat: one outcome per run', async () => {
+    const shared = await store();
+    const a = new InFlightRegistry(shared, { replica: 'api-1', heartbeatMs: 50, staleAfterMs: 5_000 });
+    const begun = await a.begin('C3:1.1');
+    if (!begun.ok) throw new Error('expected to begin');
+    // From where api-2 stands (its clock a minute ahead), api-1 went silent: it reports the run lost in the thread.
+    const b = new InFlightRegistry(shared, { replica: 'api-2', heartbeatMs: 60_000, staleAfterMs: 5_000, clock: () => new Date(Date.now() + 60_000) });
+    expect((await b.claimLost()).map((l) => l.incident)).toContain('C3:1.1');
+    await until(() => begun.signal.aborted, 'api-1 to stop the run that was reported lost');
+    expect(begun.signal.reason).toMatchObject({ name: 'RunInterrupted', by: 'takeover', message: expect.stringMatching(/^another replica reported these checks as lost: replica api-1/) });
+    await a.end('C3:1.1', begun.run.runId);
+    // Still recorded as lost, so Re-run checks starts it again at once; no later sweep reports it twice.
+    expect(await b.status('C3:1.1')).toMatchObject({ status: 'lost', run: { outcome: 'interrupted' } });
+    expect((await b.claimLost()).map((l) => l.incident)).not.toContain('C3:1.1');
+    expect(await b.begin('C3:1.1')).toMatchObject({ ok: true, replaces: { run: { replica: 'api-1' } } });
+  });
+
+  it('stops a run whose replica cannot reach the state Redis for as long as others need to judge it lost, and leaves it to a sweep', async () => {
+    const opened = await openRedisStateStore(redis.url, { prefix: 'inflight-test:', commandTimeoutMs: 150 });
+    if (!opened.ok) throw new Error(opened.reason);
+    stores.push(opened.store);
+    const a = new InFlightRegistry(opened.store, { replica: 'api-1', heartbeatMs: 100, staleAfterMs: 600 });
+    const begun = await a.begin('C3:2.2');
+    if (!begun.ok) throw new Error('expected to begin');
+    redis.pause();
+    try {
+      await until(() => begun.signal.aborted, 'api-1 to stop the run it can no longer vouch for', 10_000);
+    } finally {
+      redis.resume();
+    }
+    expect(begun.signal.reason).toMatchObject({ by: 'takeover', message: expect.stringMatching(/^replica api-1 could not reach the state Redis for \d+ s$/) });
+    // Its checks end; the record is left as the outage left it, so the next sweep (here or elsewhere) reports it.
+    await a.end('C3:2.2', begun.run.runId);
+    const sweeper = new InFlightRegistry(await store(), { replica: 'api-2', heartbeatMs: 60_000, staleAfterMs: 600, clock: () => new Date(Date.now() + 60_000) });
+    expect((await sweeper.claimLost()).find((l) => l.incident === 'C3:2.2')).toMatchObject({ run: { replica: 'api-1', runId: begun.run.runId } });
+  });
+
   it('works the same on the in-memory store', async () => {
     const memory = new MemoryStateStore();
     const a = new InFlightRegistry(memory, { replica: 'solo', heartbeatMs: 60_000 });
@@ -181,6 +218,10 @@ describe('InFlightRegistry', () => {
     expect(await later.claimLost()).toEqual([]);
     if (begun.ok) await a.end('C9:1.1', begun.run.runId);
     if (silent.ok) await a.end('C9:2.2', silent.run.runId);
-    expect((await a.status('C9:1.1')).status).toBe('idle');
+    // Reported lost in its thread, it stays lost (Re-run checks starts it again); a run nobody reported ends idle.
+    expect((await a.status('C9:1.1')).status).toBe('lost');
+    const normal = await a.begin('C9:3.3');
+    if (normal.ok) await a.end('C9:3.3', normal.run.runId);
+    expect((await a.status('C9:3.3')).status).toBe('idle');
   });
 });
