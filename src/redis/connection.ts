@@ -69,8 +69,7 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
     client.disconnect();
     // "Connection is closed" hides the cause (refused, WRONGPASS…) that ioredis emitted as an `error` event first.
     const cause = lastError !== null && isConnectionClosed(error) ? lastError : error;
-    const failure = classifyConnectError(cause, connectTimeoutMs);
-    return { ok: false, endpoint: address, kind: failure.kind, reason: withTlsHint(failure.reason, endpoint) };
+    return { ok: false, endpoint: address, ...classifyConnectError(cause, connectTimeoutMs, endpoint) };
   } finally {
     clearTimeout(timer);
   }
@@ -86,40 +85,49 @@ class ConnectTimeout extends Error {
   }
 }
 
+const AUTH_REPLY = /WRONGPASS|NOAUTH|invalid password|invalid username|AUTH failed|NOPERM/i;
+
+type Failure = 'timeout' | 'refused' | 'reset' | 'closed' | 'other';
+
+const AZURE_CACHE_HOST = /\.redis\.cache\.(windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)$/i;
+
 /**
  * A scheme that does not match the port fails in ways that do not say so: a TLS port resets a plain client, and a
  * plain port never answers a TLS hello. Azure serves TLS on 6380 and plain text on 6379, which is off by default.
  */
-export function withTlsHint(reason: string, endpoint: Pick<RedisEndpoint, 'host' | 'port' | 'tls'>): string {
-  if (!endpoint.tls && endpoint.port === 6379 && /\.redis\.cache\.(windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)$/i.test(endpoint.host)) {
-    if (/^(connection refused|timed out after|connection reset|the server closed)/.test(reason)) {
-      return `${reason}; Azure Cache for Redis keeps the non-TLS port 6379 off by default: use rediss://${endpoint.host}:6380`;
-    }
+function schemeHint(failure: Failure, endpoint: Pick<RedisEndpoint, 'host' | 'port' | 'tls'>): string {
+  if (failure === 'other') return '';
+  if (!endpoint.tls && endpoint.port === 6379 && AZURE_CACHE_HOST.test(endpoint.host)) {
+    return `; Azure Cache for Redis keeps the non-TLS port 6379 off by default: use rediss://${endpoint.host}:6380`;
   }
-  if (!endpoint.tls && /^(connection reset by the server|the server closed the connection)$/.test(reason)) {
-    return `${reason}; if this port expects TLS (Azure: 6380), use rediss://`;
-  }
-  if (endpoint.tls && /^timed out after/.test(reason)) return `${reason}; if this port does not speak TLS, use redis://`;
-  return reason;
+  if (!endpoint.tls && (failure === 'reset' || failure === 'closed')) return '; if this port expects TLS (Azure: 6380), use rediss://';
+  if (endpoint.tls && failure === 'timeout') return '; if this port does not speak TLS, use redis://';
+  return '';
 }
 
-const AUTH_REPLY = /WRONGPASS|NOAUTH|invalid password|invalid username|AUTH failed|NOPERM/i;
-
-/** Turns whatever ioredis or the socket threw into a short, redacted sentence and whether it is about credentials. */
-export function classifyConnectError(error: unknown, timeoutMs: number): { kind: 'unreachable' | 'auth'; reason: string } {
+/**
+ * Turns whatever ioredis or the socket threw into a short, redacted sentence and whether it is about credentials;
+ * a failure that a wrong scheme for the port would cause says which scheme to try.
+ */
+export function classifyConnectError(
+  error: unknown,
+  timeoutMs: number,
+  endpoint: Pick<RedisEndpoint, 'host' | 'port' | 'tls'>,
+): { kind: 'unreachable' | 'auth'; reason: string } {
+  const unreachable = (reason: string, failure: Failure = 'other') => ({ kind: 'unreachable' as const, reason: `${reason}${schemeHint(failure, endpoint)}` });
   const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
   const message = describeError(error).replace(/^(CommandFailed: )?PING failed on \S+: /, '');
   if (error instanceof ConnectTimeout || code === 'ETIMEDOUT' || /Command timed out/.test(message)) {
-    return { kind: 'unreachable', reason: `timed out after ${timeoutMs} ms` };
+    return unreachable(`timed out after ${timeoutMs} ms`, 'timeout');
   }
   if (AUTH_REPLY.test(message)) return { kind: 'auth', reason: message.replace(/\.$/, '') };
-  if (code === 'ECONNREFUSED') return { kind: 'unreachable', reason: 'connection refused' };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return { kind: 'unreachable', reason: 'host name not found' };
-  if (code === 'ECONNRESET' || code === 'EPIPE') return { kind: 'unreachable', reason: 'connection reset by the server' };
-  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return { kind: 'unreachable', reason: 'no route to host' };
+  if (code === 'ECONNREFUSED') return unreachable('connection refused', 'refused');
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return unreachable('host name not found');
+  if (code === 'ECONNRESET' || code === 'EPIPE') return unreachable('connection reset by the server', 'reset');
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return unreachable('no route to host');
   if (code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /certificate|SSL|TLS|self.signed/i.test(message) || /CERT/.test(code)) {
-    return { kind: 'unreachable', reason: `TLS handshake failed: ${message}` };
+    return unreachable(`TLS handshake failed: ${message}`);
   }
-  if (/Connection is closed/i.test(message)) return { kind: 'unreachable', reason: 'the server closed the connection' };
-  return { kind: 'unreachable', reason: message };
+  if (/Connection is closed/i.test(message)) return unreachable('the server closed the connection', 'closed');
+  return unreachable(message);
 }

@@ -1,6 +1,6 @@
 // Connection failures on real servers: readable reasons, bounded time, and never a password in any message.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { withTlsHint } from '../../src/redis/connection.ts';
+import { classifyConnectError } from '../../src/redis/connection.ts';
 import { openTarget } from '../../src/redis/target.ts';
 import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 
@@ -106,17 +106,24 @@ describe('openTarget', () => {
   });
 });
 
-describe('withTlsHint', () => {
+describe('classifyConnectError', () => {
   const azure = { host: 'orders.redis.cache.windows.net', port: 6379, tls: false };
+  const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
   it('says Azure keeps its non-TLS port off, and which URL to use instead', () => {
-    expect(withTlsHint('connection refused', azure)).toBe(
-      'connection refused; Azure Cache for Redis keeps the non-TLS port 6379 off by default: use rediss://orders.redis.cache.windows.net:6380',
+    expect(classifyConnectError(refused, 5_000, azure)).toEqual({
+      kind: 'unreachable',
+      reason: 'connection refused; Azure Cache for Redis keeps the non-TLS port 6379 off by default: use rediss://orders.redis.cache.windows.net:6380',
+    });
+    expect(classifyConnectError(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }), 5_000, azure).reason).toMatch(
+      /^timed out after 5000 ms; Azure Cache for Redis keeps the non-TLS port 6379 off by default/,
     );
-    expect(withTlsHint('timed out after 5000 ms', azure)).toMatch(/non-TLS port 6379 off by default/);
   });
   it('leaves other hosts, ports and reasons as they are', () => {
-    expect(withTlsHint('connection refused', { host: 'cache.internal', port: 6379, tls: false })).toBe('connection refused');
-    expect(withTlsHint('connection refused', { ...azure, port: 6380, tls: true })).toBe('connection refused');
-    expect(withTlsHint('WRONGPASS invalid username-password pair', azure)).toBe('WRONGPASS invalid username-password pair');
+    expect(classifyConnectError(refused, 5_000, { host: 'cache.internal', port: 6379, tls: false }).reason).toBe('connection refused');
+    expect(classifyConnectError(refused, 5_000, { ...azure, port: 6380, tls: true }).reason).toBe('connection refused');
+    expect(classifyConnectError(new Error('WRONGPASS invalid username-password pair'), 5_000, azure)).toEqual({
+      kind: 'auth',
+      reason: 'WRONGPASS invalid username-password pair',
+    });
   });
 });
