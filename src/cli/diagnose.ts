@@ -6,7 +6,7 @@ import type { AzureTarget } from '../azure/types.ts';
 import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../diagnosis/query.ts';
 import { investigate } from '../investigate.ts';
 import { describeError, redact } from '../redact.ts';
-import { defaultRedisUrl, parseRedisUrl } from '../redis/url.ts';
+import { defaultRedisUrl, LOCAL_REDIS_URL, parseRedisUrl } from '../redis/url.ts';
 import { renderText } from '../report/text.ts';
 import { parseDbIndex, parseKeyPattern, parseSince } from '../runbook/formats.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
@@ -19,7 +19,7 @@ Runs every check against the cache and prints the diagnosis: the verdict, each c
 with its evidence and fixes, and what could not be checked.
 
   --redis <url>             redis://[user:pass@]host:port[/db] or rediss://… (TLS)
-                            default: $REDIS_URL, else redis://127.0.0.1:6379
+                            default: $REDIS_URL, else ${LOCAL_REDIS_URL}
   --entra                   sign in with a Microsoft Entra token (az login, or the managed identity)
                             instead of a password: the user is the identity's object id; needs rediss://
   --key <k>                 the key that went missing: exact (session:17) or a glob (session:*)  (required)

@@ -7,6 +7,7 @@ import { createLinePrompter } from '../terminal/line-prompter.ts';
 import type { Prompter } from '../terminal/prompter.ts';
 import { colourWanted, createStyle } from '../terminal/style.ts';
 import { createTtyPrompter } from '../terminal/tty-prompter.ts';
+import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { resolveTarget } from '../terminal/target.ts';
 import { walkthrough } from '../terminal/walkthrough.ts';
 
@@ -18,7 +19,7 @@ value, free text, "skip" or "back". --entra signs in to a cache given as a redis
 token (az login, or the managed identity) instead of a password; a named cache says so in the caches file.
 
 environment:
-  REDIS_URL          offered as the cache to check (default redis://127.0.0.1:6379)
+  REDIS_URL          offered as the cache to check (default ${LOCAL_REDIS_URL})
   KEYLOSS_CACHES     caches file, to answer with a cache name (default keyloss.caches.yaml)
   NO_COLOR           no colours
 `;

@@ -15,7 +15,6 @@ import { answeredLine, conclusionLines, indent, progressLine } from './render.ts
 import type { Style } from './style.ts';
 import { resolveTarget } from './target.ts';
 
-
 export interface WalkthroughOptions {
   runbook: Runbook;
   prompter: Prompter;
