@@ -1,6 +1,6 @@
 // Who removed keys: DEL/UNLINK/HDEL/GETDEL/FLUSH* call counters, and SLOWLOG entries of removing commands.
 import { describeError } from '../redact.ts';
-import { FLUSHING_COMMANDS, isRemovingCommand } from './keys.ts';
+import { isFlushingCommand, isRemovingCommand } from './keys.ts';
 import { countedNodes, neededData } from './needs.ts';
 import type { Check, DeletionData } from './types.ts';
 
@@ -44,7 +44,7 @@ function removingEntry(address: string, entry: unknown): DeletionData['slowlog']
   if (!Array.isArray(args) || args.length === 0) return [];
   const command = String(args[0]).toLowerCase();
   if (!isRemovingCommand(command)) return [];
-  const flush = (FLUSHING_COMMANDS as readonly string[]).includes(command);
+  const flush = isFlushingCommand(command);
   // Only the key is kept: values and later arguments may be sensitive and do not help.
   const key = !flush && args.length > 1 ? String(args[1]) : null;
   return [

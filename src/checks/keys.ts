@@ -30,6 +30,9 @@ export const FLUSHING_COMMANDS = ['flushdb', 'flushall'] as const;
 /** Commands that remove keys or fields, now or by setting an expiry. */
 export const REMOVING_COMMANDS = [...DELETING_COMMANDS, ...FLUSHING_COMMANDS, 'expire', 'pexpire', 'expireat', 'pexpireat'] as const;
 
-export function isRemovingCommand(name: string): boolean {
-  return (REMOVING_COMMANDS as readonly string[]).includes(name.toLowerCase());
-}
+const isOneOf = (commands: readonly string[]) => (name: string): boolean => commands.includes(name.toLowerCase());
+
+/** Any case: DEL, del and Del are the same command to Redis. */
+export const isRemovingCommand = isOneOf(REMOVING_COMMANDS);
+export const isDeletingCommand = isOneOf(DELETING_COMMANDS);
+export const isFlushingCommand = isOneOf(FLUSHING_COMMANDS);

@@ -1,13 +1,10 @@
 // Deletion and flush: commandstats of removing commands, SLOWLOG entries and clients naming who removed the keys.
-import { DELETING_COMMANDS, FLUSHING_COMMANDS } from '../../checks/keys.ts';
+import { isDeletingCommand, isFlushingCommand } from '../../checks/keys.ts';
 import type { DeletionData, Evidence } from '../../checks/types.ts';
 import type { Signal } from '../signal.ts';
 import { counterReach, dataOf, keyspaceOf } from '../evidence.ts';
 import { formatCount, formatDuration, formatInstant, plural } from '../format.ts';
 import { globMatches } from '../glob.ts';
-
-const REMOVING_KEY_COMMANDS = new Set<string>(DELETING_COMMANDS);
-const FLUSH_COMMANDS = new Set<string>(FLUSHING_COMMANDS);
 
 /** True when a SLOWLOG key names the missing key, or a key the pattern matches. */
 function namesQueriedKey(evidence: Evidence, key: string | null): boolean {
@@ -53,7 +50,7 @@ export function deletionSignals(evidence: Evidence): Signal[] {
     }
 
     const named = deletion.slowlog.filter(
-      (entry) => REMOVING_KEY_COMMANDS.has(entry.command.toLowerCase()) && namesQueriedKey(evidence, entry.key),
+      (entry) => isDeletingCommand(entry.command) && namesQueriedKey(evidence, entry.key),
     );
     const first = named[0];
     if (first) {
@@ -67,7 +64,7 @@ export function deletionSignals(evidence: Evidence): Signal[] {
   }
 
   const clients = dataOf(evidence, 'clients');
-  const removers = clients?.removers.filter((r) => REMOVING_KEY_COMMANDS.has(r.cmd.toLowerCase()) && r.db === evidence.query.db) ?? [];
+  const removers = clients?.removers.filter((r) => isDeletingCommand(r.cmd) && r.db === evidence.query.db) ?? [];
   if (removers.length > 0) {
     const shown = removers.slice(0, 3).map(clientLabel);
     signals.push({
@@ -111,7 +108,7 @@ export function flushSignals(evidence: Evidence): Signal[] {
     } else {
       signals.push({ cause: 'flush', check: 'commands.deletion', weight: reach.bounded ? -0.15 : -0.8, summary: counts });
     }
-    const flushed = deletion.slowlog.find((entry) => FLUSH_COMMANDS.has(entry.command.toLowerCase()));
+    const flushed = deletion.slowlog.find((entry) => isFlushingCommand(entry.command));
     if (flushed) {
       signals.push({
         cause: 'flush',
@@ -139,7 +136,7 @@ export function flushSignals(evidence: Evidence): Signal[] {
     });
   }
   const clients = dataOf(evidence, 'clients');
-  const flushers = clients?.removers.filter((r) => FLUSH_COMMANDS.has(r.cmd.toLowerCase())) ?? [];
+  const flushers = clients?.removers.filter((r) => isFlushingCommand(r.cmd)) ?? [];
   const flusher = flushers[0];
   if (flusher) {
     signals.push({
