@@ -1,13 +1,11 @@
 // End to end: `keyloss diagnose --azure-resource … --azure-region … --json` as a child process, a real redis-server, the fake Azure over HTTPS.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/model.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 import { activityEventJson, redisResourceId, redisResourceJson, startFakeAzure, type FakeAzure } from '../support/fake-azure.ts';
+import { runDiagnose as keyloss } from '../support/keyloss-cli.ts';
 import { TEST_TOKEN, fakeAzureEnv } from './support.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/keyloss.js', import.meta.url));
 const CACHE = redisResourceId('checkout-cache');
 const MIN = 60_000;
 
@@ -15,17 +13,6 @@ let fake: FakeAzure;
 let redis: RedisProcess;
 /** When the incident happened: ten minutes before the test, on a minute boundary. */
 let incident: Date;
-
-function keyloss(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  // The child must not pick up a developer's own Azure or Redis settings.
-  const parentEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(KEYLOSS_AZURE_|AZURE_|REDIS_URL$)/.test(name)));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'diagnose', ...args], { env: { ...parentEnv, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error && typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : error ? -1 : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 const hhmm = (at: Date) => at.toISOString().slice(11, 16);
 

@@ -1,29 +1,11 @@
 // `keyloss diagnose` as a child process: the JSON contract, exit codes, one-line errors, and no secret on any path.
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
+import { runDiagnose as keyloss, type Run } from '../support/keyloss-cli.ts';
 import { ContractReport } from './contract-schema.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/keyloss.js', import.meta.url));
 const PASSWORD = 'S3cret-Pa55word-xyz';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function keyloss(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const { REDIS_URL: _ignored, ...parentEnv } = process.env;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'diagnose', ...args], { env: { ...parentEnv, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error && typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : error ? -1 : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 function expectNoSecret(run: Run): void {
   for (const text of [run.stdout, run.stderr]) {

@@ -1,21 +1,20 @@
 // `keyloss diagnose --entra` as a child process against a TLS redis-server whose only user is an Entra object id:
 // the token (KEYLOSS_AZURE_TEST_TOKEN, in place of DefaultAzureCredential) signs in, and appears nowhere in the output.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCertificate, type TestCertificate } from '../support/certificate.ts';
 import { entraToken } from '../support/entra.ts';
+import { runDiagnose, type Run } from '../support/keyloss-cli.ts';
 import { freePort, startRedis, stopRedis, tlsArgs, type RedisProcess } from '../support/redis-server.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/keyloss.js', import.meta.url));
 const OID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const TOKEN = entraToken({ oid: OID, tid: '72f988bf-0000-0000-0000-000000000000' });
 /** The custom data access policy in the README, word for word. */
-const KEYLOSS_POLICY = README_POLICY();
+const KEYLOSS_POLICY = readmePolicy();
 
-function README_POLICY(): string {
+function readmePolicy(): string {
   const match = /`(\+@read \+@connection [^`]+ ~\*)`/.exec(readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8'));
   if (!match) throw new Error('README.md no longer shows the custom data access policy for keyloss');
   return match[1]!;
@@ -25,26 +24,9 @@ let certificate: TestCertificate;
 let server: RedisProcess;
 let tlsPort: number;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 function diagnose(args: string[], env: Record<string, string>): Promise<Run> {
-  const { REDIS_URL: _url, KEYLOSS_AZURE_TEST_TOKEN: _token, ...parentEnv } = process.env;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, 'diagnose', '--key', 'session:1', '--rate-interval', '0', ...args],
-      // The child trusts the test certificate the way an operator would trust a private CA.
-      { env: { ...parentEnv, NO_COLOR: '1', NODE_EXTRA_CA_CERTS: certificate.certPath, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error && typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : error ? -1 : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  // The child trusts the test certificate the way an operator would trust a private CA.
+  return runDiagnose(['--key', 'session:1', '--rate-interval', '0', ...args], { NODE_EXTRA_CA_CERTS: certificate.certPath, ...env });
 }
 
 function expectNoToken(run: Run): void {
