@@ -9,6 +9,7 @@ import type { Signal } from './signal.ts';
 import { dataOf, effectiveTier } from './evidence.ts';
 import { applicableFixes } from './fixes.ts';
 import { scoreCause } from './score.ts';
+import { eliminationSignals } from './signals/elimination.ts';
 import { factSources, signalSources } from './signals/index.ts';
 import { uncheckedSentences } from './unchecked.ts';
 
@@ -33,8 +34,15 @@ export function diagnose(evidence: Evidence, runbook: Runbook): Diagnosis {
   const facts = FACTS.filter((fact) => factSet.has(fact));
   const { tier, source: tierSource } = effectiveTier(evidence);
 
-  const causes = CAUSE_IDS.map((id): CauseReport => {
+  // Each cause on its own evidence first; then elimination may add to the one cause nothing excludes.
+  const judged = CAUSE_IDS.map((id) => {
     const mine = signals.filter((signal) => signal.cause === id);
+    return { id, signals: mine, ...scoreCause(id, mine, evidence) };
+  });
+  const eliminated = eliminationSignals(judged);
+
+  const causes = judged.map(({ id, signals: own }): CauseReport => {
+    const mine = [...own, ...eliminated.filter((signal) => signal.cause === id)];
     const { score, likelihood } = scoreCause(id, mine, evidence);
     const words = runbook.causes[id];
     return {
