@@ -35,6 +35,8 @@ export interface InvestigationInput {
   runbook: Runbook;
   /** The named cache from the caches file, when there is one. */
   cache?: string | null;
+  /** The caches file's `cluster.hosts` for that cache: announced cluster nodes on these hosts are followed too. */
+  clusterHosts?: readonly string[];
   azure?: AzureTarget | null;
   /** Run only these checks (and report only them); default: all. */
   checks?: CheckId[];
@@ -58,7 +60,7 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
   const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, ...input.options };
   const login = await loginEndpoint(input.redisUrl, input.auth ?? 'key', () => azureCredential());
   if (!login.ok) return login;
-  const opened = await openTarget(login.endpoint, { commandTimeoutMs: options.commandTimeoutMs });
+  const opened = await openTarget(login.endpoint, { commandTimeoutMs: options.commandTimeoutMs, clusterHosts: input.clusterHosts ?? [] });
   if (!opened.ok) return opened;
   const target = opened.target;
   try {

@@ -27,10 +27,13 @@ export const infoCheck: Check<'info'> = {
         }
       }),
     );
+    // Announced nodes keyloss does not follow are reported, never probed.
+    for (const node of topology.notFollowed) unreachable.push({ address: node.address, reason: node.reason });
     if (nodes.length === 0) {
       throw new Error(`INFO could not be read from any node: ${unreachable.map((u) => u.reason).join('; ')}`);
     }
-    const order = (address: string) => topology.nodes.findIndex((node) => node.address === address);
+    const all = [...topology.nodes, ...topology.notFollowed];
+    const order = (address: string) => all.findIndex((node) => node.address === address);
     nodes.sort((a, b) => order(a.address) - order(b.address));
     unreachable.sort((a, b) => order(a.address) - order(b.address));
     return { clusterEnabled: topology.clusterEnabled, nodes, unreachable };

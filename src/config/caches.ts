@@ -6,6 +6,7 @@ import { TIERS, type Tier } from '../diagnosis/query.ts';
 import { REDIS_AUTHS, type RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { registerSecret } from '../redact.ts';
+import { isNeverFollowed } from '../redis/trust.ts';
 
 const cacheName = z
   .string()
@@ -41,6 +42,20 @@ const CacheEntry = z
     tier: z.enum(TIERS).optional(),
     db: z.number().int().min(0).max(15).default(0),
     description: z.string().max(200).optional(),
+    /** Hosts this cache's cluster nodes announce besides the URL's host (names, IPs or `*.suffix`); only these are followed. */
+    cluster: z
+      .object({
+        hosts: z
+          .array(
+            z
+              .string()
+              .regex(/^(\*\.)?[A-Za-z0-9.:_-]+$/, 'a host name, an IP address or *.domain')
+              .refine((host) => !isNeverFollowed(host.replace(/^\*\./, '')), 'a link-local or metadata address is never followed'),
+          )
+          .max(64),
+      })
+      .strict()
+      .optional(),
     azure: z
       .object({
         resourceId: z
@@ -82,6 +97,8 @@ export interface CacheConfig {
   tier: Tier | null;
   db: number;
   description: string | null;
+  /** Hosts besides the URL's whose announced cluster nodes are followed (`cluster.hosts`); empty: the URL's host only. */
+  clusterHosts: string[];
   azure: AzureTarget | null;
   /** null: anyone may use it. */
   allow: CacheAllow | null;
@@ -119,6 +136,7 @@ export function parseCaches(text: string, path: string): CachesResult {
       tier: c.tier ?? null,
       db: c.db,
       description: c.description ?? null,
+      clusterHosts: c.cluster?.hosts ?? [],
       azure: c.azure ?? null,
       allow: c.allow
         ? { channels: c.allow.channels ?? null, users: c.allow.users ?? null, usergroups: c.allow.usergroups ?? null }

@@ -64,6 +64,20 @@ export function uncheckedSentences(evidence: Evidence): string[] {
     out.push(sentence(`SLOWLOG could not be read (${(deletion.slowlogError ?? 'refused').replace(/[.\s]+$/, '')}), so no removing command can be tied to a key`));
   }
   const info = dataOf(evidence, 'info');
-  for (const node of info?.unreachable ?? []) out.push(sentence(`Node ${node.address} could not be read (${node.reason.replace(/[.\s]+$/, '')})`));
+  // Nodes sharing one reason make one sentence: a cluster announcing a thousand foreign nodes is one line, not a thousand.
+  const nodesByReason = new Map<string, string[]>();
+  for (const node of info?.unreachable ?? []) {
+    const reason = node.reason.replace(/[.\s]+$/, '');
+    const addresses = nodesByReason.get(reason) ?? [];
+    addresses.push(node.address);
+    nodesByReason.set(reason, addresses);
+  }
+  for (const [reason, addresses] of nodesByReason) {
+    if (addresses.length === 1) out.push(sentence(`Node ${addresses[0]} could not be read (${reason})`));
+    else {
+      const shown = addresses.length > 5 ? [...addresses.slice(0, 4), `${formatCount(addresses.length - 4)} more`] : addresses;
+      out.push(sentence(`${formatCount(addresses.length)} nodes could not be read (${reason}): ${list(shown)}`));
+    }
+  }
   return out;
 }

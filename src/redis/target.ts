@@ -1,10 +1,12 @@
 // The diagnosed cache as checks see it: its nodes (discovered once) and a read-only gateway per (node, db).
+import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { openGateway, type ConnectOptions } from './connection.ts';
 import { CommandUnavailable, type CommandCounter, type Gateway } from './gateway.ts';
 import { parseInfo, roleOf } from './info.ts';
 import { keySlot } from './slot.ts';
-import { nodeForSlot, parseClusterNodes, type Topology } from './topology.ts';
+import { nodeForSlot, parseClusterNodes, type ClusterNode, type Topology } from './topology.ts';
+import { MAX_PRIMARIES, MAX_REPLICAS_PER_PRIMARY, NOT_THE_CACHES_HOST, refusal, type TrustPolicy } from './trust.ts';
 import { describeEndpoint, parseAddress, parseRedisUrl, type RedisEndpoint } from './url.ts';
 
 /** A node that could not be reached (or refused our credentials) when a check asked for it. */
@@ -24,7 +26,13 @@ export type OpenTargetResult =
   | { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string }
   | { ok: false; kind: 'invalid-url'; endpoint: null; reason: string };
 
-export type OpenTargetOptions = Pick<ConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs'>;
+export type OpenTargetOptions = Pick<ConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs'> & {
+  /** Hosts the caches file lists for this cache (`cluster.hosts`): cluster nodes announced there are followed too. */
+  clusterHosts?: readonly string[];
+};
+
+/** At most this many connection attempts are in flight at once, whatever a cluster announces. */
+export const MAX_CONCURRENT_DIALS = 4;
 
 /** Parses the URL (registering its secrets) and connects to the seed node; nothing else is contacted until asked. */
 export async function openTarget(url: string | RedisEndpoint, options: OpenTargetOptions = {}): Promise<OpenTargetResult> {
@@ -37,7 +45,7 @@ export async function openTarget(url: string | RedisEndpoint, options: OpenTarge
     endpoint = url;
   }
   const counter: CommandCounter = { sent: 0 };
-  const seed = await openGateway(endpoint, { ...options, counter });
+  const seed = await openGateway(endpoint, { ...connectOptions(options), counter });
   if (!seed.ok) return seed;
   return { ok: true, target: new RedisTarget(endpoint, seed.gateway, counter, options) };
 }
@@ -48,6 +56,8 @@ export class RedisTarget {
   private readonly gateways = new Map<string, Promise<Gateway>>();
   private topology: Promise<Topology> | null = null;
   private closed = false;
+  private dialing = 0;
+  private readonly waitingToDial: Array<() => void> = [];
 
   constructor(
     /** The seed endpoint from the URL (its db is the application's default db). */
@@ -80,8 +90,10 @@ export class RedisTarget {
     const topology = await this.nodes();
     if (!topology.clusterEnabled) return this.address;
     const owner = nodeForSlot(topology.nodes, keySlot(key));
-    if (!owner) throw new Error(`no primary of the cluster at ${this.address} serves slot ${keySlot(key)} (of key "${key}")`);
-    return owner.address;
+    if (owner) return owner.address;
+    const refused = nodeForSlot(topology.notFollowed, keySlot(key));
+    if (refused) throw new NodeUnreachable(refused.address, 'unreachable', refused.reason);
+    throw new Error(`no primary of the cluster at ${this.address} serves slot ${keySlot(key)} (of key "${key}")`);
   }
 
   /**
@@ -111,14 +123,24 @@ export class RedisTarget {
   }
 
   private async connect(address: string, db: number): Promise<Gateway> {
+    if (address !== this.address) {
+      // Only a node discovery chose to follow is ever dialled: the seed's credentials go nowhere else.
+      const topology = await this.nodes();
+      if (!topology.nodes.some((node) => node.address === address)) {
+        const reason = topology.notFollowed.find((node) => node.address === address)?.reason ?? NOT_THE_CACHES_HOST;
+        throw new NodeUnreachable(address, 'unreachable', reason);
+      }
+    }
     if (db !== 0 && (await this.nodes().catch(() => null))?.clusterEnabled) {
       throw new CommandUnavailable('SELECT', address, 'a cluster has only db 0');
     }
     const { host, port } = parseAddress(address);
-    const opened = await openGateway(
-      { ...this.endpoint, host, port },
-      // Certificates name the cache, not the IPs its nodes announce.
-      { ...this.options, counter: this.counter, ...(isIP(this.endpoint.host) ? {} : { servername: this.endpoint.host }) },
+    const opened = await this.dial(() =>
+      openGateway(
+        { ...this.endpoint, host, port },
+        // Certificates name the cache, not the IPs its nodes announce.
+        { ...connectOptions(this.options), counter: this.counter, ...(isIP(this.endpoint.host) ? {} : { servername: this.endpoint.host }) },
+      ),
     );
     if (!opened.ok) throw new NodeUnreachable(opened.endpoint, opened.kind, opened.reason);
     if (db === 0) return opened.gateway;
@@ -137,11 +159,92 @@ export class RedisTarget {
       return {
         clusterEnabled: false,
         nodes: [{ address: this.address, role: roleOf(info), id: null, primaryId: null, slots: [], flags: [] }],
+        notFollowed: [],
       };
     }
     const text = String(await seed.call('CLUSTER', 'NODES'));
-    return { clusterEnabled: true, nodes: parseClusterNodes(text, this.endpoint) };
+    const seedAddresses = await resolveSeed(this.endpoint.host);
+    const policy: TrustPolicy = { seedHost: this.endpoint.host, seedAddresses, clusterHosts: this.options.clusterHosts ?? [] };
+    return { clusterEnabled: true, ...followable(parseClusterNodes(text, { ...this.endpoint, addresses: seedAddresses }), policy, this.address) };
   }
+
+  /** Runs one connection attempt when fewer than MAX_CONCURRENT_DIALS are in flight. */
+  private async dial<T>(attempt: () => Promise<T>): Promise<T> {
+    while (this.dialing >= MAX_CONCURRENT_DIALS) await new Promise<void>((resolve) => this.waitingToDial.push(resolve));
+    this.dialing++;
+    try {
+      return await attempt();
+    } finally {
+      this.dialing--;
+      this.waitingToDial.shift()?.();
+    }
+  }
+}
+
+/**
+ * Splits the announced nodes into those followed (the cache's host or a listed host; at most MAX_PRIMARIES primaries,
+ * each with at most MAX_REPLICAS_PER_PRIMARY replicas) and the rest, with the reason; the seed is always followed.
+ */
+export function followable(nodes: ClusterNode[], policy: TrustPolicy, seedAddress: string): Pick<Topology, 'nodes' | 'notFollowed'> {
+  const followed: ClusterNode[] = [];
+  const notFollowed: Topology['notFollowed'] = [];
+  const seen = new Set<string>();
+  const primaries = new Set<string>();
+  const replicasOf = new Map<string, number>();
+  // The seed first, then primaries, so replicas are judged by whether their primary was followed.
+  const rank = (node: ClusterNode) => (node.address === seedAddress ? 0 : node.role === 'replica' ? 2 : 1);
+  for (const node of [...nodes].sort((a, b) => rank(a) - rank(b))) {
+    if (seen.has(node.address)) continue;
+    seen.add(node.address);
+    const { host, port } = safeAddress(node.address);
+    let reason: string | null = node.address === seedAddress ? null : port === null ? 'not followed: not a valid address' : refusal(host, policy);
+    if (reason === null && node.address !== seedAddress) {
+      if (node.role === 'replica') {
+        const count = replicasOf.get(node.primaryId ?? '') ?? 0;
+        if (!primaries.has(node.primaryId ?? '')) reason = 'not followed: its primary is not followed';
+        else if (count >= MAX_REPLICAS_PER_PRIMARY) reason = `not followed: more than ${MAX_REPLICAS_PER_PRIMARY} replicas of one primary`;
+        else replicasOf.set(node.primaryId ?? '', count + 1);
+      } else if (primaries.size >= MAX_PRIMARIES) {
+        reason = `not followed: more than ${MAX_PRIMARIES} primaries`;
+      }
+    }
+    if (reason === null) {
+      if (node.role !== 'replica' && node.id) primaries.add(node.id);
+      followed.push(node);
+    } else {
+      notFollowed.push({ ...node, reason });
+    }
+  }
+  // Back in the order CLUSTER NODES gave.
+  const order = new Map(nodes.map((node, index) => [node.address, index]));
+  const byOrder = (a: ClusterNode, b: ClusterNode) => (order.get(a.address) ?? 0) - (order.get(b.address) ?? 0);
+  return { nodes: followed.sort(byOrder), notFollowed: notFollowed.sort(byOrder) };
+}
+
+function safeAddress(address: string): { host: string; port: number | null } {
+  try {
+    const { host, port } = parseAddress(address);
+    return { host, port: Number.isInteger(port) && port >= 1 && port <= 65535 ? port : null };
+  } catch {
+    return { host: '', port: null };
+  }
+}
+
+/** The addresses the seed host (the user's own) resolves to; announced names are never looked up. */
+async function resolveSeed(host: string): Promise<string[]> {
+  if (isIP(host)) return [host];
+  try {
+    return (await lookup(host, { all: true })).map((entry) => entry.address);
+  } catch {
+    return [];
+  }
+}
+
+function connectOptions(options: OpenTargetOptions): Pick<ConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs'> {
+  return {
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+  };
 }
 
 function gatewayKey(address: string, db: number): string {

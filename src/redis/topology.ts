@@ -15,15 +15,19 @@ export interface ClusterNode extends NodeRef {
 
 export interface Topology {
   clusterEnabled: boolean;
+  /** The nodes keyloss follows (connects to). */
   nodes: ClusterNode[];
+  /** Nodes the cluster announced that keyloss does not connect to, with the reason; never dialled. */
+  notFollowed: Array<ClusterNode & { reason: string }>;
 }
 
 /**
  * Parses CLUSTER NODES as seen from the seed `seedHost:seedPort`. Announced addresses are mapped so that they are
  * reachable the way the seed was: a node announcing the seed's own IP (Azure: every shard behind one address on its
- * own port; local clusters: 127.0.0.1) is reached through the seed host name, which also keeps TLS names valid.
+ * own port; local clusters: 127.0.0.1), or one of the addresses the seed host resolved to, is reached through the seed
+ * host name, which also keeps TLS names valid. Whether a node may be followed at all is trust.ts's to say.
  */
-export function parseClusterNodes(text: string, seed: { host: string; port: number }): ClusterNode[] {
+export function parseClusterNodes(text: string, seed: { host: string; port: number; addresses?: readonly string[] }): ClusterNode[] {
   const lines = text.split(/\r?\n/).filter((line) => line.trim() !== '');
   const rows = lines.map((line) => {
     const [id = '', addressField = '', flagField = '', master = '-', , , , , ...slotFields] = line.trim().split(/\s+/);
@@ -32,7 +36,7 @@ export function parseClusterNodes(text: string, seed: { host: string; port: numb
     const at = hostPortOnly.lastIndexOf(':');
     return {
       id,
-      ip: hostPortOnly.slice(0, at),
+      ip: hostPortOnly.slice(0, at).replace(/^\[(.*)\]$/, '$1'),
       port: Number(hostPortOnly.slice(at + 1)),
       hostname,
       flags: flagField.split(','),
@@ -44,7 +48,7 @@ export function parseClusterNodes(text: string, seed: { host: string; port: numb
   const seedIp = myself?.ip ?? '';
   return rows.map((row) => {
     let host: string;
-    if (row.flags.includes('myself') || row.ip === '' || row.ip === seedIp) host = seed.host;
+    if (row.flags.includes('myself') || row.ip === '' || row.ip === seedIp || seed.addresses?.includes(row.ip)) host = seed.host;
     else if (row.hostname) host = row.hostname;
     else host = row.ip;
     const port = row.flags.includes('myself') ? seed.port : row.port;
@@ -66,6 +70,6 @@ export function parseClusterNodes(text: string, seed: { host: string; port: numb
 }
 
 /** The primary that serves `slot`, or undefined when no node claims it. */
-export function nodeForSlot(nodes: ClusterNode[], slot: number): ClusterNode | undefined {
+export function nodeForSlot<T extends ClusterNode>(nodes: T[], slot: number): T | undefined {
   return nodes.find((node) => node.role === 'primary' && node.slots.some(([from, to]) => slot >= from && slot <= to));
 }

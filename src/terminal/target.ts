@@ -14,6 +14,8 @@ export interface ResolvedTarget {
   azure: AzureTarget | null;
   /** The tier the caches file gives the cache, when it does. */
   tier: Tier | null;
+  /** The caches file's `cluster.hosts` for the cache; empty for a typed URL. */
+  clusterHosts: readonly string[];
 }
 
 export type TargetResult = { ok: true; target: ResolvedTarget } | { ok: false; reason: string };
@@ -26,7 +28,7 @@ export function cachesPath(env: NodeJS.ProcessEnv): string {
 export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv, urlAuth: RedisAuth = 'key'): Promise<TargetResult> {
   const parsed = parseTarget(answer);
   if (!parsed.ok) return { ok: false, reason: parsed.message };
-  if (parsed.target.kind === 'url') return { ok: true, target: { redisUrl: parsed.target.url, auth: urlAuth, cache: null, azure: null, tier: null } };
+  if (parsed.target.kind === 'url') return { ok: true, target: { redisUrl: parsed.target.url, auth: urlAuth, cache: null, azure: null, tier: null, clusterHosts: [] } };
   const name = parsed.target.name;
   const path = cachesPath(env);
   const caches = await loadCaches(path);
@@ -45,5 +47,5 @@ export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv, urlA
   }
   const url = resolveCacheUrl(cache, env);
   if (!url.ok) return { ok: false, reason: url.reason };
-  return { ok: true, target: { redisUrl: url.url, auth: cache.auth, cache: cache.name, azure: cache.azure, tier: cache.tier } };
+  return { ok: true, target: { redisUrl: url.url, auth: cache.auth, cache: cache.name, azure: cache.azure, tier: cache.tier, clusterHosts: cache.clusterHosts } };
 }

@@ -193,6 +193,7 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
       query: query.query,
       runbook,
       cache: target.target.cache,
+      clusterHosts: target.target.clusterHosts,
       azure: target.target.azure,
       checks: node.checks.filter(isCheckId),
       ...(options.rateIntervalMs !== undefined ? { options: { rateIntervalMs: options.rateIntervalMs } } : {}),

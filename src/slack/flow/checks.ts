@@ -145,6 +145,7 @@ async function runOwnedChecks(
       query: query.query,
       runbook: deps.engine.runbook,
       cache: cache.name,
+      clusterHosts: cache.clusterHosts,
       azure: cache.azure,
       checks: planned,
       ...(deps.config.rateIntervalMs !== null ? { options: { rateIntervalMs: deps.config.rateIntervalMs } } : {}),
