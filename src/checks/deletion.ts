@@ -2,7 +2,7 @@
 import { describeError } from '../redact.ts';
 import { isFlushingCommand, isRemovingCommand } from './keys.ts';
 import { countedNodes, neededData } from './needs.ts';
-import type { Check, DeletionData } from './types.ts';
+import type { Check, DeletionData, RemovalCalls } from './types.ts';
 
 const SLOWLOG_ENTRIES = 128;
 
@@ -13,12 +13,15 @@ export const deletionCheck: Check<'commands.deletion'> = {
   needs: ['info'],
   async run(ctx) {
     const nodes = countedNodes(neededData(ctx, 'info').nodes);
-    const calls: DeletionData['calls'] = { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 };
-    for (const { info } of nodes) {
-      for (const name of Object.keys(calls) as Array<keyof DeletionData['calls']>) {
-        calls[name] += info.commandstats[name]?.calls ?? 0;
+    const calls: RemovalCalls = { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 };
+    const perNode: DeletionData['nodes'] = nodes.map(({ address, info }) => {
+      const own: RemovalCalls = { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 };
+      for (const name of Object.keys(own) as Array<keyof RemovalCalls>) {
+        own[name] = info.commandstats[name]?.calls ?? 0;
+        calls[name] += own[name];
       }
-    }
+      return { address, calls: own };
+    });
     const slowlog: DeletionData['slowlog'] = [];
     const errors: string[] = [];
     await Promise.all(
@@ -33,7 +36,7 @@ export const deletionCheck: Check<'commands.deletion'> = {
       }),
     );
     slowlog.sort((a, b) => b.at.localeCompare(a.at));
-    return { calls, slowlog, slowlogRead: errors.length === 0, slowlogError: errors.length > 0 ? errors.join('; ') : null };
+    return { calls, nodes: perNode, slowlog, slowlogRead: errors.length === 0, slowlogError: errors.length > 0 ? errors.join('; ') : null };
   },
 };
 

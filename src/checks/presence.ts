@@ -5,8 +5,9 @@ import { parseInfo, type KeyspaceEntry } from '../redis/info.ts';
 import { boundedScan } from '../redis/scan.ts';
 import type { ClusterNode } from '../redis/topology.ts';
 import { NodeUnreachable } from '../redis/target.ts';
+import { keySlot, patternSlot } from '../redis/slot.ts';
 import { literalKey } from './keys.ts';
-import type { Check, CheckContext, KeyspaceLine, PresenceData } from './types.ts';
+import type { Check, CheckContext, KeyspaceLine, PresenceData, ShardPresence } from './types.ts';
 
 interface DbOutcome {
   db: number;
@@ -16,6 +17,8 @@ interface DbOutcome {
   ms: number;
   sampleKeys: string[];
   refused: string | null;
+  /** What each primary answered, for the per-shard view. */
+  byNode: Array<{ address: string; matched: number; complete: boolean }>;
 }
 
 export const presenceCheck: Check<'keyspace.presence'> = {
@@ -45,6 +48,21 @@ export const presenceCheck: Check<'keyspace.presence'> = {
     for (const outcome of outcomes) if (outcome.refused !== null) dbsRefused.push({ db: outcome.db, reason: outcome.refused });
     const looked = outcomes.filter((outcome) => outcome.refused === null);
     const appDb = looked.find((outcome) => outcome.db === query.db);
+    const slot = query.isPattern ? patternSlot(query.key) : keySlot(literalKey(query.key));
+    const shards: ShardPresence[] = primaries.map((node, i) => {
+      const owns = !topology.clusterEnabled || slot === null || node.slots.some(([from, to]) => slot >= from && slot <= to);
+      const answered = appDb?.byNode.find((entry) => entry.address === node.address);
+      const lines = keyspaceByNode[i] ?? null;
+      return {
+        address: node.address,
+        slots: node.slots,
+        ownsKeys: owns,
+        keySlot: owns && topology.clusterEnabled ? slot : null,
+        keyspace: lines === null ? null : sumKeyspace(lines),
+        matches: answered ? answered.matched : null,
+        complete: answered?.complete ?? false,
+      };
+    });
     return {
       pattern: query.key,
       isPattern: query.isPattern,
@@ -57,6 +75,7 @@ export const presenceCheck: Check<'keyspace.presence'> = {
       dbsRefused: dbsRefused.sort((a, b) => a.db - b.db),
       keyspace,
       sampleKeys: appDb?.sampleKeys ?? [],
+      shards,
     };
   },
 };
@@ -97,14 +116,16 @@ async function existsInDb(ctx: CheckContext, db: number): Promise<DbOutcome> {
   const started = performance.now();
   const key = literalKey(ctx.query.key);
   try {
-    const gateway = await ctx.redis.gateway(await ctx.redis.addressForKey(key), db);
+    const address = await ctx.redis.addressForKey(key);
+    const gateway = await ctx.redis.gateway(address, db);
     const count = Number(await gateway.call('EXISTS', key));
     const sampleKeys = count > 0 && db === ctx.query.db ? [key] : [];
-    return { db, count, scannedKeys: 1, complete: true, ms: Math.round(performance.now() - started), sampleKeys, refused: null };
+    const byNode = [{ address, matched: count, complete: true }];
+    return { db, count, scannedKeys: 1, complete: true, ms: Math.round(performance.now() - started), sampleKeys, refused: null, byNode };
   } catch (error) {
     const refused = refusal(error);
     if (refused === null) throw error;
-    return { db, count: 0, scannedKeys: 0, complete: false, ms: Math.round(performance.now() - started), sampleKeys: [], refused };
+    return { db, count: 0, scannedKeys: 0, complete: false, ms: Math.round(performance.now() - started), sampleKeys: [], refused, byNode: [] };
   }
 }
 
@@ -146,5 +167,6 @@ async function scanDb(ctx: CheckContext, primaries: ClusterNode[], db: number, k
     ms: Math.round(performance.now() - started),
     sampleKeys: perNode.flatMap((scan) => scan.sample).slice(0, sampleLimit),
     refused,
+    byNode: perNode.map((scan, i) => ({ address: primaries[i]?.address ?? '', matched: scan.matched, complete: scan.complete })),
   };
 }

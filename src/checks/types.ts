@@ -68,6 +68,28 @@ export interface PresenceData {
   keyspace: KeyspaceLine[];
   /** Up to a few dozen matching key names from the application's db, for the TTL sample. */
   sampleKeys: string[];
+  /**
+   * One entry per primary (a standalone server is one shard): its own keyspace and, for a pattern, its own matches
+   * in the application's db, so a cause can be judged on the shard that owns the keys and shards compared.
+   */
+  shards: ShardPresence[];
+}
+
+export interface ShardPresence {
+  /** The primary serving the shard. */
+  address: string;
+  /** Inclusive slot ranges it serves; empty for a standalone server. */
+  slots: Array<[number, number]>;
+  /** Whether the keys asked about hash to this shard: the exact key's slot, a pattern's fixed {tag}, or every shard. */
+  ownsKeys: boolean;
+  /** The slot of the exact key (or the pattern's fixed hash tag) when it falls in this shard; null otherwise. */
+  keySlot: number | null;
+  /** INFO keyspace of this primary alone; null when it could not be read. */
+  keyspace: KeyspaceLine[] | null;
+  /** Pattern matches on this primary in the application's db (exact key: 0 or 1 on the owner); null when not looked at. */
+  matches: number | null;
+  /** False when this primary's scan stopped at its budget or failed. */
+  complete: boolean;
 }
 
 export interface TtlSampleData {
@@ -109,9 +131,13 @@ export interface MemoryData {
   nodes: Array<{ address: string; usedMemory: number; maxmemory: number; evictedKeys: number; expiredKeys: number }>;
 }
 
+export type RemovalCalls = { del: number; unlink: number; hdel: number; getdel: number; flushdb: number; flushall: number };
+
 export interface DeletionData {
   /** Calls since the counters started (the node's start or CONFIG RESETSTAT), summed over primaries. */
-  calls: { del: number; unlink: number; hdel: number; getdel: number; flushdb: number; flushall: number };
+  calls: RemovalCalls;
+  /** The same counters per primary, for judging the shard that owns the keys. */
+  nodes: Array<{ address: string; calls: RemovalCalls }>;
   /** SLOWLOG entries naming a removing command, newest first. Arguments after the key are dropped. */
   slowlog: Array<{ address: string; at: string; durationUs: number; command: string; key: string | null; client: string | null }>;
   /** False when SLOWLOG was refused or failed; the reason is in `slowlogError`. */

@@ -27,3 +27,16 @@ export function keySlot(key: string): number {
   }
   return crc16(Buffer.from(hashed, 'utf8')) % SLOT_COUNT;
 }
+
+/**
+ * The one slot every key matching a SCAN pattern hashes to, when the pattern fixes a hash tag (`{user:7}:*`): a
+ * non-empty `{…}` before any glob character. Null when matches may fall in any slot.
+ */
+export function patternSlot(pattern: string): number | null {
+  const open = pattern.indexOf('{');
+  if (open === -1) return null;
+  const close = pattern.indexOf('}', open + 1);
+  if (close <= open + 1) return null;
+  if (/[*?[\\]/.test(pattern.slice(0, close))) return null;
+  return keySlot(pattern.slice(open + 1, close));
+}

@@ -19,6 +19,9 @@ export function healthyData(key: string, db = 0): { [K in Exclude<CheckId, 'info
       dbsRefused: [],
       keyspace: [{ db, keys: 5_000, expires: 0, avgTtlMs: 0 }],
       sampleKeys: [],
+      shards: [
+        { address: ADDRESS, slots: [], ownsKeys: true, keySlot: null, keyspace: [{ db, keys: 5_000, expires: 0, avgTtlMs: 0 }], matches: 0, complete: true },
+      ],
     },
     'keyspace.ttl-sample': {
       pattern: 'session:*',
@@ -44,6 +47,7 @@ export function healthyData(key: string, db = 0): { [K in Exclude<CheckId, 'info
     },
     'commands.deletion': {
       calls: { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 },
+      nodes: [{ address: ADDRESS, calls: { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 } }],
       slowlog: [],
       slowlogRead: true,
       slowlogError: null,

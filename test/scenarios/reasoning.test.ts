@@ -1,5 +1,8 @@
 // The reasoning an expert does from what is not possible and from where a key lives, on real redis-server processes.
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { keySlot } from '../../src/redis/slot.ts';
+import { startCluster } from '../support/cluster.ts';
 import { startRedis, stopAllRedis } from '../support/redis-server.ts';
 import { causeOf, diagnoseAt, expectTopCause, infoField, stagingClient, writeKeys } from './support.ts';
 
@@ -26,4 +29,47 @@ describe('reasoning by elimination', () => {
     expect(causeOf(report, 'eviction').evidence.map((e) => e.summary).join('\n')).toMatch(/policy volatile-lru evicts only keys with a TTL, and none of the \d+ sampled account:\* keys/);
     expect(causeOf(report, 'eviction').likelihood).toBe('unlikely');
   });
+});
+
+describe('one shard of a cluster', () => {
+  it('FLUSHALL sent to one primary: flush is judged on the shard that owns the key, named, wherever the engineer pointed', async () => {
+    const cluster = await startCluster();
+    try {
+      const staging = new Cluster(cluster.nodes.map((node) => ({ host: '127.0.0.1', port: node.port })));
+      const value = 'x'.repeat(32);
+      for (let from = 0; from < 4_500; from += 500) {
+        await Promise.all(Array.from({ length: 500 }, (_, i) => staging.set(`session:${from + i}`, value)));
+      }
+      await staging.quit();
+      const since = new Date();
+      // Which primary owns session:17's slot, as the cluster says.
+      const probe = new Redis(cluster.nodes[0]!.port, '127.0.0.1');
+      const slot = keySlot('session:17');
+      const slots = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+      await probe.quit();
+      const ownerPort = slots.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
+      const owner = cluster.nodes.find((node) => node.port === ownerPort)!;
+      const elsewhere = cluster.nodes.find((node) => node !== owner)!;
+      // A client that is not cluster-aware flushes the one node it is connected to.
+      const oneNode = new Redis(owner.port, '127.0.0.1');
+      await oneNode.flushall();
+      await oneNode.quit();
+
+      const report = await diagnoseAt(elsewhere.url, { key: 'session:17', since });
+      expect(report.verdict).toBe('explained');
+      const shard = `shard 127\\.0\\.0\\.1:${owner.port} \\(slots [\\d, -]+\\), which owns slot ${slot} of session:17, holds 0 keys in db 0 while the other 2 shards hold [\\d,]+ and [\\d,]+`;
+      expectTopCause(report, 'flush', 'likely', new RegExp(`FLUSHDB 0, FLUSHALL 1 calls on 127\\.0\\.0\\.1:${owner.port}, and ${shard}: that node alone was flushed`));
+      const flushLines = causeOf(report, 'flush').evidence.map((e) => e.summary).join('\n');
+      expect(flushLines).not.toMatch(/a flush would have emptied it/);
+
+      // The same cluster asked for the pattern: the emptied shard stands out next to the full ones.
+      const glob = await diagnoseAt(elsewhere.url, { key: 'session:*', since });
+      expectTopCause(glob, 'flush', 'likely', new RegExp(`shard 127\\.0\\.0\\.1:${owner.port} \\(slots [\\d, -]+\\), which holds part of session:\\*, holds 0 keys in db 0`));
+      expect(causeOf(glob, 'flush').evidence.map((e) => e.summary).join('\n')).not.toMatch(/a flush would have emptied it/);
+      // The shards that were not flushed still hold their keys: the flush is not blamed on them.
+      expect(causeOf(glob, 'flush').evidence.filter((e) => e.summary.includes('still holds')).length).toBe(2);
+    } finally {
+      await cluster.stop();
+    }
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import type { Signal } from '../signal.ts';
 import { counterReach, dataOf, keyspaceOf } from '../evidence.ts';
 import { formatCount, formatDuration, formatInstant, plural } from '../format.ts';
 import { globMatches } from '../glob.ts';
+import { shardView } from '../shards.ts';
 
 /** True when a SLOWLOG key names the missing key, or a key the pattern matches. */
 function namesQueriedKey(evidence: Evidence, key: string | null): boolean {
@@ -118,7 +119,8 @@ export function flushSignals(evidence: Evidence): Signal[] {
       });
     }
   }
-  if (line && line.keys > 1000 && evidence.query.scope !== 'complete') {
+  // In a cluster the shard that owns the keys is judged on its own count (signals/shards.ts), not the cluster's sum.
+  if (line && line.keys > 1000 && evidence.query.scope !== 'complete' && shardView(evidence) === null) {
     signals.push({
       cause: 'flush',
       check: 'keyspace.presence',

@@ -7,6 +7,7 @@ import { expirationFacts, expirationSignals } from './expiration.ts';
 import { presenceFacts, presenceSignals } from './presence.ts';
 import { replicationFacts, replicationSignals } from './replication.ts';
 import { restartFacts, restartSignals } from './restart.ts';
+import { shardSignals } from './shards.ts';
 
 export const signalSources: SignalSource[] = [
   presenceSignals,
@@ -16,6 +17,7 @@ export const signalSources: SignalSource[] = [
   flushSignals,
   replicationSignals,
   restartSignals,
+  shardSignals,
   azureSignals,
 ];
 

@@ -4,6 +4,7 @@ import type { Fact } from '../facts.ts';
 import type { Signal } from '../signal.ts';
 import { dataOf, effectiveTier, keyspaceOf, restartsInWindow } from '../evidence.ts';
 import { formatCount, formatDuration, formatInstant, plural } from '../format.ts';
+import { shardView } from '../shards.ts';
 
 export function restartSignals(evidence: Evidence): Signal[] {
   const restart = dataOf(evidence, 'persistence.restart');
@@ -64,7 +65,8 @@ export function restartSignals(evidence: Evidence): Signal[] {
       summary: `${presence.isPattern ? `keys matching ${presence.pattern}` : presence.pattern} exist in ${elsewhere.map((m) => `db ${m.db}`).join(', ')} after the restart: they were written to another db since, and a restart does not move keys between dbs`,
     });
   }
-  if (line) {
+  // In a cluster the restarted shard is compared with the others (signals/shards.ts), not the cluster's sum.
+  if (line && shardView(evidence) === null) {
     if (line.keys <= 10) {
       signals.push({
         cause: 'instance-failure',
