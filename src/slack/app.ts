@@ -15,6 +15,7 @@ import type { SlackDeps } from './context.ts';
 import { startLostRunSweeper } from './flow/lost-runs.ts';
 import { registerListeners } from './listeners/index.ts';
 import { redactingLogger } from './logger.ts';
+import { answerUnreadableBodies } from './unreadable-body.ts';
 
 export interface SlackAppDeps {
   store: StateStore;
@@ -53,6 +54,28 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
   // with no view): refuse it with one audit line, never Bolt's "unhandled error" and a 500.
   const refuse = (error: unknown) =>
     deps.audit({ action: 'error', user: null, channel: null, where: 'request refused by the Slack receiver', error: describeError(error) });
+  const receiver = socket
+    ? null
+    : new HTTPReceiver({
+        signingSecret: config.signingSecret!,
+        endpoints: '/slack/events',
+        port: config.port,
+        logger,
+        // Ack first, work after: Slack gets its answer within 3 s whatever the checks do.
+        processBeforeResponse: false,
+        processEventErrorHandler: async ({ error, response }) => {
+          refuse(error);
+          if (response.headersSent) return false;
+          response.writeHead(400).end();
+          return true;
+        },
+        // A signed payload of a type no listener takes (Bolt never acks it): a 400 when the ack window closes.
+        unhandledRequestHandler: ({ response }) => {
+          refuse('a signed payload of a type keyloss does not handle');
+          if (!response.headersSent) response.writeHead(400).end();
+        },
+      });
+  if (receiver) answerUnreadableBodies(receiver, '/slack/events', config.signingSecret!, refuse);
   const app = socket
     ? new App({
         token: config.botToken,
@@ -71,20 +94,7 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
         token: config.botToken,
         logger,
         clientOptions,
-        receiver: new HTTPReceiver({
-          signingSecret: config.signingSecret!,
-          endpoints: '/slack/events',
-          port: config.port,
-          logger,
-          // Ack first, work after: Slack gets its answer within 3 s whatever the checks do.
-          processBeforeResponse: false,
-          processEventErrorHandler: async ({ error, response }) => {
-            refuse(error);
-            if (response.headersSent) return false;
-            response.writeHead(400).end();
-            return true;
-          },
-        }),
+        receiver: receiver!,
       });
   app.error(async (error) => {
     deps.audit({ action: 'error', user: null, channel: null, where: 'bolt', error: describeError(error.original ?? error) });

@@ -96,6 +96,31 @@ describe('requests Slack did not sign, or whose shape cannot be read, are refuse
     expect(h.audit.filter((l) => l.includes('request refused by the Slack receiver')).length - before).toBe(shapes.length);
     expect(h.logs.join('\n')).not.toMatch(/unhandled error/i);
   });
+
+  it('every signed request gets an answer: payload=null, a JSON null, [], a number, an unknown type', async () => {
+    const signedPost = async (body: string, contentType: string) => {
+      const timestamp = Math.floor(Date.now() / 1000);
+      const response = await fetch(h.url, {
+        method: 'POST',
+        headers: { 'Content-Type': contentType, 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': sign(SIGNING_SECRET, timestamp, body) },
+        body,
+        // Before the fix these hung until the client gave up (300 s); the bound only keeps a failure from hanging the suite.
+        signal: AbortSignal.timeout(15_000),
+      });
+      return response.status;
+    };
+    const form = 'application/x-www-form-urlencoded';
+    expect(await signedPost('payload=null', form)).toBe(400);
+    expect(await signedPost('payload=%5B%5D', form)).toBe(400);
+    expect(await signedPost('payload=42', form)).toBe(400);
+    expect(await signedPost('null', 'application/json')).toBe(400);
+    expect(await signedPost('[]', 'application/json')).toBe(400);
+    expect(await signedPost(`payload=${encodeURIComponent('{"type":"no_such_type"}')}`, form)).toBe(400);
+    // Unsigned, the same bodies are Bolt's to refuse: 401, and no audit line claims they were signed.
+    const unsigned = await fetch(h.url, { method: 'POST', headers: { 'Content-Type': form }, body: 'payload=null', signal: AbortSignal.timeout(15_000) });
+    expect(unsigned.status).toBe(401);
+    expect(h.logs.join('\n')).not.toMatch(/unhandled error/i);
+  }, 60_000);
 });
 
 describe('the command text', () => {
