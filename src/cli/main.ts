@@ -7,6 +7,8 @@ commands:
   start                       Slack app when SLACK_BOT_TOKEN is set, otherwise the terminal walkthrough
   walk                        the terminal walkthrough, whatever the environment
   diagnose --key <k> [...]    run the checks non-interactively (see: keyloss diagnose --help)
+  watch [--redis <url>] [...]  what is being removed right now, for a bounded time (see: keyloss watch --help)
+  record [--cache <name>] ... keep a history of removals in the state Redis (see: keyloss record --help)
   lint [files...]             validate runbook files (default: runbooks/*.yaml)
   graph <runbook>             print a Mermaid flowchart of a runbook
 `;
@@ -17,6 +19,7 @@ const commands: Record<string, () => Promise<Command>> = {
   start: () => import('./start.ts'),
   walk: () => import('./walk.ts'),
   diagnose: () => import('./diagnose.ts'),
+  watch: () => import('./watch.ts'),
   lint: () => import('./lint.ts'),
   graph: () => import('./graph.ts'),
 };

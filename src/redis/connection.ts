@@ -13,6 +13,12 @@ export interface ConnectOptions {
   /** TLS server name (SNI and certificate check); defaults to the endpoint's host when it is a name. */
   servername?: string;
   counter?: CommandCounter;
+  /** CLIENT SETNAME of the connection, so the cache's operators see who it is. Default `keyloss`. */
+  connectionName?: string;
+  /** A subscription connection: every published message (pattern is null for SUBSCRIBE) after SUBSCRIBE/PSUBSCRIBE. */
+  onMessage?: (pattern: string | null, channel: string, message: string) => void;
+  /** Called once when an open connection is lost, with the redacted reason. */
+  onClose?: (reason: string) => void;
 }
 
 export type ConnectFailure = { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string };
@@ -44,7 +50,7 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
     // No INFO behind our back, no waiting out a loading server: the checks say what they see.
     enableReadyCheck: false,
     lazyConnect: true,
-    connectionName: 'keyloss',
+    connectionName: options.connectionName ?? 'keyloss',
     disableClientInfo: true,
     autoResubscribe: false,
     autoResendUnfulfilledCommands: false,
@@ -55,6 +61,11 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
     lastError = error;
   });
   const gateway = new Gateway(client, address, 0, options.counter);
+  const onMessage = options.onMessage;
+  if (onMessage) {
+    client.on('message', (channel: string, message: string) => onMessage(null, channel, message));
+    client.on('pmessage', (pattern: string, channel: string, message: string) => onMessage(pattern, channel, message));
+  }
 
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
@@ -64,6 +75,10 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
     await Promise.race([client.connect(), deadline]);
     // A stopped process still completes TCP handshakes from the kernel's backlog: only a reply proves it is alive.
     await Promise.race([gateway.call('PING'), deadline]);
+    const onClose = options.onClose;
+    if (onClose) {
+      client.once('close', () => onClose(lastError === null ? 'the server closed the connection' : describeError(lastError)));
+    }
     return { ok: true, gateway };
   } catch (error) {
     client.disconnect();

@@ -59,6 +59,11 @@ const ALLOWLIST: ReadonlyMap<string, true | ReadonlySet<string>> = new Map<strin
   ['CLUSTER', new Set(['INFO', 'NODES', 'SHARDS', 'MYID', 'KEYSLOT'])],
   ['CONFIG', new Set(['GET'])],
   ['COMMAND', new Set(['COUNT', 'INFO'])],
+  // The subscribe family, for keyspace notifications on a connection of its own (src/redis/subscriber.ts): reading only.
+  ['SUBSCRIBE', true],
+  ['PSUBSCRIBE', true],
+  ['UNSUBSCRIBE', true],
+  ['PUNSUBSCRIBE', true],
 ]);
 
 /** Throws `CommandRefused` unless `command` (with its subcommand) is on the allowlist. Exported for tests and callers that plan ahead. */

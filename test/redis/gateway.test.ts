@@ -66,7 +66,7 @@ describe('Gateway', () => {
       refused.push(sub === undefined ? command : `${command}|${sub}`);
     }
     expect(target.commandsSent).toBe(sentBefore);
-    for (const dangerous of ['keys', 'flushall', 'flushdb', 'del', 'set', 'debug', 'shutdown', 'replicaof', 'slaveof', 'eval', 'multi', 'monitor', 'subscribe', 'migrate', 'bgsave', 'config|set', 'client|kill', 'acl|setuser', 'cluster|failover', 'script|flush', 'function|delete', 'module|load']) {
+    for (const dangerous of ['keys', 'flushall', 'flushdb', 'del', 'set', 'debug', 'shutdown', 'replicaof', 'slaveof', 'eval', 'multi', 'monitor', 'publish', 'spublish', 'migrate', 'bgsave', 'config|set', 'client|kill', 'acl|setuser', 'cluster|failover', 'script|flush', 'function|delete', 'module|load']) {
       expect(refused).toContain(dangerous);
     }
 
@@ -75,6 +75,11 @@ describe('Gateway', () => {
     const arrived = new Set([...stats.matchAll(/^cmdstat_([^:]+):/gm)].map((m) => m[1]));
     const sentByTheTestItself = new Set(['command|list', 'command|info', 'info']);
     for (const name of refused) if (!sentByTheTestItself.has(name)) expect(arrived.has(name), name).toBe(false);
+  });
+
+  it('lets the subscribe family through (keyevent capture), and nothing else of pub/sub that sends', () => {
+    for (const command of ['SUBSCRIBE', 'PSUBSCRIBE', 'UNSUBSCRIBE', 'PUNSUBSCRIBE']) expect(isAllowed(command), command).toBe(true);
+    for (const command of ['PUBLISH', 'SPUBLISH', 'MONITOR']) expect(isAllowed(command), command).toBe(false);
   });
 
   it('refuses a command name smuggling a subcommand, and an empty one', async () => {
@@ -125,6 +130,7 @@ describe('the source tree', () => {
     };
     walk('src/redis');
     walk('src/checks');
+    walk('src/record');
     const importers = files.filter((file) => /from 'ioredis'/.test(readFileSync(file, 'utf8')));
     expect(importers).toEqual(['src/redis/connection.ts']);
   });

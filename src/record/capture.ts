@@ -1,0 +1,374 @@
+// Captures what removes keys from one cache, read-only: keyevent subscriptions on every primary, INFO samples, CLIENT LIST
+// when removing commands rise. Each node reconnects on its own with backoff; the time it was away is reported as a gap.
+import { readResource } from '../azure/resource.ts';
+import { parseCacheResourceId } from '../azure/resource-id.ts';
+import type { AzureContext } from '../azure/types.ts';
+import { parseClientList } from '../checks/clients.ts';
+import { isRemovingCommand } from '../checks/keys.ts';
+import { describeError } from '../redact.ts';
+import { openGateway, type ConnectOptions } from '../redis/connection.ts';
+import { CommandUnavailable, type CommandCounter, type Gateway } from '../redis/gateway.ts';
+import { openTarget } from '../redis/target.ts';
+import { describeEndpoint, parseAddress, type RedisEndpoint } from '../redis/url.ts';
+import { keyeventChannels, parseKeyeventChannel, parseNotifyFlags, type RemovalEvent } from './events.ts';
+import { changesBetween, removingCallsDelta, restarted, sampleFromInfo, type DatedEvent, type InfoSample } from './sample.ts';
+
+/** Where the notification settings came from: CONFIG GET, Azure's redisConfiguration, or what arrived (inferred). */
+export type NotificationSource = 'config' | 'azure' | 'inferred';
+
+export interface NotificationState {
+  /** null: unknown (CONFIG refused, no Azure resource, nothing arrived yet). */
+  enabled: boolean | null;
+  flags: string | null;
+  source: NotificationSource;
+}
+
+export interface RemovingClient {
+  name: string;
+  addr: string;
+  cmd: string;
+  db: number;
+  /** The node the client was connected to. */
+  node: string;
+  at: number;
+}
+
+export interface CaptureGap {
+  node: string;
+  from: number;
+  /** null while the node is still away. */
+  to: number | null;
+  why: string;
+}
+
+/** What a capture reports; every callback runs synchronously on the event loop, so keep them cheap. */
+export interface CaptureSink {
+  keyEvent(at: number, node: string, db: number, event: RemovalEvent, key: string): void;
+  sample?(sample: InfoSample, previous: InfoSample | null): void;
+  dated?(event: DatedEvent): void;
+  clients?(clients: RemovingClient[]): void;
+  gap?(gap: CaptureGap): void;
+  notifications?(node: string, state: NotificationState): void;
+}
+
+export interface CaptureOptions {
+  /** Only this db's events; null: every db. */
+  db: number | null;
+  /** INFO sampling interval per node. */
+  sampleIntervalMs: number;
+  /** DEL/UNLINK/GETDEL/HDEL/FLUSH* calls between two samples from which CLIENT LIST is read to name who sends them. */
+  clientListAt: number;
+  /** CLIENT LIST is skipped on a node with more connections than this (its cost grows with them). */
+  clientListMaxClients: number;
+  /** Re-read the notification settings this often (they can be turned on or off while we watch). */
+  notificationsEveryMs: number;
+  backoff: { minMs: number; maxMs: number };
+  connect: Pick<ConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs'>;
+  /** The cache's Azure context, to read notifyKeyspaceEvents where CONFIG is blocked. */
+  azure: AzureContext | null;
+  now: () => number;
+}
+
+export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
+  db: null,
+  sampleIntervalMs: 5_000,
+  clientListAt: 1,
+  clientListMaxClients: 2_000,
+  notificationsEveryMs: 60_000,
+  backoff: { minMs: 250, maxMs: 30_000 },
+  connect: {},
+  azure: null,
+  now: Date.now,
+};
+
+export type CaptureStart = { ok: true; capture: Capture } | { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string };
+
+/** Discovers the primaries (one node, or every primary of a cluster) and starts capturing on each. */
+export async function startCapture(endpoint: RedisEndpoint, sink: CaptureSink, options: Partial<CaptureOptions> = {}): Promise<CaptureStart> {
+  const settings: CaptureOptions = { ...DEFAULT_CAPTURE_OPTIONS, ...options };
+  const opened = await openTarget(endpoint, settings.connect);
+  if (!opened.ok) {
+    if (opened.kind === 'invalid-url') return { ok: false, kind: 'unreachable', endpoint: describeEndpoint(endpoint), reason: opened.reason };
+    return opened;
+  }
+  let addresses: string[];
+  try {
+    const topology = await opened.target.nodes();
+    addresses = topology.nodes.filter((node) => !topology.clusterEnabled || node.role === 'primary').map((node) => node.address);
+  } catch (error) {
+    return { ok: false, kind: 'unreachable', endpoint: describeEndpoint(endpoint), reason: describeError(error) };
+  } finally {
+    await opened.target.close();
+  }
+  const capture = new Capture(endpoint, addresses, sink, settings);
+  const first = await capture.start();
+  if (!first.ok) {
+    await capture.stop();
+    return first;
+  }
+  return { ok: true, capture };
+}
+
+export class Capture {
+  private readonly nodes: NodeCapture[];
+  /** Commands sent to the cache (subscriptions, INFO, CONFIG GET, CLIENT LIST), for the benchmark and the audit. */
+  readonly counter: CommandCounter = { sent: 0 };
+
+  constructor(
+    readonly endpoint: RedisEndpoint,
+    readonly addresses: string[],
+    sink: CaptureSink,
+    private readonly options: CaptureOptions,
+  ) {
+    this.nodes = addresses.map((address) => new NodeCapture(endpoint, address, sink, options, this.counter));
+  }
+
+  /** Connects every node; fails only when the first node cannot be reached at all (others reconnect on their own). */
+  async start(): Promise<{ ok: true } | { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string }> {
+    const results = await Promise.all(this.nodes.map((node) => node.connect()));
+    const failure = results.find((result) => !result.ok);
+    if (failure && !failure.ok && results.every((result) => !result.ok)) return failure;
+    for (const [index, result] of results.entries()) if (!result.ok) this.nodes[index]!.away(result.reason);
+    return { ok: true };
+  }
+
+  /** The last sample of every node that has one. */
+  samples(): InfoSample[] {
+    return this.nodes.flatMap((node) => (node.last ? [node.last] : []));
+  }
+
+  notifications(): NotificationState[] {
+    return this.nodes.map((node) => node.notifications);
+  }
+
+  /** Takes one INFO sample on every connected node now (watch: at its start and its end). */
+  async sampleNow(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.sample()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.stop()));
+  }
+}
+
+class NodeCapture {
+  private commands: Gateway | null = null;
+  private subscriber: Gateway | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private backoffMs: number;
+  private gapFrom: number | null = null;
+  private gapWhy = '';
+  private lastNotificationsRead = 0;
+  private sampling: Promise<void> | null = null;
+  last: InfoSample | null = null;
+  notifications: NotificationState = { enabled: null, flags: null, source: 'inferred' };
+
+  constructor(
+    private readonly endpoint: RedisEndpoint,
+    private readonly address: string,
+    private readonly sink: CaptureSink,
+    private readonly options: CaptureOptions,
+    private readonly counter: CommandCounter,
+  ) {
+    this.backoffMs = options.backoff.minMs;
+  }
+
+  async connect(): Promise<{ ok: true } | { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string }> {
+    const { host, port } = parseAddress(this.address);
+    const endpoint = { ...this.endpoint, host, port };
+    const connect = { ...this.options.connect, counter: this.counter };
+    const commands = await openGateway(endpoint, { ...connect, connectionName: 'keyloss-record', onClose: (reason) => this.lost(reason) });
+    if (!commands.ok) return commands;
+    const subscriber = await openGateway(endpoint, {
+      ...connect,
+      connectionName: 'keyloss-record',
+      onMessage: (_pattern, channel, key) => this.message(channel, key),
+      onClose: (reason) => this.lost(reason),
+    });
+    if (!subscriber.ok) {
+      commands.gateway.close();
+      return subscriber;
+    }
+    if (this.stopped) {
+      commands.gateway.close();
+      subscriber.gateway.close();
+      return { ok: true };
+    }
+    this.commands = commands.gateway;
+    this.subscriber = subscriber.gateway;
+    try {
+      const { pattern, channels } = keyeventChannels(this.options.db);
+      // Lower case: ioredis recognises the subscriber-mode commands by their lower-case names.
+      await this.subscriber.call(pattern ? 'psubscribe' : 'subscribe', ...channels);
+      await this.readNotifications(true);
+      await this.sample();
+    } catch (error) {
+      this.teardown();
+      return { ok: false, kind: 'unreachable', endpoint: this.address, reason: describeError(error) };
+    }
+    this.backoffMs = this.options.backoff.minMs;
+    if (this.gapFrom !== null) {
+      this.sink.gap?.({ node: this.address, from: this.gapFrom, to: this.options.now(), why: this.gapWhy });
+      this.gapFrom = null;
+    }
+    this.timer = setInterval(() => void this.sample(), this.options.sampleIntervalMs);
+    this.timer.unref();
+    return { ok: true };
+  }
+
+  /** Marks the node away from now (if it is not already) and schedules a reconnect. */
+  away(why: string): void {
+    if (this.stopped) return;
+    if (this.gapFrom === null) {
+      this.gapFrom = this.options.now();
+      this.gapWhy = why;
+      this.sink.gap?.({ node: this.address, from: this.gapFrom, to: null, why });
+    }
+    if (this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      void this.connect().then((result) => {
+        if (!result.ok) {
+          this.backoffMs = Math.min(this.backoffMs * 2, this.options.backoff.maxMs);
+          this.away(result.reason);
+        }
+      });
+    }, this.backoffMs);
+    this.retry.unref();
+  }
+
+  private lost(reason: string): void {
+    if (this.stopped || (this.commands === null && this.subscriber === null)) return;
+    const before = this.last;
+    this.teardown();
+    // After reconnecting, a rise of client_output_buffer_limit_disconnections tells that the server dropped us (see sample()).
+    this.away(before ? `the connection to ${this.address} was lost: ${reason}` : reason);
+  }
+
+  private teardown(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const { commands, subscriber } = this;
+    this.commands = null;
+    this.subscriber = null;
+    commands?.close();
+    subscriber?.close();
+  }
+
+  private message(channel: string, key: string): void {
+    const parsed = parseKeyeventChannel(channel);
+    if (!parsed) return;
+    if (this.notifications.enabled !== true && this.notifications.source === 'inferred') {
+      this.notifications = { enabled: true, flags: null, source: 'inferred' };
+      this.sink.notifications?.(this.address, this.notifications);
+    }
+    this.sink.keyEvent(this.options.now(), this.address, parsed.db, parsed.event, key);
+  }
+
+  /** One INFO sample; compares it with the last one to date restarts, failovers, flushes and bursts. */
+  sample(): Promise<void> {
+    this.sampling ??= this.takeSample().finally(() => {
+      this.sampling = null;
+    });
+    return this.sampling;
+  }
+
+  private async takeSample(): Promise<void> {
+    const gateway = this.commands;
+    if (!gateway) return;
+    let text: string;
+    try {
+      text = await gateway.info('server', 'clients', 'memory', 'stats', 'replication', 'keyspace', 'commandstats').catch(async (error: unknown) => {
+        // Servers before Redis 7 take one section at a time; `all` has every one of ours.
+        if (error instanceof CommandUnavailable || /syntax|wrong number/i.test(describeError(error))) return gateway.info('all');
+        throw error;
+      });
+    } catch (error) {
+      if (this.commands === gateway) this.lost(describeError(error));
+      return;
+    }
+    const next = sampleFromInfo(text, this.address, this.options.now());
+    const previous = this.last;
+    this.last = next;
+    if (previous) {
+      if (
+        restarted(previous, next) === false &&
+        previous.outputBufferDisconnections !== null &&
+        next.outputBufferDisconnections !== null &&
+        next.outputBufferDisconnections > previous.outputBufferDisconnections
+      ) {
+        this.sink.dated?.({
+          type: 'gap',
+          at: next.at,
+          from: previous.at,
+          address: this.address,
+          summary: `${this.address} dropped a subscriber for exceeding its pub/sub output buffer limit (client-output-buffer-limit pubsub)`,
+        });
+      }
+      for (const event of changesBetween(previous, next)) this.sink.dated?.(event);
+    }
+    this.sink.sample?.(next, previous);
+    if (next.at - this.lastNotificationsRead >= this.options.notificationsEveryMs) await this.readNotifications(false);
+    if (previous) {
+      const calls = removingCallsDelta(previous, next);
+      const removing = calls.del + calls.unlink + calls.getdel + calls.hdel + calls.flushdb + calls.flushall;
+      if (removing >= this.options.clientListAt && (next.connectedClients ?? 0) <= this.options.clientListMaxClients) await this.readClients(gateway);
+    }
+  }
+
+  private async readClients(gateway: Gateway): Promise<void> {
+    try {
+      const lines = parseClientList(String(await gateway.call('CLIENT', 'LIST')));
+      const at = this.options.now();
+      const removers = lines
+        .filter((line) => !line.name.startsWith('keyloss') && isRemovingCommand(line.cmd))
+        .map((line) => ({ name: line.name, addr: line.addr, cmd: line.cmd, db: line.db, node: this.address, at }));
+      if (removers.length > 0) this.sink.clients?.(removers);
+    } catch {
+      // CLIENT LIST refused (ACL) or failed: clients stay unnamed; the counts still stand.
+    }
+  }
+
+  private async readNotifications(first: boolean): Promise<void> {
+    this.lastNotificationsRead = this.options.now();
+    const before = this.notifications;
+    let next: NotificationState | null = null;
+    const gateway = this.commands;
+    if (gateway && before.source !== 'azure') {
+      try {
+        const reply = (await gateway.call('CONFIG', 'GET', 'notify-keyspace-events')) as unknown;
+        const flags = Array.isArray(reply) && reply.length >= 2 ? String(reply[1]) : null;
+        if (flags !== null) next = { enabled: parseNotifyFlags(flags).enabled, flags, source: 'config' };
+      } catch {
+        // CONFIG is blocked (Azure) or refused by ACL: ask Azure, else infer from what arrives.
+      }
+    }
+    if (next === null && first && this.options.azure) next = await azureNotifications(this.options.azure);
+    if (next === null) return;
+    this.notifications = next;
+    if (first || before.enabled !== next.enabled || before.flags !== next.flags) this.sink.notifications?.(this.address, next);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    await this.sampling?.catch(() => undefined);
+    this.teardown();
+  }
+}
+
+/** notifyKeyspaceEvents from the cache's Azure redisConfiguration; null when it cannot be read. */
+async function azureNotifications(azure: AzureContext): Promise<NotificationState | null> {
+  const resource = parseCacheResourceId(azure.target.resourceId ?? '');
+  if (!resource.ok) return null;
+  try {
+    const settings = await readResource(azure, resource.resource, AbortSignal.timeout(10_000));
+    const flags = settings.notifyKeyspaceEvents ?? '';
+    return { enabled: parseNotifyFlags(flags).enabled, flags, source: 'azure' };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,94 @@
+// The vocabulary of captured removals: which keyspace events remove keys, which notification flags publish them, key families.
+
+/** Keyevent notifications that remove a key (or, for hdel/hexpired, fields of a hash). UNLINK and GETDEL publish `del`. */
+export const REMOVAL_EVENTS = ['expired', 'evicted', 'del', 'rename_from', 'move_from', 'hdel', 'hexpired'] as const;
+export type RemovalEvent = (typeof REMOVAL_EVENTS)[number];
+
+/** The events after which the key itself is gone (hdel/hexpired remove fields; the key's own `del` follows when it empties). */
+export const KEY_REMOVAL_EVENTS: readonly RemovalEvent[] = ['expired', 'evicted', 'del', 'rename_from', 'move_from'];
+
+export function isRemovalEvent(value: string): value is RemovalEvent {
+  return (REMOVAL_EVENTS as readonly string[]).includes(value);
+}
+
+/** The `notify-keyspace-events` class letter that makes Redis publish each event (`A` stands for all of them). */
+const EVENT_CLASS: Record<RemovalEvent, string> = {
+  expired: 'x',
+  evicted: 'e',
+  del: 'g',
+  rename_from: 'g',
+  move_from: 'g',
+  hdel: 'h',
+  hexpired: 'h',
+};
+
+/** The flags keyloss asks operators to set: keyevent channels for expired, evicted and generic commands (del, rename, move). */
+export const SUGGESTED_FLAGS = 'Exeg';
+
+export interface NotificationFlags {
+  flags: string;
+  /** Keyevent notifications (`E`) are on for at least one removal event. */
+  enabled: boolean;
+  /** The removal events these flags publish on `__keyevent@<db>__:<event>`. */
+  covered: RemovalEvent[];
+  /** Removal events they leave out. */
+  missing: RemovalEvent[];
+}
+
+/** Reads a `notify-keyspace-events` value (`Exeg`, `KEA`, `""`). */
+export function parseNotifyFlags(flags: string): NotificationFlags {
+  const keyevent = flags.includes('E');
+  const all = flags.includes('A');
+  const covered = keyevent ? REMOVAL_EVENTS.filter((event) => all || flags.includes(EVENT_CLASS[event])) : [];
+  return { flags, enabled: covered.length > 0, covered, missing: REMOVAL_EVENTS.filter((event) => !covered.includes(event)) };
+}
+
+/** `__keyevent@3__:expired` → { db: 3, event: 'expired' }; null for any other channel. */
+export function parseKeyeventChannel(channel: string): { db: number; event: RemovalEvent } | null {
+  if (!channel.startsWith('__keyevent@')) return null;
+  const close = channel.indexOf('__:', 11);
+  if (close < 0) return null;
+  const db = Number(channel.slice(11, close));
+  const event = channel.slice(close + 3);
+  if (!Number.isInteger(db) || !isRemovalEvent(event)) return null;
+  return { db, event };
+}
+
+/** The channels to subscribe to: a pattern over every db, or the exact channels of one db. */
+export function keyeventChannels(db: number | null): { pattern: boolean; channels: string[] } {
+  return db === null
+    ? { pattern: true, channels: REMOVAL_EVENTS.map((event) => `__keyevent@*__:${event}`) }
+    : { pattern: false, channels: REMOVAL_EVENTS.map((event) => `__keyevent@${db}__:${event}`) };
+}
+
+const MAX_FAMILY_LENGTH = 64;
+/** The family of keys with no `:` in their name. */
+export const NO_FAMILY = '(no prefix)';
+/** Where counts go once a minute has seen its cap of distinct families. */
+export const OTHER_FAMILY = '(other)';
+
+/**
+ * A key's family: its name up to and including its last `:`, cut before a `{…}` hash tag (`cart:{u17}:items` → `cart:`),
+ * so `session:17` and `session:18` count together. Keys without a `:` are NO_FAMILY.
+ */
+export function keyFamily(key: string): string {
+  const brace = key.indexOf('{');
+  const head = brace >= 0 && key.indexOf('}', brace) > brace ? key.slice(0, brace) : key;
+  const colon = head.lastIndexOf(':');
+  if (colon < 0) return NO_FAMILY;
+  return head.length > MAX_FAMILY_LENGTH && colon >= MAX_FAMILY_LENGTH ? head.slice(0, MAX_FAMILY_LENGTH) : head.slice(0, colon + 1);
+}
+
+/** The families a glob can touch: its literal head's family and every family that starts with that head. */
+export function familiesOfPattern(pattern: string, families: Iterable<string>): string[] {
+  const glob = pattern.search(/[*?[\\]/);
+  const head = glob < 0 ? pattern : pattern.slice(0, glob);
+  if (head === '') return [...families];
+  const own = keyFamily(`${head}x`);
+  return [...families].filter((family) => family === own || family.startsWith(head));
+}
+
+/** How to turn keyevent notifications on; keyloss never sets them itself. */
+export const HOW_TO_ENABLE =
+  `Turn keyspace notifications on to see single keys: Azure Cache for Redis (Standard, Premium): Advanced settings → Keyspace notifications = ${SUGGESTED_FLAGS}; ` +
+  `Azure Managed Redis: the database's notifyKeyspaceEvents = ${SUGGESTED_FLAGS}; other Redis: notify-keyspace-events ${SUGGESTED_FLAGS} in redis.conf or CONFIG SET (keyloss never changes it).`;
