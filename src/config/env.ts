@@ -46,6 +46,7 @@ const EnvSchema = z
         return ms;
       }),
     KEYLOSS_SHUTDOWN_GRACE_MS: positiveInt(20_000),
+    KEYLOSS_SLACK_TIMEOUT_MS: positiveInt(10_000),
   });
 
 export interface SlackConfig {
@@ -68,6 +69,8 @@ export interface SlackConfig {
   sessionTtlMs: number;
   /** On SIGTERM, how long running checks may take to finish before they are recorded as interrupted. */
   shutdownGraceMs: number;
+  /** How long one Web API request may take before it counts as failed (and is retried). */
+  slackTimeoutMs: number;
 }
 
 export type ConfigResult = { ok: true; config: SlackConfig } | { ok: false; reason: string };
@@ -106,6 +109,7 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
       progressIntervalMs: e.KEYLOSS_PROGRESS_INTERVAL_MS,
       sessionTtlMs: e.KEYLOSS_SESSION_TTL,
       shutdownGraceMs: e.KEYLOSS_SHUTDOWN_GRACE_MS,
+      slackTimeoutMs: e.KEYLOSS_SLACK_TIMEOUT_MS === 0 ? 10_000 : e.KEYLOSS_SLACK_TIMEOUT_MS,
     },
   };
 }

@@ -16,6 +16,7 @@ import { startLostRunSweeper } from './flow/lost-runs.ts';
 import { registerListeners } from './listeners/index.ts';
 import { redactingLogger } from './logger.ts';
 import { answerUnreadableBodies } from './unreadable-body.ts';
+import { createSlackTransport, SOCKET_RETRY, type SlackTransport } from './transport.ts';
 
 export interface SlackAppDeps {
   store: StateStore;
@@ -26,6 +27,8 @@ export interface SlackAppDeps {
   logger?: Logger;
   /** Default: a registry for this replica (KEYLOSS_REPLICA_ID, KEYLOSS_HEARTBEAT_MS) on `store`. */
   inflight?: InFlightRegistry;
+  /** How requests reach Slack's Web API; default: one that reports an unreachable Slack on stderr. */
+  transport?: SlackTransport;
 }
 
 export interface SlackApp {
@@ -48,7 +51,9 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
     now: input.now ?? (() => new Date()),
     inflight: input.inflight ?? new InFlightRegistry(input.store, { replica: replicaId(), heartbeatMs: heartbeatMs(), ttlMs: config.sessionTtlMs }),
   };
-  const clientOptions = config.apiUrl ? { slackApiUrl: config.apiUrl } : {};
+  const transport =
+    input.transport ?? createSlackTransport({ apiUrl: config.apiUrl, timeoutMs: config.slackTimeoutMs, write: (line) => process.stderr.write(`${line}\n`) });
+  const clientOptions = transport.clientOptions();
   const socket = config.appToken !== null;
   // Bolt throws before any listener runs on a payload whose shape it cannot read ({"event":null}, a view_submission
   // with no view): refuse it with one audit line, never Bolt's "unhandled error" and a 500.
@@ -85,7 +90,7 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
         receiver: new SocketModeReceiver({
           appToken: config.appToken!,
           logger,
-          installerOptions: { clientOptions },
+          installerOptions: { clientOptions: transport.clientOptions(SOCKET_RETRY) },
           // Acked, so Slack does not redeliver an envelope that can never be processed.
           processEventErrorHandler: async ({ error }) => (refuse(error), true),
         }),

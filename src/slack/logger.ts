@@ -12,6 +12,8 @@ export function redactingLogger(level: LogLevel = LogLevel.WARN, write: (text: s
   let current = level;
   let name = 'keyloss:slack';
   const at = (wanted: LogLevel, parts: unknown[]) => {
+    // The WebClient says this once per failed attempt; transport.ts says it once per outage, with the address and reason.
+    if (parts[0] === 'http request failed') return;
     if (ORDER.indexOf(wanted) >= ORDER.indexOf(current)) write(`[${wanted.toUpperCase()}] ${name} ${line(parts)}`);
   };
   return {

@@ -5,6 +5,7 @@ import { describeError } from '../redact.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
 import { openStateStore } from '../state/index.ts';
 import { createSlackApp } from './app.ts';
+import { createSlackTransport, reachSlack } from './transport.ts';
 
 export { createSlackApp } from './app.ts';
 
@@ -26,29 +27,64 @@ export async function run(): Promise<number> {
     return 1;
   }
   const runbook = await loadDefaultRunbook();
-  const slack = createSlackApp(config, { store: state.state.store, caches, runbook });
+  // Listen for the stop signal before anything waits on Slack, so that SIGTERM stops the app whatever Slack's state.
+  const stopSignal = nextSignal();
+  const transport = createSlackTransport({ apiUrl: config.apiUrl, timeoutMs: config.slackTimeoutMs, write: say });
+  const reached = await Promise.race([reachSlack(config.botToken, transport, config.apiUrl), stopSignal]);
+  if (isSignal(reached)) return stopBeforeStarting(reached, state.state.store);
+  say(reached);
+  const slack = createSlackApp(config, { store: state.state.store, caches, runbook, transport });
   // Bolt's HTTP receiver handles each request in a promise nobody awaits: a signed but malformed payload
   // (payload=null) rejects it. One bad request must not take every incident on this replica down with it.
   process.on('unhandledRejection', (reason) => {
     slack.deps.audit({ action: 'error', user: null, channel: null, where: 'request dropped by the Slack receiver', error: describeError(reason) });
   });
-  // Listen for the stop signal before the port opens, so a SIGTERM that arrives while starting still stops cleanly.
-  const stopSignal = nextSignal();
-  try {
-    const { port } = await slack.start();
-    const where = slack.mode === 'socket' ? 'Socket Mode' : `HTTP on port ${port}, path /slack/events`;
-    const cacheLine = caches.ok ? `${caches.caches.length} caches from ${caches.path}` : `no caches (${caches.reason})`;
-    process.stderr.write(`keyloss: Slack app running (${where}); state in ${state.state.description}; ${cacheLine}\n`);
-  } catch (error) {
-    process.stderr.write(`keyloss: the Slack app could not start: ${describeError(error)}\n`);
+  // Socket Mode's start waits for a connection, which may never come: the signal ends the wait.
+  const starting = slack.start().then(
+    ({ port }) => ({ ok: true as const, port }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  const outcome = await Promise.race([starting, stopSignal]);
+  if (!isSignal(outcome) && !outcome.ok) {
+    say(`keyloss: the Slack app could not start: ${describeError(outcome.error)}`);
+    await slack.stop().catch(() => undefined);
     await state.state.store.close();
-    return 1;
+    return exitSoon(1);
   }
-  const signal = await stopSignal;
+  if (!isSignal(outcome)) {
+    const where = slack.mode === 'socket' ? 'Socket Mode, connected' : `HTTP on port ${outcome.port}, path /slack/events`;
+    const cacheLine = caches.ok ? `${caches.caches.length} caches from ${caches.path}` : `no caches (${caches.reason})`;
+    say(`keyloss: Slack app running (${where}); state in ${state.state.description}; ${cacheLine}`);
+  }
+  const signal = isSignal(outcome) ? outcome : await stopSignal;
   await shutDown(slack, signal, config.shutdownGraceMs);
   await state.state.store.close();
-  process.stderr.write('keyloss: stopped\n');
-  return 0;
+  say('keyloss: stopped');
+  return exitSoon(0);
+}
+
+function say(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function isSignal(value: unknown): value is NodeJS.Signals {
+  return typeof value === 'string' && value.startsWith('SIG');
+}
+
+async function stopBeforeStarting(signal: NodeJS.Signals, store: { close(): Promise<void> }): Promise<number> {
+  say(`keyloss: ${signal} before the app started; stopped`);
+  await store.close();
+  return exitSoon(0);
+}
+
+/**
+ * The process ends once stopped, even while a Web API retry to an unreachable Slack is still waiting for its next
+ * attempt: those timers would otherwise hold it for half an hour. The timer is unref'd, so a process with nothing left
+ * ends by itself first.
+ */
+function exitSoon(code: number): number {
+  setTimeout(() => process.exit(code), 250).unref();
+  return code;
 }
 
 function nextSignal(): Promise<NodeJS.Signals> {
@@ -73,7 +109,9 @@ async function shutDown(slack: ReturnType<typeof createSlackApp>, signal: NodeJS
   const inflight = slack.deps.inflight;
   const running = inflight.active().length;
   process.stderr.write(`keyloss: ${signal}: taking no new requests; ${running} investigation(s) running, waiting up to ${graceMs} ms\n`);
-  await slack.stop().catch((error: unknown) => process.stderr.write(`keyloss: stopping the receiver: ${describeError(error)}\n`));
+  // Bounded: a Socket Mode client still waiting for Slack must not hold the stop.
+  const stopped = slack.stop().catch((error: unknown) => say(`keyloss: stopping the receiver: ${describeError(error)}`));
+  await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
   const hurry = nextSignal().then(() => false);
   const drained = await Promise.race([inflight.drained(graceMs), hurry]);
   if (!drained) {

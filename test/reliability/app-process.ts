@@ -86,8 +86,8 @@ async function waitForPort(port: number, app: AppProcess, timeoutMs: number): Pr
   }
 }
 
-/** Starts one replica; `env` adds to (and overrides) the Slack settings given here. */
-export async function startApp(name: string, env: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
+/** Starts `keyloss start` without waiting for anything (Socket Mode opens no port; a test may signal it at once). */
+export async function spawnApp(name: string, env: Record<string, string>): Promise<AppProcess> {
   const port = await freePort();
   let printed = '';
   const child = spawn(process.execPath, [BIN, 'start'], {
@@ -127,8 +127,14 @@ export async function startApp(name: string, env: Record<string, string>, timeou
     },
   };
   running.add(app);
+  return app;
+}
+
+/** Starts one replica and waits for its port; `env` adds to (and overrides) the Slack settings given here. */
+export async function startApp(name: string, env: Record<string, string>, timeoutMs = 30_000): Promise<AppProcess> {
+  const app = await spawnApp(name, env);
   try {
-    await waitForPort(port, app, timeoutMs);
+    await waitForPort(app.port, app, timeoutMs);
   } catch (error) {
     await app.stop();
     throw error;
