@@ -3,8 +3,8 @@
 import { cpus, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import type { CheckId } from '../src/checks/types.ts';
-import { isGlobPattern } from '../src/diagnosis/query.ts';
+import type { CheckId } from '../src/domain/checks.ts';
+import { isGlobPattern } from '../src/domain/query.ts';
 import { ALL_CHECKS, investigate } from '../src/investigate.ts';
 import { loadDefaultRunbook } from '../src/runbook/load.ts';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';

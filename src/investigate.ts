@@ -1,5 +1,5 @@
 // The one place that wires an investigation: open the cache, build the Azure context, run the checks, diagnose, build the report.
-import { azureChecks } from './azure/checks.ts';
+import { azureChecks } from './checks/azure.ts';
 import { createAzureContext } from './azure/context.ts';
 import { azureCredential } from './azure/credential.ts';
 import { loginEndpoint, type RedisAuth } from './azure/redis-login.ts';
@@ -8,15 +8,14 @@ import { DEFAULT_CHECK_OPTIONS, redisChecks } from './checks/registry.ts';
 import { runChecks } from './checks/run.ts';
 import {
   AZURE_CHECK_IDS,
-  type Check,
   type CheckId,
-  type CheckOptions,
   type CheckProgress,
   type CheckResult,
   type CheckResults,
   type Evidence,
-} from './checks/types.ts';
-import type { Query } from './diagnosis/query.ts';
+} from './domain/checks.ts';
+import type { Check, CheckOptions } from './checks/types.ts';
+import type { Query } from './domain/query.ts';
 import { describeError } from './redact.ts';
 import { openTarget } from './redis/target.ts';
 import { buildReport, summarizeChecks } from './report/build.ts';

@@ -1,6 +1,7 @@
 // Reads the cache's activity log for the window: flushes, reboots, imports, scaling and health events, with caller and time.
 import { z } from 'zod';
-import type { ActivityEvent, ActivityKind, AzureContext } from './types.ts';
+import type { ActivityEvent, ActivityKind } from '../domain/azure-evidence.ts';
+import type { AzureContext } from './types.ts';
 import type { CacheResourceId } from './resource-id.ts';
 import { createMonitorClient } from './clients.ts';
 import { shapeProblem } from './errors.ts';
@@ -66,6 +67,7 @@ export function activityEvents(raw: unknown[]): ActivityEvent[] {
     const final = status && FINAL_STATUS.has(status.toLowerCase());
     byOperation.set(key, {
       ...prior,
+      // biome-ignore lint/complexity/useMathMinMax: ISO strings, not numbers: the earlier one sorts first
       at: at < prior.at ? at : prior.at,
       caller: prior.caller ?? e.caller ?? null,
       status: final || !prior.status ? status : prior.status,

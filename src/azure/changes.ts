@@ -1,6 +1,6 @@
 // Finds what changed inside the incident window in Azure Monitor series: bursts, steps, error counts, silences.
-import type { MetricEvent, MetricSeries } from './types.ts';
-import { formatDuration } from '../diagnosis/format.ts';
+import type { MetricEvent, MetricSeries } from '../domain/azure-evidence.ts';
+import { formatDuration } from '../domain/format.ts';
 import { formatPerInterval, formatSpan, formatValue } from './format.ts';
 
 export interface EventWindow {

@@ -1,5 +1,5 @@
 // How Azure evidence writes metric values and times in summaries; numbers as the diagnosis writes them.
-import { formatBytes, formatCount } from '../diagnosis/format.ts';
+import { formatBytes, formatCount } from '../domain/format.ts';
 
 /** A metric's value with its unit, as Azure names units (Bytes, Percent, Count, CountPerSecond). */
 export function formatValue(value: number, unit: string): string {

@@ -1,5 +1,5 @@
 // One sparkline per metric for the report: shards and error types folded into one series per metric name.
-import type { AzureMetricsData, MetricEvent, MetricSeries } from './types.ts';
+import type { AzureMetricsData, MetricEvent, MetricSeries } from '../domain/azure-evidence.ts';
 import { sparkline } from './sparkline.ts';
 
 /** Metrics whose falls matter more than their peaks: a bucket shows its lowest value. */

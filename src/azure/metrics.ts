@@ -1,7 +1,8 @@
 // Reads the cache's Azure Monitor metrics for the incident window through the metrics batch API.
 import { z } from 'zod';
 import type { MetricsQueryResult } from '@azure/monitor-query-metrics';
-import type { AzureContext, AzureResourceKind, MetricSeries } from './types.ts';
+import type { AzureContext } from './types.ts';
+import type { AzureResourceKind, MetricSeries } from '../domain/azure-evidence.ts';
 import type { CacheResourceId } from './resource-id.ts';
 import type { MetricsWindow } from './window.ts';
 import { createMetricsClient } from './clients.ts';

@@ -1,6 +1,6 @@
 // Parses and validates an Azure cache resource id: which subscription, group, kind and name it names.
 import { z } from 'zod';
-import type { AzureResourceKind } from './types.ts';
+import type { AzureResourceKind } from '../domain/azure-evidence.ts';
 
 export interface CacheResourceId {
   /** The id as given, normalised to start with a slash and without a trailing one. */

@@ -1,8 +1,9 @@
 // Reads the cache's own settings from Resource Manager: tier, shards, replicas, eviction policy, persistence, geo-replication.
 import { z } from 'zod';
 import { createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
-import type { Tier } from '../diagnosis/query.ts';
-import type { AzureContext, AzureResourceData } from './types.ts';
+import type { Tier } from '../domain/query.ts';
+import type { AzureContext } from './types.ts';
+import type { AzureResourceData } from '../domain/azure-evidence.ts';
 import type { CacheResourceId } from './resource-id.ts';
 import { armEndpoint, createRedisClient } from './clients.ts';
 import { shapeProblem } from './errors.ts';

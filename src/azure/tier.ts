@@ -1,5 +1,5 @@
 // Answers the runbook's tier question from Azure (the cache's SKU) before anyone is asked, for caches with an Azure resource.
-import type { Tier } from '../diagnosis/query.ts';
+import type { Tier } from '../domain/query.ts';
 import { armEndpoint } from './clients.ts';
 import { explainAzureError, hostOf } from './errors.ts';
 import { readResource } from './resource.ts';

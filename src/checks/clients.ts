@@ -1,7 +1,8 @@
 // Connected clients: which dbs they use, who they are (CLIENT SETNAME), and which last ran a removing command.
-import { isRemovingCommand } from './keys.ts';
+import { isRemovingCommand } from '../domain/keys.ts';
 import { countedNodes } from './needs.ts';
-import type { Check, ClientsData } from './types.ts';
+import type { Check } from './types.ts';
+import type { ClientsData } from '../domain/evidence.ts';
 
 /** Our own connections carry this name; they are not the application's. */
 const OWN_NAME = 'keyloss';

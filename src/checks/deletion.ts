@@ -1,8 +1,9 @@
 // Who removed keys: DEL/UNLINK/HDEL/GETDEL/FLUSH* call counters, and SLOWLOG entries of removing commands.
 import { describeError } from '../redact.ts';
-import { isFlushingCommand, isRemovingCommand } from './keys.ts';
+import { isFlushingCommand, isRemovingCommand } from '../domain/keys.ts';
 import { countedNodes, neededData } from './needs.ts';
-import type { Check, DeletionData, RemovalCalls } from './types.ts';
+import type { Check } from './types.ts';
+import type { DeletionData, RemovalCalls } from '../domain/evidence.ts';
 
 const SLOWLOG_ENTRIES = 128;
 

@@ -2,7 +2,8 @@
 import { describeError } from '../redact.ts';
 import { parseInfo, roleOf } from '../redis/info.ts';
 import { NodeUnreachable } from '../redis/target.ts';
-import type { Check, InfoData } from './types.ts';
+import type { Check } from './types.ts';
+import type { InfoData } from '../domain/evidence.ts';
 
 export const infoCheck: Check<'info'> = {
   id: 'info',

@@ -1,6 +1,7 @@
 // Memory pressure and the eviction policy, from INFO memory and stats, summed over primaries.
 import { countedNodes, neededData } from './needs.ts';
-import type { Check, MemoryData } from './types.ts';
+import type { Check } from './types.ts';
+import type { MemoryData } from '../domain/evidence.ts';
 
 export const memoryCheck: Check<'memory'> = {
   id: 'memory',

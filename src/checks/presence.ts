@@ -1,13 +1,15 @@
 // Is the key (or pattern) there, and in which db: EXISTS or a bounded SCAN in the app's db and every db INFO lists.
 import { describeError } from '../redact.ts';
 import { CommandUnavailable } from '../redis/gateway.ts';
-import { parseInfo, type KeyspaceEntry } from '../redis/info.ts';
+import { parseInfo } from '../redis/info.ts';
+import type { KeyspaceEntry } from '../domain/info.ts';
 import { boundedScan } from '../redis/scan.ts';
 import type { ClusterNode } from '../redis/topology.ts';
 import { NodeUnreachable } from '../redis/target.ts';
 import { keySlot, patternSlot } from '../redis/slot.ts';
-import { literalKey } from './keys.ts';
-import type { Check, CheckContext, KeyspaceLine, PresenceData, ShardPresence } from './types.ts';
+import { literalKey } from '../domain/keys.ts';
+import type { Check, CheckContext } from './types.ts';
+import type { KeyspaceLine, PresenceData, ShardPresence } from '../domain/evidence.ts';
 
 interface DbOutcome {
   db: number;

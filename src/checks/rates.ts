@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Gateway } from '../redis/gateway.ts';
 import { parseInfo } from '../redis/info.ts';
-import { DELETING_COMMANDS, FLUSHING_COMMANDS } from './keys.ts';
+import { DELETING_COMMANDS, FLUSHING_COMMANDS } from '../domain/keys.ts';
 import { countedNodes } from './needs.ts';
 import type { Check } from './types.ts';
 

@@ -2,7 +2,8 @@
 import { wasPromoted } from '../redis/info.ts';
 import { describeEndpoint } from '../redis/url.ts';
 import { neededData } from './needs.ts';
-import type { Check, ReplicationNode } from './types.ts';
+import type { Check } from './types.ts';
+import type { ReplicationNode } from '../domain/evidence.ts';
 
 export const replicationCheck: Check<'replication'> = {
   id: 'replication',

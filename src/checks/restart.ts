@@ -1,7 +1,8 @@
 // Restarts inside the window and whether the node came back with its data (persistence, keys loaded).
-import type { Info } from '../redis/info.ts';
+import type { Info } from '../domain/info.ts';
 import { neededData } from './needs.ts';
-import type { Check, CheckContext, RestartNode } from './types.ts';
+import type { Check, CheckContext } from './types.ts';
+import type { RestartNode } from '../domain/evidence.ts';
 
 export const restartCheck: Check<'persistence.restart'> = {
   id: 'persistence.restart',

@@ -1,14 +1,12 @@
 // Runs checks concurrently, each after the checks it needs and within its budget; a check never crashes the run.
 import { describeError } from '../redact.ts';
-import {
-  CheckSkipped,
-  type Check,
-  type CheckContext,
-  type CheckId,
-  type CheckProgress,
-  type CheckResult,
-  type CheckResults,
-} from './types.ts';
+import { CheckSkipped, type Check, type CheckContext } from './types.ts';
+import type {
+  CheckId,
+  CheckProgress,
+  CheckResult,
+  CheckResults,
+} from '../domain/checks.ts';
 
 export interface RunHooks {
   onProgress?(progress: CheckProgress): void;

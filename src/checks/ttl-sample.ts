@@ -1,6 +1,6 @@
 // Do the keys (or the siblings of a missing key) carry TTLs, and how long: PTTL of a bounded sample.
 import { boundedScan } from '../redis/scan.ts';
-import { siblingPattern } from './keys.ts';
+import { siblingPattern } from '../domain/keys.ts';
 import { neededData } from './needs.ts';
 import { CheckSkipped, type Check, type CheckContext } from './types.ts';
 

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import { parseCacheResourceId, parseRegion } from '../azure/resource-id.ts';
 import type { AzureTarget } from '../azure/types.ts';
-import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../diagnosis/query.ts';
+import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../domain/query.ts';
 import { investigate } from '../investigate.ts';
 import { describeError, redact } from '../redact.ts';
 import { defaultRedisUrl, LOCAL_REDIS_URL, parseRedisUrl } from '../redis/url.ts';

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { TIERS, type Tier } from '../diagnosis/query.ts';
+import { TIERS, type Tier } from '../domain/query.ts';
 import { REDIS_AUTHS, type RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { registerSecret } from '../redact.ts';

@@ -1,24 +1,30 @@
-// The diagnosis: evidence in, every cause scored with the evidence behind it, a verdict and a headline out. Pure.
-import type { Evidence } from '../checks/types.ts';
-import type { CauseReport, EvidenceLine, Verdict } from '../report/model.ts';
-import type { Runbook } from '../runbook/schema.ts';
-import { CAUSE_IDS, type CauseId, type Likelihood } from './causes.ts';
-import { FACTS, type Fact } from './facts.ts';
-import type { Scope, Tier } from './query.ts';
+// The diagnosis: evidence in, every cause scored with the evidence behind it and a verdict out. Pure, and without words:
+// the runbook's titles, explanations and fixes are added by src/report/build.ts.
+import type { Evidence } from '../domain/checks.ts';
+import type { EvidenceLine, Verdict } from '../domain/verdict.ts';
+import { CAUSE_IDS, type CauseId, type Likelihood } from '../domain/causes.ts';
+import { FACTS, type Fact } from '../domain/facts.ts';
+import type { Scope, Tier } from '../domain/query.ts';
 import type { Signal } from './signal.ts';
 import { dataOf, effectiveTier } from './evidence.ts';
-import { applicableFixes } from './fixes.ts';
 import { scoreCause } from './score.ts';
 import { eliminationSignals } from './signals/elimination.ts';
 import { factSources, signalSources } from './signals/index.ts';
 import { uncheckedSentences } from './unchecked.ts';
 
+/** One cause as judged: how likely, its score, and the evidence lines that decided it first. */
+export interface CauseFinding {
+  id: CauseId;
+  likelihood: Likelihood;
+  score: number;
+  evidence: EvidenceLine[];
+}
+
 export interface Diagnosis {
   verdict: Verdict;
   /** All seven causes, highest score first. */
-  causes: CauseReport[];
+  causes: CauseFinding[];
   facts: Fact[];
-  headline: string;
   unchecked: string[];
   /** What the engineer said, or inferred from the evidence when they did not. */
   scope: Scope;
@@ -28,7 +34,7 @@ export interface Diagnosis {
 
 const LIKELIHOOD_RANK: Record<Likelihood, number> = { likely: 0, possible: 1, unknown: 2, unlikely: 3, 'ruled-out': 4 };
 
-export function diagnose(evidence: Evidence, runbook: Runbook): Diagnosis {
+export function diagnose(evidence: Evidence): Diagnosis {
   const signals = signalSources.flatMap((source) => source(evidence));
   const factSet = new Set(factSources.flatMap((source) => source(evidence)));
   const facts = FACTS.filter((fact) => factSet.has(fact));
@@ -41,19 +47,10 @@ export function diagnose(evidence: Evidence, runbook: Runbook): Diagnosis {
   });
   const eliminated = eliminationSignals(judged);
 
-  const causes = judged.map(({ id, signals: own }): CauseReport => {
+  const causes = judged.map(({ id, signals: own }): CauseFinding => {
     const mine = [...own, ...eliminated.filter((signal) => signal.cause === id)];
     const { score, likelihood } = scoreCause(id, mine, evidence);
-    const words = runbook.causes[id];
-    return {
-      id,
-      likelihood,
-      score,
-      evidence: orderEvidence(mine, likelihood),
-      fixes: words ? applicableFixes(words.fixes, tier, facts) : [],
-      title: words?.title ?? id,
-      explanation: words?.explanation ?? '',
-    };
+    return { id, likelihood, score, evidence: orderEvidence(mine, likelihood) };
   }).sort(
     (a, b) =>
       b.score - a.score ||
@@ -64,13 +61,11 @@ export function diagnose(evidence: Evidence, runbook: Runbook): Diagnosis {
   const presence = dataOf(evidence, 'keyspace.presence');
   const exactKeyPresent = presence !== null && !presence.isPattern && presence.present;
   const verdict: Verdict = exactKeyPresent ? 'no-loss' : causes[0]?.likelihood === 'likely' ? 'explained' : 'inconclusive';
-  const unchecked = uncheckedSentences(evidence);
   return {
     verdict,
     causes,
     facts,
-    headline: headlineFor(verdict, causes, evidence, unchecked),
-    unchecked,
+    unchecked: uncheckedSentences(evidence),
     scope: inferScope(evidence),
     tier,
     tierSource,
@@ -81,7 +76,7 @@ export function diagnose(evidence: Evidence, runbook: Runbook): Diagnosis {
 export function inferScope(evidence: Evidence): Scope {
   if (evidence.query.scope) return evidence.query.scope;
   const presence = dataOf(evidence, 'keyspace.presence');
-  if (presence && presence.isPattern && !presence.present) return 'complete';
+  if (presence?.isPattern && !presence.present) return 'complete';
   return 'partial';
 }
 
@@ -101,26 +96,4 @@ function orderEvidence(signals: Signal[], likelihood: Likelihood): EvidenceLine[
   return [...signals]
     .sort((a, b) => rank(a) - rank(b) || Number(Boolean(b.rulesOut)) - Number(Boolean(a.rulesOut)) || Math.abs(b.weight) - Math.abs(a.weight))
     .map((s) => ({ check: s.check, summary: s.summary, direction: direction(s) }));
-}
-
-function headlineFor(verdict: Verdict, causes: CauseReport[], evidence: Evidence, unchecked: string[]): string {
-  const { key, db } = evidence.query;
-  if (verdict === 'no-loss') {
-    return `${key} exists in db ${db}: nothing is missing there now (if the application cannot see it, check which db and host it uses).`;
-  }
-  const likely = causes.filter((c) => c.likelihood === 'likely');
-  const top = likely[0];
-  if (verdict === 'explained' && top) {
-    const reason = top.evidence.find((line) => line.direction === 'for')?.summary;
-    const also = likely.slice(1).map((c) => c.title);
-    return `${top.title}${reason ? `: ${reason}` : ''}.${also.length > 0 ? ` Also likely: ${also.join('; ')}.` : ''}`;
-  }
-  const possible = causes.filter((c) => c.likelihood === 'possible').map((c) => c.title);
-  const unknown = causes.filter((c) => c.likelihood === 'unknown').length;
-  return (
-    `No single cause stands out for ${key} in db ${db}` +
-    (possible.length > 0 ? `; possible: ${possible.join('; ')}` : '') +
-    (unknown > 0 || unchecked.length > 0 ? `; ${unchecked.length > 0 ? `${unchecked.length} thing${unchecked.length === 1 ? '' : 's'} could not be checked` : `${unknown} causes could not be judged`}` : '') +
-    '.'
-  );
 }

@@ -1,7 +1,8 @@
 // Reading evidence: the data of checks that succeeded, and the facts several signal sources share.
-import type { CheckData, CheckId, Evidence, KeyspaceLine, RestartNode } from '../checks/types.ts';
-import type { Tier } from './query.ts';
-import { formatDuration, formatInstant } from './format.ts';
+import type { CheckData, CheckId, Evidence } from '../domain/checks.ts';
+import type { KeyspaceLine, RestartNode } from '../domain/evidence.ts';
+import type { Tier } from '../domain/query.ts';
+import { formatDuration, formatInstant } from '../domain/format.ts';
 
 /** The data of a check that succeeded, or null when it failed, was skipped or did not run. */
 export function dataOf<K extends CheckId>(evidence: Evidence, id: K): CheckData[K] | null {

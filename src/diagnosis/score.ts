@@ -1,6 +1,6 @@
 // From signals to a score (0..1) and a likelihood for one cause.
-import type { CauseId, Likelihood } from './causes.ts';
-import type { CheckId, Evidence } from '../checks/types.ts';
+import type { CauseId, Likelihood } from '../domain/causes.ts';
+import type { CheckId, Evidence } from '../domain/checks.ts';
 import { checkSucceeded } from './evidence.ts';
 import type { Signal } from './signal.ts';
 

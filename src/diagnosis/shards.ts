@@ -1,7 +1,8 @@
 // The shards of a cluster as the diagnosis judges them: the ones that own the keys asked about, next to the others.
-import type { Evidence, RemovalCalls } from '../checks/types.ts';
+import type { Evidence } from '../domain/checks.ts';
+import type { RemovalCalls } from '../domain/evidence.ts';
 import { dataOf } from './evidence.ts';
-import { formatCount } from './format.ts';
+import { formatCount } from '../domain/format.ts';
 
 export interface Shard {
   /** The primary serving the shard. */

@@ -1,8 +1,8 @@
 // A signal is one piece of evidence read for or against one cause; the diagnosis adds them up.
-import type { CauseId } from './causes.ts';
-import type { Evidence } from '../checks/types.ts';
-import type { CheckId } from '../checks/types.ts';
-import type { Fact } from './facts.ts';
+import type { CauseId } from '../domain/causes.ts';
+import type { Evidence } from '../domain/checks.ts';
+import type { CheckId } from '../domain/checks.ts';
+import type { Fact } from '../domain/facts.ts';
 
 export interface Signal {
   cause: CauseId;

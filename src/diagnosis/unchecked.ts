@@ -1,9 +1,9 @@
 // What could not be checked, as sentences: failed and skipped checks, refused dbs, partial scans, unreachable nodes.
-import { CAUSE_IDS, type CauseId } from './causes.ts';
-import type { CheckId, Evidence } from '../checks/types.ts';
+import { CAUSE_IDS, type CauseId } from '../domain/causes.ts';
+import type { CheckId, Evidence } from '../domain/checks.ts';
 import { RELATED_CHECKS } from './score.ts';
 import { dataOf } from './evidence.ts';
-import { formatCount } from './format.ts';
+import { formatCount } from '../domain/format.ts';
 
 function causesTouching(ids: CheckId[]): CauseId[] {
   return CAUSE_IDS.filter((cause) => ids.some((id) => RELATED_CHECKS[cause].includes(id)));

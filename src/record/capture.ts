@@ -4,7 +4,7 @@ import { readResource } from '../azure/resource.ts';
 import { parseCacheResourceId } from '../azure/resource-id.ts';
 import type { AzureContext } from '../azure/types.ts';
 import { parseClientList } from '../checks/clients.ts';
-import { isRemovingCommand } from '../checks/keys.ts';
+import { isRemovingCommand } from '../domain/keys.ts';
 import { describeError } from '../redact.ts';
 import { openGateway, type ConnectOptions } from '../redis/connection.ts';
 import { CommandUnavailable, type CommandCounter, type Gateway } from '../redis/gateway.ts';

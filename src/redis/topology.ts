@@ -1,5 +1,5 @@
 // Reads CLUSTER NODES into nodes with roles, slots and addresses we can reach from here (pure).
-import type { NodeRef } from '../checks/types.ts';
+import type { NodeRef } from '../domain/node.ts';
 import { describeEndpoint } from './url.ts';
 
 export interface ClusterNode extends NodeRef {

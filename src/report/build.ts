@@ -1,9 +1,12 @@
-// Builds the one report every surface renders (the JSON contract) from evidence, the runbook and the checks that ran.
-import type { CheckId, CheckResults, Evidence } from '../checks/types.ts';
-import { diagnose } from '../diagnosis/diagnose.ts';
+// Builds the one report every surface renders (the JSON contract) from evidence, the runbook and the checks that ran:
+// the diagnosis judges, the runbook gives each cause its title, explanation and the fixes that apply here.
+import type { CheckId, CheckResults, Evidence } from '../domain/checks.ts';
+import { diagnose, type Diagnosis } from '../diagnosis/diagnose.ts';
 import { dataOf } from '../diagnosis/evidence.ts';
 import type { Runbook } from '../runbook/schema.ts';
-import type { CheckSummary, Report } from './model.ts';
+import { applicableFixes } from './fixes.ts';
+import { headlineFor } from './headline.ts';
+import type { CauseReport, CheckSummary, Report } from './model.ts';
 
 export interface ReportInput {
   evidence: Evidence;
@@ -29,9 +32,29 @@ export function summarizeChecks(results: CheckResults, order: readonly CheckId[]
   });
 }
 
+/** The diagnosis in the runbook's words: each cause with its title, explanation and applicable fixes, and a headline. */
+export interface ExplainedDiagnosis extends Omit<Diagnosis, 'causes'> {
+  causes: CauseReport[];
+  headline: string;
+}
+
+export function explainDiagnosis(evidence: Evidence, runbook: Runbook): ExplainedDiagnosis {
+  const diagnosis = diagnose(evidence);
+  const causes = diagnosis.causes.map((cause): CauseReport => {
+    const words = runbook.causes[cause.id];
+    return {
+      ...cause,
+      fixes: words ? applicableFixes(words.fixes, diagnosis.tier, diagnosis.facts) : [],
+      title: words?.title ?? cause.id,
+      explanation: words?.explanation ?? '',
+    };
+  });
+  return { ...diagnosis, causes, headline: headlineFor(diagnosis.verdict, causes, evidence.query, diagnosis.unchecked) };
+}
+
 export function buildReport(input: ReportInput): Report {
   const { evidence, runbook } = input;
-  const diagnosis = diagnose(evidence, runbook);
+  const diagnosis = explainDiagnosis(evidence, runbook);
   const presence = dataOf(evidence, 'keyspace.presence');
   const metrics = dataOf(evidence, 'azure.metrics');
   return {

@@ -1,17 +1,9 @@
 // The one report model every surface renders. Its JSON form is the contract in ../shared/spec/diagnose-cli.md:
 // fields may be added, none changed.
-import type { CauseId, Likelihood } from '../diagnosis/causes.ts';
-import type { Scope, Tier } from '../diagnosis/query.ts';
-import type { CheckId } from '../checks/types.ts';
-
-export type Verdict = 'explained' | 'no-loss' | 'inconclusive';
-
-export interface EvidenceLine {
-  check: CheckId;
-  summary: string;
-  /** Additive: whether this line points at the cause, away from it, or only bounds it. */
-  direction: 'for' | 'against' | 'neutral';
-}
+import type { CauseId, Likelihood } from '../domain/causes.ts';
+import type { Scope, Tier } from '../domain/query.ts';
+import type { CheckId } from '../domain/checks.ts';
+import type { EvidenceLine, Verdict } from '../domain/verdict.ts';
 
 export interface CauseReport {
   id: CauseId;

@@ -1,5 +1,5 @@
 // Renders a report for a terminal: headline and verdict first, then the likely causes with evidence and fixes, the rest in one line each.
-import type { Likelihood } from '../diagnosis/causes.ts';
+import type { Likelihood } from '../domain/causes.ts';
 import type { CauseReport, Report } from './model.ts';
 
 export interface TextOptions {

@@ -1,7 +1,7 @@
 // The runbook state machine: walks a runbook's questions, checks and conclusions over a plain-JSON session.
 // Pure: no I/O and no clock; every function takes the time and returns a new session, never mutating its input.
-import type { CauseId } from '../diagnosis/causes.ts';
-import type { Verdict } from '../report/model.ts';
+import type { CauseId } from '../domain/causes.ts';
+import type { Verdict } from '../domain/verdict.ts';
 import { parseAnswer } from './formats.ts';
 import type { CheckNode, Condition, ConclusionNode, Next, QuestionNode, Runbook } from './schema.ts';
 

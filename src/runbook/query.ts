@@ -1,5 +1,5 @@
 // Turns a session's answers into the Query the checks and the diagnosis read.
-import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../diagnosis/query.ts';
+import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../domain/query.ts';
 import { parseDbIndex, parseIsoTime, parseKeyPattern } from './formats.ts';
 
 export type QueryFromAnswers = { ok: true; query: Query } | { ok: false; missing: string[] };

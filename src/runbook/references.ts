@@ -1,7 +1,7 @@
 // Checks what the schema cannot: names that must point somewhere (nodes, slots, checks, causes, facts) and a graph that always ends.
-import { CHECK_IDS, isCheckId } from '../checks/types.ts';
-import { CAUSE_IDS, isCauseId } from '../diagnosis/causes.ts';
-import { FACTS, isFact } from '../diagnosis/facts.ts';
+import { CHECK_IDS, isCheckId } from '../domain/checks.ts';
+import { CAUSE_IDS, isCauseId } from '../domain/causes.ts';
+import { FACTS, isFact } from '../domain/facts.ts';
 import type { CauseWords, Condition, Next, QuestionNode, RunbookNode } from './schema.ts';
 import type { IssuePath, RunbookIssue } from './schema-issues.ts';
 import { didYouMean } from './suggest.ts';

@@ -1,6 +1,6 @@
 // The runbook file format (runbooks/*.yaml), as a zod schema. Cross-references are checked in load.ts.
 import { z } from 'zod';
-import { CAUSE_IDS } from '../diagnosis/causes.ts';
+import { CAUSE_IDS } from '../domain/causes.ts';
 
 const nodeId = z
   .string()

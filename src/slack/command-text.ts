@@ -1,5 +1,5 @@
 // Reads `/keyloss [cache] [key] [since <t>] [db <n>] [tier <t>] [scope partial|complete]` into runbook prefill answers.
-import { SCOPES, TIERS } from '../diagnosis/query.ts';
+import { SCOPES, TIERS } from '../domain/query.ts';
 import { parseDbIndex, parseKeyPattern, parseSince } from '../runbook/formats.ts';
 
 export const USAGE = '/keyloss [cache] [key] [since <time>] [db <n>] [tier <tier>] [scope partial|complete]';
@@ -16,8 +16,7 @@ type Keyword = (typeof KEYWORDS)[number];
 export function splitWords(text: string): { ok: true; words: string[] } | { ok: false; problem: string } {
   const words: string[] = [];
   const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) words.push(m[1] ?? m[2] ?? m[3] ?? '');
+  for (const m of text.matchAll(re)) words.push(m[1] ?? m[2] ?? m[3] ?? '');
   const quotes = (text.match(/"/g) ?? []).length;
   if (quotes % 2 === 1) return { ok: false, problem: 'a quote (") is not closed' };
   return { ok: true, words };

@@ -1,7 +1,7 @@
 // The state of one investigation thread (channel + root ts), as stored in the state store between clicks.
 import type { Session } from '../runbook/engine.ts';
 import type { Report } from '../report/model.ts';
-import type { CheckProgress } from '../checks/types.ts';
+import type { CheckProgress } from '../domain/checks.ts';
 import type { StateStore } from '../state/store.ts';
 import { updateState } from '../state/store.ts';
 import type { UsedButton } from './blocks/verdict.ts';

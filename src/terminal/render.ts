@@ -1,5 +1,5 @@
 // What the walkthrough prints: questions, check progress and conclusions, as plain lines (styled on a terminal).
-import type { CheckProgress } from '../checks/types.ts';
+import type { CheckProgress } from '../domain/checks.ts';
 import type { ConclusionNode, QuestionNode } from '../runbook/schema.ts';
 import { redact } from '../redact.ts';
 import { choicesOf, type QuestionView } from './choices.ts';

@@ -1,7 +1,7 @@
 // Turns the answer to "which cache?" into what the checks connect to: a URL as typed, or a cache from the caches file.
 import type { RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
-import type { Tier } from '../diagnosis/query.ts';
+import type { Tier } from '../domain/query.ts';
 import { findCache, loadCaches, resolveCacheUrl } from '../config/caches.ts';
 import { parseTarget } from '../runbook/formats.ts';
 

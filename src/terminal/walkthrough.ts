@@ -1,7 +1,7 @@
 // The terminal walkthrough: asks the runbook's questions, runs its checks against the cache, prints report and conclusion.
 import type { RedisAuth } from '../azure/redis-login.ts';
 import { knownTier } from '../azure/tier.ts';
-import { isCheckId } from '../checks/types.ts';
+import { isCheckId } from '../domain/checks.ts';
 import { investigate } from '../investigate.ts';
 import { redact } from '../redact.ts';
 import { defaultRedisUrl, parseRedisUrl } from '../redis/url.ts';
@@ -52,7 +52,7 @@ const QUIT_WORDS: Record<1 | 130, string> = {
 
 /** Runs the walkthrough to a conclusion; the exit code is 0 there, 130 on Ctrl-C, 1 when the input ends. */
 export async function walkthrough(options: WalkthroughOptions): Promise<number> {
-  const { runbook, prompter, style, env, interrupted } = options;
+  const { runbook, prompter, style, env } = options;
   const now = options.now ?? (() => new Date());
   const engine = createEngine(runbook);
   const defaultUrl = defaultRedisUrl(env);

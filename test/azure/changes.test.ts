@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findMetricEvents } from '../../src/azure/changes.ts';
-import type { MetricSeries } from '../../src/azure/types.ts';
+import type { MetricSeries } from '../../src/domain/azure-evidence.ts';
 
 const START = Date.parse('2026-11-26T05:00:00.000Z');
 const MIN = 60_000;

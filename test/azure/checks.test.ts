@@ -1,9 +1,9 @@
 // The Azure checks through the real SDK clients and pipeline, against a local HTTPS fake of Azure.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { azureActivityLogCheck, azureChecks, azureMetricsCheck, azureResourceCheck } from '../../src/azure/checks.ts';
+import { azureActivityLogCheck, azureChecks, azureMetricsCheck, azureResourceCheck } from '../../src/checks/azure.ts';
 import { NO_AZURE_TARGET } from '../../src/azure/context.ts';
 import { sharedTokenCredential } from '../../src/azure/credential.ts';
-import type { CheckResult, CheckResults } from '../../src/checks/types.ts';
+import type { CheckResult, CheckResults } from '../../src/domain/checks.ts';
 import type { RedisTarget } from '../../src/redis/target.ts';
 import { freePort } from '../support/redis-server.ts';
 import {

@@ -1,9 +1,9 @@
 // Where Azure's evidence tips the verdict: the Azure checks run against the fake, the Redis evidence is hand-made.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { azureChecks } from '../../src/azure/checks.ts';
-import type { CheckResults, Evidence } from '../../src/checks/types.ts';
-import { diagnose } from '../../src/diagnosis/diagnose.ts';
-import type { CauseId } from '../../src/diagnosis/causes.ts';
+import { azureChecks } from '../../src/checks/azure.ts';
+import type { CheckResults, Evidence } from '../../src/domain/checks.ts';
+import { explainDiagnosis } from '../../src/report/build.ts';
+import type { CauseId } from '../../src/domain/causes.ts';
 import type { RedisTarget } from '../../src/redis/target.ts';
 import { activityEventJson, redisResourceId, redisResourceJson, type FakeAzure, type FakeSeries } from '../support/fake-azure.ts';
 import { makeEvidence, NOW, SINCE } from '../diagnosis/evidence-fixture.ts';
@@ -55,7 +55,7 @@ function withAzure(evidence: Evidence, azure: CheckResults): Evidence {
 }
 
 function cause(evidence: Evidence, id: CauseId) {
-  const d = diagnose(evidence, runbook);
+  const d = explainDiagnosis(evidence, runbook);
   const found = d.causes.find((c) => c.id === id);
   if (!found) throw new Error(`no ${id}`);
   return { diagnosis: d, cause: found };

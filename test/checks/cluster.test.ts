@@ -3,7 +3,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisChecks, DEFAULT_CHECK_OPTIONS } from '../../src/checks/registry.ts';
 import { runChecks } from '../../src/checks/run.ts';
-import type { CheckResults } from '../../src/checks/types.ts';
+import type { CheckResults } from '../../src/domain/checks.ts';
 import { openTarget, type RedisTarget } from '../../src/redis/target.ts';
 import { startCluster, type LocalCluster } from '../support/cluster.ts';
 import { queryFor } from './support.ts';

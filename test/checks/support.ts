@@ -2,8 +2,9 @@
 import { Redis } from 'ioredis';
 import { DEFAULT_CHECK_OPTIONS, redisChecks } from '../../src/checks/registry.ts';
 import { runChecks } from '../../src/checks/run.ts';
-import type { CheckData, CheckId, CheckOptions, CheckResults } from '../../src/checks/types.ts';
-import { isGlobPattern, type Query } from '../../src/diagnosis/query.ts';
+import type { CheckData, CheckId, CheckResults } from '../../src/domain/checks.ts';
+import type { CheckOptions } from '../../src/checks/types.ts';
+import { isGlobPattern, type Query } from '../../src/domain/query.ts';
 import { openTarget, type RedisTarget } from '../../src/redis/target.ts';
 
 export function queryFor(key: string, overrides: Partial<Query> = {}): { query: Query; now: Date } {

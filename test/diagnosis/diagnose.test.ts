@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose } from '../../src/diagnosis/diagnose.ts';
-import { CAUSE_IDS, type CauseId } from '../../src/diagnosis/causes.ts';
+import { explainDiagnosis } from '../../src/report/build.ts';
+import { CAUSE_IDS, type CauseId } from '../../src/domain/causes.ts';
 import { makeEvidence, NOW } from './evidence-fixture.ts';
 import { runbook } from './runbook-fixture.ts';
 
 const MB = 1024 * 1024;
 
-function cause(d: ReturnType<typeof diagnose>, id: CauseId) {
+function cause(d: ReturnType<typeof explainDiagnosis>, id: CauseId) {
   const found = d.causes.find((c) => c.id === id);
   if (!found) throw new Error(`no ${id}`);
   return found;
@@ -14,7 +14,7 @@ function cause(d: ReturnType<typeof diagnose>, id: CauseId) {
 
 describe('diagnose', () => {
   it('reports all seven causes, highest score first, with runbook words', () => {
-    const d = diagnose(makeEvidence('session:17'), runbook);
+    const d = explainDiagnosis(makeEvidence('session:17'), runbook);
     expect(d.causes.map((c) => c.id).sort()).toEqual([...CAUSE_IDS].sort());
     const scores = d.causes.map((c) => c.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
@@ -26,14 +26,14 @@ describe('diagnose', () => {
   });
 
   it('finds nothing on a healthy node: inconclusive, every cause unlikely or ruled out', () => {
-    const d = diagnose(makeEvidence('session:17'), runbook);
+    const d = explainDiagnosis(makeEvidence('session:17'), runbook);
     expect(d.verdict).toBe('inconclusive');
     for (const c of d.causes) expect(['unlikely', 'ruled-out']).toContain(c.likelihood);
     expect(d.headline).toContain('session:17');
   });
 
   it('explains eviction under allkeys-lru at the memory limit, with the numbers', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       makeEvidence('cache:*', {
         memory: { usedMemory: 4 * MB, maxmemory: 4 * MB, policy: 'allkeys-lru', evictedKeys: 25_611 },
         rates: { evictedPerSec: 120 },
@@ -51,7 +51,7 @@ describe('diagnose', () => {
   });
 
   it('does not blame eviction under volatile-lru when the missing keys carry no TTL, even with evictions', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       makeEvidence('session:17', {
         memory: { usedMemory: 4 * MB, maxmemory: 4 * MB, policy: 'volatile-lru', evictedKeys: 9_000 },
         rates: { evictedPerSec: 50 },
@@ -66,15 +66,15 @@ describe('diagnose', () => {
   });
 
   it('rules eviction out under noeviction and with maxmemory 0', () => {
-    const noeviction = diagnose(makeEvidence('k', { memory: { policy: 'noeviction', evictedKeys: 0 } }), runbook);
+    const noeviction = explainDiagnosis(makeEvidence('k', { memory: { policy: 'noeviction', evictedKeys: 0 } }), runbook);
     expect(cause(noeviction, 'eviction').likelihood).toBe('ruled-out');
-    const unlimited = diagnose(makeEvidence('k', { memory: { maxmemory: 0, evictedKeys: 3 } }), runbook);
+    const unlimited = explainDiagnosis(makeEvidence('k', { memory: { maxmemory: 0, evictedKeys: 3 } }), runbook);
     expect(cause(unlimited, 'eviction').likelihood).toBe('ruled-out');
     expect(cause(unlimited, 'eviction').evidence[0]?.summary).toContain('maxmemory 0');
   });
 
   it('explains expiration when siblings carry short TTLs and keys expire', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       makeEvidence('session:17', {
         'keyspace.ttl-sample': { sampled: 120, withTtl: 118, withoutTtl: 2, medianTtlMs: 41_000, minTtlMs: 2_000, maxTtlMs: 60_000 },
         memory: { expiredKeys: 4_210 },
@@ -89,7 +89,7 @@ describe('diagnose', () => {
   });
 
   it('finds the keys in another database', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       makeEvidence('session:*', {
         'keyspace.presence': { matches: [{ db: 3, count: 12, sampled: false }] },
         clients: { total: 4, byDb: [{ db: 0, clients: 1 }, { db: 3, clients: 3 }] },
@@ -105,11 +105,11 @@ describe('diagnose', () => {
   });
 
   it('says how the other databases were searched, once and in one pair of parentheses', () => {
-    const summaries = (d: ReturnType<typeof diagnose>) => cause(d, 'wrong-database').evidence.map((e) => e.summary);
+    const summaries = (d: ReturnType<typeof explainDiagnosis>) => cause(d, 'wrong-database').evidence.map((e) => e.summary);
     const onlyDb0 = { 'keyspace.presence': { dbsChecked: [{ db: 0, scannedKeys: 5_000, complete: true, ms: 2 }] } };
-    const exact = summaries(diagnose(makeEvidence('session:17'), runbook));
-    const pattern = summaries(diagnose(makeEvidence('session:*'), runbook));
-    const alone = [...summaries(diagnose(makeEvidence('session:17', onlyDb0), runbook)), ...summaries(diagnose(makeEvidence('session:*', onlyDb0), runbook))];
+    const exact = summaries(explainDiagnosis(makeEvidence('session:17'), runbook));
+    const pattern = summaries(explainDiagnosis(makeEvidence('session:*'), runbook));
+    const alone = [...summaries(explainDiagnosis(makeEvidence('session:17', onlyDb0), runbook)), ...summaries(explainDiagnosis(makeEvidence('session:*', onlyDb0), runbook))];
     for (const summary of [...exact, ...pattern, ...alone]) expect(summary.match(/\(/g)?.length ?? 0).toBeLessThanOrEqual(1);
     expect(exact.join('\n')).toMatch(/session:17 is in none of the 15 other dbs with keys \(EXISTS in each\)/);
     expect(pattern.join('\n')).toMatch(/no key matching session:\* in any of the 15 other dbs with keys \(5,000 keys scanned; every db scanned completely\)/);
@@ -122,24 +122,24 @@ describe('diagnose', () => {
   });
 
   it('says no-loss when the exact key is present in the selected db', () => {
-    const d = diagnose(makeEvidence('session:17', { 'keyspace.presence': { present: true, matches: [{ db: 0, count: 1, sampled: false }] } }), runbook);
+    const d = explainDiagnosis(makeEvidence('session:17', { 'keyspace.presence': { present: true, matches: [{ db: 0, count: 1, sampled: false }] } }), runbook);
     expect(d.verdict).toBe('no-loss');
     expect(d.headline).toMatch(/session:17 exists in db 0/);
     expect(d.scope).toBe('partial');
   });
 
   it('does not call a present pattern no-loss (some keys may still be gone)', () => {
-    const d = diagnose(makeEvidence('session:*', { 'keyspace.presence': { present: true, matches: [{ db: 0, count: 40, sampled: false }] } }), runbook);
+    const d = explainDiagnosis(makeEvidence('session:*', { 'keyspace.presence': { present: true, matches: [{ db: 0, count: 40, sampled: false }] } }), runbook);
     expect(d.verdict).not.toBe('no-loss');
   });
 
   it('points at deletion: DEL calls, keys without TTL, nothing evicted; a SLOWLOG entry names the key', () => {
-    const plain = diagnose(makeEvidence('user:42', { 'commands.deletion': { calls: { del: 1_204, unlink: 3, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 } } }), runbook);
+    const plain = explainDiagnosis(makeEvidence('user:42', { 'commands.deletion': { calls: { del: 1_204, unlink: 3, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 } } }), runbook);
     expect(plain.causes[0]?.id).toBe('deletion');
     expect(plain.causes[0]?.likelihood).toBe('likely');
     expect(plain.causes[0]?.evidence.map((e) => e.summary).join('\n')).toContain('DEL 1,204, UNLINK 3');
 
-    const named = diagnose(
+    const named = explainDiagnosis(
       makeEvidence('user:42', {
         'commands.deletion': {
           calls: { del: 1, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 },
@@ -156,7 +156,7 @@ describe('diagnose', () => {
   });
 
   it('points at a flush when FLUSHDB ran and the db is empty', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       makeEvidence('session:*', {
         'commands.deletion': { calls: { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 1, flushall: 0 } },
         'keyspace.presence': { keyspace: [] },
@@ -171,7 +171,7 @@ describe('diagnose', () => {
   });
 
   it('points at replication on a promoted primary, and rules it out on Basic', () => {
-    const promoted = diagnose(
+    const promoted = explainDiagnosis(
       makeEvidence('order:9', {
         replication: {
           nodes: [
@@ -189,7 +189,7 @@ describe('diagnose', () => {
     expect(promoted.causes[0]?.evidence[0]?.summary).toContain('offset 5,001');
     expect(promoted.facts).toContain('promoted');
 
-    const basic = diagnose(makeEvidence('order:9', {}, { tier: 'basic' }), runbook);
+    const basic = explainDiagnosis(makeEvidence('order:9', {}, { tier: 'basic' }), runbook);
     expect(cause(basic, 'replication').likelihood).toBe('ruled-out');
     expect(basic.tierSource).toBe('asked');
     expect(basic.facts).toContain('no-replica');
@@ -197,7 +197,7 @@ describe('diagnose', () => {
 
   it('weighs instance failure after a restart in the window, and says the counters are bounded by it', () => {
     const startedAt = new Date(NOW.getTime() - 600_000).toISOString();
-    const d = diagnose(
+    const d = explainDiagnosis(
       makeEvidence('session:*', {
         'persistence.restart': {
           nodes: [{ address: '10.0.0.4:6379', uptimeSeconds: 600, startedAt, restartedInWindow: true, rdbLastLoadKeysLoaded: 0, aofEnabled: false, persistenceOff: true, rdbLastSaveAt: null, loading: false }],
@@ -212,7 +212,7 @@ describe('diagnose', () => {
     const eviction = cause(d, 'eviction');
     expect(eviction.evidence.map((e) => e.summary).join('\n')).toMatch(/restarted at 05:50:00 UTC, after the keys were last seen/);
     // Zero counters after a restart prove little: eviction is not pushed as far down as on a node up for days.
-    const healthy = diagnose(makeEvidence('session:*'), runbook);
+    const healthy = explainDiagnosis(makeEvidence('session:*'), runbook);
     expect(eviction.score).toBeGreaterThanOrEqual(cause(healthy, 'eviction').score);
     expect(d.facts).toEqual(expect.arrayContaining(['restarted-in-window', 'persistence-off']));
   });
@@ -226,8 +226,8 @@ describe('diagnose', () => {
       { db: 0, keys: 2, expires: 0, avgTtlMs: 0 },
       { db: 4, keys: 40, expires: 0, avgTtlMs: 0 },
     ];
-    const onlyRestart = diagnose(makeEvidence('session:*', { 'persistence.restart': restart, 'keyspace.presence': { keyspace } }), runbook);
-    const movedToDb4 = diagnose(
+    const onlyRestart = explainDiagnosis(makeEvidence('session:*', { 'persistence.restart': restart, 'keyspace.presence': { keyspace } }), runbook);
+    const movedToDb4 = explainDiagnosis(
       makeEvidence('session:*', {
         'persistence.restart': restart,
         'keyspace.presence': { keyspace, matches: [{ db: 4, count: 40, sampled: false }] },
@@ -243,7 +243,7 @@ describe('diagnose', () => {
   });
 
   it('never calls a cause likely from absence of evidence; failed checks make causes unknown and say so', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       makeEvidence('session:17', {
         memory: { failed: 'INFO timed out after 3000 ms on 10.0.0.4:6379' },
         'commands.deletion': { failed: 'ERR unknown command' },
@@ -264,7 +264,7 @@ describe('diagnose', () => {
 
   it('shows fixes by tier and facts', () => {
     const facts = (tier: 'basic' | 'premium' | null) =>
-      diagnose(makeEvidence('session:17', { memory: { expiredKeys: 10 }, 'keyspace.ttl-sample': { sampled: 10, withTtl: 10, withoutTtl: 0, medianTtlMs: 5_000, minTtlMs: 1_000, maxTtlMs: 9_000 } }, { tier }), runbook);
+      explainDiagnosis(makeEvidence('session:17', { memory: { expiredKeys: 10 }, 'keyspace.ttl-sample': { sampled: 10, withTtl: 10, withoutTtl: 0, medianTtlMs: 5_000, minTtlMs: 1_000, maxTtlMs: 9_000 } }, { tier }), runbook);
     const basicFixes = cause(facts('basic'), 'instance-failure').fixes;
     const premiumFixes = cause(facts('premium'), 'instance-failure').fixes;
     const unknownFixes = cause(facts(null), 'instance-failure').fixes;
@@ -273,7 +273,7 @@ describe('diagnose', () => {
   });
 
   it('orders two likely causes by which explains the key', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       makeEvidence('session:17', {
         memory: { usedMemory: 4 * MB, maxmemory: 4 * MB, policy: 'allkeys-lru', evictedKeys: 3_000, expiredKeys: 9_000 },
         'keyspace.ttl-sample': { sampled: 50, withTtl: 50, withoutTtl: 0, medianTtlMs: 20_000, minTtlMs: 1_000, maxTtlMs: 30_000 },
@@ -288,7 +288,7 @@ describe('diagnose', () => {
   });
 
   it('uses the tier Azure reports over the asked one', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       makeEvidence('k', {
         'azure.resource': {
           kind: 'redis', sku: 'Basic', tier: 'basic', shardCount: 0, replicasPerPrimary: 0, redisVersion: '6.0', maxmemoryPolicy: 'volatile-lru',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose } from '../../src/diagnosis/diagnose.ts';
+import { explainDiagnosis } from '../../src/report/build.ts';
 import { eliminationSignals, isExcluded } from '../../src/diagnosis/signals/elimination.ts';
 import { makeEvidence } from './evidence-fixture.ts';
 import { runbook } from './runbook-fixture.ts';
@@ -12,7 +12,7 @@ const volatileWithDeletes = {
   'commands.deletion': { calls: { del: 80, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 } },
 } as const;
 
-function cause(d: ReturnType<typeof diagnose>, id: string) {
+function cause(d: ReturnType<typeof explainDiagnosis>, id: string) {
   const found = d.causes.find((c) => c.id === id);
   if (!found) throw new Error(`no ${id}`);
   return found;
@@ -20,7 +20,7 @@ function cause(d: ReturnType<typeof diagnose>, id: string) {
 
 describe('elimination', () => {
   it('calls deletion likely when every other cause is excluded and removing commands were counted', () => {
-    const d = diagnose(makeEvidence('session:17', volatileWithDeletes), runbook);
+    const d = explainDiagnosis(makeEvidence('session:17', volatileWithDeletes), runbook);
     expect(d.verdict).toBe('explained');
     expect(d.causes[0]?.id).toBe('deletion');
     expect(d.causes[0]?.likelihood).toBe('likely');
@@ -33,7 +33,7 @@ describe('elimination', () => {
   });
 
   it('does not eliminate when another cause remains open (a flush was counted too)', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       makeEvidence('session:17', {
         ...volatileWithDeletes,
         'commands.deletion': { calls: { del: 80, unlink: 0, hdel: 0, getdel: 0, flushdb: 1, flushall: 0 } },
@@ -46,13 +46,13 @@ describe('elimination', () => {
   });
 
   it('does not eliminate a cause that could not be judged (the restart check failed)', () => {
-    const d = diagnose(makeEvidence('session:17', { ...volatileWithDeletes, 'persistence.restart': { failed: 'INFO timed out' } }), runbook);
+    const d = explainDiagnosis(makeEvidence('session:17', { ...volatileWithDeletes, 'persistence.restart': { failed: 'INFO timed out' } }), runbook);
     expect(cause(d, 'instance-failure').likelihood).toBe('unknown');
     expect(cause(d, 'deletion').likelihood).not.toBe('likely');
   });
 
   it('leaves a healthy node inconclusive: with no removing command counted nothing is left', () => {
-    const d = diagnose(makeEvidence('session:17', { memory: volatileWithDeletes.memory }), runbook);
+    const d = explainDiagnosis(makeEvidence('session:17', { memory: volatileWithDeletes.memory }), runbook);
     expect(d.verdict).toBe('inconclusive');
   });
 

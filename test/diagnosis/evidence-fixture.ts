@@ -1,7 +1,7 @@
 // Hand-made evidence for the pure diagnosis tests: a healthy standalone node, overridden per test.
-import type { CheckData, CheckId, CheckResults, Evidence } from '../../src/checks/types.ts';
-import type { Query } from '../../src/diagnosis/query.ts';
-import { isGlobPattern } from '../../src/diagnosis/query.ts';
+import type { CheckData, CheckId, CheckResults, Evidence } from '../../src/domain/checks.ts';
+import type { Query } from '../../src/domain/query.ts';
+import { isGlobPattern } from '../../src/domain/query.ts';
 
 export const NOW = new Date('2026-11-26T06:00:00.000Z');
 export const SINCE = new Date('2026-11-26T05:00:00.000Z');

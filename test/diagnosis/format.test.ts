@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { formatBytes, formatCount, formatDuration, formatInstant, formatPercent } from '../../src/diagnosis/format.ts';
+import { formatBytes, formatCount, formatDuration, formatInstant, formatPercent } from '../../src/domain/format.ts';
 import { globMatches } from '../../src/diagnosis/glob.ts';
 
 describe('format', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, summarizeChecks } from '../../src/report/build.ts';
 import { renderText } from '../../src/report/text.ts';
-import type { CheckId } from '../../src/checks/types.ts';
+import type { CheckId } from '../../src/domain/checks.ts';
 import { ContractReport } from '../cli/contract-schema.ts';
 import { makeEvidence, NOW } from './evidence-fixture.ts';
 import { runbook } from './runbook-fixture.ts';

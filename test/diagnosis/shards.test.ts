@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RemovalCalls, ShardPresence } from '../../src/checks/types.ts';
-import { diagnose } from '../../src/diagnosis/diagnose.ts';
+import type { RemovalCalls, ShardPresence } from '../../src/domain/evidence.ts';
+import { explainDiagnosis } from '../../src/report/build.ts';
 import { keySlot } from '../../src/redis/slot.ts';
 import { makeEvidence, NOW } from './evidence-fixture.ts';
 import { runbook } from './runbook-fixture.ts';
@@ -57,12 +57,12 @@ function clusterEvidence(
 const KEY = 'session:17';
 const OWNER = ownerOf(KEY);
 const [P1, P2] = [A, B, C].filter((a) => a !== OWNER) as [string, string];
-const cause = (d: ReturnType<typeof diagnose>, id: string) => d.causes.find((c) => c.id === id)!;
-const lines = (d: ReturnType<typeof diagnose>, id: string) => cause(d, id).evidence.map((e) => e.summary).join('\n');
+const cause = (d: ReturnType<typeof explainDiagnosis>, id: string) => d.causes.find((c) => c.id === id)!;
+const lines = (d: ReturnType<typeof explainDiagnosis>, id: string) => cause(d, id).evidence.map((e) => e.summary).join('\n');
 
 describe('per-shard reasoning', () => {
   it('a FLUSHALL on the shard that owns the key, emptied next to full shards: flush likely, shard and node named', () => {
-    const d = diagnose(clusterEvidence(KEY, { [OWNER]: { keys: 0, calls: { flushall: 1 } }, [P1]: { keys: 1_000 }, [P2]: { keys: 994 } }), runbook);
+    const d = explainDiagnosis(clusterEvidence(KEY, { [OWNER]: { keys: 0, calls: { flushall: 1 } }, [P1]: { keys: 1_000 }, [P2]: { keys: 994 } }), runbook);
     expect(d.causes[0]?.id).toBe('flush');
     expect(d.causes[0]?.likelihood).toBe('likely');
     expect(lines(d, 'flush')).toContain(
@@ -78,20 +78,20 @@ describe('per-shard reasoning', () => {
     if (restart?.status !== 'ok') throw new Error('fixture');
     const node = restart.data.nodes.find((n) => n.address === OWNER)!;
     Object.assign(node, { uptimeSeconds: 60, startedAt: new Date(NOW.getTime() - 60_000).toISOString(), restartedInWindow: true });
-    const d = diagnose(evidence, runbook);
+    const d = explainDiagnosis(evidence, runbook);
     expect(d.causes[0]?.id).toBe('instance-failure');
     expect(lines(d, 'instance-failure')).toContain(`${OWNER} restarted after the keys were last seen, and shard ${OWNER}`);
   });
 
   it('the owning shard still full while a flush was counted on another shard: flush is not blamed', () => {
-    const d = diagnose(clusterEvidence(KEY, { [OWNER]: { keys: 5_000 }, [P1]: { keys: 0, calls: { flushall: 1 } }, [P2]: { keys: 5_000 } }), runbook);
+    const d = explainDiagnosis(clusterEvidence(KEY, { [OWNER]: { keys: 5_000 }, [P1]: { keys: 0, calls: { flushall: 1 } }, [P2]: { keys: 5_000 } }), runbook);
     expect(cause(d, 'flush').likelihood).not.toBe('likely');
     expect(lines(d, 'flush')).toContain(`no FLUSHDB or FLUSHALL was counted on ${OWNER}, which owns slot ${keySlot(KEY)} of ${KEY}: the flushes counted were sent to other shards`);
     expect(lines(d, 'flush')).toContain(`shard ${OWNER} (slots ${RANGES[OWNER]!.join('-')}), which owns slot ${keySlot(KEY)} of ${KEY}, still holds 5,000 keys in db 0; a flush of it would have emptied it`);
   });
 
   it('one hot shard near maxmemory with evictions there: eviction on that shard', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       clusterEvidence(KEY, { [OWNER]: { keys: 5_000, used: 1000 * MB, max: 1024 * MB, evicted: 4_000 }, [P1]: { keys: 5_000, used: 300 * MB }, [P2]: { keys: 5_000, used: 280 * MB } }),
       runbook,
     );
@@ -100,7 +100,7 @@ describe('per-shard reasoning', () => {
   });
 
   it('evictions and DELs counted only on other shards do not reach the key', () => {
-    const d = diagnose(
+    const d = explainDiagnosis(
       clusterEvidence(KEY, { [OWNER]: { keys: 5_000 }, [P1]: { keys: 5_000, evicted: 800, calls: { del: 40 } }, [P2]: { keys: 5_000 } }),
       runbook,
     );
@@ -111,7 +111,7 @@ describe('per-shard reasoning', () => {
   });
 
   it('a standalone server has no shard view: no shard lines', () => {
-    const d = diagnose(makeEvidence(KEY), runbook);
+    const d = explainDiagnosis(makeEvidence(KEY), runbook);
     expect(d.causes.flatMap((c) => c.evidence.map((e) => e.summary)).join('\n')).not.toMatch(/shard/);
   });
 });

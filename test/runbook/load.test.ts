@@ -1,8 +1,8 @@
 // The shipped runbook: it loads, and it is the decision tree the diagnosis and the surfaces rely on.
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CHECK_IDS } from '../../src/checks/types.ts';
-import { CAUSE_IDS } from '../../src/diagnosis/causes.ts';
+import { CHECK_IDS } from '../../src/domain/checks.ts';
+import { CAUSE_IDS } from '../../src/domain/causes.ts';
 import { defaultRunbookPath, formatRunbookError, loadDefaultRunbook, loadRunbook } from '../../src/runbook/load.ts';
 import type { QuestionNode, Runbook } from '../../src/runbook/schema.ts';
 

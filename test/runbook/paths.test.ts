@@ -1,12 +1,12 @@
 // Drives the shipped runbook through every choice, skip, typed answer and findings outcome, and checks that every
 // node and every edge the file declares is reached by at least one session.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CAUSE_IDS, type CauseId } from '../../src/diagnosis/causes.ts';
+import { CAUSE_IDS, type CauseId } from '../../src/domain/causes.ts';
 import { createEngine, type Engine, type Findings, type Session } from '../../src/runbook/engine.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
 import { queryFromAnswers } from '../../src/runbook/query.ts';
 import type { Next, Runbook, TextFormat } from '../../src/runbook/schema.ts';
-import type { Verdict } from '../../src/report/model.ts';
+import type { Verdict } from '../../src/domain/verdict.ts';
 
 const now = new Date('2026-11-26T06:00:00.000Z');
 

@@ -1,8 +1,8 @@
 // Runs the whole investigation against a real redis-server, as the CLI and Slack do, with a short rates sample.
 import { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import type { CauseId, Likelihood } from '../../src/diagnosis/causes.ts';
-import { isGlobPattern, type Query } from '../../src/diagnosis/query.ts';
+import type { CauseId, Likelihood } from '../../src/domain/causes.ts';
+import { isGlobPattern, type Query } from '../../src/domain/query.ts';
 import { investigate } from '../../src/investigate.ts';
 import type { Report } from '../../src/report/model.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';

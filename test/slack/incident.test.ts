@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { stagingClient, writeKeys } from '../scenarios/support.ts';
-import { CHANNEL, blockText, everythingSent, hasActions, startHarness, BOT_TOKEN, SIGNING_SECRET, type Harness } from './harness.ts';
+import { CHANNEL, blockText, everythingSent, hasActions, startHarness, SIGNING_SECRET, type Harness } from './harness.ts';
 
 const ALLOWED = 'U0ONCALL';
 const STRANGER = 'U0STRANGER';

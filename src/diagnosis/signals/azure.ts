@@ -1,10 +1,10 @@
 // Azure's view: Monitor metrics (errors, evictions, expirations, key count, clients, silences), the activity log and the cache's settings.
-import type { Evidence } from '../../checks/types.ts';
-import type { ActivityEvent, AzureMetricsData, MetricEvent, MetricSeries } from '../../azure/types.ts';
-import type { Fact } from '../facts.ts';
+import type { Evidence } from '../../domain/checks.ts';
+import type { ActivityEvent, AzureMetricsData, MetricEvent, MetricSeries } from '../../domain/azure-evidence.ts';
+import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { dataOf, effectiveTier } from '../evidence.ts';
-import { formatCount, formatInstant } from '../format.ts';
+import { formatCount, formatInstant } from '../../domain/format.ts';
 
 /** A key count that ends at or below this share of where it was has been emptied, not trimmed. */
 const EMPTIED_RATIO = 0.01;

@@ -1,9 +1,10 @@
 // Deletion and flush: commandstats of removing commands, SLOWLOG entries and clients naming who removed the keys.
-import { isDeletingCommand, isFlushingCommand } from '../../checks/keys.ts';
-import type { DeletionData, Evidence } from '../../checks/types.ts';
+import { isDeletingCommand, isFlushingCommand } from '../../domain/keys.ts';
+import type { DeletionData } from '../../domain/evidence.ts';
+import type { Evidence } from '../../domain/checks.ts';
 import type { Signal } from '../signal.ts';
 import { counterReach, dataOf, keyspaceOf } from '../evidence.ts';
-import { formatCount, formatDuration, formatInstant, plural } from '../format.ts';
+import { formatCount, formatDuration, formatInstant, plural } from '../../domain/format.ts';
 import { globMatches } from '../glob.ts';
 import { shardView } from '../shards.ts';
 

@@ -1,5 +1,5 @@
 // Elimination: when every other cause is excluded for these keys, the one left that evidence points at is the explanation.
-import type { CauseId, Likelihood } from '../causes.ts';
+import type { CauseId, Likelihood } from '../../domain/causes.ts';
 import type { Signal } from '../signal.ts';
 
 /** A cause judged on its own signals, before elimination. */

@@ -1,9 +1,9 @@
 // Eviction: memory at its limit, a policy that may evict the missing keys, and evicted_keys to show it did.
-import type { Evidence } from '../../checks/types.ts';
-import type { Fact } from '../facts.ts';
+import type { Evidence } from '../../domain/checks.ts';
+import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { counterReach, dataOf } from '../evidence.ts';
-import { formatBytes, formatCount, formatDuration, formatPercent } from '../format.ts';
+import { formatBytes, formatCount, formatDuration, formatPercent } from '../../domain/format.ts';
 
 const NEAR_LIMIT = 0.9;
 

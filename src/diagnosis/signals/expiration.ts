@@ -1,9 +1,9 @@
 // Expiration: do the keys (or their siblings) carry TTLs short enough to have run out, and is Redis expiring keys.
-import type { Evidence } from '../../checks/types.ts';
-import type { Fact } from '../facts.ts';
+import type { Evidence } from '../../domain/checks.ts';
+import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { counterReach, dataOf, keyspaceOf, windowMs } from '../evidence.ts';
-import { formatCount, formatDuration, plural } from '../format.ts';
+import { formatCount, formatDuration, plural } from '../../domain/format.ts';
 
 export function expirationSignals(evidence: Evidence): Signal[] {
   const signals: Signal[] = [];

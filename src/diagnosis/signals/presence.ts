@@ -1,9 +1,9 @@
 // Where the keys are: present in the application's db, in another db (wrong database), or nowhere.
-import type { Evidence } from '../../checks/types.ts';
-import type { Fact } from '../facts.ts';
+import type { Evidence } from '../../domain/checks.ts';
+import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { dataOf } from '../evidence.ts';
-import { formatCount, plural } from '../format.ts';
+import { formatCount, plural } from '../../domain/format.ts';
 
 export function presenceSignals(evidence: Evidence): Signal[] {
   const presence = dataOf(evidence, 'keyspace.presence');

@@ -1,9 +1,9 @@
 // Replication: a primary that was promoted (a failover) lost whatever its old primary had not yet sent it.
-import type { Evidence } from '../../checks/types.ts';
-import type { Fact } from '../facts.ts';
+import type { Evidence } from '../../domain/checks.ts';
+import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { dataOf, effectiveTier, restartsInWindow } from '../evidence.ts';
-import { formatBytes, formatCount, formatDuration } from '../format.ts';
+import { formatBytes, formatCount, formatDuration } from '../../domain/format.ts';
 
 export function replicationSignals(evidence: Evidence): Signal[] {
   const signals: Signal[] = [];

@@ -1,9 +1,9 @@
 // Instance failure: a node that restarted inside the window without persistence comes back empty.
-import type { Evidence } from '../../checks/types.ts';
-import type { Fact } from '../facts.ts';
+import type { Evidence } from '../../domain/checks.ts';
+import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { dataOf, effectiveTier, keyspaceOf, restartsInWindow } from '../evidence.ts';
-import { formatCount, formatDuration, formatInstant, plural } from '../format.ts';
+import { formatCount, formatDuration, formatInstant, plural } from '../../domain/format.ts';
 import { shardView } from '../shards.ts';
 
 export function restartSignals(evidence: Evidence): Signal[] {

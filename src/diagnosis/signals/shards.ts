@@ -1,8 +1,8 @@
 // One shard of a cluster: each cause judged on the shard that owns the keys, and that shard compared with the others.
-import type { Evidence } from '../../checks/types.ts';
+import type { Evidence } from '../../domain/checks.ts';
 import type { Signal } from '../signal.ts';
 import { restartsInWindow } from '../evidence.ts';
-import { formatBytes, formatCount, formatPercent, plural } from '../format.ts';
+import { formatBytes, formatCount, formatPercent, plural } from '../../domain/format.ts';
 import { countsOf, ownership, shardView, type Shard } from '../shards.ts';
 
 /** A shard at or below this many keys, or this share of its peers' median, has been emptied. */

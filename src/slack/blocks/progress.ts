@@ -1,5 +1,5 @@
 // The progress message that ticks through the checks as they finish, edited in place.
-import type { CheckProgress } from '../../checks/types.ts';
+import type { CheckProgress } from '../../domain/checks.ts';
 import { escapeMrkdwn } from './escape.ts';
 import { ACTION } from '../ids.ts';
 import type { Block } from './limits.ts';

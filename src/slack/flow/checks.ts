@@ -1,6 +1,6 @@
 // Runs the runbook's checks for a thread: live progress, then the verdict (or a clear line when the cache is unreachable).
-import type { CheckProgress } from '../../checks/types.ts';
-import { isCheckId } from '../../checks/types.ts';
+import type { CheckProgress } from '../../domain/checks.ts';
+import { isCheckId } from '../../domain/checks.ts';
 import { resolveCacheUrl } from '../../config/caches.ts';
 import { investigate } from '../../investigate.ts';
 import { describeError, redact } from '../../redact.ts';

@@ -1,7 +1,7 @@
 // Which runbook fixes apply: a fix shows when its tiers include the cache's tier (or the tier is unknown) and all its facts hold.
 import type { Fix } from '../runbook/schema.ts';
-import type { Fact } from './facts.ts';
-import type { Tier } from './query.ts';
+import type { Fact } from '../domain/facts.ts';
+import type { Tier } from '../domain/query.ts';
 
 export function applicableFixes(fixes: readonly Fix[], tier: Tier | null, facts: readonly Fact[]): string[] {
   const known = new Set<string>(facts);

@@ -1,18 +1,18 @@
 // The three Azure checks: the cache's settings, its Monitor metrics, its activity log. Skipped without an Azure target or credential.
-import { CheckSkipped, type Check, type CheckContext } from '../checks/types.ts';
+import { CheckSkipped, type Check, type CheckContext } from './types.ts';
 import { describeError } from '../redact.ts';
-import type { AzureContext } from './types.ts';
-import { parseCacheResourceId, type CacheResourceId } from './resource-id.ts';
-import { NO_AZURE_TARGET } from './context.ts';
-import { summarizeCredentialFailure } from './credential.ts';
-import { armEndpoint, metricsEndpoint, tokenScope } from './clients.ts';
-import { explainAzureError, hostOf, withThrottleRetry, type AzureCall } from './errors.ts';
-import { metricsWindow, type MetricsWindow } from './window.ts';
-import { METRIC_ORDER, minimumGrainMs, readMetrics } from './metrics.ts';
-import { findMetricEvents } from './changes.ts';
-import { metricLines } from './metric-lines.ts';
-import { readResource } from './resource.ts';
-import { readActivity } from './activity.ts';
+import type { AzureContext } from '../azure/types.ts';
+import { parseCacheResourceId, type CacheResourceId } from '../azure/resource-id.ts';
+import { NO_AZURE_TARGET } from '../azure/context.ts';
+import { summarizeCredentialFailure } from '../azure/credential.ts';
+import { armEndpoint, metricsEndpoint, tokenScope } from '../azure/clients.ts';
+import { explainAzureError, hostOf, withThrottleRetry, type AzureCall } from '../azure/errors.ts';
+import { metricsWindow, type MetricsWindow } from '../azure/window.ts';
+import { METRIC_ORDER, minimumGrainMs, readMetrics } from '../azure/metrics.ts';
+import { findMetricEvents } from '../azure/changes.ts';
+import { metricLines } from '../azure/metric-lines.ts';
+import { readResource } from '../azure/resource.ts';
+import { readActivity } from '../azure/activity.ts';
 
 /** A throttled call is retried once when Azure asks for at most this wait (and half the budget is left). */
 const MAX_THROTTLE_WAIT_MS = 5_000;

@@ -1,0 +1,91 @@
+// The evidence read from Azure: the cache resource, Monitor metrics and the activity log.
+import type { Tier } from './query.ts';
+
+export type AzureResourceKind = 'redis' | 'redisEnterprise';
+
+export interface AzureResourceData {
+  kind: AzureResourceKind;
+  /** The cache's name (last segment of the resource id). */
+  name: string;
+  /** e.g. `Premium P1`, `Balanced_B10`. */
+  sku: string;
+  tier: Tier;
+  /** 0 when clustering is off (or unknown: see `unknown`). */
+  shardCount: number;
+  replicasPerPrimary: number;
+  redisVersion: string | null;
+  maxmemoryPolicy: string | null;
+  maxmemoryReserved: string | null;
+  rdbBackupEnabled: boolean;
+  aofBackupEnabled: boolean;
+  notifyKeyspaceEvents: string | null;
+  geoReplicated: boolean;
+  /** Settings Azure did not report (Azure Managed Redis has no shard count or reserved memory), by field name. */
+  unknown: string[];
+}
+
+export interface MetricPoint {
+  at: string;
+  value: number | null;
+}
+
+export interface MetricSeries {
+  /** REST name, e.g. `evictedkeys`. */
+  metric: string;
+  aggregation: 'Total' | 'Maximum';
+  /** Dimension values that split the series (e.g. { errortype: 'Failover' } or { shardid: '1' }). */
+  dimensions: Record<string, string>;
+  unit: string;
+  points: MetricPoint[];
+}
+
+/** A change point or spike inside the incident window, as the diagnosis cites it. */
+export interface MetricEvent {
+  metric: string;
+  /** `gap`: no data in any metric for a stretch; `near-limit`: used memory close to maxmemory. */
+  kind: 'spike' | 'step-down' | 'step-up' | 'error' | 'gap' | 'near-limit';
+  /** ISO start and end of the interval where it happened. */
+  from: string;
+  to: string;
+  before: number;
+  after: number;
+  dimensions: Record<string, string>;
+  summary: string;
+}
+
+export interface AzureMetricsData {
+  window: { from: string; to: string; interval: string };
+  series: MetricSeries[];
+  events: MetricEvent[];
+  /** One line per metric: name, sparkline, min, max, change point. */
+  sparklines: Array<{ metric: string; line: string; min: number; max: number; change: string | null }>;
+}
+
+/** What an activity-log operation did to the cache, as the diagnosis reads it. */
+export type ActivityKind =
+  | 'flush'
+  | 'reboot'
+  | 'import'
+  | 'export'
+  | 'stop'
+  | 'start'
+  | 'write'
+  | 'delete'
+  | 'health'
+  | 'other';
+
+export interface ActivityEvent {
+  /** e.g. `Microsoft.Cache/redis/flush/action`. */
+  operation: string;
+  kind: ActivityKind;
+  at: string;
+  caller: string | null;
+  /** Succeeded, Failed, Started, Accepted, Active, Resolved, … */
+  status: string | null;
+}
+
+export interface AzureActivityData {
+  window: { from: string; to: string };
+  /** Oldest first, one per operation (Started/Succeeded pairs merged). */
+  events: ActivityEvent[];
+}

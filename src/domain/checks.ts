@@ -1,0 +1,63 @@
+// The checks by id, and what they return: typed evidence, a failure with its reason, or a skip.
+import type { AzureActivityData, AzureMetricsData, AzureResourceData } from './azure-evidence.ts';
+import type { ClientsData, DeletionData, InfoData, MemoryData, PresenceData, RatesData, ReplicationData, RestartData, TtlSampleData } from './evidence.ts';
+import type { Query } from './query.ts';
+
+export const REDIS_CHECK_IDS = [
+  'info',
+  'keyspace.presence',
+  'keyspace.ttl-sample',
+  'clients',
+  'memory',
+  'commands.deletion',
+  'replication',
+  'persistence.restart',
+  'rates',
+] as const;
+export const AZURE_CHECK_IDS = ['azure.resource', 'azure.metrics', 'azure.activity-log'] as const;
+export const CHECK_IDS = [...REDIS_CHECK_IDS, ...AZURE_CHECK_IDS] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+export function isCheckId(value: string): value is CheckId {
+  return (CHECK_IDS as readonly string[]).includes(value);
+}
+
+export interface CheckData {
+  info: InfoData;
+  'keyspace.presence': PresenceData;
+  'keyspace.ttl-sample': TtlSampleData;
+  clients: ClientsData;
+  memory: MemoryData;
+  'commands.deletion': DeletionData;
+  replication: ReplicationData;
+  'persistence.restart': RestartData;
+  rates: RatesData;
+  'azure.resource': AzureResourceData;
+  'azure.metrics': AzureMetricsData;
+  'azure.activity-log': AzureActivityData;
+}
+
+export type CheckResult<K extends CheckId = CheckId> =
+  | { id: K; status: 'ok'; ms: number; data: CheckData[K] }
+  | { id: K; status: 'failed'; ms: number; error: string }
+  | { id: K; status: 'skipped'; ms: number; reason: string };
+
+/** Everything the checks found, keyed by check id; what the diagnosis reads. */
+export type CheckResults = { [K in CheckId]?: CheckResult<K> };
+
+export interface Evidence {
+  query: Query;
+  now: Date;
+  results: CheckResults;
+}
+
+/** Reported to surfaces while checks run (the Slack progress message, the terminal). */
+export interface CheckProgress {
+  id: CheckId;
+  title: string;
+  status: 'running' | 'ok' | 'failed' | 'skipped';
+  ms?: number;
+  /** The failure or skip reason. */
+  detail?: string;
+}
+

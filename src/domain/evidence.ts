@@ -1,0 +1,166 @@
+// The evidence each Redis check produces, as the diagnosis reads it.
+import type { Info } from './info.ts';
+import type { NodeRef } from './node.ts';
+
+export interface InfoData {
+  clusterEnabled: boolean;
+  /** Every node INFO was read from; in a cluster, every primary and each reachable replica. */
+  nodes: Array<NodeRef & { info: Info }>;
+  /** Nodes listed by the cluster that could not be read, with the reason. */
+  unreachable: Array<{ address: string; reason: string }>;
+}
+
+export interface KeyspaceLine {
+  db: number;
+  keys: number;
+  expires: number;
+  avgTtlMs: number;
+}
+
+export interface PresenceMatch {
+  db: number;
+  /** Keys matching the pattern found in this db (exact key: 0 or 1). */
+  count: number;
+  /** True when the scan stopped at its key or time budget, so `count` is a lower bound. */
+  sampled: boolean;
+}
+
+export interface PresenceData {
+  pattern: string;
+  isPattern: boolean;
+  /** The db the application uses. */
+  db: number;
+  /** Present in the application's db (exact key: EXISTS; pattern: at least one match). */
+  present: boolean;
+  /** One entry per db where at least one match was found. */
+  matches: PresenceMatch[];
+  /** Every db that was looked at, with whether the scan was complete. */
+  dbsChecked: Array<{ db: number; scannedKeys: number; complete: boolean; ms: number }>;
+  /** Dbs that could not be selected (Azure Managed Redis refuses SELECT; clusters have only db 0). */
+  dbsRefused: Array<{ db: number; reason: string }>;
+  /** INFO keyspace, summed over primaries. */
+  keyspace: KeyspaceLine[];
+  /** Up to a few dozen matching key names from the application's db, for the TTL sample. */
+  sampleKeys: string[];
+  /**
+   * One entry per primary (a standalone server is one shard): its own keyspace and, for a pattern, its own matches
+   * in the application's db, so a cause can be judged on the shard that owns the keys and shards compared.
+   */
+  shards: ShardPresence[];
+}
+
+export interface ShardPresence {
+  /** The primary serving the shard. */
+  address: string;
+  /** Inclusive slot ranges it serves; empty for a standalone server. */
+  slots: Array<[number, number]>;
+  /** Whether the keys asked about hash to this shard: the exact key's slot, a pattern's fixed {tag}, or every shard. */
+  ownsKeys: boolean;
+  /** The slot of the exact key (or the pattern's fixed hash tag) when it falls in this shard; null otherwise. */
+  keySlot: number | null;
+  /** INFO keyspace of this primary alone; null when it could not be read. */
+  keyspace: KeyspaceLine[] | null;
+  /** Pattern matches on this primary in the application's db (exact key: 0 or 1 on the owner); null when not looked at. */
+  matches: number | null;
+  /** False when this primary's scan stopped at its budget or failed. */
+  complete: boolean;
+}
+
+export interface TtlSampleData {
+  /** The pattern that was sampled: the query, or the siblings of a missing exact key. */
+  pattern: string;
+  /** Set when the pattern is the siblings of this missing exact key (`session:17` → `session:*`). */
+  siblingsOf: string | null;
+  db: number;
+  sampled: number;
+  withTtl: number;
+  withoutTtl: number;
+  /** Milliseconds; null when no sampled key carries a TTL. */
+  medianTtlMs: number | null;
+  minTtlMs: number | null;
+  maxTtlMs: number | null;
+}
+
+export interface ClientsData {
+  total: number;
+  byDb: Array<{ db: number; clients: number }>;
+  /** Client names (CLIENT SETNAME) with how many connections carry each and the dbs they use. */
+  names: Array<{ name: string; clients: number; dbs: number[] }>;
+  /** Connections whose last command removed keys (del, unlink, flushdb, …). */
+  removers: Array<{ addr: string; name: string; db: number; cmd: string }>;
+}
+
+export interface MemoryData {
+  usedMemory: number;
+  /** 0 means no limit. */
+  maxmemory: number;
+  /** From INFO memory (`maxmemory_policy`), never CONFIG; null when INFO does not say. */
+  policy: string | null;
+  fragmentationRatio: number | null;
+  evictedKeys: number;
+  expiredKeys: number;
+  /** Redis 7+: total time spent over maxmemory (ms), null when absent. */
+  evictionExceededMs: number | null;
+  /** Per node, for clusters. */
+  nodes: Array<{ address: string; usedMemory: number; maxmemory: number; evictedKeys: number; expiredKeys: number }>;
+}
+
+export type RemovalCalls = { del: number; unlink: number; hdel: number; getdel: number; flushdb: number; flushall: number };
+
+export interface DeletionData {
+  /** Calls since the counters started (the node's start or CONFIG RESETSTAT), summed over primaries. */
+  calls: RemovalCalls;
+  /** The same counters per primary, for judging the shard that owns the keys. */
+  nodes: Array<{ address: string; calls: RemovalCalls }>;
+  /** SLOWLOG entries naming a removing command, newest first. Arguments after the key are dropped. */
+  slowlog: Array<{ address: string; at: string; durationUs: number; command: string; key: string | null; client: string | null }>;
+  /** False when SLOWLOG was refused or failed; the reason is in `slowlogError`. */
+  slowlogRead: boolean;
+  slowlogError: string | null;
+}
+
+export interface ReplicationNode {
+  address: string;
+  role: 'primary' | 'replica';
+  /** A primary whose master_replid2 is not all zeros / second_repl_offset not -1 was promoted. */
+  promoted: boolean;
+  /** The offset at which it was promoted (second_repl_offset), when promoted. */
+  promotedAtOffset: number | null;
+  masterReplOffset: number;
+  connectedReplicas: number;
+  replicas: Array<{ address: string; offset: number; lagBytes: number; lagSeconds: number | null; state: string }>;
+  /** Replicas only. */
+  masterLinkStatus: 'up' | 'down' | null;
+  masterLinkDownSinceSeconds: number | null;
+}
+
+export interface ReplicationData {
+  nodes: ReplicationNode[];
+}
+
+export interface RestartNode {
+  address: string;
+  uptimeSeconds: number;
+  startedAt: string;
+  /** The node started after `since`: counters cannot see what happened before its start. */
+  restartedInWindow: boolean;
+  rdbLastLoadKeysLoaded: number | null;
+  aofEnabled: boolean;
+  /** No RDB saves configured and AOF off, as far as INFO tells. */
+  persistenceOff: boolean | null;
+  rdbLastSaveAt: string | null;
+  loading: boolean;
+}
+
+export interface RestartData {
+  nodes: RestartNode[];
+}
+
+export interface RatesData {
+  intervalMs: number;
+  expiredPerSec: number;
+  evictedPerSec: number;
+  /** DEL + UNLINK + GETDEL + HDEL calls per second. */
+  deletedPerSec: number;
+  flushesInInterval: number;
+}
