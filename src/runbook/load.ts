@@ -153,7 +153,9 @@ function duplicateKeys(doc: Document): Array<{ path: IssuePath; message: string;
         visit(pair.value, [...path, name]);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => visit(item, [...path, i]));
+      node.items.forEach((item, i) => {
+        visit(item, [...path, i]);
+      });
     }
   };
   visit(doc.contents, []);

@@ -92,7 +92,10 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
           logger,
           installerOptions: { clientOptions: transport.clientOptions(SOCKET_RETRY) },
           // Acked, so Slack does not redeliver an envelope that can never be processed.
-          processEventErrorHandler: async ({ error }) => (refuse(error), true),
+          processEventErrorHandler: async ({ error }) => {
+            refuse(error);
+            return true;
+          },
         }),
       })
     : new App({

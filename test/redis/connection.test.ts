@@ -23,7 +23,9 @@ beforeAll(() => {
     spies.push(vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' '))));
   }
 });
-afterAll(() => spies.forEach((spy) => spy.mockRestore()));
+afterAll(() => {
+  for (const spy of spies) spy.mockRestore();
+});
 afterEach(() => {
   for (const line of printed) expect(line).not.toContain(PASSWORD);
 });

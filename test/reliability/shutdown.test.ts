@@ -6,7 +6,6 @@ import type { RedisProcess } from '../support/redis-server.ts';
 import { eventually, startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from './app-process.ts';
 import { click, command, messageWithButton, rootIn, threadText, verdictsIn } from './incident.ts';
 
-let state: RedisProcess;
 let cache: RedisProcess;
 let fake: FakeSlack;
 let surroundings: Surroundings;
@@ -28,7 +27,7 @@ async function app(name: string, extra: Record<string, string>): Promise<AppProc
 
 beforeAll(async () => {
   surroundings = await startSurroundings();
-  ({ state, cache, fake } = surroundings);
+  ({ cache, fake } = surroundings);
   const seed = new Redis(cache.port, '127.0.0.1');
   await seed.set('session:1', 'x', 'EX', 3600);
   seed.disconnect();

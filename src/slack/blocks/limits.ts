@@ -137,7 +137,9 @@ export function limitBreaches(blocks: readonly unknown[], surface: Surface = 'me
         if (new Set(block.elements.map((e) => e.action_id)).size !== block.elements.length) {
           out.push(`${where}: action_ids repeat inside the block`);
         }
-        block.elements.forEach((e, j) => out.push(...elementBreaches(e, `${where} element ${j}`)));
+        block.elements.forEach((e, j) => {
+          out.push(...elementBreaches(e, `${where} element ${j}`));
+        });
         break;
       case 'input':
         if (block.label.text.length > LIMITS.inputLabel) out.push(`${where}: label longer than ${LIMITS.inputLabel}`);

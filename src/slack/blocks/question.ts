@@ -7,7 +7,7 @@ import { button, context, message, plain, section, type SlackMessage } from './m
 
 const MAX_BUTTONS = 5;
 
-export function questionBlocks(nodeId: string, node: QuestionNode): Block[] {
+export function questionBlocks(node: QuestionNode): Block[] {
   const blocks: Block[] = [section(`*${node.prompt}*`)];
   if (node.help) blocks.push(context(node.help));
   return blocks;
@@ -19,7 +19,9 @@ export function questionMessage(nodeId: string, node: QuestionNode, step: number
   const options = node.options ?? [];
   const asButtons = options.length > 0 && options.length <= MAX_BUTTONS && node.display !== 'select';
   if (asButtons) {
-    options.forEach((o, i) => elements.push(button(`${ACTION.answerPrefix}${i}`, o.label, o.value)));
+    options.forEach((o, i) => {
+      elements.push(button(`${ACTION.answerPrefix}${i}`, o.label, o.value));
+    });
   } else if (options.length > 0) {
     elements.push({
       type: 'static_select',
@@ -31,16 +33,16 @@ export function questionMessage(nodeId: string, node: QuestionNode, step: number
   if (node.text) elements.push(button(ACTION.openText, options.length > 0 ? 'Type another answer…' : 'Type the answer…'));
   if (node.skip) elements.push(button(ACTION.skip, node.skip.label));
   return message(node.prompt, [
-    ...questionBlocks(nodeId, node),
+    ...questionBlocks(node),
     { type: 'actions', block_id: questionBlockId(nodeId, step), elements },
   ]);
 }
 
 /** The question once answered: the controls give way to "✔ answer — who". */
-export function answeredMessage(nodeId: string, node: QuestionNode, answer: string, user: string | null): SlackMessage {
+export function answeredMessage(node: QuestionNode, answer: string, user: string | null): SlackMessage {
   const by = user ? ` — ${mention(user)}` : '';
   return message(`${node.prompt} ${answer}`, [
-    ...questionBlocks(nodeId, node),
+    ...questionBlocks(node),
     context(`:heavy_check_mark: ${escapeMrkdwn(answer)}${by}`),
   ]);
 }

@@ -81,7 +81,7 @@ export async function applyAnswer(client: Client, deps: SlackDeps, click: Answer
   }
   const node = deps.engine.runbook.nodes[click.node];
   if (node?.kind === 'question' && answered !== null) {
-    await updateMessage(client, click.channel, click.questionTs, answeredMessage(click.node, node, (answered as { label: string }).label, click.user));
+    await updateMessage(client, click.channel, click.questionTs, answeredMessage(node, (answered as { label: string }).label, click.user));
   }
   deps.audit({
     action: click.value === null ? 'skip' : 'answer',
