@@ -118,7 +118,7 @@ export class Capture {
     readonly endpoint: RedisEndpoint,
     readonly addresses: string[],
     sink: CaptureSink,
-    private readonly options: CaptureOptions,
+    options: CaptureOptions,
   ) {
     this.nodes = addresses.map((address) => new NodeCapture(endpoint, address, sink, options, this.counter));
   }

@@ -2,7 +2,7 @@
 // Bolt's HTTP receiver would throw on them before answering and leave the client waiting until it gives up.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse } from 'node:querystring';
-import { HTTPReceiver, verifySlackRequest } from '@slack/bolt';
+import { type HTTPReceiver, verifySlackRequest } from '@slack/bolt';
 
 /** Bolt's own limit on a request body. */
 const BODY_LIMIT = 4 * 1024 * 1024;
