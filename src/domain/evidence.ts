@@ -132,6 +132,27 @@ export interface ReplicationNode {
   /** Replicas only. */
   masterLinkStatus: 'up' | 'down' | null;
   masterLinkDownSinceSeconds: number | null;
+  /** Replicas only: `host:port` of the primary it replicates from (master_host, master_port). */
+  masterAddress?: string | null;
+  /** Replicas only: seconds since it last heard from its primary (master_last_io_seconds_ago; -1 when never). */
+  masterLastIoSecondsAgo?: number | null;
+  /** Replicas only: the replication offset it has processed (slave_repl_offset). */
+  replicaOffset?: number | null;
+  /** Replicas only: the keys asked about read on its primary, with the same credentials; null when not tried. */
+  primaryRead?: PrimaryRead | null;
+}
+
+export interface PrimaryRead {
+  address: string;
+  /** False when the primary could not be reached, was not followed or refused; `reason` says why. */
+  reachable: boolean;
+  reason: string | null;
+  /** The primary's master_repl_offset, to measure how far behind the replica is. */
+  offset: number | null;
+  /** Exact key: EXISTS on the primary (0 or 1); pattern: matches a bounded SCAN found there. */
+  count: number | null;
+  /** False when the pattern's scan stopped at its budget (count is a lower bound). */
+  complete: boolean;
 }
 
 export interface ReplicationData {

@@ -10,6 +10,7 @@ export const FACTS = [
   'persistence-off',
   'promoted',
   'no-replica',
+  'replica-behind',
   'keys-in-other-db',
   'clustered',
   'keyspace-notifications-off',

@@ -56,6 +56,8 @@ export class RedisTarget {
   private readonly gateways = new Map<string, Promise<Gateway>>();
   private topology: Promise<Topology> | null = null;
   private closed = false;
+  /** Primaries named by a standalone replica (INFO master_host) that the trust policy let us follow. */
+  private readonly vouched = new Set<string>();
   private dialing = 0;
   private readonly waitingToDial: Array<() => void> = [];
 
@@ -113,6 +115,22 @@ export class RedisTarget {
     return pending;
   }
 
+  /**
+   * A gateway to the primary a standalone replica names (INFO master_host:master_port), with the seed's credentials
+   * and `db` selected, when the trust policy follows that host (the cache's own host or a listed one); otherwise
+   * NodeUnreachable with the reason, without a dial.
+   */
+  async primaryGateway(address: string, db = 0): Promise<Gateway> {
+    const { host, port } = safeAddress(address);
+    const seedAddresses = await resolveSeed(this.endpoint.host);
+    const reason = port === null
+      ? 'not followed: not a valid address'
+      : refusal(host, { seedHost: this.endpoint.host, seedAddresses, clusterHosts: this.options.clusterHosts ?? [] });
+    if (reason !== null) throw new NodeUnreachable(address, 'unreachable', reason);
+    this.vouched.add(address);
+    return this.gateway(address, db);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const all = [...this.gateways.values()];
@@ -123,7 +141,7 @@ export class RedisTarget {
   }
 
   private async connect(address: string, db: number): Promise<Gateway> {
-    if (address !== this.address) {
+    if (address !== this.address && !this.vouched.has(address)) {
       // Only a node discovery chose to follow is ever dialled: the seed's credentials go nowhere else.
       const topology = await this.nodes();
       if (!topology.nodes.some((node) => node.address === address)) {

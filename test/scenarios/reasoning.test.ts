@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../src/redis/slot.ts';
 import { startCluster } from '../support/cluster.ts';
 import { startRedis, stopAllRedis } from '../support/redis-server.ts';
-import { causeOf, diagnoseAt, expectTopCause, infoField, stagingClient, writeKeys } from './support.ts';
+import { causeOf, diagnoseAt, expectTopCause, infoField, sleep, stagingClient, writeKeys } from './support.ts';
 
 afterAll(() => stopAllRedis());
 
@@ -72,4 +72,40 @@ describe('one shard of a cluster', () => {
       await cluster.stop();
     }
   }, 60_000);
+});
+
+describe('reading a replica', () => {
+  it('a replica whose link went down before the keys were written: replication likely, proved on the primary', async () => {
+    const primary = await startRedis(['--repl-diskless-sync-delay', '0']);
+    const admin = stagingClient(primary.url);
+    // The replica signs in as its own user, so that user can be switched off without touching the engineer's.
+    await admin.call('ACL', 'SETUSER', 'repl', 'on', '>repl-secret', '+@all', '~*', '&*');
+    const replica = await startRedis(['--replicaof', '127.0.0.1', String(primary.port), '--masteruser', 'repl', '--masterauth', 'repl-secret']);
+    await writeKeys(admin, 'session:', 0, 100, 64);
+    for (let tries = 0; (await admin.wait(1, 1000)) < 1 && tries < 50; tries += 1);
+    // The link breaks: the replication user is switched off and its connection dropped; the replica cannot sign in again.
+    await admin.call('ACL', 'SETUSER', 'repl', 'off');
+    await admin.call('CLIENT', 'KILL', 'TYPE', 'replica');
+    const replicaAdmin = stagingClient(replica.url);
+    while (!(await replicaAdmin.info('replication')).includes('master_link_status:down')) await sleep(50);
+    await replicaAdmin.quit();
+    await sleep(1_100);
+    const since = new Date();
+    await writeKeys(admin, 'session:', 100, 100, 64);
+    await admin.quit();
+
+    const report = await diagnoseAt(replica.url, { key: 'session:150', since });
+    expect(report.verdict).toBe('explained');
+    const at = (port: number) => `127\\.0\\.0\\.1:${port}`;
+    expectTopCause(
+      report,
+      'replication',
+      'likely',
+      new RegExp(`session:150 exists on the primary ${at(primary.port)} \\(db 0\\) but not on replica ${at(replica.port)}, read with the same credentials.*: the application reads a replica that is behind`),
+    );
+    expect(causeOf(report, 'replication').evidence.map((e) => e.summary).join('\n')).toMatch(
+      new RegExp(`replica ${at(replica.port)} has had no link to ${at(primary.port)} for [\\d.]+ m?s \\(master_link_down_since_seconds\\), since before the keys were last seen`),
+    );
+    expect(causeOf(report, 'replication').fixes.join('\n')).toMatch(/reads a replica that is behind its primary/);
+  });
 });

@@ -1,9 +1,10 @@
 // Replication: a primary that was promoted (a failover) lost whatever its old primary had not yet sent it.
 import type { Evidence } from '../../domain/checks.ts';
+import type { ReplicationNode } from '../../domain/evidence.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
-import { dataOf, effectiveTier, restartsInWindow } from '../evidence.ts';
-import { formatBytes, formatCount, formatDuration } from '../../domain/format.ts';
+import { dataOf, effectiveTier, restartsInWindow, windowMs } from '../evidence.ts';
+import { formatBytes, formatCount, formatDuration, formatInstant } from '../../domain/format.ts';
 
 export function replicationSignals(evidence: Evidence): Signal[] {
   const signals: Signal[] = [];
@@ -47,14 +48,7 @@ export function replicationSignals(evidence: Evidence): Signal[] {
         `${withReplicas === 0 ? '; no replica connected' : ''}${blind.length > 0 ? '; but a restart in the window clears that record' : ''}`,
     });
   }
-  for (const node of replication.nodes.filter((n) => n.role === 'replica' && n.masterLinkStatus === 'down')) {
-    signals.push({
-      cause: 'replication',
-      check: 'replication',
-      weight: 0.2,
-      summary: `replica ${node.address} has lost its primary${node.masterLinkDownSinceSeconds !== null ? ` for ${formatDuration(node.masterLinkDownSinceSeconds * 1000)}` : ''}`,
-    });
-  }
+  for (const node of replication.nodes.filter((n) => n.role === 'replica')) signals.push(...replicaSignals(node, evidence));
   for (const primary of primaries) {
     const lagging = primary.replicas.filter((r) => r.lagBytes > 1024 * 1024);
     if (lagging.length > 0) {
@@ -73,6 +67,7 @@ export function replicationFacts(evidence: Evidence): Fact[] {
   const facts: Fact[] = [];
   const replication = dataOf(evidence, 'replication');
   if (replication?.nodes.some((node) => node.promoted)) facts.push('promoted');
+  if (replication?.nodes.some((node) => replicaSignals(node, evidence).some((signal) => signal.weight >= 0.5))) facts.push('replica-behind');
   const { tier } = effectiveTier(evidence);
   const clustered = dataOf(evidence, 'info')?.clusterEnabled ?? false;
   const lonePrimaries =
@@ -82,4 +77,75 @@ export function replicationFacts(evidence: Evidence): Fact[] {
     replication.nodes.every((node) => node.role === 'primary' && node.connectedReplicas === 0);
   if (tier === 'basic' || (tier === null && lonePrimaries)) facts.push('no-replica');
   return facts;
+}
+
+/** A primary pings its replicas every 10 s (repl-ping-replica-period): longer silence means the link is stalled. */
+const PING_PERIOD_S = 10;
+/** master_link_down_since_seconds and master_last_io_seconds_ago are whole seconds. */
+const SECOND_MS = 1000;
+
+/**
+ * A replica cannot hold what was written after its link to the primary went down (or went silent): the more of the
+ * window since the keys were last seen that the outage covers, the likelier replication explains the loss. Read on
+ * the primary with the same credentials, present there and missing here is proof.
+ */
+function replicaSignals(node: ReplicationNode, evidence: Evidence): Signal[] {
+  const signals: Signal[] = [];
+  const window = windowMs(evidence);
+  const seen = formatInstant(evidence.query.since, evidence.now);
+  const primary = node.masterAddress ?? 'its primary';
+  const down = node.masterLinkStatus === 'down' ? node.masterLinkDownSinceSeconds : null;
+  const silent = node.masterLinkStatus === 'up' && (node.masterLastIoSecondsAgo ?? -1) > PING_PERIOD_S ? (node.masterLastIoSecondsAgo ?? null) : null;
+  const outage = down !== null && down >= 0 ? { seconds: down, what: 'has had no link to' as const, field: 'master_link_down_since_seconds' } :
+    silent !== null ? { seconds: silent, what: 'has heard nothing from' as const, field: 'master_last_io_seconds_ago' } : null;
+  if (outage) {
+    const outageMs = outage.seconds * SECOND_MS;
+    // To the second: an outage within a second of the window covers it.
+    const covers = outageMs + SECOND_MS >= window;
+    const share = Math.min(1, outageMs / Math.max(1, window));
+    signals.push({
+      cause: 'replication',
+      check: 'replication',
+      weight: covers ? 0.7 : Math.round((0.2 + 0.4 * share) * 100) / 100,
+      summary: covers
+        ? `replica ${node.address} ${outage.what} ${primary} for ${formatDuration(outageMs)} (${outage.field}), since before the keys were last seen at ${seen}: it cannot hold anything written since`
+        : `replica ${node.address} ${outage.what} ${primary} for ${formatDuration(outageMs)} (${outage.field}) of the ${formatDuration(window)} since the keys were last seen: writes in that part of the window never reached it`,
+    });
+  } else if (node.masterLinkStatus === 'down') {
+    signals.push({ cause: 'replication', check: 'replication', weight: 0.2, summary: `replica ${node.address} has lost its link to ${primary}` });
+  }
+
+  const read = node.primaryRead;
+  if (!read) return signals;
+  if (!read.reachable) {
+    signals.push({ cause: 'replication', check: 'replication', weight: 0, summary: `the primary ${read.address} could not be read to compare (${read.reason ?? 'unreachable'})` });
+    return signals;
+  }
+  const behind = read.offset !== null && node.replicaOffset !== null && node.replicaOffset !== undefined && read.offset > node.replicaOffset
+    ? `; the replica is ${formatBytes(read.offset - node.replicaOffset)} of replication stream behind (offset ${formatCount(node.replicaOffset)} of ${formatCount(read.offset)})`
+    : '';
+  const presence = dataOf(evidence, 'keyspace.presence');
+  const { key, db } = evidence.query;
+  const here = presence ? (presence.matches.find((m) => m.db === db)?.count ?? 0) : null;
+  const there = read.count ?? 0;
+  if (here === null) return signals;
+  if (there > here) {
+    const what = presence?.isPattern
+      ? `${formatCount(there)}${read.complete ? '' : '+'} keys match ${key} on the primary ${read.address} but ${formatCount(here)} on replica ${node.address}`
+      : `${key} exists on the primary ${read.address} (db ${db}) but not on replica ${node.address}`;
+    signals.push({
+      cause: 'replication',
+      check: 'replication',
+      weight: 0.95,
+      summary: `${what}, read with the same credentials${behind}: the application reads a replica that is behind`,
+    });
+  } else if (there === 0 && here === 0) {
+    signals.push({
+      cause: 'replication',
+      check: 'replication',
+      weight: -0.5,
+      summary: `${presence?.isPattern ? `no key matches ${key}` : `${key} is missing`} on the primary ${read.address} too${behind}: the replica's lag is not why it is missing`,
+    });
+  }
+  return signals;
 }
