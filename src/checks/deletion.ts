@@ -14,12 +14,18 @@ export const deletionCheck: Check<'commands.deletion'> = {
   needs: ['info'],
   async run(ctx) {
     const nodes = countedNodes(neededData(ctx, 'info').nodes);
-    const calls: RemovalCalls = { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 };
+    let calls: RemovalCalls | null = { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 };
     const perNode: DeletionData['nodes'] = nodes.map(({ address, info }) => {
+      // INFO all lists at least the INFO just sent: no commandstats at all means the server left the section out,
+      // and a command missing from it is then unknown, not "called 0 times".
+      if (Object.keys(info.commandstats).length === 0) {
+        calls = null;
+        return { address, calls: null };
+      }
       const own: RemovalCalls = { del: 0, unlink: 0, hdel: 0, getdel: 0, flushdb: 0, flushall: 0 };
       for (const name of Object.keys(own) as Array<keyof RemovalCalls>) {
         own[name] = info.commandstats[name]?.calls ?? 0;
-        calls[name] += own[name];
+        if (calls) calls[name] += own[name];
       }
       return { address, calls: own };
     });

@@ -12,12 +12,14 @@ export const memoryCheck: Check<'memory'> = {
     const nodes = countedNodes(neededData(ctx, 'info').nodes);
     const perNode: MemoryData['nodes'] = nodes.map(({ address, info }) => ({
       address,
-      usedMemory: info.memory.used_memory ?? 0,
-      maxmemory: info.memory.maxmemory ?? 0,
-      evictedKeys: info.stats.evicted_keys ?? 0,
-      expiredKeys: info.stats.expired_keys ?? 0,
+      usedMemory: info.memory.used_memory ?? null,
+      maxmemory: info.memory.maxmemory ?? null,
+      evictedKeys: info.stats.evicted_keys ?? null,
+      expiredKeys: info.stats.expired_keys ?? null,
     }));
-    const sum = (pick: (node: MemoryData['nodes'][number]) => number) => perNode.reduce((total, node) => total + pick(node), 0);
+    // A sum is known only when every node said.
+    const sum = (pick: (node: MemoryData['nodes'][number]) => number | null) =>
+      perNode.reduce<number | null>((total, node) => (total === null || pick(node) === null ? null : total + (pick(node) ?? 0)), 0);
     const policy = nodes.map(({ info }) => info.memory.maxmemory_policy).find((value) => value !== undefined) ?? null;
     const ratios = nodes.map(({ info }) => info.memory.mem_fragmentation_ratio).filter((value) => value !== undefined);
     const exceeded = nodes.map(({ info }) => info.stats.total_eviction_exceeded_time).filter((value) => value !== undefined);

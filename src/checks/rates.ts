@@ -6,24 +6,27 @@ import { DELETING_COMMANDS, FLUSHING_COMMANDS } from '../domain/keys.ts';
 import { countedNodes } from './needs.ts';
 import type { Check } from './types.ts';
 
+/** null: the sample's INFO did not carry the counter (or carried it garbled). */
 interface Counters {
-  expired: number;
-  evicted: number;
-  deleted: number;
-  flushes: number;
-  uptime: number;
+  expired: number | null;
+  evicted: number | null;
+  deleted: number | null;
+  flushes: number | null;
+  uptime: number | null;
 }
 
 async function sample(gateway: Gateway): Promise<Counters> {
   const stats = parseInfo(await gateway.info('stats'));
   const info = parseInfo(`${await gateway.info('commandstats')}\n${await gateway.info('server')}`);
-  const calls = (names: readonly string[]) => names.reduce((sum, name) => sum + (info.commandstats[name]?.calls ?? 0), 0);
+  // No commandstats at all (the INFO just sent would be in it) means the server left the section out.
+  const hasCommandstats = Object.keys(info.commandstats).length > 0;
+  const calls = (names: readonly string[]) => (hasCommandstats ? names.reduce((sum, name) => sum + (info.commandstats[name]?.calls ?? 0), 0) : null);
   return {
-    expired: stats.stats.expired_keys ?? 0,
-    evicted: stats.stats.evicted_keys ?? 0,
+    expired: stats.stats.expired_keys ?? null,
+    evicted: stats.stats.evicted_keys ?? null,
     deleted: calls(DELETING_COMMANDS),
     flushes: calls(FLUSHING_COMMANDS),
-    uptime: info.server.uptime_in_seconds ?? 0,
+    uptime: info.server.uptime_in_seconds ?? null,
   };
 }
 
@@ -39,15 +42,19 @@ export const ratesCheck: Check<'rates'> = {
     await sleep(ctx.options.rateIntervalMs, undefined, { signal: ctx.signal });
     const second = await Promise.all(gateways.map(sample));
     const intervalMs = Math.max(1, Math.round(performance.now() - started));
-    const delta = (pick: (c: Counters) => number) =>
-      second.reduce((sum, after, i) => {
-        const before = first[i] as Counters;
-        if (after.uptime < before.uptime) {
-          throw new Error(`${gateways[i]?.address} restarted between the two samples; its counters started again`);
-        }
-        return sum + pick(after) - pick(before);
+    second.forEach((after, i) => {
+      const before = first[i] as Counters;
+      if (after.uptime !== null && before.uptime !== null && after.uptime < before.uptime) {
+        throw new Error(`${gateways[i]?.address} restarted between the two samples; its counters started again`);
+      }
+    });
+    // Known only when every node carried the counter in both samples.
+    const delta = (pick: (c: Counters) => number | null) =>
+      second.reduce<number | null>((sum, after, i) => {
+        const [now, then] = [pick(after), pick(first[i] as Counters)];
+        return sum === null || now === null || then === null ? null : sum + now - then;
       }, 0);
-    const perSecond = (count: number) => Math.round((count / intervalMs) * 1000 * 100) / 100;
+    const perSecond = (count: number | null) => (count === null ? null : Math.round((count / intervalMs) * 1000 * 100) / 100);
     return {
       intervalMs,
       expiredPerSec: perSecond(delta((c) => c.expired)),

@@ -23,7 +23,7 @@ export const replicationCheck: Check<'replication'> = {
     const nodes: ReplicationNode[] = [];
     for (const { address, role, info: node } of info.nodes) {
       if (role === 'unknown') continue;
-      const offset = node.replication.master_repl_offset ?? 0;
+      const offset = node.replication.master_repl_offset ?? null;
       const promoted = role === 'primary' && wasPromoted(node);
       const link = node.replication.master_link_status;
       const replica = role === 'replica';
@@ -35,11 +35,11 @@ export const replicationCheck: Check<'replication'> = {
         promoted,
         promotedAtOffset: promoted ? (node.replication.second_repl_offset ?? null) : null,
         masterReplOffset: offset,
-        connectedReplicas: node.replication.connected_slaves ?? 0,
+        connectedReplicas: node.replication.connected_slaves ?? null,
         replicas: node.replicas.map((r) => ({
           address: describeEndpoint({ host: r.ip, port: r.port }),
           offset: r.offset,
-          lagBytes: Math.max(0, offset - r.offset),
+          lagBytes: offset === null ? null : Math.max(0, offset - r.offset),
           lagSeconds: r.lag,
           state: r.state,
         })),

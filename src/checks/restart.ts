@@ -17,17 +17,18 @@ export const restartCheck: Check<'persistence.restart'> = {
 };
 
 async function restartNode(ctx: CheckContext, address: string, info: Info): Promise<RestartNode> {
-  const uptimeSeconds = info.server.uptime_in_seconds ?? 0;
+  // Missing or garbled (dropped by the parser), uptime is unknown: never a start "0 s ago".
+  const uptimeSeconds = info.server.uptime_in_seconds !== undefined && info.server.uptime_in_seconds >= 0 ? info.server.uptime_in_seconds : null;
   // server_time_usec is the node's own clock: uptime measured against it does not depend on our clock's skew.
   const nodeNowMs = info.server.server_time_usec !== undefined ? info.server.server_time_usec / 1000 : ctx.now.getTime();
-  const startedMs = nodeNowMs - uptimeSeconds * 1000;
+  const startedMs = uptimeSeconds === null ? null : nodeNowMs - uptimeSeconds * 1000;
   const aofEnabled = info.persistence.aof_enabled === 1;
   const lastSave = info.persistence.rdb_last_save_time;
   return {
     address,
     uptimeSeconds,
-    startedAt: new Date(startedMs).toISOString(),
-    restartedInWindow: startedMs > ctx.query.since.getTime(),
+    startedAt: startedMs === null ? null : new Date(startedMs).toISOString(),
+    restartedInWindow: startedMs === null ? null : startedMs > ctx.query.since.getTime(),
     rdbLastLoadKeysLoaded: info.persistence.rdb_last_load_keys_loaded ?? null,
     aofEnabled,
     persistenceOff: await persistenceOff(ctx, address, info, startedMs),
@@ -40,7 +41,7 @@ async function restartNode(ctx: CheckContext, address: string, info: Info): Prom
  * True when neither RDB save points nor AOF are configured, false when either is, null when it cannot be told.
  * CONFIG GET settles it where allowed (Azure refuses CONFIG); otherwise INFO can only prove persistence is on.
  */
-async function persistenceOff(ctx: CheckContext, address: string, info: Info, startedMs: number): Promise<boolean | null> {
+async function persistenceOff(ctx: CheckContext, address: string, info: Info, startedMs: number | null): Promise<boolean | null> {
   if (info.persistence.aof_enabled === 1) return false;
   try {
     const gateway = await ctx.redis.gateway(address);
@@ -53,6 +54,6 @@ async function persistenceOff(ctx: CheckContext, address: string, info: Info, st
   const saves = info.persistence.rdb_saves;
   const lastSave = info.persistence.rdb_last_save_time;
   // A snapshot taken since the start proves RDB is on; the start itself sets rdb_last_save_time, so allow a minute.
-  if ((saves !== undefined && saves > 0) || (lastSave !== undefined && lastSave * 1000 > startedMs + 60_000)) return false;
+  if ((saves !== undefined && saves > 0) || (lastSave !== undefined && startedMs !== null && lastSave * 1000 > startedMs + 60_000)) return false;
   return null;
 }

@@ -34,11 +34,12 @@ export function keyspaceOf(evidence: Evidence, db: number): KeyspaceLine | null 
  * uptime_in_seconds is whole seconds, so `startedAt` may be up to a second late; only a start more than a
  * second after `since` is certain.
  */
-export function restartsInWindow(evidence: Evidence): RestartNode[] {
+export function restartsInWindow(evidence: Evidence): Array<RestartNode & { startedAt: string; uptimeSeconds: number }> {
   const since = evidence.query.since.getTime();
   return (
     dataOf(evidence, 'persistence.restart')?.nodes.filter(
-      (node) => node.restartedInWindow && Date.parse(node.startedAt) - UPTIME_RESOLUTION_MS > since,
+      (node): node is RestartNode & { startedAt: string; uptimeSeconds: number } =>
+        node.restartedInWindow === true && node.startedAt !== null && node.uptimeSeconds !== null && Date.parse(node.startedAt) - UPTIME_RESOLUTION_MS > since,
     ) ?? []
   );
 }
@@ -60,7 +61,10 @@ export function counterReach(evidence: Evidence): { bounded: boolean; phrase: st
       phrase: `since ${latest.address} restarted at ${formatInstant(new Date(latest.startedAt), evidence.now)}, after the keys were last seen, so the counters miss anything earlier`,
     };
   }
-  const youngest = Math.min(...restart.nodes.map((node) => node.uptimeSeconds));
+  const uptimes = restart.nodes.map((node) => node.uptimeSeconds);
+  // A node whose uptime INFO does not give may have started at any time: its counters prove little.
+  if (uptimes.some((uptime) => uptime === null)) return { bounded: true, phrase: 'since the counters started (when is unknown: INFO gave no uptime_in_seconds)' };
+  const youngest = Math.min(...uptimes.map((uptime) => uptime ?? 0));
   const ago = youngest < 1 ? 'less than a second' : formatDuration(youngest * 1000);
   return { bounded: false, phrase: `since the node started ${ago} ago` };
 }

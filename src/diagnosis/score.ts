@@ -51,6 +51,7 @@ export function scoreCause(cause: CauseId, signals: Signal[], evidence: Evidence
   const pointsAt = signals.some((s) => s.weight >= 0.3);
   if (score >= LIKELY_SCORE && pointsAt) return { score, likelihood: 'likely' };
   if (score >= POSSIBLE_SCORE && positive > 0) return { score, likelihood: 'possible' };
-  const judged = ESSENTIAL_CHECKS[cause].some((id) => checkSucceeded(evidence, id));
+  // A check that ran but could not read what it needs (a field INFO left out) has not judged the cause.
+  const judged = ESSENTIAL_CHECKS[cause].some((id) => checkSucceeded(evidence, id)) && !signals.some((s) => s.unknown);
   return { score, likelihood: judged ? 'unlikely' : 'unknown' };
 }

@@ -12,6 +12,8 @@ export interface Signal {
   weight: number;
   /** Rules the cause out whatever else is found (`noeviction` for eviction). */
   rulesOut?: boolean;
+  /** A field the cause is judged by was missing or garbled in INFO: without other evidence the cause is unknown. */
+  unknown?: boolean;
   /** A sentence with numbers: "evicted_keys 25,611; used_memory 4.0 MB of 4.0 MB; policy allkeys-lru". */
   summary: string;
 }

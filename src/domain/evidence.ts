@@ -90,28 +90,31 @@ export interface ClientsData {
   removers: Array<{ addr: string; name: string; db: number; cmd: string }>;
 }
 
+// A counter or setting INFO did not carry, or carried garbled, is null (unknown) in every check's data, never 0.
+
 export interface MemoryData {
-  usedMemory: number;
-  /** 0 means no limit. */
-  maxmemory: number;
+  usedMemory: number | null;
+  /** 0 means no limit; null when a node did not say. */
+  maxmemory: number | null;
   /** From INFO memory (`maxmemory_policy`), never CONFIG; null when INFO does not say. */
   policy: string | null;
   fragmentationRatio: number | null;
-  evictedKeys: number;
-  expiredKeys: number;
+  evictedKeys: number | null;
+  expiredKeys: number | null;
   /** Redis 7+: total time spent over maxmemory (ms), null when absent. */
   evictionExceededMs: number | null;
   /** Per node, for clusters. */
-  nodes: Array<{ address: string; usedMemory: number; maxmemory: number; evictedKeys: number; expiredKeys: number }>;
+  nodes: Array<{ address: string; usedMemory: number | null; maxmemory: number | null; evictedKeys: number | null; expiredKeys: number | null }>;
 }
 
 export type RemovalCalls = { del: number; unlink: number; hdel: number; getdel: number; flushdb: number; flushall: number };
 
 export interface DeletionData {
-  /** Calls since the counters started (the node's start or CONFIG RESETSTAT), summed over primaries. */
-  calls: RemovalCalls;
+  /** Calls since the counters started (the node's start or CONFIG RESETSTAT), summed over primaries; null when a
+   * primary's INFO carried no commandstats (some servers leave the section out). */
+  calls: RemovalCalls | null;
   /** The same counters per primary, for judging the shard that owns the keys. */
-  nodes: Array<{ address: string; calls: RemovalCalls }>;
+  nodes: Array<{ address: string; calls: RemovalCalls | null }>;
   /** SLOWLOG entries naming a removing command, newest first. Arguments after the key are dropped. */
   slowlog: Array<{ address: string; at: string; durationUs: number; command: string; key: string | null; client: string | null }>;
   /** False when SLOWLOG was refused or failed; the reason is in `slowlogError`. */
@@ -126,9 +129,10 @@ export interface ReplicationNode {
   promoted: boolean;
   /** The offset at which it was promoted (second_repl_offset), when promoted. */
   promotedAtOffset: number | null;
-  masterReplOffset: number;
-  connectedReplicas: number;
-  replicas: Array<{ address: string; offset: number; lagBytes: number; lagSeconds: number | null; state: string }>;
+  masterReplOffset: number | null;
+  connectedReplicas: number | null;
+  /** lagBytes is null when the primary's own offset is unknown. */
+  replicas: Array<{ address: string; offset: number; lagBytes: number | null; lagSeconds: number | null; state: string }>;
   /** Replicas only. */
   masterLinkStatus: 'up' | 'down' | null;
   masterLinkDownSinceSeconds: number | null;
@@ -161,10 +165,11 @@ export interface ReplicationData {
 
 export interface RestartNode {
   address: string;
-  uptimeSeconds: number;
-  startedAt: string;
-  /** The node started after `since`: counters cannot see what happened before its start. */
-  restartedInWindow: boolean;
+  /** null when INFO carries no (or a garbled) uptime_in_seconds: when the node started is then unknown. */
+  uptimeSeconds: number | null;
+  startedAt: string | null;
+  /** The node started after `since`: counters cannot see what happened before its start. null: unknown. */
+  restartedInWindow: boolean | null;
   rdbLastLoadKeysLoaded: number | null;
   aofEnabled: boolean;
   /** No RDB saves configured and AOF off, as far as INFO tells. */
@@ -179,9 +184,10 @@ export interface RestartData {
 
 export interface RatesData {
   intervalMs: number;
-  expiredPerSec: number;
-  evictedPerSec: number;
+  /** Each null when a node's INFO did not carry the counter in both samples. */
+  expiredPerSec: number | null;
+  evictedPerSec: number | null;
   /** DEL + UNLINK + GETDEL + HDEL calls per second. */
-  deletedPerSec: number;
-  flushesInInterval: number;
+  deletedPerSec: number | null;
+  flushesInInterval: number | null;
 }

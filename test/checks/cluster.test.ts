@@ -70,7 +70,7 @@ describe('a 3-primary cluster with a replica each', () => {
     const info = results.info;
     expect(info?.status === 'ok' && info.data.nodes.length).toBe(6);
     const deletion = results['commands.deletion'];
-    expect(deletion?.status === 'ok' && deletion.data.calls.del).toBe(25);
+    expect(deletion?.status === 'ok' && deletion.data.calls?.del).toBe(25);
     const memory = results.memory;
     expect(memory?.status === 'ok' && memory.data.nodes.length).toBe(3);
     const replication = results.replication;

@@ -30,16 +30,21 @@ export function deletionSignals(evidence: Evidence): Signal[] {
   const signals: Signal[] = [];
   const reach = counterReach(evidence);
 
+  if (deletion?.calls === null) {
+    signals.push({ cause: 'deletion', check: 'commands.deletion', weight: 0, unknown: true, summary: 'INFO carries no commandstats here, so DEL/UNLINK/HDEL/GETDEL calls are unknown' });
+  }
   if (deletion) {
-    const { del, unlink, hdel, getdel } = deletion.calls;
+    const { del, unlink, hdel, getdel } = deletion.calls ?? { del: 0, unlink: 0, hdel: 0, getdel: 0 };
     const removals = del + unlink + hdel + getdel;
     const counts = `DEL ${formatCount(del)}, UNLINK ${formatCount(unlink)}, HDEL ${formatCount(hdel)}, GETDEL ${formatCount(getdel)} calls ${reach.phrase}`;
-    if (removals > 0) {
+    if (deletion.calls === null) {
+      // Unknown counts say nothing either way; SLOWLOG below may still name a command.
+    } else if (removals > 0) {
       signals.push({ cause: 'deletion', check: 'commands.deletion', weight: 0.35, summary: counts });
       // Keys that carried no TTL, with nothing evicted, can only have been removed by a command.
       const sample = dataOf(evidence, 'keyspace.ttl-sample');
       const memory = dataOf(evidence, 'memory');
-      if (sample && sample.sampled > 0 && sample.withTtl === 0 && memory && memory.evictedKeys === 0) {
+      if (sample && sample.sampled > 0 && sample.withTtl === 0 && memory?.evictedKeys === 0) {
         signals.push({
           cause: 'deletion',
           check: 'keyspace.ttl-sample',
@@ -78,7 +83,7 @@ export function deletionSignals(evidence: Evidence): Signal[] {
   }
 
   const rates = dataOf(evidence, 'rates');
-  if (rates && rates.deletedPerSec > 0) {
+  if (rates && rates.deletedPerSec !== null && rates.deletedPerSec > 0) {
     signals.push({
       cause: 'deletion',
       check: 'rates',
@@ -95,9 +100,11 @@ export function flushSignals(evidence: Evidence): Signal[] {
   const line = keyspaceOf(evidence, evidence.query.db);
   const deletion = dataOf(evidence, 'commands.deletion');
   if (deletion) {
-    const { flushdb, flushall } = deletion.calls;
+    const { flushdb, flushall } = deletion.calls ?? { flushdb: 0, flushall: 0 };
     const counts = `FLUSHDB ${formatCount(flushdb)}, FLUSHALL ${formatCount(flushall)} calls ${reach.phrase}`;
-    if (flushdb + flushall > 0) {
+    if (deletion.calls === null) {
+      signals.push({ cause: 'flush', check: 'commands.deletion', weight: 0, unknown: true, summary: 'INFO carries no commandstats here, so FLUSHDB/FLUSHALL calls are unknown' });
+    } else if (flushdb + flushall > 0) {
       signals.push({ cause: 'flush', check: 'commands.deletion', weight: 0.5, summary: counts });
       if (line && line.keys <= 10) {
         signals.push({
@@ -130,7 +137,7 @@ export function flushSignals(evidence: Evidence): Signal[] {
     });
   }
   const rates = dataOf(evidence, 'rates');
-  if (rates && rates.flushesInInterval > 0) {
+  if (rates && rates.flushesInInterval !== null && rates.flushesInInterval > 0) {
     signals.push({
       cause: 'flush',
       check: 'rates',

@@ -17,12 +17,18 @@ export function evictionSignals(evidence: Evidence): Signal[] {
   if (!memory) return [];
   const signals: Signal[] = [];
   const policy = policyOf(evidence);
+  const { usedMemory, maxmemory, evictedKeys } = memory;
+  const used = usedMemory === null ? 'unknown' : formatBytes(usedMemory);
+  // Only what INFO gave is compared: a missing used_memory or maxmemory is unknown, never 0.
+  const ratio = usedMemory !== null && maxmemory !== null && maxmemory > 0 ? usedMemory / maxmemory : null;
   const usage =
-    memory.maxmemory > 0
-      ? `used_memory ${formatBytes(memory.usedMemory)} of ${formatBytes(memory.maxmemory)} (${formatPercent(memory.usedMemory / memory.maxmemory)})`
-      : `used_memory ${formatBytes(memory.usedMemory)}, maxmemory 0`;
+    maxmemory === null
+      ? `used_memory ${used}, maxmemory unknown`
+      : maxmemory > 0
+        ? `used_memory ${used} of ${formatBytes(maxmemory)}${ratio !== null ? ` (${formatPercent(ratio)})` : ''}`
+        : `used_memory ${used}, maxmemory 0`;
 
-  if (memory.maxmemory === 0) {
+  if (maxmemory === 0) {
     signals.push({
       cause: 'eviction',
       check: 'memory',
@@ -38,20 +44,29 @@ export function evictionSignals(evidence: Evidence): Signal[] {
       check: 'memory',
       weight: -1,
       rulesOut: true,
-      summary: `policy noeviction: Redis refuses writes at the limit instead of evicting; evicted_keys ${formatCount(memory.evictedKeys)}`,
+      summary: `policy noeviction: Redis refuses writes at the limit instead of evicting; evicted_keys ${evictedKeys === null ? 'unknown' : formatCount(evictedKeys)}`,
     });
     return signals;
   }
 
   const reach = counterReach(evidence);
-  if (memory.evictedKeys > 0) {
+  if (evictedKeys === null || maxmemory === null) {
     signals.push({
       cause: 'eviction',
       check: 'memory',
-      weight: memory.evictedKeys >= 100 ? 0.6 : 0.45,
-      summary: `evicted_keys ${formatCount(memory.evictedKeys)} ${reach.phrase}; ${usage}; policy ${policy ?? 'unknown'}`,
+      weight: 0,
+      unknown: true,
+      summary: `INFO gives no usable ${evictedKeys === null ? 'evicted_keys' : 'maxmemory'}, so whether Redis evicted is unknown; ${usage}`,
     });
-  } else {
+  }
+  if (evictedKeys !== null && evictedKeys > 0) {
+    signals.push({
+      cause: 'eviction',
+      check: 'memory',
+      weight: evictedKeys >= 100 ? 0.6 : 0.45,
+      summary: `evicted_keys ${formatCount(evictedKeys)} ${reach.phrase}; ${usage}; policy ${policy ?? 'unknown'}`,
+    });
+  } else if (evictedKeys === 0) {
     signals.push({
       cause: 'eviction',
       check: 'memory',
@@ -60,10 +75,9 @@ export function evictionSignals(evidence: Evidence): Signal[] {
     });
   }
 
-  const ratio = memory.usedMemory / memory.maxmemory;
-  if (ratio >= NEAR_LIMIT) {
+  if (ratio !== null && ratio >= NEAR_LIMIT) {
     signals.push({ cause: 'eviction', check: 'memory', weight: 0.3, summary: `memory at the limit: ${usage}` });
-  } else if (ratio < 0.5 && memory.evictedKeys === 0) {
+  } else if (ratio !== null && ratio < 0.5 && evictedKeys === 0) {
     signals.push({ cause: 'eviction', check: 'memory', weight: -0.2, summary: `memory well below the limit: ${usage}` });
   }
   if (memory.evictionExceededMs !== null && memory.evictionExceededMs > 0) {
@@ -94,7 +108,7 @@ export function evictionSignals(evidence: Evidence): Signal[] {
         summary: `policy ${policy} can evict these keys: ${formatCount(sample.withTtl)} of ${formatCount(sample.sampled)} sampled ${what} carry a TTL`,
       });
     }
-  } else if (policy?.startsWith('allkeys-') && memory.evictedKeys > 0) {
+  } else if (policy?.startsWith('allkeys-') && evictedKeys !== null && evictedKeys > 0) {
     signals.push({
       cause: 'eviction',
       check: 'memory',
@@ -104,7 +118,7 @@ export function evictionSignals(evidence: Evidence): Signal[] {
   }
 
   const rates = dataOf(evidence, 'rates');
-  if (rates && rates.evictedPerSec > 0) {
+  if (rates && rates.evictedPerSec !== null && rates.evictedPerSec > 0) {
     signals.push({
       cause: 'eviction',
       check: 'rates',
@@ -113,7 +127,7 @@ export function evictionSignals(evidence: Evidence): Signal[] {
     });
   }
   // Below ~100 MB the ratio mostly measures the allocator's fixed overhead, not fragmentation.
-  if (memory.fragmentationRatio !== null && memory.fragmentationRatio >= 1.5 && ratio >= 0.75 && memory.usedMemory >= 100 * 1024 * 1024) {
+  if (memory.fragmentationRatio !== null && memory.fragmentationRatio >= 1.5 && ratio !== null && ratio >= 0.75 && (usedMemory ?? 0) >= 100 * 1024 * 1024) {
     signals.push({
       cause: 'eviction',
       check: 'memory',
@@ -131,6 +145,6 @@ export function evictionFacts(evidence: Evidence): Fact[] {
   if (policy?.startsWith('allkeys-')) facts.push('policy-allkeys');
   if (policy === 'noeviction') facts.push('policy-noeviction');
   const memory = dataOf(evidence, 'memory');
-  if (memory && memory.maxmemory > 0 && memory.usedMemory / memory.maxmemory >= NEAR_LIMIT) facts.push('memory-near-limit');
+  if (memory && memory.maxmemory !== null && memory.usedMemory !== null && memory.maxmemory > 0 && memory.usedMemory / memory.maxmemory >= NEAR_LIMIT) facts.push('memory-near-limit');
   return facts;
 }

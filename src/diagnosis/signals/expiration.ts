@@ -64,14 +64,14 @@ export function expirationSignals(evidence: Evidence): Signal[] {
   const memory = dataOf(evidence, 'memory');
   if (memory) {
     const reach = counterReach(evidence);
-    if (memory.expiredKeys > 0) {
+    if (memory.expiredKeys !== null && memory.expiredKeys > 0) {
       signals.push({
         cause: 'expiration',
         check: 'memory',
         weight: 0.3,
         summary: `expired_keys ${formatCount(memory.expiredKeys)} ${reach.phrase}`,
       });
-    } else {
+    } else if (memory.expiredKeys === 0) {
       signals.push({
         cause: 'expiration',
         check: 'memory',
@@ -82,7 +82,7 @@ export function expirationSignals(evidence: Evidence): Signal[] {
   }
 
   const rates = dataOf(evidence, 'rates');
-  if (rates && rates.expiredPerSec > 0) {
+  if (rates && rates.expiredPerSec !== null && rates.expiredPerSec > 0) {
     signals.push({
       cause: 'expiration',
       check: 'rates',

@@ -24,7 +24,7 @@ export function replicationSignals(evidence: Evidence): Signal[] {
   const primaries = replication.nodes.filter((node) => node.role === 'primary');
   const promoted = primaries.filter((node) => node.promoted);
   for (const node of promoted) {
-    const since = node.promotedAtOffset === null ? null : node.masterReplOffset - node.promotedAtOffset + 1;
+    const since = node.promotedAtOffset === null || node.masterReplOffset === null ? null : node.masterReplOffset - node.promotedAtOffset + 1;
     signals.push({
       cause: 'replication',
       check: 'replication',
@@ -38,25 +38,26 @@ export function replicationSignals(evidence: Evidence): Signal[] {
     // A restart clears master_replid2, so a restarted node can no longer show an earlier promotion.
     const restarted = new Set(restartsInWindow(evidence).map((node) => node.address));
     const blind = primaries.filter((node) => restarted.has(node.address));
-    const withReplicas = primaries.filter((node) => node.connectedReplicas > 0).length;
+    const withReplicas = primaries.filter((node) => (node.connectedReplicas ?? 0) > 0).length;
+    const replicasUnknown = primaries.some((node) => node.connectedReplicas === null);
     signals.push({
       cause: 'replication',
       check: 'replication',
       weight: blind.length > 0 ? -0.2 : -0.6,
       summary:
         `${primaries.length === 1 ? `primary ${primaries[0]?.address} was` : `none of ${primaries.length} primaries was`} never promoted (master_replid2 all zeros)` +
-        `${withReplicas === 0 ? '; no replica connected' : ''}${blind.length > 0 ? '; but a restart in the window clears that record' : ''}`,
+        `${withReplicas === 0 && !replicasUnknown ? '; no replica connected' : ''}${blind.length > 0 ? '; but a restart in the window clears that record' : ''}`,
     });
   }
   for (const node of replication.nodes.filter((n) => n.role === 'replica')) signals.push(...replicaSignals(node, evidence));
   for (const primary of primaries) {
-    const lagging = primary.replicas.filter((r) => r.lagBytes > 1024 * 1024);
+    const lagging = primary.replicas.flatMap((r) => (r.lagBytes !== null && r.lagBytes > 1024 * 1024 ? [r.lagBytes] : []));
     if (lagging.length > 0) {
       signals.push({
         cause: 'replication',
         check: 'replication',
         weight: 0.1,
-        summary: `replicas of ${primary.address} lag by up to ${formatBytes(Math.max(...lagging.map((r) => r.lagBytes)))}: a failover now would lose that`,
+        summary: `replicas of ${primary.address} lag by up to ${formatBytes(Math.max(...lagging))}: a failover now would lose that`,
       });
     }
   }

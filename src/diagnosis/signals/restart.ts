@@ -14,12 +14,25 @@ export function restartSignals(evidence: Evidence): Signal[] {
   const line = keyspaceOf(evidence, evidence.query.db);
 
   if (restarted.length === 0) {
-    const youngest = restart.nodes.reduce((a, b) => (a.uptimeSeconds < b.uptimeSeconds ? a : b));
+    const unknown = restart.nodes.filter((node) => node.uptimeSeconds === null);
+    const known = restart.nodes.filter((node): node is typeof node & { uptimeSeconds: number } => node.uptimeSeconds !== null);
+    if (unknown.length > 0) {
+      // No uptime, no start time: neither a restart nor its absence can be read from this node.
+      signals.push({
+        cause: 'instance-failure',
+        check: 'persistence.restart',
+        weight: 0,
+        unknown: true,
+        summary: `${unknown.map((node) => node.address).join(', ')}: INFO gives no usable uptime_in_seconds, so when ${unknown.length === 1 ? 'it' : 'they'} last started is unknown`,
+      });
+    }
+    if (known.length === 0) return signals;
+    const youngest = known.reduce((a, b) => (a.uptimeSeconds < b.uptimeSeconds ? a : b));
     signals.push({
       cause: 'instance-failure',
       check: 'persistence.restart',
-      weight: -0.85,
-      summary: `${restart.nodes.length === 1 ? youngest.address : `every node; the youngest, ${youngest.address},`} has been up ${formatDuration(youngest.uptimeSeconds * 1000)}, since before the keys were last seen`,
+      weight: unknown.length > 0 ? -0.3 : -0.85,
+      summary: `${known.length === 1 ? youngest.address : `${unknown.length > 0 ? 'every node that says' : 'every node'}; the youngest, ${youngest.address},`} has been up ${formatDuration(youngest.uptimeSeconds * 1000)}, since before the keys were last seen`,
     });
     return signals;
   }
