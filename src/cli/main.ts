@@ -20,6 +20,7 @@ const commands: Record<string, () => Promise<Command>> = {
   walk: () => import('./walk.ts'),
   diagnose: () => import('./diagnose.ts'),
   watch: () => import('./watch.ts'),
+  record: () => import('./record.ts'),
   lint: () => import('./lint.ts'),
   graph: () => import('./graph.ts'),
 };

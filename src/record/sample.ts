@@ -58,7 +58,7 @@ export function sampleFromInfo(text: string, address: string, at: number): InfoS
 
 /** A dated event of the record: seen by comparing samples (restart, failover, flush, burst) or by the recorder itself. */
 export interface DatedEvent {
-  type: 'restart' | 'failover' | 'flush' | 'burst' | 'notifications' | 'gap';
+  type: 'restart' | 'failover' | 'flush' | 'burst' | 'notifications' | 'clients' | 'gap';
   /** Epoch ms: when it happened, or the latest time it can have happened. */
   at: number;
   /** For events known only within an interval (a flush between two samples): the earliest time. */

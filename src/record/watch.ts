@@ -1,5 +1,5 @@
 // `keyloss watch` as data: what is being removed right now, per second, for a bounded time (spec/watch-record-cli.md).
-import { globMatches } from '../diagnosis/glob.ts';
+import { globMatches } from '../domain/glob.ts';
 import type { RedisEndpoint } from '../redis/url.ts';
 import { startCapture, type CaptureOptions, type NotificationState, type RemovingClient } from './capture.ts';
 import { HOW_TO_ENABLE, parseNotifyFlags, REMOVAL_EVENTS, type RemovalEvent } from './events.ts';

@@ -132,6 +132,18 @@ export type OpenStateResult = { ok: true; store: RedisStateStore } | { ok: false
  * Unlike a diagnosed cache, the state Redis is reconnected to with backoff: it is keyloss's own and must come back.
  */
 export async function openRedisStateStore(url: string, options: RedisStateOptions = {}): Promise<OpenStateResult> {
+  const opened = await openStateClient(url, options);
+  if (!opened.ok) return opened;
+  return { ok: true, store: new RedisStateStore(opened.client, opened.address, options.prefix ?? DEFAULT_STATE_PREFIX) };
+}
+
+export type OpenStateClientResult = { ok: true; client: Redis; address: string } | { ok: false; reason: string };
+
+/**
+ * A connection to the state Redis at `url` that answered a PING (the store's, and the recorder's); the URL's password is
+ * registered as a secret. It reconnects with backoff behind failed requests: the state Redis is keyloss's own.
+ */
+export async function openStateClient(url: string, options: RedisStateOptions & { connectionName?: string } = {}): Promise<OpenStateClientResult> {
   const parsed = parseRedisUrl(url);
   if (!parsed.ok) return { ok: false, reason: `STATE_REDIS_URL: ${parsed.reason}` };
   const endpoint = parsed.endpoint;
@@ -149,7 +161,7 @@ export async function openRedisStateStore(url: string, options: RedisStateOption
     maxRetriesPerRequest: 1,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
     lazyConnect: true,
-    connectionName: 'keyloss-state',
+    connectionName: options.connectionName ?? 'keyloss-state',
   });
   let lastError: unknown = null;
   // ioredis would print unhandled `error` events with their text; keep the last one for the failure sentence instead.
@@ -164,5 +176,5 @@ export async function openRedisStateStore(url: string, options: RedisStateOption
     const cause = lastError ?? error;
     return { ok: false, reason: redact(`cannot use the state Redis at ${address} (STATE_REDIS_URL): ${describeError(cause)}`) };
   }
-  return { ok: true, store: new RedisStateStore(client, address, options.prefix ?? DEFAULT_STATE_PREFIX) };
+  return { ok: true, client, address };
 }

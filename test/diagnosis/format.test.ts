@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { formatBytes, formatCount, formatDuration, formatInstant, formatPercent } from '../../src/domain/format.ts';
-import { globMatches } from '../../src/diagnosis/glob.ts';
+import { globMatches } from '../../src/domain/glob.ts';
 
 describe('format', () => {
   it('groups thousands and keeps one decimal below 100 only', () => {

@@ -13,12 +13,12 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(options: { replicas?: 0 | 1 } = {}): Promise<LocalCluster> {
+export async function startCluster(options: { replicas?: 0 | 1; /** Extra redis-server arguments for every node. */ args?: string[] } = {}): Promise<LocalCluster> {
   const replicas = options.replicas ?? 0;
   const count = 3 * (1 + replicas);
   const nodes = await Promise.all(
     Array.from({ length: count }, () =>
-      startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000']),
+      startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000', ...(options.args ?? [])]),
     ),
   );
   const stop = async () => {

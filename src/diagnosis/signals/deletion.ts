@@ -5,7 +5,7 @@ import type { Evidence } from '../../domain/checks.ts';
 import type { Signal } from '../signal.ts';
 import { counterReach, dataOf, keyspaceOf } from '../evidence.ts';
 import { formatCount, formatDuration, formatInstant, plural } from '../../domain/format.ts';
-import { globMatches } from '../glob.ts';
+import { globMatches } from '../../domain/glob.ts';
 import { shardView } from '../shards.ts';
 
 /** True when a SLOWLOG key names the missing key, or a key the pattern matches. */

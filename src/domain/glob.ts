@@ -1,4 +1,4 @@
-// Redis glob matching (the rules of SCAN MATCH / KEYS), for matching SLOWLOG keys against the query.
+// Redis glob matching (the rules of SCAN MATCH / KEYS), for matching keys (SLOWLOG, keyevents, the record) against the query.
 
 /** True when `key` matches the Redis glob `pattern` (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\` escapes). */
 export function globMatches(pattern: string, key: string): boolean {

@@ -1,0 +1,176 @@
+// `keyloss record`: keeps a bounded history of removals for every configured cache (or the ones named) in the state Redis.
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createAzureContext } from '../azure/context.ts';
+import { azureCredential } from '../azure/credential.ts';
+import { loginEndpoint } from '../azure/redis-login.ts';
+import { loadCaches } from '../config/caches.ts';
+import { DEFAULT_RETENTION_MS } from '../record/history.ts';
+import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecordTarget } from '../record/recorder.ts';
+import { describeError, redact } from '../redact.ts';
+import { describeEndpoint } from '../redis/url.ts';
+import { parseDuration } from '../runbook/formats.ts';
+import { DEFAULT_STATE_PREFIX, openStateClient } from '../state/redis.ts';
+import { cachesPath, resolveTarget } from '../terminal/target.ts';
+import { explainFlagError } from './watch.ts';
+
+export const USAGE = `usage: keyloss record [--redis <url> | --cache <name> …] [--state <url>] [--retention <duration>]
+
+Records what removes keys from each cache into keyloss's own state Redis, until SIGTERM or SIGINT:
+per-minute counts per event and key family, removed keys (by name for the first of each minute, in a
+Bloom filter for all), restarts, failovers, flushes and bursts with their times, and the gaps when a
+cache or the state Redis was away. diagnose, walk and Slack read it. Several recorder processes may
+run at once: each cache is recorded by one of them at a time (a lease), another takes over when it stops.
+
+  --redis <url>        a cache by URL (its record is named host:port); repeatable
+  --cache <name>       a cache from the caches file (KEYLOSS_CACHES, default keyloss.caches.yaml); repeatable
+                       (with neither: every cache of the caches file)
+  --state <url>        the state Redis (default: $STATE_REDIS_URL); never a watched cache
+  --retention <d>      how long the record keeps history: 1h … 90d (default 7d)
+  --help               this text
+
+Environment: KEYLOSS_STATE_PREFIX (key prefix, default ${DEFAULT_STATE_PREFIX}), KEYLOSS_REPLICA_ID (this recorder's name),
+KEYLOSS_RECORD_SAMPLE_MS (INFO interval, default 5000), KEYLOSS_RECORD_FLUSH_MS (write interval, default 1000),
+KEYLOSS_RECORD_LEASE_MS (lease, default 15000).
+
+Exit status: 0 stopped by SIGTERM/SIGINT after writing what it held, 2 bad arguments, 3 the state Redis unreachable.
+`;
+
+const FLAGS = {
+  redis: { type: 'string', multiple: true },
+  cache: { type: 'string', multiple: true },
+  state: { type: 'string' },
+  retention: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const MIN_RETENTION_MS = 3_600_000;
+const MAX_RETENTION_MS = 90 * 86_400_000;
+
+export interface RecordArgs {
+  help: boolean;
+  urls: string[];
+  caches: string[];
+  stateUrl: string | null;
+  retentionMs: number;
+  prefix: string;
+  holder: string;
+  sampleMs: number;
+  flushMs: number;
+  leaseMs: number;
+}
+
+function intervalFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number | string {
+  const text = env[name]?.trim();
+  if (!text) return fallback;
+  const value = Number(text);
+  return Number.isInteger(value) && value >= min ? value : `${name}: expected a whole number of milliseconds of at least ${min}, got "${text.slice(0, 20)}"`;
+}
+
+/** The flags and the environment, read once. */
+export function parseRecordArgs(argv: string[], env: NodeJS.ProcessEnv): { ok: true; args: RecordArgs } | { ok: false; message: string } {
+  let values: { redis?: string[]; cache?: string[]; state?: string; retention?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    return { ok: false, message: explainFlagError(error, Object.keys(FLAGS)) };
+  }
+  let retentionMs = DEFAULT_RETENTION_MS;
+  if (values.retention !== undefined) {
+    const ms = parseDuration(values.retention);
+    if (ms === null || ms < MIN_RETENTION_MS || ms > MAX_RETENTION_MS) return { ok: false, message: `--retention: "${values.retention.slice(0, 40)}" is not a duration from 1h to 90d (e.g. 7d, 36h)` };
+    retentionMs = ms;
+  }
+  const stateUrl = values.state ?? (env.STATE_REDIS_URL?.trim() || null);
+  const sampleMs = intervalFrom(env, 'KEYLOSS_RECORD_SAMPLE_MS', DEFAULT_RECORDER_OPTIONS.sampleMs, 50);
+  const flushMs = intervalFrom(env, 'KEYLOSS_RECORD_FLUSH_MS', DEFAULT_RECORDER_OPTIONS.flushMs, 20);
+  const leaseMs = intervalFrom(env, 'KEYLOSS_RECORD_LEASE_MS', DEFAULT_RECORDER_OPTIONS.leaseMs, 300);
+  for (const value of [sampleMs, flushMs, leaseMs]) if (typeof value === 'string') return { ok: false, message: value };
+  return {
+    ok: true,
+    args: {
+      help: values.help ?? false,
+      urls: values.redis ?? [],
+      caches: values.cache ?? [],
+      stateUrl,
+      retentionMs,
+      prefix: env.KEYLOSS_STATE_PREFIX?.trim() || DEFAULT_STATE_PREFIX,
+      holder: env.KEYLOSS_REPLICA_ID?.trim() || `${hostname()}:${process.pid}`,
+      sampleMs: sampleMs as number,
+      flushMs: flushMs as number,
+      leaseMs: leaseMs as number,
+    },
+  };
+}
+
+/** The caches to record: the URLs and names given, else every cache of the caches file. */
+async function targetsOf(args: RecordArgs, env: NodeJS.ProcessEnv): Promise<{ ok: true; targets: RecordTarget[] } | { ok: false; message: string; code: number }> {
+  const answers = [...args.urls, ...args.caches];
+  if (answers.length === 0) {
+    const caches = await loadCaches(cachesPath(env));
+    if (!caches.ok) return { ok: false, code: 2, message: caches.missing ? `${caches.reason}: name caches with --cache or --redis, or write a caches file` : caches.reason };
+    answers.push(...caches.caches.map((cache) => cache.name));
+  }
+  const targets: RecordTarget[] = [];
+  for (const answer of answers) {
+    const resolved = await resolveTarget(answer, env);
+    if (!resolved.ok) return { ok: false, code: 2, message: resolved.reason };
+    const login = await loginEndpoint(resolved.target.redisUrl, resolved.target.auth, () => azureCredential());
+    if (!login.ok) return { ok: false, code: login.kind === 'invalid-url' ? 2 : 3, message: `${resolved.target.cache ?? 'the URL'}: ${login.reason}` };
+    const azure = resolved.target.azure ? createAzureContext(resolved.target.azure, env) : null;
+    targets.push({ id: resolved.target.cache ?? describeEndpoint(login.endpoint), endpoint: login.endpoint, azure: azure?.ok ? azure.context : null });
+  }
+  return { ok: true, targets };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const env = process.env;
+  const parsed = parseRecordArgs(argv, env);
+  const fail = (message: string, code: number): number => {
+    process.stderr.write(`keyloss record: ${redact(message)}\n`);
+    return code;
+  };
+  if (!parsed.ok) return fail(parsed.message, 2);
+  const { args } = parsed;
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (args.stateUrl === null) return fail('no state Redis: pass --state <url> or set STATE_REDIS_URL (keyloss\'s own Redis, never a watched cache)', 2);
+  const targets = await targetsOf(args, env);
+  if (!targets.ok) return fail(targets.message, targets.code);
+  const state = await openStateClient(args.stateUrl, { prefix: args.prefix, connectionName: 'keyloss-recorder' });
+  if (!state.ok) return fail(state.reason, 3);
+  const log = (line: string): void => {
+    process.stderr.write(`${new Date().toISOString()} keyloss record: ${redact(line)}\n`);
+  };
+  const recorder = new Recorder(state.client, targets.targets, {
+    ...DEFAULT_RECORDER_OPTIONS,
+    prefix: args.prefix,
+    holder: args.holder,
+    retentionMs: args.retentionMs,
+    sampleMs: args.sampleMs,
+    flushMs: args.flushMs,
+    leaseMs: args.leaseMs,
+    log,
+  });
+  log(`${targets.targets.length} cache${targets.targets.length === 1 ? '' : 's'} (${targets.targets.map((t) => t.id).join(', ')}) into the state Redis at ${state.address}, prefix ${args.prefix}, retention ${Math.round(args.retentionMs / 3_600_000)} h, as ${args.holder}`);
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  });
+  try {
+    await recorder.start();
+    log('ready');
+    await stopped;
+    log('stopping: writing what is held and releasing the leases');
+    await recorder.stop();
+  } catch (error) {
+    log(`stopped on an error: ${describeError(error)}`);
+    await recorder.stop().catch(() => undefined);
+    return 1;
+  } finally {
+    await state.client.quit().catch(() => state.client.disconnect());
+  }
+  return 0;
+}

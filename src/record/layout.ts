@@ -1,0 +1,65 @@
+// Where a cache's record lives in the state Redis: every key of it, named in one place for the writer and the reader.
+//
+//   <prefix>rec:<cache>:meta            hash    firstAt, lastAt (ms), holder, nodes, retentionMs, stoppedAt
+//   <prefix>rec:<cache>:lease           string  the recorder process holding the cache (PX lease)
+//   <prefix>rec:<cache>:events          zset    dated events (restart, failover, flush, burst, notifications, gap) by time
+//   <prefix>rec:<cache>:samples         zset    one INFO sample per node per minute, by time
+//   <prefix>rec:<cache>:m:<minute>      hash    "<event>|<family>" → removals in that minute (at most PAIRS_PER_MINUTE fields)
+//   <prefix>rec:<cache>:x:<minute>      hash    key → "<event>|<db>|<ms>", the first EXACT_PER_MINUTE keys removed that minute
+//   <prefix>rec:<cache>:sc:<hour>       hash    "<event>:<slice>" → keys added to that Bloom slice
+//   <prefix>rec:<cache>:b:<hour>:<event>:<slice>  string  a Bloom filter slice (src/record/bloom.ts)
+// <minute> and <hour> are epoch minutes and hours (UTC). Every key expires after the retention.
+
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 3_600_000;
+
+/** Distinct "<event>|<family>" fields a minute keeps before the rest go to "<event>|(other)"; small enough for a listpack. */
+export const PAIRS_PER_MINUTE = 120;
+/** Keys per minute remembered by name with their exact time; the rest only in the Bloom slices. */
+export const EXACT_PER_MINUTE = 60;
+
+export class RecordLayout {
+  private readonly base: string;
+
+  constructor(
+    readonly prefix: string,
+    /** The cache's name in the caches file, or host:port for a URL. */
+    readonly cache: string,
+  ) {
+    this.base = `${prefix}rec:${cache}:`;
+  }
+
+  get meta(): string {
+    return `${this.base}meta`;
+  }
+  get lease(): string {
+    return `${this.base}lease`;
+  }
+  get events(): string {
+    return `${this.base}events`;
+  }
+  get samples(): string {
+    return `${this.base}samples`;
+  }
+  minute(minute: number): string {
+    return `${this.base}m:${minute}`;
+  }
+  exact(minute: number): string {
+    return `${this.base}x:${minute}`;
+  }
+  sliceCounts(hour: number): string {
+    return `${this.base}sc:${hour}`;
+  }
+  slice(hour: number, event: string, index: number): string {
+    return `${this.base}b:${hour}:${event}:${index}`;
+  }
+  /** A scratch key for OR-ing a bitmap into a slice. */
+  scratch(holder: string): string {
+    return `${this.base}tmp:${holder}`;
+  }
+}
+
+/** The item a Bloom slice holds for a key: the db and the name, so a key removed in another db does not answer. */
+export function filterItem(db: number, key: string): string {
+  return `${db}\u0000${key}`;
+}

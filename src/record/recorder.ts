@@ -1,0 +1,261 @@
+// `keyloss record` as a long-running service: for each cache it can lease, capture removals into the cache's record;
+// reconnects on its own with backoff (a cache or the state Redis away is a gap, never a crash); stops gracefully.
+import type { Redis } from 'ioredis';
+import type { AzureContext } from '../azure/types.ts';
+import { describeError } from '../redact.ts';
+import { describeEndpoint, type RedisEndpoint } from '../redis/url.ts';
+import { startCapture, type Capture, type CaptureOptions } from './capture.ts';
+import { DEFAULT_RETENTION_MS, HistoryWriter } from './history.ts';
+import { RecordLayout } from './layout.ts';
+import { Lease } from './lease.ts';
+
+export interface RecordTarget {
+  /** The record's name: the cache's name in the caches file, or host:port. */
+  id: string;
+  endpoint: RedisEndpoint;
+  azure: AzureContext | null;
+}
+
+export interface RecorderOptions {
+  prefix: string;
+  holder: string;
+  retentionMs: number;
+  /** How often what is held is written to the state Redis. */
+  flushMs: number;
+  /** A lease lapses this long after its last renewal; renewed every third of it. */
+  leaseMs: number;
+  /** INFO sampling interval per node. */
+  sampleMs: number;
+  backoff: { minMs: number; maxMs: number };
+  now: () => number;
+  log: (line: string) => void;
+  capture?: Partial<CaptureOptions>;
+}
+
+export const DEFAULT_RECORDER_OPTIONS: Omit<RecorderOptions, 'prefix' | 'holder' | 'log'> = {
+  retentionMs: DEFAULT_RETENTION_MS,
+  flushMs: 1_000,
+  leaseMs: 15_000,
+  sampleMs: 5_000,
+  backoff: { minMs: 500, maxMs: 30_000 },
+  now: Date.now,
+};
+
+interface Recording {
+  target: RecordTarget;
+  writer: HistoryWriter;
+  lease: Lease;
+  capture: Capture | null;
+  /** Set while the cache cannot be reached at all: since when and why. */
+  away: { from: number; why: string } | null;
+  /** Nodes that are away now, with since when. */
+  nodesAway: Map<string, { from: number; why: string }>;
+  flushTimer: NodeJS.Timeout;
+  retryTimer: NodeJS.Timeout | null;
+  backoffMs: number;
+  stateDown: string | null;
+  stopping: boolean;
+}
+
+export class Recorder {
+  private readonly recordings = new Map<string, Recording>();
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private ticking: Promise<void> | null = null;
+
+  constructor(
+    private readonly state: Redis,
+    private readonly targets: RecordTarget[],
+    private readonly options: RecorderOptions,
+  ) {}
+
+  /** The caches this process records now. */
+  get recording(): string[] {
+    return [...this.recordings.keys()];
+  }
+
+  /** Removals taken in by every recording of this process (for the benchmark). */
+  get received(): number {
+    let sum = 0;
+    for (const recording of this.recordings.values()) sum += recording.writer.received;
+    return sum;
+  }
+
+  async start(): Promise<void> {
+    await this.tick();
+    this.leaseTimer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.options.leaseMs / 3)));
+  }
+
+  /** Takes free leases, renews held ones, and stops recording a cache whose lease another recorder took. */
+  private tick(): Promise<void> {
+    this.ticking ??= this.leaseRound().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  private async leaseRound(): Promise<void> {
+    for (const target of this.targets) {
+      if (this.stopped) return;
+      const held = this.recordings.get(target.id);
+      const lease = held?.lease ?? new Lease(this.state, new RecordLayout(this.options.prefix, target.id).lease, this.options.holder, this.options.leaseMs);
+      try {
+        if (held) {
+          // A lease that lapsed while the state Redis was away (or was lost with it) is taken again when still free.
+          if (!(await lease.renew()) && !(await lease.acquire())) {
+            const other = await lease.holderNow().catch(() => null);
+            this.options.log(`${target.id}: the lease went to ${other ?? 'another recorder'}; this process stops recording it`);
+            await this.stopRecording(held, false);
+          }
+        } else if (await lease.acquire()) {
+          await this.startRecording(target, lease);
+        }
+      } catch {
+        // The state Redis is away: keep recording what we hold (the writer holds it), take nothing new.
+      }
+    }
+  }
+
+  private async startRecording(target: RecordTarget, lease: Lease): Promise<void> {
+    const now = this.options.now();
+    const layout = new RecordLayout(this.options.prefix, target.id);
+    const writer = new HistoryWriter(this.state, layout, { retentionMs: this.options.retentionMs, holder: this.options.holder, now: this.options.now });
+    const meta = await this.state.hgetall(layout.meta);
+    const lastAt = Number(meta.lastAt);
+    if (Number.isFinite(lastAt) && now - lastAt > 3 * this.options.flushMs) {
+      writer.gap(lastAt, now, meta.stoppedAt ? 'the recorder was stopped' : 'no recorder was running (the last one stopped without a goodbye)');
+    }
+    await writer.resume();
+    const recording: Recording = {
+      target,
+      writer,
+      lease,
+      capture: null,
+      away: null,
+      nodesAway: new Map(),
+      flushTimer: setInterval(() => void this.flush(recording), this.options.flushMs),
+      retryTimer: null,
+      backoffMs: this.options.backoff.minMs,
+      stateDown: null,
+      stopping: false,
+    };
+    this.recordings.set(target.id, recording);
+    this.options.log(`${target.id}: recording ${describeEndpoint(target.endpoint)} (lease held by ${this.options.holder})`);
+    await this.connect(recording);
+  }
+
+  private async connect(recording: Recording): Promise<void> {
+    if (recording.stopping) return;
+    const { writer, target } = recording;
+    const started = await startCapture(
+      target.endpoint,
+      {
+        keyEvent: (at, _node, db, event, key) => writer.keyEvent(at, db, event, key),
+        sample: (sample) => writer.sample(sample),
+        dated: (event) => writer.datedEvent(event),
+        clients: (clients) => {
+          for (const client of clients) {
+            writer.datedEvent({
+              type: 'clients',
+              at: client.at,
+              address: client.node,
+              summary: `${client.name || '(no name)'} (${client.addr}) last sent ${client.cmd.toUpperCase()} on db ${client.db}`,
+              data: { name: client.name, addr: client.addr, cmd: client.cmd, db: client.db },
+            });
+          }
+        },
+        gap: (gap) => {
+          if (gap.to === null) {
+            recording.nodesAway.set(gap.node, { from: gap.from, why: gap.why });
+            this.options.log(`${target.id}: ${gap.node} is away (${gap.why}); reconnecting with backoff`);
+          } else {
+            recording.nodesAway.delete(gap.node);
+            writer.gap(gap.from, gap.to, `${gap.node} could not be recorded: ${gap.why}`, gap.node);
+            this.options.log(`${target.id}: ${gap.node} is back; the ${Math.round((gap.to - gap.from) / 1000)} s away are a gap in the record`);
+          }
+        },
+        notifications: (node, state) => {
+          writer.datedEvent({
+            type: 'notifications',
+            at: this.options.now(),
+            address: node,
+            summary:
+              state.enabled === false
+                ? `keyspace notifications are off on ${node} (notify-keyspace-events "${state.flags ?? ''}"): single keys are not recorded there`
+                : `keyspace notifications are ${state.enabled ? 'on' : 'unknown'} on ${node}${state.flags !== null ? ` ("${state.flags}", from ${state.source})` : ` (${state.source})`}`,
+            data: { enabled: state.enabled === null ? 'unknown' : String(state.enabled), flags: state.flags, source: state.source },
+          });
+          if (state.enabled === false) this.options.log(`${target.id}: keyspace notifications are off on ${node}; recording counters and dated events only`);
+        },
+      },
+      { sampleIntervalMs: this.options.sampleMs, clientListAt: 100, backoff: this.options.backoff, now: this.options.now, azure: target.azure, ...this.options.capture },
+    );
+    if (recording.stopping) {
+      if (started.ok) await started.capture.stop();
+      return;
+    }
+    if (started.ok) {
+      recording.capture = started.capture;
+      recording.backoffMs = this.options.backoff.minMs;
+      if (recording.away) {
+        writer.gap(recording.away.from, this.options.now(), `the cache could not be recorded: ${recording.away.why}`);
+        this.options.log(`${target.id}: reachable again`);
+        recording.away = null;
+      }
+      return;
+    }
+    if (!recording.away) {
+      recording.away = { from: this.options.now(), why: started.reason };
+      this.options.log(`${target.id}: ${started.endpoint} cannot be reached (${started.reason}); retrying with backoff`);
+    }
+    recording.retryTimer = setTimeout(() => {
+      recording.retryTimer = null;
+      void this.connect(recording);
+    }, recording.backoffMs);
+    recording.backoffMs = Math.min(recording.backoffMs * 2, this.options.backoff.maxMs);
+  }
+
+  private async flush(recording: Recording): Promise<boolean> {
+    const nodes = recording.capture?.addresses ?? [];
+    const result = await recording.writer.flush({ nodes: JSON.stringify(nodes) });
+    if (!result.ok) {
+      if (recording.stateDown === null) {
+        recording.stateDown = result.reason;
+        this.options.log(`${recording.target.id}: cannot write to the state Redis (${result.reason}); holding what is seen in memory`);
+      }
+      return false;
+    }
+    if (recording.stateDown !== null) {
+      recording.stateDown = null;
+      this.options.log(`${recording.target.id}: the state Redis is back; what was held is written`);
+    }
+    return true;
+  }
+
+  private async stopRecording(recording: Recording, release: boolean): Promise<void> {
+    recording.stopping = true;
+    clearInterval(recording.flushTimer);
+    if (recording.retryTimer) clearTimeout(recording.retryTimer);
+    this.recordings.delete(recording.target.id);
+    await recording.capture?.stop();
+    const now = this.options.now();
+    for (const [node, away] of recording.nodesAway) recording.writer.gap(away.from, now, `${node} could not be recorded: ${away.why}`, node);
+    if (recording.away) recording.writer.gap(recording.away.from, now, `the cache could not be recorded: ${recording.away.why}`);
+    if (!release) return;
+    const flushed = await this.flush(recording);
+    try {
+      if (flushed) await recording.writer.markStopped();
+      await recording.lease.release();
+    } catch (error) {
+      this.options.log(`${recording.target.id}: could not release the lease (${describeError(error)}); it lapses in ${Math.round(this.options.leaseMs / 1000)} s`);
+    }
+  }
+
+  /** Stops capturing, writes what is held, marks each record stopped and releases the leases. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await this.ticking?.catch(() => undefined);
+    await Promise.all([...this.recordings.values()].map((recording) => this.stopRecording(recording, true)));
+  }
+}
