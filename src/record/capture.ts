@@ -199,11 +199,12 @@ class NodeCapture {
     this.commands = commands.gateway;
     this.subscriber = subscriber.gateway;
     try {
+      // The first sample comes before the subscription, so the counter deltas cover every event that arrives.
+      await this.readNotifications(true);
+      await this.sample();
       const { pattern, channels } = keyeventChannels(this.options.db);
       // Lower case: ioredis recognises the subscriber-mode commands by their lower-case names.
       await this.subscriber.call(pattern ? 'psubscribe' : 'subscribe', ...channels);
-      await this.readNotifications(true);
-      await this.sample();
     } catch (error) {
       this.teardown();
       return { ok: false, kind: 'unreachable', endpoint: this.address, reason: describeError(error) };
