@@ -46,6 +46,8 @@ describe('keyloss record (processes)', () => {
     await firstRun;
     await until('recorder-b taking over', async () => (await state.get(layout.lease)) === 'recorder-b');
     const app = new Redis(cache.port);
+    // recorder-a's subscription died with it; wait for recorder-b's.
+    await until('recorder-b subscribed', async () => /psub=[1-9]/.test(String(await app.client('LIST'))));
     await app.set('session:9', 'x');
     await app.del('session:9');
     await until('the deletion in the record', async () => {
