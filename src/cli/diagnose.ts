@@ -8,6 +8,7 @@ import { investigate } from '../investigate.ts';
 import { describeError, redact } from '../redact.ts';
 import { defaultRedisUrl, LOCAL_REDIS_URL, parseRedisUrl } from '../redis/url.ts';
 import { renderText } from '../report/text.ts';
+import { writeCharts } from '../report/chart-png.ts';
 import { parseDbIndex, parseKeyPattern, parseSince } from '../runbook/formats.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
 
@@ -28,6 +29,7 @@ with its evidence and fixes, and what could not be checked.
   --tier <t>                basic, standard, premium or enterprise (default: unknown, or Azure's when read)
   --scope <s>               partial (some keys) or complete (most or all keys); default: inferred
   --json                    print the report as one JSON document
+  --charts <dir>            also write the Azure Monitor metric charts the report cites as PNG files into <dir>
   --azure-resource <id>     the cache's Azure resource id, to read Azure Monitor and the activity log
   --azure-region <region>   the cache's Azure region (e.g. westeurope), with --azure-resource
   --rate-interval <ms>      time between the two INFO samples of the rates check (default 2000; 0 skips the wait)
@@ -44,6 +46,7 @@ const FLAGS = {
   tier: { type: 'string' },
   scope: { type: 'string' },
   json: { type: 'boolean' },
+  charts: { type: 'string' },
   'azure-resource': { type: 'string' },
   'azure-region': { type: 'string' },
   entra: { type: 'boolean' },
@@ -58,6 +61,8 @@ const FLAG_LIST = Object.keys(FLAGS)
 export interface DiagnoseArgs {
   help: boolean;
   json: boolean;
+  /** Where to write the charts; null: none. */
+  chartsDir: string | null;
   redisUrl: string;
   auth: RedisAuth;
   query: Query;
@@ -73,7 +78,9 @@ export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: D
   } catch (error) {
     return { ok: false, message: explainParseError(error) };
   }
-  const base = { help: values.help ?? false, json: values.json ?? false };
+  const chartsDir = values.charts === undefined ? null : values.charts.trim();
+  if (chartsDir === '') return { ok: false, message: '--charts needs a directory to write the PNG files into' };
+  const base = { help: values.help ?? false, json: values.json ?? false, chartsDir };
   if (base.help) {
     return { ok: true, args: { ...base, redisUrl: '', auth: 'key', azure: null, rateIntervalMs: null, query: { key: '', isPattern: false, db: 0, since: now, tier: null, scope: null } } };
   }
@@ -207,6 +214,19 @@ export async function run(argv: string[]): Promise<number> {
     const what = result.kind === 'auth' ? 'refused the credentials' : 'cannot be reached';
     process.stderr.write(`keyloss diagnose: ${result.endpoint} ${what}: ${redact(result.reason)}\n`);
     return 3;
+  }
+  if (args.chartsDir !== null) {
+    // On stderr, so that --json output stays one JSON document.
+    const written = await writeCharts(result.report, args.chartsDir).catch((error: unknown) => {
+      process.stderr.write(`keyloss diagnose: --charts: cannot write into ${args.chartsDir}: ${describeError(error)}\n`);
+      return null;
+    });
+    if (written === null) return 1;
+    process.stderr.write(
+      written.length > 0
+        ? `keyloss diagnose: wrote ${written.length} chart${written.length === 1 ? '' : 's'}: ${written.join(', ')}\n`
+        : 'keyloss diagnose: no charts: the report has no Azure Monitor metrics (give --azure-resource and --azure-region)\n',
+    );
   }
   if (args.json) {
     process.stdout.write(redact(`${JSON.stringify(result.report, null, 2)}\n`));

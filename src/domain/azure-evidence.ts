@@ -53,12 +53,28 @@ export interface MetricEvent {
   summary: string;
 }
 
+/** One metric folded over shards and error types: its sparkline, and the points and changes a chart draws. */
+export interface MetricLine {
+  metric: string;
+  line: string;
+  min: number;
+  max: number;
+  change: string | null;
+  /** As Azure names units: Count, Bytes, Percent, CountPerSecond. */
+  unit: string;
+  aggregation: MetricSeries['aggregation'];
+  /** One point per interval, oldest first; null where the cache did not report. */
+  points: MetricPoint[];
+  /** This metric's change points and spikes, and the gaps in every metric, oldest first. */
+  changes: Array<Pick<MetricEvent, 'kind' | 'from' | 'to' | 'summary'>>;
+}
+
 export interface AzureMetricsData {
   window: { from: string; to: string; interval: string };
   series: MetricSeries[];
   events: MetricEvent[];
-  /** One line per metric: name, sparkline, min, max, change point. */
-  sparklines: Array<{ metric: string; line: string; min: number; max: number; change: string | null }>;
+  /** One line per metric: name, sparkline, min, max, change point; with the folded points and changes a chart draws. */
+  sparklines: MetricLine[];
 }
 
 /** What an activity-log operation did to the cache, as the diagnosis reads it. */

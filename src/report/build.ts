@@ -78,6 +78,18 @@ export function buildReport(input: ReportInput): Report {
     generatedAt: input.generatedAt.toISOString(),
     cache: input.cache ?? null,
     tierSource: diagnosis.tierSource,
-    metrics: (metrics?.sparklines ?? []).map((s) => ({ metric: s.metric, line: s.line, min: s.min, max: s.max, change: s.change })),
+    metrics: (metrics?.sparklines ?? []).map((s) => ({
+      metric: s.metric,
+      line: s.line,
+      min: s.min,
+      max: s.max,
+      change: s.change,
+      unit: s.unit,
+      aggregation: s.aggregation,
+      points: s.points,
+      changes: s.changes,
+    })),
+    metricsWindow: metrics ? metrics.window : null,
+    scopeSource: evidence.query.scope ? 'asked' : 'inferred',
   };
 }

@@ -4,6 +4,7 @@ import type { CauseId, Likelihood } from '../domain/causes.ts';
 import type { Scope, Tier } from '../domain/query.ts';
 import type { CheckId } from '../domain/checks.ts';
 import type { EvidenceLine, Verdict } from '../domain/verdict.ts';
+import type { MetricEvent } from '../domain/azure-evidence.ts';
 
 export interface CauseReport {
   id: CauseId;
@@ -45,6 +46,26 @@ export interface Report {
   cache: string | null;
   /** Additive: where the tier came from. */
   tierSource: 'asked' | 'azure' | 'unknown';
-  /** Additive: Azure metric sparklines, when Azure was read. */
-  metrics: Array<{ metric: string; line: string; min: number; max: number; change: string | null }>;
+  /** Additive: Azure metric sparklines, when Azure was read; with the points and changes the charts draw. */
+  metrics: MetricReport[];
+  /** Additive: the window the metrics cover, when Azure was read. */
+  metricsWindow: { from: string; to: string; interval: string } | null;
+  /** Additive: whether the scope was the engineer's answer or inferred from the evidence. */
+  scopeSource: 'asked' | 'inferred';
+}
+
+export interface MetricReport {
+  metric: string;
+  line: string;
+  min: number;
+  max: number;
+  change: string | null;
+  /** Additive: as Azure names units (Count, Bytes, Percent, CountPerSecond). */
+  unit: string;
+  /** Additive: Total (summed per interval: counters) or Maximum (sampled levels). */
+  aggregation: 'Total' | 'Maximum';
+  /** Additive: one point per interval, oldest first; null where the cache did not report. */
+  points: Array<{ at: string; value: number | null }>;
+  /** Additive: change points, spikes and gaps in the window, oldest first. */
+  changes: Array<{ kind: MetricEvent['kind']; from: string; to: string; summary: string }>;
 }

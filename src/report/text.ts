@@ -55,7 +55,7 @@ export function renderText(report: Report, options: TextOptions): string {
   out.push(...wrap(report.headline, width, ''));
   out.push('');
   const tier = report.query.tier ? `${report.query.tier}${report.tierSource === 'azure' ? ' (from Azure)' : ''}` : 'unknown';
-  out.push(`${paint('bold', 'Verdict:')} ${paint(VERDICT_STYLE[report.verdict], report.verdict.toUpperCase())}${paint('dim', `   scope ${report.query.scope}, tier ${tier}`)}`);
+  out.push(`${paint('bold', 'Verdict:')} ${paint(VERDICT_STYLE[report.verdict], report.verdict.toUpperCase())}${paint('dim', `   ${scopeWords(report)}, tier ${tier}`)}`);
 
   const featured = report.causes.filter((c) => c.likelihood === 'likely');
   const shown = featured.length > 0 ? featured : report.causes.filter((c) => c.likelihood === 'possible').slice(0, 2);
@@ -127,4 +127,9 @@ function renderCause(cause: CauseReport, width: number, paint: (style: Style, te
     });
   }
   return lines;
+}
+
+/** "scope inferred: partial" when the checks decided it, "scope partial" when a person did. */
+export function scopeWords(report: Report): string {
+  return `scope ${report.scopeSource === 'inferred' ? 'inferred: ' : ''}${report.query.scope}`;
 }

@@ -36,6 +36,8 @@ export interface Session {
   findings: Findings | null;
   /** Raw prefilled answers still waiting for their question; a slot leaves this when its question takes it. */
   prefill: Record<string, string>;
+  /** Slots whose question is skipped, not asked, when no prefill answers it (the checks infer them). */
+  infer?: string[];
   startedAt: string;
   updatedAt: string;
 }
@@ -69,14 +71,22 @@ export type Step =
 
 export interface Engine {
   readonly runbook: Runbook;
-  /** A new session at the runbook's start; `prefill` (slot → raw text) answers those questions without asking. */
-  start(now: Date, prefill?: Record<string, string>): EngineResult;
+  /**
+   * A new session at the runbook's start; `prefill` (slot → raw text) answers those questions without asking, and
+   * the questions of the `infer` slots that can be skipped are skipped when nothing answers them.
+   */
+  start(now: Date, prefill?: Record<string, string>, options?: { infer?: readonly string[] }): EngineResult;
   /** Answers the current question with an option value or free text in the question's format. */
   answer(session: Session, value: string, now: Date): EngineResult;
   /** Takes the current question's skip, when it has one. */
   skip(session: Session, now: Date): EngineResult;
   /** Undoes the last answered question (prefilled ones too) and returns to it; findings are dropped. */
   back(session: Session): EngineResult;
+  /**
+   * Returns to the question of `slot` to answer it again; the answers given after it become prefill, so a new
+   * answer runs on to the checks without asking them again (inferred slots are inferred again).
+   */
+  reopen(session: Session, slot: string): EngineResult;
   /** Records what the checks of the current check node found, and moves on by the node's branches. */
   recordFindings(session: Session, findings: Findings, now: Date): EngineResult;
   /** The current step, or null when the session does not fit this runbook (another runbook, or a node since removed). */
@@ -172,6 +182,16 @@ export function createEngine(runbook: Runbook): Engine {
       if (node.kind === 'check') return { ok: true, session: { ...current, node: target, status: 'checking', updatedAt: at } };
       if (node.kind === 'conclusion') return { ok: true, session: { ...current, node: target, status: 'concluded', updatedAt: at } };
       const raw = current.prefill[node.slot];
+      if (raw === undefined && node.skip && current.infer?.includes(node.slot)) {
+        current = {
+          ...current,
+          node: target,
+          answers: { ...current.answers, [node.slot]: node.skip.value },
+          history: [...current.history, { node: target, at, value: node.skip.value, skipped: true, prefilled: true }],
+        };
+        target = followNext(node.next, current.answers, current.findings);
+        continue;
+      }
       if (raw === undefined) return { ok: true, session: { ...current, node: target, status: 'asking', updatedAt: at } };
       const { [node.slot]: _taken, ...prefill } = current.prefill;
       // Prefilled text means what it meant when the session started (`since 30m` is 30 minutes before the command).
@@ -223,7 +243,7 @@ export function createEngine(runbook: Runbook): Engine {
     }
   }
 
-  function start(now: Date, prefill: Record<string, string> = {}): EngineResult {
+  function start(now: Date, prefill: Record<string, string> = {}, options: { infer?: readonly string[] } = {}): EngineResult {
     for (const [slot, raw] of Object.entries(prefill)) {
       const asking = questions.filter((q) => q.node.slot === slot);
       if (asking.length === 0) {
@@ -245,6 +265,7 @@ export function createEngine(runbook: Runbook): Engine {
       history: [],
       findings: null,
       prefill: { ...prefill },
+      ...(options.infer && options.infer.length > 0 ? { infer: [...options.infer] } : {}),
       startedAt: at,
       updatedAt: at,
     };
@@ -307,6 +328,39 @@ export function createEngine(runbook: Runbook): Engine {
     };
   }
 
+  function reopen(session: Session, slot: string): EngineResult {
+    if (current(session) === null) return fail('stale-session', staleMessage(session));
+    let at = -1;
+    session.history.forEach((e, i) => {
+      if (e.value !== undefined && questionSlot(e.node) === slot) at = i;
+    });
+    if (at < 0) return fail('unknown-slot', `“${slot}” was not answered in this session, so there is nothing to change.`, slot);
+    const history = session.history.slice(0, at);
+    const later: Record<string, string> = {};
+    for (const e of session.history.slice(at + 1)) {
+      const laterSlot = questionSlot(e.node);
+      // An inferred answer is inferred again; one the person gave stays as it was.
+      if (laterSlot !== null && e.value !== undefined && !(e.skipped && e.prefilled)) later[laterSlot] = e.value;
+    }
+    return {
+      ok: true,
+      session: {
+        ...session,
+        node: session.history[at]!.node,
+        status: 'asking',
+        history,
+        answers: answersFrom(runbook, history),
+        findings: null,
+        prefill: { ...later, ...session.prefill },
+      },
+    };
+  }
+
+  function questionSlot(nodeId: string): string | null {
+    const node = runbook.nodes[nodeId];
+    return node?.kind === 'question' ? node.slot : null;
+  }
+
   function recordFindings(session: Session, findings: Findings, now: Date): EngineResult {
     const step = current(session);
     if (step === null) return fail('stale-session', staleMessage(session));
@@ -322,5 +376,5 @@ export function createEngine(runbook: Runbook): Engine {
     return advance(checked, step.node.next, at);
   }
 
-  return { runbook, start, answer, skip, back, recordFindings, current };
+  return { runbook, start, answer, skip, back, reopen, recordFindings, current };
 }

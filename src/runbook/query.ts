@@ -2,6 +2,17 @@
 import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../domain/query.ts';
 import { parseDbIndex, parseIsoTime, parseKeyPattern } from './formats.ts';
 
+/**
+ * What a one-shot start (the command text, an alert) leaves to the checks, as `keyloss diagnose` does: the tier is
+ * unknown unless Azure or the caches file knows it, the scope is inferred from the evidence.
+ */
+export const INFERRED_SLOTS = ['tier', 'scope'] as const;
+
+/** A start whose answers give the key and since needs nothing else from a person. */
+export function isOneShot(prefill: Record<string, string>): boolean {
+  return prefill.key !== undefined && prefill.since !== undefined;
+}
+
 export type QueryFromAnswers = { ok: true; query: Query } | { ok: false; missing: string[] };
 
 /**

@@ -13,6 +13,10 @@ export type AuditAction =
   | 'rerun'
   | 'all-causes'
   | 'postmortem'
+  | 'revise'
+  | 'alert'
+  | 'shortcut'
+  | 'home'
   | 'error';
 
 export interface AuditEntry {

@@ -18,6 +18,10 @@ export const ACTION = {
   rerun: 'keyloss.rerun',
   allCauses: 'keyloss.all_causes',
   postmortem: 'keyloss.postmortem',
+  /** On a verdict whose scope was inferred: re-run with the other scope (the button's value). */
+  changeScope: 'keyloss.change_scope',
+  /** On a verdict for a pattern (an alert's `*`): ask for one key and re-run. */
+  narrowKey: 'keyloss.narrow_key',
 } as const;
 
 export const ANSWER_BUTTON = /^keyloss\.answer\.\d+$/;

@@ -5,6 +5,7 @@ import type { CheckProgress } from '../domain/checks.ts';
 import type { StateStore } from '../state/store.ts';
 import { updateState } from '../state/store.ts';
 import type { UsedButton } from './blocks/verdict.ts';
+import type { PostedChart } from './charts.ts';
 
 /** One answer for the postmortem timeline: who gave it and when. */
 export interface AnswerRecord {
@@ -45,6 +46,8 @@ export interface Investigation {
   verdictUsed: UsedButton[];
   /** Set when the cache could not be reached or refused the credentials. */
   unreachable: string | null;
+  /** The charts shared under the current verdict (absent in investigations stored before charts existed). */
+  charts?: PostedChart[];
 }
 
 export function threadKey(channel: string, rootTs: string): string {

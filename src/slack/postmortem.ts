@@ -1,5 +1,6 @@
 // The postmortem summary of an investigation, as Markdown (the attached file) and as a thread message.
 import type { Report } from '../report/model.ts';
+import { scopeWords } from '../report/text.ts';
 import type { Investigation } from './investigation.ts';
 import { escapeMrkdwn, mention } from './blocks/escape.ts';
 import { bullets, context, header, message, section, type SlackMessage } from './blocks/message.ts';
@@ -54,7 +55,7 @@ export function postmortemMarkdown(inv: Investigation, conclusion: Conclusion | 
   if (report) {
     lines.push(
       `- Target: ${report.target.host}:${report.target.port}, db ${report.target.db}${report.target.tls ? ', TLS' : ''}`,
-      `- Key: \`${report.query.key}\` · since ${report.query.since} · tier ${report.query.tier ?? 'unknown'} · scope ${report.query.scope}`,
+      `- Key: \`${report.query.key}\` · since ${report.query.since} · tier ${report.query.tier ?? 'unknown'} · ${scopeWords(report)}`,
       `- Verdict: **${report.verdict}**${conclusion ? ` — ${conclusion.title}` : ''}`,
       '',
       `> ${report.headline}`,
@@ -87,6 +88,12 @@ export function postmortemMarkdown(inv: Investigation, conclusion: Conclusion | 
       lines.push('', '## Could not check', '');
       for (const u of unchecked) lines.push(`- ${u}`);
     }
+  }
+  const charts = (inv.charts ?? []).filter((c) => c.permalink !== null);
+  if (charts.length > 0) {
+    lines.push('', '## Azure Monitor metrics', '');
+    for (const c of charts) lines.push(`![${c.title}](${c.permalink})`, '');
+    lines.pop();
   }
   lines.push('', '## Follow-up actions', '');
   for (const a of followUps(report)) lines.push(`- [ ] ${a}`);

@@ -1,12 +1,17 @@
 // End to end: `keyloss diagnose --azure-resource … --azure-region … --json` as a child process, a real redis-server, the fake Azure over HTTPS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Report } from '../../src/report/model.ts';
+import { chartPng } from '../../src/report/chart-png.ts';
+import { chartsOf } from '../../src/report/charts.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 import { activityEventJson, redisResourceId, redisResourceJson, startFakeAzure, type FakeAzure } from '../support/fake-azure.ts';
 import { runDiagnose as keyloss } from '../support/keyloss-cli.ts';
 import { TEST_TOKEN, fakeAzureEnv } from './support.ts';
 
 const CACHE = redisResourceId('checkout-cache');
+const CHART_ROOT = join(process.cwd(), '.tmp', 'charts');
 const MIN = 60_000;
 
 let fake: FakeAzure;
@@ -38,13 +43,22 @@ afterAll(async () => {
 
 describe('keyloss diagnose with Azure', () => {
   it('reports Azure metric evidence with times and numbers, the activity-log flush, and the tier from Azure', async () => {
+    const chartDir = join(CHART_ROOT, 'diagnose');
+    rmSync(chartDir, { recursive: true, force: true });
     const run = await keyloss(
-      ['--redis', redis.url, '--key', 'checkout:*', '--since', '30m', '--json', '--azure-resource', CACHE, '--azure-region', 'westeurope'],
+      ['--redis', redis.url, '--key', 'checkout:*', '--since', '30m', '--json', '--azure-resource', CACHE, '--azure-region', 'westeurope', '--charts', chartDir],
       { ...fakeAzureEnv(fake), NODE_EXTRA_CA_CERTS: fake.caPath },
     );
     expect(run.code, run.stderr).toBe(0);
     expect(`${run.stdout}${run.stderr}`).not.toContain(TEST_TOKEN);
     const report = JSON.parse(run.stdout) as Report;
+
+    // --charts: the PNGs of the report's charts, the very pictures the report model draws (Slack uploads the same).
+    const specs = chartsOf(report);
+    expect(specs.map((s) => s.metric)).toEqual(expect.arrayContaining(['totalkeys', 'errors']));
+    expect(readdirSync(chartDir).sort()).toEqual(specs.map((s) => s.filename).sort());
+    expect(run.stderr).toContain(`wrote ${specs.length} charts`);
+    for (const spec of specs) expect(readFileSync(join(chartDir, spec.filename)).equals(chartPng(spec))).toBe(true);
 
     for (const id of ['azure.resource', 'azure.metrics', 'azure.activity-log']) {
       expect(report.checks.find((c) => c.id === id), JSON.stringify(report.checks)).toMatchObject({ status: 'ok' });

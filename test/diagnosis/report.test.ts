@@ -53,15 +53,28 @@ describe('buildReport', () => {
           window: { from: '2026-11-26T04:00:00Z', to: NOW.toISOString(), interval: 'PT5M' },
           series: [],
           events: [],
-          sparklines: [{ metric: 'evictedkeys', line: '▁▁▂▇█', min: 0, max: 25_611, change: 'rose at 05:31 UTC' }],
+          sparklines: [EVICTED_LINE],
         },
       }, { tier: 'premium' }),
     );
     expect(report.query.tier).toBe('standard');
     expect(report.tierSource).toBe('azure');
-    expect(report.metrics).toEqual([{ metric: 'evictedkeys', line: '▁▁▂▇█', min: 0, max: 25_611, change: 'rose at 05:31 UTC' }]);
+    expect(report.metrics).toEqual([EVICTED_LINE]);
+    expect(report.metricsWindow).toEqual({ from: '2026-11-26T04:00:00Z', to: NOW.toISOString(), interval: 'PT5M' });
   });
 });
+
+const EVICTED_LINE = {
+  metric: 'evictedkeys',
+  line: '▁▁▂▇█',
+  min: 0,
+  max: 25_611,
+  change: 'rose at 05:31 UTC',
+  unit: 'Count',
+  aggregation: 'Total' as const,
+  points: [{ at: '2026-11-26T05:30:00.000Z', value: 0 }, { at: '2026-11-26T05:35:00.000Z', value: 25_611 }],
+  changes: [{ kind: 'spike' as const, from: '2026-11-26T05:30:00.000Z', to: '2026-11-26T05:35:00.000Z', summary: 'rose at 05:31 UTC' }],
+};
 
 describe('renderText', () => {
   it('shows headline, verdict, the likely cause with evidence and fixes, the others, checks and what was not checked', () => {
@@ -97,7 +110,10 @@ describe('renderText', () => {
   });
 
   it('renders sparklines when present', () => {
-    const report = { ...reportFor(makeEvidence('k')), metrics: [{ metric: 'usedmemorypercentage', line: '▁▃▅█', min: 12, max: 99, change: null }] };
+    const report = {
+      ...reportFor(makeEvidence('k')),
+      metrics: [{ metric: 'usedmemorypercentage', line: '▁▃▅█', min: 12, max: 99, change: null, unit: 'Percent', aggregation: 'Maximum' as const, points: [], changes: [] }],
+    };
     expect(renderText(report, { color: false })).toMatch(/usedmemorypercentage\s+▁▃▅█\s+min 12, max 99/);
   });
 });

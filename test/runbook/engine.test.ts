@@ -289,6 +289,28 @@ describe('runbook engine', () => {
     expect(drive(back, 'premium').answers.tier).toBe('premium');
   });
 
+  it('infers the skippable slots it is told to infer, and still asks what nothing answers', () => {
+    const oneShot = ok(engine.start(t0, { cache: 'redis://h:6379', key: 'k:*', since: '15m' }, { infer: ['tier', 'db'] }));
+    expect(oneShot.node).toBe('run');
+    expect(oneShot.answers).toMatchObject({ tier: '', db: '0', key: 'k:*' });
+    expect(oneShot.history.filter((e) => e.skipped && e.prefilled).map((e) => e.node)).toEqual(['tier', 'db']);
+    // Without a since the question is asked: it has no skip, so it cannot be inferred.
+    const asks = ok(engine.start(t0, { cache: 'redis://h:6379', key: 'k:*' }, { infer: ['tier', 'db', 'since'] }));
+    expect(asks.node).toBe('since');
+  });
+
+  it('reopens a slot with later answers kept as prefill, so a new answer goes straight back to the checks', () => {
+    const checking = ok(engine.start(t0, { cache: 'redis://h:6379', key: 'k:*', db: '3', since: '15m' }, { infer: ['tier'] }));
+    const reopened = ok(engine.reopen(checking, 'key'));
+    expect(reopened.node).toBe('key');
+    expect(reopened.answers.key).toBeUndefined();
+    expect(reopened.prefill).toMatchObject({ db: '3' });
+    const again = ok(engine.answer(reopened, 'k:17', t1));
+    expect(again.node).toBe('run');
+    expect(again.answers).toMatchObject({ key: 'k:17', db: '3', since: checking.answers.since, tier: '' });
+    expect(engine.reopen(checking, 'scope')).toMatchObject({ ok: false, error: { code: 'unknown-slot' } });
+  });
+
   it('reports an invalid prefill as an error value naming the slot', () => {
     expect(errorOf(engine.start(t0, { since: 'tomorrow-ish' }))).toEqual({
       code: 'invalid-format',

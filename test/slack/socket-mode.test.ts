@@ -44,12 +44,12 @@ describe('Socket Mode', () => {
   });
 
   it('acknowledges the slash command, asks the one question left, and a button click leads to the verdict', async () => {
-    const ack = await h.command('orders-prod session:* since 1h db 0', USER);
+    const ack = await h.command('orders-prod session:* db 0 scope complete', USER);
     expect(ack.status).toBe(200);
     const root = await h.root();
     expect(root.text).toContain('Key-loss investigation on orders-prod');
-    const scope = await h.inThread(root.ts, (m) => m.text === 'How much is missing?', 'the scope question');
-    await h.click(scope, 'Not sure', USER);
+    const since = await h.inThread(root.ts, (m) => m.text === 'When were the keys last known to be there?', 'the since question');
+    await h.click(since, 'In the last hour', USER);
     const verdict = await h.verdict(root.ts);
     expect(verdict.metadata?.event_payload).toMatchObject({ verdict: 'explained', cause: 'wrong-database', cache: 'orders-prod' });
 

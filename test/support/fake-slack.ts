@@ -38,7 +38,12 @@ export interface FakeSlack {
   ephemerals: Array<{ channel: string; user: string; text: string; blocks: unknown[] }>;
   /** Bodies posted to response_url. */
   responses: Array<{ id: string; body: Record<string, unknown> }>;
-  uploads: Array<{ fileId: string; body: string }>;
+  /** Bytes posted to an upload_url (`body` as UTF-8 for text files). */
+  uploads: Array<{ fileId: string; body: string; bytes: Buffer }>;
+  /** Files shared by files.completeUploadExternal: where, under which title, with the bytes uploaded for them. */
+  files: Array<{ id: string; title: string; channel: string; thread_ts: string | null; filename: string; bytes: Buffer }>;
+  /** Views published to App Home, per user, newest last. */
+  homeViews: Array<{ user: string; view: { type: string; blocks: unknown[] } }>;
   /** Every Block Kit limit breach seen, with the method that carried it; tests assert it stays empty. */
   breaches: string[];
   /** Members returned by usergroups.users.list, per group id. */
@@ -68,11 +73,11 @@ export interface FakeSlack {
   close(): Promise<void>;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -97,6 +102,7 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
   const rateLimits = new Map<string, number>();
   const failures = new Map<string, { status: number; times: number }>();
   let fileCounter = 0;
+  const filenames = new Map<string, string>();
   let baseUrl = '';
   // Pongs are answered by hand so that one connection can go silent; Slack also pings each connection itself.
   const wss = new WebSocketServer({ noServer: true, autoPong: false });
@@ -113,6 +119,8 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
     ephemerals: [],
     responses: [],
     uploads: [],
+    files: [],
+    homeViews: [],
     breaches: [],
     usergroups: {},
     closedChannels: new Set(),
@@ -229,13 +237,42 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
         return { ok: true, view: { id: 'V111', ...view } };
       }
       case 'files.getUploadURLExternal': {
+        if (!str('filename') || !(Number(str('length')) > 0)) return { ok: false, error: 'invalid_arguments' };
         fileCounter += 1;
         const fileId = `F${String(fileCounter).padStart(4, '0')}`;
+        filenames.set(fileId, str('filename'));
         return { ok: true, upload_url: `${baseUrl}/upload/${fileId}`, file_id: fileId };
       }
       case 'files.completeUploadExternal': {
         const files = (p.files as Array<{ id: string; title?: string }>) ?? [];
-        return { ok: true, files: files.map((f) => ({ id: f.id, title: f.title ?? '', name: f.title ?? '' })) };
+        const missing = files.find((f) => !fake.uploads.some((u) => u.fileId === f.id));
+        if (missing) return { ok: false, error: 'file_not_found' };
+        for (const f of files) {
+          fake.files.push({
+            id: f.id,
+            title: f.title ?? '',
+            channel: str('channel_id'),
+            thread_ts: str('thread_ts') || null,
+            filename: filenames.get(f.id) ?? '',
+            bytes: fake.uploads.find((u) => u.fileId === f.id)!.bytes,
+          });
+        }
+        return {
+          ok: true,
+          files: files.map((f) => ({
+            id: f.id,
+            title: f.title ?? '',
+            name: filenames.get(f.id) ?? '',
+            permalink: `https://example.slack.com/files/UBOT/${f.id}/${filenames.get(f.id) ?? 'file'}`,
+          })),
+        };
+      }
+      case 'views.publish': {
+        const view = p.view as { type?: string; blocks?: unknown[] } | undefined;
+        if (!view || view.type !== 'home' || !str('user_id')) return { ok: false, error: 'invalid_arguments' };
+        checkBlocks(method, view.blocks, 'modal');
+        fake.homeViews.push({ user: str('user_id'), view: { type: view.type, blocks: view.blocks ?? [] } });
+        return { ok: true, view: { id: 'VHOME', ...view } };
       }
       case 'apps.connections.open':
         return { ok: true, url: `${baseUrl.replace('http:', 'ws:')}/link/?ticket=${randomUUID()}` };
@@ -248,16 +285,17 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
 
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const body = await readBody(req);
+      const bytes = await readBody(req);
+      const body = bytes.toString('utf8');
       const path = new URL(req.url ?? '/', 'http://fake').pathname;
       const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
         res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers });
         res.end(JSON.stringify(payload));
       };
       if (path.startsWith('/upload/')) {
-        fake.uploads.push({ fileId: path.slice('/upload/'.length), body });
+        fake.uploads.push({ fileId: path.slice('/upload/'.length), body, bytes });
         res.writeHead(200, { 'Content-Type': 'text/plain' });
-        res.end('OK - ' + body.length);
+        res.end('OK - ' + bytes.length);
         return;
       }
       if (path.startsWith('/response/')) {

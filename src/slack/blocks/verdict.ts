@@ -1,5 +1,7 @@
 // The verdict in the thread: likely cause, evidence in numbers, fixes, causes ruled out, checks that could not run.
 import type { CauseReport, Report } from '../../report/model.ts';
+import { isGlobPattern } from '../../diagnosis/query.ts';
+import { scopeWords } from '../../report/text.ts';
 import { ACTION } from '../ids.ts';
 import { code, escapeMrkdwn, mention } from './escape.ts';
 import type { Block } from './limits.ts';
@@ -40,7 +42,7 @@ export function evidenceLines(cause: CauseReport, direction?: 'for' | 'against')
 
 export function targetLine(report: Report): string {
   const t = report.target;
-  return `${escapeMrkdwn(`${t.host}:${t.port}`)} db ${t.db}${t.tls ? ' (TLS)' : ''} · key ${code(report.query.key)} · since ${report.query.since} · tier ${report.query.tier ?? 'unknown'}`;
+  return `${escapeMrkdwn(`${t.host}:${t.port}`)} db ${t.db}${t.tls ? ' (TLS)' : ''} · key ${code(report.query.key)} · since ${report.query.since} · tier ${report.query.tier ?? 'unknown'} · ${scopeWords(report)}`;
 }
 
 /** What could not be checked: the report's sentences already cover failed and skipped checks, refused dbs and partial scans. */
@@ -59,7 +61,20 @@ const VERDICT_BUTTONS = [
   { action: ACTION.rerun, label: 'Re-run checks' },
   { action: ACTION.allCauses, label: 'Show all causes' },
   { action: ACTION.postmortem, label: 'Postmortem summary' },
+  { action: ACTION.changeScope, label: 'Changed the scope' },
+  { action: ACTION.narrowKey, label: 'Narrow to a key' },
 ] as const;
+
+/** The buttons a verdict offers: the three always, the scope change when it was inferred, narrowing for a pattern. */
+function verdictButtons(report: Report): Array<{ action: string; label: string; value: string }> {
+  const buttons: Array<{ action: string; label: string; value: string }> = VERDICT_BUTTONS.slice(0, 3).map((b) => ({ ...b, value: '' }));
+  if (report.scopeSource === 'inferred') {
+    const other = report.query.scope === 'partial' ? 'complete' : 'partial';
+    buttons.push({ action: ACTION.changeScope, label: other === 'complete' ? 'Re-run: most or all keys are gone' : 'Re-run: only some keys are gone', value: other });
+  }
+  if (isGlobPattern(report.query.key)) buttons.push({ action: ACTION.narrowKey, label: 'Narrow to a key', value: '' });
+  return buttons;
+}
 
 export function verdictBlocks(report: Report, conclusion: Conclusion, used: readonly UsedButton[] = []): Block[] {
   const blocks: Block[] = [header(conclusion.title), section(escapeMrkdwn(report.headline))];
@@ -92,12 +107,12 @@ export function verdictBlocks(report: Report, conclusion: Conclusion, used: read
   if (unchecked.length > 0) blocks.push(section(`*Could not check*\n${bullets(unchecked, 2900)}`));
   blocks.push(divider(), context(targetLine(report)));
   if (used.length > 0) blocks.push(context(...used.map((u) => `:heavy_check_mark: ${escapeMrkdwn(u.label)} — ${mention(u.user)}`)));
-  const open = VERDICT_BUTTONS.filter((b) => !used.some((u) => u.action === b.action));
+  const open = verdictButtons(report).filter((b) => !used.some((u) => u.action === b.action));
   if (open.length > 0) {
     blocks.push({
       type: 'actions',
       block_id: 'verdict',
-      elements: open.map((b) => button(b.action, b.label, '', b.action === ACTION.postmortem ? 'primary' : undefined)),
+      elements: open.map((b) => button(b.action, b.label, b.value, b.action === ACTION.postmortem ? 'primary' : undefined)),
     });
   }
   return blocks;

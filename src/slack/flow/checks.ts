@@ -19,6 +19,7 @@ import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
 import { loadInvestigation, updateInvestigation, type CheckRun } from '../investigation.ts';
 import { attachMarkdown, postMessage, updateMessage, type ReportMetadata } from '../post.ts';
 import { createThrottle } from '../throttle.ts';
+import { postCharts } from '../charts.ts';
 
 export function reportMetadata(report: Report, cache: string): ReportMetadata {
   const first = report.causes[0];
@@ -202,6 +203,7 @@ async function runOwnedChecks(
     checkpoint,
     report,
     verdictUsed: [],
+    charts: [],
     runs: [...current.runs, run],
     unreachable: null,
   }));
@@ -213,6 +215,14 @@ async function runOwnedChecks(
   if (verdict.overflowed) {
     await attachMarkdown(client, channel, rootTs, `keyloss-report-${inv.cache}.txt`, `Full report: ${inv.cache}`, renderText(report, { color: false }));
   }
+  // Pictures are extra: a failed upload is one line in the thread, never a lost verdict.
+  const charts = await postCharts(client, channel, rootTs, report).catch(async (error: unknown) => {
+    const why = describeError(error);
+    deps.audit({ action: 'error', user, channel, thread: rootTs, cache: inv.cache, where: 'chart upload', error: why });
+    await postMessage(client, channel, rootTs, noticeMessage(':warning:', `The metric charts could not be uploaded: ${why}`)).catch(() => undefined);
+    return [];
+  });
+  if (charts.length > 0) await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, charts }));
   deps.audit({
     action: 'verdict',
     user,
@@ -223,5 +233,6 @@ async function runOwnedChecks(
     cause: metadata.event_payload.cause,
     likelihood: metadata.event_payload.likelihood,
     checks: report.checks.map((c) => ({ id: c.id, status: c.status, ms: c.ms })),
+    charts: charts.length,
   });
 }

@@ -8,6 +8,7 @@ import { threadKey, type AnswerRecord, type Investigation } from '../investigati
 import { postMessage } from '../post.ts';
 import type { Session } from '../../runbook/engine.ts';
 import type { Runbook } from '../../runbook/schema.ts';
+import { INFERRED_SLOTS, isOneShot } from '../../runbook/query.ts';
 import { continueInvestigation } from './continue.ts';
 import { afterAck } from '../listeners/after-ack.ts';
 
@@ -52,7 +53,8 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
   }
   if (prefill.db === undefined) prefill.db = String(cache.db);
   const now = deps.now();
-  const started = deps.engine.start(now, prefill);
+  // A start that names the key and since runs the checks at once; the rest is inferred, and can be changed on the verdict.
+  const started = deps.engine.start(now, prefill, isOneShot(prefill) ? { infer: INFERRED_SLOTS } : {});
   if (!started.ok) return { ok: false, reason: started.error.message, inCommandText: true };
 
   let rootTs: string;

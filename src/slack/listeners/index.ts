@@ -8,6 +8,7 @@ import { openTextAction } from './actions/open-text.ts';
 import { pickCacheAction } from './actions/pick-cache.ts';
 import { postmortemAction } from './actions/postmortem.ts';
 import { rerunAction } from './actions/rerun.ts';
+import { reviseAction } from './actions/revise.ts';
 import { keylossCommand } from './commands/keyloss.ts';
 import { textAnswerView } from './views/text-answer.ts';
 
@@ -23,6 +24,8 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action({ type: 'block_actions', action_id: ACTION.rerun }, rerunAction(deps));
   app.action({ type: 'block_actions', action_id: ACTION.allCauses }, allCausesAction(deps));
   app.action({ type: 'block_actions', action_id: ACTION.postmortem }, postmortemAction(deps));
+  app.action({ type: 'block_actions', action_id: ACTION.changeScope }, reviseAction(deps, ACTION.changeScope, 'scope', true));
+  app.action({ type: 'block_actions', action_id: ACTION.narrowKey }, reviseAction(deps, ACTION.narrowKey, 'key', false));
 
   app.view({ type: 'view_submission', callback_id: VIEW.textAnswer }, textAnswerView(deps));
 }

@@ -1,0 +1,104 @@
+// Which metric charts a report gets and what each one draws: built from the report model only, so Slack, the
+// postmortem and `diagnose --charts` show the same picture. Rendering to PNG is in chart-png.ts.
+import { METRIC_TITLES } from '../azure/metrics.ts';
+import { formatValue } from '../azure/format.ts';
+import type { MetricReport, Report } from './model.ts';
+
+/** Grafana posts at most five images to a thread (Slack's Tier-2 upload limits); so does keyloss. */
+export const MAX_CHARTS = 5;
+
+export interface ChartMark {
+  kind: string;
+  from: string;
+  to: string;
+  label: string;
+}
+
+export interface ChartSpec {
+  metric: string;
+  /** `Total keys`: Azure's display name. */
+  title: string;
+  /** Under the title: the cache, the aggregation and the grain, and that times are UTC. */
+  subtitle: string;
+  /** `totalkeys.png`. */
+  filename: string;
+  /** One sentence for screen readers and the Slack file title. */
+  alt: string;
+  unit: string;
+  points: Array<{ at: string; value: number | null }>;
+  window: { from: string; to: string };
+  /** The grain of the points: each point stands for [at, at + grainMs). */
+  grainMs: number;
+  /** When the keys were last known to be there. */
+  lastSeen: string;
+  /** The change points and spikes the diagnosis found for this metric, and the gaps in every metric. */
+  marks: ChartMark[];
+}
+
+const KIND_LABEL: Record<string, string> = {
+  spike: 'spike',
+  'step-down': 'drop',
+  'step-up': 'rise',
+  error: 'errors',
+  gap: 'no data',
+  'near-limit': 'near limit',
+};
+
+/** ISO-8601 grains Azure uses (PT1M, PT5M, PT1H, P1D) in milliseconds; null for anything else. */
+export function grainMs(interval: string): number | null {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(interval);
+  if (!m || interval === 'P' || interval === 'PT') return null;
+  const [, d = '0', h = '0', min = '0'] = m;
+  const ms = ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000;
+  return ms > 0 ? ms : null;
+}
+
+function grainWords(interval: string): string {
+  const ms = grainMs(interval);
+  if (ms === null) return interval;
+  const minutes = ms / 60_000;
+  if (minutes < 60) return minutes === 1 ? 'minute' : `${minutes} min`;
+  if (minutes < 24 * 60) return minutes === 60 ? 'hour' : `${minutes / 60} h`;
+  return minutes === 24 * 60 ? 'day' : `${minutes / (24 * 60)} d`;
+}
+
+/** `2026-11-26`, or `2026-11-25 to 2026-11-26` for a window across midnight. */
+function day(from: string, to: string): string {
+  const [a, b] = [new Date(from).toISOString().slice(0, 10), new Date(to).toISOString().slice(0, 10)];
+  return a === b ? a : `${a} to ${b}`;
+}
+
+/** A metric is charted when the report cites a change in it; the key count is always charted, as the context. */
+function cited(m: MetricReport): boolean {
+  return m.metric === 'totalkeys' || m.changes.some((c) => c.kind !== 'gap');
+}
+
+export function chartsOf(report: Report, limit = MAX_CHARTS): ChartSpec[] {
+  const window = report.metricsWindow;
+  if (!window) return [];
+  const grain = grainWords(window.interval);
+  return report.metrics
+    .filter((m) => cited(m) && m.points.some((p) => p.value !== null))
+    .slice(0, limit)
+    .map((m): ChartSpec => {
+      const title = METRIC_TITLES[m.metric] ?? m.metric;
+      const how = m.aggregation === 'Total' ? `total per ${grain}` : `maximum per ${grain}`;
+      const present = m.points.flatMap((p) => (p.value === null ? [] : [p.value]));
+      const range = `${formatValue(Math.min(...present), m.unit)} to ${formatValue(Math.max(...present), m.unit)}`;
+      const marks = m.changes.map((c) => ({ kind: c.kind, from: c.from, to: c.to, label: KIND_LABEL[c.kind] ?? c.kind }));
+      const first = m.changes.find((c) => c.kind !== 'gap');
+      return {
+        metric: m.metric,
+        title,
+        subtitle: `${report.cache ?? report.target.host} · ${how} · ${day(window.from, window.to)} UTC`,
+        filename: `${m.metric}.png`,
+        alt: `${title} of ${report.cache ?? report.target.host} from ${window.from} to ${window.to}, ${range}${first ? `; ${first.summary}` : ''}.`,
+        unit: m.unit,
+        points: m.points,
+        window: { from: window.from, to: window.to },
+        grainMs: grainMs(window.interval) ?? 60_000,
+        lastSeen: report.query.since,
+        marks,
+      };
+    });
+}

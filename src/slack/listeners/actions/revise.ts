@@ -1,0 +1,51 @@
+// Verdict buttons that change one answer and go on: "Re-run: most or all keys are gone" (the scope the checks
+// inferred, changed and re-run at once) and "Narrow to a key" (the key question asked again; the rest is kept).
+import type { SlackDeps } from '../../context.ts';
+import { continueInvestigation } from '../../flow/continue.ts';
+import { incidentKey } from '../../flow/checks.ts';
+import { answerRecords } from '../../flow/start.ts';
+import { useVerdictButton } from '../../flow/verdict-button.ts';
+import { noticeMessage } from '../../blocks/notices.ts';
+import { postEphemeral } from '../../post.ts';
+import { stillRunningSentence } from '../../../state/inflight.ts';
+import { updateInvestigation } from '../../investigation.ts';
+import { afterClick } from '../after-ack.ts';
+import { actionValue, clickPlace } from '../payload.ts';
+import type { ActionArgs } from './answer.ts';
+
+/** `slot` is reopened; with `answered`, the button's value answers it at once. */
+export function reviseAction(deps: SlackDeps, action: string, slot: string, answered: boolean) {
+  return async ({ ack, body, action: clicked, client }: ActionArgs): Promise<void> => {
+    await ack();
+    const place = clickPlace(body);
+    const value = actionValue(clicked);
+    if (!place || (answered && !value)) return;
+    await afterClick(client, deps, place, `changing the ${slot}`, async () => {
+      const status = await deps.inflight.status(incidentKey(place.channel, place.rootTs));
+      if (status.status === 'running') {
+        await postEphemeral(client, place.channel, place.user, place.rootTs, noticeMessage(':hourglass_flowing_sand:', stillRunningSentence(status)));
+        return;
+      }
+      const inv = await useVerdictButton(client, deps, place, action);
+      const checkpoint = inv?.checkpoint;
+      if (!inv || !checkpoint) return;
+      const now = deps.now();
+      const reopened = deps.engine.reopen(checkpoint, slot);
+      const moved = reopened.ok && answered ? deps.engine.answer(reopened.session, value!, now) : reopened;
+      if (!moved.ok) {
+        await postEphemeral(client, place.channel, place.user, place.rootTs, noticeMessage(':warning:', moved.error.message));
+        return;
+      }
+      const from = reopened.ok ? reopened.session.history.length : moved.session.history.length;
+      const saved = await updateInvestigation(deps.store, place.channel, place.rootTs, deps.config.sessionTtlMs, (current) => ({
+        ...current,
+        session: moved.session,
+        answers: [...current.answers, ...answerRecords(deps.engine.runbook, moved.session, from, place.user)],
+        questionTs: null,
+      }));
+      if (!saved.ok) throw new Error(saved.reason);
+      deps.audit({ action: 'revise', user: place.user, channel: place.channel, thread: place.rootTs, cache: inv.cache, slot, ...(answered ? { value } : {}) });
+      await continueInvestigation(client, deps, place.channel, place.rootTs, place.user);
+    });
+  };
+}
