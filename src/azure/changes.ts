@@ -1,7 +1,7 @@
 // Finds what changed inside the incident window in Azure Monitor series: bursts, steps, error counts, silences.
 import type { MetricEvent, MetricSeries } from '../domain/azure-evidence.ts';
-import { formatDuration } from '../domain/format.ts';
-import { formatPerInterval, formatSpan, formatValue } from './format.ts';
+import { formatDuration, formatValue } from '../domain/format.ts';
+import { formatPerInterval, formatSpan } from './format.ts';
 
 export interface EventWindow {
   from: string;

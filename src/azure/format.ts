@@ -1,12 +1,4 @@
 // How Azure evidence writes metric values and times in summaries; numbers as the diagnosis writes them.
-import { formatBytes, formatCount } from '../domain/format.ts';
-
-/** A metric's value with its unit, as Azure names units (Bytes, Percent, Count, CountPerSecond). */
-export function formatValue(value: number, unit: string): string {
-  if (unit === 'Bytes') return formatBytes(value);
-  if (unit === 'Percent') return `${formatCount(value)} %`;
-  return formatCount(value);
-}
 
 /** `05:31` within a day-long window, `2026-11-26 05:31` across days; always UTC. */
 export function formatClock(iso: string, withDate: boolean): string {

@@ -17,18 +17,6 @@ export const ERROR_METRIC = 'errors';
 /** Display order of the sparklines: the ones that name a cause first. */
 export const METRIC_ORDER = ['totalkeys', 'evictedkeys', 'expiredkeys', 'errors', 'usedmemorypercentage', 'usedmemory', 'connectedclients', 'cachemisses', 'serverLoad'] as const;
 
-/** Azure Monitor's display names for the metrics keyloss reads. */
-export const METRIC_TITLES: Record<string, string> = {
-  totalkeys: 'Total keys',
-  evictedkeys: 'Evicted keys',
-  expiredkeys: 'Expired keys',
-  errors: 'Errors',
-  usedmemorypercentage: 'Used memory percentage',
-  usedmemory: 'Used memory',
-  connectedclients: 'Connected clients',
-  cachemisses: 'Cache misses',
-  serverLoad: 'Server load',
-};
 
 export const NAMESPACE: Record<AzureResourceKind, string> = {
   redis: 'Microsoft.Cache/redis',

@@ -105,3 +105,16 @@ export interface AzureActivityData {
   /** Oldest first, one per operation (Started/Succeeded pairs merged). */
   events: ActivityEvent[];
 }
+
+/** Azure Monitor's display names for the metrics keyloss reads. */
+export const METRIC_TITLES: Record<string, string> = {
+  totalkeys: 'Total keys',
+  evictedkeys: 'Evicted keys',
+  expiredkeys: 'Expired keys',
+  errors: 'Errors',
+  usedmemorypercentage: 'Used memory percentage',
+  usedmemory: 'Used memory',
+  connectedclients: 'Connected clients',
+  cachemisses: 'Cache misses',
+  serverLoad: 'Server load',
+};

@@ -48,3 +48,10 @@ export function formatInstant(at: Date, now: Date): string {
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
 }
+
+/** A metric's value with its unit, as Azure names units (Bytes, Percent, Count, CountPerSecond). */
+export function formatValue(value: number, unit: string): string {
+  if (unit === 'Bytes') return formatBytes(value);
+  if (unit === 'Percent') return `${formatCount(value)} %`;
+  return formatCount(value);
+}

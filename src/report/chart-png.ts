@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
-import { formatValue } from '../azure/format.ts';
+import { formatValue } from '../domain/format.ts';
 import { chartsOf, type ChartSpec } from './charts.ts';
 import type { Report } from './model.ts';
 

@@ -1,7 +1,7 @@
 // Which metric charts a report gets and what each one draws: built from the report model only, so Slack, the
 // postmortem and `diagnose --charts` show the same picture. Rendering to PNG is in chart-png.ts.
-import { METRIC_TITLES } from '../azure/metrics.ts';
-import { formatValue } from '../azure/format.ts';
+import { METRIC_TITLES } from '../domain/azure-evidence.ts';
+import { formatValue } from '../domain/format.ts';
 import type { MetricReport, Report } from './model.ts';
 
 /** Grafana posts at most five images to a thread (Slack's Tier-2 upload limits); so does keyloss. */

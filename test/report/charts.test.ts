@@ -3,8 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { azureChecks } from '../../src/azure/checks.ts';
-import type { CheckId } from '../../src/checks/types.ts';
+import { azureChecks } from '../../src/checks/azure.ts';
+import type { CheckId } from '../../src/domain/checks.ts';
 import { buildReport, summarizeChecks } from '../../src/report/build.ts';
 import { chartPng } from '../../src/report/chart-png.ts';
 import { chartsOf, MAX_CHARTS, type ChartSpec } from '../../src/report/charts.ts';
@@ -15,7 +15,7 @@ import { makeEvidence, NOW, SINCE } from '../diagnosis/evidence-fixture.ts';
 import { runbook } from '../diagnosis/runbook-fixture.ts';
 import { contextFor, runAzure, startAzureRig, type AzureRig } from '../azure/support.ts';
 
-export const CHART_DIR = join(process.cwd(), '.tmp', 'charts');
+const CHART_DIR = join(process.cwd(), '.tmp', 'charts');
 const CACHE = redisResourceId('orders-cache');
 const ORDER: CheckId[] = ['info', 'keyspace.presence', 'memory', 'commands.deletion', 'azure.resource', 'azure.metrics', 'azure.activity-log'];
 const FLUSH_AT = new Date('2026-11-26T05:31:00.000Z');

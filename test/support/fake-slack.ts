@@ -269,7 +269,7 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
       }
       case 'views.publish': {
         const view = p.view as { type?: string; blocks?: unknown[] } | undefined;
-        if (!view || view.type !== 'home' || !str('user_id')) return { ok: false, error: 'invalid_arguments' };
+        if (view?.type !== 'home' || !str('user_id')) return { ok: false, error: 'invalid_arguments' };
         checkBlocks(method, view.blocks, 'modal');
         fake.homeViews.push({ user: str('user_id'), view: { type: view.type, blocks: view.blocks ?? [] } });
         return { ok: true, view: { id: 'VHOME', ...view } };

@@ -1,6 +1,6 @@
 // The verdict in the thread: likely cause, evidence in numbers, fixes, causes ruled out, checks that could not run.
 import type { CauseReport, Report } from '../../report/model.ts';
-import { isGlobPattern } from '../../diagnosis/query.ts';
+import { isGlobPattern } from '../../domain/query.ts';
 import { scopeWords } from '../../report/text.ts';
 import { ACTION } from '../ids.ts';
 import { code, escapeMrkdwn, mention } from './escape.ts';
