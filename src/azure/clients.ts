@@ -15,10 +15,14 @@ export function metricsEndpoint(azure: AzureContext): string {
 }
 
 /**
- * Azure Monitor's REST API uses the Resource Manager authentication model: the metrics batch API takes a
- * token for the ARM audience, which is what @azure/monitor-query-metrics 1.0 asks for by default
- * (KnownMonitorMetricsQueryAudience.AzurePublicCloud). Set explicitly so a sovereign ARM endpoint
- * moves the audience with it.
+ * The token audience of all three checks, the metrics batch API included. The batch API's spec names
+ * `https://metrics.monitor.azure.com/.default`, but the service accepts an ARM token too: Azure Monitor's
+ * REST walkthrough asks for `resource=https://management.azure.com` ("the Azure Resource Manager
+ * authentication model"), @azure/monitor-query-metrics 1.0.0 asks for it by default
+ * (KnownMonitorMetricsQueryAudience.AzurePublicCloud), and that SDK's own live-test recordings
+ * (Azure/azure-sdk-assets, monitor-query-metrics, 2025-07-31) were made with that default and answered
+ * 200 (test/fixtures/azure/README.md). One audience means one token for every check; it is set
+ * explicitly so a sovereign ARM endpoint moves it along.
  */
 export function tokenScope(azure: AzureContext): string {
   return `${armEndpoint(azure)}/.default`;

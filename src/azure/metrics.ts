@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { MetricsQueryResult } from '@azure/monitor-query-metrics';
 import type { AzureContext } from './types.ts';
-import type { AzureResourceKind, MetricSeries } from '../domain/azure-evidence.ts';
+import type { AzureResourceKind, MetricSeries, MissingMetric } from '../domain/azure-evidence.ts';
 import type { CacheResourceId } from './resource-id.ts';
 import type { MetricsWindow } from './window.ts';
 import { createMetricsClient } from './clients.ts';
@@ -26,7 +26,14 @@ export const NAMESPACE: Record<AzureResourceKind, string> = {
 export interface MetricsQuery {
   names: string[];
   filter?: string;
+  /** How many time series Azure may return for the resource; only sent with a filter (Azure's default then is 10). */
+  top?: number;
 }
+
+/** Azure Cache for Redis Premium allows up to 30 shards: a ShardId split returns at most that many series per metric. */
+export const MAX_SHARDS = 30;
+/** ErrorType values Azure documents (Failover, Dataloss, UnresponsiveClients, AOF, RDB, Import, Export…), with room to spare. */
+export const MAX_ERROR_TYPES = 20;
 
 /**
  * What to ask for. The batch API takes one filter for all metrics of a request, and filtering on a
@@ -34,12 +41,14 @@ export interface MetricsQuery {
  * Azure Cache for Redis publishes ShardId on every key and memory metric (one shard, 0, when not
  * clustered), so the series come per shard. Azure Managed Redis has no ShardId and several of its
  * metrics have no dimensions at all: no split there.
+ * With a filter, Azure returns only `top` series "per resource ID" (10 unless told): every request with
+ * a filter asks for as many as the split can produce, so nine metrics over many shards are not cut at 10.
  */
 export function metricsQueries(kind: AzureResourceKind): MetricsQuery[] {
   const names = [...COUNTER_METRICS, ...GAUGE_METRICS];
   return [
-    kind === 'redis' ? { names, filter: "ShardId eq '*'" } : { names },
-    { names: [ERROR_METRIC], filter: "ErrorType eq '*'" },
+    kind === 'redis' ? { names, filter: "ShardId eq '*'", top: names.length * MAX_SHARDS } : { names },
+    { names: [ERROR_METRIC], filter: "ErrorType eq '*'", top: MAX_ERROR_TYPES },
   ];
 }
 
@@ -52,28 +61,45 @@ export function minimumGrainMs(kind: AzureResourceKind): number {
   return kind === 'redisEnterprise' ? 5 * 60_000 : 60_000;
 }
 
+export interface MetricsAnswer {
+  series: MetricSeries[];
+  missing: MissingMetric[];
+}
+
 export async function readMetrics(
   azure: AzureContext,
   resource: CacheResourceId,
   window: MetricsWindow,
   signal: AbortSignal,
-): Promise<MetricSeries[]> {
+): Promise<MetricsAnswer> {
   const client = createMetricsClient(azure);
+  const queries = metricsQueries(resource.kind);
   const answers = await Promise.all(
-    metricsQueries(resource.kind).map((query) => {
+    queries.map((query) => {
       const options = {
         startTime: window.from,
         endTime: window.to,
         interval: window.interval,
         aggregation: 'Maximum,Total',
         ...(query.filter ? { filter: query.filter } : {}),
+        ...(query.top ? { top: query.top } : {}),
         // Not in MetricsQueryResourcesOptions' type, but passed through to the request (operationOptionsToRequestParameters).
         abortSignal: signal,
       };
       return client.queryResources([resource.id], query.names, NAMESPACE[resource.kind], options);
     }),
   );
-  return answers.flatMap((results, i) => toMetricSeries(results, resource.id, metricsQueries(resource.kind)[i]!.names));
+  const read = answers.map((results, i) => toMetricSeries(results, resource.id, queries[i]!));
+  const answer = { series: read.flatMap((r) => r.series), missing: read.flatMap((r) => r.missing) };
+  const requested = queries.flatMap((q) => q.names);
+  if (answer.series.length === 0) {
+    // Nothing to judge by: a failed check (and a line in "could not be checked"), never an ok with no data.
+    throw new Error(
+      `Azure Monitor returned no values for any of the ${requested.length} metrics asked for (${requested.join(', ')}) between ${window.from.toISOString()} and ${window.to.toISOString()}` +
+        (answer.missing.some((m) => m.reason !== NO_VALUES) ? `: ${[...new Set(answer.missing.map((m) => m.reason))].join('; ')}` : ''),
+    );
+  }
+  return answer;
 }
 
 // ---- validating what the SDK parsed ----
@@ -101,43 +127,54 @@ const Result = z.object({
   metrics: z.array(Metric),
 });
 
+export const NO_VALUES = 'Azure returned no values in the window';
+
 /**
- * The SDK's series for one resource, as MetricSeries. Metrics are matched by the REST name at the end of
- * `metric.id`: the parsed `metric.name` is the localized display name ("Evicted Keys"), not `evictedkeys`.
- * Dimension names come back lower-cased (`errortype`, `shardid`) and are kept that way.
+ * The SDK's series for one resource, as MetricSeries, and the requested metrics that came back without
+ * a single value. Metrics are matched by the REST name at the end of `metric.id`: the parsed `metric.name`
+ * is the localized display name ("Evicted Keys"), not `evictedkeys`. Dimension names come back
+ * lower-cased (`errortype`, `shardid`) and are kept that way.
+ *
+ * A point carries only the aggregation the metric is read by (Total for counters, Maximum for levels):
+ * an interval Azure left without it is null, never a zero and never the other aggregation's value. A
+ * series with no value at all is left out, so nothing draws it as a flat line at 0.
+ * When every series answered with `top` series, more may have been cut: the metric says so.
  */
-export function toMetricSeries(results: MetricsQueryResult[], resourceId: string, requested: string[]): MetricSeries[] {
+export function toMetricSeries(results: MetricsQueryResult[], resourceId: string, query: MetricsQuery): MetricsAnswer {
   const parsed = z.array(Result).safeParse(results);
   if (!parsed.success) throw shapeProblem('the metrics query', parsed.error);
   const mine = parsed.data.find((r) => (r.resourceId ?? '').toLowerCase() === resourceId.toLowerCase());
   if (!mine) throw shapeProblem('the metrics query', new z.ZodError([{ code: 'custom', path: ['values'], message: `no result for ${resourceId}`, input: undefined }]));
-  const wanted = new Map(requested.map((name) => [name.toLowerCase(), name]));
+  const wanted = new Map(query.names.map((name) => [name.toLowerCase(), name]));
   const series: MetricSeries[] = [];
+  const reasons = new Map<string, string>();
+  const returned = mine.metrics.reduce((n, m) => n + (m.timeseries ?? []).length, 0);
+  const truncated = query.top !== undefined && returned >= query.top;
   for (const metric of mine.metrics) {
     const restName = (metric.id ?? '').split('/').pop()?.toLowerCase() ?? '';
     const name = wanted.get(restName);
-    if (!name || (metric.errorCode && metric.errorCode !== 'Success')) continue;
+    if (!name) continue;
+    if (metric.errorCode && metric.errorCode !== 'Success') {
+      reasons.set(name, `Azure answered ${metric.errorCode}${metric.errorMessage ? `: ${metric.errorMessage}` : ''}`);
+      continue;
+    }
     const aggregation = aggregationOf(name);
     for (const ts of metric.timeseries ?? []) {
       const dimensions: Record<string, string> = {};
       for (const m of ts.metadatavalues ?? []) {
         if (m.name) dimensions[m.name.toLowerCase()] = m.value ?? '';
       }
-      series.push({
-        metric: name,
-        aggregation,
-        dimensions,
-        unit: metric.unit ?? 'Count',
-        points: (ts.data ?? []).map((d) => {
-          // Azure leaves the field out for an interval without data; the other aggregation stands in
-          // only when the one we want was not published at all for this metric.
-          const own = aggregation === 'Total' ? d.total : d.maximum;
-          const other = aggregation === 'Total' ? d.maximum : d.total;
-          const value = own ?? other ?? null;
-          return { at: d.timeStamp.toISOString(), value };
-        }),
-      });
+      const points = (ts.data ?? []).map((d) => ({
+        at: d.timeStamp.toISOString(),
+        value: (aggregation === 'Total' ? d.total : d.maximum) ?? null,
+      }));
+      if (points.some((p) => p.value !== null)) series.push({ metric: name, aggregation, dimensions, unit: metric.unit ?? 'Count', points });
     }
   }
-  return series;
+  const missing: MissingMetric[] = [];
+  for (const name of query.names) {
+    if (series.some((s) => s.metric === name)) continue;
+    missing.push({ metric: name, reason: reasons.get(name) ?? (truncated ? `${NO_VALUES} (Azure returned its limit of ${query.top} series, so this one may have been cut)` : NO_VALUES) });
+  }
+  return { series, missing };
 }

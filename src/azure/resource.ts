@@ -10,8 +10,6 @@ import { shapeProblem } from './errors.ts';
 
 /** Azure's documented default when a cache's configuration does not name a policy. */
 export const AZURE_DEFAULT_POLICY = 'volatile-lru';
-/** Resource Manager API version for Microsoft.Cache/redisEnterprise (no SDK for it is installed). */
-export const REDIS_ENTERPRISE_API_VERSION = '2024-10-01';
 
 export async function readResource(azure: AzureContext, resource: CacheResourceId, signal: AbortSignal): Promise<AzureResourceData> {
   return resource.kind === 'redis' ? readRedis(azure, resource, signal) : readRedisEnterprise(azure, resource, signal);
@@ -26,6 +24,8 @@ const boolString = z
 
 const RedisResourceSchema = z.object({
   sku: z.object({ name: z.string(), family: z.string().nullish(), capacity: z.number().nullish() }),
+  provisioningState: z.string().nullish(),
+  zones: z.array(z.string()).nullish(),
   shardCount: z.number().int().nonnegative().nullish(),
   replicasPerPrimary: z.number().int().nonnegative().nullish(),
   replicasPerMaster: z.number().int().nonnegative().nullish(),
@@ -40,12 +40,53 @@ const RedisResourceSchema = z.object({
     })
     .nullish(),
   linkedServers: z.array(z.object({ id: z.string().nullish() })).nullish(),
+  // Every node of the cache: its shard (absent when not clustered), zone and role.
+  instances: z
+    .array(
+      z.object({
+        shardId: z.number().int().nonnegative().nullish(),
+        zone: z.string().nullish(),
+        isPrimary: z.boolean().nullish(),
+        isMaster: z.boolean().nullish(),
+      }),
+    )
+    .nullish(),
 });
+
+type RedisInstance = NonNullable<z.infer<typeof RedisResourceSchema>['instances']>[number];
 
 async function readRedis(azure: AzureContext, resource: CacheResourceId, signal: AbortSignal): Promise<AzureResourceData> {
   const client = createRedisClient(azure, resource.subscriptionId);
   const answer = await client.redis.get(resource.resourceGroup, resource.name, { abortSignal: signal });
   return redisSettings(resource.name, answer);
+}
+
+/**
+ * Shards: `shardCount` is left out by Azure on some answers of clustered caches (a create's 200), so the
+ * shard ids of `instances` count too; instances without a shard id belong to a cache that is not clustered.
+ */
+export function shardsOf(shardCount: number | null | undefined, instances: RedisInstance[]): number {
+  const ids = new Set(instances.flatMap((i) => (i.shardId == null ? [] : [i.shardId])));
+  return Math.max(shardCount ?? 0, ids.size);
+}
+
+/** Replicas per primary counted from the nodes: the fewest any shard has, since that shard is the one a failover can empty. */
+export function replicasFromInstances(instances: RedisInstance[]): number | null {
+  const byShard = new Map<number, { primaries: number; replicas: number }>();
+  for (const i of instances) {
+    const primary = i.isPrimary ?? i.isMaster;
+    if (primary == null) return null;
+    const shard = byShard.get(i.shardId ?? 0) ?? { primaries: 0, replicas: 0 };
+    if (primary) shard.primaries += 1;
+    else shard.replicas += 1;
+    byShard.set(i.shardId ?? 0, shard);
+  }
+  const shards = [...byShard.values()].filter((s) => s.primaries > 0);
+  return shards.length ? Math.min(...shards.map((s) => s.replicas)) : null;
+}
+
+function distinct(values: Array<string | null | undefined>): string[] {
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v !== ''))].sort();
 }
 
 /** Pure: the SDK's RedisResource as the settings the diagnosis reads. */
@@ -55,14 +96,24 @@ export function redisSettings(name: string, answer: unknown): AzureResourceData 
   const r = parsed.data;
   const tier = tierOfSku(r.sku.name);
   const config = r.redisConfiguration ?? null;
+  const instances = r.instances ?? [];
+  const unknown: string[] = [];
+  const unknownReasons: Record<string, string> = {};
+  // The configured count first; else what the nodes show; else what the tier is by design (Basic: one node, Standard: a primary and a replica).
+  const replicas =
+    r.replicasPerPrimary ?? r.replicasPerMaster ?? replicasFromInstances(instances) ?? (tier === 'basic' ? 0 : tier === 'standard' ? 1 : null);
+  if (replicas === null) {
+    unknown.push('replicasPerPrimary');
+    unknownReasons.replicasPerPrimary = 'Azure reported neither replicasPerPrimary nor the roles of the cache\'s nodes';
+  }
+  const instanceZones = distinct(instances.map((i) => i.zone));
   return {
     kind: 'redis',
     name,
     sku: [r.sku.name, r.sku.family && r.sku.capacity != null ? `${r.sku.family}${r.sku.capacity}` : null].filter(Boolean).join(' '),
     tier,
-    // Absent when clustering is off.
-    shardCount: r.shardCount ?? 0,
-    replicasPerPrimary: r.replicasPerPrimary ?? r.replicasPerMaster ?? (tier === 'basic' ? 0 : 1),
+    shardCount: shardsOf(r.shardCount, instances),
+    replicasPerPrimary: replicas ?? 0,
     redisVersion: r.redisVersion ?? null,
     maxmemoryPolicy: config?.maxmemoryPolicy ?? AZURE_DEFAULT_POLICY,
     maxmemoryReserved: config?.maxmemoryReserved ?? null,
@@ -70,7 +121,11 @@ export function redisSettings(name: string, answer: unknown): AzureResourceData 
     aofBackupEnabled: config?.aofBackupEnabled ?? false,
     notifyKeyspaceEvents: config?.notifyKeyspaceEvents ?? null,
     geoReplicated: (r.linkedServers ?? []).length > 0,
-    unknown: [],
+    unknown,
+    ...(unknown.length ? { unknownReasons } : {}),
+    provisioningState: r.provisioningState ?? null,
+    zones: instanceZones.length ? instanceZones : distinct(r.zones ?? []),
+    clusteringPolicy: null,
   };
 }
 
@@ -85,11 +140,20 @@ export function tierOfSku(sku: string): Tier {
 
 // ---- Azure Managed Redis (Microsoft.Cache/redisEnterprise): the ARM REST shape, through the same pipeline ----
 
+/**
+ * The newest stable redisEnterprise api-version in Azure/azure-rest-api-specs; the first with
+ * `highAvailability` on the cluster was 2025-04-01 (2024-10-01 has none). The npm SDK
+ * (@azure/arm-redisenterprisecache 2.2.0) is pinned to 2022-01-01, so the REST shape is read directly.
+ */
+export const REDIS_ENTERPRISE_API_VERSION = '2026-09-01';
+
 const EnterpriseClusterSchema = z.object({
   sku: z.object({ name: z.string(), capacity: z.number().nullish() }),
+  zones: z.array(z.string()).nullish(),
   properties: z
     .object({
       highAvailability: z.string().nullish(),
+      provisioningState: z.string().nullish(),
       redisVersion: z.string().nullish(),
     })
     .nullish(),
@@ -99,7 +163,9 @@ const EnterpriseDatabaseSchema = z.object({
   properties: z
     .object({
       clusteringPolicy: z.string().nullish(),
+      provisioningState: z.string().nullish(),
       evictionPolicy: z.string().nullish(),
+      notifyKeyspaceEvents: z.string().nullish(),
       persistence: z.object({ aofEnabled: z.boolean().nullish(), rdbEnabled: z.boolean().nullish() }).nullish(),
       geoReplication: z
         .object({ linkedDatabases: z.array(z.object({ id: z.string().nullish() })).nullish() })
@@ -109,9 +175,9 @@ const EnterpriseDatabaseSchema = z.object({
 });
 
 /**
- * No SDK for redisEnterprise is installed, so the cluster and its one database (`default`) are read as
- * documented ARM JSON, through the Redis client's pipeline (same credential, scope, retries, http client).
- * What that shape does not carry (shard count, reserved memory, keyspace notifications) is reported unknown.
+ * The cluster and its one database (`default`) are read as documented ARM JSON, through the Redis
+ * client's pipeline (same credential, scope, retries, http client). What that shape does not carry
+ * (shard count, reserved memory) is reported unknown, with the reason.
  */
 async function readRedisEnterprise(azure: AzureContext, resource: CacheResourceId, signal: AbortSignal): Promise<AzureResourceData> {
   const client = createRedisClient(azure, resource.subscriptionId);
@@ -141,26 +207,40 @@ export function redisEnterpriseSettings(name: string, clusterJson: unknown, data
   if (!database.success) throw shapeProblem(`reading the database of cache ${name}`, database.error);
   const c = cluster.data;
   const db = database.data.properties ?? {};
-  const ha = c.properties?.highAvailability;
-  const unknown = ['shardCount', 'maxmemoryReserved', 'notifyKeyspaceEvents'];
-  if (!ha) unknown.push('replicasPerPrimary');
-  if (!db.evictionPolicy) unknown.push('maxmemoryPolicy');
+  const ha = c.properties?.highAvailability?.toLowerCase() ?? null;
+  const unknownReasons: Record<string, string> = {
+    shardCount: 'Azure Managed Redis does not report its shard count',
+    maxmemoryReserved: 'Azure Managed Redis has no maxmemory-reserved setting',
+  };
+  if (ha !== 'enabled' && ha !== 'disabled') {
+    unknownReasons.replicasPerPrimary = `Azure did not report highAvailability for the cluster (api-version ${REDIS_ENTERPRISE_API_VERSION})${c.properties?.highAvailability ? `: "${c.properties.highAvailability}"` : ''}`;
+  }
+  if (!db.evictionPolicy) unknownReasons.maxmemoryPolicy = 'Azure did not report the database\'s evictionPolicy';
+  if (db.notifyKeyspaceEvents == null) unknownReasons.notifyKeyspaceEvents = 'Azure did not report the database\'s notifyKeyspaceEvents';
+  const unknown = Object.keys(unknownReasons);
+  const policy = db.clusteringPolicy ?? null;
   return {
     kind: 'redisEnterprise',
     name,
     sku: c.sku.capacity != null ? `${c.sku.name} (capacity ${c.sku.capacity})` : c.sku.name,
     tier: 'enterprise',
     shardCount: 0,
-    // High availability keeps one replica of every shard; without it there is none.
-    replicasPerPrimary: ha && ha.toLowerCase() === 'disabled' ? 0 : 1,
+    // High availability keeps one replica of every shard; without it there is none. Unknown reads as 1 only where `unknown` says so.
+    replicasPerPrimary: ha === 'disabled' ? 0 : 1,
     redisVersion: c.properties?.redisVersion ?? null,
     maxmemoryPolicy: db.evictionPolicy ? redisPolicyName(db.evictionPolicy) : null,
     maxmemoryReserved: null,
     rdbBackupEnabled: db.persistence?.rdbEnabled ?? false,
     aofBackupEnabled: db.persistence?.aofEnabled ?? false,
-    notifyKeyspaceEvents: null,
+    notifyKeyspaceEvents: db.notifyKeyspaceEvents ?? null,
+    // The database lists itself among its linked databases.
     geoReplicated: (db.geoReplication?.linkedDatabases ?? []).length > 1,
     unknown,
+    unknownReasons,
+    // The cluster and its database each have a state; whichever is not Succeeded says what is going on.
+    provisioningState: [c.properties?.provisioningState, db.provisioningState].find((p) => p && p.toLowerCase() !== 'succeeded') ?? c.properties?.provisioningState ?? null,
+    zones: distinct(c.zones ?? []),
+    clusteringPolicy: policy,
   };
 }
 

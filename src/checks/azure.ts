@@ -85,7 +85,7 @@ export const azureMetricsCheck: Check<'azure.metrics'> = {
   async run(ctx) {
     const run = await prepare(ctx, METRICS_BUDGET_MS);
     const window = readingWindow(ctx, run.resource);
-    const series = await run.call(`reading metrics of cache ${run.resource.name}`, 'Monitoring Reader', metricsEndpoint(run.azure), () =>
+    const { series, missing } = await run.call(`reading metrics of cache ${run.resource.name}`, 'Monitoring Reader', metricsEndpoint(run.azure), () =>
       readMetrics(run.azure, run.resource, window, ctx.signal),
     );
     const bounds = isoBounds(window);
@@ -93,6 +93,7 @@ export const azureMetricsCheck: Check<'azure.metrics'> = {
     return {
       window: { ...bounds, interval: window.interval },
       series,
+      missing,
       events,
       sparklines: metricLines(series, events, METRIC_ORDER),
     };

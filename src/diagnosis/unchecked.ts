@@ -19,6 +19,12 @@ function sentence(text: string): string {
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
+/** The Azure settings whose absence changes a verdict, as a reader names them; the rest stay in the evidence only. */
+const UNKNOWN_SETTING_NAMES: Record<string, string> = {
+  replicasPerPrimary: 'replica count (high availability)',
+  maxmemoryPolicy: 'eviction policy',
+};
+
 export function uncheckedSentences(evidence: Evidence): string[] {
   const out: string[] = [];
   // Checks that stopped for the same reason (all Azure checks without a resource) read better as one sentence.
@@ -62,6 +68,17 @@ export function uncheckedSentences(evidence: Evidence): string[] {
   const deletion = dataOf(evidence, 'commands.deletion');
   if (deletion && !deletion.slowlogRead) {
     out.push(sentence(`SLOWLOG could not be read (${(deletion.slowlogError ?? 'refused').replace(/[.\s]+$/, '')}), so no removing command can be tied to a key`));
+  }
+  const metrics = dataOf(evidence, 'azure.metrics');
+  const missingByReason = new Map<string, string[]>();
+  for (const m of metrics?.missing ?? []) missingByReason.set(m.reason, [...(missingByReason.get(m.reason) ?? []), m.metric]);
+  for (const [reason, names] of missingByReason) {
+    out.push(sentence(`Azure metric${names.length === 1 ? '' : 's'} ${list(names)} could not be checked: ${reason.replace(/[.\s]+$/, '')}`));
+  }
+  const resource = dataOf(evidence, 'azure.resource');
+  for (const field of resource?.unknown ?? []) {
+    const reason = resource?.unknownReasons?.[field];
+    if (reason && UNKNOWN_SETTING_NAMES[field]) out.push(sentence(`The cache's ${UNKNOWN_SETTING_NAMES[field]} could not be checked: ${reason.replace(/[.\s]+$/, '')}`));
   }
   const info = dataOf(evidence, 'info');
   // Nodes sharing one reason make one sentence: a cluster announcing a thousand foreign nodes is one line, not a thousand.

@@ -22,6 +22,17 @@ export interface AzureResourceData {
   geoReplicated: boolean;
   /** Settings Azure did not report (Azure Managed Redis has no shard count or reserved memory), by field name. */
   unknown: string[];
+  /** Why each field in `unknown` is unknown, as a clause ("Azure did not report highAvailability"). Absent in evidence from earlier versions. */
+  unknownReasons?: Record<string, string>;
+  /**
+   * Azure's provisioningState now (`Succeeded`; `Creating`, `Updating`, `Scaling`…: nodes are being replaced or
+   * restarted, each failing over to its replica). Azure Managed Redis: the cluster's, or the database's when that one is busy.
+   */
+  provisioningState?: string | null;
+  /** The availability zones the cache's nodes are in (each node's zone when Azure lists them, else the resource's zones); [] when not zonal. */
+  zones?: string[];
+  /** Azure Managed Redis: OSSCluster (clients see every shard), EnterpriseCluster (one proxy endpoint) or NoCluster; null elsewhere. */
+  clusteringPolicy?: string | null;
 }
 
 export interface MetricPoint {
@@ -69,9 +80,19 @@ export interface MetricLine {
   changes: Array<Pick<MetricEvent, 'kind' | 'from' | 'to' | 'summary'>>;
 }
 
+/** A metric keyloss asked for that Azure returned no values for in the window: it could not be checked. */
+export interface MissingMetric {
+  metric: string;
+  /** e.g. "Azure returned no values in the window", or Azure's own errorMessage for the metric. */
+  reason: string;
+}
+
 export interface AzureMetricsData {
   window: { from: string; to: string; interval: string };
+  /** Only series with at least one value; an interval Azure left empty is a null point, never a zero. */
   series: MetricSeries[];
+  /** Requested metrics without a single value in the window (absent in evidence from earlier versions). */
+  missing?: MissingMetric[];
   events: MetricEvent[];
   /** One line per metric: name, sparkline, min, max, change point; with the folded points and changes a chart draws. */
   sparklines: MetricLine[];

@@ -15,6 +15,7 @@ export const FACTS = [
   'clustered',
   'keyspace-notifications-off',
   'geo-replicated',
+  'single-zone',
   'azure-resource-read',
 ] as const;
 export type Fact = (typeof FACTS)[number];

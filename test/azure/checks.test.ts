@@ -1,6 +1,7 @@
 // The Azure checks through the real SDK clients and pipeline, against a local HTTPS fake of Azure.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { azureActivityLogCheck, azureChecks, azureMetricsCheck, azureResourceCheck } from '../../src/checks/azure.ts';
+import { REDIS_ENTERPRISE_API_VERSION } from '../../src/azure/resource.ts';
 import { NO_AZURE_TARGET } from '../../src/azure/context.ts';
 import { sharedTokenCredential } from '../../src/azure/credential.ts';
 import type { CheckResult, CheckResults } from '../../src/domain/checks.ts';
@@ -206,6 +207,9 @@ describe('azure.resource', () => {
       notifyKeyspaceEvents: '',
       geoReplicated: true,
       unknown: [],
+      provisioningState: 'Succeeded',
+      zones: [],
+      clusteringPolicy: null,
     });
     const get = fake.requests.find((r) => r.method === 'GET');
     expect(get?.path).toBe(CACHE);
@@ -237,16 +241,17 @@ describe('azure.resource', () => {
     expect(unauthorized).not.toContain('expired-token-0000000000');
   });
 
-  it('reads Azure Managed Redis through the ARM REST shape, marking what it does not carry unknown', async () => {
+  it('reads Azure Managed Redis through the ARM REST shape at the newest api-version, high availability included', async () => {
     const amr = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-cache/providers/Microsoft.Cache/redisEnterprise/amr-1`;
-    fake.resources.set(amr, { id: amr, name: 'amr-1', sku: { name: 'Balanced_B10' }, properties: { highAvailability: 'Enabled', redisVersion: '7.4' } });
+    // Our own cluster body in the shape the spec defines (Microsoft's examples carry no highAvailability; see fixtures.test.ts).
+    fake.resources.set(amr, { id: amr, name: 'amr-1', sku: { name: 'Balanced_B10' }, zones: ['1', '2'], properties: { highAvailability: 'Enabled', redisVersion: '7.4', provisioningState: 'Succeeded' } });
     fake.resources.set(`${amr}/databases/default`, {
       properties: { clusteringPolicy: 'OSSCluster', evictionPolicy: 'VolatileLRU', persistence: { aofEnabled: false, rdbEnabled: true }, geoReplication: { linkedDatabases: [{ id: `${amr}/databases/default` }] } },
     });
     const data = ok(await runAzure([azureResourceCheck], { azure: contextFor(fake, amr), redis: target, since: SINCE, now: NOW }), 'azure.resource');
-    expect(data).toMatchObject({ kind: 'redisEnterprise', tier: 'enterprise', sku: 'Balanced_B10', replicasPerPrimary: 1, maxmemoryPolicy: 'volatile-lru', rdbBackupEnabled: true, geoReplicated: false });
+    expect(data).toMatchObject({ kind: 'redisEnterprise', tier: 'enterprise', sku: 'Balanced_B10', replicasPerPrimary: 1, maxmemoryPolicy: 'volatile-lru', rdbBackupEnabled: true, geoReplicated: false, zones: ['1', '2'], clusteringPolicy: 'OSSCluster' });
     expect(data.unknown).toEqual(['shardCount', 'maxmemoryReserved', 'notifyKeyspaceEvents']);
-    expect(fake.requests.every((r) => r.authorization === `Bearer ${TEST_TOKEN}` && r.query.get('api-version') === '2024-10-01')).toBe(true);
+    expect(fake.requests.every((r) => r.authorization === `Bearer ${TEST_TOKEN}` && r.query.get('api-version') === REDIS_ENTERPRISE_API_VERSION)).toBe(true);
   });
 });
 

@@ -1,7 +1,9 @@
 // Pure mappings: the ARM cache resource as settings, activity-log events as notable operations.
 import { describe, expect, it } from 'vitest';
 import { activityEvents, classifyOperation } from '../../src/azure/activity.ts';
-import { redisEnterpriseSettings, redisPolicyName, redisSettings, tierOfSku } from '../../src/azure/resource.ts';
+import { redisEnterpriseSettings, redisPolicyName, redisSettings, replicasFromInstances, tierOfSku } from '../../src/azure/resource.ts';
+import { azureSignals } from '../../src/diagnosis/signals/azure.ts';
+import type { Evidence } from '../../src/domain/checks.ts';
 
 describe('redisSettings', () => {
   it('applies the documented defaults for what a Basic cache leaves out', () => {
@@ -17,6 +19,19 @@ describe('redisSettings', () => {
     });
   });
 
+  it('states the replica count unknown, with the reason, when Azure reports neither the count nor the nodes of a Premium cache', () => {
+    const data = redisSettings('c', { sku: { name: 'Premium', family: 'P', capacity: 1 } });
+    expect(data.unknown).toEqual(['replicasPerPrimary']);
+    expect(data.unknownReasons?.replicasPerPrimary).toContain('neither replicasPerPrimary nor the roles');
+  });
+
+  it('counts replicas per shard from the nodes, the fewest any shard has', () => {
+    const node = (shardId: number, isPrimary: boolean) => ({ shardId, isPrimary });
+    expect(replicasFromInstances([node(0, true), node(0, false), node(0, false), node(1, true), node(1, false)])).toBe(1);
+    expect(replicasFromInstances([{ isMaster: true }])).toBe(0);
+    expect(replicasFromInstances([{ zone: '1' }])).toBeNull();
+  });
+
   it('maps SKU names to tiers', () => {
     expect(['Basic', 'standard', 'Premium', 'Balanced_B10', 'Enterprise_E10'].map(tierOfSku)).toEqual(['basic', 'standard', 'premium', 'enterprise', 'enterprise']);
   });
@@ -27,6 +42,34 @@ describe('redisEnterpriseSettings', () => {
     const data = redisEnterpriseSettings('amr', { sku: { name: 'Balanced_B5' }, properties: { highAvailability: 'Disabled' } }, { properties: { evictionPolicy: 'AllKeysLFU' } });
     expect(data).toMatchObject({ replicasPerPrimary: 0, maxmemoryPolicy: 'allkeys-lfu', tier: 'enterprise' });
     expect(['NoEviction', 'VolatileTTL', 'AllKeysRandom'].map(redisPolicyName)).toEqual(['noeviction', 'volatile-ttl', 'allkeys-random']);
+  });
+});
+
+describe('what the resource says about failovers', () => {
+  const evidence = (data: Record<string, unknown>): Evidence =>
+    ({
+      query: { key: 'k', isPattern: false, db: 0, since: new Date('2026-11-26T05:00:00Z'), tier: null, scope: null },
+      now: new Date('2026-11-26T06:00:00Z'),
+      results: { 'azure.resource': { id: 'azure.resource', status: 'ok', ms: 1, data: { ...redisSettings('cache-1', { sku: { name: 'Premium', family: 'P', capacity: 1 }, replicasPerPrimary: 1 }), ...data } } },
+    }) as unknown as Evidence;
+
+  it('a cache Azure reports as Updating now points at a failover during the update', () => {
+    const signals = azureSignals(evidence({ provisioningState: 'Updating' }));
+    expect(signals).toEqual(
+      expect.arrayContaining([expect.objectContaining({ cause: 'replication', check: 'azure.resource', weight: 0.3, summary: expect.stringContaining('Azure reports cache-1 as Updating now') })]),
+    );
+    expect(azureSignals(evidence({ provisioningState: 'Succeeded' }))).toEqual([]);
+  });
+
+  it('an Azure Managed Redis cluster with high availability off has no replica: no failover can lose writes', () => {
+    const amr = redisEnterpriseSettings('amr', { sku: { name: 'Balanced_B5' }, properties: { highAvailability: 'Disabled', provisioningState: 'Updating' } }, { properties: { evictionPolicy: 'NoEviction', notifyKeyspaceEvents: '' } });
+    const signals = azureSignals(evidence(amr as unknown as Record<string, unknown>));
+    expect(signals).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ cause: 'replication', weight: -1, rulesOut: true }),
+        expect.objectContaining({ cause: 'instance-failure', weight: 0.5, summary: expect.stringContaining('with no replica, every node it restarts comes back empty') }),
+      ]),
+    );
   });
 });
 

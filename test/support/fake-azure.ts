@@ -58,6 +58,8 @@ export interface FakeAzure {
   /** Activity-log events (the REST JSON shape) by resource id (case-insensitive). */
   activity: Map<string, unknown[]>;
   faults: Record<Endpoint, Fault[]>;
+  /** Serves `body` (e.g. one of Microsoft's recorded answers) as the next 200 answer of that endpoint, before any other answer. */
+  answerNext(endpoint: Endpoint, body: unknown): void;
   /** An HttpClient that trusts the test certificate, for the SDK clients' `httpClient` option. */
   httpClient(): HttpClient;
   close(): Promise<void>;
@@ -118,10 +120,17 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
     }
     if (!url.searchParams.get('api-version')) return azureError(res, 400, 'MissingApiVersionParameter', 'The api-version query parameter is required.');
     if (endpoint === 'metrics') return metricsBatch(res, url, body);
+    // A nextLink page: the continuation of a listing already served.
+    if (endpoint === 'activity' && url.searchParams.has('$skiptoken')) return send(res, 200, { value: [] });
     if (endpoint === 'activity') return activityLog(res, url);
     return armResource(res, path);
   }
 
+  /**
+   * The metrics batch API as its 2024-02-01 spec says: `interval` sets the grid (FULL: one point for the
+   * whole span), `aggregation` which fields each point carries (only those; none when an interval had no
+   * data), and with a filter at most `top` time series come back per resource ID (10 unless told).
+   */
   function metricsBatch(res: ServerResponse, url: URL, body: string): void {
     const q = url.searchParams;
     let resourceIds: string[];
@@ -133,18 +142,26 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
     const names = (q.get('metricnames') ?? '').split(',').filter(Boolean);
     const start = Date.parse(q.get('starttime') ?? '');
     const end = Date.parse(q.get('endtime') ?? '');
-    const intervalMs = isoDurationMs(q.get('interval') ?? 'PT1M');
-    if (!names.length || !Number.isFinite(start) || !Number.isFinite(end) || !intervalMs) {
-      return azureError(res, 400, 'BadRequest', 'metricnames, starttime, endtime and interval are required');
+    const interval = q.get('interval') ?? 'PT1M';
+    const intervalMs = interval.toUpperCase() === 'FULL' ? end - start : isoDurationMs(interval);
+    if (!names.length || !Number.isFinite(start) || !Number.isFinite(end) || !(intervalMs > 0)) {
+      return azureError(res, 400, 'BadRequest', 'metricnames, starttime and endtime are required, and interval must be an ISO 8601 duration or FULL');
     }
-    const splitBy = [...(q.get('filter') ?? '').matchAll(/(\w+)\s+eq\s+'\*'/gi)].map((m) => m[1]!.toLowerCase());
+    const aggregations = (q.get('aggregation') ?? 'average').split(',').map((a) => a.trim().toLowerCase()).filter(Boolean);
+    const unknownAggregation = aggregations.find((a) => !AGGREGATIONS.includes(a as Aggregation));
+    if (unknownAggregation) return azureError(res, 400, 'BadRequest', `Unknown aggregation type: ${unknownAggregation}`);
+    const filter = q.get('filter');
+    const top = filter ? Number(q.get('top') ?? 10) : Number.POSITIVE_INFINITY;
+    const splitBy = [...(filter ?? '').matchAll(/(\w+)\s+eq\s+'\*'/gi)].map((m) => m[1]!.toLowerCase());
     const grid: Date[] = [];
-    for (let t = Math.floor(start / intervalMs) * intervalMs; t < end; t += intervalMs) grid.push(new Date(t));
+    const first = interval.toUpperCase() === 'FULL' ? start : Math.floor(start / intervalMs) * intervalMs;
+    for (let t = first; t < end; t += intervalMs) grid.push(new Date(t));
 
     const values = [];
     for (const resourceId of resourceIds) {
       const all = metrics.get(resourceId.toLowerCase()) ?? [];
       const value = [];
+      let budget = top;
       for (const name of names) {
         const series = all.filter((s) => s.metric.toLowerCase() === name.toLowerCase());
         const known = new Set(series.flatMap((s) => Object.keys(s.dimensions ?? {})));
@@ -158,18 +175,19 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
           const key = JSON.stringify(splitBy.map((d) => s.dimensions?.[d] ?? ''));
           groups.set(key, [...(groups.get(key) ?? []), s]);
         }
+        const kept = [...groups.values()].slice(0, Math.max(0, budget));
+        budget -= kept.length;
         value.push({
           id: `${resourceId}/providers/Microsoft.Insights/metrics/${name}`,
           type: 'Microsoft.Insights/metrics',
           name: { value: name, localizedValue: DISPLAY_NAMES[name] ?? name },
           displayDescription: `The ${name} metric.`,
           unit: series[0]?.unit ?? 'Count',
-          timeseries: [...groups.values()].map((group) => ({
+          timeseries: kept.map((group) => ({
             metadatavalues: splitBy.map((d) => ({ name: { value: d, localizedValue: d }, value: group[0]!.dimensions?.[d] ?? '' })),
             data: grid.map((at) => {
-              const present = group.map((s) => s.value(at)).filter((v): v is number => v !== null);
-              if (!present.length) return { timeStamp: at.toISOString() };
-              return { timeStamp: at.toISOString(), maximum: Math.max(...present), total: present.reduce((a, b) => a + b, 0) };
+              const samples = group.flatMap((s) => sampleTimes(at, intervalMs, interval).map((t) => s.value(t))).filter((v): v is number => v !== null);
+              return { timeStamp: at.toISOString(), ...aggregate(samples, aggregations) };
             }),
           })),
           errorCode: 'Success',
@@ -178,7 +196,7 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
       values.push({
         starttime: new Date(start).toISOString(),
         endtime: new Date(end).toISOString(),
-        interval: q.get('interval'),
+        interval: interval.toUpperCase() === 'FULL' ? `PT${Math.round((end - start) / 60_000)}M` : interval,
         namespace: (q.get('metricnamespace') ?? '').toLowerCase(),
         resourceregion: 'westeurope',
         resourceid: resourceId,
@@ -223,6 +241,9 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
     metrics,
     activity,
     faults,
+    answerNext(endpoint, body) {
+      faults[endpoint].unshift({ status: 200, body: JSON.stringify(body) });
+    },
     httpClient() {
       const inner = createDefaultHttpClient();
       return {
@@ -239,6 +260,31 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
       certificate.remove();
     },
   };
+}
+
+const AGGREGATIONS = ['average', 'minimum', 'maximum', 'total', 'count'] as const;
+type Aggregation = (typeof AGGREGATIONS)[number];
+
+/** The fields Azure puts on a point: only the aggregations asked for, and none when the interval had no sample. */
+function aggregate(samples: number[], aggregations: string[]): Partial<Record<Aggregation, number>> {
+  if (!samples.length) return {};
+  const total = samples.reduce((a, b) => a + b, 0);
+  const all: Record<Aggregation, number> = {
+    average: total / samples.length,
+    minimum: Math.min(...samples),
+    maximum: Math.max(...samples),
+    total,
+    count: samples.length,
+  };
+  return Object.fromEntries(aggregations.map((a) => [a, all[a as Aggregation]]));
+}
+
+/** The minutes a point of the grid covers: a series' value() answers per minute, so a PT5M point aggregates five of them. */
+function sampleTimes(at: Date, intervalMs: number, interval: string): Date[] {
+  if (interval.toUpperCase() !== 'FULL' && intervalMs <= 60_000) return [at];
+  const times: Date[] = [];
+  for (let t = at.getTime(); t < at.getTime() + intervalMs; t += 60_000) times.push(new Date(t));
+  return times;
 }
 
 /** PT1M, PT5M, PT1H, P1D … in milliseconds; 0 when not understood. */

@@ -12,7 +12,39 @@ const EMPTIED_RATIO = 0.01;
 const NEARBY_MS = 5 * 60_000;
 
 export function azureSignals(evidence: Evidence): Signal[] {
-  return [...metricSignals(evidence), ...activitySignals(evidence)];
+  return [...metricSignals(evidence), ...activitySignals(evidence), ...resourceSignals(evidence)];
+}
+
+// ---- the cache's state and layout, as Resource Manager reports it now ----
+
+/** provisioningState values of a cache whose nodes are being replaced or restarted (scaling, patching, a settings change). */
+const CHANGING_STATES = new Set(['updating', 'scaling', 'patching', 'recoveringscalefailure', 'provisioning', 'upgrading']);
+
+function resourceSignals(evidence: Evidence): Signal[] {
+  const resource = dataOf(evidence, 'azure.resource');
+  if (!resource) return [];
+  const signals: Signal[] = [];
+  const cite = (cause: Signal['cause'], weight: number, summary: string, rulesOut?: boolean) =>
+    signals.push({ cause, check: 'azure.resource', weight, summary, ...(rulesOut ? { rulesOut } : {}) });
+  const state = resource.provisioningState ?? null;
+  const knownReplicas = !(resource.unknown ?? []).includes('replicasPerPrimary');
+  const noReplica = knownReplicas && resource.replicasPerPrimary === 0;
+  if (state && CHANGING_STATES.has(state.toLowerCase())) {
+    // The state is as of now, the end of the window: an update under way restarts the nodes one at a time.
+    const what = `Azure reports ${resource.name} as ${state} now (scaling, patching or a settings change)`;
+    if (noReplica) cite('instance-failure', 0.5, `${what}: with no replica, every node it restarts comes back empty`);
+    else {
+      cite('replication', 0.3, `${what}: each node it restarts fails over to its replica, and writes the replica had not received are lost`);
+      cite('instance-failure', 0.15, `${what}: its nodes are restarted one at a time`);
+    }
+  } else if (state && state.toLowerCase() === 'failed') {
+    cite('instance-failure', 0.2, `Azure reports the last operation on ${resource.name} as Failed: nodes may have been left restarted or replaced`);
+  }
+  // Basic is ruled out by tier in the replication signals; here a cache whose high availability is off.
+  if (noReplica && resource.tier !== 'basic') {
+    cite('replication', -1, `${resource.name} has no replica (high availability off), so no failover can lose writes`, true);
+  }
+  return signals;
 }
 
 // ---- Monitor metrics ----
@@ -180,7 +212,11 @@ export function azureFacts(evidence: Evidence): Fact[] {
   if ((resource.tier === 'premium' || resource.tier === 'enterprise') && !resource.rdbBackupEnabled && !resource.aofBackupEnabled) facts.push('persistence-off');
   if (!unknown.has('notifyKeyspaceEvents') && !resource.notifyKeyspaceEvents) facts.push('keyspace-notifications-off');
   if (resource.geoReplicated) facts.push('geo-replicated');
-  if (resource.shardCount > 0) facts.push('clustered');
+  // Azure Managed Redis does not report its shards, but any clustering policy but NoCluster spreads the keys over them.
+  const policy = resource.clusteringPolicy?.toLowerCase() ?? null;
+  if (resource.shardCount > 0 || (policy !== null && policy !== 'nocluster')) facts.push('clustered');
   if (!unknown.has('replicasPerPrimary') && resource.replicasPerPrimary === 0) facts.push('no-replica');
+  // A primary and its replicas in one zone go down together in a zone outage.
+  if ((resource.zones ?? []).length === 1 && !unknown.has('replicasPerPrimary') && resource.replicasPerPrimary > 0) facts.push('single-zone');
   return facts;
 }
