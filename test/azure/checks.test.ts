@@ -4,7 +4,6 @@ import { azureActivityLogCheck, azureChecks, azureMetricsCheck, azureResourceChe
 import { REDIS_ENTERPRISE_API_VERSION } from '../../src/azure/resource.ts';
 import { NO_AZURE_TARGET } from '../../src/azure/context.ts';
 import { sharedTokenCredential } from '../../src/azure/credential.ts';
-import type { CheckResult, CheckResults } from '../../src/domain/checks.ts';
 import type { RedisTarget } from '../../src/redis/target.ts';
 import { freePort } from '../support/redis-server.ts';
 import {
@@ -15,7 +14,7 @@ import {
   type FakeAzure,
   type FakeSeries,
 } from '../support/fake-azure.ts';
-import { TEST_TOKEN, contextFor, runAzure, startAzureRig, type AzureRig } from './support.ts';
+import { TEST_TOKEN, contextFor, failure, ok, runAzure, startAzureRig, type AzureRig } from './support.ts';
 
 const NOW = new Date('2026-11-26T06:00:00.000Z');
 const SINCE = new Date('2026-11-26T05:00:00.000Z');
@@ -45,19 +44,6 @@ function incidentSeries(): FakeSeries[] {
   ];
 }
 
-function ok<K extends keyof CheckResults>(results: CheckResults, id: K) {
-  const result = results[id] as CheckResult | undefined;
-  if (result?.status !== 'ok') throw new Error(`${id} was ${result?.status}: ${JSON.stringify(result)}`);
-  return result.data as NonNullable<Extract<CheckResults[K], { status: 'ok' }>>['data'];
-}
-
-function failure(results: CheckResults, id: keyof CheckResults): string {
-  const result = results[id];
-  if (result?.status !== 'failed') throw new Error(`${id} was ${result?.status}, expected failed: ${JSON.stringify(result)}`);
-  expect(result.error).not.toContain(TEST_TOKEN);
-  return result.error;
-}
-
 beforeAll(async () => {
   rig = await startAzureRig();
   ({ fake, target } = rig);
@@ -66,12 +52,8 @@ beforeAll(async () => {
 afterAll(() => rig?.close());
 
 beforeEach(() => {
-  fake.requests.length = 0;
-  fake.faults.metrics.length = 0;
-  fake.faults.arm.length = 0;
-  fake.faults.activity.length = 0;
+  fake.reset();
   fake.metrics.set(CACHE.toLowerCase(), incidentSeries());
-  fake.resources.clear();
   fake.resources.set(CACHE, redisResourceJson(CACHE, { sku: 'Standard', configuration: { 'maxmemory-policy': 'allkeys-lru' } }));
   fake.activity.set(CACHE.toLowerCase(), [
     activityEventJson(CACHE, 'Microsoft.Cache/redis/listKeys/action', at('05:10'), { caller: 'dev@example.com' }),

@@ -8,14 +8,14 @@ import { armEndpoint, createMetricsClient, PUBLIC_ARM_ENDPOINT, tokenScope } fro
 import { sharedTokenCredential } from '../../src/azure/credential.ts';
 import { metricsQueries, NAMESPACE, NO_VALUES, toMetricSeries, type MetricsQuery } from '../../src/azure/metrics.ts';
 import { REDIS_ENTERPRISE_API_VERSION } from '../../src/azure/resource.ts';
-import type { CheckResult, CheckResults } from '../../src/domain/checks.ts';
+import type { CheckResults } from '../../src/domain/checks.ts';
 import { uncheckedSentences } from '../../src/diagnosis/unchecked.ts';
 import { azureFacts } from '../../src/diagnosis/signals/azure.ts';
 import type { Evidence } from '../../src/domain/checks.ts';
 import type { RedisTarget } from '../../src/redis/target.ts';
 import { exampleBody, fixtureFile, recordedBody, withIds, withTimesShifted } from '../support/azure-fixtures.ts';
 import { SUBSCRIPTION, type FakeAzure, type FakeSeries } from '../support/fake-azure.ts';
-import { TEST_TOKEN, contextFor, queryAt, runAzure, startAzureRig, type AzureRig } from './support.ts';
+import { TEST_TOKEN, contextFor, failure, ok, queryAt, runAzure, startAzureRig, type AzureRig } from './support.ts';
 
 const NOW = new Date('2026-11-26T06:00:00.000Z');
 const SINCE = new Date('2026-11-26T05:00:00.000Z');
@@ -25,19 +25,6 @@ const AMR = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg1/providers/Microso
 let fake: FakeAzure;
 let rig: AzureRig | undefined;
 let target: RedisTarget;
-
-function ok<K extends keyof CheckResults>(results: CheckResults, id: K) {
-  const result = results[id] as CheckResult | undefined;
-  if (result?.status !== 'ok') throw new Error(`${id} was ${result?.status}: ${JSON.stringify(result)}`);
-  return result.data as NonNullable<Extract<CheckResults[K], { status: 'ok' }>>['data'];
-}
-
-function failure(results: CheckResults, id: keyof CheckResults): string {
-  const result = results[id];
-  if (result?.status !== 'failed') throw new Error(`${id} was ${result?.status}, expected failed: ${JSON.stringify(result)}`);
-  expect(result.error).not.toContain(TEST_TOKEN);
-  return result.error;
-}
 
 function evidenceOf(results: CheckResults): Evidence {
   return { query: queryAt(SINCE), now: NOW, results } as Evidence;
@@ -52,13 +39,7 @@ beforeAll(async () => {
 
 afterAll(() => rig?.close());
 
-beforeEach(() => {
-  fake.requests.length = 0;
-  for (const queue of Object.values(fake.faults)) queue.length = 0;
-  fake.resources.clear();
-  fake.metrics.clear();
-  fake.activity.clear();
-});
+beforeEach(() => fake.reset());
 
 describe('Microsoft.Cache/redis (2024-11-01 examples, arm-rediscache recording)', () => {
   it('RedisCacheGet.json: a Premium P3 being created, two replicas counted as configured, geo-replicated, no zones', async () => {

@@ -1,10 +1,11 @@
 // Shared setup for the Azure tests: a fake Azure over HTTPS, a context pointing at it, a real Redis target for CheckContext.
+import { expect } from 'vitest';
 import { createAzureContext } from '../../src/azure/context.ts';
 import type { AzureContext } from '../../src/azure/types.ts';
 import { runChecks } from '../../src/checks/run.ts';
 import { DEFAULT_CHECK_OPTIONS } from '../../src/checks/registry.ts';
 import type { Check } from '../../src/checks/types.ts';
-import type { CheckResults } from '../../src/domain/checks.ts';
+import type { CheckResult, CheckResults } from '../../src/domain/checks.ts';
 import type { Query } from '../../src/domain/query.ts';
 import { openTarget, type RedisTarget } from '../../src/redis/target.ts';
 import { startFakeAzure, type FakeAzure } from '../support/fake-azure.ts';
@@ -74,4 +75,19 @@ export async function runAzure(
     azure: options.azure,
     options: DEFAULT_CHECK_OPTIONS,
   });
+}
+
+/** The data of a check that must have succeeded; otherwise the test fails with what the check said. */
+export function ok<K extends keyof CheckResults>(results: CheckResults, id: K) {
+  const result = results[id] as CheckResult | undefined;
+  if (result?.status !== 'ok') throw new Error(`${id} was ${result?.status}: ${JSON.stringify(result)}`);
+  return result.data as NonNullable<Extract<CheckResults[K], { status: 'ok' }>>['data'];
+}
+
+/** The error of a check that must have failed, which never carries the test token. */
+export function failure(results: CheckResults, id: keyof CheckResults): string {
+  const result = results[id];
+  if (result?.status !== 'failed') throw new Error(`${id} was ${result?.status}, expected failed: ${JSON.stringify(result)}`);
+  expect(result.error).not.toContain(TEST_TOKEN);
+  return result.error;
 }

@@ -58,6 +58,8 @@ export interface FakeAzure {
   /** Activity-log events (the REST JSON shape) by resource id (case-insensitive). */
   activity: Map<string, unknown[]>;
   faults: Record<Endpoint, Fault[]>;
+  /** Forgets every request, fault, resource, series and activity event, for the next test. */
+  reset(): void;
   /** Serves `body` (e.g. one of Microsoft's recorded answers) as the next 200 answer of that endpoint, before any other answer. */
   answerNext(endpoint: Endpoint, body: unknown): void;
   /** An HttpClient that trusts the test certificate, for the SDK clients' `httpClient` option. */
@@ -241,6 +243,13 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
     metrics,
     activity,
     faults,
+    reset() {
+      requests.length = 0;
+      for (const queue of Object.values(faults)) queue.length = 0;
+      resources.clear();
+      metrics.clear();
+      activity.clear();
+    },
     answerNext(endpoint, body) {
       faults[endpoint].unshift({ status: 200, body: JSON.stringify(body) });
     },
