@@ -73,7 +73,8 @@ export async function runChecks(
     try {
       const needed: CheckResults = {};
       for (const need of check.needs) (needed as Record<string, CheckResult | undefined>)[need] = results[need];
-      const data = await Promise.race([check.run({ ...ctx, signal: controller.signal, results: needed }), stopped]);
+      const spanning = check.spansRun ? { othersSettled } : {};
+      const data = await Promise.race([check.run({ ...ctx, signal: controller.signal, results: needed, ...spanning }), stopped]);
       return report(check, { id: check.id, status: 'ok', ms: elapsed(), data } as CheckResult);
     } catch (error) {
       if (error instanceof CheckSkipped) return report(check, { id: check.id, status: 'skipped', ms: elapsed(), reason: describeError(error) });
@@ -106,6 +107,16 @@ export async function runChecks(
     return pending;
   };
 
-  await Promise.all(checks.map((check) => start(check)));
+  // Checks that span the run start with the others; they learn when the others are done.
+  let othersDone: () => void = () => undefined;
+  const othersSettled = new Promise<void>((resolve) => {
+    othersDone = resolve;
+  });
+  const others = checks.filter((check) => !check.spansRun);
+  const spanning = checks.filter((check) => check.spansRun);
+  const pending = spanning.map((check) => start(check));
+  await Promise.all(others.map((check) => start(check)));
+  othersDone();
+  await Promise.all(pending);
   return results;
 }

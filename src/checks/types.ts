@@ -12,7 +12,10 @@ export interface CheckOptions {
   scanCount: number;
   /** Keys whose TTL is sampled. */
   ttlSampleSize: number;
-  /** Interval between the two INFO samples of the rates check. */
+  /**
+   * The shortest interval between the two INFO samples of the rates check; the second sample waits for the other
+   * checks too, so the rates are measured across the time they take anyway.
+   */
   rateIntervalMs: number;
   /** Per-command timeout. */
   commandTimeoutMs: number;
@@ -28,6 +31,11 @@ export interface CheckContext {
   options: CheckOptions;
   /** Results of the checks named in `needs`, all finished before this one starts. */
   results: CheckResults;
+  /**
+   * For a check that `spansRun`: settles when every other check of the run has finished, so a measurement can span
+   * the time they take anyway. Absent when the check runs on its own.
+   */
+  othersSettled?: Promise<void>;
 }
 
 export interface Check<K extends CheckId = CheckId> {
@@ -38,6 +46,8 @@ export interface Check<K extends CheckId = CheckId> {
   budgetMs: number;
   /** Checks whose data this one reads; when one of them did not succeed, this one is skipped. */
   needs: readonly CheckId[];
+  /** Measures across the run: it is given `othersSettled` and nothing waits for it but the run's end. */
+  spansRun?: boolean;
   run(ctx: CheckContext): Promise<CheckData[K]>;
 }
 

@@ -32,7 +32,8 @@ with its evidence and fixes, and what could not be checked.
   --charts <dir>            also write the Azure Monitor metric charts the report cites as PNG files into <dir>
   --azure-resource <id>     the cache's Azure resource id, to read Azure Monitor and the activity log
   --azure-region <region>   the cache's Azure region (e.g. westeurope), with --azure-resource
-  --rate-interval <ms>      time between the two INFO samples of the rates check (default 2000; 0 skips the wait)
+  --rate-interval <ms>      least time between the two INFO samples of the rates check; they also span the
+                            other checks (default 250; 0: only the other checks' time)
   --help                    this text
 
 Exit status: 0 the diagnosis ran, 2 bad arguments, 3 cache unreachable or credentials refused, 1 anything else.

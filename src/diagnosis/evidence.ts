@@ -1,8 +1,8 @@
 // Reading evidence: the data of checks that succeeded, and the facts several signal sources share.
 import type { CheckData, CheckId, Evidence } from '../domain/checks.ts';
-import type { KeyspaceLine, RestartNode } from '../domain/evidence.ts';
+import type { KeyspaceLine, RatesData, RestartNode } from '../domain/evidence.ts';
 import type { Tier } from '../domain/query.ts';
-import { formatDuration, formatInstant } from '../domain/format.ts';
+import { formatCount, formatDuration, formatInstant } from '../domain/format.ts';
 
 /** The data of a check that succeeded, or null when it failed, was skipped or did not run. */
 export function dataOf<K extends CheckId>(evidence: Evidence, id: K): CheckData[K] | null {
@@ -74,3 +74,13 @@ export function windowMs(evidence: Evidence): number {
   return Math.max(0, evidence.now.getTime() - evidence.query.since.getTime());
 }
 
+
+/**
+ * The window and precision of the rates, for every line that cites them:
+ * "measured over 312 ms from 05:00:01 UTC, to within 3.2/s" (a counter moves in whole events).
+ */
+export function rateWindow(rates: RatesData, now: Date): string {
+  const from = rates.startedAt ? ` from ${formatInstant(new Date(rates.startedAt), now)}` : '';
+  const resolution = rates.resolutionPerSec ?? Math.round((1000 / Math.max(1, rates.intervalMs)) * 100) / 100;
+  return `measured over ${formatDuration(rates.intervalMs)}${from}, to within ${formatCount(resolution)}/s`;
+}

@@ -183,7 +183,12 @@ export interface RestartData {
 }
 
 export interface RatesData {
+  /** How long the two INFO samples are apart: at least the configured floor, and the time the other checks took. */
   intervalMs: number;
+  /** When the first sample was taken (ISO-8601): the window the rates describe is [startedAt, startedAt + intervalMs]. */
+  startedAt?: string;
+  /** The smallest rate the interval can show (one event in it), per second: the rates' precision. */
+  resolutionPerSec?: number;
   /** Each null when a node's INFO did not carry the counter in both samples. */
   expiredPerSec: number | null;
   evictedPerSec: number | null;

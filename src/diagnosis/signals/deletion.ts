@@ -3,8 +3,8 @@ import { isDeletingCommand, isFlushingCommand } from '../../domain/keys.ts';
 import type { DeletionData } from '../../domain/evidence.ts';
 import type { Evidence } from '../../domain/checks.ts';
 import type { Signal } from '../signal.ts';
-import { counterReach, dataOf, keyspaceOf } from '../evidence.ts';
-import { formatCount, formatDuration, formatInstant, plural } from '../../domain/format.ts';
+import { counterReach, dataOf, keyspaceOf, rateWindow } from '../evidence.ts';
+import { formatCount, formatInstant, plural } from '../../domain/format.ts';
 import { globMatches } from '../../domain/glob.ts';
 import { shardView } from '../shards.ts';
 
@@ -88,7 +88,7 @@ export function deletionSignals(evidence: Evidence): Signal[] {
       cause: 'deletion',
       check: 'rates',
       weight: 0.15,
-      summary: `${formatCount(rates.deletedPerSec)} DEL/UNLINK/GETDEL/HDEL calls/s now (measured over ${formatDuration(rates.intervalMs)})`,
+      summary: `${formatCount(rates.deletedPerSec)} DEL/UNLINK/GETDEL/HDEL calls/s now (${rateWindow(rates, evidence.now)})`,
     });
   }
   return signals;
@@ -142,7 +142,7 @@ export function flushSignals(evidence: Evidence): Signal[] {
       cause: 'flush',
       check: 'rates',
       weight: 0.4,
-      summary: `${plural(rates.flushesInInterval, 'flush', 'flushes')} while measuring (${formatDuration(rates.intervalMs)})`,
+      summary: `${plural(rates.flushesInInterval, 'flush', 'flushes')} while measuring (${rateWindow(rates, evidence.now)})`,
     });
   }
   const clients = dataOf(evidence, 'clients');

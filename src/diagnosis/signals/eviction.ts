@@ -2,7 +2,7 @@
 import type { Evidence } from '../../domain/checks.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
-import { counterReach, dataOf } from '../evidence.ts';
+import { counterReach, dataOf, rateWindow } from '../evidence.ts';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../domain/format.ts';
 
 const NEAR_LIMIT = 0.9;
@@ -123,7 +123,7 @@ export function evictionSignals(evidence: Evidence): Signal[] {
       cause: 'eviction',
       check: 'rates',
       weight: 0.3,
-      summary: `${formatCount(rates.evictedPerSec)} keys/s being evicted now (measured over ${formatDuration(rates.intervalMs)})`,
+      summary: `${formatCount(rates.evictedPerSec)} keys/s being evicted now (${rateWindow(rates, evidence.now)})`,
     });
   }
   // Below ~100 MB the ratio mostly measures the allocator's fixed overhead, not fragmentation.

@@ -2,7 +2,7 @@
 import type { Evidence } from '../../domain/checks.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
-import { counterReach, dataOf, keyspaceOf, windowMs } from '../evidence.ts';
+import { counterReach, dataOf, keyspaceOf, rateWindow, windowMs } from '../evidence.ts';
 import { formatCount, formatDuration, plural } from '../../domain/format.ts';
 
 export function expirationSignals(evidence: Evidence): Signal[] {
@@ -87,7 +87,7 @@ export function expirationSignals(evidence: Evidence): Signal[] {
       cause: 'expiration',
       check: 'rates',
       weight: 0.2,
-      summary: `${formatCount(rates.expiredPerSec)} keys/s expiring now (measured over ${formatDuration(rates.intervalMs)})`,
+      summary: `${formatCount(rates.expiredPerSec)} keys/s expiring now (${rateWindow(rates, evidence.now)})`,
     });
   }
 
