@@ -3,12 +3,13 @@ import { describeError, redact } from '../redact.ts';
 import { createEngine } from '../runbook/engine.ts';
 import { formatRunbookError, loadDefaultRunbook, loadRunbook } from '../runbook/load.ts';
 import type { Runbook } from '../runbook/schema.ts';
-import { createLinePrompter } from '../terminal/line-prompter.ts';
+import { createLinePrompter, PIPE_WIDTH } from '../terminal/line-prompter.ts';
 import type { Prompter } from '../terminal/prompter.ts';
 import { colourWanted, createStyle } from '../terminal/style.ts';
 import { createTtyPrompter } from '../terminal/tty-prompter.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
-import { resolveTarget } from '../terminal/target.ts';
+import { reachTarget, resolveTarget } from '../terminal/target.ts';
+import type { RedisAuth } from '../azure/redis-login.ts';
 import { walkthrough } from '../terminal/walkthrough.ts';
 
 const USAGE = `usage: keyloss walk [--runbook <file>] [--redis <url>] [--entra] [--key <k>] [--db <n>] [--since <t>] [--tier <t>] [--scope <s>]
@@ -85,12 +86,16 @@ async function checkPrefill(
   runbook: Runbook,
   prefill: Record<string, string>,
   env: NodeJS.ProcessEnv,
+  urlAuth: RedisAuth,
 ): Promise<{ ok: true } | { ok: false; message: string; slot?: string }> {
   const started = createEngine(runbook).start(new Date(), prefill);
   if (!started.ok) return { ok: false, message: started.error.message, ...(started.error.slot ? { slot: started.error.slot } : {}) };
   if (prefill.cache !== undefined) {
-    const target = await resolveTarget(prefill.cache, env);
+    const target = await resolveTarget(prefill.cache, env, urlAuth);
     if (!target.ok) return { ok: false, message: target.reason, slot: 'cache' };
+    // A cache given as a flag is checked before anything is asked, as a typed one is when it is given.
+    const reached = await reachTarget(target.target);
+    if (!reached.ok) return { ok: false, message: reached.reason, slot: 'cache' };
   }
   return { ok: true };
 }
@@ -115,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`keyloss walk: ${loaded.problem}\n`);
     return 1;
   }
-  const prefilled = await checkPrefill(loaded.runbook, args.prefill, process.env);
+  const prefilled = await checkPrefill(loaded.runbook, args.prefill, process.env, args.entra ? 'entra' : 'key');
   if (!prefilled.ok) {
     const flag = prefilled.slot !== undefined ? args.flags[prefilled.slot] : undefined;
     process.stderr.write(`keyloss walk: ${flag ? `${flag}: ` : ''}${redact(prefilled.message)}\n`);
@@ -144,7 +149,7 @@ export async function run(argv: string[]): Promise<number> {
       interrupted: interrupt.signal,
       prefill: args.prefill,
       ...(args.entra ? { urlAuth: 'entra' as const } : {}),
-      ...(interactive && process.stdout.columns ? { width: Math.min(process.stdout.columns, 100) } : {}),
+      width: interactive && process.stdout.columns ? process.stdout.columns : PIPE_WIDTH,
       ...(rateIntervalMs !== undefined ? { rateIntervalMs } : {}),
     });
   } finally {

@@ -1,11 +1,16 @@
-// Renders a report for a terminal: headline and verdict first, then the likely causes with evidence and fixes, the rest in one line each.
+// Renders a report for a terminal. `diagnose` reads it top-down: headline and verdict first, then the likely causes with
+// evidence and fixes, the rest in one line each. The walkthrough ends where the eyes are when the checks finish: the
+// checks and the other causes first, then the top cause, and its verdict lines (verdictLines) last of all.
 import type { Likelihood } from '../domain/causes.ts';
 import type { CauseReport, Report } from './model.ts';
+import { wrapLine } from './wrap.ts';
 
 export interface TextOptions {
   color: boolean;
-  /** Wrap prose at this many columns. */
+  /** Wrap prose at this many columns (default 100). */
   width?: number;
+  /** `verdict-last`: everything but the verdict, the top cause at the bottom; the caller ends with verdictLines. */
+  layout?: 'verdict-first' | 'verdict-last';
 }
 
 const CODES = { bold: '1', dim: '2', red: '31', green: '32', yellow: '33', blue: '34', magenta: '35', cyan: '36' } as const;
@@ -28,97 +33,129 @@ function clean(text: string): string {
 }
 
 function wrap(text: string, width: number, indent: string): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of clean(text).split(/\s+/).filter(Boolean)) {
-    if (line !== '' && indent.length + line.length + 1 + word.length > width) {
-      lines.push(indent + line);
-      line = word;
-    } else {
-      line = line === '' ? word : `${line} ${word}`;
-    }
-  }
-  if (line !== '') lines.push(indent + line);
-  return lines;
+  const words = clean(text).split(/\s+/).filter(Boolean).join(' ');
+  return words === '' ? [] : wrapLine(indent + words, width, indent);
+}
+
+type Paint = (style: Style, text: string) => string;
+
+function painter(options: TextOptions): Paint {
+  return (style, text) => (options.color ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text);
+}
+
+/** The causes shown in full: every likely one, else the two most possible. */
+function featuredCauses(report: Report): CauseReport[] {
+  const featured = report.causes.filter((c) => c.likelihood === 'likely');
+  return featured.length > 0 ? featured : report.causes.filter((c) => c.likelihood === 'possible').slice(0, 2);
+}
+
+/** The verdict line and the headline: what the walkthrough ends with. */
+export function verdictLines(report: Report, options: TextOptions): string[] {
+  const width = options.width ?? 100;
+  const paint = painter(options);
+  const tier = report.query.tier ? `${report.query.tier}${report.tierSource === 'azure' ? ' (from Azure)' : ''}` : 'unknown';
+  return [
+    `${paint('bold', 'Verdict:')} ${paint(VERDICT_STYLE[report.verdict], report.verdict.toUpperCase())}${paint('dim', `   ${scopeWords(report)}, tier ${tier}`)}`,
+    ...wrap(report.headline, width, ''),
+  ];
 }
 
 export function renderText(report: Report, options: TextOptions): string {
   const width = options.width ?? 100;
-  const paint = (style: Style, text: string): string => (options.color ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text);
-  const out: string[] = [];
+  const paint = painter(options);
+  const last = options.layout === 'verdict-last';
   const where = `${report.target.host}:${report.target.port} db ${report.target.db}${report.target.tls ? ' (TLS)' : ''}`;
-  out.push(
+  const header =
     paint('bold', `keyloss: ${clean(report.query.key)} on ${clean(report.cache ? `${report.cache} (${where})` : where)}`) +
-      paint('dim', `, last seen ${report.query.since.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`),
-  );
-  out.push('');
-  out.push(...wrap(report.headline, width, ''));
-  out.push('');
-  const tier = report.query.tier ? `${report.query.tier}${report.tierSource === 'azure' ? ' (from Azure)' : ''}` : 'unknown';
-  out.push(`${paint('bold', 'Verdict:')} ${paint(VERDICT_STYLE[report.verdict], report.verdict.toUpperCase())}${paint('dim', `   ${scopeWords(report)}, tier ${tier}`)}`);
+    paint('dim', `, last seen ${report.query.since.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`);
 
-  const featured = report.causes.filter((c) => c.likelihood === 'likely');
-  const shown = featured.length > 0 ? featured : report.causes.filter((c) => c.likelihood === 'possible').slice(0, 2);
-  for (const cause of shown) out.push('', ...renderCause(cause, width, paint));
-
+  const shown = featuredCauses(report);
+  const featured = shown.flatMap((cause) => ['', ...renderCause(cause, width, paint)]);
   const others = report.causes.filter((c) => !shown.includes(c));
+  const otherLines: string[] = [];
   if (others.length > 0) {
-    out.push('', paint('bold', shown.length > 0 ? 'Other causes' : 'Causes'));
+    otherLines.push('', paint('bold', shown.length > 0 ? 'Other causes' : 'Causes'));
     for (const cause of others) {
       const why =
         cause.evidence[0]?.summary ??
         (cause.likelihood === 'unknown' ? 'the checks that speak to it did not run (see "Could not check")' : 'no evidence either way');
-      out.push(`  ${paint(LIKELIHOOD_STYLE[cause.likelihood], cause.likelihood.padEnd(9))}  ${clean(cause.title)}`);
-      out.push(...wrap(why, width, '             ').map((line) => paint('dim', line)));
+      otherLines.push(`  ${paint(LIKELIHOOD_STYLE[cause.likelihood], cause.likelihood.padEnd(9))}  ${clean(cause.title)}`);
+      otherLines.push(...wrap(why, width, '             ').map((line) => paint('dim', line)));
     }
   }
 
-  out.push('', paint('bold', 'Key'));
+  const keyLines = ['', paint('bold', 'Key')];
   const elsewhere = report.key.matches.filter((m) => m.db !== report.target.db);
   const found = report.key.present ? `present in db ${report.target.db}` : `not found in db ${report.target.db}`;
-  const other = elsewhere.map((m) => `db ${m.db} (${m.sampled ? 'at least ' : ''}${m.count.toLocaleString('en-US')})`).join(', ');
-  out.push(`  ${clean(report.key.pattern)}: ${found}${other ? `; found in ${other}` : ''}`);
+  const other = elsewhere.map((m) => `db ${m.db} (${m.sampled ? 'at least ' : ''}${m.count.toLocaleString('en-US')} ${m.count === 1 ? 'key' : 'keys'})`).join(', ');
+  keyLines.push(...wrap(`${report.key.pattern}: ${found}${other ? `; found in ${other}` : ''}`, width, '  '));
 
-  out.push('', paint('bold', 'Checks'));
+  const checkLines = ['', paint('bold', 'Checks')];
   const idWidth = Math.max(...report.checks.map((c) => c.id.length), 5);
+  // A reason shared by several checks (no Azure resource, say) is said once; "Could not check" sums it up.
+  const said = new Set<string>();
+  // "  " + status (7) + " " + id + " " + time (8) + "  ": where a check's detail starts, and its continuation lines.
+  const detailAt = 21 + idWidth;
   for (const check of report.checks) {
     const detail = check.error ?? check.reason ?? '';
-    out.push(
-      `  ${paint(STATUS_STYLE[check.status], check.status.padEnd(7))} ${check.id.padEnd(idWidth)} ${`${check.ms} ms`.padStart(8)}` +
-        (detail ? `  ${paint('dim', clean(detail))}` : ''),
+    const shownDetail = detail && said.has(detail) ? 'same reason as above' : detail;
+    if (detail) said.add(detail);
+    const row = `  ${check.status.padEnd(7)} ${check.id.padEnd(idWidth)} ${`${check.ms} ms`.padStart(8)}${shownDetail ? `  ${clean(shownDetail)}` : ''}`;
+    checkLines.push(
+      ...wrapLine(row, width, ' '.repeat(detailAt)).map((line, i) =>
+        i === 0 ? `  ${paint(STATUS_STYLE[check.status], line.slice(2, 9))}${line.slice(9, detailAt)}${paint('dim', line.slice(detailAt))}` : paint('dim', line),
+      ),
     );
   }
 
+  const uncheckedLines: string[] = [];
   if (report.unchecked.length > 0) {
-    out.push('', paint('bold', 'Could not check'));
-    for (const sentence of report.unchecked) out.push(...wrap(sentence, width, '    ').map((line, i) => (i === 0 ? `  - ${line.slice(4)}` : line)));
+    uncheckedLines.push('', paint('bold', 'Could not check'));
+    for (const sentence of report.unchecked) uncheckedLines.push(...wrap(sentence, width, '    ').map((line, i) => (i === 0 ? `  - ${line.slice(4)}` : line)));
   }
 
+  const metricLines: string[] = [];
   if (report.metrics.length > 0) {
-    out.push('', paint('bold', 'Azure Monitor'));
+    metricLines.push('', paint('bold', 'Azure Monitor'));
     const nameWidth = Math.max(...report.metrics.map((m) => m.metric.length));
     for (const m of report.metrics) {
-      out.push(
+      metricLines.push(
         `  ${m.metric.padEnd(nameWidth)}  ${m.line}  ${paint('dim', `min ${m.min.toLocaleString('en-US')}, max ${m.max.toLocaleString('en-US')}${m.change ? `; ${clean(m.change)}` : ''}`)}`,
       );
     }
   }
+
+  if (last) {
+    // The top cause nearest the verdict: the first likely cause is printed last.
+    // The headline quotes the top cause's strongest evidence: said there, not also here.
+    const reversed = [...shown].reverse().flatMap((cause) => ['', ...renderCause(cause, width, paint, report.headline)]);
+    // No Checks table: the walkthrough printed each check, its status and reason as it finished.
+    const out = [header + paint('dim', `, checked ${report.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`), ...uncheckedLines, ...metricLines, ...keyLines, ...otherLines, ...reversed];
+    return `${out.join('\n')}\n`;
+  }
+  const [verdict = '', ...headline] = verdictLines(report, options);
+  const out = [header, '', ...headline, '', verdict, ...featured, ...otherLines, ...keyLines, ...checkLines, ...uncheckedLines, ...metricLines];
   out.push(paint('dim', `\ngenerated ${report.generatedAt}`));
   return `${out.join('\n')}\n`;
 }
 
-function renderCause(cause: CauseReport, width: number, paint: (style: Style, text: string) => string): string[] {
+/**
+ * With `headline` (the verdict-last layout): what the cause is, then the evidence the headline does not already quote and
+ * the fixes, so that those end up nearest the verdict.
+ */
+function renderCause(cause: CauseReport, width: number, paint: Paint, headline?: string): string[] {
+  const explanationFirst = headline !== undefined;
   const lines = [
     `${paint(LIKELIHOOD_STYLE[cause.likelihood], `● ${cause.likelihood.toUpperCase()}`)}  ${paint('bold', clean(cause.title))}${paint('dim', `  (${cause.id}, score ${cause.score.toFixed(2)})`)}`,
   ];
+  const explanation = cause.explanation ? wrap(cause.explanation, width, '  ').map((line) => paint('dim', line)) : [];
+  if (explanationFirst) lines.push(...explanation);
   for (const line of cause.evidence) {
+    if (headline?.includes(line.summary)) continue;
     const mark = line.direction === 'for' ? '+' : line.direction === 'against' ? '-' : '·';
     lines.push(...wrap(line.summary, width, '     ').map((text, i) => (i === 0 ? `  ${mark}  ${text.slice(5)}` : text)));
   }
-  if (cause.explanation) {
-    lines.push('');
-    lines.push(...wrap(cause.explanation, width, '  ').map((line) => paint('dim', line)));
-  }
+  if (!explanationFirst && explanation.length > 0) lines.push('', ...explanation);
   if (cause.fixes.length > 0) {
     lines.push('', `  ${paint('bold', 'What to do')}`);
     cause.fixes.forEach((fix, i) => {

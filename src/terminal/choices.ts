@@ -15,6 +15,8 @@ export interface QuestionView {
   /** What Enter on an empty line answers (the cache question offers REDIS_URL). */
   defaultText: string | null;
   canUndo: boolean;
+  /** Asked again right after its answer was refused: the help was just on screen, only the prompt is repeated. */
+  again?: boolean;
 }
 
 export interface Choice {
@@ -35,12 +37,16 @@ export function choicesOf(question: QuestionNode): Choice[] {
   return options.map((o, i) => ({ marker: numbered ? String(i + 1) : o.value, value: o.value, label: o.label }));
 }
 
-/** Reads one typed line: `back`, `skip`, an empty line (default, else skip), an option number, or an answer. */
+/** What goes back and what skips, typed or pressed, at every prompt (a menu takes the single letters as keys). */
+export const BACK_WORDS = ['b', 'back'] as const;
+export const SKIP_WORDS = ['s', 'skip'] as const;
+
+/** Reads one typed line: `b`/`back`, `s`/`skip`, an empty line (default, else skip), an option number, or an answer. */
 export function replyFromLine(line: string, view: QuestionView): Reply {
   const text = line.trim();
   const word = text.toLowerCase();
-  if (word === 'back') return { kind: 'back' };
-  if (word === 'skip') return { kind: 'skip' };
+  if ((BACK_WORDS as readonly string[]).includes(word)) return { kind: 'back' };
+  if ((SKIP_WORDS as readonly string[]).includes(word)) return { kind: 'skip' };
   if (text === '') {
     if (view.defaultText !== null) return { kind: 'answer', text: view.defaultText };
     if (view.question.skip) return { kind: 'skip' };

@@ -1,9 +1,9 @@
 // The walkthrough over a pipe: numbered choices as plain text, one line read per answer.
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { redact } from '../redact.ts';
 import { replyFromLine, type QuestionView, type Reply } from './choices.ts';
-import { printable, type Prompter } from './prompter.ts';
+import { shownAnswer, type Prompter } from './prompter.ts';
+import { fitLines } from '../report/wrap.ts';
 import { questionLines } from './render.ts';
 import type { Style } from './style.ts';
 
@@ -33,8 +33,11 @@ export function lineQueue(input: Readable): { next(): Promise<string | null>; cl
   };
 }
 
+/** Columns a transcript wraps at: a pipe has no width of its own. */
+export const PIPE_WIDTH = 80;
+
 /** `interrupted` ends a pending question (Ctrl-C arrives as SIGINT when stdin is not a terminal). */
-export function createLinePrompter(input: Readable, output: Writable, style: Style, interrupted: AbortSignal): Prompter {
+export function createLinePrompter(input: Readable, output: Writable, style: Style, interrupted: AbortSignal, width = PIPE_WIDTH): Prompter {
   const queue = lineQueue(input);
   const onInterrupt = new Promise<Reply>((resolve) => {
     if (interrupted.aborted) resolve({ kind: 'quit', code: 130 });
@@ -42,7 +45,7 @@ export function createLinePrompter(input: Readable, output: Writable, style: Sty
   });
   return {
     async ask(view: QuestionView): Promise<Reply> {
-      output.write(`${questionLines(view, style, 'lines').join('\n')}\n> `);
+      output.write(`${fitLines(questionLines(view, style, 'lines'), width).join('\n')}\n> `);
       const line = await Promise.race([queue.next(), onInterrupt]);
       if (line === null) {
         output.write('\n');
@@ -53,11 +56,11 @@ export function createLinePrompter(input: Readable, output: Writable, style: Sty
         return line;
       }
       // A pipe does not echo: show what was read, so a transcript reads as a conversation.
-      output.write(`${printable(redact(line))}\n`);
+      output.write(`${shownAnswer(line, view)}\n`);
       return replyFromLine(line, view);
     },
     say(lines: string[]) {
-      if (lines.length > 0) output.write(`${lines.join('\n')}\n`);
+      if (lines.length > 0) output.write(`${fitLines(lines, width).join('\n')}\n`);
     },
     close() {
       queue.close();

@@ -83,6 +83,8 @@ export function menuLines(items: readonly MenuItem[], cursor: number, style: Sty
     return `${pointer} ${marker}${label}`;
   });
   const keys = ['↑↓ move', 'Enter pick', 'or press its key'];
+  const skip = items.find((i) => i.kind === 'skip');
+  if (skip) keys.push(`s skip (${skip.label})`);
   if (canUndo) keys.push('b back');
   keys.push('Ctrl-C quit');
   lines.push(style.dim(`  ${keys.join(' · ')}`));

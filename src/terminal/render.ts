@@ -18,8 +18,8 @@ export function hintLine(view: QuestionView, style: Style): string | null {
     parts.push(question.options ? `or type an answer${example}` : `type an answer${example}`);
   }
   if (view.defaultText !== null) parts.push(`Enter: ${redact(view.defaultText)}`);
-  else if (question.skip) parts.push(`Enter or "skip": ${question.skip.label}`);
-  if (view.canUndo) parts.push('"back": previous question');
+  else if (question.skip) parts.push(`Enter or s (skip): ${question.skip.label}`);
+  if (view.canUndo) parts.push('b (back): previous question');
   return parts.length > 0 ? style.dim(`  ${parts.join(' · ')}`) : null;
 }
 
@@ -29,8 +29,8 @@ export function hintLine(view: QuestionView, style: Style): string | null {
  */
 export function questionLines(view: QuestionView, style: Style, mode: 'lines' | 'prompt' | 'menu'): string[] {
   const { question } = view;
-  const lines = ['', style.bold(question.prompt)];
-  if (question.help) lines.push(...indent(question.help).map((l) => style.dim(l)));
+  const lines = view.again ? [style.bold(question.prompt)] : ['', style.bold(question.prompt)];
+  if (question.help && !view.again) lines.push(...indent(question.help).map((l) => style.dim(l)));
   if (mode === 'lines') {
     for (const choice of choicesOf(question)) lines.push(`  ${style.cyan(`${choice.marker})`)} ${choice.label}`);
   }

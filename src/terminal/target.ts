@@ -1,8 +1,11 @@
 // Turns the answer to "which cache?" into what the checks connect to: a URL as typed, or a cache from the caches file.
-import type { RedisAuth } from '../azure/redis-login.ts';
+import { azureCredential } from '../azure/credential.ts';
+import { loginEndpoint, type RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import type { Tier } from '../domain/query.ts';
 import { findCache, loadCaches, resolveCacheUrl } from '../config/caches.ts';
+import { redact } from '../redact.ts';
+import { openGateway } from '../redis/connection.ts';
 import { parseTarget } from '../runbook/formats.ts';
 
 export interface ResolvedTarget {
@@ -49,3 +52,21 @@ export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv, urlA
   if (!url.ok) return { ok: false, reason: url.reason };
   return { ok: true, target: { redisUrl: url.url, auth: cache.auth, cache: cache.name, azure: cache.azure, tier: cache.tier, clusterHosts: cache.clusterHosts } };
 }
+
+/**
+ * Whether the cache answers, asked the moment its address is given (connect, sign in, PING): a typo in the port is
+ * said at the first question, in the words the checks would use, not six answers later.
+ */
+export async function reachTarget(target: ResolvedTarget): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const login = await loginEndpoint(target.redisUrl, target.auth, () => azureCredential());
+  if (!login.ok) return { ok: false, reason: `The cache URL cannot be used: ${redact(login.reason)}` };
+  const opened = await openGateway(login.endpoint, { connectTimeoutMs: REACH_TIMEOUT_MS });
+  if (!opened.ok) {
+    const what = opened.kind === 'auth' ? 'refused the credentials' : 'could not be reached';
+    return { ok: false, reason: `The cache at ${opened.endpoint} ${what}: ${redact(opened.reason)}` };
+  }
+  opened.gateway.close();
+  return { ok: true };
+}
+
+const REACH_TIMEOUT_MS = 5_000;

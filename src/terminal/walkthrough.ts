@@ -5,7 +5,9 @@ import { isCheckId } from '../domain/checks.ts';
 import { investigate } from '../investigate.ts';
 import { redact } from '../redact.ts';
 import { defaultRedisUrl, parseRedisUrl } from '../redis/url.ts';
-import { renderText } from '../report/text.ts';
+import { renderText, verdictLines } from '../report/text.ts';
+import { wrapLine } from '../report/wrap.ts';
+import { PIPE_WIDTH } from './line-prompter.ts';
 import { createEngine, type Findings, type Session } from '../runbook/engine.ts';
 import { queryFromAnswers } from '../runbook/query.ts';
 import type { CheckNode, QuestionNode, Runbook } from '../runbook/schema.ts';
@@ -13,7 +15,7 @@ import type { QuestionView, Reply } from './choices.ts';
 import type { Prompter } from './prompter.ts';
 import { answeredLine, conclusionLines, indent, progressLine } from './render.ts';
 import type { Style } from './style.ts';
-import { resolveTarget } from './target.ts';
+import { reachTarget, resolveTarget } from './target.ts';
 
 export interface WalkthroughOptions {
   runbook: Runbook;
@@ -23,7 +25,7 @@ export interface WalkthroughOptions {
   /** Aborted on Ctrl-C: ends a pending question and cancels running checks. */
   interrupted: AbortSignal;
   now?: () => Date;
-  /** Columns to wrap the report at; none in a pipe. */
+  /** Columns to wrap the report at: the terminal's, 80 in a pipe. */
   width?: number;
   /** Answers given ahead (slot → raw text, from flags): those questions are not asked. */
   prefill?: Record<string, string>;
@@ -40,7 +42,8 @@ const AFTER_UNREACHABLE: QuestionNode = {
   prompt: 'What now?',
   options: [
     { value: 'retry', label: 'Run the checks again' },
-    { value: 'back', label: 'Go back and change an answer' },
+    { value: 'cache', label: 'Change the cache address' },
+    { value: 'back', label: 'Go back and change the last answer' },
   ],
   next: 'unused',
 };
@@ -67,7 +70,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
   prompter.say([
     style.bold(runbook.title),
     ...(runbook.description ? indent(runbook.description).map((l) => style.dim(l)) : []),
-    style.dim('  Type "back" to undo an answer; Ctrl-C to stop. keyloss only reads the cache.'),
+    style.dim('  At any question: b (back) undoes the last answer, s (skip) skips it when it can be skipped; Ctrl-C stops. keyloss only reads the cache.'),
   ]);
 
   const started = engine.start(now(), options.prefill ?? {});
@@ -76,6 +79,8 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
     return 1;
   }
   let session: Session = started.session;
+  /** The verdict of the last checks, said after the conclusion so that it is the last thing on the screen. */
+  let verdict: string[] = [];
   /** Confirms each answer a step took: the one just given, and any given ahead by flags that it passed. */
   const sayAnswers = (from: number, to: Session) => {
     for (const entry of to.history.slice(from)) {
@@ -88,6 +93,8 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
   sayAnswers(0, session);
   /** True right after "back", so a question answered automatically can be changed by hand. */
   let cameBack = false;
+  /** True when the question's last answer was refused: it is asked again in place. */
+  let again = false;
 
   for (;;) {
     const step = engine.current(session);
@@ -97,7 +104,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
     }
 
     if (step.kind === 'conclusion') {
-      prompter.say(conclusionLines(step.node, style));
+      prompter.say([...conclusionLines(step.node, style), ...(verdict.length > 0 ? ['', ...verdict] : [])]);
       return 0;
     }
 
@@ -119,7 +126,9 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
         question,
         defaultText: question.text?.format === 'target' ? defaultUrl : null,
         canUndo: step.canUndo,
+        again,
       };
+      again = false;
       const reply = await prompter.ask(view);
       if (reply.kind === 'quit') return quit(reply.code);
       if (reply.kind === 'back') {
@@ -130,16 +139,25 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
         continue;
       }
       if (reply.kind === 'answer' && question.text?.format === 'target') {
-        // A cache name must name a cache in the caches file; find out now, while the question is still open.
-        const target = await resolveTarget(reply.text, env);
+        // A cache name must name a cache in the caches file, and the cache must answer: find out now, while the
+        // question is still open, and ask it again.
+        const target = await resolveTarget(reply.text, env, options.urlAuth);
         if (!target.ok) {
           prompter.say([style.yellow(redact(target.reason))]);
+          again = true;
+          continue;
+        }
+        const reached = await reachTarget(target.target);
+        if (!reached.ok) {
+          prompter.say([style.yellow(reached.reason)]);
+          again = true;
           continue;
         }
       }
       const result = reply.kind === 'skip' ? engine.skip(session, now()) : engine.answer(session, reply.text, now());
       if (!result.ok) {
         prompter.say([style.yellow(result.error.message)]);
+        again = true;
         continue;
       }
       sayAnswers(session.history.length, result.session);
@@ -152,6 +170,16 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
     if (checked.kind === 'back') {
       const back = engine.back(session);
       if (back.ok) session = back.session;
+      cameBack = true;
+      continue;
+    }
+    if (checked.kind === 'cache') {
+      // Back to the cache question in one step, however many answers came after it.
+      for (let back = engine.back(session); back.ok; back = engine.back(session)) {
+        session = back.session;
+        if (isTargetQuestion(runbook, session.node)) break;
+      }
+      cameBack = true;
       continue;
     }
     if (checked.kind === 'retry') continue;
@@ -165,13 +193,15 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
       return 1;
     }
     session = recorded.session;
+    verdict = checked.verdict;
   }
 }
 
 type ChecksOutcome =
-  | { kind: 'found'; findings: Findings }
+  | { kind: 'found'; findings: Findings; verdict: string[] }
   | { kind: 'retry' }
   | { kind: 'back' }
+  | { kind: 'cache' }
   | { kind: 'quit'; code: 1 | 130 }
   | { kind: 'broken'; message: string };
 
@@ -186,6 +216,8 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
   if (!target.ok) return { kind: 'broken', message: redact(target.reason) };
 
   prompter.say(['', style.bold(node.title)]);
+  // Checks skipped for one reason (no Azure resource) say it once.
+  const said = new Set<string>();
   const result = await investigate(
     {
       redisUrl: target.target.redisUrl,
@@ -200,8 +232,11 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
     },
     {
       onProgress: (progress) => {
-        const line = progressLine(progress, style);
-        if (line !== null) prompter.say([line]);
+        const repeated = progress.status !== 'running' && progress.detail !== undefined && said.has(progress.detail);
+        if (progress.detail !== undefined && progress.status !== 'running') said.add(progress.detail);
+        const line = progressLine(repeated ? { ...progress, detail: 'same reason as above' } : progress, style);
+        // Continued under the check's title, past "  skipped " / "  ! ".
+        if (line !== null) prompter.say(wrapLine(line, options.width ?? PIPE_WIDTH, style.enabled ? '    ' : ' '.repeat(10)));
       },
       now,
       signal: interrupted,
@@ -218,12 +253,19 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
     const reply: Reply = await prompter.ask({ question: AFTER_UNREACHABLE, defaultText: null, canUndo: true });
     if (reply.kind === 'quit') return reply;
     if (reply.kind === 'back' || (reply.kind === 'answer' && reply.text === 'back')) return { kind: 'back' };
+    if (reply.kind === 'answer' && reply.text === 'cache') return { kind: 'cache' };
     return { kind: 'retry' };
   }
 
   const report = result.report;
-  prompter.say(['', renderText(report, { color: style.enabled, ...(options.width ? { width: options.width } : {}) })]);
-  return { kind: 'found', findings: { verdict: report.verdict, topCause: report.causes[0]?.id ?? null } };
+  const text = { color: style.enabled, width: options.width ?? PIPE_WIDTH };
+  prompter.say(['', renderText(report, { ...text, layout: 'verdict-last' }).trimEnd()]);
+  return { kind: 'found', findings: { verdict: report.verdict, topCause: report.causes[0]?.id ?? null }, verdict: verdictLines(report, text) };
+}
+
+function isTargetQuestion(runbook: Runbook, id: string): boolean {
+  const node = runbook.nodes[id];
+  return node?.kind === 'question' && node.text?.format === 'target';
 }
 
 /** The tier of a named cache, from the caches file or its Azure resource; null for a URL or when neither says. */

@@ -70,6 +70,9 @@ describe('choices', () => {
     expect(replyFromLine('3', view(tier))).toEqual({ kind: 'answer', text: '3' });
     expect(replyFromLine('BACK', view(tier))).toEqual({ kind: 'back' });
     expect(replyFromLine('skip', view(cache))).toEqual({ kind: 'skip' });
+    // b and s mean back and skip at a typed prompt too, as they do in a menu.
+    expect(replyFromLine('b', view(cache))).toEqual({ kind: 'back' });
+    expect(replyFromLine(' S ', view(since))).toEqual({ kind: 'skip' });
     expect(replyFromLine('', view(tier))).toEqual({ kind: 'skip' });
     expect(replyFromLine('', view(cache, { defaultText: 'redis://h:1' }))).toEqual({ kind: 'answer', text: 'redis://h:1' });
     expect(replyFromLine('', view(since))).toEqual({ kind: 'answer', text: '' });
@@ -118,7 +121,7 @@ describe('arrow-key menu', () => {
       '❯ 1) 1',
       '     Something else: type it…',
       '     Not sure',
-      '  ↑↓ move · Enter pick · or press its key · b back · Ctrl-C quit',
+      '  ↑↓ move · Enter pick · or press its key · s skip (Not sure) · b back · Ctrl-C quit',
     ]);
     expect(menuLines(items, 1, colour, false).join('\n')).toContain('\u001b[');
   });
@@ -135,7 +138,7 @@ describe('walkthrough output', () => {
       'Which database?',
       '  0) 0 (the default)',
       '  1) 1',
-      '  or type an answer, e.g. another number · Enter or "skip": Not sure · "back": previous question',
+      '  or type an answer, e.g. another number · Enter or s (skip): Not sure · b (back): previous question',
     ]);
     expect(questionLines(view(cache, { defaultText: 'redis://:pw12345@h:1', canUndo: false }), plain, 'prompt')).toEqual([
       '',

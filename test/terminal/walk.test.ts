@@ -58,6 +58,11 @@ function walk(
   });
 }
 
+/** The output as prose: lines wrapped at 80 columns read as one text, so a sentence can be looked for whole. */
+function prose(stdout: string): string {
+  return stdout.replace(/\s+/g, ' ');
+}
+
 /** How many times the output asked this question. */
 function timesAsked(stdout: string, prompt: string): number {
   return stdout.split('\n').filter((line) => line === prompt).length;
@@ -98,7 +103,11 @@ describe('keyloss walk, piped', () => {
     // The report, then the conclusion the findings lead to: the key is there.
     expect(run.stdout).toContain('session:17');
     expect(run.stdout).toMatch(/no-loss|NO-LOSS|NO LOSS/i);
-    expect(run.stdout.trimEnd()).toMatch(/\nThe key is there\n {2}keyloss found the key in the database you named[\s\S]*another cache \(staging instead of production, an old endpoint\)\.$/);
+    // The conclusion, then the verdict: the last lines on the screen.
+    expect(run.stdout).toMatch(/\nThe key is there\n {2}keyloss found the key in the database you named/);
+    expect(prose(run.stdout)).toMatch(/another cache \(staging instead of production, an old endpoint\)\. Verdict: NO-LOSS scope partial, tier standard session:17 exists in db 0: nothing is missing there now \(if the application cannot see it, check which db and host it uses\)\. $/);
+    // Wrapped between words at 80 columns.
+    expect(run.stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
     // Plain text in a pipe: no escape sequences.
     expect(run.stdout).not.toContain('\u001b[');
   });
@@ -107,7 +116,7 @@ describe('keyloss walk, piped', () => {
     const run = await walk(redis.url, `\nbasic\ncart:*\n0\n1h\npartial\n`);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('✓ Which tier is the cache? Basic');
-    expect(run.stdout.trimEnd()).toMatch(/\nThe keys are in another database\n {2}The keys exist, but in a different logical database/);
+    expect(prose(run.stdout)).toMatch(/ The keys are in another database The keys exist, but in a different logical database/);
   });
 
   it('skips the db question for Enterprise, and takes skips on Enter and "skip"', async () => {
@@ -152,10 +161,10 @@ describe('keyloss walk, piped', () => {
   it('re-prompts an invalid answer with the reason', async () => {
     const run = await walk(redis.url, '\n7\ngold\n1\nsession:17\n0\n2x\n\n2026-13-01\n15m\n1\n');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('“7” is not one of the choices. Pick one of: basic, standard, premium, enterprise.');
-    expect(run.stdout).toContain('“gold” is not one of the choices.');
-    expect(run.stdout).toContain('“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.');
-    expect(run.stdout).toContain('No time given. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d. Or pick one of: 15m, 1h, 6h, 24h.');
+    expect(prose(run.stdout)).toContain('“7” is not one of the choices. Pick one of: basic, standard, premium, enterprise.');
+    expect(prose(run.stdout)).toContain('“gold” is not one of the choices.');
+    expect(prose(run.stdout)).toContain('“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.');
+    expect(prose(run.stdout)).toContain('No time given. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d. Or pick one of: 15m, 1h, 6h, 24h.');
     expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(3);
     expect(timesAsked(run.stdout, 'When were the keys last known to be there?')).toBe(4);
   });
@@ -180,22 +189,43 @@ describe('keyloss walk, piped', () => {
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('Interrupted; nothing was changed on the cache.');
   });
 
-  it('says which host:port could not be reached, never the password, and offers a retry', async () => {
+  it('checks the cache as soon as it is given: says which host:port could not be reached, never the password, and asks again at once', async () => {
     const port = await freePort();
     const url = `redis://:Sup3rSecretPassw0rd@127.0.0.1:${port}`;
-    const run = await walk(url, '\n1\nsession:17\n0\n15m\n1\nretry\n');
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`The cache at 127.0.0.1:${port} could not be reached`);
-    expect(timesAsked(run.stdout, 'What now?')).toBe(2);
+    // Enter = REDIS_URL (down), then a typed URL with another password (down too), then the right one.
+    const typed = `redis://:An0therSecretPw@127.0.0.1:${port}`;
+    const run = await walk(url, `\n${typed}\n${redis.url}\n2\nsession:17\n0\n15m\n1\n`);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`The cache at 127.0.0.1:${port} could not be reached: connection refused`);
+    // Asked again right away, not after the other five questions; its help is not repeated.
+    expect(timesAsked(run.stdout, 'Which cache lost keys?')).toBe(3);
+    expect(run.stdout.split('In the terminal, its URL').length - 1).toBe(1);
+    expect(run.stdout.indexOf('Which tier is the cache?')).toBeGreaterThan(run.stdout.lastIndexOf('could not be reached'));
     expect(run.stdout + run.stderr).not.toContain('Sup3rSecretPassw0rd');
-    expect(run.stdout).toContain(`Enter: redis://:***@127.0.0.1:${port}`);
+    expect(run.stdout + run.stderr).not.toContain('An0therSecretPw');
+    expect(run.stdout).toContain(`> redis://:***@127.0.0.1:${port}`);
+    expect(prose(run.stdout)).toContain(`Enter: redis://:***@127.0.0.1:${port}`);
   });
 
-  it('--entra signs in to a typed URL with Microsoft Entra, which needs rediss://: the line says so before any token is fetched', async () => {
+  it('a typed address keyloss cannot read is not echoed (it may hold a password)', async () => {
+    const run = await walk(redis.url, `redis://:S3cret w0rd@[::1\n\n`);
+    expect(run.stdout).not.toContain('w0rd');
+    expect(run.stdout).toContain('> (not shown: not an address keyloss can read)');
+  });
+
+  it('--entra signs in to a typed URL with Microsoft Entra, which needs rediss://: the flag error says so before any token is fetched', async () => {
     const args = ['walk', '--entra', '--redis', redis.url, '--key', 'session:17', '--tier', 'standard', '--db', '0', '--since', '30m', '--scope', 'partial'];
     const run = await walk(redis.url, '', { args });
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain('The cache URL cannot be used: Microsoft Entra sign-in sends a token, so it needs TLS: use rediss://');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('keyloss walk: --redis: The cache URL cannot be used: Microsoft Entra sign-in sends a token, so it needs TLS: use rediss://');
+  });
+
+  it('a cache given as a flag that does not answer is a flag error before any question', async () => {
+    const port = await freePort();
+    const run = await walk(redis.url, '', { args: ['walk', '--redis', `redis://127.0.0.1:${port}`] });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`keyloss walk: --redis: The cache at 127.0.0.1:${port} could not be reached: connection refused\n`);
+    expect(run.stdout).toBe('');
   });
 
   it('is what `keyloss start` runs when SLACK_BOT_TOKEN is not set', async () => {
