@@ -90,6 +90,26 @@ describe.skipIf(!hasScript)('keyloss walk on a terminal', () => {
     expect(run.raw.lastIndexOf('\u001b[?25h')).toBeGreaterThan(run.raw.lastIndexOf('\u001b[?25l'));
   });
 
+  it('replaces the typed line holding a password by its masked form', async () => {
+    const secured = await startRedis(['--requirepass', 'Typ3dSecretPw']);
+    try {
+      const url = `redis://:Typ3dSecretPw@127.0.0.1:${secured.port}`;
+      const run = await walkOnTty(redis.url, [
+        { after: 'Which cache lost keys?', keys: `${url}${ENTER}` },
+        { after: 'Ctrl-C quit', keys: CTRL_C },
+      ]);
+      expect(run.code).toBe(130);
+      // The echo of the typed line is erased (cursor up, clear to the end) and written again masked.
+      const erased = run.raw.indexOf('\u001b[1A\r\u001b[0J');
+      expect(erased).toBeGreaterThan(0);
+      expect(run.raw.slice(erased).replace(ANSI, '').replace(/\r/g, '')).toMatch(new RegExp(`^› redis://:\\*\\*\\*@127\\.0\\.0\\.1:${secured.port}\\n`));
+      expect(run.screen).toContain(`✓ Which cache lost keys? redis://:***@127.0.0.1:${secured.port}`);
+      expect(run.screen.split('Typ3dSecretPw').length - 1).toBe(1);
+    } finally {
+      await stopRedis(secured);
+    }
+  });
+
   it('quits with 130 on Ctrl-C in a menu, and in a text prompt', async () => {
     const inMenu = await walkOnTty(redis.url, [
       { after: 'Which cache lost keys?', keys: ENTER },
