@@ -83,7 +83,7 @@ describe.skipIf(!hasScript)('keyloss walk on a terminal', () => {
     expect(run.screen).toContain('✓ How much is missing? Not sure');
     // Checks as marks with times, then the report and the conclusion.
     expect(run.screen).toMatch(/ {2}✓ Key presence in every database \d+ ms/);
-    expect(run.screen).toMatch(/scope [a-z]+, tier premium/);
+    expect(run.screen).toMatch(/scope (inferred: )?[a-z]+, tier premium/);
     expect(run.screen).toMatch(/\n(The cause is found|No single cause could be proven|The key is there|The keys are in another database)\n/);
     expect(run.raw).toContain('\u001b[32m✓');
     // The cursor is shown again at the end.
