@@ -178,16 +178,19 @@ const EnterpriseDatabaseSchema = z.object({
  * The cluster and its one database (`default`) are read as documented ARM JSON, through the Redis
  * client's pipeline (same credential, scope, retries, http client). What that shape does not carry
  * (shard count, reserved memory) is reported unknown, with the reason.
+ * A cloud or region that does not serve REDIS_ENTERPRISE_API_VERSION yet (sovereign clouds lag) says so
+ * with a 400 listing the versions it does serve: the newest stable one of those is asked once instead.
  */
 async function readRedisEnterprise(azure: AzureContext, resource: CacheResourceId, signal: AbortSignal): Promise<AzureResourceData> {
   const client = createRedisClient(azure, resource.subscriptionId);
-  const get = async (path: string): Promise<unknown> => {
-    const url = `${armEndpoint(azure)}${path}?api-version=${REDIS_ENTERPRISE_API_VERSION}`;
+  const get = async (path: string, apiVersion: string): Promise<unknown> => {
+    const url = `${armEndpoint(azure)}${path}?api-version=${apiVersion}`;
     const response = await client.sendRequest(createPipelineRequest({ url, method: 'GET', abortSignal: signal }));
     if (response.status !== 200) {
       const body = response.bodyAsText ?? '';
-      const message = safeErrorMessage(body) ?? `HTTP ${response.status}`;
-      throw new RestError(message, { statusCode: response.status, response });
+      const error = armError(body);
+      const message = [error.code, error.message].filter(Boolean).join(': ') || `HTTP ${response.status}`;
+      throw new RestError(message, { statusCode: response.status, response, ...(error.code ? { code: error.code } : {}) });
     }
     try {
       return JSON.parse(response.bodyAsText ?? '');
@@ -195,12 +198,38 @@ async function readRedisEnterprise(azure: AzureContext, resource: CacheResourceI
       throw new RestError('the answer was not valid JSON', { statusCode: response.status, code: 'PARSE_ERROR' });
     }
   };
-  const [cluster, database] = await Promise.all([get(resource.id), get(`${resource.id}/databases/default`)]);
-  return redisEnterpriseSettings(resource.name, cluster, database);
+  const read = (apiVersion: string) => Promise.all([get(resource.id, apiVersion), get(`${resource.id}/databases/default`, apiVersion)]);
+  let apiVersion = REDIS_ENTERPRISE_API_VERSION;
+  let answers: unknown[];
+  try {
+    answers = await read(apiVersion);
+  } catch (error) {
+    const older = error instanceof RestError && error.statusCode === 400 ? servedApiVersion(error.message, REDIS_ENTERPRISE_API_VERSION) : null;
+    if (!older) throw error;
+    apiVersion = older;
+    answers = await read(apiVersion);
+  }
+  return redisEnterpriseSettings(resource.name, answers[0], answers[1], apiVersion);
+}
+
+/**
+ * The api-version to ask instead, from ARM's refusal of ours (NoRegisteredProviderFound: "… The supported
+ * api-versions are '2021-03-01, …'", InvalidApiVersionParameter: "… The supported versions are '…'"):
+ * the newest stable version older than `wanted`; null when the refusal is not about the api-version.
+ */
+export function servedApiVersion(message: string, wanted: string): string | null {
+  if (!/NoRegisteredProviderFound|InvalidApiVersionParameter|InvalidResourceType/i.test(message)) return null;
+  const listed = /supported (?:api-)?versions are '([^']+)'/i.exec(message)?.[1] ?? '';
+  const stable = listed
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && v < wanted)
+    .sort();
+  return stable.pop() ?? null;
 }
 
 /** Pure: the redisEnterprise cluster and database JSON as settings. */
-export function redisEnterpriseSettings(name: string, clusterJson: unknown, databaseJson: unknown): AzureResourceData {
+export function redisEnterpriseSettings(name: string, clusterJson: unknown, databaseJson: unknown, apiVersion = REDIS_ENTERPRISE_API_VERSION): AzureResourceData {
   const cluster = EnterpriseClusterSchema.safeParse(clusterJson);
   if (!cluster.success) throw shapeProblem(`reading cache ${name}`, cluster.error);
   const database = EnterpriseDatabaseSchema.safeParse(databaseJson);
@@ -213,7 +242,7 @@ export function redisEnterpriseSettings(name: string, clusterJson: unknown, data
     maxmemoryReserved: 'Azure Managed Redis has no maxmemory-reserved setting',
   };
   if (ha !== 'enabled' && ha !== 'disabled') {
-    unknownReasons.replicasPerPrimary = `Azure did not report highAvailability for the cluster (api-version ${REDIS_ENTERPRISE_API_VERSION})${c.properties?.highAvailability ? `: "${c.properties.highAvailability}"` : ''}`;
+    unknownReasons.replicasPerPrimary = `Azure did not report highAvailability for the cluster (api-version ${apiVersion})${c.properties?.highAvailability ? `: "${c.properties.highAvailability}"` : ''}`;
   }
   if (!db.evictionPolicy) unknownReasons.maxmemoryPolicy = 'Azure did not report the database\'s evictionPolicy';
   if (db.notifyKeyspaceEvents == null) unknownReasons.notifyKeyspaceEvents = 'Azure did not report the database\'s notifyKeyspaceEvents';
@@ -252,13 +281,15 @@ export function redisPolicyName(armPolicy: string): string {
   return match ? `${match[1]}-${match[2]}` : lower;
 }
 
-function safeErrorMessage(body: string): string | null {
+/** ARM's error code and message from a refusal's body; empty when the body is not ARM's error JSON. */
+function armError(body: string): { code: string | null; message: string | null } {
   try {
     const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
-    const code = typeof parsed.error?.code === 'string' ? parsed.error.code : null;
-    const message = typeof parsed.error?.message === 'string' ? parsed.error.message : null;
-    return [code, message].filter(Boolean).join(': ') || null;
+    return {
+      code: typeof parsed.error?.code === 'string' ? parsed.error.code : null,
+      message: typeof parsed.error?.message === 'string' ? parsed.error.message : null,
+    };
   } catch {
-    return null;
+    return { code: null, message: null };
   }
 }

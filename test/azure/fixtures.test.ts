@@ -149,6 +149,22 @@ describe(`Microsoft.Cache/redisEnterprise (${REDIS_ENTERPRISE_API_VERSION} examp
     );
   });
 
+  it('asks once more at the newest stable version a cloud serves, when it does not serve ours yet', async () => {
+    fake.apiVersions.set('redisenterprise', ['2024-10-01', '2025-04-01', '2025-08-01-preview']);
+    fake.resources.set(AMR, withIds(exampleBody('redis-enterprise/RedisEnterpriseGet.json'), ids));
+    fake.resources.set(`${AMR}/databases/default`, withIds(exampleBody('redis-enterprise/RedisEnterpriseDatabasesGet.json'), ids));
+    const data = ok(await run([azureResourceCheck], AMR), 'azure.resource');
+    expect(data).toMatchObject({ sku: 'EnterpriseFlash_F300 (capacity 3)', clusteringPolicy: 'OSSCluster' });
+    expect(data.unknownReasons?.replicasPerPrimary).toBe('Azure did not report highAvailability for the cluster (api-version 2025-04-01)');
+    expect(fake.requests.map((r) => r.query.get('api-version')).sort()).toEqual(['2025-04-01', '2025-04-01', REDIS_ENTERPRISE_API_VERSION, REDIS_ENTERPRISE_API_VERSION]);
+  });
+
+  it('says what ARM answered when it serves no older stable version either', async () => {
+    fake.apiVersions.set('redisenterprise', ['2027-01-01-preview']);
+    const error = failure(await run([azureResourceCheck], AMR), 'azure.resource');
+    expect(error).toContain(`failed with HTTP 400: NoRegisteredProviderFound: No registered resource provider found for location 'westeurope' and API version '${REDIS_ENTERPRISE_API_VERSION}'`);
+  });
+
   it('RedisEnterpriseDatabasesCreateWithGeoReplication.json (200): geo-replicated, Enterprise clustering, noeviction, keyspace events KEA, Updating', async () => {
     fake.resources.set(AMR, withIds(exampleBody('redis-enterprise/RedisEnterpriseGet.json'), ids));
     fake.resources.set(`${AMR}/databases/default`, withIds(exampleBody('redis-enterprise/RedisEnterpriseDatabasesCreateWithGeoReplication.json'), ids));

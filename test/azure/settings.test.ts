@@ -1,7 +1,7 @@
 // Pure mappings: the ARM cache resource as settings, activity-log events as notable operations.
 import { describe, expect, it } from 'vitest';
 import { activityEvents, classifyOperation } from '../../src/azure/activity.ts';
-import { redisEnterpriseSettings, redisPolicyName, redisSettings, replicasFromInstances, tierOfSku } from '../../src/azure/resource.ts';
+import { redisEnterpriseSettings, redisPolicyName, redisSettings, replicasFromInstances, servedApiVersion, tierOfSku } from '../../src/azure/resource.ts';
 import { azureSignals } from '../../src/diagnosis/signals/azure.ts';
 import type { Evidence } from '../../src/domain/checks.ts';
 
@@ -42,6 +42,14 @@ describe('redisEnterpriseSettings', () => {
     const data = redisEnterpriseSettings('amr', { sku: { name: 'Balanced_B5' }, properties: { highAvailability: 'Disabled' } }, { properties: { evictionPolicy: 'AllKeysLFU' } });
     expect(data).toMatchObject({ replicasPerPrimary: 0, maxmemoryPolicy: 'allkeys-lfu', tier: 'enterprise' });
     expect(['NoEviction', 'VolatileTTL', 'AllKeysRandom'].map(redisPolicyName)).toEqual(['noeviction', 'volatile-ttl', 'allkeys-random']);
+  });
+});
+
+describe('servedApiVersion', () => {
+  it('picks the newest stable version older than ours from either refusal ARM gives, and nothing from other errors', () => {
+    expect(servedApiVersion("InvalidApiVersionParameter: The api-version '2026-09-01' is invalid. The supported versions are '2025-07-01,2025-05-01-preview,2025-04-01,2024-10-01'.", '2026-09-01')).toBe('2025-07-01');
+    expect(servedApiVersion("NoRegisteredProviderFound: No registered resource provider found for location 'x' and API version '2026-09-01' for type 'redisEnterprise'. The supported api-versions are '2024-10-01, 2027-01-01'.", '2026-09-01')).toBe('2024-10-01');
+    expect(servedApiVersion('ResourceNotFound: The Resource was not found.', '2026-09-01')).toBeNull();
   });
 });
 

@@ -53,6 +53,11 @@ export interface FakeAzure {
   requests: RecordedRequest[];
   /** ARM GET answers by resource path (case-insensitive), e.g. the cache id, or `<id>/databases/default`. */
   resources: Map<string, unknown>;
+  /**
+   * The api-versions ARM serves per Microsoft.Cache resource type (lower case: `redis`, `redisenterprise`);
+   * another is refused with ARM's 400 NoRegisteredProviderFound, which lists these. Unset: any version.
+   */
+  apiVersions: Map<string, string[]>;
   /** Series by resource id (case-insensitive). */
   metrics: Map<string, FakeSeries[]>;
   /** Activity-log events (the REST JSON shape) by resource id (case-insensitive). */
@@ -73,6 +78,7 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
 
   const requests: RecordedRequest[] = [];
   const resources = new Map<string, unknown>();
+  const apiVersions = new Map<string, string[]>();
   const metrics = new Map<string, FakeSeries[]>();
   const activity = new Map<string, unknown[]>();
   const faults: Record<Endpoint, Fault[]> = { metrics: [], arm: [], activity: [] };
@@ -125,7 +131,7 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
     // A nextLink page: the continuation of a listing already served.
     if (endpoint === 'activity' && url.searchParams.has('$skiptoken')) return send(res, 200, { value: [] });
     if (endpoint === 'activity') return activityLog(res, url);
-    return armResource(res, path);
+    return armResource(res, path, url.searchParams.get('api-version') ?? '');
   }
 
   /**
@@ -208,7 +214,17 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
     send(res, 200, { values });
   }
 
-  function armResource(res: ServerResponse, path: string): void {
+  function armResource(res: ServerResponse, path: string, apiVersion: string): void {
+    const type = /\/providers\/microsoft\.cache\/([^/]+)/i.exec(path)?.[1] ?? '';
+    const served = apiVersions.get(type.toLowerCase());
+    if (served && !served.includes(apiVersion)) {
+      return azureError(
+        res,
+        400,
+        'NoRegisteredProviderFound',
+        `No registered resource provider found for location 'westeurope' and API version '${apiVersion}' for type '${type}'. The supported api-versions are '${served.join(', ')}'. The supported locations are 'westeurope'.`,
+      );
+    }
     const found = [...resources.entries()].find(([id]) => id.toLowerCase() === path.toLowerCase());
     if (!found) {
       const name = path.split('/').pop();
@@ -240,10 +256,12 @@ export async function startFakeAzure(options: { token: string }): Promise<FakeAz
     caPath: certificate.certPath,
     requests,
     resources,
+    apiVersions,
     metrics,
     activity,
     faults,
     reset() {
+      apiVersions.clear();
       requests.length = 0;
       for (const queue of Object.values(faults)) queue.length = 0;
       resources.clear();
