@@ -6,6 +6,7 @@ import { TIERS, type Tier } from '../domain/query.ts';
 import { REDIS_AUTHS, type RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { registerSecret } from '../redact.ts';
+import { parseKeyPattern } from '../runbook/formats.ts';
 import { isNeverFollowed } from '../redis/trust.ts';
 
 const cacheName = z
@@ -65,6 +66,20 @@ const CacheEntry = z
       })
       .strict()
       .optional(),
+    /** Azure Monitor alerts for this cache (matched by azure.resourceId): where they go and what is looked for. */
+    alerts: z
+      .object({
+        channel: z.string().regex(/^[CG][A-Z0-9]{2,40}$/, 'a channel id such as C0123ABCD (the channel details show it)').optional(),
+        key: z
+          .string()
+          .superRefine((value, ctx) => {
+            const parsed = parseKeyPattern(value);
+            if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+          })
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** Who may diagnose this cache; without it, anyone in the workspace. */
     allow: z
       .object({
@@ -89,6 +104,13 @@ export interface CacheAllow {
   usergroups: string[] | null;
 }
 
+export interface CacheAlerts {
+  /** Channel id; null: KEYLOSS_ALERT_CHANNEL. */
+  channel: string | null;
+  /** The key or glob an alert's checks look for. */
+  key: string;
+}
+
 export interface CacheConfig {
   name: string;
   url: string | null;
@@ -102,6 +124,7 @@ export interface CacheConfig {
   azure: AzureTarget | null;
   /** null: anyone may use it. */
   allow: CacheAllow | null;
+  alerts: CacheAlerts;
 }
 
 export type CachesResult =
@@ -141,6 +164,7 @@ export function parseCaches(text: string, path: string): CachesResult {
       allow: c.allow
         ? { channels: c.allow.channels ?? null, users: c.allow.users ?? null, usergroups: c.allow.usergroups ?? null }
         : null,
+      alerts: { channel: c.alerts?.channel ?? null, key: c.alerts?.key ?? '*' },
     }),
   );
   return { ok: true, caches, path };
@@ -190,4 +214,10 @@ export function resolveCacheUrl(
 export function findCache(caches: readonly CacheConfig[], name: string): CacheConfig | undefined {
   const wanted = name.toLowerCase();
   return caches.find((c) => c.name.toLowerCase() === wanted);
+}
+
+/** The cache whose azure.resourceId is `resourceId` (Azure sends ids in any case). */
+export function findCacheByResourceId(caches: readonly CacheConfig[], resourceId: string): CacheConfig | undefined {
+  const wanted = resourceId.toLowerCase();
+  return caches.find((c) => c.azure?.resourceId.toLowerCase() === wanted);
 }

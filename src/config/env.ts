@@ -47,6 +47,10 @@ const EnvSchema = z
       }),
     KEYLOSS_SHUTDOWN_GRACE_MS: positiveInt(20_000),
     KEYLOSS_SLACK_TIMEOUT_MS: positiveInt(10_000),
+    /** The shared secret Azure Monitor's action group sends (?token= or Authorization: Bearer); unset: no alert route. */
+    KEYLOSS_ALERT_TOKEN: z.string().min(16, 'at least 16 characters (a random string: openssl rand -hex 24)').optional(),
+    /** Channel id where alerts go when their cache names no alerts.channel, and where unknown alerts are said. */
+    KEYLOSS_ALERT_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,40}$/, 'a channel id such as C0123ABCD').optional(),
   });
 
 export interface SlackConfig {
@@ -71,6 +75,10 @@ export interface SlackConfig {
   shutdownGraceMs: number;
   /** How long one Web API request may take before it counts as failed (and is retried). */
   slackTimeoutMs: number;
+  /** The Azure Monitor alert route's token; null: the route is off. */
+  alertToken: string | null;
+  /** Default channel (id) for alerts. */
+  alertChannel: string | null;
 }
 
 export type ConfigResult = { ok: true; config: SlackConfig } | { ok: false; reason: string };
@@ -78,7 +86,7 @@ export type ConfigResult = { ok: true; config: SlackConfig } | { ok: false; reas
 /** Reads the Slack app's settings; a failure names each variable and what it accepts. */
 export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigResult {
   // Register before validation so that no error message can echo a token.
-  for (const name of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET'] as const) registerSecret(env[name]);
+  for (const name of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'KEYLOSS_ALERT_TOKEN'] as const) registerSecret(env[name]);
   // An empty variable counts as unset (docker-compose and .env files leave them empty).
   const present = Object.fromEntries(
     Object.entries(env)
@@ -110,6 +118,8 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
       sessionTtlMs: e.KEYLOSS_SESSION_TTL,
       shutdownGraceMs: e.KEYLOSS_SHUTDOWN_GRACE_MS,
       slackTimeoutMs: e.KEYLOSS_SLACK_TIMEOUT_MS === 0 ? 10_000 : e.KEYLOSS_SLACK_TIMEOUT_MS,
+      alertToken: e.KEYLOSS_ALERT_TOKEN ?? null,
+      alertChannel: e.KEYLOSS_ALERT_CHANNEL ?? null,
     },
   };
 }

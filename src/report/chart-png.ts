@@ -89,7 +89,8 @@ export function chartOption(spec: ChartSpec): echarts.EChartsCoreOption {
       ...byteTicks(spec),
       // Keys, errors and clients come whole: no tick at 0.2 of an error.
       ...(spec.unit === 'Count' ? { minInterval: 1 } : {}),
-      axisLabel: { color: '#4a5568', formatter: (value: number) => formatValue(value, spec.unit) },
+      // Ticks are round numbers: "800 MB", not "800.0 MB".
+      axisLabel: { color: '#4a5568', formatter: (value: number) => formatValue(value, spec.unit).replace(/\.0 /, ' ') },
       splitLine: { lineStyle: { color: '#e2e8f0' } },
     },
     series: [

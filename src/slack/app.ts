@@ -1,5 +1,5 @@
 // Wires the Bolt app: Socket Mode when an app token is set, HTTP (signed requests at /slack/events) otherwise.
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger } from '@slack/bolt';
 import type { CachesResult } from '../config/caches.ts';
@@ -16,6 +16,8 @@ import { startLostRunSweeper } from './flow/lost-runs.ts';
 import { registerListeners } from './listeners/index.ts';
 import { redactingLogger } from './logger.ts';
 import { answerUnreadableBodies } from './unreadable-body.ts';
+import { acceptAlert } from './alerts/intake.ts';
+import { ALERT_PATH, alertRoute } from './alerts/route.ts';
 import { createSlackTransport, SOCKET_RETRY, type SlackTransport } from './transport.ts';
 
 export interface SlackAppDeps {
@@ -35,8 +37,12 @@ export interface SlackApp {
   app: App;
   deps: SlackDeps;
   mode: 'socket' | 'http';
-  /** Starts listening; in HTTP mode resolves with the port (PORT=0 picks a free one). */
-  start(): Promise<{ port: number | null }>;
+  /**
+   * Starts listening; in HTTP mode resolves with the port (PORT=0 picks a free one). `alertPort`: where
+   * POST /alerts/azure-monitor listens (HTTP mode: the same port; Socket Mode: PORT, opened for it alone), null when
+   * KEYLOSS_ALERT_TOKEN is unset.
+   */
+  start(): Promise<{ port: number | null; alertPort: number | null }>;
   stop(): Promise<void>;
 }
 
@@ -59,12 +65,25 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
   // with no view): refuse it with one audit line, never Bolt's "unhandled error" and a 500.
   const refuse = (error: unknown) =>
     deps.audit({ action: 'error', user: null, channel: null, where: 'request refused by the Slack receiver', error: describeError(error) });
+  // The client is the app's, known once the app exists; an alert is only accepted after start.
+  let client: App['client'] | null = null;
+  const alerts =
+    config.alertToken === null
+      ? null
+      : alertRoute({
+          token: config.alertToken,
+          accept: (alert) => {
+            if (client) acceptAlert(client, deps, alert);
+          },
+          refused: (status, reason) => deps.audit({ action: 'refused', user: null, channel: null, what: `${ALERT_PATH}: ${status}`, reason }),
+        });
   const receiver = socket
     ? null
     : new HTTPReceiver({
         signingSecret: config.signingSecret!,
         endpoints: '/slack/events',
         port: config.port,
+        customRoutes: alerts ? [{ path: ALERT_PATH, method: ['POST'], handler: alerts }] : [],
         logger,
         // Ack first, work after: Slack gets its answer within 3 s whatever the checks do.
         processBeforeResponse: false,
@@ -108,7 +127,14 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
     deps.audit({ action: 'error', user: null, channel: null, where: 'bolt', error: describeError(error.original ?? error) });
   });
   registerListeners(app, deps);
+  client = app.client;
   let stopSweeper = (): void => undefined;
+  // Socket Mode needs no port for Slack; the alert route gets one of its own.
+  const alertServer = socket && alerts ? createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://keyloss').pathname;
+    if (path === ALERT_PATH && req.method === 'POST') return alerts(req, res);
+    res.writeHead(404).end();
+  }) : null;
 
   return {
     app,
@@ -119,13 +145,20 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
       stopSweeper = startLostRunSweeper(app.client, deps, deps.inflight.heartbeatMs);
       if (socket) {
         await app.start();
-        return { port: null };
+        if (!alertServer) return { port: null, alertPort: null };
+        await new Promise<void>((resolve, reject) => {
+          alertServer.once('error', reject);
+          alertServer.listen(config.port, () => resolve());
+        });
+        return { port: null, alertPort: (alertServer.address() as AddressInfo).port };
       }
       const server = (await app.start(config.port)) as Server;
-      return { port: (server.address() as AddressInfo).port };
+      const port = (server.address() as AddressInfo).port;
+      return { port, alertPort: alerts ? port : null };
     },
     async stop() {
       stopSweeper();
+      if (alertServer?.listening) await new Promise<void>((resolve) => alertServer.close(() => resolve()));
       await app.stop();
     },
   };

@@ -26,6 +26,16 @@ export interface CheckRun {
   checks: CheckProgress[];
 }
 
+/** The Azure Monitor alert an investigation was started by: what its root message shows, and its id for the metadata. */
+export interface AlertOrigin {
+  id: string;
+  rule: string;
+  severity: string;
+  firedAt: string;
+  /** `totalkeys LessThan 1000 (value 12)`, one per metric criterion. */
+  conditions: string[];
+}
+
 export interface Investigation {
   channel: string;
   rootTs: string;
@@ -48,6 +58,8 @@ export interface Investigation {
   unreachable: string | null;
   /** The charts shared under the current verdict (absent in investigations stored before charts existed). */
   charts?: PostedChart[];
+  /** Set when an Azure Monitor alert started it. */
+  alert?: AlertOrigin;
 }
 
 export function threadKey(channel: string, rootTs: string): string {

@@ -4,6 +4,7 @@ import { slackConfigFromEnv } from '../config/env.ts';
 import { describeError } from '../redact.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
 import { openStateStore } from '../state/index.ts';
+import { ALERT_PATH } from './alerts/route.ts';
 import { createSlackApp } from './app.ts';
 import { createSlackTransport, reachSlack } from './transport.ts';
 
@@ -41,7 +42,7 @@ export async function run(): Promise<number> {
   });
   // Socket Mode's start waits for a connection, which may never come: the signal ends the wait.
   const starting = slack.start().then(
-    ({ port }) => ({ ok: true as const, port }),
+    ({ port, alertPort }) => ({ ok: true as const, port, alertPort }),
     (error: unknown) => ({ ok: false as const, error }),
   );
   const outcome = await Promise.race([starting, stopSignal]);
@@ -52,7 +53,8 @@ export async function run(): Promise<number> {
     return exitSoon(1);
   }
   if (!isSignal(outcome)) {
-    const where = slack.mode === 'socket' ? 'Socket Mode, connected' : `HTTP on port ${outcome.port}, path /slack/events`;
+    const alertsAt = outcome.alertPort === null ? '' : `; Azure Monitor alerts at POST ${ALERT_PATH} on port ${outcome.alertPort}`;
+    const where = `${slack.mode === 'socket' ? 'Socket Mode, connected' : `HTTP on port ${outcome.port}, path /slack/events`}${alertsAt}`;
     const cacheLine = caches.ok ? `${caches.caches.length} caches from ${caches.path}` : `no caches (${caches.reason})`;
     say(`keyloss: Slack app running (${where}); state in ${state.state.description}; ${cacheLine}`);
   }

@@ -4,7 +4,8 @@ import type { SlackMessage } from './blocks/message.ts';
 
 export interface ReportMetadata {
   event_type: 'keyloss_report';
-  event_payload: { verdict: string; cause: string; likelihood: string; cache: string; key: string };
+  /** `alert_id`: the Azure Monitor alert that started the investigation, when one did. */
+  event_payload: { verdict: string; cause: string; likelihood: string; cache: string; key: string; alert_id?: string };
 }
 
 export async function postMessage(

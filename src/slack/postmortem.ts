@@ -49,7 +49,7 @@ export function postmortemMarkdown(inv: Investigation, conclusion: Conclusion | 
   const lines: string[] = [
     `# Key-loss postmortem: ${inv.cache}`,
     '',
-    `- Started: ${inv.startedAt} by Slack user ${inv.startedBy}`,
+    `- Started: ${inv.startedAt} by ${inv.alert ? `the Azure Monitor alert ${inv.alert.rule} (${inv.alert.severity}, id ${inv.alert.id})` : `Slack user ${inv.startedBy}`}`,
     `- Slack thread: channel ${inv.channel}, ts ${inv.rootTs}`,
   ];
   if (report) {

@@ -31,6 +31,8 @@ export interface Harness {
   fake: FakeSlack;
   slack: SlackApp;
   url: string;
+  /** POST /alerts/azure-monitor, when KEYLOSS_ALERT_TOKEN is set ('' otherwise). */
+  alertUrl: string;
   audit: string[];
   logs: string[];
   /** `url` is the events URL in HTTP mode, '' in Socket Mode. SendOptions (signature, timestamp, retry) apply to HTTP only. */
@@ -72,7 +74,7 @@ export async function startHarness(options: { caches: string | null; env?: Recor
     audit: createAudit((line) => audit.push(line)),
     logger: redactingLogger(undefined, (line) => logs.push(line)),
   });
-  const { port } = await slack.start();
+  const { port, alertPort } = await slack.start();
   const url = port === null ? '' : `http://127.0.0.1:${port}/slack/events`;
   // Socket Mode acknowledges on the WebSocket; the ack's payload stands in for an HTTP response body.
   const overSocket = async (type: 'slash_commands' | 'interactive', payload: object): Promise<SlackResponse> => {
@@ -87,6 +89,7 @@ export async function startHarness(options: { caches: string | null; env?: Recor
     fake,
     slack,
     url,
+    alertUrl: alertPort === null ? '' : `http://127.0.0.1:${alertPort}/alerts/azure-monitor`,
     audit,
     logs,
     command(text, user, opts = {}) {

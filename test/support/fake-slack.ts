@@ -82,6 +82,16 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** The file's bytes: the WebClient posts them as multipart/form-data (one file part); raw bodies are taken as they are. */
+async function uploadedFile(body: Buffer, contentType: string): Promise<Buffer> {
+  if (!contentType.startsWith('multipart/form-data')) return body;
+  const form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
+  for (const value of form.values()) {
+    if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
+  }
+  return Buffer.alloc(0);
+}
+
 function parseParams(body: string, contentType: string): Record<string, unknown> {
   if (contentType.includes('application/json')) return body ? (JSON.parse(body) as Record<string, unknown>) : {};
   const params: Record<string, unknown> = {};
@@ -293,7 +303,8 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
         res.end(JSON.stringify(payload));
       };
       if (path.startsWith('/upload/')) {
-        fake.uploads.push({ fileId: path.slice('/upload/'.length), body, bytes });
+        const file = await uploadedFile(bytes, String(req.headers['content-type'] ?? ''));
+        fake.uploads.push({ fileId: path.slice('/upload/'.length), body: file.toString('utf8'), bytes: file });
         res.writeHead(200, { 'Content-Type': 'text/plain' });
         res.end('OK - ' + bytes.length);
         return;

@@ -21,7 +21,7 @@ import { attachMarkdown, postMessage, updateMessage, type ReportMetadata } from 
 import { createThrottle } from '../throttle.ts';
 import { postCharts } from '../charts.ts';
 
-export function reportMetadata(report: Report, cache: string): ReportMetadata {
+export function reportMetadata(report: Report, cache: string, alertId?: string): ReportMetadata {
   const first = report.causes[0];
   return {
     event_type: 'keyloss_report',
@@ -31,6 +31,7 @@ export function reportMetadata(report: Report, cache: string): ReportMetadata {
       likelihood: report.verdict === 'explained' && first ? first.likelihood : 'none',
       cache,
       key: report.query.key,
+      ...(alertId ? { alert_id: alertId } : {}),
     },
   };
 }
@@ -109,7 +110,7 @@ async function runOwnedChecks(
   const fail = async (unsafe: string) => {
     const text = redact(unsafe);
     await postMessage(client, channel, rootTs, failureMessage(text));
-    await updateMessage(client, channel, rootTs, rootMessage(inv.cache, inv.startedBy, { kind: 'unreachable', reason: text }));
+    await updateMessage(client, channel, rootTs, rootMessage(inv, { kind: 'unreachable', reason: text }));
     await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, checkpoint, unreachable: text }));
     deps.audit({ action: 'unreachable', user, channel, thread: rootTs, cache: inv.cache, reason: text });
   };
@@ -123,7 +124,7 @@ async function runOwnedChecks(
 
   const planned = step.node.checks.filter(isCheckId);
   const seen: CheckProgress[] = [];
-  await updateMessage(client, channel, rootTs, rootMessage(inv.cache, inv.startedBy, { kind: 'checking' }));
+  await updateMessage(client, channel, rootTs, rootMessage(inv, { kind: 'checking' }));
   const progressTs = await postMessage(client, channel, rootTs, progressMessage(inv.cache, planned, seen));
   const run: CheckRun = { startedAt: deps.now().toISOString(), finishedAt: null, startedBy: user, checks: [] };
   await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({
@@ -194,7 +195,7 @@ async function runOwnedChecks(
   if (!concluded.ok) return fail(`The runbook could not go on after the checks: ${concluded.error.message}`);
   const end = deps.engine.current(concluded.session);
   const conclusion = end?.kind === 'conclusion' ? { title: end.node.title, body: end.node.body } : { title: 'Checks finished', body: report.headline };
-  const metadata = reportMetadata(report, inv.cache);
+  const metadata = reportMetadata(report, inv.cache, inv.alert?.id);
   const verdict = verdictMessage(report, conclusion);
   // The report is stored before the verdict is posted: a click on its buttons may land on another replica at once.
   await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({
@@ -208,7 +209,7 @@ async function runOwnedChecks(
     unreachable: null,
   }));
   // The root first: once the run has ended, a re-run may set it to "checking" again, and must not be overwritten.
-  await updateMessage(client, channel, rootTs, rootMessage(inv.cache, inv.startedBy, { kind: 'concluded', report, conclusionTitle: conclusion.title }), metadata);
+  await updateMessage(client, channel, rootTs, rootMessage(inv, { kind: 'concluded', report, conclusionTitle: conclusion.title }), metadata);
   const verdictTs = await postMessage(client, channel, rootTs, verdict, metadata);
   await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, verdictTs }));
   await verdictRecorded();

@@ -4,7 +4,7 @@ import type { CacheConfig } from '../../config/caches.ts';
 import { answerLabel } from '../blocks/question.ts';
 import { rootMessage } from '../blocks/root.ts';
 import type { Client, SlackDeps } from '../context.ts';
-import { threadKey, type AnswerRecord, type Investigation } from '../investigation.ts';
+import { threadKey, type AlertOrigin, type AnswerRecord, type Investigation } from '../investigation.ts';
 import { postMessage } from '../post.ts';
 import type { Session } from '../../runbook/engine.ts';
 import type { Runbook } from '../../runbook/schema.ts';
@@ -18,6 +18,10 @@ export interface StartRequest {
   user: string;
   /** Answers from the command text (slot → text). */
   prefill: Record<string, string>;
+  /** Set when an Azure Monitor alert starts it: the root message is the alert's. */
+  alert?: AlertOrigin;
+  /** Called with the root message's ts as soon as it is posted, before any question or check. */
+  onRoot?: (rootTs: string) => Promise<void>;
 }
 
 /** `inCommandText`: the problem is in what was typed (show the usage), not in where it was typed. */
@@ -59,7 +63,7 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
 
   let rootTs: string;
   try {
-    rootTs = await postMessage(client, channel, null, rootMessage(cache.name, user, { kind: 'asking' }));
+    rootTs = await postMessage(client, channel, null, rootMessage({ cache: cache.name, startedBy: user, alert: request.alert }, { kind: 'asking' }));
   } catch (error) {
     const code = (error as { data?: { error?: string } }).data?.error;
     if (code === 'not_in_channel' || code === 'channel_not_found') {
@@ -83,9 +87,11 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
     verdictTs: null,
     verdictUsed: [],
     unreachable: null,
+    ...(request.alert ? { alert: request.alert } : {}),
   };
   const put = await deps.store.put(threadKey(channel, rootTs), investigation, null, deps.config.sessionTtlMs);
   if (!put.ok) return { ok: false, reason: 'Another investigation already uses this thread.', inCommandText: false };
+  await request.onRoot?.(rootTs);
   deps.audit({ action: 'command', user, channel, thread: rootTs, cache: cache.name, prefilled: Object.keys(request.prefill) });
   // From here on the thread exists: a failure is said there, not only in the log.
   await afterAck(client, deps, { what: 'the investigation', user, channel, thread: rootTs }, () =>

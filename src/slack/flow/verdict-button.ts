@@ -24,7 +24,7 @@ export async function useVerdictButton(client: Client, deps: SlackDeps, place: C
   );
   const conclusion = conclusionOf(deps, inv);
   if (saved.ok && conclusion) {
-    await updateMessage(client, place.channel, place.messageTs, verdictMessage(inv.report, conclusion, used), reportMetadata(inv.report, inv.cache));
+    await updateMessage(client, place.channel, place.messageTs, verdictMessage(inv.report, conclusion, used), reportMetadata(inv.report, inv.cache, inv.alert?.id));
   }
   return saved.ok ? saved.value : inv;
 }

@@ -1,0 +1,100 @@
+// POST /alerts/azure-monitor: an action group's webhook. Authenticated by KEYLOSS_ALERT_TOKEN (?token= or
+// Authorization: Bearer, compared in constant time) before the body is read; 202 as soon as the body parses,
+// the investigation after.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describeError } from '../../redact.ts';
+import { parseAzureMonitorAlert, type AzureMonitorAlert } from './azure-monitor.ts';
+
+export const ALERT_PATH = '/alerts/azure-monitor';
+/** Azure's common alert schema payloads are a few KB; anything this large is not one. */
+export const MAX_ALERT_BYTES = 256 * 1024;
+
+export interface AlertRouteOptions {
+  token: string;
+  /** Runs after the 202 has been sent. */
+  accept(alert: AzureMonitorAlert): void;
+  /** One audit line per refused request (never the token). */
+  refused(status: number, reason: string): void;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/** Equal digests of equal length: the time taken says nothing about how much of the token was right. */
+export function tokenMatches(given: string | null, expected: string): boolean {
+  return given !== null && timingSafeEqual(digest(given), digest(expected));
+}
+
+function presentedToken(req: IncomingMessage): string | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim();
+  return new URL(req.url ?? '/', 'http://keyloss').searchParams.get('token');
+}
+
+function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...(status === 413 ? { Connection: 'close' } : {}) });
+  res.end(JSON.stringify(body));
+}
+
+/** Reads at most `limit` bytes; null when the body is larger. */
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        resolve(null);
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export function alertRoute(options: AlertRouteOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void (async () => {
+      if (!tokenMatches(presentedToken(req), options.token)) {
+        options.refused(401, 'no alert token, or the wrong one');
+        answer(res, 401, { ok: false, error: 'unauthorized: give KEYLOSS_ALERT_TOKEN as ?token= or Authorization: Bearer' });
+        req.resume();
+        return;
+      }
+      const declared = Number(req.headers['content-length'] ?? 0);
+      const body = declared > MAX_ALERT_BYTES ? null : await readLimited(req, MAX_ALERT_BYTES);
+      if (body === null) {
+        options.refused(413, `body over ${MAX_ALERT_BYTES} bytes`);
+        answer(res, 413, { ok: false, error: `the body is larger than ${MAX_ALERT_BYTES / 1024} KB; an Azure Monitor alert is not` });
+        req.resume();
+        return;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(body.toString('utf8'));
+      } catch {
+        options.refused(400, 'body is not JSON');
+        answer(res, 400, { ok: false, error: 'the body is not JSON' });
+        return;
+      }
+      const parsed = parseAzureMonitorAlert(json);
+      if (!parsed.ok) {
+        options.refused(400, parsed.reason);
+        answer(res, 400, { ok: false, error: `not an Azure Monitor common alert schema payload: ${parsed.reason}` });
+        return;
+      }
+      answer(res, 202, { ok: true, alertId: parsed.alert.id, condition: parsed.alert.condition });
+      setImmediate(() => options.accept(parsed.alert));
+    })().catch((error: unknown) => {
+      options.refused(500, describeError(error));
+      answer(res, 500, { ok: false, error: 'internal error' });
+    });
+  };
+}
