@@ -9,7 +9,8 @@ import { NodeUnreachable } from '../redis/target.ts';
 import { keySlot, patternSlot } from '../redis/slot.ts';
 import { literalKey } from '../domain/keys.ts';
 import type { Check, CheckContext } from './types.ts';
-import type { KeyspaceLine, PresenceData, ShardPresence } from '../domain/evidence.ts';
+import type { KeyspaceLine, PresenceData, SampleEstimate, ShardPresence } from '../domain/evidence.ts';
+import { estimateMatches } from './estimate.ts';
 
 interface DbOutcome {
   db: number;
@@ -21,6 +22,8 @@ interface DbOutcome {
   refused: string | null;
   /** What each primary answered, for the per-shard view. */
   byNode: Array<{ address: string; matched: number; complete: boolean }>;
+  stoppedAtMatch?: boolean;
+  estimate?: SampleEstimate;
 }
 
 export const presenceCheck: Check<'keyspace.presence'> = {
@@ -45,7 +48,7 @@ export const presenceCheck: Check<'keyspace.presence'> = {
     }
 
     const outcomes = await Promise.all(
-      dbs.map((db) => (query.isPattern ? scanDb(ctx, primaries, db, keyspace) : existsInDb(ctx, db))),
+      dbs.map((db) => (query.isPattern ? scanDb(ctx, primaries, db, keyspaceByNode) : existsInDb(ctx, db))),
     );
     for (const outcome of outcomes) if (outcome.refused !== null) dbsRefused.push({ db: outcome.db, reason: outcome.refused });
     const looked = outcomes.filter((outcome) => outcome.refused === null);
@@ -72,8 +75,15 @@ export const presenceCheck: Check<'keyspace.presence'> = {
       present: (appDb?.count ?? 0) > 0,
       matches: looked
         .filter((outcome) => outcome.count > 0)
-        .map(({ db, count, complete }) => ({ db, count, sampled: !complete })),
-      dbsChecked: looked.map(({ db, scannedKeys, complete, ms }) => ({ db, scannedKeys, complete, ms })),
+        .map(({ db, count, complete, estimate }) => ({ db, count, sampled: !complete, ...(estimate ? { estimate } : {}) })),
+      dbsChecked: looked.map(({ db, scannedKeys, complete, ms, stoppedAtMatch, estimate }) => ({
+        db,
+        scannedKeys,
+        complete,
+        ms,
+        ...(stoppedAtMatch ? { stoppedAtMatch } : {}),
+        ...(estimate ? { estimate } : {}),
+      })),
       dbsRefused: dbsRefused.sort((a, b) => a.db - b.db),
       keyspace,
       sampleKeys: appDb?.sampleKeys ?? [],
@@ -131,44 +141,58 @@ async function existsInDb(ctx: CheckContext, db: number): Promise<DbOutcome> {
   }
 }
 
-async function scanDb(ctx: CheckContext, primaries: ClusterNode[], db: number, keyspace: KeyspaceLine[]): Promise<DbOutcome> {
+async function scanDb(ctx: CheckContext, primaries: ClusterNode[], db: number, keyspaceByNode: Array<KeyspaceEntry[] | null>): Promise<DbOutcome> {
   const started = performance.now();
   const { options } = ctx;
-  const sampleLimit = db === ctx.query.db ? options.ttlSampleSize : 0;
+  const appDb = db === ctx.query.db;
+  const sampleLimit = appDb ? options.ttlSampleSize : 0;
   const perNode = await Promise.all(
-    primaries.map(async (node) => {
+    primaries.map(async (node, i) => {
+      const lines = keyspaceByNode[i];
+      const dbKeys = lines ? (lines.find((line) => line.db === db)?.keys ?? 0) : undefined;
       try {
         const gateway = await ctx.redis.gateway(node.address, db);
-        const dbKeys = primaries.length === 1 ? (keyspace.find((line) => line.db === db)?.keys ?? 0) : undefined;
         const scan = await boundedScan(gateway, ctx.query.key, {
           count: options.scanCount,
           keyBudget: options.scanKeyBudget,
           msBudget: options.scanMsBudget,
           signal: ctx.signal,
           sampleLimit,
+          // In another db a match is a match: once one is found, the wrong-database question is answered.
+          ...(appDb ? {} : { stopAfterMatches: 1 }),
           ...(dbKeys !== undefined ? { dbKeys } : {}),
         });
-        return { ...scan, refused: null as string | null };
+        return { ...scan, dbKeys, refused: null as string | null };
       } catch (error) {
         // One shard down in a cluster: count what the others hold and say the count is incomplete.
         if (error instanceof NodeUnreachable && primaries.length > 1) {
-          return { matched: 0, visited: 0, complete: false, ms: 0, sample: [], refused: null };
+          return { matched: 0, visited: 0, complete: false, ms: 0, sample: [], dbKeys: undefined, refused: null };
         }
         const refused = refusal(error);
         if (refused === null) throw error;
-        return { matched: 0, visited: 0, complete: false, ms: 0, sample: [], refused };
+        return { matched: 0, visited: 0, complete: false, ms: 0, sample: [], dbKeys: undefined, refused };
       }
     }),
   );
   const refused = perNode.find((scan) => scan.refused !== null)?.refused ?? null;
+  const count = perNode.reduce((sum, scan) => sum + scan.matched, 0);
+  const scannedKeys = perNode.reduce((sum, scan) => sum + scan.visited, 0);
+  const complete = perNode.every((scan) => scan.complete);
+  const stoppedAtMatch = !appDb && !complete && count > 0;
+  // An estimate needs every node's db size, and a scan that stopped for its budget (stopping at a match would bias it).
+  const sizes = perNode.map((scan) => scan.dbKeys);
+  const dbKeys = sizes.every((size) => size !== undefined) ? sizes.reduce<number>((sum, size) => sum + (size ?? 0), 0) : undefined;
+  const estimate = !complete && !stoppedAtMatch && dbKeys !== undefined ? estimateMatches(count, scannedKeys, dbKeys) : undefined;
   return {
     db,
-    count: perNode.reduce((sum, scan) => sum + scan.matched, 0),
-    scannedKeys: perNode.reduce((sum, scan) => sum + scan.visited, 0),
-    complete: perNode.every((scan) => scan.complete),
+    count,
+    scannedKeys,
+    complete,
     ms: Math.round(performance.now() - started),
     sampleKeys: perNode.flatMap((scan) => scan.sample).slice(0, sampleLimit),
     refused,
     byNode: perNode.map((scan, i) => ({ address: primaries[i]?.address ?? '', matched: scan.matched, complete: scan.complete })),
+    stoppedAtMatch,
+    ...(estimate ? { estimate } : {}),
   };
 }

@@ -60,6 +60,8 @@ async function sampleKeys(ctx: CheckContext, pattern: string, db: number): Promi
         msBudget: ctx.options.scanMsBudget,
         signal: ctx.signal,
         sampleLimit: limit,
+        // The sample is all that is wanted: no need to walk the rest of the db once it is full.
+        stopAfterMatches: limit,
       });
       return scan.sample;
     }),

@@ -23,6 +23,21 @@ export interface PresenceMatch {
   count: number;
   /** True when the scan stopped at its key or time budget, so `count` is a lower bound. */
   sampled: boolean;
+  /** When sampled: the matching keys the db holds, estimated from the share of its keys the scan visited. */
+  estimate?: SampleEstimate;
+}
+
+/**
+ * What a partial SCAN says about the whole db: `matched` of `visited` keys matched, out of `dbKeys`; the estimate is
+ * matched / visited x dbKeys, its range the 95 % Wilson interval of that share (never below what was seen).
+ * With no match, `low` is 0 and `high` the most the db can hold unseen at 95 %.
+ */
+export interface SampleEstimate {
+  keys: number;
+  low: number;
+  high: number;
+  /** Share of the db's keys the scan visited (0..1). */
+  fraction: number;
 }
 
 export interface PresenceData {
@@ -35,7 +50,16 @@ export interface PresenceData {
   /** One entry per db where at least one match was found. */
   matches: PresenceMatch[];
   /** Every db that was looked at, with whether the scan was complete. */
-  dbsChecked: Array<{ db: number; scannedKeys: number; complete: boolean; ms: number }>;
+  dbsChecked: Array<{
+    db: number;
+    scannedKeys: number;
+    complete: boolean;
+    ms: number;
+    /** True when the scan stopped once a match proved presence (other dbs): not a budget running out. */
+    stoppedAtMatch?: boolean;
+    /** When incomplete and the db's size is known: what the visited share says about the whole db. */
+    estimate?: SampleEstimate;
+  }>;
   /** Dbs that could not be selected (Azure Managed Redis refuses SELECT; clusters have only db 0). */
   dbsRefused: Array<{ db: number; reason: string }>;
   /** INFO keyspace, summed over primaries. */

@@ -55,3 +55,18 @@ export function formatValue(value: number, unit: string): string {
   if (unit === 'Percent') return `${formatCount(value)} %`;
   return formatCount(value);
 }
+
+/**
+ * A match count as the scan established it: "12", "at least 3", or for a sampled db the estimate with its range
+ * "about 120,000 (95 % range 98,000–140,000, from 1 % of the db scanned; 1,203 seen)".
+ */
+export function formatMatchCount(match: {
+  count: number;
+  sampled: boolean;
+  estimate?: { keys: number; low: number; high: number; fraction: number } | undefined;
+}): string {
+  const { estimate } = match;
+  if (!match.sampled || !estimate) return `${match.sampled ? 'at least ' : ''}${formatCount(match.count)}`;
+  const share = estimate.fraction < 0.01 ? '<1 %' : formatPercent(estimate.fraction);
+  return `about ${formatCount(estimate.keys)} (95 % range ${formatCount(estimate.low)}–${formatCount(estimate.high)}, from ${share} of the db scanned; ${formatCount(match.count)} seen)`;
+}

@@ -13,6 +13,8 @@ export interface ScanBounds {
   dbKeys?: number;
   /** Collect up to this many matching key names. */
   sampleLimit?: number;
+  /** Stop as soon as this many distinct matches were seen (presence proven, or a sample full); `complete` stays false. */
+  stopAfterMatches?: number;
 }
 
 export interface ScanOutcome {
@@ -52,6 +54,7 @@ export async function boundedScan(gateway: Gateway, match: string, bounds: ScanB
       complete = true;
       break;
     }
+    if (bounds.stopAfterMatches !== undefined && seen.size + extra >= bounds.stopAfterMatches) break;
     if (calls * bounds.count >= bounds.keyBudget || performance.now() - started >= bounds.msBudget) break;
   }
   const estimated = calls * bounds.count;

@@ -71,7 +71,7 @@ export function buildReport(input: ReportInput): Report {
     key: {
       pattern: evidence.query.key,
       present: presence?.present ?? false,
-      matches: (presence?.matches ?? []).map((m) => ({ db: m.db, count: m.count, sampled: m.sampled })),
+      matches: (presence?.matches ?? []).map((m) => ({ db: m.db, count: m.count, sampled: m.sampled, ...(m.estimate ? { estimate: m.estimate } : {}) })),
     },
     headline: diagnosis.headline,
     unchecked: diagnosis.unchecked,

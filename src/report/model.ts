@@ -5,6 +5,7 @@ import type { Scope, Tier } from '../domain/query.ts';
 import type { CheckId } from '../domain/checks.ts';
 import type { EvidenceLine, Verdict } from '../domain/verdict.ts';
 import type { MetricEvent } from '../domain/azure-evidence.ts';
+import type { SampleEstimate } from '../domain/evidence.ts';
 
 export interface CauseReport {
   id: CauseId;
@@ -35,7 +36,7 @@ export interface Report {
   verdict: Verdict;
   causes: CauseReport[];
   checks: CheckSummary[];
-  key: { pattern: string; present: boolean; matches: Array<{ db: number; count: number; sampled: boolean }> };
+  key: { pattern: string; present: boolean; matches: Array<{ db: number; count: number; sampled: boolean; estimate?: SampleEstimate }> };
   /** Additive: one sentence a tired engineer reads first. */
   headline: string;
   /** Additive: what could not be checked, as sentences. */

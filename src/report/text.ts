@@ -1,6 +1,7 @@
 // Renders a report for a terminal. `diagnose` reads it top-down: headline and verdict first, then the likely causes with
 // evidence and fixes, the rest in one line each. The walkthrough ends where the eyes are when the checks finish: the
 // checks and the other causes first, then the top cause, and its verdict lines (verdictLines) last of all.
+import { formatMatchCount } from '../domain/format.ts';
 import type { Likelihood } from '../domain/causes.ts';
 import type { CauseReport, Report } from './model.ts';
 import { wrapLine } from './wrap.ts';
@@ -87,8 +88,12 @@ export function renderText(report: Report, options: TextOptions): string {
   const keyLines = ['', paint('bold', 'Key')];
   const elsewhere = report.key.matches.filter((m) => m.db !== report.target.db);
   const found = report.key.present ? `present in db ${report.target.db}` : `not found in db ${report.target.db}`;
-  const other = elsewhere.map((m) => `db ${m.db} (${m.sampled ? 'at least ' : ''}${m.count.toLocaleString('en-US')} ${m.count === 1 ? 'key' : 'keys'})`).join(', ');
-  keyLines.push(...wrap(`${report.key.pattern}: ${found}${other ? `; found in ${other}` : ''}`, width, '  '));
+  const count = (m: Report['key']['matches'][number]) =>
+    m.estimate ? formatMatchCount(m) : `${m.sampled ? 'at least ' : ''}${m.count.toLocaleString('en-US')} ${m.count === 1 ? 'key' : 'keys'}`;
+  const other = elsewhere.map((m) => `db ${m.db} (${count(m)})`).join(', ');
+  const hereMatch = report.key.matches.find((m) => m.db === report.target.db);
+  const here = hereMatch?.estimate ? ` (${formatMatchCount(hereMatch)} matching keys)` : '';
+  keyLines.push(...wrap(`${report.key.pattern}: ${found}${here}${other ? `; found in ${other}` : ''}`, width, '  '));
 
   const checkLines = ['', paint('bold', 'Checks')];
   const idWidth = Math.max(...report.checks.map((c) => c.id.length), 5);

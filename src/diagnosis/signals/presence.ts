@@ -3,7 +3,8 @@ import type { Evidence } from '../../domain/checks.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { dataOf } from '../evidence.ts';
-import { formatCount, plural } from '../../domain/format.ts';
+import { formatCount, formatMatchCount, formatPercent, plural } from '../../domain/format.ts';
+import type { PresenceMatch } from '../../domain/evidence.ts';
 
 export function presenceSignals(evidence: Evidence): Signal[] {
   const presence = dataOf(evidence, 'keyspace.presence');
@@ -12,10 +13,14 @@ export function presenceSignals(evidence: Evidence): Signal[] {
   const { pattern, db } = presence;
   const elsewhere = presence.matches.filter((match) => match.db !== db && match.count > 0);
   const here = presence.matches.find((match) => match.db === db);
-  const countText = (count: number, sampled: boolean): string => `${sampled ? 'at least ' : ''}${formatCount(count)}`;
+  const countText = (count: number, sampled: boolean, match?: PresenceMatch): string => {
+    if (match?.estimate) return formatMatchCount(match);
+    const stopped = match && presence.dbsChecked.find((d) => d.db === match.db)?.stoppedAtMatch;
+    return `${sampled ? 'at least ' : ''}${formatCount(count)}${stopped ? ', the scan stopped once keys were found' : ''}`;
+  };
 
   if (elsewhere.length > 0) {
-    const where = elsewhere.map((m) => `db ${m.db} (${countText(m.count, m.sampled)})`).join(', ');
+    const where = elsewhere.map((m) => `db ${m.db} (${countText(m.count, m.sampled, m)})`).join(', ');
     if (!presence.isPattern) {
       signals.push({
         cause: 'wrong-database',
@@ -34,7 +39,7 @@ export function presenceSignals(evidence: Evidence): Signal[] {
         summary:
           hereCount === 0
             ? `no key matches ${pattern} in db ${db}, but keys match in ${where}`
-            : `${countText(hereCount, here?.sampled ?? false)} keys match ${pattern} in db ${db}, and more in ${where}`,
+            : `${countText(hereCount, here?.sampled ?? false, here)} keys match ${pattern} in db ${db}, and more in ${where}`,
       });
     }
   } else if (evidence.results.info?.status === 'ok' && evidence.results.info.data.clusterEnabled) {
@@ -62,11 +67,15 @@ export function presenceSignals(evidence: Evidence): Signal[] {
       looked === 0
         ? 'no other db holds any key'
         : `${presence.isPattern ? `no key matching ${pattern} in any of the` : `${pattern} is in none of the`} ${plural(looked, 'other db')} with keys`;
+    // A sampled db with no match could still hold a few unseen: say how many at most.
+    const unseen = presence.dbsChecked
+      .filter((d) => d.db !== db && !d.complete && d.estimate)
+      .map((d) => `db ${d.db} could hold up to ${formatCount(d.estimate?.high ?? 0)} unseen (${formatPercent(d.estimate?.fraction ?? 0)} scanned)`);
     signals.push({
       cause: 'wrong-database',
       check: 'keyspace.presence',
       weight: partial ? -0.4 : -0.7,
-      summary: `${searched} (${how.filter((part) => part !== null).join('; ')})`,
+      summary: `${searched} (${[...how, ...unseen].filter((part) => part !== null).join('; ')})`,
     });
   }
 
@@ -102,3 +111,4 @@ export function presenceFacts(evidence: Evidence): Fact[] {
   if (dataOf(evidence, 'info')?.clusterEnabled) facts.push('clustered');
   return facts;
 }
+

@@ -1,4 +1,5 @@
 // The verdict in the thread: likely cause, evidence in numbers, fixes, causes ruled out, checks that could not run.
+import { formatMatchCount } from '../../domain/format.ts';
 import type { CauseReport, Report } from '../../report/model.ts';
 import { isGlobPattern } from '../../domain/query.ts';
 import { scopeWords } from '../../report/text.ts';
@@ -86,7 +87,7 @@ export function verdictBlocks(report: Report, conclusion: Conclusion, used: read
     if (top.fixes.length > 0) blocks.push(section(`*Fixes*\n${bullets(top.fixes, 2900)}`));
   }
   if (report.verdict !== 'explained' || report.key.matches.length > 0) {
-    const where = report.key.matches.map((m) => `db ${m.db}: ${m.sampled ? 'at least ' : ''}${m.count} matching key${m.count === 1 ? '' : 's'}`);
+    const where = report.key.matches.map((m) => `db ${m.db}: ${formatMatchCount(m)} matching key${m.count === 1 && !m.sampled ? '' : 's'}`);
     blocks.push(
       section(
         `*The key* ${code(report.key.pattern)} is ${report.key.present ? '' : 'not '}in the application's database.` +
