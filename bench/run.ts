@@ -1,10 +1,12 @@
 // `npm run bench`: runs every benchmark (or those named on the command line) and prints their numbers.
 import { benchDiagnose } from './diagnose.ts';
 import { benchLoad } from './load.ts';
+import { benchRecord } from './record.ts';
 
 const benchmarks: Record<string, () => Promise<Record<string, number | string>>> = {
   diagnose: benchDiagnose,
   load: benchLoad,
+  record: benchRecord,
 };
 
 async function main(names: string[]): Promise<number> {

@@ -17,7 +17,9 @@ import {
 import type { Check, CheckOptions } from './checks/types.ts';
 import type { Query } from './domain/query.ts';
 import { describeError } from './redact.ts';
+import { recordCheck, type RecordStore } from './record/check.ts';
 import { openTarget } from './redis/target.ts';
+import { describeEndpoint } from './redis/url.ts';
 import { buildReport, summarizeChecks } from './report/build.ts';
 import type { Report } from './report/model.ts';
 import type { Runbook } from './runbook/schema.ts';
@@ -40,6 +42,8 @@ export interface InvestigationInput {
   /** Run only these checks (and report only them); default: all. */
   checks?: CheckId[];
   options?: Partial<CheckOptions>;
+  /** keyloss's own record of caches (the state Redis), read when given; the record is the cache's name, else host:port. */
+  record?: RecordStore | null;
 }
 
 export interface InvestigationHooks {
@@ -64,7 +68,8 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
   const target = opened.target;
   try {
     const wanted = input.checks ? withNeeds(input.checks) : null;
-    const planned = ALL_CHECKS.filter((check) => !wanted || wanted.has(check.id));
+    const available = input.record ? [...ALL_CHECKS, recordCheck(input.record, input.cache ?? describeEndpoint(login.endpoint)) as Check] : ALL_CHECKS;
+    const planned = available.filter((check) => !wanted || wanted.has(check.id));
 
     // Without an Azure target (or with one that cannot be used) the Azure checks are reported skipped, not run.
     const azure = createAzureContext(input.azure ?? null);

@@ -5,6 +5,8 @@ import { parseCacheResourceId, parseRegion } from '../azure/resource-id.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../domain/query.ts';
 import { investigate } from '../investigate.ts';
+import { closeRecordStore, openRecordStore } from '../record/check.ts';
+import { DEFAULT_STATE_PREFIX } from '../state/redis.ts';
 import { describeError, redact } from '../redact.ts';
 import { defaultRedisUrl, LOCAL_REDIS_URL, parseRedisUrl } from '../redis/url.ts';
 import { renderText } from '../report/text.ts';
@@ -34,6 +36,7 @@ with its evidence and fixes, and what could not be checked.
   --azure-region <region>   the cache's Azure region (e.g. westeurope), with --azure-resource
   --rate-interval <ms>      least time between the two INFO samples of the rates check; they also span the
                             other checks (default 250; 0: only the other checks' time)
+  --state <url>             keyloss's state Redis, to read the cache's record (keyloss record); default $STATE_REDIS_URL
   --help                    this text
 
 Exit status: 0 the diagnosis ran, 2 bad arguments, 3 cache unreachable or credentials refused, 1 anything else.
@@ -52,6 +55,7 @@ const FLAGS = {
   'azure-region': { type: 'string' },
   entra: { type: 'boolean' },
   'rate-interval': { type: 'string' },
+  state: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -69,6 +73,9 @@ export interface DiagnoseArgs {
   query: Query;
   azure: AzureTarget | null;
   rateIntervalMs: number | null;
+  /** The state Redis whose record of the cache is read (--state, else STATE_REDIS_URL); null: none. */
+  stateUrl: string | null;
+  statePrefix: string;
 }
 
 /** Reads the flags; a bad one gives one sentence naming the flag and what it accepts. Pure but for `now` and `env`. */
@@ -83,7 +90,7 @@ export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: D
   if (chartsDir === '') return { ok: false, message: '--charts needs a directory to write the PNG files into' };
   const base = { help: values.help ?? false, json: values.json ?? false, chartsDir };
   if (base.help) {
-    return { ok: true, args: { ...base, redisUrl: '', auth: 'key', azure: null, rateIntervalMs: null, query: { key: '', isPattern: false, db: 0, since: now, tier: null, scope: null } } };
+    return { ok: true, args: { ...base, redisUrl: '', auth: 'key', azure: null, rateIntervalMs: null, stateUrl: null, statePrefix: '', query: { key: '', isPattern: false, db: 0, since: now, tier: null, scope: null } } };
   }
 
   const redisUrl = values.redis ?? defaultRedisUrl(env);
@@ -149,6 +156,8 @@ export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: D
       auth: values.entra ? 'entra' : 'key',
       azure,
       rateIntervalMs,
+      stateUrl: values.state ?? (env.STATE_REDIS_URL?.trim() || null),
+      statePrefix: env.KEYLOSS_STATE_PREFIX?.trim() || DEFAULT_STATE_PREFIX,
       query: { key: key.key, isPattern: isGlobPattern(key.key), db, since: since.date, tier, scope },
     },
   };
@@ -199,14 +208,16 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const runbook = await loadDefaultRunbook();
+  const record = args.stateUrl !== null ? await openRecordStore(args.stateUrl, args.statePrefix) : null;
   const result = await investigate({
+    record,
     redisUrl: args.redisUrl,
     auth: args.auth,
     query: args.query,
     runbook,
     azure: args.azure,
     ...(args.rateIntervalMs !== null ? { options: { rateIntervalMs: args.rateIntervalMs } } : {}),
-  });
+  }).finally(() => closeRecordStore(record));
   if (!result.ok) {
     if (result.kind === 'invalid-url') {
       process.stderr.write(`keyloss diagnose: --redis: ${redact(result.reason)}\n`);

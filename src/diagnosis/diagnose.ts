@@ -7,7 +7,7 @@ import { FACTS, type Fact } from '../domain/facts.ts';
 import type { Scope, Tier } from '../domain/query.ts';
 import type { Signal } from './signal.ts';
 import { dataOf, effectiveTier } from './evidence.ts';
-import { scoreCause } from './score.ts';
+import { LIKELY_SCORE, scoreCause } from './score.ts';
 import { eliminationSignals } from './signals/elimination.ts';
 import { factSources, signalSources } from './signals/index.ts';
 import { uncheckedSentences } from './unchecked.ts';
@@ -18,6 +18,8 @@ export interface CauseFinding {
   likelihood: Likelihood;
   score: number;
   evidence: EvidenceLine[];
+  /** Additive: true when the record shows this cause removing the asked key (spec/watch-record-cli.md). */
+  confirmed?: boolean;
 }
 
 export interface Diagnosis {
@@ -49,8 +51,11 @@ export function diagnose(evidence: Evidence): Diagnosis {
 
   const causes = judged.map(({ id, signals: own }): CauseFinding => {
     const mine = [...own, ...eliminated.filter((signal) => signal.cause === id)];
-    const { score, likelihood } = scoreCause(id, mine, evidence);
-    return { id, likelihood, score, evidence: orderEvidence(mine, likelihood) };
+    const scored = scoreCause(id, mine, evidence);
+    // The record saw this cause remove the key: counters a restart erased cannot outweigh that, only a rule can.
+    const confirmed = scored.likelihood !== 'ruled-out' && mine.some((signal) => signal.confirms);
+    const { score, likelihood } = confirmed ? { score: Math.max(scored.score, LIKELY_SCORE), likelihood: 'likely' as const } : scored;
+    return { id, likelihood, score, evidence: orderEvidence(mine, likelihood), ...(confirmed ? { confirmed } : {}) };
   }).sort(
     (a, b) =>
       b.score - a.score ||
@@ -95,5 +100,5 @@ function orderEvidence(signals: Signal[], likelihood: Likelihood): EvidenceLine[
   };
   return [...signals]
     .sort((a, b) => rank(a) - rank(b) || Number(Boolean(b.rulesOut)) - Number(Boolean(a.rulesOut)) || Math.abs(b.weight) - Math.abs(a.weight))
-    .map((s) => ({ check: s.check, summary: s.summary, direction: direction(s) }));
+    .map((s) => ({ check: s.check, summary: s.summary, direction: direction(s), ...(s.source ? { source: s.source } : {}), ...(s.at ? { at: s.at } : {}) }));
 }

@@ -23,13 +23,13 @@ export const ESSENTIAL_CHECKS: Record<CauseId, readonly CheckId[]> = {
 
 /** Every check that can speak to a cause, for saying what a failed check leaves open. */
 export const RELATED_CHECKS: Record<CauseId, readonly CheckId[]> = {
-  expiration: ['keyspace.ttl-sample', 'memory', 'rates', 'azure.metrics'],
-  eviction: ['memory', 'keyspace.ttl-sample', 'rates', 'azure.metrics', 'azure.resource'],
-  replication: ['replication', 'azure.metrics', 'azure.resource'],
-  deletion: ['commands.deletion', 'clients', 'rates', 'keyspace.ttl-sample'],
-  flush: ['commands.deletion', 'rates', 'azure.activity-log', 'azure.metrics'],
-  'wrong-database': ['keyspace.presence', 'clients'],
-  'instance-failure': ['persistence.restart', 'keyspace.presence', 'azure.metrics', 'azure.activity-log'],
+  expiration: ['keyspace.ttl-sample', 'memory', 'rates', 'azure.metrics', 'record'],
+  eviction: ['memory', 'keyspace.ttl-sample', 'rates', 'azure.metrics', 'azure.resource', 'record'],
+  replication: ['replication', 'azure.metrics', 'azure.resource', 'record'],
+  deletion: ['commands.deletion', 'clients', 'rates', 'keyspace.ttl-sample', 'record'],
+  flush: ['commands.deletion', 'rates', 'azure.activity-log', 'azure.metrics', 'record'],
+  'wrong-database': ['keyspace.presence', 'clients', 'record'],
+  'instance-failure': ['persistence.restart', 'keyspace.presence', 'azure.metrics', 'azure.activity-log', 'record'],
 };
 
 export interface CauseScore {

@@ -16,6 +16,11 @@ export interface Signal {
   unknown?: boolean;
   /** A sentence with numbers: "evicted_keys 25,611; used_memory 4.0 MB of 4.0 MB; policy allkeys-lru". */
   summary: string;
+  /** Evidence from keyloss's own record, with the time of the event (or the start of its minute). */
+  source?: 'record';
+  at?: string;
+  /** The record shows this cause removing the asked key (or most of the asked pattern's keys): the cause is confirmed. */
+  confirms?: boolean;
 }
 
 /** Reads evidence and emits signals; one per area (memory, replication, Azure metrics, …). */

@@ -53,6 +53,10 @@ export function uncheckedSentences(evidence: Evidence): string[] {
     }
   }
 
+  const record = dataOf(evidence, 'record');
+  for (const gap of record?.record.gaps ?? []) {
+    out.push(sentence(`The record has a gap from ${gap.from.slice(0, 19).replace('T', ' ')} to ${gap.to.slice(0, 19).replace('T', ' ')} UTC (${gap.why.replace(/[.\s]+$/, '')}): what was removed then could not be checked`));
+  }
   const presence = dataOf(evidence, 'keyspace.presence');
   if (presence) {
     for (const refused of presence.dbsRefused) out.push(sentence(`db ${refused.db} could not be searched (${refused.reason.replace(/[.\s]+$/, '')})`));

@@ -2,6 +2,7 @@
 import type { AzureActivityData, AzureMetricsData, AzureResourceData } from './azure-evidence.ts';
 import type { ClientsData, DeletionData, InfoData, MemoryData, PresenceData, RatesData, ReplicationData, RestartData, TtlSampleData } from './evidence.ts';
 import type { Query } from './query.ts';
+import type { RecordData } from './record.ts';
 
 export const REDIS_CHECK_IDS = [
   'info',
@@ -15,7 +16,9 @@ export const REDIS_CHECK_IDS = [
   'rates',
 ] as const;
 export const AZURE_CHECK_IDS = ['azure.resource', 'azure.metrics', 'azure.activity-log'] as const;
-export const CHECK_IDS = [...REDIS_CHECK_IDS, ...AZURE_CHECK_IDS] as const;
+/** The check that reads keyloss's own record of the cache (keyloss record), when a state Redis is configured. */
+export const RECORD_CHECK_IDS = ['record'] as const;
+export const CHECK_IDS = [...REDIS_CHECK_IDS, ...AZURE_CHECK_IDS, ...RECORD_CHECK_IDS] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
 export function isCheckId(value: string): value is CheckId {
@@ -35,6 +38,7 @@ export interface CheckData {
   'azure.resource': AzureResourceData;
   'azure.metrics': AzureMetricsData;
   'azure.activity-log': AzureActivityData;
+  record: RecordData;
 }
 
 export type CheckResult<K extends CheckId = CheckId> =

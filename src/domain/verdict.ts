@@ -8,4 +8,7 @@ export interface EvidenceLine {
   summary: string;
   /** Additive: whether this line points at the cause, away from it, or only bounds it. */
   direction: 'for' | 'against' | 'neutral';
+  /** Additive: "record" when the line comes from keyloss's own record, with `at` the time of the event or its minute. */
+  source?: 'record';
+  at?: string;
 }

@@ -30,7 +30,7 @@ export class HistoryWriter {
   private sliceFill = new Map<string, { index: number; items: number }>();
   private dated: DatedEvent[] = [];
   private samples: InfoSample[] = [];
-  private lastSampleMinute = new Map<string, number>();
+  private heldSamples = new Map<string, InfoSample>();
   private dropped: { from: number; to: number } | null = null;
   private readonly scratchPositions = new Uint32Array(HASHES);
   private firstWritten = false;
@@ -111,12 +111,16 @@ export class HistoryWriter {
     this.dropped = this.dropped ? { from: this.dropped.from, to: at } : { from: at, to: at };
   }
 
+  /** Keeps, per node and minute, the sample with the most memory used (what eviction is judged by); written once the minute is over. */
   sample(sample: InfoSample): void {
     const minute = Math.floor(sample.at / MINUTE_MS);
-    // One sample per node per minute, the first of it.
-    if (this.lastSampleMinute.get(sample.address) === minute) return;
-    this.lastSampleMinute.set(sample.address, minute);
-    this.samples.push(sample);
+    const held = this.heldSamples.get(sample.address);
+    if (held && Math.floor(held.at / MINUTE_MS) === minute) {
+      if (fullness(sample) > fullness(held)) this.heldSamples.set(sample.address, sample);
+      return;
+    }
+    if (held) this.samples.push(held);
+    this.heldSamples.set(sample.address, sample);
   }
 
   datedEvent(event: DatedEvent): void {
@@ -128,8 +132,15 @@ export class HistoryWriter {
   }
 
   /** Writes what is held in one transaction; on failure keeps it all and returns the reason. */
-  async flush(extraMeta: Record<string, string> = {}): Promise<{ ok: true } | { ok: false; reason: string }> {
+  async flush(extraMeta: Record<string, string> = {}, final = false): Promise<{ ok: true } | { ok: false; reason: string }> {
     const now = this.options.now();
+    const minuteNow = Math.floor(now / MINUTE_MS);
+    for (const [node, held] of this.heldSamples) {
+      if (final || Math.floor(held.at / MINUTE_MS) < minuteNow) {
+        this.samples.push(held);
+        this.heldSamples.delete(node);
+      }
+    }
     // What arrives while the transaction is in flight goes to fresh maps; a failed write is merged back into them.
     const held = { counts: this.counts, exact: this.exact, slices: this.slices, dated: this.dated, samples: this.samples, dropped: this.dropped };
     this.counts = new Map();
@@ -255,6 +266,12 @@ export interface StoredSample {
   uptime: number | null;
   runId: string | null;
   role: string | null;
+}
+
+/** How close to its limit a sample is; without a limit, only its bytes count (below any sample that has one). */
+function fullness(sample: InfoSample): number {
+  if (sample.maxmemory && sample.usedMemory !== null) return 1 + sample.usedMemory / sample.maxmemory;
+  return sample.usedMemory !== null ? 1 - 1 / (1 + sample.usedMemory) : 0;
 }
 
 function compactSample(sample: InfoSample): StoredSample {

@@ -215,9 +215,9 @@ export class Recorder {
     recording.backoffMs = Math.min(recording.backoffMs * 2, this.options.backoff.maxMs);
   }
 
-  private async flush(recording: Recording): Promise<boolean> {
+  private async flush(recording: Recording, final = false): Promise<boolean> {
     const nodes = recording.capture?.addresses ?? [];
-    const result = await recording.writer.flush({ nodes: JSON.stringify(nodes) });
+    const result = await recording.writer.flush({ nodes: JSON.stringify(nodes), flushMs: String(this.options.flushMs) }, final);
     if (!result.ok) {
       if (recording.stateDown === null) {
         recording.stateDown = result.reason;
@@ -242,7 +242,7 @@ export class Recorder {
     for (const [node, away] of recording.nodesAway) recording.writer.gap(away.from, now, `${node} could not be recorded: ${away.why}`, node);
     if (recording.away) recording.writer.gap(recording.away.from, now, `the cache could not be recorded: ${recording.away.why}`);
     if (!release) return;
-    const flushed = await this.flush(recording);
+    const flushed = await this.flush(recording, true);
     try {
       if (flushed) await recording.writer.markStopped();
       await recording.lease.release();

@@ -57,6 +57,7 @@ export function buildReport(input: ReportInput): Report {
   const diagnosis = explainDiagnosis(evidence, runbook);
   const presence = dataOf(evidence, 'keyspace.presence');
   const metrics = dataOf(evidence, 'azure.metrics');
+  const record = dataOf(evidence, 'record');
   return {
     target: { host: input.target.host, port: input.target.port, db: evidence.query.db, tls: input.target.tls },
     query: {
@@ -91,5 +92,11 @@ export function buildReport(input: ReportInput): Report {
     })),
     metricsWindow: metrics ? metrics.window : null,
     scopeSource: evidence.query.scope ? 'asked' : 'inferred',
+    record: record
+      ? {
+          ...record.record,
+          events: record.changes.filter((change) => change.type !== 'clients').map((change) => ({ at: change.at, type: change.type, summary: change.summary })),
+        }
+      : null,
   };
 }

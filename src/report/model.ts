@@ -13,6 +13,8 @@ export interface CauseReport {
   score: number;
   evidence: EvidenceLine[];
   fixes: string[];
+  /** Additive: true when the record shows this cause removing the asked key (absent otherwise). */
+  confirmed?: boolean;
   /** Additive: words from the runbook. */
   title: string;
   explanation: string;
@@ -53,6 +55,16 @@ export interface Report {
   metricsWindow: { from: string; to: string; interval: string } | null;
   /** Additive: whether the scope was the engineer's answer or inferred from the evidence. */
   scopeSource: 'asked' | 'inferred';
+  /**
+   * keyloss's own record of the cache (spec/watch-record-cli.md): what it spans and its gaps in the window; null when
+   * no record covers the target. Additive: `events`, the restarts, failovers, flushes and bursts it dated in the window.
+   */
+  record: {
+    from: string;
+    to: string;
+    gaps: Array<{ from: string; to: string; why: string }>;
+    events: Array<{ at: string; type: string; summary: string }>;
+  } | null;
 }
 
 export interface MetricReport {

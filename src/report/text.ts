@@ -119,6 +119,14 @@ export function renderText(report: Report, options: TextOptions): string {
     for (const sentence of report.unchecked) uncheckedLines.push(...wrap(sentence, width, '    ').map((line, i) => (i === 0 ? `  - ${line.slice(4)}` : line)));
   }
 
+  const recordLines: string[] = [];
+  if (report.record) {
+    const span = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    recordLines.push('', paint('bold', 'Record'), `  keyloss record of this cache: ${span(report.record.from)} → ${span(report.record.to)}`);
+    for (const event of report.record.events) recordLines.push(...wrap(`${span(event.at)}  ${event.summary}`, width, '    ').map((line, i) => (i === 0 ? `  ${line.slice(4)}` : line)));
+    for (const gap of report.record.gaps) recordLines.push(...wrap(`gap ${span(gap.from)} → ${span(gap.to)}: ${gap.why}`, width, '    ').map((line, i) => (i === 0 ? `  ${line.slice(4)}` : line)));
+  }
+
   const metricLines: string[] = [];
   if (report.metrics.length > 0) {
     metricLines.push('', paint('bold', 'Azure Monitor'));
@@ -135,11 +143,11 @@ export function renderText(report: Report, options: TextOptions): string {
     // The headline quotes the top cause's strongest evidence: said there, not also here.
     const reversed = [...shown].reverse().flatMap((cause) => ['', ...renderCause(cause, width, paint, report.headline)]);
     // No Checks table: the walkthrough printed each check, its status and reason as it finished.
-    const out = [header + paint('dim', `, checked ${report.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`), ...uncheckedLines, ...metricLines, ...keyLines, ...otherLines, ...reversed];
+    const out = [header + paint('dim', `, checked ${report.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`), ...uncheckedLines, ...recordLines, ...metricLines, ...keyLines, ...otherLines, ...reversed];
     return `${out.join('\n')}\n`;
   }
   const [verdict = '', ...headline] = verdictLines(report, options);
-  const out = [header, '', ...headline, '', verdict, ...featured, ...otherLines, ...keyLines, ...checkLines, ...uncheckedLines, ...metricLines];
+  const out = [header, '', ...headline, '', verdict, ...featured, ...otherLines, ...keyLines, ...checkLines, ...uncheckedLines, ...recordLines, ...metricLines];
   out.push(paint('dim', `\ngenerated ${report.generatedAt}`));
   return `${out.join('\n')}\n`;
 }
@@ -151,7 +159,7 @@ export function renderText(report: Report, options: TextOptions): string {
 function renderCause(cause: CauseReport, width: number, paint: Paint, headline?: string): string[] {
   const explanationFirst = headline !== undefined;
   const lines = [
-    `${paint(LIKELIHOOD_STYLE[cause.likelihood], `● ${cause.likelihood.toUpperCase()}`)}  ${paint('bold', clean(cause.title))}${paint('dim', `  (${cause.id}, score ${cause.score.toFixed(2)})`)}`,
+    `${paint(LIKELIHOOD_STYLE[cause.likelihood], `● ${cause.likelihood.toUpperCase()}${cause.confirmed ? ', CONFIRMED by the record' : ''}`)}  ${paint('bold', clean(cause.title))}${paint('dim', `  (${cause.id}, score ${cause.score.toFixed(2)})`)}`,
   ];
   const explanation = cause.explanation ? wrap(cause.explanation, width, '  ').map((line) => paint('dim', line)) : [];
   if (explanationFirst) lines.push(...explanation);

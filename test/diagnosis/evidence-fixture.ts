@@ -7,7 +7,7 @@ export const NOW = new Date('2026-11-26T06:00:00.000Z');
 export const SINCE = new Date('2026-11-26T05:00:00.000Z');
 const ADDRESS = '10.0.0.4:6379';
 
-export function healthyData(key: string, db = 0): { [K in Exclude<CheckId, 'info' | 'azure.resource' | 'azure.metrics' | 'azure.activity-log'>]: CheckData[K] } {
+export function healthyData(key: string, db = 0): { [K in Exclude<CheckId, 'info' | 'azure.resource' | 'azure.metrics' | 'azure.activity-log' | 'record'>]: CheckData[K] } {
   return {
     'keyspace.presence': {
       pattern: key,

@@ -6,6 +6,7 @@ import { evictionFacts, evictionSignals } from './eviction.ts';
 import { expirationFacts, expirationSignals } from './expiration.ts';
 import { presenceFacts, presenceSignals } from './presence.ts';
 import { replicationFacts, replicationSignals } from './replication.ts';
+import { recordSignals } from './record.ts';
 import { restartFacts, restartSignals } from './restart.ts';
 import { shardSignals } from './shards.ts';
 
@@ -19,6 +20,7 @@ export const signalSources: SignalSource[] = [
   restartSignals,
   shardSignals,
   azureSignals,
+  recordSignals,
 ];
 
 export const factSources: FactSource[] = [

@@ -1,0 +1,42 @@
+// The record's reader as a check: keyloss's own history of the cache for the diagnosis window, as evidence with times.
+import type { Redis } from 'ioredis';
+import type { RecordData } from '../domain/record.ts';
+import { CheckSkipped, type Check } from '../checks/types.ts';
+import { openStateClient } from '../state/redis.ts';
+import { RecordLayout } from './layout.ts';
+import { readRecord } from './reader.ts';
+
+/** Where records are read: the state Redis and its key prefix (KEYLOSS_STATE_PREFIX), or why it cannot be. */
+export type RecordStore = { client: Redis; prefix: string } | { unavailable: string };
+
+/** Opens the state Redis for reading records; a state Redis that cannot be reached makes the record check fail with why. */
+export async function openRecordStore(url: string, prefix: string): Promise<RecordStore> {
+  const opened = await openStateClient(url, { prefix, connectionName: 'keyloss-record-reader' });
+  return opened.ok ? { client: opened.client, prefix } : { unavailable: opened.reason };
+}
+
+export async function closeRecordStore(store: RecordStore | null): Promise<void> {
+  if (store && 'client' in store) await store.client.quit().catch(() => store.client.disconnect());
+}
+
+/** The check for one cache's record; `cache` is the record's name (the caches file's name, or host:port). */
+export function recordCheck(store: RecordStore, cache: string): Check<'record'> {
+  return {
+    id: 'record',
+    title: 'keyloss record (history of removals)',
+    budgetMs: 5_000,
+    needs: [],
+    async run(ctx): Promise<RecordData> {
+      if ('unavailable' in store) throw new Error(store.unavailable);
+      const data = await readRecord(store.client, new RecordLayout(store.prefix, cache), {
+        key: ctx.query.key,
+        isPattern: ctx.query.isPattern,
+        db: ctx.query.db,
+        from: ctx.query.since,
+        to: ctx.now,
+      });
+      if (!data) throw new CheckSkipped(`the state Redis has no record of ${cache} (keyloss record keeps one)`);
+      return data;
+    },
+  };
+}

@@ -1,0 +1,241 @@
+// Reads a cache's record for the window of a diagnosis: what it spans and its gaps, removals by the query's families,
+// the exact key's removals (names of the minute first, then the Bloom slices), dated changes and memory at eviction.
+import type { Redis } from 'ioredis';
+import type { RecordData, RecordedChange, RecordedEventType, RecordedKeyRemoval, RecordedRemovals, RecordGap } from '../domain/record.ts';
+import { HASHES, positions, SLICE_FALSE_POSITIVE_RATE } from './bloom.ts';
+import { familiesOfPattern, KEY_REMOVAL_EVENTS, keyFamily, REMOVAL_EVENTS } from './events.ts';
+import type { StoredSample } from './history.ts';
+import { filterItem, HOUR_MS, MINUTE_MS, type RecordLayout } from './layout.ts';
+import type { DatedEvent } from './sample.ts';
+
+export interface RecordQuery {
+  key: string;
+  isPattern: boolean;
+  db: number;
+  from: Date;
+  to: Date;
+}
+
+/** A record whose last write is older than this (and several write intervals) has no recorder running. */
+const STALE_MS = 10_000;
+/** At most this much of a record is read for one diagnosis. */
+const MAX_WINDOW_MS = 90 * 24 * HOUR_MS;
+const CHANGE_TYPES = new Set(['restart', 'failover', 'flush', 'burst', 'clients']);
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Null when the state Redis has no record of this cache. */
+export async function readRecord(client: Redis, layout: RecordLayout, query: RecordQuery): Promise<RecordData | null> {
+  const meta = await client.hgetall(layout.meta);
+  const firstAt = Number(meta.firstAt);
+  const lastAt = Number(meta.lastAt);
+  if (!Number.isFinite(firstAt) || !Number.isFinite(lastAt)) return null;
+  const to = query.to.getTime();
+  const from = Math.max(query.from.getTime(), to - MAX_WINDOW_MS);
+
+  const dated = (await client.zrangebyscore(layout.events, '-inf', '+inf')).flatMap((json): DatedEvent[] => {
+    try {
+      return [JSON.parse(json) as DatedEvent];
+    } catch {
+      return [];
+    }
+  });
+  const gaps = gapsOf(dated, { firstAt, lastAt, stopped: meta.stoppedAt !== undefined, flushMs: Number(meta.flushMs) || 1_000 }, from, to);
+  const notificationsOff = gaps.some((gap) => gap.why.includes('notifications were off'));
+
+  const minutes = await readMinutes(client, layout, from, to);
+  const allFamilies = new Set<string>();
+  for (const { fields } of minutes) for (const field of Object.keys(fields)) allFamilies.add(field.slice(field.indexOf('|') + 1));
+  const families = query.isPattern ? familiesOfPattern(query.key, allFamilies) : [keyFamily(query.key)];
+  const removals = removalsOf(minutes, new Set(families));
+  const allRemovals = REMOVAL_EVENTS.map((event) => ({
+    event,
+    count: minutes.reduce((sum, { fields }) => sum + Object.entries(fields).reduce((s, [field, n]) => s + (field.startsWith(`${event}|`) ? Number(n) : 0), 0), 0),
+  })).filter((entry) => entry.count > 0);
+
+  const key = query.isPattern ? null : await findKey(client, layout, query, from, to, minutes);
+  const changes = dated
+    .filter((event) => CHANGE_TYPES.has(event.type) && event.at >= from && event.at <= to)
+    .map(
+      (event): RecordedChange => ({
+        type: event.type as RecordedChange['type'],
+        at: iso(event.at),
+        from: event.from !== undefined ? iso(event.from) : null,
+        node: event.address,
+        summary: event.summary,
+        data: event.data ?? {},
+      }),
+    );
+
+  const firstEviction = key?.removals.find((removal) => removal.event === 'evicted')?.at ?? removals.find((r) => r.event === 'evicted')?.peakAt ?? null;
+  const memoryAtEviction = firstEviction ? await memoryNear(client, layout, Date.parse(firstEviction)) : null;
+
+  return {
+    cache: layout.cache,
+    record: { from: iso(firstAt), to: iso(lastAt), gaps },
+    window: { from: iso(from), to: iso(to) },
+    families,
+    removals,
+    allRemovals,
+    key,
+    changes,
+    notificationsOff,
+    memoryAtEviction,
+  };
+}
+
+/** The gaps inside [from, to]: before the record started, after its last write, written gaps, notifications off. */
+export function gapsOf(
+  dated: DatedEvent[],
+  meta: { firstAt: number; lastAt: number; stopped: boolean; flushMs: number },
+  from: number,
+  to: number,
+): RecordGap[] {
+  const out: Array<{ from: number; to: number; why: string }> = [];
+  if (meta.firstAt > from) out.push({ from, to: Math.min(meta.firstAt, to), why: 'the record had not started' });
+  if (to - meta.lastAt > Math.max(STALE_MS, 3 * meta.flushMs)) {
+    out.push({ from: Math.max(meta.lastAt, from), to, why: meta.stopped ? 'the recorder was stopped' : 'no recorder is running' });
+  }
+  for (const event of dated) {
+    if (event.type !== 'gap') continue;
+    const gapFrom = event.from ?? event.at;
+    if (event.at >= from && gapFrom <= to) out.push({ from: Math.max(gapFrom, from), to: Math.min(event.at, to), why: event.summary });
+  }
+  // Notifications off on a node from one notifications event to the next.
+  const byNode = new Map<string, Array<{ at: number; off: boolean }>>();
+  for (const event of dated) {
+    if (event.type !== 'notifications') continue;
+    const list = byNode.get(event.address) ?? [];
+    list.push({ at: event.at, off: event.data?.enabled === 'false' });
+    byNode.set(event.address, list);
+  }
+  for (const [node, list] of byNode) {
+    list.sort((a, b) => a.at - b.at);
+    list.forEach((entry, index) => {
+      if (!entry.off) return;
+      const until = list.slice(index + 1).find((next) => !next.off)?.at ?? Math.max(meta.lastAt, to);
+      if (until >= from && entry.at <= to) {
+        out.push({ from: Math.max(entry.at, from), to: Math.min(until, to), why: `keyspace notifications were off on ${node}: single keys were not recorded` });
+      }
+    });
+  }
+  return out.sort((a, b) => a.from - b.from).map((gap) => ({ from: iso(gap.from), to: iso(gap.to), why: gap.why }));
+}
+
+async function readMinutes(client: Redis, layout: RecordLayout, from: number, to: number): Promise<Array<{ minute: number; fields: Record<string, string> }>> {
+  const first = Math.floor(from / MINUTE_MS);
+  const last = Math.floor(to / MINUTE_MS);
+  const out: Array<{ minute: number; fields: Record<string, string> }> = [];
+  for (let start = first; start <= last; start += 1_000) {
+    const pipeline = client.pipeline();
+    const end = Math.min(last, start + 999);
+    for (let minute = start; minute <= end; minute++) pipeline.hgetall(layout.minute(minute));
+    const replies = (await pipeline.exec()) ?? [];
+    replies.forEach(([error, fields], index) => {
+      if (error) throw error;
+      const record = fields as Record<string, string>;
+      if (Object.keys(record).length > 0) out.push({ minute: start + index, fields: record });
+    });
+  }
+  return out;
+}
+
+function removalsOf(minutes: Array<{ minute: number; fields: Record<string, string> }>, families: Set<string>): RecordedRemovals[] {
+  const byEvent = new Map<RecordedEventType, { count: number; first: number; last: number; peak: number; peakAt: number }>();
+  for (const { minute, fields } of minutes) {
+    const perEvent = new Map<RecordedEventType, number>();
+    for (const [field, value] of Object.entries(fields)) {
+      const bar = field.indexOf('|');
+      const event = field.slice(0, bar) as RecordedEventType;
+      if (!families.has(field.slice(bar + 1))) continue;
+      perEvent.set(event, (perEvent.get(event) ?? 0) + Number(value));
+    }
+    for (const [event, count] of perEvent) {
+      const entry = byEvent.get(event) ?? { count: 0, first: minute, last: minute, peak: 0, peakAt: minute };
+      entry.count += count;
+      entry.last = minute;
+      if (count > entry.peak) {
+        entry.peak = count;
+        entry.peakAt = minute;
+      }
+      byEvent.set(event, entry);
+    }
+  }
+  return [...byEvent]
+    .map(([event, e]) => ({ event, count: e.count, first: iso(e.first * MINUTE_MS), last: iso(e.last * MINUTE_MS), peakAt: iso(e.peakAt * MINUTE_MS), peak: e.peak }))
+    .sort((a, b) => b.count - a.count);
+}
+
+/** The exact key: by name in the minutes' exact hashes, then in every Bloom slice of the window's hours. */
+async function findKey(
+  client: Redis,
+  layout: RecordLayout,
+  query: RecordQuery,
+  from: number,
+  to: number,
+  minutes: Array<{ minute: number; fields: Record<string, string> }>,
+): Promise<NonNullable<RecordData['key']>> {
+  const removals: RecordedKeyRemoval[] = [];
+  // Only minutes that counted something of the key's family can name it.
+  const family = keyFamily(query.key);
+  const candidates = minutes.filter(({ fields }) => Object.keys(fields).some((field) => field.endsWith(`|${family}`) || field.endsWith('|(other)')));
+  if (candidates.length > 0) {
+    const pipeline = client.pipeline();
+    for (const { minute } of candidates) pipeline.hget(layout.exact(minute), query.key);
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error, value] of replies) {
+      if (error) throw error;
+      if (typeof value !== 'string') continue;
+      const [event, db, at] = value.split('|');
+      const ms = Number(at);
+      if (Number(db) !== query.db || !Number.isFinite(ms) || ms < from || ms > to) continue;
+      removals.push({ event: event as RecordedEventType, db: Number(db), exact: true, at: iso(ms), from: iso(ms), to: iso(ms) });
+    }
+  }
+
+  let slicesAsked = 0;
+  const scratch = positions(filterItem(query.db, query.key), new Uint32Array(HASHES));
+  for (let hour = Math.floor(from / HOUR_MS); hour <= Math.floor(to / HOUR_MS); hour++) {
+    const slices = Object.keys(await client.hgetall(layout.sliceCounts(hour)))
+      .map((field) => field.split(':'))
+      .filter(([event]) => (KEY_REMOVAL_EVENTS as readonly string[]).includes(event ?? ''));
+    if (slices.length === 0) continue;
+    const pipeline = client.pipeline();
+    for (const [event, index] of slices) {
+      const args: Array<string | number> = [];
+      for (const bit of scratch) args.push('GET', 'u1', bit);
+      pipeline.call('BITFIELD', layout.slice(hour, event!, Number(index)), ...args);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    slicesAsked += slices.length;
+    const found = new Set<RecordedEventType>();
+    replies.forEach(([error, bits], index) => {
+      if (error) throw error;
+      if (Array.isArray(bits) && bits.every((bit) => Number(bit) === 1)) found.add(slices[index]![0] as RecordedEventType);
+    });
+    for (const event of found) {
+      const hourStart = hour * HOUR_MS;
+      const hourEnd = hourStart + HOUR_MS;
+      if (removals.some((r) => r.exact && r.event === event && Date.parse(r.at) >= hourStart && Date.parse(r.at) < hourEnd)) continue;
+      // Narrowed to the minutes of that hour in which the key's family had this event.
+      const active = minutes
+        .filter(({ minute, fields }) => minute * MINUTE_MS >= hourStart && minute * MINUTE_MS < hourEnd && Object.keys(fields).some((f) => f === `${event}|${family}` || f === `${event}|(other)`))
+        .map(({ minute }) => minute);
+      const start = Math.max(active.length > 0 ? Math.min(...active) * MINUTE_MS : hourStart, from);
+      const end = Math.min(active.length > 0 ? (Math.max(...active) + 1) * MINUTE_MS : hourEnd, to);
+      if (end < from || start > to) continue;
+      removals.push({ event, db: query.db, exact: false, at: iso(start), from: iso(start), to: iso(end) });
+    }
+  }
+  removals.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return { removals, slicesAsked, falsePositiveBound: slicesAsked * SLICE_FALSE_POSITIVE_RATE };
+}
+
+async function memoryNear(client: Redis, layout: RecordLayout, at: number): Promise<RecordData['memoryAtEviction']> {
+  // The fullest sample of the minute before, of and after the eviction (each holds its minute's most memory used).
+  const near = (await client.zrangebyscore(layout.samples, at - MINUTE_MS, at + MINUTE_MS)).map((json) => JSON.parse(json) as StoredSample);
+  const ratio = (s: StoredSample): number => (s.usedMemory !== null && s.maxmemory ? s.usedMemory / s.maxmemory : -1);
+  const sample = near.sort((a, b) => ratio(b) - ratio(a))[0];
+  if (!sample || sample.usedMemory === null || sample.maxmemory === null) return null;
+  return { at: iso(sample.at), node: sample.node, usedMemory: sample.usedMemory, maxmemory: sample.maxmemory };
+}

@@ -1,0 +1,159 @@
+// The diagnosis reading the record: after a restart without persistence erased every counter, the record still names,
+// and confirms, expiration, eviction, deletion and a flush; a gap in the record is said and keeps inference at possible.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isGlobPattern } from '../../src/domain/query.ts';
+import { investigate } from '../../src/investigate.ts';
+import { DEFAULT_RECORDER_OPTIONS, Recorder } from '../../src/record/recorder.ts';
+import { parseRedisUrl } from '../../src/redis/url.ts';
+import type { Report } from '../../src/report/model.ts';
+import { renderText } from '../../src/report/text.ts';
+import { loadDefaultRunbook } from '../../src/runbook/load.ts';
+import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
+
+const PREFIX = 'kldiag:';
+let cache: RedisProcess;
+let stateServer: RedisProcess;
+let state: Redis;
+let since: Date;
+let evictedKey: string;
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+  }
+}
+
+async function diagnoseWithRecord(key: string, store: { client: Redis; prefix: string } | { unavailable: string } = { client: state, prefix: PREFIX }): Promise<Report> {
+  const result = await investigate({
+    redisUrl: cache.url,
+    cache: 'sessions',
+    runbook: await loadDefaultRunbook(),
+    query: { key, isPattern: isGlobPattern(key), db: 0, since, tier: null, scope: null },
+    options: { rateIntervalMs: 0 },
+    record: store,
+  });
+  if (!result.ok) throw new Error(result.reason);
+  return result.report;
+}
+
+function cause(report: Report, id: string) {
+  return report.causes.find((c) => c.id === id)!;
+}
+
+beforeAll(async () => {
+  [cache, stateServer] = await Promise.all([
+    startRedis(['--notify-keyspace-events', 'Exeg', '--maxmemory', '3mb', '--maxmemory-policy', 'allkeys-lru']),
+    startRedis(),
+  ]);
+  state = new Redis(stateServer.port);
+  const parsed = parseRedisUrl(cache.url);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  const recorder = new Recorder(state, [{ id: 'sessions', endpoint: parsed.endpoint, azure: null }], {
+    ...DEFAULT_RECORDER_OPTIONS,
+    prefix: PREFIX,
+    holder: 'test',
+    flushMs: 50,
+    leaseMs: 600,
+    sampleMs: 100,
+    backoff: { minMs: 50, maxMs: 200 },
+    log: () => undefined,
+  });
+  await recorder.start();
+  const app = new Redis(cache.port, { retryStrategy: () => 50, maxRetriesPerRequest: 0 });
+  app.on('error', () => undefined);
+  await until('the subscription', async () => /psub=[1-9]/.test(String(await app.client('LIST'))));
+  // Last seen once the record runs: a record that starts after the keys were last seen has a gap at its start.
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  since = new Date();
+
+  await app.set('session:17', 'x', 'PX', 20);
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  await app.get('session:17');
+  await app.set('user:1', 'x');
+  await app.del('user:1');
+  const big = 'x'.repeat(20_000);
+  for (let i = 0; i < 300; i++) await app.set(`cache:${i}`, big);
+  const missing = [];
+  for (let i = 0; i < 300 && missing.length === 0; i++) if (!(await app.exists(`cache:${i}`))) missing.push(`cache:${i}`);
+  evictedKey = missing[0]!;
+  await app.config('SET', 'maxmemory', '0');
+  await app.set('order:1', 'x');
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  await app.flushall();
+  // The flush is seen by the next INFO sample; then a restart without persistence erases every counter.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await cache.restart();
+  await until('the subscription after the restart', async () => /psub=[1-9]/.test(String(await app.client('LIST').catch(() => ''))));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await recorder.stop();
+  app.disconnect();
+}, 60_000);
+
+afterAll(async () => {
+  state.disconnect();
+  await stopAllRedis();
+});
+
+describe('the diagnosis reads the record', () => {
+  it('confirms expiration, eviction and deletion of exact keys whose counters the restart erased, with the time', async () => {
+    expect(evictedKey).toBeDefined();
+    const expired = await diagnoseWithRecord('session:17');
+    expect(cause(expired, 'expiration')).toMatchObject({ likelihood: 'likely', confirmed: true });
+    const line = cause(expired, 'expiration').evidence[0]!;
+    expect(line).toMatchObject({ check: 'record', source: 'record', at: expect.stringMatching(/Z$/) });
+    expect(line.summary).toMatch(/^session:17 was expired at \d\d:\d\d:\d\d UTC \(recorded key event\); 1 session:\* keys expired/);
+    expect(expired.record).toMatchObject({ from: expect.any(String), to: expect.any(String) });
+    expect(expired.record!.events.map((e) => e.type)).toEqual(expect.arrayContaining(['flush', 'restart']));
+    expect(cause(expired, 'deletion').confirmed).toBeUndefined();
+
+    const evicted = await diagnoseWithRecord(evictedKey);
+    expect(cause(evicted, 'eviction')).toMatchObject({ likelihood: 'likely', confirmed: true });
+    // Past the first keys of its minute, the key is found in the filter: its minute, and the chance of a false match.
+    expect(cause(evicted, 'eviction').evidence[0]!.summary).toMatch(/was evicted (at|in the minute|between) .* used_memory was (9\d|100)(\.\d+)? % of maxmemory at the \d\d:\d\d sample/);
+
+    const deleted = await diagnoseWithRecord('user:1');
+    expect(cause(deleted, 'deletion')).toMatchObject({ likelihood: 'likely', confirmed: true });
+    expect(deleted.causes[0]!.id).toBe('deletion');
+    // The restart's gap lies after the removal: it is said, and does not undo what the record saw.
+    expect(deleted.record!.gaps.some((gap) => /could not be recorded/.test(gap.why))).toBe(true);
+    expect(deleted.unchecked.some((sentence) => /The record has a gap/.test(sentence))).toBe(true);
+    expect(renderText(deleted, { color: false })).toMatch(/CONFIRMED by the record/);
+  });
+
+  it('confirms a flush from its dated event when no keyevent removed the key first', async () => {
+    const report = await diagnoseWithRecord('order:1');
+    expect(cause(report, 'flush')).toMatchObject({ likelihood: 'likely', confirmed: true });
+    expect(cause(report, 'flush').evidence[0]!.summary).toMatch(/FLUSHALL ×1 on .* (at|between) .* UTC \(\d+ keys before, 0 after\) \(recorded from INFO commandstats\)/);
+    // A key deleted before the flush is not the flush's.
+    const deleted = await diagnoseWithRecord('user:1');
+    expect(cause(deleted, 'flush').confirmed).toBeUndefined();
+  });
+
+  it('a glob over a gap: the recorded evictions are cited, but neither confirmed nor likely from the record alone', async () => {
+    const report = await diagnoseWithRecord('cache:*');
+    const eviction = cause(report, 'eviction');
+    expect(eviction.confirmed).toBeUndefined();
+    expect(eviction.likelihood).not.toBe('likely');
+    expect(eviction.evidence.find((line) => line.source === 'record')?.summary).toMatch(/cache:\* keys evicted .* of the .* cache:\* removals recorded in the window/);
+  });
+
+  it('without a record, or with the state Redis away, record is null and the check says why', async () => {
+    const none = await investigate({
+      redisUrl: cache.url,
+      cache: 'never-recorded',
+      runbook: await loadDefaultRunbook(),
+      query: { key: 'x', isPattern: false, db: 0, since, tier: null, scope: null },
+      options: { rateIntervalMs: 0 },
+      record: { client: state, prefix: PREFIX },
+    });
+    expect(none.ok && none.report.record).toBeNull();
+    expect(none.ok && none.report.checks.find((check) => check.id === 'record')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/no record of never-recorded/) });
+    const away = await diagnoseWithRecord('user:1', { unavailable: 'cannot use the state Redis at 127.0.0.1:1' });
+    expect(away.record).toBeNull();
+    expect(away.checks.find((check) => check.id === 'record')).toMatchObject({ status: 'failed' });
+    expect(cause(away, 'deletion').confirmed).toBeUndefined();
+  });
+});
