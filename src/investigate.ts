@@ -1,7 +1,6 @@
 // The one place that wires an investigation: open the cache, build the Azure context, run the checks, diagnose, build the report.
 import { azureChecks } from './checks/azure.ts';
-import { createAzureContext } from './azure/context.ts';
-import { azureCredential } from './azure/credential.ts';
+import { createAzureContext, NO_AZURE_ACCESS, type AzureAccess } from './azure/context.ts';
 import { loginEndpoint, type RedisAuth } from './azure/redis-login.ts';
 import type { AzureContext, AzureTarget } from './azure/types.ts';
 import { DEFAULT_CHECK_OPTIONS, redisChecks } from './checks/registry.ts';
@@ -39,6 +38,8 @@ export interface InvestigationInput {
   /** The caches file's `cluster.hosts` for that cache: announced cluster nodes on these hosts are followed too. */
   clusterHosts?: readonly string[];
   azure?: AzureTarget | null;
+  /** How this process reaches Azure (src/azure/context.ts azureAccess); without it the Azure checks are skipped and Entra sign-in fails. */
+  azureAccess?: AzureAccess | null;
   /** Run only these checks (and report only them); default: all. */
   checks?: CheckId[];
   options?: Partial<CheckOptions>;
@@ -61,7 +62,8 @@ export type InvestigationResult =
 export async function investigate(input: InvestigationInput, hooks: InvestigationHooks = {}): Promise<InvestigationResult> {
   const now = hooks.now?.() ?? new Date();
   const options: CheckOptions = { ...DEFAULT_CHECK_OPTIONS, ...input.options };
-  const login = await loginEndpoint(input.redisUrl, input.auth ?? 'key', () => azureCredential());
+  const access = input.azureAccess ?? NO_AZURE_ACCESS;
+  const login = await loginEndpoint(input.redisUrl, input.auth ?? 'key', () => access.credential());
   if (!login.ok) return login;
   const opened = await openTarget(login.endpoint, { commandTimeoutMs: options.commandTimeoutMs, clusterHosts: input.clusterHosts ?? [] });
   if (!opened.ok) return opened;
@@ -72,7 +74,7 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
     const planned = available.filter((check) => !wanted || wanted.has(check.id));
 
     // Without an Azure target (or with one that cannot be used) the Azure checks are reported skipped, not run.
-    const azure = createAzureContext(input.azure ?? null);
+    const azure = createAzureContext(input.azure ?? null, access);
     const azureContext: AzureContext | null = azure.ok ? azure.context : null;
     const skipped: CheckResults = {};
     if (!azure.ok) {
@@ -103,6 +105,7 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
     await target.close();
   }
 }
+
 
 /** The checks asked for and, transitively, the checks whose data they read. */
 function withNeeds(ids: readonly CheckId[]): Set<CheckId> {

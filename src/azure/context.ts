@@ -1,20 +1,44 @@
-// Builds what the Azure checks need from a cache's Azure target and the environment.
-import type { AzureContext, AzureTarget } from './types.ts';
+// Builds what the Azure checks need from a cache's Azure target and the process's Azure access.
+import type { TokenCredential } from '@azure/core-auth';
+import { sharedTokenCredential } from './credential.ts';
 import { parseCacheResourceId, parseRegion } from './resource-id.ts';
-import { azureCredential } from './credential.ts';
+import type { AzureContext, AzureTarget } from './types.ts';
 
 export const NO_AZURE_TARGET =
   'no Azure resource configured (set azure.resourceId/region for the cache, or pass --azure-resource and --azure-region)';
 
 /**
- * Env overrides, for sovereign clouds and tests (production leaves them unset):
- * - KEYLOSS_AZURE_METRICS_ENDPOINT: metrics endpoint instead of https://<region>.metrics.monitor.azure.com
- * - KEYLOSS_AZURE_ARM_ENDPOINT: Resource Manager endpoint (and token audience) instead of https://management.azure.com
- * - KEYLOSS_AZURE_TEST_TOKEN: FOR TESTS ONLY, a fixed bearer token instead of DefaultAzureCredential
+ * How this process reaches Azure, built once at start from the configuration and passed down: the credential (made
+ * on first use, shared by every investigation so tokens are fetched once) and the endpoint overrides for sovereign
+ * clouds and tests (KEYLOSS_AZURE_METRICS_ENDPOINT, KEYLOSS_AZURE_ARM_ENDPOINT; null in production).
  */
+export interface AzureAccess {
+  credential(): TokenCredential;
+  endpoints: { metrics: string | null; arm: string | null };
+}
+
+export function azureAccess(endpoints: AzureAccess['endpoints'], makeCredential: () => TokenCredential): AzureAccess {
+  let credential: TokenCredential | null = null;
+  return {
+    credential: () => {
+      credential ??= sharedTokenCredential(makeCredential());
+      return credential;
+    },
+    endpoints,
+  };
+}
+
+/** For callers that reach no Azure (benchmarks, tests of the Redis checks): any token request fails, saying why. */
+export const NO_AZURE_ACCESS: AzureAccess = azureAccess({ metrics: null, arm: null }, () => ({
+  getToken: async () => {
+    throw new Error('no Azure credential was given to this process');
+  },
+}));
+
+/** What the Azure checks need for one cache, or why they cannot run (no resource, a bad id or region). */
 export function createAzureContext(
   target: AzureTarget | null,
-  env: NodeJS.ProcessEnv = process.env,
+  access: AzureAccess,
 ): { ok: true; context: AzureContext } | { ok: false; reason: string } {
   if (!target || (!target.resourceId && !target.region)) return { ok: false, reason: NO_AZURE_TARGET };
   const resource = parseCacheResourceId(target.resourceId ?? '');
@@ -22,36 +46,16 @@ export function createAzureContext(
   if (!target.region) return { ok: false, reason: `no Azure region configured for ${resource.resource.name} (set azure.region, or pass --azure-region)` };
   const region = parseRegion(target.region);
   if (!region.ok) return region;
-
-  const endpoints: { metrics?: string; arm?: string } = {};
-  for (const [name, key] of [
-    ['KEYLOSS_AZURE_METRICS_ENDPOINT', 'metrics'],
-    ['KEYLOSS_AZURE_ARM_ENDPOINT', 'arm'],
-  ] as const) {
-    const value = env[name]?.trim();
-    if (!value) continue;
-    const url = parseHttpsUrl(value);
-    if (!url) return { ok: false, reason: `${name} "${value}" is not an https:// URL` };
-    endpoints[key] = url;
-  }
-
-  const credential = azureCredential(env);
+  const endpoints = {
+    ...(access.endpoints.metrics ? { metrics: access.endpoints.metrics } : {}),
+    ...(access.endpoints.arm ? { arm: access.endpoints.arm } : {}),
+  };
   return {
     ok: true,
     context: {
       target: { resourceId: resource.resource.id, region: region.region },
-      credential,
+      credential: access.credential(),
       ...(Object.keys(endpoints).length ? { endpoints } : {}),
     },
   };
-}
-
-function parseHttpsUrl(value: string): string | null {
-  try {
-    const url = new URL(value);
-    // Bearer tokens go only over TLS; the SDK refuses plain http anyway.
-    return url.protocol === 'https:' ? url.origin : null;
-  } catch {
-    return null;
-  }
 }

@@ -3,35 +3,12 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-
 import { DefaultAzureCredential } from '@azure/identity';
 import { registerSecret } from '../redact.ts';
 
-const credentials = new Map<string, TokenCredential>();
-
 /**
- * The process's Azure credential, shared by every investigation so their tokens are fetched once:
- * DefaultAzureCredential (managed identity in Azure, `az login` on a laptop), or, FOR TESTS ONLY, the fixed
- * token in KEYLOSS_AZURE_TEST_TOKEN.
+ * The credential of a process that was not given one: DefaultAzureCredential (a managed identity in Azure, `az login`
+ * on a laptop). Commands build it once at start (src/azure/context.ts azureAccess) and pass it down; tests inject theirs.
  */
-export function azureCredential(env: NodeJS.ProcessEnv = process.env): TokenCredential {
-  const testToken = env.KEYLOSS_AZURE_TEST_TOKEN?.trim() ?? '';
-  let credential = credentials.get(testToken);
-  if (!credential) {
-    credential = sharedTokenCredential(testToken ? new StaticTestTokenCredential(testToken) : new DefaultAzureCredential());
-    credentials.set(testToken, credential);
-  }
-  return credential;
-}
-
-/**
- * FOR TESTS ONLY (selected by KEYLOSS_AZURE_TEST_TOKEN): answers every scope with the same fixed token,
- * so the real SDK clients can talk to a local fake of Azure. Never the default credential.
- */
-export class StaticTestTokenCredential implements TokenCredential {
-  constructor(private readonly token: string) {
-    registerSecret(token);
-  }
-
-  async getToken(): Promise<AccessToken> {
-    return { token: this.token, expiresOnTimestamp: Date.now() + 60 * 60_000, tokenType: 'Bearer' };
-  }
+export function defaultAzureCredential(): TokenCredential {
+  return new DefaultAzureCredential();
 }
 
 // Refresh a little before expiry so a long investigation never sends an expired token.

@@ -4,7 +4,7 @@ import { armEndpoint } from './clients.ts';
 import { explainAzureError, hostOf } from './errors.ts';
 import { readResource } from './resource.ts';
 import { parseCacheResourceId } from './resource-id.ts';
-import { createAzureContext } from './context.ts';
+import { createAzureContext, type AzureAccess } from './context.ts';
 import type { AzureContext, AzureTarget } from './types.ts';
 
 /** Short: the question is asked instead when Azure is slow. */
@@ -29,11 +29,11 @@ export async function tierFromAzure(
 /** The tier a named cache is known to have: from the caches file, else from its Azure resource; null when neither says. */
 export async function knownTier(
   cache: { tier: Tier | null; azure: AzureTarget | null },
-  env: NodeJS.ProcessEnv = process.env,
+  access: AzureAccess,
 ): Promise<{ tier: Tier; source: 'the caches file' | 'Azure' } | null> {
   if (cache.tier) return { tier: cache.tier, source: 'the caches file' };
   // No resource or no credential, Azure slow or refusing: the question is asked, and the azure.resource check reports why.
-  const azure = createAzureContext(cache.azure, env);
+  const azure = createAzureContext(cache.azure, access);
   if (!azure.ok) return null;
   const read = await tierFromAzure(azure.context);
   return read.ok ? { tier: read.tier, source: 'Azure' } : null;

@@ -3,12 +3,13 @@ import { parseArgs } from 'node:util';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import { parseCacheResourceId, parseRegion } from '../azure/resource-id.ts';
 import type { AzureTarget } from '../azure/types.ts';
+import { azureAccessOf, type Deps } from '../config/deps.ts';
+import { loadConfig, type Config } from '../config/env.ts';
 import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../domain/query.ts';
 import { investigate } from '../investigate.ts';
 import { closeRecordStore, openRecordStore } from '../record/check.ts';
-import { DEFAULT_STATE_PREFIX } from '../state/redis.ts';
 import { describeError, redact } from '../redact.ts';
-import { defaultRedisUrl, LOCAL_REDIS_URL, parseRedisUrl } from '../redis/url.ts';
+import { LOCAL_REDIS_URL, parseRedisUrl } from '../redis/url.ts';
 import { renderText } from '../report/text.ts';
 import { writeCharts } from '../report/chart-png.ts';
 import { parseDbIndex, parseKeyPattern, parseSince } from '../runbook/formats.ts';
@@ -78,8 +79,8 @@ export interface DiagnoseArgs {
   statePrefix: string;
 }
 
-/** Reads the flags; a bad one gives one sentence naming the flag and what it accepts. Pure but for `now` and `env`. */
-export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: Date): { ok: true; args: DiagnoseArgs } | { ok: false; message: string } {
+/** Reads the flags; a bad one gives one sentence naming the flag and what it accepts. Pure but for `now` and the configuration. */
+export function parseDiagnoseArgs(argv: string[], config: Pick<Config, 'redisUrl' | 'rateIntervalMs' | 'state'>, now: Date): { ok: true; args: DiagnoseArgs } | { ok: false; message: string } {
   let values: { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
   try {
     ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
@@ -93,7 +94,7 @@ export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: D
     return { ok: true, args: { ...base, redisUrl: '', auth: 'key', azure: null, rateIntervalMs: null, stateUrl: null, statePrefix: '', query: { key: '', isPattern: false, db: 0, since: now, tier: null, scope: null } } };
   }
 
-  const redisUrl = values.redis ?? defaultRedisUrl(env);
+  const redisUrl = values.redis ?? config.redisUrl;
   const endpoint = parseRedisUrl(redisUrl);
   if (!endpoint.ok) return { ok: false, message: `${values.redis !== undefined ? '--redis' : 'REDIS_URL'}: ${endpoint.reason}` };
 
@@ -138,7 +139,7 @@ export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: D
     azure = { resourceId: resource.resource.id, region: parsedRegion.region };
   }
 
-  let rateIntervalMs: number | null = null;
+  let rateIntervalMs: number | null = config.rateIntervalMs;
   if (values['rate-interval'] !== undefined) {
     const text = values['rate-interval'].trim();
     const ms = /^\d+$/.test(text) ? Number(text) : Number.NaN;
@@ -156,8 +157,8 @@ export function parseDiagnoseArgs(argv: string[], env: NodeJS.ProcessEnv, now: D
       auth: values.entra ? 'entra' : 'key',
       azure,
       rateIntervalMs,
-      stateUrl: values.state ?? (env.STATE_REDIS_URL?.trim() || null),
-      statePrefix: env.KEYLOSS_STATE_PREFIX?.trim() || DEFAULT_STATE_PREFIX,
+      stateUrl: values.state ?? config.state.url,
+      statePrefix: config.state.prefix,
       query: { key: key.key, isPattern: isGlobPattern(key.key), db, since: since.date, tier, scope },
     },
   };
@@ -196,8 +197,14 @@ function short(text: string): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseDiagnoseArgs(argv, process.env, new Date());
+export async function run(argv: string[], deps: Deps): Promise<number> {
+  const loaded = loadConfig();
+  if (!loaded.ok) {
+    process.stderr.write(`keyloss diagnose: ${redact(loaded.reason)}\n`);
+    return 2;
+  }
+  const { config } = loaded;
+  const parsed = parseDiagnoseArgs(argv, config, deps.now());
   if (!parsed.ok) {
     process.stderr.write(`keyloss diagnose: ${redact(parsed.message)}\n`);
     return 2;
@@ -216,8 +223,9 @@ export async function run(argv: string[]): Promise<number> {
     query: args.query,
     runbook,
     azure: args.azure,
+    azureAccess: azureAccessOf(config, deps),
     ...(args.rateIntervalMs !== null ? { options: { rateIntervalMs: args.rateIntervalMs } } : {}),
-  }).finally(() => closeRecordStore(record));
+  }, { now: deps.now }).finally(() => closeRecordStore(record));
   if (!result.ok) {
     if (result.kind === 'invalid-url') {
       process.stderr.write(`keyloss diagnose: --redis: ${redact(result.reason)}\n`);
@@ -243,7 +251,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.json) {
     process.stdout.write(redact(`${JSON.stringify(result.report, null, 2)}\n`));
   } else {
-    const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+    const color = Boolean(process.stdout.isTTY) && !config.noColor;
     process.stdout.write(redact(renderText(result.report, { color })));
   }
   return 0;

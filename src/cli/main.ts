@@ -1,45 +1,9 @@
-// keyloss command line: dispatches to one module per command; each returns the exit code.
+// The keyloss process: runs the command line with the process's own dependencies (DefaultAzureCredential, the clock).
+import { PROCESS_DEPS } from '../config/deps.ts';
 import { describeError } from '../redact.ts';
+import { runCommand } from './commands.ts';
 
-const USAGE = `usage: keyloss <command> [options]
-
-commands:
-  start                       Slack app when SLACK_BOT_TOKEN is set, otherwise the terminal walkthrough
-  walk                        the terminal walkthrough, whatever the environment
-  diagnose --key <k> [...]    run the checks non-interactively (see: keyloss diagnose --help)
-  watch [--redis <url>] [...]  what is being removed right now, for a bounded time (see: keyloss watch --help)
-  record [--cache <name>] ... keep a history of removals in the state Redis (see: keyloss record --help)
-  lint [files...]             validate runbook files (default: runbooks/*.yaml)
-  graph <runbook>             print a Mermaid flowchart of a runbook
-`;
-
-type Command = { run(argv: string[]): Promise<number> };
-
-const commands: Record<string, () => Promise<Command>> = {
-  start: () => import('./start.ts'),
-  walk: () => import('./walk.ts'),
-  diagnose: () => import('./diagnose.ts'),
-  watch: () => import('./watch.ts'),
-  record: () => import('./record.ts'),
-  lint: () => import('./lint.ts'),
-  graph: () => import('./graph.ts'),
-};
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(USAGE);
-    return name === undefined ? 2 : 0;
-  }
-  const load = commands[name];
-  if (!load) {
-    process.stderr.write(`keyloss: unknown command "${name}"\n${USAGE}`);
-    return 2;
-  }
-  return (await load()).run(rest);
-}
-
-main(process.argv.slice(2)).then(
+runCommand(process.argv.slice(2), PROCESS_DEPS).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,8 +1,8 @@
 // `keyloss record`: keeps a bounded history of removals for every configured cache (or the ones named) in the state Redis.
-import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createAzureContext } from '../azure/context.ts';
-import { azureCredential } from '../azure/credential.ts';
+import { createAzureContext, type AzureAccess } from '../azure/context.ts';
+import { azureAccessOf, type Deps } from '../config/deps.ts';
+import { loadConfig, type Config } from '../config/env.ts';
 import { loginEndpoint } from '../azure/redis-login.ts';
 import { loadCaches } from '../config/caches.ts';
 import { DEFAULT_RETENTION_MS } from '../record/history.ts';
@@ -11,7 +11,7 @@ import { describeError, redact } from '../redact.ts';
 import { describeEndpoint } from '../redis/url.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import { DEFAULT_STATE_PREFIX, openStateClient } from '../state/redis.ts';
-import { cachesPath, resolveTarget } from '../terminal/target.ts';
+import { resolveTarget } from '../terminal/target.ts';
 import { explainFlagError } from './watch.ts';
 
 export const USAGE = `usage: keyloss record [--redis <url> | --cache <name> …] [--state <url>] [--retention <duration>]
@@ -60,15 +60,11 @@ export interface RecordArgs {
   leaseMs: number;
 }
 
-function intervalFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number | string {
-  const text = env[name]?.trim();
-  if (!text) return fallback;
-  const value = Number(text);
-  return Number.isInteger(value) && value >= min ? value : `${name}: expected a whole number of milliseconds of at least ${min}, got "${text.slice(0, 20)}"`;
-}
-
 /** The flags and the environment, read once. */
-export function parseRecordArgs(argv: string[], env: NodeJS.ProcessEnv): { ok: true; args: RecordArgs } | { ok: false; message: string } {
+export function parseRecordArgs(argv: string[], env: NodeJS.ProcessEnv): { ok: true; args: RecordArgs; config: Config } | { ok: false; message: string } {
+  const loaded = loadConfig(env);
+  if (!loaded.ok) return { ok: false, message: loaded.reason };
+  const { config } = loaded;
   let values: { redis?: string[]; cache?: string[]; state?: string; retention?: string; help?: boolean };
   try {
     ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
@@ -81,51 +77,45 @@ export function parseRecordArgs(argv: string[], env: NodeJS.ProcessEnv): { ok: t
     if (ms === null || ms < MIN_RETENTION_MS || ms > MAX_RETENTION_MS) return { ok: false, message: `--retention: "${values.retention.slice(0, 40)}" is not a duration from 1h to 90d (e.g. 7d, 36h)` };
     retentionMs = ms;
   }
-  const stateUrl = values.state ?? (env.STATE_REDIS_URL?.trim() || null);
-  const sampleMs = intervalFrom(env, 'KEYLOSS_RECORD_SAMPLE_MS', DEFAULT_RECORDER_OPTIONS.sampleMs, 50);
-  const flushMs = intervalFrom(env, 'KEYLOSS_RECORD_FLUSH_MS', DEFAULT_RECORDER_OPTIONS.flushMs, 20);
-  const leaseMs = intervalFrom(env, 'KEYLOSS_RECORD_LEASE_MS', DEFAULT_RECORDER_OPTIONS.leaseMs, 300);
-  for (const value of [sampleMs, flushMs, leaseMs]) if (typeof value === 'string') return { ok: false, message: value };
+  const stateUrl = values.state ?? config.state.url;
   return {
     ok: true,
+    config,
     args: {
       help: values.help ?? false,
       urls: values.redis ?? [],
       caches: values.cache ?? [],
       stateUrl,
       retentionMs,
-      prefix: env.KEYLOSS_STATE_PREFIX?.trim() || DEFAULT_STATE_PREFIX,
-      holder: env.KEYLOSS_REPLICA_ID?.trim() || `${hostname()}:${process.pid}`,
-      sampleMs: sampleMs as number,
-      flushMs: flushMs as number,
-      leaseMs: leaseMs as number,
+      prefix: config.state.prefix,
+      holder: config.replicaId,
+      ...config.record,
     },
   };
 }
 
 /** The caches to record: the URLs and names given, else every cache of the caches file. */
-async function targetsOf(args: RecordArgs, env: NodeJS.ProcessEnv): Promise<{ ok: true; targets: RecordTarget[] } | { ok: false; message: string; code: number }> {
+async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAccess): Promise<{ ok: true; targets: RecordTarget[] } | { ok: false; message: string; code: number }> {
   const answers = [...args.urls, ...args.caches];
   if (answers.length === 0) {
-    const caches = await loadCaches(cachesPath(env));
+    const caches = await loadCaches(config.cachesPath);
     if (!caches.ok) return { ok: false, code: 2, message: caches.missing ? `${caches.reason}: name caches with --cache or --redis, or write a caches file` : caches.reason };
     answers.push(...caches.caches.map((cache) => cache.name));
   }
   const targets: RecordTarget[] = [];
   for (const answer of answers) {
-    const resolved = await resolveTarget(answer, env);
+    const resolved = await resolveTarget(answer, config);
     if (!resolved.ok) return { ok: false, code: 2, message: resolved.reason };
-    const login = await loginEndpoint(resolved.target.redisUrl, resolved.target.auth, () => azureCredential());
+    const login = await loginEndpoint(resolved.target.redisUrl, resolved.target.auth, () => azureAccess.credential());
     if (!login.ok) return { ok: false, code: login.kind === 'invalid-url' ? 2 : 3, message: `${resolved.target.cache ?? 'the URL'}: ${login.reason}` };
-    const azure = resolved.target.azure ? createAzureContext(resolved.target.azure, env) : null;
+    const azure = resolved.target.azure ? createAzureContext(resolved.target.azure, azureAccess) : null;
     targets.push({ id: resolved.target.cache ?? describeEndpoint(login.endpoint), endpoint: login.endpoint, azure: azure?.ok ? azure.context : null });
   }
   return { ok: true, targets };
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const env = process.env;
-  const parsed = parseRecordArgs(argv, env);
+export async function run(argv: string[], deps: Deps): Promise<number> {
+  const parsed = parseRecordArgs(argv, process.env);
   const fail = (message: string, code: number): number => {
     process.stderr.write(`keyloss record: ${redact(message)}\n`);
     return code;
@@ -137,7 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.stateUrl === null) return fail('no state Redis: pass --state <url> or set STATE_REDIS_URL (keyloss\'s own Redis, never a watched cache)', 2);
-  const targets = await targetsOf(args, env);
+  const targets = await targetsOf(args, parsed.config, azureAccessOf(parsed.config, deps));
   if (!targets.ok) return fail(targets.message, targets.code);
   const state = await openStateClient(args.stateUrl, { prefix: args.prefix, connectionName: 'keyloss-recorder' });
   if (!state.ok) return fail(state.reason, 3);

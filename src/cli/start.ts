@@ -1,10 +1,11 @@
 // `keyloss start` / `npm start`: the Slack app when SLACK_BOT_TOKEN is set, the terminal walkthrough otherwise.
+import type { Deps } from '../config/deps.ts';
 import { describeError } from '../redact.ts';
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], deps: Deps): Promise<number> {
   if (!process.env.SLACK_BOT_TOKEN?.trim()) {
     const walk = await import('./walk.ts');
-    return walk.run(argv);
+    return walk.run(argv, deps);
   }
   let slack: typeof import('../slack/main.ts');
   try {
@@ -16,5 +17,5 @@ export async function run(argv: string[]): Promise<number> {
     );
     return 1;
   }
-  return slack.run();
+  return slack.run(deps);
 }

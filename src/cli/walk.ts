@@ -1,4 +1,7 @@
 // `keyloss walk`: the terminal walkthrough, on a terminal or driven through a pipe; flags answer questions ahead.
+import type { AzureAccess } from '../azure/context.ts';
+import { azureAccessOf, type Deps } from '../config/deps.ts';
+import { loadConfig, type Config } from '../config/env.ts';
 import { describeError, redact } from '../redact.ts';
 import { createEngine } from '../runbook/engine.ts';
 import { formatRunbookError, loadDefaultRunbook, loadRunbook } from '../runbook/load.ts';
@@ -85,27 +88,23 @@ async function runbookFrom(path: string | null): Promise<{ ok: true; runbook: Ru
 async function checkPrefill(
   runbook: Runbook,
   prefill: Record<string, string>,
-  env: NodeJS.ProcessEnv,
+  config: Config,
   urlAuth: RedisAuth,
+  azure: AzureAccess,
 ): Promise<{ ok: true } | { ok: false; message: string; slot?: string }> {
   const started = createEngine(runbook).start(new Date(), prefill);
   if (!started.ok) return { ok: false, message: started.error.message, ...(started.error.slot ? { slot: started.error.slot } : {}) };
   if (prefill.cache !== undefined) {
-    const target = await resolveTarget(prefill.cache, env, urlAuth);
+    const target = await resolveTarget(prefill.cache, config, urlAuth);
     if (!target.ok) return { ok: false, message: target.reason, slot: 'cache' };
     // A cache given as a flag is checked before anything is asked, as a typed one is when it is given.
-    const reached = await reachTarget(target.target);
+    const reached = await reachTarget(target.target, azure);
     if (!reached.ok) return { ok: false, message: reached.reason, slot: 'cache' };
   }
   return { ok: true };
 }
 
-function rateInterval(env: NodeJS.ProcessEnv): number | undefined {
-  const value = env.KEYLOSS_RATE_INTERVAL_MS?.trim();
-  return value && /^\d+$/.test(value) ? Number(value) : undefined;
-}
-
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], deps: Deps): Promise<number> {
   const args = parseWalkArgs(argv);
   if (!args.ok) {
     process.stderr.write(`keyloss walk: ${args.problem}\n`);
@@ -115,12 +114,19 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  const configured = loadConfig();
+  if (!configured.ok) {
+    process.stderr.write(`keyloss walk: ${redact(configured.reason)}\n`);
+    return 2;
+  }
+  const { config } = configured;
   const loaded = await runbookFrom(args.runbook);
   if (!loaded.ok) {
     process.stderr.write(`keyloss walk: ${loaded.problem}\n`);
     return 1;
   }
-  const prefilled = await checkPrefill(loaded.runbook, args.prefill, process.env, args.entra ? 'entra' : 'key');
+  const azure = azureAccessOf(config, deps);
+  const prefilled = await checkPrefill(loaded.runbook, args.prefill, config, args.entra ? 'entra' : 'key', azure);
   if (!prefilled.ok) {
     const flag = prefilled.slot !== undefined ? args.flags[prefilled.slot] : undefined;
     process.stderr.write(`keyloss walk: ${flag ? `${flag}: ` : ''}${redact(prefilled.message)}\n`);
@@ -128,7 +134,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const style = createStyle(colourWanted(process.stdout.isTTY === true, process.env));
+  const style = createStyle(colourWanted(process.stdout.isTTY === true, config.noColor));
   const interrupt = new AbortController();
   // Ctrl-C while checks run (or in a pipe) arrives as SIGINT; a second one ends the process at once.
   const onSigint = () => {
@@ -140,17 +146,17 @@ export async function run(argv: string[]): Promise<number> {
     ? createTtyPrompter(process.stdin, process.stdout, style)
     : createLinePrompter(process.stdin, process.stdout, style, interrupt.signal);
   try {
-    const rateIntervalMs = rateInterval(process.env);
     return await walkthrough({
       runbook: loaded.runbook,
       prompter,
       style,
-      env: process.env,
+      config,
+      azure,
+      now: deps.now,
       interrupted: interrupt.signal,
       prefill: args.prefill,
       ...(args.entra ? { urlAuth: 'entra' as const } : {}),
       width: interactive && process.stdout.columns ? process.stdout.columns : PIPE_WIDTH,
-      ...(rateIntervalMs !== undefined ? { rateIntervalMs } : {}),
     });
   } finally {
     prompter.close();

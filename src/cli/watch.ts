@@ -1,12 +1,13 @@
 // `keyloss watch`: what is being removed from a cache right now, for a bounded time (spec/watch-record-cli.md).
 import { parseArgs } from 'node:util';
 import { createAzureContext } from '../azure/context.ts';
-import { azureCredential } from '../azure/credential.ts';
 import { loginEndpoint, type RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
+import { azureAccessOf, type Deps } from '../config/deps.ts';
+import { loadConfig, type Config } from '../config/env.ts';
 import { DEFAULT_WATCH_MS, MAX_WATCH_MS, watch, type WatchResult } from '../record/watch.ts';
 import { describeError, redact } from '../redact.ts';
-import { defaultRedisUrl, LOCAL_REDIS_URL } from '../redis/url.ts';
+import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { parseDbIndex, parseDuration, parseKeyPattern } from '../runbook/formats.ts';
 import { resolveTarget } from '../terminal/target.ts';
 
@@ -117,17 +118,24 @@ function short(text: string): string {
 /** The URL, sign-in and Azure target named by --redis/--cache/--entra (or REDIS_URL). */
 export async function targetOf(
   args: { redisUrl: string | null; cache: string | null; auth: RedisAuth },
-  env: NodeJS.ProcessEnv,
+  config: Config,
 ): Promise<{ ok: true; url: string; auth: RedisAuth; cache: string | null; azure: AzureTarget | null } | { ok: false; message: string }> {
   if (args.cache !== null) {
-    const resolved = await resolveTarget(args.cache, env, args.auth);
+    const resolved = await resolveTarget(args.cache, config, args.auth);
     if (!resolved.ok) return { ok: false, message: `--cache: ${resolved.reason}` };
     return { ok: true, url: resolved.target.redisUrl, auth: resolved.target.auth, cache: resolved.target.cache, azure: resolved.target.azure };
   }
-  return { ok: true, url: args.redisUrl ?? defaultRedisUrl(env), auth: args.auth, cache: null, azure: null };
+  return { ok: true, url: args.redisUrl ?? config.redisUrl, auth: args.auth, cache: null, azure: null };
 }
 
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], deps: Deps): Promise<number> {
+  const configured = loadConfig();
+  if (!configured.ok) {
+    process.stderr.write(`keyloss watch: ${redact(configured.reason)}\n`);
+    return 2;
+  }
+  const { config } = configured;
+  const azureAccess = azureAccessOf(config, deps);
   const parsed = parseWatchArgs(argv);
   if (!parsed.ok) {
     process.stderr.write(`keyloss watch: ${redact(parsed.message)}\n`);
@@ -138,12 +146,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const target = await targetOf(args, process.env);
+  const target = await targetOf(args, config);
   if (!target.ok) {
     process.stderr.write(`keyloss watch: ${redact(target.message)}\n`);
     return 2;
   }
-  const login = await loginEndpoint(target.url, target.auth, () => azureCredential());
+  const login = await loginEndpoint(target.url, target.auth, () => azureAccess.credential());
   if (!login.ok) {
     if (login.kind === 'invalid-url') {
       process.stderr.write(`keyloss watch: --redis: ${redact(login.reason)}\n`);
@@ -152,7 +160,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`keyloss watch: ${login.endpoint} refused the credentials: ${redact(login.reason)}\n`);
     return 3;
   }
-  const azure = target.azure ? createAzureContext(target.azure) : null;
+  const azure = target.azure ? createAzureContext(target.azure, azureAccess) : null;
   const interrupt = new AbortController();
   const stop = (): void => interrupt.abort();
   process.once('SIGINT', stop);

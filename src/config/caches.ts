@@ -195,7 +195,7 @@ export async function loadCaches(path: string): Promise<CachesResult> {
 /** The cache's URL, read from its environment variable when it has one; the password is registered as a secret. */
 export function resolveCacheUrl(
   cache: CacheConfig,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
 ): { ok: true; url: string } | { ok: false; reason: string } {
   const url = cache.url ?? (cache.urlEnv ? env[cache.urlEnv]?.trim() : undefined);
   if (!url) {

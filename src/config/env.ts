@@ -1,59 +1,121 @@
-// The Slack app's configuration from the environment, validated once at start; every token is registered as a secret.
+// Every environment variable keyloss reads, in one zod schema, parsed once at start by the command that needs it and
+// passed down as a Config. A bad value stops the start with one line naming each variable and what it accepts.
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { registerSecret } from '../redact.ts';
+import { DEFAULT_RECORDER_OPTIONS } from '../record/recorder.ts';
+import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { parseDuration } from '../runbook/formats.ts';
+import type { StateSettings } from '../state/index.ts';
+import { DEFAULT_STATE_PREFIX } from '../state/redis.ts';
 
-
-const positiveInt = (fallback: number) =>
+const wholeNumber = (fallback: number, min = 0) =>
   z
     .string()
     .optional()
     .transform((v, ctx) => {
       if (v === undefined) return fallback;
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) {
-        ctx.addIssue({ code: 'custom', message: `expected a whole number, got "${v}"` });
+      if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < min) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number${min > 0 ? ` of at least ${min}` : ''}, got "${v}"` });
         return z.NEVER;
       }
       return n;
     });
 
+/** Bearer tokens go only over TLS (the SDK refuses plain http anyway); the origin is what the clients take. */
+const httpsOrigin = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined) return null;
+    try {
+      const url = new URL(v);
+      if (url.protocol === 'https:') return url.origin;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: `expected an https:// URL, got "${v}"` });
+    return z.NEVER;
+  });
+
 /** Three days: long enough for a postmortem after a long incident. */
 const DEFAULT_SESSION_TTL_MS = 72 * 3_600_000;
 
-const EnvSchema = z
-  .object({
-    SLACK_BOT_TOKEN: z.string({ error: 'required' }).startsWith('xoxb-', 'a bot token starts with xoxb-'),
-    SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional(),
-    SLACK_SIGNING_SECRET: z.string().optional(),
-    SLACK_API_URL: z.url('a URL such as https://slack.com/api/').optional(),
-    PORT: positiveInt(3000),
-    KEYLOSS_CACHES: z.string().optional(),
-    KEYLOSS_POSTMORTEM_CHANNEL: z.string().optional(),
-    KEYLOSS_RATE_INTERVAL_MS: positiveInt(0),
-    KEYLOSS_PROGRESS_INTERVAL_MS: positiveInt(1200),
-    /** Idle time after which an investigation is forgotten, as a duration (24h, 90m). */
-    KEYLOSS_SESSION_TTL: z
-      .string()
-      .optional()
-      .transform((v, ctx) => {
-        if (v === undefined) return DEFAULT_SESSION_TTL_MS;
-        const ms = parseDuration(v);
-        if (ms === null || ms < 60_000) {
-          ctx.addIssue({ code: 'custom', message: `expected a duration of at least a minute such as 24h or 90m, got "${v}"` });
-          return z.NEVER;
-        }
-        return ms;
-      }),
-    KEYLOSS_SHUTDOWN_GRACE_MS: positiveInt(20_000),
-    KEYLOSS_SLACK_TIMEOUT_MS: positiveInt(10_000),
-    /** The shared secret Azure Monitor's action group sends (?token= or Authorization: Bearer); unset: no alert route. */
-    KEYLOSS_ALERT_TOKEN: z.string().min(16, 'at least 16 characters (a random string: openssl rand -hex 24)').optional(),
-    /** Channel id where alerts go when their cache names no alerts.channel, and where unknown alerts are said. */
-    KEYLOSS_ALERT_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,40}$/, 'a channel id such as C0123ABCD').optional(),
-  });
+const ENV_SCHEMA = z.object({
+  REDIS_URL: z.string().optional(),
+  KEYLOSS_CACHES: z.string().optional(),
+  /** Unset: the checks' default (2000); 0 skips the wait; on every surface, as `diagnose --rate-interval`. */
+  KEYLOSS_RATE_INTERVAL_MS: wholeNumber(-1),
+  NO_COLOR: z.string().optional(),
+  TERM: z.string().optional(),
+  KEYLOSS_AZURE_METRICS_ENDPOINT: httpsOrigin,
+  KEYLOSS_AZURE_ARM_ENDPOINT: httpsOrigin,
+  STATE_REDIS_URL: z.string().optional(),
+  KEYLOSS_STATE_PREFIX: z.string().optional(),
+  KEYLOSS_REPLICA_ID: z.string().optional(),
+  KEYLOSS_HEARTBEAT_MS: wholeNumber(5_000, 50),
+  SLACK_BOT_TOKEN: z.string().startsWith('xoxb-', 'a bot token starts with xoxb-').optional(),
+  SLACK_APP_TOKEN: z.string().startsWith('xapp-', 'an app-level token starts with xapp-').optional(),
+  SLACK_SIGNING_SECRET: z.string().optional(),
+  SLACK_API_URL: z.url('a URL such as https://slack.com/api/').optional(),
+  PORT: wholeNumber(3000),
+  KEYLOSS_POSTMORTEM_CHANNEL: z.string().optional(),
+  KEYLOSS_PROGRESS_INTERVAL_MS: wholeNumber(1200),
+  /** Idle time after which an investigation is forgotten, as a duration (24h, 90m). */
+  KEYLOSS_SESSION_TTL: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return DEFAULT_SESSION_TTL_MS;
+      const ms = parseDuration(v);
+      if (ms === null || ms < 60_000) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration of at least a minute such as 24h or 90m, got "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  KEYLOSS_SHUTDOWN_GRACE_MS: wholeNumber(20_000),
+  KEYLOSS_SLACK_TIMEOUT_MS: wholeNumber(10_000, 1),
+  KEYLOSS_RECORD_SAMPLE_MS: wholeNumber(DEFAULT_RECORDER_OPTIONS.sampleMs, 50),
+  KEYLOSS_RECORD_FLUSH_MS: wholeNumber(DEFAULT_RECORDER_OPTIONS.flushMs, 20),
+  KEYLOSS_RECORD_LEASE_MS: wholeNumber(DEFAULT_RECORDER_OPTIONS.leaseMs, 300),
+  /** The shared secret Azure Monitor's action group sends (?token= or Authorization: Bearer); unset: no alert route. */
+  KEYLOSS_ALERT_TOKEN: z.string().min(16, 'at least 16 characters (a random string: openssl rand -hex 24)').optional(),
+  /** Channel id where alerts go when their cache names no alerts.channel, and where unknown alerts are said. */
+  KEYLOSS_ALERT_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,40}$/, 'a channel id such as C0123ABCD').optional(),
+});
 
-export interface SlackConfig {
+/** The variables the schema knows, for the README and for tests that start from a clean environment. */
+export const ENV_VARIABLES = Object.keys(ENV_SCHEMA.shape) as Array<keyof typeof ENV_SCHEMA.shape>;
+
+/** What every command needs: where the cache and the caches file are, how to reach Azure, where state lives. */
+export interface Config {
+  /** The cache to diagnose when none is given. */
+  redisUrl: string;
+  /** Path of the caches file. */
+  cachesPath: string;
+  /** Interval between the two INFO samples of the rates check; 0 skips the wait; null keeps the checks' default. */
+  rateIntervalMs: number | null;
+  /** NO_COLOR is set or TERM is dumb. */
+  noColor: boolean;
+  /** Overrides for sovereign clouds and tests; production leaves them null. */
+  azureEndpoints: { metrics: string | null; arm: string | null };
+  state: StateSettings;
+  /** This replica's name in run records: KEYLOSS_REPLICA_ID (e.g. the pod name), else host:pid. */
+  replicaId: string;
+  /** Heartbeat interval of running checks; a run silent for three intervals is lost. */
+  heartbeatMs: number;
+  /** `keyloss record`'s intervals: INFO samples, writes to the state Redis, the recorder's lease. */
+  record: { sampleMs: number; flushMs: number; leaseMs: number };
+  /**
+   * The environment itself, only for the caches file's references to secrets (`urlEnv: ORDERS_URL`): the file names
+   * the variable, so it cannot be in the schema.
+   */
+  secrets: NodeJS.ProcessEnv;
+}
+
+export interface SlackConfig extends Config {
   botToken: string;
   /** Socket Mode when set; HTTP mode otherwise. */
   appToken: string | null;
@@ -61,12 +123,8 @@ export interface SlackConfig {
   /** Web API base URL (Slack for Government, tests); null is Slack's default. */
   apiUrl: string | null;
   port: number;
-  /** Path of the caches file. */
-  cachesPath: string;
   /** Channel id or name that also receives every postmortem. */
   postmortemChannel: string | null;
-  /** Interval between the two INFO samples of the rates check; null keeps the checks' default. */
-  rateIntervalMs: number | null;
   /** At most one progress edit per this many milliseconds. */
   progressIntervalMs: number;
   /** How long an investigation thread is remembered. */
@@ -81,20 +139,48 @@ export interface SlackConfig {
   alertChannel: string | null;
 }
 
-export type ConfigResult = { ok: true; config: SlackConfig } | { ok: false; reason: string };
+export type ConfigResult<T = Config> = { ok: true; config: T } | { ok: false; reason: string };
 
-/** Reads the Slack app's settings; a failure names each variable and what it accepts. */
-export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+function parseEnv(env: NodeJS.ProcessEnv): { present: Record<string, string>; parsed: ReturnType<typeof ENV_SCHEMA.safeParse>; problems: string[] } {
   // Register before validation so that no error message can echo a token.
   for (const name of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'KEYLOSS_ALERT_TOKEN'] as const) registerSecret(env[name]);
   // An empty variable counts as unset (docker-compose and .env files leave them empty).
   const present = Object.fromEntries(
     Object.entries(env)
       .map(([name, value]) => [name, value?.trim()] as const)
-      .filter(([, value]) => value !== undefined && value !== ''),
+      .filter((entry): entry is readonly [string, string] => entry[1] !== undefined && entry[1] !== ''),
   );
-  const parsed = EnvSchema.safeParse(present);
+  const parsed = ENV_SCHEMA.safeParse(present);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  return { present, parsed, problems };
+}
+
+function configOf(e: z.output<typeof ENV_SCHEMA>, env: NodeJS.ProcessEnv): Config {
+  return {
+    redisUrl: e.REDIS_URL ?? LOCAL_REDIS_URL,
+    cachesPath: e.KEYLOSS_CACHES ?? 'keyloss.caches.yaml',
+    rateIntervalMs: e.KEYLOSS_RATE_INTERVAL_MS < 0 ? null : e.KEYLOSS_RATE_INTERVAL_MS,
+    noColor: e.NO_COLOR !== undefined || e.TERM === 'dumb',
+    azureEndpoints: { metrics: e.KEYLOSS_AZURE_METRICS_ENDPOINT, arm: e.KEYLOSS_AZURE_ARM_ENDPOINT },
+    state: { url: e.STATE_REDIS_URL ?? null, prefix: e.KEYLOSS_STATE_PREFIX ?? DEFAULT_STATE_PREFIX },
+    replicaId: e.KEYLOSS_REPLICA_ID ?? `${hostname()}:${process.pid}`,
+    heartbeatMs: e.KEYLOSS_HEARTBEAT_MS,
+    record: { sampleMs: e.KEYLOSS_RECORD_SAMPLE_MS, flushMs: e.KEYLOSS_RECORD_FLUSH_MS, leaseMs: e.KEYLOSS_RECORD_LEASE_MS },
+    secrets: env,
+  };
+}
+
+/** The configuration of the terminal, `diagnose` and `watch`; a failure names each variable and what it accepts. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const { parsed, problems } = parseEnv(env);
+  if (!parsed.success) return { ok: false, reason: `the environment is invalid: ${problems.join('; ')}.` };
+  return { ok: true, config: configOf(parsed.data, env) };
+}
+
+/** The Slack app's configuration: the same schema, with a bot token and a transport required. */
+export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ConfigResult<SlackConfig> {
+  const { present, parsed, problems } = parseEnv(env);
+  if (present.SLACK_BOT_TOKEN === undefined) problems.unshift('SLACK_BOT_TOKEN: required');
   // Checked apart from the schema so that it is reported together with any other problem.
   if (present.SLACK_APP_TOKEN === undefined && present.SLACK_SIGNING_SECRET === undefined) {
     problems.push('set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)');
@@ -106,18 +192,17 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
   return {
     ok: true,
     config: {
-      botToken: e.SLACK_BOT_TOKEN,
+      ...configOf(e, env),
+      botToken: e.SLACK_BOT_TOKEN ?? '',
       appToken: e.SLACK_APP_TOKEN ?? null,
       signingSecret: e.SLACK_SIGNING_SECRET ?? null,
       apiUrl: e.SLACK_API_URL ? (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`) : null,
       port: e.PORT,
-      cachesPath: e.KEYLOSS_CACHES ?? 'keyloss.caches.yaml',
       postmortemChannel: e.KEYLOSS_POSTMORTEM_CHANNEL ?? null,
-      rateIntervalMs: e.KEYLOSS_RATE_INTERVAL_MS === 0 ? null : e.KEYLOSS_RATE_INTERVAL_MS,
       progressIntervalMs: e.KEYLOSS_PROGRESS_INTERVAL_MS,
       sessionTtlMs: e.KEYLOSS_SESSION_TTL,
       shutdownGraceMs: e.KEYLOSS_SHUTDOWN_GRACE_MS,
-      slackTimeoutMs: e.KEYLOSS_SLACK_TIMEOUT_MS === 0 ? 10_000 : e.KEYLOSS_SLACK_TIMEOUT_MS,
+      slackTimeoutMs: e.KEYLOSS_SLACK_TIMEOUT_MS,
       alertToken: e.KEYLOSS_ALERT_TOKEN ?? null,
       alertChannel: e.KEYLOSS_ALERT_CHANNEL ?? null,
     },

@@ -76,7 +76,3 @@ export function parseAddress(address: string): { host: string; port: number } {
 /** The local Redis, diagnosed when neither a URL nor REDIS_URL names another. */
 export const LOCAL_REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** The cache to diagnose when none is named: REDIS_URL when set and not blank, else the local default. */
-export function defaultRedisUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return env.REDIS_URL?.trim() || LOCAL_REDIS_URL;
-}

@@ -2,12 +2,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger } from '@slack/bolt';
+import type { AzureAccess } from '../azure/context.ts';
 import type { CachesResult } from '../config/caches.ts';
 import type { SlackConfig } from '../config/env.ts';
 import { describeError } from '../redact.ts';
 import { createEngine } from '../runbook/engine.ts';
 import type { Runbook } from '../runbook/schema.ts';
-import { heartbeatMs, replicaId } from '../state/index.ts';
 import { InFlightRegistry } from '../state/inflight.ts';
 import type { StateStore } from '../state/store.ts';
 import { createAudit, type Audit } from './audit.ts';
@@ -24,10 +24,12 @@ export interface SlackAppDeps {
   store: StateStore;
   caches: CachesResult;
   runbook: Runbook;
+  /** How this process reaches Azure (src/config/deps.ts azureAccessOf): cache tiers, the Azure checks, Entra sign-in. */
+  azure: AzureAccess;
   audit?: Audit;
   now?: () => Date;
   logger?: Logger;
-  /** Default: a registry for this replica (KEYLOSS_REPLICA_ID, KEYLOSS_HEARTBEAT_MS) on `store`. */
+  /** Default: a registry for this replica (config.replicaId, config.heartbeatMs) on `store`. */
   inflight?: InFlightRegistry;
   /** How requests reach Slack's Web API; default: one that reports an unreachable Slack on stderr. */
   transport?: SlackTransport;
@@ -52,10 +54,11 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
     config,
     store: input.store,
     caches: input.caches,
+    azure: input.azure,
     engine: createEngine(input.runbook),
     audit: input.audit ?? createAudit(),
     now: input.now ?? (() => new Date()),
-    inflight: input.inflight ?? new InFlightRegistry(input.store, { replica: replicaId(), heartbeatMs: heartbeatMs(), ttlMs: config.sessionTtlMs }),
+    inflight: input.inflight ?? new InFlightRegistry(input.store, { replica: config.replicaId, heartbeatMs: config.heartbeatMs, ttlMs: config.sessionTtlMs }),
   };
   const transport =
     input.transport ?? createSlackTransport({ apiUrl: config.apiUrl, timeoutMs: config.slackTimeoutMs, write: (line) => process.stderr.write(`${line}\n`) });

@@ -1,5 +1,6 @@
 // What every Slack handler works with: config, state, caches, the runbook engine, the audit log and the clock.
 import type { webApi } from '@slack/bolt';
+import type { AzureAccess } from '../azure/context.ts';
 import type { CacheConfig, CachesResult } from '../config/caches.ts';
 import type { SlackConfig } from '../config/env.ts';
 import type { Engine } from '../runbook/engine.ts';
@@ -12,6 +13,8 @@ export interface SlackDeps {
   config: SlackConfig;
   store: StateStore;
   caches: CachesResult;
+  /** How this process reaches Azure. */
+  azure: AzureAccess;
   engine: Engine;
   audit: Audit;
   now: () => Date;

@@ -1,5 +1,6 @@
 // `keyloss start` with SLACK_BOT_TOKEN: reads the configuration, the caches file, the state store and the runbook, then serves Slack.
 import { loadCaches } from '../config/caches.ts';
+import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { slackConfigFromEnv } from '../config/env.ts';
 import { describeError } from '../redact.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
@@ -10,7 +11,7 @@ import { createSlackTransport, reachSlack } from './transport.ts';
 
 export { createSlackApp } from './app.ts';
 
-export async function run(): Promise<number> {
+export async function run(deps: Deps): Promise<number> {
   const env = slackConfigFromEnv();
   if (!env.ok) {
     process.stderr.write(`keyloss: ${env.reason}\n`);
@@ -22,7 +23,7 @@ export async function run(): Promise<number> {
     process.stderr.write(`keyloss: the caches file is invalid:\n${caches.reason}\n`);
     return 2;
   }
-  const state = await openStateStore();
+  const state = await openStateStore(config.state);
   if (!state.ok) {
     process.stderr.write(`keyloss: ${state.reason}\n`);
     return 1;
@@ -34,7 +35,7 @@ export async function run(): Promise<number> {
   const reached = await Promise.race([reachSlack(config.botToken, transport, config.apiUrl), stopSignal]);
   if (isSignal(reached)) return stopBeforeStarting(reached, state.state.store);
   say(reached);
-  const slack = createSlackApp(config, { store: state.state.store, caches, runbook, transport });
+  const slack = createSlackApp(config, { store: state.state.store, caches, runbook, transport, azure: azureAccessOf(config, deps), now: deps.now });
   // Bolt's HTTP receiver handles each request in a promise nobody awaits: a signed but malformed payload
   // (payload=null) rejects it. One bad request must not take every incident on this replica down with it.
   process.on('unhandledRejection', (reason) => {

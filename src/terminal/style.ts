@@ -25,7 +25,7 @@ export function createStyle(enabled: boolean): Style {
   };
 }
 
-/** Colours when writing to a terminal, unless NO_COLOR is set (https://no-color.org) or TERM is dumb. */
-export function colourWanted(isTty: boolean, env: NodeJS.ProcessEnv): boolean {
-  return isTty && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+/** Colours when writing to a terminal, unless NO_COLOR is set (https://no-color.org) or TERM is dumb (Config.noColor). */
+export function colourWanted(isTty: boolean, noColor: boolean): boolean {
+  return isTty && !noColor;
 }

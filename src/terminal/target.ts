@@ -1,11 +1,12 @@
 // Turns the answer to "which cache?" into what the checks connect to: a URL as typed, or a cache from the caches file.
-import { azureCredential } from '../azure/credential.ts';
+import type { AzureAccess } from '../azure/context.ts';
 import { loginEndpoint, type RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import type { Tier } from '../domain/query.ts';
 import { findCache, loadCaches, resolveCacheUrl } from '../config/caches.ts';
 import { redact } from '../redact.ts';
 import { openGateway } from '../redis/connection.ts';
+import type { Config } from '../config/env.ts';
 import { parseTarget } from '../runbook/formats.ts';
 
 export interface ResolvedTarget {
@@ -23,17 +24,15 @@ export interface ResolvedTarget {
 
 export type TargetResult = { ok: true; target: ResolvedTarget } | { ok: false; reason: string };
 
-/** The caches file: KEYLOSS_CACHES, else keyloss.caches.yaml in the working directory. */
-export function cachesPath(env: NodeJS.ProcessEnv): string {
-  return env.KEYLOSS_CACHES?.trim() || 'keyloss.caches.yaml';
-}
+/** Where the caches file is, and the environment its secret references (`urlEnv`) are read from. */
+export type TargetConfig = Pick<Config, 'cachesPath' | 'secrets'>;
 
-export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv, urlAuth: RedisAuth = 'key'): Promise<TargetResult> {
+export async function resolveTarget(answer: string, config: TargetConfig, urlAuth: RedisAuth = 'key'): Promise<TargetResult> {
   const parsed = parseTarget(answer);
   if (!parsed.ok) return { ok: false, reason: parsed.message };
   if (parsed.target.kind === 'url') return { ok: true, target: { redisUrl: parsed.target.url, auth: urlAuth, cache: null, azure: null, tier: null, clusterHosts: [] } };
   const name = parsed.target.name;
-  const path = cachesPath(env);
+  const path = config.cachesPath;
   const caches = await loadCaches(path);
   if (!caches.ok) {
     return {
@@ -48,7 +47,7 @@ export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv, urlA
     const known = caches.caches.map((c) => c.name).join(', ') || 'none';
     return { ok: false, reason: `No cache named “${name}” in ${path} (it has: ${known}). Give one of those, or a redis:// URL.` };
   }
-  const url = resolveCacheUrl(cache, env);
+  const url = resolveCacheUrl(cache, config.secrets);
   if (!url.ok) return { ok: false, reason: url.reason };
   return { ok: true, target: { redisUrl: url.url, auth: cache.auth, cache: cache.name, azure: cache.azure, tier: cache.tier, clusterHosts: cache.clusterHosts } };
 }
@@ -57,8 +56,8 @@ export async function resolveTarget(answer: string, env: NodeJS.ProcessEnv, urlA
  * Whether the cache answers, asked the moment its address is given (connect, sign in, PING): a typo in the port is
  * said at the first question, in the words the checks would use, not six answers later.
  */
-export async function reachTarget(target: ResolvedTarget): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const login = await loginEndpoint(target.redisUrl, target.auth, () => azureCredential());
+export async function reachTarget(target: ResolvedTarget, azure: AzureAccess): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const login = await loginEndpoint(target.redisUrl, target.auth, () => azure.credential());
   if (!login.ok) return { ok: false, reason: `The cache URL cannot be used: ${redact(login.reason)}` };
   const opened = await openGateway(login.endpoint, { connectTimeoutMs: REACH_TIMEOUT_MS });
   if (!opened.ok) {

@@ -1,10 +1,12 @@
 // The terminal walkthrough: asks the runbook's questions, runs its checks against the cache, prints report and conclusion.
+import type { AzureAccess } from '../azure/context.ts';
 import type { RedisAuth } from '../azure/redis-login.ts';
+import type { Config } from '../config/env.ts';
 import { knownTier } from '../azure/tier.ts';
 import { isCheckId } from '../domain/checks.ts';
 import { investigate } from '../investigate.ts';
 import { redact } from '../redact.ts';
-import { defaultRedisUrl, parseRedisUrl } from '../redis/url.ts';
+import { parseRedisUrl } from '../redis/url.ts';
 import { renderText, verdictLines } from '../report/text.ts';
 import { wrapLine } from '../report/wrap.ts';
 import { PIPE_WIDTH } from './line-prompter.ts';
@@ -21,7 +23,10 @@ export interface WalkthroughOptions {
   runbook: Runbook;
   prompter: Prompter;
   style: Style;
-  env: NodeJS.ProcessEnv;
+  /** REDIS_URL, the caches file, the rates interval: parsed once by the command. */
+  config: Config;
+  /** How this process reaches Azure: the tier of a named cache, the Azure checks, Entra sign-in. */
+  azure: AzureAccess;
   /** Aborted on Ctrl-C: ends a pending question and cancels running checks. */
   interrupted: AbortSignal;
   now?: () => Date;
@@ -29,8 +34,6 @@ export interface WalkthroughOptions {
   width?: number;
   /** Answers given ahead (slot → raw text, from flags): those questions are not asked. */
   prefill?: Record<string, string>;
-  /** Interval between the two samples of the rates check; the checks' default when absent. */
-  rateIntervalMs?: number;
   /** How to sign in to a cache given as a URL (`--entra`); a named cache says so in the caches file. */
   urlAuth?: RedisAuth;
 }
@@ -55,10 +58,10 @@ const QUIT_WORDS: Record<1 | 130, string> = {
 
 /** Runs the walkthrough to a conclusion; the exit code is 0 there, 130 on Ctrl-C, 1 when the input ends. */
 export async function walkthrough(options: WalkthroughOptions): Promise<number> {
-  const { runbook, prompter, style, env } = options;
+  const { runbook, prompter, style, config } = options;
   const now = options.now ?? (() => new Date());
   const engine = createEngine(runbook);
-  const defaultUrl = defaultRedisUrl(env);
+  const defaultUrl = config.redisUrl;
   // Registers the password of REDIS_URL as a secret before anything can print it.
   parseRedisUrl(defaultUrl);
 
@@ -112,7 +115,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
       const question = step.node;
       // A named cache's tier is known from the caches file or Azure: answered, not asked (unless the person came back to it).
       if (question.slot === 'tier' && !cameBack) {
-        const known = await tierOfCache(session.answers.cache ?? defaultUrl, env);
+        const known = await tierOfCache(session.answers.cache ?? defaultUrl, options);
         const result = known ? engine.answer(session, known.tier, now()) : null;
         if (known && result?.ok) {
           sayAnswers(session.history.length, result.session);
@@ -141,13 +144,13 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
       if (reply.kind === 'answer' && question.text?.format === 'target') {
         // A cache name must name a cache in the caches file, and the cache must answer: find out now, while the
         // question is still open, and ask it again.
-        const target = await resolveTarget(reply.text, env, options.urlAuth);
+        const target = await resolveTarget(reply.text, config, options.urlAuth);
         if (!target.ok) {
           prompter.say([style.yellow(redact(target.reason))]);
           again = true;
           continue;
         }
-        const reached = await reachTarget(target.target);
+        const reached = await reachTarget(target.target, options.azure);
         if (!reached.ok) {
           prompter.say([style.yellow(reached.reason)]);
           again = true;
@@ -207,12 +210,12 @@ type ChecksOutcome =
 
 /** Runs the check node's checks, printing each as it finishes and then the report. */
 async function runChecks(node: CheckNode, session: Session, options: WalkthroughOptions, now: () => Date): Promise<ChecksOutcome> {
-  const { runbook, prompter, style, env, interrupted } = options;
+  const { runbook, prompter, style, config, interrupted } = options;
   const query = queryFromAnswers(session.answers);
   if (!query.ok) {
     return { kind: 'broken', message: `Runbook ${runbook.id} reached its checks without an answer for: ${query.missing.join(', ')}.` };
   }
-  const target = await resolveTarget(session.answers.cache ?? defaultRedisUrl(env), env, options.urlAuth);
+  const target = await resolveTarget(session.answers.cache ?? config.redisUrl, config, options.urlAuth);
   if (!target.ok) return { kind: 'broken', message: redact(target.reason) };
 
   prompter.say(['', style.bold(node.title)]);
@@ -227,8 +230,9 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
       cache: target.target.cache,
       clusterHosts: target.target.clusterHosts,
       azure: target.target.azure,
+      azureAccess: options.azure,
       checks: node.checks.filter(isCheckId),
-      ...(options.rateIntervalMs !== undefined ? { options: { rateIntervalMs: options.rateIntervalMs } } : {}),
+      ...(config.rateIntervalMs !== null ? { options: { rateIntervalMs: config.rateIntervalMs } } : {}),
     },
     {
       onProgress: (progress) => {
@@ -269,8 +273,8 @@ function isTargetQuestion(runbook: Runbook, id: string): boolean {
 }
 
 /** The tier of a named cache, from the caches file or its Azure resource; null for a URL or when neither says. */
-async function tierOfCache(answer: string, env: NodeJS.ProcessEnv): Promise<Awaited<ReturnType<typeof knownTier>>> {
-  const target = await resolveTarget(answer, env);
+async function tierOfCache(answer: string, options: WalkthroughOptions): Promise<Awaited<ReturnType<typeof knownTier>>> {
+  const target = await resolveTarget(answer, options.config);
   if (!target.ok || target.target.cache === null) return null;
-  return knownTier(target.target, env);
+  return knownTier(target.target, options.azure);
 }

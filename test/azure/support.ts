@@ -1,6 +1,6 @@
 // Shared setup for the Azure tests: a fake Azure over HTTPS, a context pointing at it, a real Redis target for CheckContext.
 import { expect } from 'vitest';
-import { createAzureContext } from '../../src/azure/context.ts';
+import { createAzureContext, type AzureAccess } from '../../src/azure/context.ts';
 import type { AzureContext } from '../../src/azure/types.ts';
 import { runChecks } from '../../src/checks/run.ts';
 import { DEFAULT_CHECK_OPTIONS } from '../../src/checks/registry.ts';
@@ -8,6 +8,7 @@ import type { Check } from '../../src/checks/types.ts';
 import type { CheckResult, CheckResults } from '../../src/domain/checks.ts';
 import type { Query } from '../../src/domain/query.ts';
 import { openTarget, type RedisTarget } from '../../src/redis/target.ts';
+import { testAzureAccess } from '../support/azure-credential.ts';
 import { startFakeAzure, type FakeAzure } from '../support/fake-azure.ts';
 import { startRedis, stopRedis } from '../support/redis-server.ts';
 
@@ -46,6 +47,7 @@ export async function startAzureRig(): Promise<AzureRig> {
   };
 }
 
+/** The environment of a keyloss child process (test/support/keyloss-entry.ts) that talks to the fake. */
 export function fakeAzureEnv(fake: FakeAzure): NodeJS.ProcessEnv {
   return {
     KEYLOSS_AZURE_METRICS_ENDPOINT: fake.url,
@@ -54,8 +56,13 @@ export function fakeAzureEnv(fake: FakeAzure): NodeJS.ProcessEnv {
   };
 }
 
+/** Azure access for code under test in this process: the fake's endpoints, TEST_TOKEN as the credential. */
+export function fakeAzureAccess(fake: FakeAzure): AzureAccess {
+  return testAzureAccess(TEST_TOKEN, fake.url);
+}
+
 export function contextFor(fake: FakeAzure, resourceId: string): AzureContext {
-  const created = createAzureContext({ resourceId, region: 'westeurope' }, fakeAzureEnv(fake));
+  const created = createAzureContext({ resourceId, region: 'westeurope' }, fakeAzureAccess(fake));
   if (!created.ok) throw new Error(created.reason);
   return { ...created.context, httpClient: fake.httpClient() };
 }

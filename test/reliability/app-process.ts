@@ -1,4 +1,4 @@
-// Runs `node bin/keyloss.js start` as a real process in HTTP mode, as a replica behind a load balancer would.
+// Runs `keyloss start` (through test/support/keyloss-entry.ts) as a real process in HTTP mode, as a replica behind a load balancer would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import { KEYLOSS_ARGV } from '../support/keyloss-cli.ts';
 
 export const BOT_TOKEN = 'xoxb-1111-2222-reliabilitytesttoken';
 export const SIGNING_SECRET = 'reliability-signing-secret-0123456789';
-const BIN = fileURLToPath(new URL('../../bin/keyloss.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface AppProcess {
@@ -90,7 +90,7 @@ async function waitForPort(port: number, app: AppProcess, timeoutMs: number): Pr
 export async function spawnApp(name: string, env: Record<string, string>): Promise<AppProcess> {
   const port = await freePort();
   let printed = '';
-  const child = spawn(process.execPath, [BIN, 'start'], {
+  const child = spawn(process.execPath, [...KEYLOSS_ARGV, 'start'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -6,6 +6,7 @@ import { createSlackApp } from '../../src/slack/app.ts';
 import { createAudit } from '../../src/slack/audit.ts';
 import { redactingLogger } from '../../src/slack/logger.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
+import { NO_AZURE_ACCESS } from '../../src/azure/context.ts';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 
 let fake: FakeSlack;
@@ -19,6 +20,7 @@ describe('createSlackApp', () => {
       store: new MemoryStateStore(),
       caches: { ok: false as const, missing: true, reason: 'none' },
       runbook: await loadDefaultRunbook(),
+      azure: NO_AZURE_ACCESS,
       audit: createAudit(() => undefined),
       logger: redactingLogger(undefined, () => undefined),
     });

@@ -21,9 +21,13 @@ beforeAll(async () => {
   await writeKeys(app, 'session:', 0, 10, 32);
   await app.quit();
   const closedPort = await freePort();
-  process.env.KEYLOSS_TEST_LOCKED_URL = `redis://:${PASSWORD}@127.0.0.1:${locked.port}`;
-  process.env.KEYLOSS_TEST_WRONG_URL = `redis://:not-the-${PASSWORD}@127.0.0.1:${locked.port}`;
+  // The app's environment, where the caches file's urlEnv names are looked up (Config.secrets).
+  const env = {
+    KEYLOSS_TEST_LOCKED_URL: `redis://:${PASSWORD}@127.0.0.1:${locked.port}`,
+    KEYLOSS_TEST_WRONG_URL: `redis://:not-the-${PASSWORD}@127.0.0.1:${locked.port}`,
+  };
   h = await startHarness({
+    env,
     caches: [
       'caches:',
       '  orders-prod:',

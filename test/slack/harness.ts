@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCaches } from '../../src/config/caches.ts';
+import { NO_AZURE_ACCESS } from '../../src/azure/context.ts';
 import { slackConfigFromEnv } from '../../src/config/env.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.ts';
@@ -71,6 +72,7 @@ export async function startHarness(options: { caches: string | null; env?: Recor
     store: new MemoryStateStore(),
     caches: await loadCaches(cachesPath),
     runbook: await loadDefaultRunbook(),
+    azure: NO_AZURE_ACCESS,
     audit: createAudit((line) => audit.push(line)),
     logger: redactingLogger(undefined, (line) => logs.push(line)),
   });

@@ -2,7 +2,10 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../bin/keyloss.js', import.meta.url));
+const ENTRY = fileURLToPath(new URL('./keyloss-entry.ts', import.meta.url));
+
+/** How tests start keyloss: node running the test entry (the real command line, the test's Azure credential). */
+export const KEYLOSS_ARGV: readonly string[] = ['--import', 'tsx', ENTRY];
 
 export interface Run {
   code: number;
@@ -19,7 +22,7 @@ export function runDiagnose(args: string[], env: NodeJS.ProcessEnv = {}): Promis
 export function runKeyloss(command: string, args: string[], env: NodeJS.ProcessEnv = {}, onSpawn?: (child: ChildProcess) => void): Promise<Run> {
   const parentEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(KEYLOSS_AZURE_|AZURE_|REDIS_URL$)/.test(name)));
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, command, ...args], { env: { ...parentEnv, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [...KEYLOSS_ARGV, command, ...args], { env: { ...parentEnv, NO_COLOR: '1', ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error && typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : error ? -1 : 0;
       resolve({ code, stdout, stderr });
     });

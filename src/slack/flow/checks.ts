@@ -117,7 +117,7 @@ async function runOwnedChecks(
 
   const cache = cacheNamed(deps, inv.cache);
   if (!cache) return fail(`The cache ${inv.cache} is no longer in the caches file, so it cannot be checked.`);
-  const url = resolveCacheUrl(cache);
+  const url = resolveCacheUrl(cache, deps.config.secrets);
   if (!url.ok) return fail(url.reason);
   const query = queryFromAnswers(inv.session.answers);
   if (!query.ok) return fail(`The checks need an answer for: ${query.missing.join(', ')}. Start again with /keyloss and give them.`);
@@ -149,6 +149,7 @@ async function runOwnedChecks(
       cache: cache.name,
       clusterHosts: cache.clusterHosts,
       azure: cache.azure,
+      azureAccess: deps.azure,
       checks: planned,
       ...(deps.config.rateIntervalMs !== null ? { options: { rateIntervalMs: deps.config.rateIntervalMs } } : {}),
     },

@@ -52,7 +52,7 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
   // the command text overrides them.
   const prefill: Record<string, string> = { ...request.prefill, cache: cache.name };
   if (prefill.tier === undefined) {
-    const known = await knownTier(cache);
+    const known = await knownTier(cache, deps.azure);
     if (known) prefill.tier = known.tier;
   }
   if (prefill.db === undefined) prefill.db = String(cache.db);
