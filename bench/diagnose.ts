@@ -1,6 +1,9 @@
 // Diagnosis benchmark: time to verdict on a redis-server holding 1,000,000 keys across 16 dbs, commands sent,
-// the slowest single command on the server and the peak RSS of the diagnosing process. Run alone: npx tsx bench/diagnose.ts
+// the slowest single command on the server and the peak RSS of the diagnosing process; then a 10,000,000-key cache
+// (staging timed apart) with the p99 a concurrent `redis-benchmark -t get` load sees with and without keyloss. Run alone: npx tsx bench/diagnose.ts
+import { execFile, spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { CheckId } from '../src/domain/checks.ts';
@@ -65,7 +68,91 @@ async function measureRuns(url: string, admin: Redis, key: string, checks: Check
   return { ...fastest, slowestUs: slowestRun.slowestUs, slowestCommand: slowestRun.slowestCommand, p99Us: Math.max(...runs.map((r) => r.p99Us)) };
 }
 
+const runFile = promisify(execFile);
+const BIG_KEYS = 10_000_000;
+
+/** `npm run --silent keyloss -- diagnose …` as a user runs it: the whole process, start to exit, in ms. */
+async function cliVerdictMs(url: string, key: string): Promise<number> {
+  const started = performance.now();
+  await runFile(process.execPath, ['bin/keyloss.js', 'diagnose', '--redis', url, '--key', key, '--json'], { maxBuffer: 16 * 1024 * 1024 });
+  return Math.round(performance.now() - started);
+}
+
+/** p99 (ms) of `redis-benchmark -t get` against `port` for `requests` requests, while `during` runs alongside. */
+async function getLoadP99(port: number, requests: number, during: () => Promise<void>): Promise<{ p99Ms: number; rps: number }> {
+  const child = spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-t', 'get', '-n', String(requests), '-c', '20', '-r', String(BIG_KEYS), '--csv', '--precision', '3']);
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await during();
+  await exited;
+  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+  const row = out.trim().split('\n').find((line) => line.startsWith('"GET"'));
+  const cells = (row ?? '').split(',').map((cell) => Number(cell.replace(/"/g, '')));
+  return { p99Ms: cells[6] ?? Number.NaN, rps: Math.round(cells[1] ?? Number.NaN) };
+}
+
+/** 10,000,000 keys in db 0 and a few families in db 3 of a redis-server of our own. */
+async function benchBigCache(): Promise<Record<string, number | string>> {
+  const server = await startRedis(['--enable-debug-command', 'yes', '--slowlog-log-slower-than', '0', '--slowlog-max-len', '100000']);
+  const admin = new Redis(server.port, '127.0.0.1');
+  try {
+    const staging = performance.now();
+    // DEBUG POPULATE on our own bench server (never through the gateway): keys "key:0" … "key:9999999".
+    await admin.call('DEBUG', 'POPULATE', String(BIG_KEYS), 'key', '32');
+    await admin.select(3);
+    await admin.call('DEBUG', 'POPULATE', '100000', 'order', '32');
+    await admin.select(0);
+    const stagingMs = Math.round(performance.now() - staging);
+    const all = ALL_CHECKS.map((check) => check.id);
+    const exact = await measureRuns(server.url, admin, 'key:99999999', all);
+    const glob = await measureRuns(server.url, admin, 'order:*', all);
+    const exactCliMs = await cliVerdictMs(server.url, 'key:99999999');
+    const globCliMs = await cliVerdictMs(server.url, 'order:*');
+    // The same GET load twice: alone, then with keyloss diagnosing the glob (a full sampled scan) again and again.
+    const requests = 200_000;
+    const alone = await getLoadP99(server.port, requests, async () => undefined);
+    let diagnoses = 0;
+    const withKeyloss = await getLoadP99(server.port, requests, async () => {
+      const until = performance.now() + 2_500;
+      while (performance.now() < until) {
+        await measure(server.url, admin, 'order:*', all);
+        diagnoses += 1;
+      }
+    });
+    return {
+      big_keys: BIG_KEYS + 100_000,
+      big_staging_ms: stagingMs,
+      big_exact_verdict_ms: Math.round(exact.ms),
+      big_exact_verdict_cli_ms: exactCliMs,
+      big_exact_commands: exact.commands,
+      big_glob_verdict_ms: Math.round(glob.ms),
+      big_glob_verdict_cli_ms: globCliMs,
+      big_glob_commands: glob.commands,
+      big_glob_verdict: glob.verdict,
+      big_slowest_command_us: Math.max(exact.slowestUs, glob.slowestUs),
+      big_slowest_command: exact.slowestUs >= glob.slowestUs ? exact.slowestCommand : glob.slowestCommand,
+      big_get_p99_ms_without_keyloss: alone.p99Ms,
+      big_get_p99_ms_with_keyloss: withKeyloss.p99Ms,
+      big_get_rps_without_keyloss: alone.rps,
+      big_get_rps_with_keyloss: withKeyloss.rps,
+      big_diagnoses_during_load: diagnoses,
+    };
+  } finally {
+    await admin.quit().catch(() => undefined);
+    await stopRedis(server);
+  }
+}
+
 export async function benchDiagnose(): Promise<Record<string, number | string>> {
+  const small = await benchSmallCache();
+  const big = await benchBigCache();
+  return { ...small, ...big };
+}
+
+async function benchSmallCache(): Promise<Record<string, number | string>> {
   // Every command is logged (slower than 0 µs) so the slowest one the diagnosis sends can be read back.
   const server = await startRedis(['--enable-debug-command', 'yes', '--slowlog-log-slower-than', '0', '--slowlog-max-len', '100000']);
   const admin = new Redis(server.port, '127.0.0.1');
@@ -91,9 +178,14 @@ export async function benchDiagnose(): Promise<Record<string, number | string>> 
     const glob = await measureRuns(server.url, admin, 'order:*', withoutRates);
     const globWithRates = await measureRuns(server.url, admin, 'order:*', all);
     const round = (n: number) => Math.round(n);
+    // As a user runs it (process start, tsx, connect, every check including rates, exit): the issue's yardstick.
+    const exactCliMs = await cliVerdictMs(server.url, 'session:99999999');
+    const globCliMs = await cliVerdictMs(server.url, 'order:*');
     return {
       keys: total,
       dbs: DBS,
+      exact_key_verdict_cli_ms: exactCliMs,
+      glob_verdict_cli_ms: globCliMs,
       exact_key_verdict_ms: round(exact.ms),
       exact_key_verdict_with_rates_ms: round(exactWithRates.ms),
       exact_key_commands: exact.commands,
