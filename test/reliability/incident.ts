@@ -54,6 +54,17 @@ export function openQuestion(fake: FakeSlack, channel: string, rootTs: string): 
   return undefined;
 }
 
+/** The open question after `answered`: another node's, or the same node's next step. */
+export function nextQuestion(
+  fake: FakeSlack,
+  channel: string,
+  rootTs: string,
+  answered: { block: ActionsBlock },
+): { message: PostedMessage; block: ActionsBlock } | undefined {
+  const question = openQuestion(fake, channel, rootTs);
+  return question && question.block.block_id !== answered.block.block_id ? question : undefined;
+}
+
 /** The verdict message of the thread: the one carrying keyloss_report metadata. */
 export function verdictIn(fake: FakeSlack, channel: string, rootTs: string): PostedMessage | undefined {
   return fake.thread(channel, rootTs).find((m) => m.metadata?.event_type === 'keyloss_report');

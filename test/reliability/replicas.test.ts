@@ -6,7 +6,7 @@ import type { RedisProcess } from '../support/redis-server.ts';
 import { eventually, startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from './app-process.ts';
 import { InFlightRegistry } from '../../src/state/inflight.ts';
 import { openRedisStateStore, type RedisStateStore } from '../../src/state/redis.ts';
-import { click, command, messageWithButton, openQuestion, rootIn, threadText, verdictsIn } from './incident.ts';
+import { click, command, messageWithButton, nextQuestion, openQuestion, rootIn, threadText, verdictsIn } from './incident.ts';
 
 let state: RedisProcess;
 let cache: RedisProcess;
@@ -51,11 +51,13 @@ beforeEach(() => {
 describe('two replicas sharing one state Redis', () => {
   it('takes the command on one replica and every click on the other to a verdict', async () => {
     const channel = 'CREPL0001';
-    const ack = await command(a, fake, { text: 'orders session:17 since 2h db 0', channel, user: USER });
+    const ack = await command(a, fake, { text: 'orders session:17 db 0', channel, user: USER });
     expect(ack.value.status).toBe(200);
     const root = await eventually(() => rootIn(fake, channel), 'the root message');
-    // The tier comes from the caches file; scope is the one question left.
-    const question = await eventually(() => openQuestion(fake, channel, root.ts), 'the scope question');
+    // The tier comes from the caches file; since and scope are the questions left, both answered on the other replica.
+    const since = await eventually(() => openQuestion(fake, channel, root.ts), 'the since question');
+    expect((await click(b, fake, since, USER)).value.status).toBe(200);
+    const question = await eventually(() => nextQuestion(fake, channel, root.ts, since), 'the scope question');
     expect((await click(b, fake, question, USER)).value.status).toBe(200);
     const verdict = await eventually(() => verdictsIn(fake, channel, root.ts)[0], 'the verdict');
     expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders', key: 'session:17' });
@@ -69,9 +71,11 @@ describe('two replicas sharing one state Redis', () => {
 
   it('offers a re-run on the other replica when the one running the checks is killed, and the re-run reaches a verdict', async () => {
     const channel = 'CREPL0002';
-    await command(a, fake, { text: 'orders session:1 since 2h db 0', channel, user: USER });
+    await command(a, fake, { text: 'orders session:1 db 0', channel, user: USER });
     const root = await eventually(() => rootIn(fake, channel), 'the root message');
-    const question = await eventually(() => openQuestion(fake, channel, root.ts), 'the scope question');
+    const since = await eventually(() => openQuestion(fake, channel, root.ts), 'the since question');
+    await click(a, fake, since, USER);
+    const question = await eventually(() => nextQuestion(fake, channel, root.ts, since), 'the scope question');
     // The click lands on A, which starts the slow checks.
     await click(a, fake, question, USER);
     const progress = await eventually(

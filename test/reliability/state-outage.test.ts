@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } f
 import type { FakeSlack } from '../support/fake-slack.ts';
 import type { RedisProcess } from '../support/redis-server.ts';
 import { eventually, startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from './app-process.ts';
-import { click, command, openQuestion, rootIn, verdictsIn } from './incident.ts';
+import { click, command, nextQuestion, openQuestion, rootIn, verdictsIn } from './incident.ts';
 
 let state: RedisProcess;
 let fake: FakeSlack;
@@ -48,9 +48,11 @@ describe('state Redis outage', () => {
   }, 90_000);
 
   it('an incident waiting for an answer survives a crash of the state Redis: the click after it reaches one verdict', async () => {
-    await command(app, fake, { text: 'orders session:1 since 2h db 0', channel: 'COUTAGE3', user: USER });
+    await command(app, fake, { text: 'orders session:1 db 0', channel: 'COUTAGE3', user: USER });
     const root = await eventually(() => rootIn(fake, 'COUTAGE3'), 'the root message');
-    const question = await eventually(() => openQuestion(fake, 'COUTAGE3', root.ts), 'the scope question');
+    const since = await eventually(() => openQuestion(fake, 'COUTAGE3', root.ts), 'the since question');
+    await click(app, fake, since, USER);
+    const question = await eventually(() => nextQuestion(fake, 'COUTAGE3', root.ts, since), 'the scope question');
 
     await state.stop(true);
     await state.restart();
