@@ -22,11 +22,13 @@ export const ACTION = {
   changeScope: 'keyloss.change_scope',
   /** On a verdict for a pattern (an alert's `*`): ask for one key and re-run. */
   narrowKey: 'keyloss.narrow_key',
+  /** App Home: start an investigation of the cache named by the button's value. */
+  homeStart: 'keyloss.home_start',
 } as const;
 
 export const ANSWER_BUTTON = /^keyloss\.answer\.\d+$/;
 
-export const VIEW = { textAnswer: 'keyloss.text_answer' } as const;
+export const VIEW = { textAnswer: 'keyloss.text_answer', homeStart: 'keyloss.home_start' } as const;
 
 export const TEXT_INPUT = { block: 'answer', action: 'value' } as const;
 

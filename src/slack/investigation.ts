@@ -58,6 +58,8 @@ export interface Investigation {
   unreachable: string | null;
   /** The charts shared under the current verdict (absent in investigations stored before charts existed). */
   charts?: PostedChart[];
+  /** The message showing the investigation's status when the thread's root is not keyloss's (a message shortcut). */
+  statusTs?: string;
   /** Set when an Azure Monitor alert started it. */
   alert?: AlertOrigin;
 }

@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { stagingClient, writeKeys } from '../scenarios/support.ts';
-import { CHANNEL, blockText, hasActions, startHarness, type Harness } from './harness.ts';
+import { sendEvent, sendInteraction, nextTriggerId, viewSubmissionPayload } from '../support/slack-request.ts';
+import { CHANNEL, SIGNING_SECRET, blockText, hasActions, startHarness, type Harness } from './harness.ts';
 
 const ONCALL = 'U0ONCALL';
 let redis: RedisProcess;
@@ -74,5 +75,91 @@ describe('one-shot /keyloss', () => {
     const prompts = ['Which tier is the cache?', 'Which key is missing?', 'Which database does the application use?', 'When were the keys last known to be there?', 'How much is missing?'];
     expect(h.fake.thread(CHANNEL, root.ts).map((m) => m.versions[0]!.text).filter((t) => prompts.includes(t))).toEqual(['Which key is missing?']);
     expect(blockText(second)).toContain('since');
+  });
+});
+
+describe('the message shortcut "Investigate with keyloss"', () => {
+  it('reads an alert-like message for cache, key and time, and runs in that message\'s thread with no question', async () => {
+    const alertTs = '1764500000.000100';
+    const lastSeen = new Date(Date.now() - 20 * 60_000);
+    const payload = {
+      type: 'message_action',
+      callback_id: 'keyloss_investigate',
+      trigger_id: nextTriggerId(),
+      team: { id: 'T111', domain: 'example' },
+      user: { id: ONCALL, name: 'oncall' },
+      channel: { id: CHANNEL, name: 'incidents' },
+      message_ts: alertTs,
+      response_url: h.fake.responseUrl('shortcut'),
+      message: {
+        type: 'message',
+        ts: alertTs,
+        text: '',
+        bot_id: 'BMONITOR',
+        attachments: [
+          {
+            color: 'danger',
+            title: 'Keys missing on orders-prod',
+            fields: [
+              { title: 'Key', value: 'basket:*', short: true },
+              { title: 'Last seen', value: lastSeen.toISOString(), short: true },
+            ],
+          },
+        ],
+      },
+    };
+    const res = await sendInteraction(h.url, SIGNING_SECRET, payload);
+    expect(res.status).toBe(200);
+    const status = await h.fake.waitFor(() => h.fake.messages.find((m) => m.thread_ts === alertTs), `keyloss in the alert thread; audit: ${h.audit.join('\n')}; ephemerals: ${JSON.stringify(h.fake.ephemerals)}`);
+    expect(status.versions[0]!.text).toContain('Key-loss investigation on orders-prod');
+    await h.verdict(alertTs);
+    // In someone else's thread the status reply carries the verdict line too: the verdict is the message with the evidence.
+    const verdict = h.fake.thread(CHANNEL, alertTs).find((m) => m.metadata?.event_type === 'keyloss_report' && m.ts !== status.ts)!;
+    expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders-prod', key: 'basket:*' });
+    expect(blockText(verdict)).toContain(`since ${new Date(Math.floor(lastSeen.getTime() / 1000) * 1000).toISOString().slice(0, 16)}`);
+    // keyloss never edits the message it was asked about: the status reply carries the verdict line.
+    expect(h.fake.callsOf('chat.update').some((c) => c.params.ts === alertTs)).toBe(false);
+    expect(h.fake.messages.find((m) => m.ts === status.ts)!.text).toContain('Key-loss investigation on orders-prod');
+    expect(questionsIn(alertTs)).toEqual([]);
+  });
+});
+
+describe('App Home', () => {
+  it('publishes the recent investigations and the caches the user may diagnose; its button starts one', async () => {
+    const res = await sendEvent(h.url, SIGNING_SECRET, { type: 'app_home_opened', user: ONCALL, channel: 'D0HOME', tab: 'home', event_ts: '1764500001.000200' });
+    expect(res.status).toBe(200);
+    const home = await h.fake.waitFor(() => h.fake.homeViews.find((v) => v.user === ONCALL), 'views.publish');
+    const text = JSON.stringify(home.view.blocks);
+    // The investigations the earlier tests started, newest first, with their verdicts and a link to the thread.
+    expect(text).toContain('Your recent investigations');
+    expect(text).toContain('basket:99');
+    expect(text).toMatch(/app_redirect\?channel=C0INCIDENT&message_ts=\d+\.\d+\|thread/);
+    expect(text).toContain('Caches you may diagnose');
+    const start = (home.view.blocks as Array<{ accessory?: { action_id: string; value: string } }>).find((b) => b.accessory?.value === 'orders-prod')!;
+    expect(start.accessory!.action_id).toBe('keyloss.home_start');
+
+    const opened = h.fake.callsOf('views.open').length;
+    await sendInteraction(h.url, SIGNING_SECRET, {
+      type: 'block_actions',
+      user: { id: ONCALL },
+      trigger_id: nextTriggerId(),
+      view: { id: 'VHOME', type: 'home' },
+      container: { type: 'view', view_id: 'VHOME' },
+      actions: [{ type: 'button', action_id: 'keyloss.home_start', block_id: 'b', value: 'orders-prod', action_ts: '1764500002.000300' }],
+    });
+    const modal = await h.fake.waitFor(() => h.fake.callsOf('views.open')[opened], 'the start modal');
+    expect((modal.params.view as { private_metadata: string }).private_metadata).toBe('orders-prod');
+    const rootsBefore = h.fake.messages.filter((m) => m.thread_ts === null).length;
+    const submission = viewSubmissionPayload({
+      user: ONCALL,
+      callbackId: 'keyloss.home_start',
+      privateMetadata: 'orders-prod',
+      values: { key: { value: 'basket:3' }, since: { value: '45m' } },
+    }) as { view: { state: { values: Record<string, unknown> } } };
+    submission.view.state.values.channel = { value: { type: 'conversations_select', selected_conversation: 'C0INCIDENT' } };
+    expect((await sendInteraction(h.url, SIGNING_SECRET, submission)).status).toBe(200);
+    const root = await h.fake.waitFor(() => h.fake.messages.filter((m) => m.thread_ts === null)[rootsBefore], 'the new root');
+    const verdict = await h.verdict(root.ts);
+    expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders-prod', key: 'basket:3' });
   });
 });

@@ -21,11 +21,11 @@ export interface SlackResponse {
   json: unknown;
 }
 
-async function post(url: string, signingSecret: string, body: string, options: SendOptions): Promise<SlackResponse> {
+async function post(url: string, signingSecret: string, body: string, options: SendOptions, contentType = 'application/x-www-form-urlencoded'): Promise<SlackResponse> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
     // Exactly this: with a "; charset" suffix Bolt would try to parse JSON.
-    'Content-Type': 'application/x-www-form-urlencoded',
+    'Content-Type': contentType,
     'X-Slack-Request-Timestamp': String(timestamp),
     'X-Slack-Signature': options.signature ?? sign(signingSecret, timestamp, body),
   };
@@ -90,6 +90,12 @@ export function sendInteraction(url: string, signingSecret: string, payload: obj
 }
 
 /** Sends an arbitrary raw body (for signature tests). */
+/** An Events API delivery (event_callback), signed, as JSON the way Slack sends events. */
+export function sendEvent(url: string, signingSecret: string, event: Record<string, unknown>, options: SendOptions = {}) {
+  const body = JSON.stringify({ token: 'unused', team_id: 'T111', api_app_id: 'A111', type: 'event_callback', event_id: `Ev${Date.now()}`, event_time: Math.floor(Date.now() / 1000), event });
+  return post(url, signingSecret, body, options, 'application/json');
+}
+
 export function sendRaw(url: string, signingSecret: string, body: string, options: SendOptions = {}) {
   return post(url, signingSecret, body, options);
 }

@@ -110,7 +110,7 @@ async function runOwnedChecks(
   const fail = async (unsafe: string) => {
     const text = redact(unsafe);
     await postMessage(client, channel, rootTs, failureMessage(text));
-    await updateMessage(client, channel, rootTs, rootMessage(inv, { kind: 'unreachable', reason: text }));
+    await updateMessage(client, channel, inv.statusTs ?? rootTs, rootMessage(inv, { kind: 'unreachable', reason: text }));
     await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, checkpoint, unreachable: text }));
     deps.audit({ action: 'unreachable', user, channel, thread: rootTs, cache: inv.cache, reason: text });
   };
@@ -124,7 +124,7 @@ async function runOwnedChecks(
 
   const planned = step.node.checks.filter(isCheckId);
   const seen: CheckProgress[] = [];
-  await updateMessage(client, channel, rootTs, rootMessage(inv, { kind: 'checking' }));
+  await updateMessage(client, channel, inv.statusTs ?? rootTs, rootMessage(inv, { kind: 'checking' }));
   const progressTs = await postMessage(client, channel, rootTs, progressMessage(inv.cache, planned, seen));
   const run: CheckRun = { startedAt: deps.now().toISOString(), finishedAt: null, startedBy: user, checks: [] };
   await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({
@@ -210,7 +210,7 @@ async function runOwnedChecks(
     unreachable: null,
   }));
   // The root first: once the run has ended, a re-run may set it to "checking" again, and must not be overwritten.
-  await updateMessage(client, channel, rootTs, rootMessage(inv, { kind: 'concluded', report, conclusionTitle: conclusion.title }), metadata);
+  await updateMessage(client, channel, inv.statusTs ?? rootTs, rootMessage(inv, { kind: 'concluded', report, conclusionTitle: conclusion.title }), metadata);
   const verdictTs = await postMessage(client, channel, rootTs, verdict, metadata);
   await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, verdictTs }));
   await verdictRecorded();

@@ -11,6 +11,7 @@ import type { Runbook } from '../../runbook/schema.ts';
 import { INFERRED_SLOTS, isOneShot } from '../../runbook/query.ts';
 import { continueInvestigation } from './continue.ts';
 import { afterAck } from '../listeners/after-ack.ts';
+import { rememberRecent } from '../home.ts';
 
 export interface StartRequest {
   cache: CacheConfig;
@@ -20,6 +21,8 @@ export interface StartRequest {
   prefill: Record<string, string>;
   /** Set when an Azure Monitor alert starts it: the root message is the alert's. */
   alert?: AlertOrigin;
+  /** Run in this existing thread (its root's ts) rather than under a new root message. */
+  thread?: string;
   /** Called with the root message's ts as soon as it is posted, before any question or check. */
   onRoot?: (rootTs: string) => Promise<void>;
 }
@@ -62,8 +65,12 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
   if (!started.ok) return { ok: false, reason: started.error.message, inCommandText: true };
 
   let rootTs: string;
+  let statusTs: string;
   try {
-    rootTs = await postMessage(client, channel, null, rootMessage({ cache: cache.name, startedBy: user, alert: request.alert }, { kind: 'asking' }));
+    // In someone else's thread (the message shortcut) the status goes in a reply keyloss owns; else it is the root.
+    const status = rootMessage({ cache: cache.name, startedBy: user, alert: request.alert }, { kind: 'asking' });
+    statusTs = await postMessage(client, channel, request.thread ?? null, status);
+    rootTs = request.thread ?? statusTs;
   } catch (error) {
     const code = (error as { data?: { error?: string } }).data?.error;
     if (code === 'not_in_channel' || code === 'channel_not_found') {
@@ -88,10 +95,12 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
     verdictUsed: [],
     unreachable: null,
     ...(request.alert ? { alert: request.alert } : {}),
+    ...(statusTs !== rootTs ? { statusTs } : {}),
   };
   const put = await deps.store.put(threadKey(channel, rootTs), investigation, null, deps.config.sessionTtlMs);
   if (!put.ok) return { ok: false, reason: 'Another investigation already uses this thread.', inCommandText: false };
   await request.onRoot?.(rootTs);
+  await rememberRecent(deps.store, user, { channel, rootTs }, deps.config.sessionTtlMs);
   deps.audit({ action: 'command', user, channel, thread: rootTs, cache: cache.name, prefilled: Object.keys(request.prefill) });
   // From here on the thread exists: a failure is said there, not only in the log.
   await afterAck(client, deps, { what: 'the investigation', user, channel, thread: rootTs }, () =>

@@ -10,10 +10,14 @@ import { postmortemAction } from './actions/postmortem.ts';
 import { rerunAction } from './actions/rerun.ts';
 import { reviseAction } from './actions/revise.ts';
 import { keylossCommand } from './commands/keyloss.ts';
+import { investigateShortcut, SHORTCUT } from './shortcuts/investigate.ts';
+import { registerHome } from './home.ts';
 import { textAnswerView } from './views/text-answer.ts';
 
 export function registerListeners(app: App, deps: SlackDeps): void {
   app.command('/keyloss', keylossCommand(deps));
+  app.shortcut({ type: 'message_action', callback_id: SHORTCUT }, investigateShortcut(deps));
+  registerHome(app, deps);
 
   const answer = answerAction(deps);
   app.action({ type: 'block_actions', action_id: ANSWER_BUTTON }, answer);

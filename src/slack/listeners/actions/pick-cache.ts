@@ -36,7 +36,7 @@ export function pickCacheAction(deps: SlackDeps) {
         return;
       }
       await respond({ response_type: 'ephemeral', replace_original: true, ...asReply(noticeMessage(':mag:', `Starting on ${cache.name}…`)) });
-      const started = await startInvestigation(client, deps, { cache, channel: pending.channel, user, prefill: pending.prefill });
+      const started = await startInvestigation(client, deps, { cache, channel: pending.channel, user, prefill: pending.prefill, ...(pending.thread ? { thread: pending.thread } : {}) });
       if (!started.ok) await respond({ response_type: 'ephemeral', replace_original: true, ...asReply(noticeMessage(':warning:', started.reason)) });
     });
   };

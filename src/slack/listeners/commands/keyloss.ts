@@ -4,7 +4,7 @@ import { mayDiagnose } from '../../access.ts';
 import { cachePickerMessage, noCachesMessage, noticeMessage, refusalMessage, usageMessage } from '../../blocks/notices.ts';
 import type { SlackMessage } from '../../blocks/message.ts';
 import { parseCommandText } from '../../command-text.ts';
-import { cacheList, cacheNamed, type SlackDeps } from '../../context.ts';
+import { cacheList, cacheNamed, type Client, type SlackDeps } from '../../context.ts';
 import { startInvestigation } from '../../flow/start.ts';
 import { requester } from '../../usergroups.ts';
 import { afterAck } from '../after-ack.ts';
@@ -16,6 +16,8 @@ export interface PendingStart {
   channel: string;
   user: string;
   prefill: Record<string, string>;
+  /** The thread to run in (a message shortcut on a message), when not a new one. */
+  thread?: string;
 }
 
 export const PENDING_TTL_MS = 15 * 60_000;
@@ -56,36 +58,63 @@ export function keylossCommand(deps: SlackDeps) {
     }
     await ack();
     const ephemeral = (msg: SlackMessage) => respond({ response_type: 'ephemeral', replace_original: false, text: msg.text, blocks: msg.blocks });
-    await afterAck(client, deps, { what: '/keyloss', user: command.user_id, channel: command.channel_id, thread: null }, async () => {
-      // A command delivered twice (a retry after a slow network) starts one investigation.
-      if (!(await deps.store.claim(`command:${command.trigger_id}`, PENDING_TTL_MS))) return;
-      const place = { userId: command.user_id, channelId: command.channel_id, channelName: command.channel_name ?? null };
-      const onError = (reason: string) => deps.audit({ action: 'error', user: command.user_id, channel: command.channel_id, error: reason });
-      if (decision.kind === 'pick') {
-        const who = await requester(client, cacheList(deps), place, onError);
-        const usable = cacheList(deps).filter((c) => mayDiagnose(c, who).ok);
-        if (usable.length === 0) {
-          deps.audit({ action: 'refused', user: command.user_id, channel: command.channel_id, what: 'no usable cache' });
-          await ephemeral(refusalMessage('None of the configured caches may be diagnosed by you in this channel. Ask the owners of the caches file.'));
-          return;
-        }
-        const pending: PendingStart = { channel: command.channel_id, user: command.user_id, prefill: decision.prefill };
-        await deps.store.put(pendingKey(command.trigger_id), pending, null, PENDING_TTL_MS);
-        await ephemeral(cachePickerMessage(usable, command.trigger_id));
-        return;
-      }
-      const cache = cacheNamed(deps, decision.cache)!;
-      const who = await requester(client, [cache], place, onError);
-      const access = mayDiagnose(cache, who);
-      if (!access.ok) {
-        deps.audit({ action: 'refused', user: command.user_id, channel: command.channel_id, cache: cache.name, what: 'command' });
-        await ephemeral(refusalMessage(access.reason));
-        return;
-      }
-      const started = await startInvestigation(client, deps, { cache, channel: command.channel_id, user: command.user_id, prefill: decision.prefill });
-      if (!started.ok) {
-        await ephemeral(started.inCommandText ? usageMessage(started.reason, cacheList(deps).map((c) => c.name)) : noticeMessage(':warning:', started.reason));
-      }
-    });
+    await afterAck(client, deps, { what: '/keyloss', user: command.user_id, channel: command.channel_id, thread: null }, () =>
+      startOrPick(client, deps, {
+        triggerId: command.trigger_id,
+        user: command.user_id,
+        channel: command.channel_id,
+        channelName: command.channel_name ?? null,
+        cache: decision.kind === 'start' ? decision.cache : null,
+        prefill: decision.prefill,
+        thread: null,
+        ephemeral,
+      }),
+    );
   };
+}
+
+export interface StartOrPick {
+  /** Claimed once: a delivery Slack repeats starts nothing twice. */
+  triggerId: string;
+  user: string;
+  channel: string;
+  channelName: string | null;
+  /** The cache named; null: offer the ones this user may diagnose here. */
+  cache: string | null;
+  prefill: Record<string, string>;
+  /** An existing thread to run in (the message shortcut), or null for a new root message. */
+  thread: string | null;
+  ephemeral(msg: SlackMessage): Promise<unknown>;
+}
+
+/** After the ack of a command or a shortcut: check access, then start, or offer the caches to pick from. */
+export async function startOrPick(client: Client, deps: SlackDeps, r: StartOrPick): Promise<void> {
+  if (!(await deps.store.claim(`command:${r.triggerId}`, PENDING_TTL_MS))) return;
+  const place = { userId: r.user, channelId: r.channel, channelName: r.channelName };
+  const onError = (reason: string) => deps.audit({ action: 'error', user: r.user, channel: r.channel, error: reason });
+  if (r.cache === null) {
+    const who = await requester(client, cacheList(deps), place, onError);
+    const usable = cacheList(deps).filter((c) => mayDiagnose(c, who).ok);
+    if (usable.length === 0) {
+      deps.audit({ action: 'refused', user: r.user, channel: r.channel, what: 'no usable cache' });
+      await r.ephemeral(refusalMessage('None of the configured caches may be diagnosed by you in this channel. Ask the owners of the caches file.'));
+      return;
+    }
+    const pending: PendingStart = { channel: r.channel, user: r.user, prefill: r.prefill, ...(r.thread ? { thread: r.thread } : {}) };
+    await deps.store.put(pendingKey(r.triggerId), pending, null, PENDING_TTL_MS);
+    await r.ephemeral(cachePickerMessage(usable, r.triggerId));
+    return;
+  }
+  const cache = cacheNamed(deps, r.cache)!;
+  const who = await requester(client, [cache], place, onError);
+  const access = mayDiagnose(cache, who);
+  if (!access.ok) {
+    deps.audit({ action: 'refused', user: r.user, channel: r.channel, cache: cache.name, what: r.thread ? 'shortcut' : 'command' });
+    await r.ephemeral(refusalMessage(access.reason));
+    return;
+  }
+  const started = await startInvestigation(client, deps, { cache, channel: r.channel, user: r.user, prefill: r.prefill, ...(r.thread ? { thread: r.thread } : {}) });
+  if (!started.ok) {
+    await r.ephemeral(started.inCommandText ? usageMessage(started.reason, cacheList(deps).map((c) => c.name)) : noticeMessage(':warning:', started.reason));
+  }
 }
