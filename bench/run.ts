@@ -2,11 +2,13 @@
 import { benchDiagnose } from './diagnose.ts';
 import { benchLoad } from './load.ts';
 import { benchRecord } from './record.ts';
+import { benchScanLoad } from './scan-load.ts';
 
 const benchmarks: Record<string, () => Promise<Record<string, number | string>>> = {
   diagnose: benchDiagnose,
   load: benchLoad,
   record: benchRecord,
+  scanload: benchScanLoad,
 };
 
 async function main(names: string[]): Promise<number> {

@@ -12,6 +12,11 @@ import type { Check, CheckContext } from './types.ts';
 import type { KeyspaceLine, PresenceData, SampleEstimate, ShardPresence } from '../domain/evidence.ts';
 import { estimateMatches } from './estimate.ts';
 
+/** At most this many dbs are searched: the application's, then those holding the most keys; the rest are reported. */
+export const MAX_DBS_SEARCHED = 64;
+/** All scans of one search share this much time (paced scans are slow by design); each db gets its share of what is left. */
+export const SEARCH_MS_BUDGET = 8_000;
+
 interface DbOutcome {
   db: number;
   count: number;
@@ -47,9 +52,25 @@ export const presenceCheck: Check<'keyspace.presence'> = {
       dbs = [0];
     }
 
-    const outcomes = await Promise.all(
-      dbs.map((db) => (query.isPattern ? scanDb(ctx, primaries, db, keyspaceByNode) : existsInDb(ctx, db))),
-    );
+    if (dbs.length > MAX_DBS_SEARCHED) {
+      const keysIn = (db: number) => keyspace.find((line) => line.db === db)?.keys ?? 0;
+      const ranked = [query.db, ...dbs.filter((db) => db !== query.db).sort((a, b) => keysIn(b) - keysIn(a) || a - b)];
+      const searched = new Set(ranked.slice(0, MAX_DBS_SEARCHED));
+      for (const db of dbs.filter((db) => !searched.has(db))) {
+        dbsRefused.push({ db, reason: `not searched: keyloss searches at most ${MAX_DBS_SEARCHED} dbs, the application's and those with the most keys` });
+      }
+      dbs = dbs.filter((db) => searched.has(db));
+    }
+
+    // One db after another, on each node's one db-walking connection: never a connection per db, never all at once.
+    const outcomes: DbOutcome[] = [];
+    const deadline = performance.now() + SEARCH_MS_BUDGET;
+    for (const [i, db] of dbs.entries()) {
+      ctx.signal?.throwIfAborted();
+      // A db that finishes early leaves its share to the dbs after it.
+      const share = Math.max(50, Math.min(ctx.options.scanMsBudget, (deadline - performance.now()) / (dbs.length - i)));
+      outcomes.push(await (query.isPattern ? scanDb(ctx, primaries, db, keyspaceByNode, share) : existsInDb(ctx, db)));
+    }
     for (const outcome of outcomes) if (outcome.refused !== null) dbsRefused.push({ db: outcome.db, reason: outcome.refused });
     const looked = outcomes.filter((outcome) => outcome.refused === null);
     const appDb = looked.find((outcome) => outcome.db === query.db);
@@ -141,7 +162,7 @@ async function existsInDb(ctx: CheckContext, db: number): Promise<DbOutcome> {
   }
 }
 
-async function scanDb(ctx: CheckContext, primaries: ClusterNode[], db: number, keyspaceByNode: Array<KeyspaceEntry[] | null>): Promise<DbOutcome> {
+async function scanDb(ctx: CheckContext, primaries: ClusterNode[], db: number, keyspaceByNode: Array<KeyspaceEntry[] | null>, msBudget: number): Promise<DbOutcome> {
   const started = performance.now();
   const { options } = ctx;
   const appDb = db === ctx.query.db;
@@ -155,7 +176,8 @@ async function scanDb(ctx: CheckContext, primaries: ClusterNode[], db: number, k
         const scan = await boundedScan(gateway, ctx.query.key, {
           count: options.scanCount,
           keyBudget: options.scanKeyBudget,
-          msBudget: options.scanMsBudget,
+          msBudget,
+          dutyCycle: options.scanDutyCycle,
           signal: ctx.signal,
           sampleLimit,
           // In another db a match is a match: once one is found, the wrong-database question is answered.

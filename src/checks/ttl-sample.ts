@@ -58,6 +58,7 @@ async function sampleKeys(ctx: CheckContext, pattern: string, db: number): Promi
         count: ctx.options.scanCount,
         keyBudget: ctx.options.scanKeyBudget,
         msBudget: ctx.options.scanMsBudget,
+        dutyCycle: ctx.options.scanDutyCycle,
         signal: ctx.signal,
         sampleLimit: limit,
         // The sample is all that is wanted: no need to walk the rest of the db once it is full.

@@ -10,6 +10,11 @@ export interface CheckOptions {
   scanMsBudget: number;
   /** COUNT hint per SCAN call. */
   scanCount: number;
+  /**
+   * The share of time a scan keeps the server busy (0 < d <= 1): after each SCAN, keyloss waits so that the SCAN's
+   * own round trip is at most this fraction of the scan's wall time. 1: no pacing.
+   */
+  scanDutyCycle: number;
   /** Keys whose TTL is sampled. */
   ttlSampleSize: number;
   /**

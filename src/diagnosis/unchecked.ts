@@ -59,7 +59,21 @@ export function uncheckedSentences(evidence: Evidence): string[] {
   }
   const presence = dataOf(evidence, 'keyspace.presence');
   if (presence) {
-    for (const refused of presence.dbsRefused) out.push(sentence(`db ${refused.db} could not be searched (${refused.reason.replace(/[.\s]+$/, '')})`));
+    // Dbs sharing one reason make one sentence: 2,000 dbs beyond the search bound are one line.
+    const dbsByReason = new Map<string, number[]>();
+    for (const refused of presence.dbsRefused) {
+      const reason = refused.reason.replace(/[.\s]+$/, '');
+      const dbs = dbsByReason.get(reason) ?? [];
+      dbs.push(refused.db);
+      dbsByReason.set(reason, dbs);
+    }
+    for (const [reason, dbs] of dbsByReason) {
+      if (dbs.length === 1) out.push(sentence(`db ${dbs[0]} could not be searched (${reason})`));
+      else {
+        const shown = dbs.length > 5 ? [...dbs.slice(0, 4).map((db) => `db ${db}`), `${formatCount(dbs.length - 4)} more`] : dbs.map((db) => `db ${db}`);
+        out.push(sentence(`${formatCount(dbs.length)} dbs could not be searched (${reason}): ${list(shown)}`));
+      }
+    }
     const partial = presence.dbsChecked.filter((d) => !d.complete);
     if (partial.length > 0) {
       out.push(

@@ -61,6 +61,13 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
     lastError = error;
   });
   const gateway = new Gateway(client, address, 0, options.counter);
+  // The first bytes the server sends, for a refusal that arrives before any reply is expected.
+  let greeting = null as string | null;
+  client.once('connect', () => {
+    (client as unknown as { stream?: NodeJS.EventEmitter }).stream?.once('data', (chunk: Buffer) => {
+      greeting = chunk.toString('utf8', 0, 200);
+    });
+  });
   const onMessage = options.onMessage;
   if (onMessage) {
     client.on('message', (channel: string, message: string) => onMessage(null, channel, message));
@@ -83,7 +90,9 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
   } catch (error) {
     client.disconnect();
     // "Connection is closed" hides the cause (refused, WRONGPASS…) that ioredis emitted as an `error` event first.
-    const cause = lastError !== null && isConnectionClosed(error) ? lastError : error;
+    // A server that refuses at once (maxclients) sends one error reply and closes, before any command is answered.
+    const refusedWith = greeting?.startsWith('-') ? new Error(greeting.slice(1).split('\r\n')[0]) : null;
+    const cause = isConnectionClosed(error) ? (lastError ?? refusedWith ?? error) : error;
     return { ok: false, endpoint: address, ...classifyConnectError(cause, connectTimeoutMs, endpoint) };
   } finally {
     clearTimeout(timer);
@@ -136,6 +145,10 @@ export function classifyConnectError(
     return unreachable(`timed out after ${timeoutMs} ms`, 'timeout');
   }
   if (AUTH_REPLY.test(message)) return { kind: 'auth', reason: message.replace(/\.$/, '') };
+  // Redis answers a connection over maxclients with this error and closes: it is the server's limit, not the scheme.
+  if (/max number of clients reached/i.test(message)) {
+    return { kind: 'unreachable', reason: 'the server refused the connection: max number of clients reached (its maxclients limit is full)' };
+  }
   if (code === 'ECONNREFUSED') return unreachable('connection refused', 'refused');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return unreachable('host name not found');
   if (code === 'ECONNRESET' || code === 'EPIPE') return unreachable('connection reset by the server', 'reset');

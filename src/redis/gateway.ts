@@ -110,6 +110,8 @@ export class Gateway {
     try {
       return await this.channel.call(command, ...args);
     } catch (error) {
+      // A shared connection's SELECT failed before the command: already classified, under its own name.
+      if (error instanceof CommandUnavailable || error instanceof CommandFailed) throw error;
       const reply = describeError(error);
       if (UNAVAILABLE.test(reply)) throw new CommandUnavailable(name, this.address, reply);
       throw new CommandFailed(name, this.address, reply);
@@ -125,6 +127,43 @@ export class Gateway {
   async select(db: number): Promise<Gateway> {
     await this.call('SELECT', db);
     return new Gateway(this.channel, this.address, db, this.counter);
+  }
+
+  /**
+   * This gateway's connection, shared by gateways of any db: each of their commands runs with its own db selected,
+   * one at a time, so one connection walks every db in turn (SCAN cursors live in the db, not the connection).
+   */
+  sharedAcrossDbs(): { forDb(db: number): Promise<Gateway> } {
+    let current = this.db;
+    let queue: Promise<unknown> = Promise.resolve();
+    const inTurn = <T>(db: number, work: () => Promise<T>): Promise<T> => {
+      const turn = queue.then(async () => {
+        if (current !== db) {
+          this.counter.sent += 1;
+          try {
+            await this.channel.call('SELECT', db);
+          } catch (error) {
+            const reply = describeError(error);
+            throw UNAVAILABLE.test(reply) ? new CommandUnavailable('SELECT', this.address, reply) : new CommandFailed('SELECT', this.address, reply);
+          }
+          current = db;
+        }
+        return work();
+      });
+      queue = turn.catch(() => undefined);
+      return turn;
+    };
+    return {
+      forDb: async (db: number) => {
+        // SELECT once up front, so a db the server refuses fails here, as a gateway of its own would.
+        await inTurn(db, async () => undefined);
+        const channel: CommandChannel = {
+          call: (command, ...args) => inTurn(db, () => this.channel.call(command, ...args)),
+          disconnect: () => this.channel.disconnect(),
+        };
+        return new Gateway(channel, this.address, db, this.counter);
+      },
+    };
   }
 
   close(): void {

@@ -1,4 +1,6 @@
-// SCAN MATCH bounded by keys visited and milliseconds, the only way keyloss walks a keyspace (never KEYS).
+// SCAN MATCH bounded by keys visited and milliseconds, the only way keyloss walks a keyspace (never KEYS), paced
+// so that a production cache spends only a small share of its time on keyloss.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Gateway } from './gateway.ts';
 
 export interface ScanBounds {
@@ -15,6 +17,11 @@ export interface ScanBounds {
   sampleLimit?: number;
   /** Stop as soon as this many distinct matches were seen (presence proven, or a sample full); `complete` stays false. */
   stopAfterMatches?: number;
+  /**
+   * Target share of wall time the server spends on this scan (0 < d <= 1, default 1: unpaced). Each SCAN's own
+   * round trip is measured and followed by a pause of roundTrip × (1 - d) / d.
+   */
+  dutyCycle?: number;
 }
 
 export interface ScanOutcome {
@@ -41,7 +48,9 @@ export async function boundedScan(gateway: Gateway, match: string, bounds: ScanB
   let complete = false;
   for (;;) {
     bounds.signal?.throwIfAborted();
+    const sent = performance.now();
     const reply = (await gateway.call('SCAN', cursor, 'MATCH', match, 'COUNT', bounds.count)) as [string, string[]];
+    const roundTripMs = performance.now() - sent;
     calls += 1;
     cursor = String(reply[0]);
     for (const key of reply[1]) {
@@ -56,6 +65,8 @@ export async function boundedScan(gateway: Gateway, match: string, bounds: ScanB
     }
     if (bounds.stopAfterMatches !== undefined && seen.size + extra >= bounds.stopAfterMatches) break;
     if (calls * bounds.count >= bounds.keyBudget || performance.now() - started >= bounds.msBudget) break;
+    const duty = Math.min(1, Math.max(0.01, bounds.dutyCycle ?? 1));
+    if (duty < 1) await sleep((roundTripMs * (1 - duty)) / duty, undefined, bounds.signal ? { signal: bounds.signal } : {});
   }
   const estimated = calls * bounds.count;
   return {

@@ -54,6 +54,8 @@ export class RedisTarget {
   /** `host:port` of the seed, as the URL named it. */
   readonly address: string;
   private readonly gateways = new Map<string, Promise<Gateway>>();
+  /** Per node, the one connection that walks the dbs other than 0 in turn. */
+  private readonly dbWalkers = new Map<string, Promise<{ gateway: Gateway; shared: ReturnType<Gateway['sharedAcrossDbs']> }>>();
   private topology: Promise<Topology> | null = null;
   private closed = false;
   /** Primaries named by a standalone replica (INFO master_host) that the trust policy let us follow. */
@@ -99,7 +101,8 @@ export class RedisTarget {
   }
 
   /**
-   * A gateway on a connection of its own to `address` with `db` selected, opened on first use and reused.
+   * A gateway to `address` with `db` selected, opened on first use and reused. At most two connections per node,
+   * whatever the number of dbs: one for db 0 (INFO, CLIENT LIST, SLOWLOG…), one that SELECTs every other db in turn.
    * Throws NodeUnreachable when the node cannot be reached, CommandUnavailable when SELECT is refused.
    */
   gateway(address: string, db = 0): Promise<Gateway> {
@@ -107,7 +110,7 @@ export class RedisTarget {
     const key = gatewayKey(address, db);
     let pending = this.gateways.get(key);
     if (!pending) {
-      pending = this.connect(address, db);
+      pending = db === 0 ? this.connect(address) : this.walkDb(address, db);
       this.gateways.set(key, pending);
       // Failures stay cached: a dead node or a refused SELECT gives the same answer to every check, once.
       pending.catch(() => undefined);
@@ -133,14 +136,15 @@ export class RedisTarget {
 
   async close(): Promise<void> {
     this.closed = true;
-    const all = [...this.gateways.values()];
+    const all = [...this.gateways.values(), ...[...this.dbWalkers.values()].map((walker) => walker.then((w) => w.gateway))];
     this.gateways.clear();
+    this.dbWalkers.clear();
     for (const result of await Promise.allSettled(all)) {
       if (result.status === 'fulfilled') result.value.close();
     }
   }
 
-  private async connect(address: string, db: number): Promise<Gateway> {
+  private async connect(address: string): Promise<Gateway> {
     if (address !== this.address && !this.vouched.has(address)) {
       // Only a node discovery chose to follow is ever dialled: the seed's credentials go nowhere else.
       const topology = await this.nodes();
@@ -148,9 +152,6 @@ export class RedisTarget {
         const reason = topology.notFollowed.find((node) => node.address === address)?.reason ?? NOT_THE_CACHES_HOST;
         throw new NodeUnreachable(address, 'unreachable', reason);
       }
-    }
-    if (db !== 0 && (await this.nodes().catch(() => null))?.clusterEnabled) {
-      throw new CommandUnavailable('SELECT', address, 'a cluster has only db 0');
     }
     const { host, port } = parseAddress(address);
     const opened = await this.dial(() =>
@@ -161,13 +162,21 @@ export class RedisTarget {
       ),
     );
     if (!opened.ok) throw new NodeUnreachable(opened.endpoint, opened.kind, opened.reason);
-    if (db === 0) return opened.gateway;
-    try {
-      return await opened.gateway.select(db);
-    } catch (error) {
-      opened.gateway.close();
-      throw error;
+    return opened.gateway;
+  }
+
+  /** The node's db walker (its second connection, opened on first use) with `db` selected for this gateway's commands. */
+  private async walkDb(address: string, db: number): Promise<Gateway> {
+    if ((await this.nodes().catch(() => null))?.clusterEnabled) {
+      throw new CommandUnavailable('SELECT', address, 'a cluster has only db 0');
     }
+    let walker = this.dbWalkers.get(address);
+    if (!walker) {
+      walker = this.connect(address).then((gateway) => ({ gateway, shared: gateway.sharedAcrossDbs() }));
+      this.dbWalkers.set(address, walker);
+      walker.catch(() => undefined);
+    }
+    return (await walker).shared.forDb(db);
   }
 
   private async discover(): Promise<Topology> {

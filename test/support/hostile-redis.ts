@@ -118,7 +118,13 @@ function defaults(command: string[], connection: HostileConnection): HostileRepl
   }
 }
 
-export async function startHostileRedis(handler: HostileHandler = () => undefined, options: { password?: string } = {}): Promise<HostileServer> {
+export interface HostileOptions {
+  password?: string;
+  /** Called on each accepted connection before any command; return true when it took the socket over. */
+  onConnect?: (socket: Socket, accepted: number) => boolean;
+}
+
+export async function startHostileRedis(handler: HostileHandler = () => undefined, options: HostileOptions = {}): Promise<HostileServer> {
   const sockets = new Set<Socket>();
   let nextId = 1;
   const state: Omit<HostileServer, 'port' | 'url' | 'close'> = { commands: [], accepted: 0, maxOpen: 0, open: 0 };
@@ -135,6 +141,7 @@ export async function startHostileRedis(handler: HostileHandler = () => undefine
       sockets.delete(socket);
       state.open--;
     });
+    if (options.onConnect?.(socket, state.accepted)) return;
     socket.on('data', (chunk) => {
       if (takenOver) return;
       const parsed = parseCommands(Buffer.concat([pending, chunk]));
