@@ -1,7 +1,8 @@
 // Which replica runs an incident's checks, with a heartbeat, so another replica can tell "still running" from "lost with a crashed replica".
 import { randomUUID } from 'node:crypto';
-import type { StateStore } from './store.ts';
-import { updateState } from './store.ts';
+import { z } from 'zod';
+import type { StateStore, Versioned } from './store.ts';
+import { UnreadableRecord, updateState } from './store.ts';
 
 export interface InFlightRun {
   runId: string;
@@ -16,6 +17,20 @@ export interface InFlightRun {
   /** Why an interrupted run stopped ("replica api-1 shut down"). */
   note: string | null;
 }
+
+const isoTime = z.string().max(40).refine((text) => !Number.isNaN(Date.parse(text)), 'an ISO time');
+/** A run record as read back: the state Redis is shared, so every record is checked before it is trusted. */
+const StoredRun = z.object({
+  runId: z.string().min(1).max(100),
+  replica: z.string().max(300),
+  startedAt: isoTime,
+  heartbeatAt: isoTime,
+  endedAt: isoTime.nullable(),
+  outcome: z.enum(['finished', 'interrupted']).nullable(),
+  note: z.string().max(2000).nullable(),
+});
+/** A run record longer than this is not one keyloss wrote. */
+const MAX_RECORD_CHARS = 16_384;
 
 export type RunStatus =
   | { status: 'idle'; last: InFlightRun | null }
@@ -48,6 +63,8 @@ export interface InFlightOptions {
   /** How long a run record is kept after its last write. Default 24 h. */
   ttlMs?: number;
   clock?: () => Date;
+  /** Told once per record that is malformed or oversized (it is then skipped and removed). Default: stderr. */
+  onUnreadable?: (key: string, reason: string) => void;
 }
 
 export type BeginResult =
@@ -103,6 +120,8 @@ export class InFlightRegistry {
   private readonly local = new Map<string, LocalRun>();
   /** Runs stopped because the state Redis was out of reach: left unsettled, so a sweep reports them as lost. */
   private readonly cutOff = new Set<string>();
+  private readonly onUnreadable: (key: string, reason: string) => void;
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly store: StateStore,
@@ -113,11 +132,41 @@ export class InFlightRegistry {
     this.staleAfterMs = options.staleAfterMs ?? this.heartbeatMs * 3;
     this.ttlMs = options.ttlMs ?? 24 * 3_600_000;
     this.clock = options.clock ?? (() => new Date());
+    this.onUnreadable = options.onUnreadable ?? ((key, reason) => process.stderr.write(`keyloss: skipped the state record ${key}: ${reason}\n`));
   }
 
   async status(incident: string): Promise<RunStatus> {
-    const stored = await this.store.get<InFlightRun>(inFlightKey(incident));
+    const stored = await this.readRun(inFlightKey(incident));
     return runStatus(stored?.value ?? null, this.clock(), this.staleAfterMs);
+  }
+
+  /**
+   * The run record under `key`, checked field by field; a malformed or oversized one is reported once, removed (it is
+   * under keyloss's own prefix and nothing can read it) and read as absent, so it never stops a sweep or a click.
+   */
+  private async readRun(key: string): Promise<Versioned<InFlightRun> | null> {
+    let stored: Versioned<unknown> | null;
+    try {
+      stored = await this.store.get<unknown>(key);
+    } catch (error) {
+      if (!(error instanceof UnreadableRecord)) throw error;
+      await this.discard(key, 'not JSON');
+      return null;
+    }
+    if (stored === null) return null;
+    const size = JSON.stringify(stored.value ?? null).length;
+    const parsed = size > MAX_RECORD_CHARS ? null : StoredRun.safeParse(stored.value);
+    if (parsed?.success) return { value: parsed.data, version: stored.version };
+    await this.discard(key, parsed ? `not a run record (${parsed.error.issues[0]?.path.join('.') || 'value'}: ${parsed.error.issues[0]?.message})` : `${size} characters, more than a run record holds`);
+    return null;
+  }
+
+  private async discard(key: string, reason: string): Promise<void> {
+    if (!this.reported.has(key)) {
+      this.reported.add(key);
+      this.onUnreadable(key, reason);
+    }
+    await this.store.delete(key).catch(() => undefined);
   }
 
   /**
@@ -127,7 +176,7 @@ export class InFlightRegistry {
   async begin(incident: string): Promise<BeginResult> {
     const key = inFlightKey(incident);
     for (;;) {
-      const stored = await this.store.get<InFlightRun>(key);
+      const stored = await this.readRun(key);
       const now = this.clock();
       const status = runStatus(stored?.value ?? null, now, this.staleAfterMs);
       if (status.status === 'running') return { ok: false, status };
@@ -185,7 +234,7 @@ export class InFlightRegistry {
     for (const key of await this.store.keys(IN_FLIGHT)) {
       const incident = key.slice(IN_FLIGHT.length);
       if (this.local.has(incident)) continue;
-      const stored = await this.store.get<InFlightRun>(key);
+      const stored = await this.readRun(key).catch(() => null);
       const status = runStatus(stored?.value ?? null, this.clock(), this.staleAfterMs);
       if (status.status !== 'lost' || status.run.outcome !== null) continue;
       if (!(await this.store.claim(`lost:${incident}:${status.run.runId}`, this.ttlMs))) continue;

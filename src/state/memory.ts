@@ -47,6 +47,14 @@ export class MemoryStateStore implements StateStore {
     return true;
   }
 
+  async release(key: string): Promise<void> {
+    this.claims.delete(key);
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
   async keys(prefix: string): Promise<string[]> {
     return [...this.entries.keys()].filter((key) => key.startsWith(prefix) && this.live(key));
   }

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import { describeError, redact } from '../redact.ts';
 import { describeEndpoint, parseRedisUrl } from '../redis/url.ts';
-import type { PutResult, StateStore, Versioned } from './store.ts';
+import { UnreadableRecord, type PutResult, type StateStore, type Versioned } from './store.ts';
 
 export interface RedisStateOptions {
   /** Prepended to every key, so one Redis can hold several keyloss installations. Default `keyloss:`. */
@@ -74,7 +74,11 @@ export class RedisStateStore implements StateStore {
   async get<T>(key: string): Promise<Versioned<T> | null> {
     const [version, json] = await this.attempt(`read ${key}`, () => this.client.hmget(this.valueKey(key), 'v', 'j'));
     if (version === null || version === undefined || json === null || json === undefined) return null;
-    return { value: JSON.parse(json) as T, version: Number(version) };
+    try {
+      return { value: JSON.parse(json) as T, version: Number(version) };
+    } catch {
+      throw new UnreadableRecord(key);
+    }
   }
 
   async put<T>(key: string, value: T, expectedVersion: number | null, ttlMs: number): Promise<PutResult> {
@@ -100,6 +104,14 @@ export class RedisStateStore implements StateStore {
       this.client.set(this.claimKey(key), '1', 'PX', Math.max(1, Math.round(ttlMs)), 'NX'),
     );
     return reply === 'OK';
+  }
+
+  async release(key: string): Promise<void> {
+    await this.attempt(`release ${key}`, () => this.client.del(this.claimKey(key)));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.attempt(`delete ${key}`, () => this.client.del(this.valueKey(key)));
   }
 
   async keys(prefix: string): Promise<string[]> {

@@ -6,6 +6,14 @@ export interface Versioned<T> {
   version: number;
 }
 
+/** A stored value that is not JSON: written by something other than keyloss, or damaged. */
+export class UnreadableRecord extends Error {
+  constructor(readonly key: string) {
+    super(`the record under ${key} is not readable JSON`);
+    this.name = 'UnreadableRecord';
+  }
+}
+
 export type PutResult = { ok: true; version: number } | { ok: false; reason: 'conflict' };
 
 export interface StateStore {
@@ -18,9 +26,29 @@ export interface StateStore {
   put<T>(key: string, value: T, expectedVersion: number | null, ttlMs: number): Promise<PutResult>;
   /** True for the first caller only, until `ttlMs` passes: the idempotency gate for clicks and retries. */
   claim(key: string, ttlMs: number): Promise<boolean>;
+  /** Gives a claim back (its work failed before it was done), so the next click or retry may take it. */
+  release(key: string): Promise<void>;
+  /** Removes the value under `key` (an unreadable record). */
+  delete(key: string): Promise<void>;
   /** The keys of the live values that start with `prefix`, in no order (for sweeps over a few hundred records). */
   keys(prefix: string): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/**
+ * Runs `work` under the one-time claim `key`: false (and nothing run) when another caller holds it. A `work` that
+ * throws gives the claim back, so a failed state write never blocks the next click; a claim whose release also
+ * fails expires with its TTL.
+ */
+export async function withClaim(store: StateStore, key: string, ttlMs: number, work: () => Promise<void>): Promise<boolean> {
+  if (!(await store.claim(key, ttlMs))) return false;
+  try {
+    await work();
+    return true;
+  } catch (error) {
+    await store.release(key).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**

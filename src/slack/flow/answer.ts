@@ -6,6 +6,8 @@ import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
 import { loadInvestigation, updateInvestigation } from '../investigation.ts';
 import { postEphemeral, updateMessage } from '../post.ts';
 import { requester } from '../usergroups.ts';
+import { withClaim } from '../../state/store.ts';
+import type { Session } from '../../runbook/engine.ts';
 import { answerRecords } from './start.ts';
 import { continueInvestigation } from './continue.ts';
 
@@ -46,35 +48,36 @@ export async function applyAnswer(client: Client, deps: SlackDeps, click: Answer
     return;
   }
   if (!(await checkUser(client, deps, inv.cache, click))) return;
-  // The first click on a question wins; a double click or a retried request finds the claim taken and does nothing.
-  const claimed = await deps.store.claim(`answer:${click.channel}:${click.rootTs}:${click.node}:${click.step}`, deps.config.sessionTtlMs);
-  if (!claimed) return;
-
-  let problem: string | null = null;
+  const key = `answer:${click.channel}:${click.rootTs}:${click.node}:${click.step}`;
+  const ttl = deps.config.sessionTtlMs;
+  // Validated before the one-time claim: a value that is not among the options, or a question already moved past,
+  // is refused without using the claim up, so the next click on the question still counts.
+  let problem: string | null = check(deps, inv.session, click).problem;
+  if (problem !== null) {
+    await postEphemeral(client, click.channel, click.user, click.rootTs, noticeMessage(':information_source:', problem));
+    return;
+  }
   let answered: { prompt: string; label: string } | null = null;
-  const updated = await updateInvestigation(deps.store, click.channel, click.rootTs, deps.config.sessionTtlMs, (current) => {
-    problem = null;
-    if (current.session.node !== click.node || current.session.history.length !== click.step || current.session.status !== 'asking') {
-      problem = 'That question was already answered.';
-      return null;
-    }
-    const now = deps.now();
-    const next = click.value === null ? deps.engine.skip(current.session, now) : deps.engine.answer(current.session, click.value, now);
-    if (!next.ok) {
-      problem = next.error.message;
-      return null;
-    }
-    const records = answerRecords(deps.engine.runbook, next.session, click.step, click.user);
-    const own = records[0];
-    const node = deps.engine.runbook.nodes[click.node];
-    if (own && node?.kind === 'question') {
-      // What the person picked or typed, before the engine normalised it (`1h` is stored as an ISO time).
-      own.answer = answerLabel(node, click.value ?? '', click.value === null);
-      answered = { prompt: own.prompt, label: own.answer };
-    }
-    return { ...current, session: next.session, answers: [...current.answers, ...records], questionTs: null };
+  // The first click on a question wins; a double click or a retried request finds the claim taken and does nothing.
+  // A state write that fails gives the claim back (withClaim), so the question is never stuck.
+  const claimed = await withClaim(deps.store, key, ttl, async () => {
+    const updated = await updateInvestigation(deps.store, click.channel, click.rootTs, ttl, (current) => {
+      const checked = check(deps, current.session, click);
+      problem = checked.problem;
+      if (checked.next === null) return null;
+      const records = answerRecords(deps.engine.runbook, checked.next, click.step, click.user);
+      const own = records[0];
+      const node = deps.engine.runbook.nodes[click.node];
+      if (own && node?.kind === 'question') {
+        // What the person picked or typed, before the engine normalised it (`1h` is stored as an ISO time).
+        own.answer = answerLabel(node, click.value ?? '', click.value === null);
+        answered = { prompt: own.prompt, label: own.answer };
+      }
+      return { ...current, session: checked.next, answers: [...current.answers, ...records], questionTs: null };
+    });
+    if (!updated.ok) throw new Error(updated.reason);
   });
-  if (!updated.ok) throw new Error(updated.reason);
+  if (!claimed) return;
   if (problem !== null) {
     await postEphemeral(client, click.channel, click.user, click.rootTs, noticeMessage(':information_source:', problem));
     return;
@@ -92,4 +95,14 @@ export async function applyAnswer(client: Client, deps: SlackDeps, click: Answer
     question: click.node,
   });
   await continueInvestigation(client, deps, click.channel, click.rootTs, click.user);
+}
+
+/** Whether `click` answers the question `session` is asking, and the session it leads to; pure. */
+function check(deps: SlackDeps, session: Session, click: AnswerClick): { problem: string | null; next: Session | null } {
+  if (session.node !== click.node || session.history.length !== click.step || session.status !== 'asking') {
+    return { problem: 'That question was already answered.', next: null };
+  }
+  const now = deps.now();
+  const next = click.value === null ? deps.engine.skip(session, now) : deps.engine.answer(session, click.value, now);
+  return next.ok ? { problem: null, next: next.session } : { problem: next.error.message, next: null };
 }

@@ -16,15 +16,30 @@ export async function useVerdictButton(client: Client, deps: SlackDeps, place: C
   const inv = await loadInvestigation(deps.store, place.channel, place.rootTs);
   if (!inv) return null;
   if (!(await checkUser(client, deps, inv.cache, place))) return null;
-  if (!(await deps.store.claim(`${action}:${place.channel}:${place.messageTs}`, deps.config.sessionTtlMs))) return null;
+  const key = verdictButtonKey(place, action);
+  if (!(await deps.store.claim(key, deps.config.sessionTtlMs))) return null;
   if (inv.verdictTs !== place.messageTs || !inv.report) return inv;
   const used = [...inv.verdictUsed, { action, label: verdictLabel(action), user: place.user }];
   const saved = await updateInvestigation(deps.store, place.channel, place.rootTs, deps.config.sessionTtlMs, (current) =>
     current.verdictTs === place.messageTs ? { ...current, verdictUsed: used } : null,
-  );
+  ).catch((error: unknown) => ({ ok: false as const, reason: String(error) }));
+  if (!saved.ok) {
+    // The click could not be recorded: the button stays usable for the next click.
+    await releaseVerdictButton(deps, place, action);
+    return null;
+  }
   const conclusion = conclusionOf(deps, inv);
-  if (saved.ok && conclusion) {
+  if (conclusion) {
     await updateMessage(client, place.channel, place.messageTs, verdictMessage(inv.report, conclusion, used), reportMetadata(inv.report, inv.cache, inv.alert?.id));
   }
-  return saved.ok ? saved.value : inv;
+  return saved.value;
+}
+
+function verdictButtonKey(place: ClickPlace, action: string): string {
+  return `${action}:${place.channel}:${place.messageTs}`;
+}
+
+/** Gives the button's claim back when the work it started failed before anything was done. */
+export async function releaseVerdictButton(deps: SlackDeps, place: ClickPlace, action: string): Promise<void> {
+  await deps.store.release(verdictButtonKey(place, action)).catch(() => undefined);
 }

@@ -4,7 +4,7 @@ import { incidentKey, runChecks } from '../../flow/checks.ts';
 import { noticeMessage } from '../../blocks/notices.ts';
 import { postEphemeral } from '../../post.ts';
 import { stillRunningSentence } from '../../../state/inflight.ts';
-import { useVerdictButton } from '../../flow/verdict-button.ts';
+import { releaseVerdictButton, useVerdictButton } from '../../flow/verdict-button.ts';
 import { ACTION } from '../../ids.ts';
 import { updateInvestigation } from '../../investigation.ts';
 import { afterClick } from '../after-ack.ts';
@@ -31,7 +31,10 @@ export function rerunAction(deps: SlackDeps) {
         ...current,
         session: checkpoint,
       }));
-      if (!reset.ok) throw new Error(reset.reason);
+      if (!reset.ok) {
+        await releaseVerdictButton(deps, place, ACTION.rerun);
+        throw new Error(reset.reason);
+      }
       deps.audit({ action: 'rerun', user: place.user, channel: place.channel, thread: place.rootTs, cache: inv.cache });
       await runChecks(client, deps, place.channel, place.rootTs, place.user);
     });

@@ -1,0 +1,81 @@
+// Records in the state Redis are untrusted input: a malformed or oversized run record is reported once, removed and
+// skipped, and never stops the lost-run sweep; a claim whose work failed is given back.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InFlightRegistry } from '../../src/state/inflight.ts';
+import { MemoryStateStore } from '../../src/state/memory.ts';
+import { openRedisStateStore, type RedisStateStore } from '../../src/state/redis.ts';
+import { withClaim } from '../../src/state/store.ts';
+import { startRedis, stopAllRedis } from '../support/redis-server.ts';
+import { stagingClient } from '../checks/support.ts';
+
+let store: RedisStateStore;
+let port: number;
+
+beforeAll(async () => {
+  const state = await startRedis();
+  port = state.port;
+  const opened = await openRedisStateStore(state.url);
+  if (!opened.ok) throw new Error(opened.reason);
+  store = opened.store;
+});
+afterAll(async () => {
+  await store?.close();
+  await stopAllRedis();
+});
+
+describe('the lost-run sweep over poisoned records', () => {
+  it('announces the lost run past 30 malformed records, reports each once, and removes them', async () => {
+    const raw = stagingClient(port);
+    const poison = [
+      '{not json',
+      '"a string"',
+      'null',
+      '[]',
+      '{"runId":5}',
+      JSON.stringify({ runId: 'r', replica: 'x', startedAt: 'yesterday', heartbeatAt: 'never', endedAt: null, outcome: null, note: null }),
+      JSON.stringify({ runId: 'r', replica: 'x'.repeat(20_000), startedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString(), endedAt: null, outcome: null, note: null }),
+    ];
+    for (let i = 0; i < 30; i++) {
+      await raw.hset(`${store.prefix}state:inflight:C0POISON:${i}.000`, 'v', '1', 'j', poison[i % poison.length]!);
+    }
+    // A run whose replica died: begun at t0 and never heard from again.
+    const t0 = new Date('2026-01-01T05:00:00Z');
+    const crashed = new InFlightRegistry(store, { replica: 'crashed', heartbeatMs: 1000, clock: () => t0 });
+    const begun = await crashed.begin('C0LOST:1.000');
+    expect(begun.ok).toBe(true);
+
+    const unreadable: string[] = [];
+    const sweeper = new InFlightRegistry(store, {
+      replica: 'sweeper',
+      heartbeatMs: 1000,
+      clock: () => new Date(t0.getTime() + 60_000),
+      onUnreadable: (key) => unreadable.push(key),
+    });
+    const lost = await sweeper.claimLost();
+    expect(lost.map((l) => l.incident)).toEqual(['C0LOST:1.000']);
+    expect(unreadable).toHaveLength(30);
+    expect(new Set(unreadable).size).toBe(30);
+    // Removed: the next sweep neither reports nor reads them again.
+    expect(await store.keys('inflight:C0POISON')).toEqual([]);
+    await sweeper.claimLost();
+    expect(unreadable).toHaveLength(30);
+    // A click on an incident with a poisoned record reads it as no run at all.
+    await raw.hset(`${store.prefix}state:inflight:C0CLICK:1.000`, 'v', '1', 'j', '{"runId":');
+    expect((await sweeper.status('C0CLICK:1.000')).status).toBe('idle');
+    await raw.quit();
+  });
+});
+
+describe('claims', () => {
+  it('a claim whose work fails is given back; one whose work succeeds is not', async () => {
+    for (const state of [new MemoryStateStore(), store]) {
+      await expect(withClaim(state, 'answer:C1:1.0:q:0', 60_000, async () => {
+        throw new Error('the state Redis is at maxmemory');
+      })).rejects.toThrow(/maxmemory/);
+      let ran = 0;
+      expect(await withClaim(state, 'answer:C1:1.0:q:0', 60_000, async () => void ran++)).toBe(true);
+      expect(await withClaim(state, 'answer:C1:1.0:q:0', 60_000, async () => void ran++)).toBe(false);
+      expect(ran).toBe(1);
+    }
+  });
+});
