@@ -99,32 +99,6 @@ describe('Slack incident, end to end', () => {
     expect(everythingSent(h.fake)).not.toContain(SIGNING_SECRET);
   });
 
-  it('a click whose value is not among the options is refused without using the question up: the next click counts', async () => {
-    resetFake();
-    await h.command('orders-prod cart:3', ALLOWED);
-    const root = await h.root();
-    const sinceQuestion = await h.inThread(root.ts, (m) => m.text === 'When were the keys last known to be there?', 'the since question');
-    const button = JSON.stringify(sinceQuestion.blocks).includes('In the last hour')
-      ? (sinceQuestion.blocks as Array<{ elements?: Array<{ text?: { text?: string }; action_id: string; value?: string }>; block_id?: string }>)
-          .flatMap((block) => (block.elements ?? []).map((element) => ({ ...element, block_id: block.block_id ?? '' })))
-          .find((element) => element.text?.text === 'In the last hour')
-      : undefined;
-    if (!button) throw new Error('no "In the last hour" button');
-    const forged = blockActionPayload({
-      user: ALLOWED,
-      message: { channel: sinceQuestion.channel, ts: sinceQuestion.ts, ...(sinceQuestion.thread_ts ? { thread_ts: sinceQuestion.thread_ts } : {}), blocks: sinceQuestion.blocks },
-      action: { action_id: button.action_id, block_id: button.block_id, type: 'button', value: (button.value ?? '').replace(/[^|]*$/, 'not-an-option') },
-      responseUrl: h.fake.responseUrl('forged'),
-    });
-    await h.click(sinceQuestion, 'In the last hour', ALLOWED, { payload: forged });
-    await h.fake.waitFor(() => h.fake.ephemerals.find((e) => e.user === ALLOWED), 'the refusal of the forged value');
-    expect(sinceQuestion.versions).toHaveLength(1);
-    // Before the fix the forged click had taken the question's one-time claim: this click then did nothing.
-    await h.click(sinceQuestion, 'In the last hour', ALLOWED);
-    await h.inThread(root.ts, (m) => m.text === 'How much is missing?', 'the scope question after the real click');
-    expect(blockText(sinceQuestion)).toContain(`In the last hour — <@${ALLOWED}>`);
-  });
-
   it('guided by buttons and a modal: key typed, since picked, scope skipped; a double click and a retry count once; the key exists → no-loss', async () => {
     resetFake();
     await h.command('orders-prod', ALLOWED);
@@ -201,6 +175,32 @@ describe('Slack incident, end to end', () => {
     expect(complete.params.channel_id).toBe(CHANNEL);
     expect(complete.params.thread_ts).toBe(root.ts);
     expect(h.fake.calls.slice(clickAt).filter((c) => c.method === 'chat.postMessage' && c.params.channel === CHANNEL)).toHaveLength(1);
+  });
+
+  it('a click whose value is not among the options is refused without using the question up: the next click counts', async () => {
+    resetFake();
+    await h.command('orders-prod cart:3', ALLOWED);
+    const root = await h.root();
+    const sinceQuestion = await h.inThread(root.ts, (m) => m.text === 'When were the keys last known to be there?', 'the since question');
+    const button = JSON.stringify(sinceQuestion.blocks).includes('In the last hour')
+      ? (sinceQuestion.blocks as Array<{ elements?: Array<{ text?: { text?: string }; action_id: string; value?: string }>; block_id?: string }>)
+          .flatMap((block) => (block.elements ?? []).map((element) => ({ ...element, block_id: block.block_id ?? '' })))
+          .find((element) => element.text?.text === 'In the last hour')
+      : undefined;
+    if (!button) throw new Error('no "In the last hour" button');
+    const forged = blockActionPayload({
+      user: ALLOWED,
+      message: { channel: sinceQuestion.channel, ts: sinceQuestion.ts, ...(sinceQuestion.thread_ts ? { thread_ts: sinceQuestion.thread_ts } : {}), blocks: sinceQuestion.blocks },
+      action: { action_id: button.action_id, block_id: button.block_id, type: 'button', value: (button.value ?? '').replace(/[^|]*$/, 'not-an-option') },
+      responseUrl: h.fake.responseUrl('forged'),
+    });
+    await h.click(sinceQuestion, 'In the last hour', ALLOWED, { payload: forged });
+    await h.fake.waitFor(() => h.fake.ephemerals.find((e) => e.user === ALLOWED), 'the refusal of the forged value');
+    expect(sinceQuestion.versions).toHaveLength(1);
+    // Before the fix the forged click had taken the question's one-time claim: this click then did nothing.
+    await h.click(sinceQuestion, 'In the last hour', ALLOWED);
+    await h.inThread(root.ts, (m) => m.text === 'How much is missing?', 'the scope question after the real click');
+    expect(blockText(sinceQuestion)).toContain(`In the last hour — <@${ALLOWED}>`);
   });
 
   it('a postmortem channel keyloss cannot post in: the summary and file still land in the thread, with one line about the copy', async () => {
