@@ -17,6 +17,7 @@ import type { Check, CheckOptions } from './checks/types.ts';
 import type { Query } from './domain/query.ts';
 import { describeError } from './redact.ts';
 import { recordCheck, type RecordStore } from './record/check.ts';
+import { missingDatabase } from './redis/databases.ts';
 import { openTarget } from './redis/target.ts';
 import { describeEndpoint } from './redis/url.ts';
 import { buildReport, summarizeChecks } from './report/build.ts';
@@ -57,6 +58,8 @@ export interface InvestigationHooks {
 export type InvestigationResult =
   | { ok: true; report: Report; /** Commands sent to the cache, for the benchmark and the audit log. */ commandsSent: number }
   | { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string }
+  /** The application's db does not exist on the server: an answer to correct, not a check that failed. */
+  | { ok: false; kind: 'no-such-db'; endpoint: string; reason: string }
   | { ok: false; kind: 'invalid-url'; endpoint: null; reason: string };
 
 export async function investigate(input: InvestigationInput, hooks: InvestigationHooks = {}): Promise<InvestigationResult> {
@@ -69,6 +72,8 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
   if (!opened.ok) return opened;
   const target = opened.target;
   try {
+    const missing = await missingDatabase(target, input.query.db).catch(() => null);
+    if (missing !== null) return { ok: false, kind: 'no-such-db', endpoint: target.address, reason: missing };
     const wanted = input.checks ? withNeeds(input.checks) : null;
     const available = input.record ? [...ALL_CHECKS, recordCheck(input.record, input.cache ?? describeEndpoint(login.endpoint)) as Check] : ALL_CHECKS;
     const planned = available.filter((check) => !wanted || wanted.has(check.id));

@@ -83,7 +83,7 @@ export interface DiagnoseArgs {
 export function parseDiagnoseArgs(argv: string[], config: Pick<Config, 'redisUrl' | 'rateIntervalMs' | 'state'>, now: Date): { ok: true; args: DiagnoseArgs } | { ok: false; message: string } {
   let values: { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
   try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: valuesWithDashes(argv), options: FLAGS, strict: true, allowPositionals: false }));
   } catch (error) {
     return { ok: false, message: explainParseError(error) };
   }
@@ -164,6 +164,25 @@ export function parseDiagnoseArgs(argv: string[], config: Pick<Config, 'redisUrl
   };
 }
 
+/**
+ * `--since -5m`, `--db -1`: parseArgs takes a value starting with "-" for a flag and says the flag "needs a value".
+ * Handed over as `--since=-5m`, the value reaches its parser, which says what is wrong with it.
+ */
+function valuesWithDashes(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : null;
+    const spec = name !== null ? (FLAGS as Record<string, { type: string }>)[name] : undefined;
+    if (spec?.type === 'string' && next !== undefined && /^-(?!-)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** Node's parseArgs errors as one line naming the flag; never echoes a stray argument (it may be a password). */
 function explainParseError(error: unknown): string {
   const code = (error as { code?: string }).code;
@@ -229,6 +248,10 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   if (!result.ok) {
     if (result.kind === 'invalid-url') {
       process.stderr.write(`keyloss diagnose: --redis: ${redact(result.reason)}\n`);
+      return 2;
+    }
+    if (result.kind === 'no-such-db') {
+      process.stderr.write(`keyloss diagnose: --db: ${result.reason}\n`);
       return 2;
     }
     const what = result.kind === 'auth' ? 'refused the credentials' : 'cannot be reached';

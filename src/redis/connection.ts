@@ -157,5 +157,10 @@ export function classifyConnectError(
     return unreachable(`TLS handshake failed: ${message}`);
   }
   if (/Connection is closed/i.test(message)) return unreachable('the server closed the connection', 'closed');
+  // ioredis's words for a socket the server already closed: something answered the connection, but not as Redis does.
+  if (/Stream isn't writeable|enableOfflineQueue/i.test(message)) {
+    return unreachable('the server closed the connection before answering PING: is this the port of a Redis server (not HTTP or another service)?', 'closed');
+  }
+  if (/Protocol error/i.test(message)) return unreachable('the server does not answer in the Redis protocol: is this the port of a Redis server?');
   return unreachable(message);
 }

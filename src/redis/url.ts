@@ -23,7 +23,9 @@ export function parseRedisUrl(url: string): ParsedUrl {
   try {
     parsed = new URL(url);
   } catch {
-    // The text may hold a password we could not parse out: register nothing, echo nothing.
+    // The text may hold a password we could not parse out: register nothing, echo nothing (but the port, a number).
+    const port = /^rediss?:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/@]*):(\d+)(?:\/|$)/i.exec(url.trim())?.[1];
+    if (port !== undefined && Number(port) > 65535) return { ok: false, reason: `port ${port} is not a port number; ports go from 1 to 65535` };
     return { ok: false, reason: 'not a URL; expected redis://[user:pass@]host:port[/db] or rediss://…' };
   }
   const scheme = parsed.protocol.replace(/:$/, '');

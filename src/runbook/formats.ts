@@ -24,7 +24,17 @@ function quote(text: string): string {
 
 // ---- since ----
 
-const SINCE_HINT = 'Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.';
+const SINCE_HINT = 'Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d.';
+
+const TIME_OF_DAY = /^([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?:\s*(?:z|utc))?$/i;
+
+/** 05:00 (UTC) is today's 05:00, or yesterday's when today's has not come yet. */
+export function parseTimeOfDay(text: string, now: Date): Date | null {
+  const m = TIME_OF_DAY.exec(text.trim());
+  if (!m) return null;
+  const at = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), Number(m[1]), Number(m[2]), Number(m[3] ?? 0)));
+  return at.getTime() > now.getTime() + FUTURE_SKEW_MS ? new Date(at.getTime() - 86_400_000) : at;
+}
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,
@@ -97,8 +107,11 @@ export function parseIsoTime(text: string): Date | null {
 export function parseSince(text: string, now: Date): Parsed<{ date: Date }> {
   if (text.trim() === '') return { ok: false, message: `No time given. ${SINCE_HINT}` };
   const durationMs = parseDuration(text);
-  const date = durationMs !== null ? new Date(now.getTime() - durationMs) : parseIsoTime(text);
+  const date = durationMs !== null ? new Date(now.getTime() - durationMs) : (parseTimeOfDay(text, now) ?? parseIsoTime(text));
   if (date === null || Number.isNaN(date.getTime())) {
+    if (/^\s*-\s*\d/.test(text) && parseDuration(text.trim().slice(1)) !== null) {
+      return { ok: false, message: `${quote(text)} has a sign: a duration already counts back from now, so write ${text.trim().slice(1).trim()}.` };
+    }
     return { ok: false, message: `${quote(text)} is not a time. ${SINCE_HINT}` };
   }
   if (date.getTime() > now.getTime() + FUTURE_SKEW_MS) {

@@ -176,11 +176,12 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
       cameBack = true;
       continue;
     }
-    if (checked.kind === 'cache') {
-      // Back to the cache question in one step, however many answers came after it.
+    if (checked.kind === 'cache' || checked.kind === 'db') {
+      // Back to that question in one step, however many answers came after it.
+      const wanted = checked.kind === 'cache' ? isTargetQuestion : isDbQuestion;
       for (let back = engine.back(session); back.ok; back = engine.back(session)) {
         session = back.session;
-        if (isTargetQuestion(runbook, session.node)) break;
+        if (wanted(runbook, session.node)) break;
       }
       cameBack = true;
       continue;
@@ -205,6 +206,7 @@ type ChecksOutcome =
   | { kind: 'retry' }
   | { kind: 'back' }
   | { kind: 'cache' }
+  | { kind: 'db' }
   | { kind: 'quit'; code: 1 | 130 }
   | { kind: 'broken'; message: string };
 
@@ -248,6 +250,11 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
   );
   if (interrupted.aborted) return { kind: 'quit', code: 130 };
 
+  if (!result.ok && result.kind === 'no-such-db') {
+    // The db question is asked again: it is the answer that is wrong.
+    prompter.say(['', style.yellow(`${result.reason}.`)]);
+    return { kind: 'db' };
+  }
   if (!result.ok) {
     const problem =
       result.endpoint === null
@@ -270,6 +277,11 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
 function isTargetQuestion(runbook: Runbook, id: string): boolean {
   const node = runbook.nodes[id];
   return node?.kind === 'question' && node.text?.format === 'target';
+}
+
+function isDbQuestion(runbook: Runbook, id: string): boolean {
+  const node = runbook.nodes[id];
+  return node?.kind === 'question' && node.text?.format === 'db-index';
 }
 
 /** The tier of a named cache, from the caches file or its Azure resource; null for a URL or when neither says. */

@@ -190,7 +190,7 @@ describe('runbook engine', () => {
     });
     expect(errorOf(engine.answer(atSince, '2x', t1))).toEqual({
       code: 'invalid-format',
-      message: '“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.',
+      message: '“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d.',
       slot: 'since',
     });
     expect(errorOf(engine.answer(atCache, 'redis://:hunter2pass@', t1)).message).not.toContain('hunter2pass');
@@ -314,7 +314,7 @@ describe('runbook engine', () => {
   it('reports an invalid prefill as an error value naming the slot', () => {
     expect(errorOf(engine.start(t0, { since: 'tomorrow-ish' }))).toEqual({
       code: 'invalid-format',
-      message: '“tomorrow-ish” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.',
+      message: '“tomorrow-ish” is not a time. Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d.',
       slot: 'since',
     });
     expect(errorOf(engine.start(t0, { tier: 'gold' }))).toMatchObject({ code: 'not-an-option', slot: 'tier' });

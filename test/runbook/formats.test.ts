@@ -46,11 +46,11 @@ describe('parseSince', () => {
   it('rejects what is not a time with the hint', () => {
     expect(parseSince('2x', now)).toEqual({
       ok: false,
-      message: '“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.',
+      message: '“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d.',
     });
     expect(parseSince('  ', now)).toEqual({
       ok: false,
-      message: 'No time given. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.',
+      message: 'No time given. Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d.',
     });
     for (const text of ['yesterday-ish', '15', 'm15', '2026-13-01T00:00Z', '2026-02-31', '2026-11-26T24:00Z', '1h foo']) {
       const parsed = parseSince(text, now);
@@ -201,7 +201,7 @@ describe('parseAnswer', () => {
   it('passes the parser message through', () => {
     expect(parseAnswer('since', '2x', now)).toEqual({
       ok: false,
-      message: '“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.',
+      message: '“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d.',
     });
     expect(parseAnswer('text', ' ', now).ok).toBe(false);
     expect(parseAnswer('db-index', 'x', now).ok).toBe(false);

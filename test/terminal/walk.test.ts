@@ -163,8 +163,8 @@ describe('keyloss walk, piped', () => {
     expect(run.code).toBe(0);
     expect(prose(run.stdout)).toContain('“7” is not one of the choices. Pick one of: basic, standard, premium, enterprise.');
     expect(prose(run.stdout)).toContain('“gold” is not one of the choices.');
-    expect(prose(run.stdout)).toContain('“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.');
-    expect(prose(run.stdout)).toContain('No time given. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d. Or pick one of: 15m, 1h, 6h, 24h.');
+    expect(prose(run.stdout)).toContain('“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d.');
+    expect(prose(run.stdout)).toContain('No time given. Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d. Or pick one of: 15m, 1h, 6h, 24h.');
     expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(3);
     expect(timesAsked(run.stdout, 'When were the keys last known to be there?')).toBe(4);
   });
@@ -257,7 +257,7 @@ describe('keyloss walk, piped', () => {
     const bad = await walk(redis.url, '', { args: ['walk', '--since', '2x'] });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(
-      'keyloss walk: --since: “2x” is not a time. Use an ISO time like 2026-11-26T05:00Z or a duration like 15m, 2h, 1d.\n',
+      'keyloss walk: --since: “2x” is not a time. Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d.\n',
     );
     const badUrl = await walk(redis.url, '', { args: ['walk', '--redis', 'redis://:Sup3rSecretPassw0rd@/x'] });
     expect(badUrl.code).toBe(2);

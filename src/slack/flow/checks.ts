@@ -185,7 +185,9 @@ async function runOwnedChecks(
     const text =
       result.kind === 'invalid-url'
         ? `The URL configured for ${inv.cache} cannot be used: ${result.reason}`
-        : `keyloss ${result.kind === 'auth' ? 'was refused by' : 'could not reach'} ${inv.cache} at ${result.endpoint}: ${result.reason}`;
+        : result.kind === 'no-such-db'
+          ? `${inv.cache} at ${result.endpoint}: ${result.reason}; run /keyloss again with the database the application uses`
+          : `keyloss ${result.kind === 'auth' ? 'was refused by' : 'could not reach'} ${inv.cache} at ${result.endpoint}: ${result.reason}`;
     await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, runs: [...current.runs, run] }));
     return fail(text);
   }
