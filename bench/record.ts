@@ -67,7 +67,7 @@ async function subscriberOutputBytes(cache: Redis): Promise<number> {
 
 export async function benchRecord(): Promise<Record<string, number | string>> {
   const [watched, stateServer] = await Promise.all([
-    startRedis(['--notify-keyspace-events', 'Exeg', '--slowlog-log-slower-than', '0', '--slowlog-max-len', '100000', '--client-output-buffer-limit', 'pubsub 256mb 128mb 60']),
+    startRedis(['--notify-keyspace-events', 'Exeg', '--enable-debug-command', 'local', '--slowlog-log-slower-than', '0', '--slowlog-max-len', '100000', '--client-output-buffer-limit', 'pubsub 256mb 128mb 60']),
     startRedis(),
   ]);
   const cache = new Redis(watched.port);

@@ -75,8 +75,9 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
     const missing = await missingDatabase(target, input.query.db).catch(() => null);
     if (missing !== null) return { ok: false, kind: 'no-such-db', endpoint: target.address, reason: missing };
     const wanted = input.checks ? withNeeds(input.checks) : null;
-    const available = input.record ? [...ALL_CHECKS, recordCheck(input.record, input.cache ?? describeEndpoint(login.endpoint)) as Check] : ALL_CHECKS;
-    const planned = available.filter((check) => !wanted || wanted.has(check.id));
+    const planned = ALL_CHECKS.filter((check) => !wanted || wanted.has(check.id));
+    // The record is read whenever there is one to read, whichever checks a runbook node asked for.
+    if (input.record) planned.push(recordCheck(input.record, input.cache ?? describeEndpoint(login.endpoint)) as Check);
 
     // Without an Azure target (or with one that cannot be used) the Azure checks are reported skipped, not run.
     const azure = createAzureContext(input.azure ?? null, access);

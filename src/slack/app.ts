@@ -1,4 +1,5 @@
 // Wires the Bolt app: Socket Mode when an app token is set, HTTP (signed requests at /slack/events) otherwise.
+import type { RecordStore } from '../record/check.ts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger } from '@slack/bolt';
@@ -33,6 +34,8 @@ export interface SlackAppDeps {
   inflight?: InFlightRegistry;
   /** How requests reach Slack's Web API; default: one that reports an unreachable Slack on stderr. */
   transport?: SlackTransport;
+  /** Where the record of the caches is read (the state Redis); default none. */
+  record?: RecordStore | null;
 }
 
 export interface SlackApp {
@@ -59,6 +62,7 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
     audit: input.audit ?? createAudit(),
     now: input.now ?? (() => new Date()),
     inflight: input.inflight ?? new InFlightRegistry(input.store, { replica: config.replicaId, heartbeatMs: config.heartbeatMs, ttlMs: config.sessionTtlMs }),
+    record: input.record ?? null,
   };
   const transport =
     input.transport ?? createSlackTransport({ apiUrl: config.apiUrl, timeoutMs: config.slackTimeoutMs, write: (line) => process.stderr.write(`${line}\n`) });

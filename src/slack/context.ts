@@ -6,6 +6,7 @@ import type { SlackConfig } from '../config/env.ts';
 import type { Engine } from '../runbook/engine.ts';
 import type { InFlightRegistry } from '../state/inflight.ts';
 import type { StateStore } from '../state/store.ts';
+import type { RecordStore } from '../record/check.ts';
 import type { Audit } from './audit.ts';
 import { findCache } from '../config/caches.ts';
 
@@ -20,6 +21,8 @@ export interface SlackDeps {
   now: () => Date;
   /** Which replica runs which incident's checks, so another replica can tell "still running" from "lost". */
   inflight: InFlightRegistry;
+  /** keyloss's record of the caches (the state Redis), read by every investigation; null without a state Redis. */
+  record: RecordStore | null;
 }
 
 export type Client = webApi.WebClient;

@@ -5,6 +5,7 @@ import { slackConfigFromEnv } from '../config/env.ts';
 import { describeError } from '../redact.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
 import { openStateStore } from '../state/index.ts';
+import { closeRecordStore, openRecordStore } from '../record/check.ts';
 import { ALERT_PATH } from './alerts/route.ts';
 import { createSlackApp } from './app.ts';
 import { createSlackTransport, reachSlack } from './transport.ts';
@@ -35,7 +36,9 @@ export async function run(deps: Deps): Promise<number> {
   const reached = await Promise.race([reachSlack(config.botToken, transport, config.apiUrl), stopSignal]);
   if (isSignal(reached)) return stopBeforeStarting(reached, state.state.store);
   say(reached);
-  const slack = createSlackApp(config, { store: state.state.store, caches, runbook, transport, azure: azureAccessOf(config, deps), now: deps.now });
+  // The record of the caches (keyloss record) lives in the same state Redis; every investigation reads it.
+  const record = config.state.url ? await openRecordStore(config.state.url, config.state.prefix) : null;
+  const slack = createSlackApp(config, { store: state.state.store, caches, runbook, transport, azure: azureAccessOf(config, deps), now: deps.now, record });
   // Bolt's HTTP receiver handles each request in a promise nobody awaits: a signed but malformed payload
   // (payload=null) rejects it. One bad request must not take every incident on this replica down with it.
   process.on('unhandledRejection', (reason) => {
@@ -50,6 +53,7 @@ export async function run(deps: Deps): Promise<number> {
   if (!isSignal(outcome) && !outcome.ok) {
     say(`keyloss: the Slack app could not start: ${describeError(outcome.error)}`);
     await slack.stop().catch(() => undefined);
+    await closeRecordStore(record);
     await state.state.store.close();
     return exitSoon(1);
   }

@@ -28,6 +28,12 @@ export function timeline(inv: Investigation): TimelineEntry[] {
       });
     }
   }
+  // What the record dated (restarts, failovers, flushes, bursts, gaps) belongs in the incident's timeline at its time.
+  for (const event of inv.report?.record?.events ?? []) entries.push({ at: event.at, text: `Recorded: ${event.summary}` });
+  for (const gap of inv.report?.record?.gaps ?? []) entries.push({ at: gap.from, text: `Record gap until ${gap.to}: ${gap.why}` });
+  for (const cause of inv.report?.causes ?? []) {
+    for (const line of cause.evidence) if (line.source === 'record' && line.at && line.direction === 'for' && cause.confirmed) entries.push({ at: line.at, text: `Recorded (${cause.id}, confirmed): ${line.summary}` });
+  }
   if (inv.report) entries.push({ at: inv.report.generatedAt, text: `Verdict: ${inv.report.verdict} — ${inv.report.headline}` });
   if (inv.unreachable) entries.push({ at: inv.runs.at(-1)?.finishedAt ?? inv.startedAt, text: `Cache unreachable: ${inv.unreachable}` });
   return entries.sort((a, b) => a.at.localeCompare(b.at));

@@ -1,5 +1,6 @@
 // The terminal walkthrough: asks the runbook's questions, runs its checks against the cache, prints report and conclusion.
 import type { AzureAccess } from '../azure/context.ts';
+import { closeRecordStore, openRecordStore } from '../record/check.ts';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import type { Config } from '../config/env.ts';
 import { knownTier } from '../azure/tier.ts';
@@ -223,8 +224,11 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
   prompter.say(['', style.bold(node.title)]);
   // Checks skipped for one reason (no Azure resource) say it once.
   const said = new Set<string>();
+  // keyloss record's history of the cache, when a state Redis is configured (STATE_REDIS_URL).
+  const record = config.state.url ? await openRecordStore(config.state.url, config.state.prefix) : null;
   const result = await investigate(
     {
+      record,
       redisUrl: target.target.redisUrl,
       auth: target.target.auth,
       query: query.query,
@@ -247,7 +251,7 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
       now,
       signal: interrupted,
     },
-  );
+  ).finally(() => closeRecordStore(record));
   if (interrupted.aborted) return { kind: 'quit', code: 130 };
 
   if (!result.ok && result.kind === 'no-such-db') {

@@ -8,6 +8,7 @@ import { DEFAULT_RECORDER_OPTIONS, Recorder } from '../../src/record/recorder.ts
 import { parseRedisUrl } from '../../src/redis/url.ts';
 import type { Report } from '../../src/report/model.ts';
 import { renderText } from '../../src/report/text.ts';
+import { verdictMessage } from '../../src/slack/blocks/verdict.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 
@@ -121,6 +122,9 @@ describe('the diagnosis reads the record', () => {
     expect(deleted.record!.gaps.some((gap) => /could not be recorded/.test(gap.why))).toBe(true);
     expect(deleted.unchecked.some((sentence) => /The record has a gap/.test(sentence))).toBe(true);
     expect(renderText(deleted, { color: false })).toMatch(/CONFIRMED by the record/);
+    const blocks = JSON.stringify(verdictMessage(deleted, { title: 'Keys were deleted', body: 'Find the client.' }));
+    expect(blocks).toMatch(/confirmed by the record/);
+    expect(blocks).toMatch(/Recorded by keyloss record \(UTC\)/);
   });
 
   it('confirms a flush from its dated event when no keyevent removed the key first', async () => {

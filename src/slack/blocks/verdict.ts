@@ -32,7 +32,7 @@ export function verdictLine(report: Report, conclusionTitle: string): string {
 }
 
 export function causeHeading(cause: CauseReport): string {
-  return `${LIKELIHOOD_ICON[cause.likelihood]} *${escapeMrkdwn(cause.title)}* — ${cause.likelihood} (score ${cause.score.toFixed(2)})`;
+  return `${LIKELIHOOD_ICON[cause.likelihood]} *${escapeMrkdwn(cause.title)}* — ${cause.likelihood}${cause.confirmed ? ', *confirmed by the record*' : ''} (score ${cause.score.toFixed(2)})`;
 }
 
 export function evidenceLines(cause: CauseReport, direction?: 'for' | 'against'): string[] {
@@ -104,6 +104,8 @@ export function verdictBlocks(report: Report, conclusion: Conclusion, used: read
   if (ruledOut.length > 0) {
     blocks.push(section(`*Ruled out*\n${bullets(ruledOut.map((c) => `${causeHeading(c)}${firstEvidence(c, 'against')}`), 2900)}`));
   }
+  const recorded = (report.record?.events ?? []).map((event) => `\`${event.at.slice(11, 19)}\` ${escapeMrkdwn(event.summary)}`);
+  if (recorded.length > 0) blocks.push(section(`*Recorded by keyloss record (UTC)*\n${bullets(recorded, 2900)}`));
   const unchecked = uncheckedLines(report);
   if (unchecked.length > 0) blocks.push(section(`*Could not check*\n${bullets(unchecked, 2900)}`));
   blocks.push(divider(), context(targetLine(report)));

@@ -151,6 +151,7 @@ async function runOwnedChecks(
       azure: cache.azure,
       azureAccess: deps.azure,
       checks: planned,
+      record: deps.record,
       ...(deps.config.rateIntervalMs !== null ? { options: { rateIntervalMs: deps.config.rateIntervalMs } } : {}),
     },
     {
