@@ -48,7 +48,7 @@ describe('the shipped runbook', () => {
     expect(question(runbook, 'db').text?.format).toBe('db-index');
     expect(question(runbook, 'since').text?.format).toBe('since');
     expect(question(runbook, 'tier').options?.map((o) => o.value)).toEqual(['basic', 'standard', 'premium', 'enterprise']);
-    expect(question(runbook, 'tier').options?.at(-1)?.label).toBe('Enterprise / Azure Managed Redis');
+    expect(question(runbook, 'tier').options?.at(-1)?.label).toBe('Enterprise or Azure Managed Redis');
     expect(question(runbook, 'scope').options?.map((o) => o.value)).toEqual(['partial', 'complete']);
     expect(question(runbook, 'db').skip?.value).toBe('0');
     expect(question(runbook, 'since').options?.map((o) => o.value)).toContain('1h');
