@@ -5,14 +5,14 @@ import { parseCacheResourceId, parseRegion } from '../azure/resource-id.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
-import { isGlobPattern, SCOPES, TIERS, type Query, type Scope, type Tier } from '../domain/query.ts';
+import { isGlobPattern, type Query, type Scope, type Tier } from '../domain/query.ts';
 import { investigate } from '../investigate.ts';
 import { closeRecordStore, openRecordStore } from '../record/check.ts';
 import { describeError, redact } from '../redact.ts';
 import { LOCAL_REDIS_URL, parseRedisUrl } from '../redis/url.ts';
 import { renderText } from '../report/text.ts';
 import { writeCharts } from '../report/chart-png.ts';
-import { parseDbIndex, parseKeyPattern, parseSince } from '../runbook/formats.ts';
+import { parseDbIndex, parseKeyPattern, parseScope, parseSince, parseTier } from '../runbook/formats.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
 
 const MAX_RATE_INTERVAL_MS = 60_000;
@@ -114,16 +114,16 @@ export function parseDiagnoseArgs(argv: string[], config: Pick<Config, 'redisUrl
 
   let tier: Tier | null = null;
   if (values.tier !== undefined) {
-    const wanted = values.tier.trim().toLowerCase();
-    if (!(TIERS as readonly string[]).includes(wanted)) return { ok: false, message: `--tier: "${short(values.tier)}" is not a tier; use ${TIERS.join(', ')}` };
-    tier = wanted as Tier;
+    const parsed = parseTier(values.tier);
+    if (!parsed.ok) return { ok: false, message: `--tier: ${parsed.message}` };
+    tier = parsed.tier;
   }
 
   let scope: Scope | null = null;
   if (values.scope !== undefined) {
-    const wanted = values.scope.trim().toLowerCase();
-    if (!(SCOPES as readonly string[]).includes(wanted)) return { ok: false, message: `--scope: "${short(values.scope)}" is not a scope; use partial (some keys) or complete (most or all keys)` };
-    scope = wanted as Scope;
+    const parsed = parseScope(values.scope);
+    if (!parsed.ok) return { ok: false, message: `--scope: ${parsed.message}` };
+    scope = parsed.scope;
   }
 
   let azure: AzureTarget | null = null;

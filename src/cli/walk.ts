@@ -1,4 +1,5 @@
 // `keyloss walk`: the terminal walkthrough, on a terminal or driven through a pipe; flags answer questions ahead.
+import { ANSWER_TABLE, SLOT_NAMES } from '../core/answers.ts';
 import type { AzureAccess } from '../azure/context.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
@@ -29,15 +30,7 @@ environment:
 `;
 
 /** Flags that answer a runbook question, by the slot they fill. */
-const ANSWER_FLAGS: Record<string, string> = {
-  '--redis': 'cache',
-  '--cache': 'cache',
-  '--key': 'key',
-  '--db': 'db',
-  '--since': 'since',
-  '--tier': 'tier',
-  '--scope': 'scope',
-};
+const ANSWER_FLAGS: Record<string, string> = Object.fromEntries(SLOT_NAMES.flatMap((slot) => ANSWER_TABLE[slot].flags.map((flag) => [flag, slot])));
 
 type Args =
   | { ok: true; help: boolean; runbook: string | null; prefill: Record<string, string>; flags: Record<string, string>; entra: boolean }

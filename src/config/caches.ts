@@ -2,7 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import { TIERS, type Tier } from '../domain/query.ts';
+import type { Tier } from '../domain/query.ts';
+import { parseCacheResourceId, parseRegion } from '../azure/resource-id.ts';
+import { CACHE_NAME, parseDbIndex, parseTier } from '../runbook/formats.ts';
 import { REDIS_AUTHS, type RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { registerSecret } from '../redact.ts';
@@ -11,7 +13,7 @@ import { isNeverFollowed } from '../redis/trust.ts';
 
 const cacheName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/i, 'a name of letters, digits, ".", "_" or "-", at most 63 characters');
+  .regex(CACHE_NAME, 'a name of letters, digits, ".", "_" or "-", at most 63 characters');
 
 function urlWithoutPassword(value: string, ctx: z.RefinementCtx): void {
   let url: URL;
@@ -40,8 +42,25 @@ const CacheEntry = z
     urlEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
     /** How keyloss signs in: `key` (the URL's credentials) or `entra` (a Microsoft Entra token; no secret at all). */
     auth: z.enum(REDIS_AUTHS).default('key'),
-    tier: z.enum(TIERS).optional(),
-    db: z.number().int().min(0).max(15).default(0),
+    // The tier and db as the answer table reads them (src/core/answers.ts): `Premium` as the portal writes it, db 0–10,000.
+    tier: z
+      .string()
+      .transform((text, ctx) => {
+        const parsed = parseTier(text);
+        if (parsed.ok) return parsed.tier;
+        ctx.addIssue({ code: 'custom', message: parsed.message });
+        return z.NEVER;
+      })
+      .optional(),
+    db: z
+      .union([z.number(), z.string()])
+      .transform((value, ctx) => {
+        const parsed = parseDbIndex(String(value));
+        if (parsed.ok) return parsed.db;
+        ctx.addIssue({ code: 'custom', message: parsed.message });
+        return z.NEVER;
+      })
+      .default(0),
     description: z.string().max(200).optional(),
     /** Hosts this cache's cluster nodes announce besides the URL's host (names, IPs or `*.suffix`); only these are followed. */
     cluster: z
@@ -59,10 +78,19 @@ const CacheEntry = z
       .optional(),
     azure: z
       .object({
-        resourceId: z
-          .string()
-          .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Cache\/(redis|redisEnterprise)\/[^/]+$/i, 'an Azure resource id: /subscriptions/…/resourceGroups/…/providers/Microsoft.Cache/redis/<name>'),
-        region: z.string().regex(/^[a-z0-9]+$/, 'an Azure region such as westeurope'),
+        // Read by the same parsers as `diagnose --azure-resource/--azure-region`: a bad id fails here, a region is normalised.
+        resourceId: z.string().transform((text, ctx) => {
+          const parsed = parseCacheResourceId(text);
+          if (parsed.ok) return parsed.resource.id;
+          ctx.addIssue({ code: 'custom', message: parsed.reason });
+          return z.NEVER;
+        }),
+        region: z.string().transform((text, ctx) => {
+          const parsed = parseRegion(text);
+          if (parsed.ok) return parsed.region;
+          ctx.addIssue({ code: 'custom', message: parsed.reason });
+          return z.NEVER;
+        }),
       })
       .strict()
       .optional(),

@@ -4,6 +4,7 @@ import type { CheckId, CheckResults, Evidence } from '../domain/checks.ts';
 import { diagnose, type Diagnosis } from '../diagnosis/diagnose.ts';
 import { dataOf } from '../diagnosis/evidence.ts';
 import type { Runbook } from '../runbook/schema.ts';
+import type { CauseId } from '../domain/causes.ts';
 import { applicableFixes } from './fixes.ts';
 import { headlineFor } from './headline.ts';
 import type { CauseReport, CheckSummary, Report } from './model.ts';
@@ -30,6 +31,11 @@ export function summarizeChecks(results: CheckResults, order: readonly CheckId[]
     if (result.status === 'skipped') return [{ ...base, reason: result.reason }];
     return [base];
   });
+}
+
+/** The cause a report names: the first cause when the verdict is explained, else none. The one meaning of "top cause". */
+export function topCause(report: Pick<Report, 'verdict' | 'causes'>): CauseId | null {
+  return report.verdict === 'explained' ? (report.causes[0]?.id ?? null) : null;
 }
 
 /** The diagnosis in the runbook's words: each cause with its title, explanation and applicable fixes, and a headline. */

@@ -1,4 +1,5 @@
 // Parsers for the free-text answer formats a runbook question may declare; `keyloss diagnose` reuses them for its flags.
+import { SCOPES, TIERS, type Scope, type Tier } from '../domain/query.ts';
 import { parseRedisUrl } from '../redis/url.ts';
 import type { TextFormat } from './schema.ts';
 
@@ -13,7 +14,8 @@ const FUTURE_SKEW_MS = 60_000;
 const MAX_LOOKBACK_MS = 30 * 24 * 3600_000;
 export const MAX_DB_INDEX = 10_000;
 export const MAX_KEY_LENGTH = 1024;
-const CACHE_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+/** A cache's name in the caches file, and as typed to pick it: letters, digits, `.`, `_`, `-`; 63 at most. */
+export const CACHE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 /** The user's text as it appears inside a message: trimmed, one line, short. */
 function quote(text: string): string {
@@ -181,13 +183,29 @@ export function parseTarget(text: string): Parsed<{ target: TargetAnswer }> {
   if (trimmed === '') return { ok: false, message: `No cache given. ${TARGET_HINT}` };
   if (CACHE_NAME.test(trimmed)) return { ok: true, target: { kind: 'name', name: trimmed } };
   if (!/^rediss?:\/\//i.test(trimmed)) {
-    return { ok: false, message: `That is neither a redis:// or rediss:// URL nor a cache name (letters, digits, . _ -, up to 64). ${TARGET_HINT}` };
+    return { ok: false, message: `That is neither a redis:// or rediss:// URL nor a cache name (letters, digits, . _ -, up to 63). ${TARGET_HINT}` };
   }
   // The one URL parser; it registers the password as a secret and its reasons never repeat the URL.
   const parsed = parseRedisUrl(trimmed);
   if (!parsed.ok) return { ok: false, message: `That URL cannot be used: ${parsed.reason}. ${TARGET_HINT}` };
   const { host, port, tls } = parsed.endpoint;
   return { ok: true, target: { kind: 'url', url: trimmed, host, port, tls } };
+}
+
+// ---- tier and scope ----
+
+/** The cache's tier, in any case (`Premium` as the portal writes it). */
+export function parseTier(text: string): Parsed<{ tier: Tier }> {
+  const value = text.trim().toLowerCase();
+  const tier = TIERS.find((t) => t === value);
+  return tier ? { ok: true, tier } : { ok: false, message: `${quote(text)} is not a tier; use ${TIERS.join(', ')}.` };
+}
+
+/** How much is missing: `partial` (some keys) or `complete` (most or all), in any case. */
+export function parseScope(text: string): Parsed<{ scope: Scope }> {
+  const value = text.trim().toLowerCase();
+  const scope = SCOPES.find((s) => s === value);
+  return scope ? { ok: true, scope } : { ok: false, message: `${quote(text)} is not a scope; use partial (some keys) or complete (most or all keys).` };
 }
 
 // ---- free text ----

@@ -1,6 +1,6 @@
-// Reads `/keyloss [cache] [key] [since <t>] [db <n>] [tier <t>] [scope partial|complete]` into runbook prefill answers.
-import { SCOPES, TIERS } from '../domain/query.ts';
-import { parseDbIndex, parseKeyPattern, parseSince } from '../runbook/formats.ts';
+// Reads `/keyloss [cache] [key] [since <t>] [db <n>] [tier <t>] [scope partial|complete]` into runbook prefill answers:
+// the keywords and every value's parser come from the answer table (src/core/answers.ts), as for every surface.
+import { ANSWER_TABLE, SLOT_NAMES, slotOfKeyword, type SlotName } from '../core/answers.ts';
 
 export const USAGE = '/keyloss [cache] [key] [since <time>] [db <n>] [tier <tier>] [scope partial|complete]';
 
@@ -9,8 +9,8 @@ export type CommandText =
   | { ok: true; help: false; cache: string | null; prefill: Record<string, string> }
   | { ok: false; problem: string };
 
-const KEYWORDS = ['since', 'db', 'tier', 'scope'] as const;
-type Keyword = (typeof KEYWORDS)[number];
+/** The slots command text names with a word before the value (since, db, tier, scope). */
+const KEYWORD_SLOTS = SLOT_NAMES.filter((slot) => ANSWER_TABLE[slot].keyword !== null);
 
 /** Splits on spaces, keeping "double quoted" or 'single quoted' words (a key with spaces) together. */
 export function splitWords(text: string): { ok: true; words: string[] } | { ok: false; problem: string } {
@@ -39,24 +39,25 @@ export function parseCommandText(text: string, cacheNames: readonly string[], no
     };
   }
   const positional: string[] = [];
-  const named = new Map<Keyword, string>();
+  const named = new Map<SlotName, string>();
   const words = split.words;
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    const keyword = KEYWORDS.find((k) => k === word.toLowerCase());
-    if (!keyword) {
+    const slot = slotOfKeyword(word);
+    if (!slot) {
       positional.push(word);
       continue;
     }
-    if (named.has(keyword)) return { ok: false, problem: `"${keyword}" is given twice` };
+    const keyword = ANSWER_TABLE[slot].keyword!;
+    if (named.has(slot)) return { ok: false, problem: `"${keyword}" is given twice` };
     // `since` takes the words up to the next keyword ("since 2 hours ago"); the others take one word.
     const values: string[] = [];
-    while (i + 1 < words.length && !KEYWORDS.some((k) => k === words[i + 1]!.toLowerCase())) {
+    while (i + 1 < words.length && slotOfKeyword(words[i + 1]!) === undefined) {
       values.push(words[++i]!);
-      if (keyword !== 'since') break;
+      if (slot !== 'since') break;
     }
     if (values.length === 0) return { ok: false, problem: `"${keyword}" needs a value` };
-    named.set(keyword, values.join(' '));
+    named.set(slot, values.join(' '));
   }
 
   let cache: string | null = null;
@@ -79,33 +80,12 @@ export function parseCommandText(text: string, cacheNames: readonly string[], no
 
   const prefill: Record<string, string> = {};
   if (cache !== null) prefill.cache = cache;
-  const key = positional[0];
-  if (key !== undefined) {
-    const parsed = parseKeyPattern(key);
+  const given: Array<[SlotName, string | undefined]> = [['key', positional[0]], ...KEYWORD_SLOTS.map((slot): [SlotName, string | undefined] => [slot, named.get(slot)])];
+  for (const [slot, text] of given) {
+    if (text === undefined) continue;
+    const parsed = ANSWER_TABLE[slot].parse(text, now);
     if (!parsed.ok) return { ok: false, problem: parsed.message };
-    prefill.key = parsed.key;
-  }
-  const since = named.get('since');
-  if (since !== undefined) {
-    const parsed = parseSince(since, now);
-    if (!parsed.ok) return { ok: false, problem: parsed.message };
-    prefill.since = parsed.date.toISOString();
-  }
-  const db = named.get('db');
-  if (db !== undefined) {
-    const parsed = parseDbIndex(db);
-    if (!parsed.ok) return { ok: false, problem: parsed.message };
-    prefill.db = String(parsed.db);
-  }
-  const tier = named.get('tier')?.toLowerCase();
-  if (tier !== undefined) {
-    if (!(TIERS as readonly string[]).includes(tier)) return { ok: false, problem: `tier "${tier}" is not one of ${TIERS.join(', ')}` };
-    prefill.tier = tier;
-  }
-  const scope = named.get('scope')?.toLowerCase();
-  if (scope !== undefined) {
-    if (!(SCOPES as readonly string[]).includes(scope)) return { ok: false, problem: `scope "${scope}" is not one of ${SCOPES.join(', ')}` };
-    prefill.scope = scope;
+    prefill[slot] = parsed.value;
   }
   return { ok: true, help: false, cache, prefill };
 }

@@ -8,11 +8,12 @@ import { isCheckId } from '../domain/checks.ts';
 import { investigate } from '../investigate.ts';
 import { redact } from '../redact.ts';
 import { parseRedisUrl } from '../redis/url.ts';
+import { topCause } from '../report/build.ts';
 import { renderText, verdictLines } from '../report/text.ts';
 import { wrapLine } from '../report/wrap.ts';
 import { PIPE_WIDTH } from './line-prompter.ts';
 import { createEngine, type Findings, type Session } from '../runbook/engine.ts';
-import { queryFromAnswers } from '../runbook/query.ts';
+import { queryFromAnswers } from '../core/answers.ts';
 import type { CheckNode, QuestionNode, Runbook } from '../runbook/schema.ts';
 import type { QuestionView, Reply } from './choices.ts';
 import type { Prompter } from './prompter.ts';
@@ -275,7 +276,7 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
   const report = result.report;
   const text = { color: style.enabled, width: options.width ?? PIPE_WIDTH };
   prompter.say(['', renderText(report, { ...text, layout: 'verdict-last' }).trimEnd()]);
-  return { kind: 'found', findings: { verdict: report.verdict, topCause: report.causes[0]?.id ?? null }, verdict: verdictLines(report, text) };
+  return { kind: 'found', findings: { verdict: report.verdict, topCause: topCause(report) }, verdict: verdictLines(report, text) };
 }
 
 function isTargetQuestion(runbook: Runbook, id: string): boolean {

@@ -73,7 +73,7 @@ describe('keyloss diagnose', () => {
     [['--redis', 'redis://127.0.0.1:1'], /--key is required/],
     [['--key', 'k', '--db', 'abc'], /--db: .*whole number from 0/],
     [['--key', 'k', '--since', 'tomorrow'], /--since: .*ISO time .* duration/],
-    [['--key', 'k', '--tier', 'gold'], /--tier: "gold" is not a tier; use basic, standard, premium, enterprise/],
+    [['--key', 'k', '--tier', 'gold'], /--tier: “gold” is not a tier; use basic, standard, premium, enterprise/],
     [['--key', 'k', '--scope', 'some'], /--scope: .*partial .*complete/],
     [['--key', 'k', '--bogus'], /--bogus is not a flag; accepted: --redis, --key/],
     [['--key', 'k', '--rate-interval', 'soon'], /--rate-interval: .*milliseconds/],

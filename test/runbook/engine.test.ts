@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine, type EngineResult, type Session } from '../../src/runbook/engine.ts';
-import { queryFromAnswers } from '../../src/runbook/query.ts';
+import { queryFromAnswers } from '../../src/core/answers.ts';
 import { Runbook } from '../../src/runbook/schema.ts';
 
 const t0 = new Date('2026-11-26T06:00:00.000Z');

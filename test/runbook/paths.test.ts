@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CAUSE_IDS, type CauseId } from '../../src/domain/causes.ts';
 import { createEngine, type Engine, type Findings, type Session } from '../../src/runbook/engine.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
-import { queryFromAnswers } from '../../src/runbook/query.ts';
+import { queryFromAnswers } from '../../src/core/answers.ts';
 import type { Next, Runbook, TextFormat } from '../../src/runbook/schema.ts';
 import type { Verdict } from '../../src/domain/verdict.ts';
 

@@ -30,7 +30,7 @@ describe('parseCommandText', () => {
     expect(parseCommandText('orders-prod a b', caches, now)).toMatchObject({ ok: false, problem: expect.stringMatching(/"b" is left over/) });
     expect(parseCommandText('orders-prod k db', caches, now)).toMatchObject({ ok: false, problem: '"db" needs a value' });
     expect(parseCommandText('orders-prod k db 1 db 2', caches, now)).toMatchObject({ ok: false, problem: '"db" is given twice' });
-    expect(parseCommandText('orders-prod k scope most', caches, now)).toMatchObject({ ok: false, problem: 'scope "most" is not one of partial, complete' });
+    expect(parseCommandText('orders-prod k scope most', caches, now)).toMatchObject({ ok: false, problem: '“most” is not a scope; use partial (some keys) or complete (most or all keys).' });
     expect(parseCommandText('orders-prod k since tomorrow', caches, now)).toMatchObject({ ok: false, problem: expect.stringMatching(/is not a time/) });
     expect(parseCommandText('orders-prod "k', caches, now)).toMatchObject({ ok: false, problem: 'a quote (") is not closed' });
   });

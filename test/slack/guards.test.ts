@@ -139,7 +139,7 @@ describe('the command text', () => {
     const res = await h.command('orders-prod session:1 since yesterday-ish', ONCALL);
     expect(JSON.stringify(res.json)).toMatch(/is not a time/);
     const tier = await h.command('orders-prod session:1 tier gold', ONCALL);
-    expect(JSON.stringify(tier.json)).toMatch(/tier \\"gold\\" is not one of basic, standard, premium, enterprise/);
+    expect(JSON.stringify(tier.json)).toMatch(/“gold” is not a tier; use basic, standard, premium, enterprise/);
     expect(roots()).toHaveLength(0);
   });
 });

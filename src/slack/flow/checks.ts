@@ -4,9 +4,10 @@ import { isCheckId } from '../../domain/checks.ts';
 import { resolveCacheUrl } from '../../config/caches.ts';
 import { investigate } from '../../investigate.ts';
 import { describeError, redact } from '../../redact.ts';
+import { topCause } from '../../report/build.ts';
 import type { Report } from '../../report/model.ts';
 import { renderText } from '../../report/text.ts';
-import { queryFromAnswers } from '../../runbook/query.ts';
+import { queryFromAnswers } from '../../core/answers.ts';
 import { message, button, section } from '../blocks/message.ts';
 import { escapeMrkdwn } from '../blocks/escape.ts';
 import { noticeMessage } from '../blocks/notices.ts';
@@ -22,13 +23,13 @@ import { createThrottle } from '../throttle.ts';
 import { postCharts } from '../charts.ts';
 
 export function reportMetadata(report: Report, cache: string, alertId?: string): ReportMetadata {
-  const first = report.causes[0];
+  const cause = topCause(report);
   return {
     event_type: 'keyloss_report',
     event_payload: {
       verdict: report.verdict,
-      cause: report.verdict === 'explained' && first ? first.id : 'none',
-      likelihood: report.verdict === 'explained' && first ? first.likelihood : 'none',
+      cause: cause ?? 'none',
+      likelihood: cause ? (report.causes[0]?.likelihood ?? 'none') : 'none',
       cache,
       key: report.query.key,
       ...(alertId ? { alert_id: alertId } : {}),
@@ -194,7 +195,7 @@ async function runOwnedChecks(
   }
 
   const report = result.report;
-  const findings = { verdict: report.verdict, topCause: report.causes[0]?.id ?? null };
+  const findings = { verdict: report.verdict, topCause: topCause(report) };
   const concluded = deps.engine.recordFindings(checkpoint, findings, deps.now());
   if (!concluded.ok) return fail(`The runbook could not go on after the checks: ${concluded.error.message}`);
   const end = deps.engine.current(concluded.session);

@@ -8,7 +8,7 @@ import { threadKey, type AlertOrigin, type AnswerRecord, type Investigation } fr
 import { postMessage } from '../post.ts';
 import type { Session } from '../../runbook/engine.ts';
 import type { Runbook } from '../../runbook/schema.ts';
-import { INFERRED_SLOTS, isOneShot } from '../../runbook/query.ts';
+import { INFERRED_SLOTS, isOneShot } from '../../core/answers.ts';
 import { continueInvestigation } from './continue.ts';
 import { afterAck } from '../listeners/after-ack.ts';
 import { rememberRecent } from '../home.ts';

@@ -1,0 +1,154 @@
+// One answer table: each slot the runbook asks about is declared once — how a typed answer is read and normalised,
+// the `diagnose`/`walk` flags that give it ahead, the word that introduces it in `/keyloss` command text, and the
+// caches file's field that answers it for a named cache. Every surface and the caches file read answers through it.
+import { isGlobPattern, type Query } from '../domain/query.ts';
+import {
+  parseDbIndex,
+  parseIsoTime,
+  parseKeyPattern,
+  parseScope,
+  parseSince,
+  parseTarget,
+  parseTier,
+  type AnswerParse,
+} from '../runbook/formats.ts';
+
+export const SLOT_NAMES = ['cache', 'tier', 'key', 'db', 'since', 'scope'] as const;
+export type SlotName = (typeof SLOT_NAMES)[number];
+
+export interface AnswerSlot {
+  /** The `diagnose` and `walk` flags that answer it ahead. */
+  flags: readonly string[];
+  /** The word before its value in `/keyloss` command text; null where the slot is positional there (cache, key). */
+  keyword: string | null;
+  /** The caches file's field that answers it for a named cache; null where the file has none. */
+  cachesField: 'tier' | 'db' | null;
+  /** A typed answer as a session stores it, normalised; or one sentence saying what is wrong and what is accepted. */
+  parse(text: string, now: Date): AnswerParse;
+}
+
+export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
+  cache: {
+    flags: ['--redis', '--cache'],
+    keyword: null,
+    cachesField: null,
+    parse: (text) => {
+      const r = parseTarget(text);
+      return r.ok ? { ok: true, value: r.target.kind === 'url' ? r.target.url : r.target.name } : r;
+    },
+  },
+  tier: {
+    flags: ['--tier'],
+    keyword: 'tier',
+    cachesField: 'tier',
+    parse: (text) => {
+      const r = parseTier(text);
+      return r.ok ? { ok: true, value: r.tier } : r;
+    },
+  },
+  key: {
+    flags: ['--key'],
+    keyword: null,
+    cachesField: null,
+    parse: (text) => {
+      const r = parseKeyPattern(text);
+      return r.ok ? { ok: true, value: r.key } : r;
+    },
+  },
+  db: {
+    flags: ['--db'],
+    keyword: 'db',
+    cachesField: 'db',
+    parse: (text) => {
+      const r = parseDbIndex(text);
+      return r.ok ? { ok: true, value: String(r.db) } : r;
+    },
+  },
+  since: {
+    flags: ['--since'],
+    keyword: 'since',
+    cachesField: null,
+    parse: (text, now) => {
+      const r = parseSince(text, now);
+      return r.ok ? { ok: true, value: r.date.toISOString() } : r;
+    },
+  },
+  scope: {
+    flags: ['--scope'],
+    keyword: 'scope',
+    cachesField: null,
+    parse: (text) => {
+      const r = parseScope(text);
+      return r.ok ? { ok: true, value: r.scope } : r;
+    },
+  },
+};
+
+/** The slot a flag answers (`--db` → db), or undefined. */
+export function slotOfFlag(flag: string): SlotName | undefined {
+  return SLOT_NAMES.find((slot) => ANSWER_TABLE[slot].flags.includes(flag));
+}
+
+/** The slot a command-text word introduces (`since` → since, in any case), or undefined. */
+export function slotOfKeyword(word: string): SlotName | undefined {
+  const lower = word.toLowerCase();
+  return SLOT_NAMES.find((slot) => ANSWER_TABLE[slot].keyword === lower);
+}
+
+export function isSlotName(name: string): name is SlotName {
+  return (SLOT_NAMES as readonly string[]).includes(name);
+}
+
+export type AnswersResult = { ok: true; answers: Record<string, string> } | { ok: false; slot: SlotName; message: string };
+
+/** Answers given ahead (slot → typed text), each read and normalised by its slot; the first problem names the slot. */
+export function normaliseAnswers(raw: Record<string, string>, now: Date): AnswersResult {
+  const answers: Record<string, string> = {};
+  for (const [slot, text] of Object.entries(raw)) {
+    if (!isSlotName(slot)) {
+      answers[slot] = text;
+      continue;
+    }
+    const parsed = ANSWER_TABLE[slot].parse(text, now);
+    if (!parsed.ok) return { ok: false, slot, message: parsed.message };
+    answers[slot] = parsed.value;
+  }
+  return { ok: true, answers };
+}
+
+/**
+ * What a one-shot start (the command text, an alert) leaves to the checks, as `keyloss diagnose` does: the tier is
+ * unknown unless Azure or the caches file knows it, the scope is inferred from the evidence.
+ */
+export const INFERRED_SLOTS = ['tier', 'scope'] as const satisfies readonly SlotName[];
+
+/** A start whose answers give the key and since needs nothing else from a person. */
+export function isOneShot(prefill: Record<string, string>): boolean {
+  return prefill.key !== undefined && prefill.since !== undefined;
+}
+
+export type QueryFromAnswers = { ok: true; query: Query } | { ok: false; missing: string[] };
+
+/**
+ * A session's answers as the Query the checks and the diagnosis read. `key` and `since` are required (the engine
+ * stores `since` as an ISO time); db defaults to 0; tier and scope are null when skipped or not asked. An answer its
+ * slot does not accept counts as missing: it is never silently read as something else.
+ */
+export function queryFromAnswers(answers: Record<string, string>): QueryFromAnswers {
+  const missing: string[] = [];
+  const key = parseKeyPattern(answers.key ?? '');
+  if (!key.ok) missing.push('key');
+  const since = answers.since ? parseIsoTime(answers.since) : null;
+  if (since === null) missing.push('since');
+  const db = answers.db ? parseDbIndex(answers.db) : { ok: true as const, db: 0 };
+  if (!db.ok) missing.push('db');
+  const tier = answers.tier ? parseTier(answers.tier) : { ok: true as const, tier: null };
+  if (!tier.ok) missing.push('tier');
+  const scope = answers.scope ? parseScope(answers.scope) : { ok: true as const, scope: null };
+  if (!scope.ok) missing.push('scope');
+  if (!key.ok || since === null || !db.ok || !tier.ok || !scope.ok) return { ok: false, missing };
+  return {
+    ok: true,
+    query: { key: key.key, isPattern: isGlobPattern(key.key), db: db.db, since, tier: tier.tier, scope: scope.scope },
+  };
+}
