@@ -1,10 +1,12 @@
 // `npm run bench`: runs every benchmark (or those named on the command line) and prints their numbers.
+import { benchCharts } from './charts.ts';
 import { benchDiagnose } from './diagnose.ts';
 import { benchLoad } from './load.ts';
 import { benchRecord } from './record.ts';
 import { benchScanLoad } from './scan-load.ts';
 
 const benchmarks: Record<string, () => Promise<Record<string, number | string>>> = {
+  charts: benchCharts,
   diagnose: benchDiagnose,
   load: benchLoad,
   record: benchRecord,

@@ -4,7 +4,7 @@ import type { CauseId, Likelihood } from '../domain/causes.ts';
 import type { Scope, Tier } from '../domain/query.ts';
 import type { CheckId } from '../domain/checks.ts';
 import type { EvidenceLine, Verdict } from '../domain/verdict.ts';
-import type { MetricEvent } from '../domain/azure-evidence.ts';
+import type { MetricLine } from '../domain/azure-evidence.ts';
 import type { SampleEstimate } from '../domain/evidence.ts';
 
 export interface CauseReport {
@@ -67,18 +67,8 @@ export interface Report {
   } | null;
 }
 
-export interface MetricReport {
-  metric: string;
-  line: string;
-  min: number;
-  max: number;
-  change: string | null;
-  /** Additive: as Azure names units (Count, Bytes, Percent, CountPerSecond). */
-  unit: string;
-  /** Additive: Total (summed per interval: counters) or Maximum (sampled levels). */
-  aggregation: 'Total' | 'Maximum';
-  /** Additive: one point per interval, oldest first; null where the cache did not report. */
-  points: Array<{ at: string; value: number | null }>;
-  /** Additive: change points, spikes and gaps in the window, oldest first. */
-  changes: Array<{ kind: MetricEvent['kind']; from: string; to: string; summary: string }>;
-}
+/**
+ * One Azure metric as the report carries it: the contract's metric, line, min, max and change, and (additive) its
+ * unit, aggregation, points and changes, which the charts draw. The same shape the metrics check folds.
+ */
+export type MetricReport = MetricLine;
