@@ -88,6 +88,20 @@ describe('diagnose', () => {
     expect(d.facts).toContain('short-ttls');
   });
 
+  it('says a TTL spread that collapses to one value once', () => {
+    const d = explainDiagnosis(
+      makeEvidence('session:17', {
+        'keyspace.ttl-sample': { sampled: 40, withTtl: 40, withoutTtl: 0, medianTtlMs: 270_000, minTtlMs: 268_000, maxTtlMs: 272_000 },
+        memory: { expiredKeys: 900 },
+      }),
+      runbook,
+    );
+    const summary = cause(d, 'expiration').evidence.map((e) => e.summary).join('\n');
+    expect(summary).toContain('40 of 40 sampled');
+    expect(summary).toContain('(all 4.5 min)');
+    expect(summary).not.toContain('4.5 min–4.5 min');
+  });
+
   it('finds the keys in another database', () => {
     const d = explainDiagnosis(
       makeEvidence('session:*', {

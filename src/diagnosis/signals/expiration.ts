@@ -56,7 +56,7 @@ export function expirationSignals(evidence: Evidence): Signal[] {
         cause: 'expiration',
         check: 'keyspace.ttl-sample',
         weight,
-        summary: `${formatCount(sample.withTtl)} of ${formatCount(sample.sampled)} sampled ${what} carry a TTL (median ${formatDuration(median)}, ${formatDuration(min)}–${formatDuration(max)}); ${reach}`,
+        summary: `${formatCount(sample.withTtl)} of ${formatCount(sample.sampled)} sampled ${what} carry a TTL (${ttlSpread(median, min, max)}); ${reach}`,
       });
     }
   }
@@ -112,4 +112,10 @@ export function expirationFacts(evidence: Evidence): Fact[] {
     if (median !== null && median <= Math.max(windowMs(evidence), 3_600_000)) facts.push('short-ttls');
   }
   return facts;
+}
+
+/** "median 41 s, 12 s–2 min"; a spread that collapses to one value says it once: "all 4.5 min". */
+function ttlSpread(median: number, min: number, max: number): string {
+  const [low, mid, high] = [formatDuration(min), formatDuration(median), formatDuration(max)];
+  return low === high ? `all ${mid}` : `median ${mid}, ${low}–${high}`;
 }
