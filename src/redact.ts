@@ -7,7 +7,10 @@ export function registerSecret(value: string | undefined | null): void {
   if (value && value.length >= 4) secrets.add(value);
 }
 
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(:[^\s/@]*)?@/gi;
+// User info runs to the last "@" before a space: a raw password may hold / : @ # ? and anything else.
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(:\S*)?@/gi;
+// StackExchange.Redis connection strings: password=… up to the next comma.
+const CONNECTION_STRING_PASSWORD = /\b(password|pwd)\s*=\s*[^,\s]+/gi;
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g;
 const SLACK_TOKEN = /\bx(?:ox[abposr]|app)-[A-Za-z0-9-]{8,}/g;
 const AUTH_ARGS = /\b(AUTH|HELLO\s+\d+\s+AUTH)(\s+\S+){1,2}/gi;
@@ -24,6 +27,7 @@ export function redact(text: string): string {
     .replace(URL_CREDENTIALS, (_m, scheme: string, user: string, pass?: string) =>
       pass ? `${scheme}${user ? `${user}:` : ':'}***@` : `${scheme}***@`,
     )
+    .replace(CONNECTION_STRING_PASSWORD, '$1=***')
     .replace(BEARER, '$1***')
     .replace(SLACK_TOKEN, 'x***')
     .replace(AUTH_ARGS, '$1 ***');

@@ -18,7 +18,15 @@ const DEFAULT_PORT = { redis: 6379, rediss: 6380 } as const;
 // Azure access keys and Entra tokens used as user names are long base64-like strings; ordinary user names are not.
 const KEY_LIKE = /^[A-Za-z0-9+/=_-]{24,}$/;
 
-export function parseRedisUrl(url: string): ParsedUrl {
+/**
+ * A target as Azure users hold them: a redis:// or rediss:// URL (its password URL-encoded or raw, with / + = @ :
+ * unencoded), or the StackExchange.Redis connection string the portal shows (host:port,password=…,ssl=True,…).
+ * Secrets are registered before anything else is done with the text; no reason ever repeats it.
+ */
+export function parseRedisUrl(text: string): ParsedUrl {
+  const input = text.trim();
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(input) && CONNECTION_STRING.test(input)) return parseConnectionString(input);
+  const url = withEncodedCredentials(input);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -53,6 +61,51 @@ export function parseRedisUrl(url: string): ParsedUrl {
     db = Number(path);
   }
   return { ok: true, endpoint: { host, port, tls: scheme === 'rediss', db, username, password } };
+}
+
+// `host[:port],key=value,…`: StackExchange.Redis's configuration string.
+const CONNECTION_STRING = /^[^\s,=]+(:\d+)?(,\s*[A-Za-z]+\s*=[^,]*)+,?$/;
+
+function parseConnectionString(text: string): ParsedUrl {
+  const [first = '', ...parts] = text.split(',');
+  const options = new Map<string, string>();
+  for (const part of parts) {
+    const at = part.indexOf('=');
+    if (at <= 0) continue;
+    // The value is everything after the first "=": base64 keys end in "=".
+    options.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  const password = options.get('password') || null;
+  registerSecret(password);
+  const user = options.get('user') || null;
+  if (user && KEY_LIKE.test(user)) registerSecret(user);
+  const tls = /^true$/i.test(options.get('ssl') ?? '');
+  const hostPort = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(first.trim());
+  const host = hostPort?.[1] ?? '';
+  if (!host) return { ok: false, reason: 'the connection string names no host (expected host:port,password=…,ssl=True)' };
+  const port = hostPort?.[2] ? Number(hostPort[2]) : tls ? DEFAULT_PORT.rediss : DEFAULT_PORT.redis;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, reason: 'the connection string\'s port is not a port number' };
+  const database = options.get('defaultdatabase');
+  if (database !== undefined && !/^\d+$/.test(database)) return { ok: false, reason: 'defaultDatabase is not a database number' };
+  return { ok: true, endpoint: { host, port, tls, db: database ? Number(database) : 0, username: user, password } };
+}
+
+/**
+ * A URL whose credentials are raw (an Azure access key pasted as is: / + = and even @ or :) gets them encoded, so
+ * that the URL parser sees one user info up to the last "@". The raw password is registered first, whatever follows.
+ */
+function withEncodedCredentials(url: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)(.*)@([^@]*)$/is.exec(url);
+  if (!match) return url;
+  const [, scheme = '', userinfo = '', rest = ''] = match;
+  const colon = userinfo.indexOf(':');
+  const user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+  const password = colon < 0 ? '' : userinfo.slice(colon + 1);
+  registerSecret(password);
+  // Already encoded (nothing a URL parser would stop at): left as it is, and decoded as before.
+  if (!/[/?#@:\s]/.test(password) && !/[/?#@\s]/.test(user) && !/%(?![0-9a-f]{2})/i.test(userinfo)) return url;
+  const encode = (part: string) => encodeURIComponent(part);
+  return `${scheme}${encode(user)}${colon < 0 ? '' : `:${encode(password)}`}@${rest}`;
 }
 
 function safeDecode(text: string): string {

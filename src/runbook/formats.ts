@@ -182,7 +182,8 @@ export function parseTarget(text: string): Parsed<{ target: TargetAnswer }> {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: false, message: `No cache given. ${TARGET_HINT}` };
   if (CACHE_NAME.test(trimmed)) return { ok: true, target: { kind: 'name', name: trimmed } };
-  if (!/^rediss?:\/\//i.test(trimmed)) {
+  // The StackExchange.Redis connection string from the Azure portal is a target too (host:port,password=…,ssl=True).
+  if (!/^rediss?:\/\//i.test(trimmed) && !/^[^\s,=]+(:\d+)?,/.test(trimmed)) {
     return { ok: false, message: `That is neither a redis:// or rediss:// URL nor a cache name (letters, digits, . _ -, up to 63). ${TARGET_HINT}` };
   }
   // The one URL parser; it registers the password as a secret and its reasons never repeat the URL.
