@@ -21,11 +21,12 @@ export function wrapLine(line: string, width: number, hang?: string): string[] {
   const marker = MARKER.exec(plain);
   const indent = hang ?? ' '.repeat(Math.min(visibleLength(marker?.[0] ?? ''), Math.floor(width / 2)));
   const lead = /^\s*/.exec(line)?.[0] ?? '';
-  // Words keep the spaces after them (column gaps survive); a lone unit or mark ("80 %") stays with the word before it.
+  // Words keep the spaces after them (column gaps survive); a lone mark, or a unit after a number ("80 %", "3.0 MB"), stays with the word before it.
   const words: Array<{ word: string; gap: string }> = [];
   for (const [, word = '', gap = ''] of line.slice(lead.length).matchAll(/(\S+)(\s*)/g)) {
     const previous = words.at(-1);
-    if (previous && /^[%)\]}.,;:]+$/.test(word) && previous.gap === ' ') {
+    const unit = /^(?:[%)\]}.,;:]+|[KMGT]?B|ms|s|min|h|d)[).,;:]*$/.test(word) && /\d$/.test(previous?.word ?? '');
+    if (previous && previous.gap === ' ' && (/^[%)\]}.,;:]+$/.test(word) || unit)) {
       previous.word += ` ${word}`;
       previous.gap = gap;
     } else words.push({ word, gap });

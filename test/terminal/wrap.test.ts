@@ -16,6 +16,7 @@ describe('wrapLine', () => {
 
   it('continues list items under their text, keeps column gaps, and keeps "80 %" together', () => {
     expect(wrapLine('  1. Scale up so the data fits, and alert above 80 %.', 46)).toEqual(['  1. Scale up so the data fits, and alert', '     above 80 %.']);
+    expect(wrapLine('used_memory 3.0 MB of 3.0 MB (99 %)', 16)).toEqual(['used_memory', '3.0 MB of 3.0 MB', '(99 %)']);
     expect(wrapLine('● LIKELY  Keys evicted  (eviction, score 0.82)', 30)).toEqual(['● LIKELY  Keys evicted', '  (eviction, score 0.82)']);
   });
 
