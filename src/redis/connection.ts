@@ -25,6 +25,8 @@ export type ConnectFailure = { ok: false; kind: 'unreachable' | 'auth'; endpoint
 export type Connected = { ok: true; gateway: Gateway };
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+/** The most bytes one reply (INFO, CLIENT LIST, SLOWLOG, CLUSTER NODES, a SCAN page) may take. */
+export const MAX_REPLY_BYTES = 32 * 1_048_576;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 3_000;
 
 /** Connects to `endpoint` (db 0; SELECT is the caller's, through the gateway) and proves the link with a PING. */
@@ -60,12 +62,40 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
   client.on('error', (error: unknown) => {
     lastError = error;
   });
-  const gateway = new Gateway(client, address, 0, options.counter);
+  // ioredis buffers a reply whole, however long the server says it is: keyloss counts the bytes that arrive while
+  // commands are outstanding and closes the connection past MAX_REPLY_BYTES, so an endless reply costs no memory.
+  let outstanding = 0;
+  let received = 0;
+  let overflowed = false;
+  const channel = {
+    async call(command: string, ...args: Array<string | number>): Promise<unknown> {
+      outstanding++;
+      try {
+        return await client.call(command, ...args);
+      } catch (error) {
+        if (overflowed) throw new Error(`the reply was longer than ${MAX_REPLY_BYTES / 1_048_576} MB; keyloss closed the connection`);
+        throw error;
+      } finally {
+        if (--outstanding === 0) received = 0;
+      }
+    },
+    disconnect: () => client.disconnect(),
+  };
+  const gateway = new Gateway(channel, address, 0, options.counter);
   // The first bytes the server sends, for a refusal that arrives before any reply is expected.
   let greeting = null as string | null;
   client.once('connect', () => {
-    (client as unknown as { stream?: NodeJS.EventEmitter }).stream?.once('data', (chunk: Buffer) => {
+    const stream = (client as unknown as { stream?: NodeJS.EventEmitter }).stream;
+    stream?.once('data', (chunk: Buffer) => {
       greeting = chunk.toString('utf8', 0, 200);
+    });
+    stream?.on('data', (chunk: Buffer) => {
+      if (outstanding === 0 || overflowed) return;
+      received += chunk.length;
+      if (received > MAX_REPLY_BYTES) {
+        overflowed = true;
+        client.disconnect();
+      }
     });
   });
   const onMessage = options.onMessage;
