@@ -1,7 +1,7 @@
 // Diagnosis benchmark: time to verdict on a redis-server holding 1,000,000 keys across 16 dbs, commands sent,
 // the slowest single command on the server and the peak RSS of the diagnosing process; then a 10,000,000-key cache
 // (staging timed apart) with the p99 a concurrent `redis-benchmark -t get` load sees with and without keyloss. Run alone: npx tsx bench/diagnose.ts
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +10,7 @@ import type { CheckId } from '../src/domain/checks.ts';
 import { isGlobPattern } from '../src/domain/query.ts';
 import { ALL_CHECKS, investigate } from '../src/investigate.ts';
 import { loadDefaultRunbook } from '../src/runbook/load.ts';
+import { getLoad } from './get-load.ts';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
 
 const DBS = 16;
@@ -78,22 +79,6 @@ async function cliVerdictMs(url: string, key: string): Promise<number> {
   return Math.round(performance.now() - started);
 }
 
-/** p99 (ms) of `redis-benchmark -t get` against `port` for `requests` requests, while `during` runs alongside. */
-async function getLoadP99(port: number, requests: number, during: () => Promise<void>): Promise<{ p99Ms: number; rps: number }> {
-  const child = spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-t', 'get', '-n', String(requests), '-c', '20', '-r', String(BIG_KEYS), '--csv', '--precision', '3']);
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await during();
-  await exited;
-  // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
-  const row = out.trim().split('\n').find((line) => line.startsWith('"GET"'));
-  const cells = (row ?? '').split(',').map((cell) => Number(cell.replace(/"/g, '')));
-  return { p99Ms: cells[6] ?? Number.NaN, rps: Math.round(cells[1] ?? Number.NaN) };
-}
-
 /** 10,000,000 keys in db 0 and a few families in db 3 of a redis-server of our own. */
 async function benchBigCache(): Promise<Record<string, number | string>> {
   const server = await startRedis(['--enable-debug-command', 'yes', '--slowlog-log-slower-than', '0', '--slowlog-max-len', '100000']);
@@ -113,15 +98,15 @@ async function benchBigCache(): Promise<Record<string, number | string>> {
     const globCliMs = await cliVerdictMs(server.url, 'order:*');
     // The same GET load twice: alone, then with keyloss diagnosing the glob (a full sampled scan) again and again.
     const requests = 200_000;
-    const alone = await getLoadP99(server.port, requests, async () => undefined);
+    const alone = await getLoad(server.port, requests, BIG_KEYS);
     let diagnoses = 0;
-    const withKeyloss = await getLoadP99(server.port, requests, async () => {
-      const until = performance.now() + 2_500;
-      while (performance.now() < until) {
-        await measure(server.url, admin, 'order:*', all);
-        diagnoses += 1;
-      }
-    });
+    const loaded = getLoad(server.port, requests, BIG_KEYS);
+    const until = performance.now() + 2_500;
+    while (performance.now() < until) {
+      await measure(server.url, admin, 'order:*', all);
+      diagnoses += 1;
+    }
+    const withKeyloss = await loaded;
     return {
       big_keys: BIG_KEYS + 100_000,
       big_staging_ms: stagingMs,
@@ -134,8 +119,8 @@ async function benchBigCache(): Promise<Record<string, number | string>> {
       big_glob_verdict: glob.verdict,
       big_slowest_command_us: Math.max(exact.slowestUs, glob.slowestUs),
       big_slowest_command: exact.slowestUs >= glob.slowestUs ? exact.slowestCommand : glob.slowestCommand,
-      big_get_p99_ms_without_keyloss: alone.p99Ms,
-      big_get_p99_ms_with_keyloss: withKeyloss.p99Ms,
+      big_get_p99_ms_without_keyloss: alone.p99,
+      big_get_p99_ms_with_keyloss: withKeyloss.p99,
       big_get_rps_without_keyloss: alone.rps,
       big_get_rps_with_keyloss: withKeyloss.rps,
       big_diagnoses_during_load: diagnoses,

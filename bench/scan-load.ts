@@ -1,43 +1,16 @@
 // What a production cache feels while keyloss searches it: the p99 latency of a concurrent `redis-benchmark -t get`
 // load on 16 dbs x 125k keys, without keyloss, with keyloss's paced scans (the default), and unpaced, in one run.
 // Run alone: npm run bench -- scanload
-import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { DEFAULT_CHECK_OPTIONS } from '../src/checks/registry.ts';
 import { investigate } from '../src/investigate.ts';
 import { loadDefaultRunbook } from '../src/runbook/load.ts';
+import { getLoad } from './get-load.ts';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
 
 const DBS = 16;
 const KEYS_PER_DB = 125_000;
 const REQUESTS = 150_000;
-
-interface Latency {
-  rps: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-/** redis-benchmark GET on db 0 with 20 clients, parsed from its CSV line. */
-function getLoad(port: number): Promise<Latency> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('redis-benchmark', ['-h', '127.0.0.1', '-p', String(port), '-t', 'get', '-n', String(REQUESTS), '-c', '20', '-r', String(KEYS_PER_DB), '--csv'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('close', () => {
-      const line = out.split('\n').find((l) => l.startsWith('"GET"'));
-      if (!line) return reject(new Error(`redis-benchmark printed no GET line: ${out.slice(0, 200)}`));
-      const cells = line.split(',').map((cell) => Number(cell.replace(/"/g, '')));
-      resolve({ rps: cells[1] ?? Number.NaN, p50: cells[4] ?? Number.NaN, p99: cells[6] ?? Number.NaN, max: cells[7] ?? Number.NaN });
-    });
-  });
-}
 
 /** Runs `keyloss`'s presence search (a glob absent from every db: the full scan budget in each) until `until` settles. */
 async function diagnoseWhile(url: string, until: Promise<unknown>, dutyCycle: number) {
@@ -76,14 +49,14 @@ export async function benchScanLoad(): Promise<Record<string, number | string>> 
     }
     const stagingMs = Math.round(performance.now() - stagedAt);
 
-    const baseline = await getLoad(redis.port);
-    const pacedLoad = getLoad(redis.port);
+    const baseline = await getLoad(redis.port, REQUESTS, KEYS_PER_DB);
+    const pacedLoad = getLoad(redis.port, REQUESTS, KEYS_PER_DB);
     const paced = await diagnoseWhile(redis.url, pacedLoad, DEFAULT_CHECK_OPTIONS.scanDutyCycle);
     const withKeyloss = await pacedLoad;
-    const unpacedLoad = getLoad(redis.port);
+    const unpacedLoad = getLoad(redis.port, REQUESTS, KEYS_PER_DB);
     const unpaced = await diagnoseWhile(redis.url, unpacedLoad, 1);
     const withUnpaced = await unpacedLoad;
-    const again = await getLoad(redis.port);
+    const again = await getLoad(redis.port, REQUESTS, KEYS_PER_DB);
     return {
       'cache (dbs x keys)': `${DBS} x ${KEYS_PER_DB.toLocaleString('en')}`,
       'staging ms': stagingMs,
