@@ -1,6 +1,8 @@
 // What a production cache feels while keyloss searches it: the p99 latency of a concurrent `redis-benchmark -t get`
-// load on 16 dbs x 125k keys, without keyloss, with keyloss's paced scans (the default), and unpaced, in one run.
+// load on 16 dbs x 125k keys, without keyloss, with keyloss's adaptive pacing (the default), at the fixed 20 % duty
+// cycle it had before, and unpaced, in one run; and how long one search takes on the idle server.
 // Run alone: npm run bench -- scanload
+import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { DEFAULT_CHECK_OPTIONS } from '../src/checks/registry.ts';
 import { investigate } from '../src/investigate.ts';
@@ -13,7 +15,7 @@ const KEYS_PER_DB = 125_000;
 const REQUESTS = 150_000;
 
 /** Runs `keyloss`'s presence search (a glob absent from every db: the full scan budget in each) until `until` settles. */
-async function diagnoseWhile(url: string, until: Promise<unknown>, dutyCycle: number) {
+async function diagnoseWhile(url: string, until: Promise<unknown>, dutyCycle: number | 'adaptive') {
   const runbook = await loadDefaultRunbook();
   let done = false;
   until.finally(() => {
@@ -21,7 +23,9 @@ async function diagnoseWhile(url: string, until: Promise<unknown>, dutyCycle: nu
   });
   const runs: number[] = [];
   let commands = 0;
-  while (!done) {
+  const duties: number[] = [];
+  const counts: number[] = [];
+  do {
     const started = performance.now();
     const result = await investigate({
       redisUrl: url,
@@ -33,8 +37,19 @@ async function diagnoseWhile(url: string, until: Promise<unknown>, dutyCycle: nu
     if (!result.ok) throw new Error(result.reason);
     runs.push(performance.now() - started);
     commands += result.commandsSent;
-  }
-  return { runs: runs.length, msPerSearch: runs.length ? Math.round(runs.reduce((a, b) => a + b, 0) / runs.length) : Number.NaN, commands };
+    for (const node of result.report.key.pacing ?? []) {
+      duties.push(...node.duty);
+      counts.push(...node.count);
+    }
+  } while (!done);
+  const range = (values: number[]) => (values.length ? `${Math.min(...values)}–${Math.max(...values)}` : 'fixed');
+  return {
+    runs: runs.length,
+    msPerSearch: runs.length ? Math.round(runs.reduce((a, b) => a + b, 0) / runs.length) : Number.NaN,
+    commands,
+    duty: range(duties),
+    count: range(counts),
+  };
 }
 
 export async function benchScanLoad(): Promise<Record<string, number | string>> {
@@ -49,28 +64,39 @@ export async function benchScanLoad(): Promise<Record<string, number | string>> 
     }
     const stagingMs = Math.round(performance.now() - stagedAt);
 
+    // One search on the idle server first: how fast the adaptive pacing goes when nobody else is there.
+    const idle = await diagnoseWhile(redis.url, Promise.resolve(), 'adaptive');
+    const underLoad = async (dutyCycle: number | 'adaptive') => {
+      const load = getLoad(redis.port, REQUESTS, KEYS_PER_DB);
+      const search = await diagnoseWhile(redis.url, load, dutyCycle);
+      return { search, latency: await load };
+    };
     const baseline = await getLoad(redis.port, REQUESTS, KEYS_PER_DB);
-    const pacedLoad = getLoad(redis.port, REQUESTS, KEYS_PER_DB);
-    const paced = await diagnoseWhile(redis.url, pacedLoad, DEFAULT_CHECK_OPTIONS.scanDutyCycle);
-    const withKeyloss = await pacedLoad;
-    const unpacedLoad = getLoad(redis.port, REQUESTS, KEYS_PER_DB);
-    const unpaced = await diagnoseWhile(redis.url, unpacedLoad, 1);
-    const withUnpaced = await unpacedLoad;
+    const adaptive = await underLoad('adaptive');
+    const fixed = await underLoad(0.2);
+    const unpaced = await underLoad(1);
     const again = await getLoad(redis.port, REQUESTS, KEYS_PER_DB);
+    const base = Math.max(baseline.p99, again.p99);
+    const ratio = (p99: number) => Math.round((p99 / base) * 100) / 100;
     return {
       'cache (dbs x keys)': `${DBS} x ${KEYS_PER_DB.toLocaleString('en')}`,
       'staging ms': stagingMs,
+      'load average (1 min) at the end': `${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`,
+      'ms per 16-db search, idle server': idle.msPerSearch,
+      'duty / COUNT chosen, idle server': `${idle.duty} / ${idle.count}`,
       'GET p99 ms, without keyloss': baseline.p99,
       'GET p99 ms, without keyloss (after)': again.p99,
-      [`GET p99 ms, keyloss paced (duty ${DEFAULT_CHECK_OPTIONS.scanDutyCycle})`]: withKeyloss.p99,
-      'GET p99 ms, keyloss unpaced': withUnpaced.p99,
-      'p99 ratio paced / baseline': Math.round((withKeyloss.p99 / Math.max(baseline.p99, again.p99)) * 100) / 100,
-      'p99 ratio unpaced / baseline': Math.round((withUnpaced.p99 / Math.max(baseline.p99, again.p99)) * 100) / 100,
-      'GET rps without / paced / unpaced': `${baseline.rps} / ${withKeyloss.rps} / ${withUnpaced.rps}`,
-      'searches during the load (paced)': paced.runs,
-      'ms per 16-db search (paced)': paced.msPerSearch,
-      'ms per 16-db search (unpaced)': unpaced.msPerSearch,
-      'commands per search (paced)': paced.runs ? Math.round(paced.commands / paced.runs) : Number.NaN,
+      'GET p99 ms, keyloss adaptive (default)': adaptive.latency.p99,
+      'GET p99 ms, keyloss fixed duty 0.2': fixed.latency.p99,
+      'GET p99 ms, keyloss unpaced': unpaced.latency.p99,
+      'p99 ratio adaptive / baseline': ratio(adaptive.latency.p99),
+      'p99 ratio fixed 0.2 / baseline': ratio(fixed.latency.p99),
+      'p99 ratio unpaced / baseline': ratio(unpaced.latency.p99),
+      'GET rps without / adaptive / fixed / unpaced': `${baseline.rps} / ${adaptive.latency.rps} / ${fixed.latency.rps} / ${unpaced.latency.rps}`,
+      'duty / COUNT chosen under load': `${adaptive.search.duty} / ${adaptive.search.count}`,
+      'searches during the load (adaptive)': adaptive.search.runs,
+      'ms per 16-db search under load (adaptive / fixed / unpaced)': `${adaptive.search.msPerSearch} / ${fixed.search.msPerSearch} / ${unpaced.search.msPerSearch}`,
+      'commands per search under load (adaptive)': adaptive.search.runs ? Math.round(adaptive.search.commands / adaptive.search.runs) : Number.NaN,
     };
   } finally {
     await staging.quit().catch(() => undefined);

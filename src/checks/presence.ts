@@ -11,6 +11,7 @@ import { literalKey } from '../domain/keys.ts';
 import type { Check, CheckContext } from './types.ts';
 import type { KeyspaceLine, PresenceData, SampleEstimate, ShardPresence } from '../domain/evidence.ts';
 import { estimateMatches } from './estimate.ts';
+import { scanPacing } from './scan-pacing.ts';
 
 /** At most this many dbs are searched: the application's, then those holding the most keys; the rest are reported. */
 export const MAX_DBS_SEARCHED = 64;
@@ -89,6 +90,8 @@ export const presenceCheck: Check<'keyspace.presence'> = {
         complete: answered?.complete ?? false,
       };
     });
+    const pacers = await ctx.redis.pacersStarted();
+    const pacing = [...pacers].map(([address, pacer]) => pacer.summary(address));
     return {
       pattern: query.key,
       isPattern: query.isPattern,
@@ -109,6 +112,7 @@ export const presenceCheck: Check<'keyspace.presence'> = {
       keyspace,
       sampleKeys: appDb?.sampleKeys ?? [],
       shards,
+      ...(pacing.length > 0 ? { pacing } : {}),
     };
   },
 };
@@ -174,10 +178,9 @@ async function scanDb(ctx: CheckContext, primaries: ClusterNode[], db: number, k
       try {
         const gateway = await ctx.redis.gateway(node.address, db);
         const scan = await boundedScan(gateway, ctx.query.key, {
-          count: options.scanCount,
+          pacing: await scanPacing(ctx, node.address),
           keyBudget: options.scanKeyBudget,
           msBudget,
-          dutyCycle: options.scanDutyCycle,
           signal: ctx.signal,
           sampleLimit,
           // In another db a match is a match: once one is found, the wrong-database question is answered.

@@ -26,7 +26,7 @@ export const DEFAULT_CHECK_OPTIONS: CheckOptions = {
   scanKeyBudget: 100_000,
   scanMsBudget: 1_500,
   scanCount: 500,
-  scanDutyCycle: 0.2,
+  scanDutyCycle: 'adaptive',
   ttlSampleSize: 50,
   // A floor: the second INFO sample also waits for the other checks, so rates cover the whole run.
   rateIntervalMs: 250,

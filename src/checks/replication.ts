@@ -3,6 +3,7 @@
 import { describeError } from '../redact.ts';
 import { parseInfo, wasPromoted } from '../redis/info.ts';
 import { boundedScan } from '../redis/scan.ts';
+import { scanPacing } from './scan-pacing.ts';
 import { NodeUnreachable } from '../redis/target.ts';
 import { describeEndpoint } from '../redis/url.ts';
 import { literalKey } from '../domain/keys.ts';
@@ -76,7 +77,7 @@ async function readPrimary(ctx: CheckContext, address: string): Promise<PrimaryR
       const replication = parseInfo(await gateway.info('replication')).replication;
       if (query.isPattern) {
         const scan = await boundedScan(gateway, query.key, {
-          count: ctx.options.scanCount,
+          pacing: await scanPacing(ctx, address),
           keyBudget: ctx.options.scanKeyBudget,
           msBudget: Math.min(ctx.options.scanMsBudget, PRIMARY_READ_MS / 2),
           signal: ctx.signal,

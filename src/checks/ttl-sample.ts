@@ -2,6 +2,7 @@
 import { boundedScan } from '../redis/scan.ts';
 import { siblingPattern } from '../domain/keys.ts';
 import { neededData } from './needs.ts';
+import { scanPacing } from './scan-pacing.ts';
 import { CheckSkipped, type Check, type CheckContext } from './types.ts';
 
 export const ttlSampleCheck: Check<'keyspace.ttl-sample'> = {
@@ -55,10 +56,9 @@ async function sampleKeys(ctx: CheckContext, pattern: string, db: number): Promi
   const samples = await Promise.all(
     nodes.map(async (node) => {
       const scan = await boundedScan(await ctx.redis.gateway(node.address, db), pattern, {
-        count: ctx.options.scanCount,
+        pacing: await scanPacing(ctx, node.address),
         keyBudget: ctx.options.scanKeyBudget,
         msBudget: ctx.options.scanMsBudget,
-        dutyCycle: ctx.options.scanDutyCycle,
         signal: ctx.signal,
         sampleLimit: limit,
         // The sample is all that is wanted: no need to walk the rest of the db once it is full.

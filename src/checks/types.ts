@@ -8,13 +8,14 @@ export interface CheckOptions {
   scanKeyBudget: number;
   /** Milliseconds a SCAN may spend per db. */
   scanMsBudget: number;
-  /** COUNT hint per SCAN call. */
+  /** COUNT of each SCAN call under a fixed duty cycle (adaptive pacing sizes COUNT itself). */
   scanCount: number;
   /**
-   * The share of time a scan keeps the server busy (0 < d <= 1): after each SCAN, keyloss waits so that the SCAN's
-   * own round trip is at most this fraction of the scan's wall time. 1: no pacing.
+   * How scans are paced. `adaptive` (the default): from the node's measured load, fast when it is idle and backing
+   * off when others use it (src/redis/pacer.ts states the bounds). A number d (0 < d <= 1): a fixed share of the
+   * scan's wall time that its SCANs' round trips may take, with COUNT `scanCount`; 1: no pacing.
    */
-  scanDutyCycle: number;
+  scanDutyCycle: number | 'adaptive';
   /** Keys whose TTL is sampled. */
   ttlSampleSize: number;
   /**

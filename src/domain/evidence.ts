@@ -71,6 +71,23 @@ export interface PresenceData {
    * in the application's db, so a cause can be judged on the shard that owns the keys and shards compared.
    */
   shards: ShardPresence[];
+  /** How the scans were paced on each node searched (adaptive pacing only): what its load readings decided. */
+  pacing?: ScanPacingSummary[];
+}
+
+/** The range of the pacing decisions taken for one node's scans (src/redis/pacer.ts states the bounds). */
+export interface ScanPacingSummary {
+  address: string;
+  /** Load readings taken (INFO cpu, stats, commandstats), the first before any SCAN. */
+  readings: number;
+  /** keyloss's target share of the server's time, lowest and highest. */
+  duty: [number, number];
+  /** SCAN COUNT, lowest and highest. */
+  count: [number, number];
+  /** The most commands per second others sent the node in one window; null: INFO did not say. */
+  othersOpsPerSecMax: number | null;
+  /** The highest share of the server's main thread others used in one window; null: INFO did not say. */
+  othersCpuMax: number | null;
 }
 
 export interface ShardPresence {

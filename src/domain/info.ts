@@ -45,6 +45,7 @@ const PersistenceSection = section({
 });
 const StatsSection = section({
   total_commands_processed: num,
+  instantaneous_ops_per_sec: num,
   expired_keys: num,
   evicted_keys: num,
   total_eviction_exceeded_time: num,

@@ -85,6 +85,13 @@ export interface CommandChannel {
 /** Shared by every gateway of one target, so a run can report how many commands it cost the cache. */
 export interface CommandCounter {
   sent: number;
+  /** The same count per node (`host:port`), for the scan pacer's "what did keyloss send this node" (src/redis/pacer.ts). */
+  byAddress?: Map<string, number>;
+}
+
+function countSent(counter: CommandCounter, address: string): void {
+  counter.sent += 1;
+  counter.byAddress?.set(address, (counter.byAddress.get(address) ?? 0) + 1);
 }
 
 // Replies meaning "this server does not offer that here", as opposed to a failure of the command itself.
@@ -106,7 +113,7 @@ export class Gateway {
     const name = args.length > 0 && ALLOWLIST.get(command.toUpperCase()) !== true
       ? `${command.toUpperCase()} ${String(args[0]).toUpperCase()}`
       : command.toUpperCase();
-    this.counter.sent += 1;
+    countSent(this.counter, this.address);
     try {
       return await this.channel.call(command, ...args);
     } catch (error) {
@@ -139,7 +146,7 @@ export class Gateway {
     const inTurn = <T>(db: number, work: () => Promise<T>): Promise<T> => {
       const turn = queue.then(async () => {
         if (current !== db) {
-          this.counter.sent += 1;
+          countSent(this.counter, this.address);
           try {
             await this.channel.call('SELECT', db);
           } catch (error) {

@@ -1,11 +1,12 @@
 // SCAN MATCH bounded by keys visited and milliseconds, the only way keyloss walks a keyspace (never KEYS), paced
-// so that a production cache spends only a small share of its time on keyloss.
+// (src/redis/pacer.ts) so that a production cache spends only a small share of its time on keyloss.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Gateway } from './gateway.ts';
+import type { ScanPacing } from './pacer.ts';
 
 export interface ScanBounds {
-  /** COUNT hint per SCAN call. */
-  count: number;
+  /** Each SCAN's COUNT, and the pause after it: the node's adaptive pacer, or a fixed one (`fixedPacing`). */
+  pacing: ScanPacing;
   /** Stop after visiting about this many keys. */
   keyBudget: number;
   /** Stop after this many milliseconds. */
@@ -17,17 +18,12 @@ export interface ScanBounds {
   sampleLimit?: number;
   /** Stop as soon as this many distinct matches were seen (presence proven, or a sample full); `complete` stays false. */
   stopAfterMatches?: number;
-  /**
-   * Target share of wall time the server spends on this scan (0 < d <= 1, default 1: unpaced). Each SCAN's own
-   * round trip is measured and followed by a pause of roundTrip × (1 - d) / d.
-   */
-  dutyCycle?: number;
 }
 
 export interface ScanOutcome {
   /** Distinct matching keys seen. */
   matched: number;
-  /** Keys visited, estimated as COUNT per call (SCAN does not say), capped by the db size when known. */
+  /** Keys visited, estimated as the sum of the calls' COUNTs (SCAN does not say), capped by the db size when known. */
   visited: number;
   /** True when the cursor came back to 0: `matched` is the full count. */
   complete: boolean;
@@ -44,14 +40,17 @@ export async function boundedScan(gateway: Gateway, match: string, bounds: ScanB
   let extra = 0;
   const sample: string[] = [];
   let cursor = '0';
-  let calls = 0;
+  let requested = 0;
   let complete = false;
   for (;;) {
     bounds.signal?.throwIfAborted();
+    // Never past the key budget: the last call asks only for what is left of it.
+    const count = Math.max(1, Math.min(bounds.pacing.count(), bounds.keyBudget - requested));
     const sent = performance.now();
-    const reply = (await gateway.call('SCAN', cursor, 'MATCH', match, 'COUNT', bounds.count)) as [string, string[]];
+    const reply = (await gateway.call('SCAN', cursor, 'MATCH', match, 'COUNT', count)) as [string, string[]];
     const roundTripMs = performance.now() - sent;
-    calls += 1;
+    requested += count;
+    const pauseMs = bounds.pacing.after(roundTripMs, count);
     cursor = String(reply[0]);
     for (const key of reply[1]) {
       if (seen.has(key)) continue;
@@ -64,14 +63,12 @@ export async function boundedScan(gateway: Gateway, match: string, bounds: ScanB
       break;
     }
     if (bounds.stopAfterMatches !== undefined && seen.size + extra >= bounds.stopAfterMatches) break;
-    if (calls * bounds.count >= bounds.keyBudget || performance.now() - started >= bounds.msBudget) break;
-    const duty = Math.min(1, Math.max(0.01, bounds.dutyCycle ?? 1));
-    if (duty < 1) await sleep((roundTripMs * (1 - duty)) / duty, undefined, bounds.signal ? { signal: bounds.signal } : {});
+    if (requested >= bounds.keyBudget || performance.now() - started >= bounds.msBudget) break;
+    if (pauseMs > 0) await sleep(pauseMs, undefined, bounds.signal ? { signal: bounds.signal } : {});
   }
-  const estimated = calls * bounds.count;
   return {
     matched: seen.size + extra,
-    visited: bounds.dbKeys !== undefined ? Math.min(estimated, bounds.dbKeys) : estimated,
+    visited: bounds.dbKeys !== undefined ? Math.min(requested, bounds.dbKeys) : requested,
     complete,
     ms: Math.round(performance.now() - started),
     sample,

@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { openGateway, type ConnectOptions } from './connection.ts';
 import { CommandUnavailable, type CommandCounter, type Gateway } from './gateway.ts';
 import { parseInfo, roleOf } from './info.ts';
+import { Pacer } from './pacer.ts';
 import { keySlot } from './slot.ts';
 import { nodeForSlot, parseClusterNodes, type ClusterNode, type Topology } from './topology.ts';
 import { MAX_PRIMARIES, MAX_REPLICAS_PER_PRIMARY, NOT_THE_CACHES_HOST, refusal, type TrustPolicy } from './trust.ts';
@@ -44,7 +45,7 @@ export async function openTarget(url: string | RedisEndpoint, options: OpenTarge
   } else {
     endpoint = url;
   }
-  const counter: CommandCounter = { sent: 0 };
+  const counter: CommandCounter = { sent: 0, byAddress: new Map() };
   const seed = await openGateway(endpoint, { ...connectOptions(options), counter });
   if (!seed.ok) return seed;
   return { ok: true, target: new RedisTarget(endpoint, seed.gateway, counter, options) };
@@ -62,6 +63,7 @@ export class RedisTarget {
   private readonly vouched = new Set<string>();
   private dialing = 0;
   private readonly waitingToDial: Array<() => void> = [];
+  private readonly pacers = new Map<string, Promise<Pacer>>();
 
   constructor(
     /** The seed endpoint from the URL (its db is the application's default db). */
@@ -116,6 +118,34 @@ export class RedisTarget {
       pending.catch(() => undefined);
     }
     return pending;
+  }
+
+  /**
+   * The scan pacing of the node at `address`, shared by every scan of this target on it, its first load reading
+   * taken (src/redis/pacer.ts). Throws as `gateway(address)` does.
+   */
+  pacer(address: string): Promise<Pacer> {
+    let pending = this.pacers.get(address);
+    if (!pending) {
+      pending = this.gateway(address, 0).then(async (gateway) => {
+        const pacer = new Pacer(gateway, () => this.counter.byAddress?.get(address) ?? 0);
+        await pacer.start();
+        return pacer;
+      });
+      this.pacers.set(address, pending);
+      pending.catch(() => undefined);
+    }
+    return pending;
+  }
+
+  /** The pacers started so far, by node address. */
+  async pacersStarted(): Promise<Map<string, Pacer>> {
+    const out = new Map<string, Pacer>();
+    for (const [address, pending] of this.pacers) {
+      const pacer = await pending.catch(() => null);
+      if (pacer) out.set(address, pacer);
+    }
+    return out;
   }
 
   /**

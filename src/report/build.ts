@@ -79,6 +79,7 @@ export function buildReport(input: ReportInput): Report {
       pattern: evidence.query.key,
       present: presence?.present ?? false,
       matches: (presence?.matches ?? []).map((m) => ({ db: m.db, count: m.count, sampled: m.sampled, ...(m.estimate ? { estimate: m.estimate } : {}) })),
+      ...(presence?.pacing ? { pacing: presence.pacing } : {}),
     },
     headline: diagnosis.headline,
     unchecked: diagnosis.unchecked,

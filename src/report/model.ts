@@ -5,7 +5,7 @@ import type { Scope, Tier } from '../domain/query.ts';
 import type { CheckId } from '../domain/checks.ts';
 import type { EvidenceLine, Verdict } from '../domain/verdict.ts';
 import type { MetricLine } from '../domain/azure-evidence.ts';
-import type { SampleEstimate } from '../domain/evidence.ts';
+import type { SampleEstimate, ScanPacingSummary } from '../domain/evidence.ts';
 
 export interface CauseReport {
   id: CauseId;
@@ -38,7 +38,13 @@ export interface Report {
   verdict: Verdict;
   causes: CauseReport[];
   checks: CheckSummary[];
-  key: { pattern: string; present: boolean; matches: Array<{ db: number; count: number; sampled: boolean; estimate?: SampleEstimate }> };
+  key: {
+    pattern: string;
+    present: boolean;
+    matches: Array<{ db: number; count: number; sampled: boolean; estimate?: SampleEstimate }>;
+    /** Additive: how the scans were paced on each node, from its measured load. */
+    pacing?: ScanPacingSummary[];
+  };
   /** Additive: one sentence a tired engineer reads first. */
   headline: string;
   /** Additive: what could not be checked, as sentences. */
