@@ -22,7 +22,7 @@ export async function readActivity(
   window: { from: Date; to: Date },
   signal: AbortSignal,
 ): Promise<ActivityEvent[]> {
-  const client = createMonitorClient(azure, resource.subscriptionId);
+  const client = await createMonitorClient(azure, resource.subscriptionId);
   const raw: unknown[] = [];
   for await (const event of client.activityLogs.list(activityFilter(resource.id, window.from, window.to), {
     select: SELECT,

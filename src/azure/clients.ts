@@ -1,7 +1,8 @@
-// The three Azure SDK clients, configured once: endpoints, token scope, and no hidden retries.
-import { MetricsClient } from '@azure/monitor-query-metrics';
-import { RedisManagementClient } from '@azure/arm-rediscache';
-import { MonitorClient } from '@azure/arm-monitor';
+// The three Azure SDK clients, configured once: endpoints, token scope, and no hidden retries. Each SDK is loaded when
+// its first client is made, so a process that never reaches Azure (most diagnoses) does not pay for loading them.
+import type { MetricsClient } from '@azure/monitor-query-metrics';
+import type { RedisManagementClient } from '@azure/arm-rediscache';
+import type { MonitorClient } from '@azure/arm-monitor';
 import type { AzureContext } from './types.ts';
 
 export const PUBLIC_ARM_ENDPOINT = 'https://management.azure.com';
@@ -38,7 +39,8 @@ function pipelineOptions(azure: AzureContext) {
   };
 }
 
-export function createMetricsClient(azure: AzureContext): MetricsClient {
+export async function createMetricsClient(azure: AzureContext): Promise<MetricsClient> {
+  const { MetricsClient } = await import('@azure/monitor-query-metrics');
   return new MetricsClient(metricsEndpoint(azure), azure.credential, {
     ...pipelineOptions(azure),
     credentials: { scopes: [tokenScope(azure)] },
@@ -51,10 +53,12 @@ function armClientOptions(azure: AzureContext) {
   return { ...pipelineOptions(azure), endpoint: arm, $host: arm, credentialScopes: [tokenScope(azure)] };
 }
 
-export function createRedisClient(azure: AzureContext, subscriptionId: string): RedisManagementClient {
+export async function createRedisClient(azure: AzureContext, subscriptionId: string): Promise<RedisManagementClient> {
+  const { RedisManagementClient } = await import('@azure/arm-rediscache');
   return new RedisManagementClient(azure.credential, subscriptionId, armClientOptions(azure));
 }
 
-export function createMonitorClient(azure: AzureContext, subscriptionId: string): MonitorClient {
+export async function createMonitorClient(azure: AzureContext, subscriptionId: string): Promise<MonitorClient> {
+  const { MonitorClient } = await import('@azure/arm-monitor');
   return new MonitorClient(azure.credential, subscriptionId, armClientOptions(azure));
 }

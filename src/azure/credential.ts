@@ -1,14 +1,20 @@
 // Azure credentials: one token fetch shared by every Azure check, every token registered as a secret.
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
 import { registerSecret } from '../redact.ts';
 
 /**
  * The credential of a process that was not given one: DefaultAzureCredential (a managed identity in Azure, `az login`
  * on a laptop). Commands build it once at start (src/azure/context.ts azureAccess) and pass it down; tests inject theirs.
+ * @azure/identity is loaded on the first token asked for, so a process that never reaches Azure does not load it.
  */
 export function defaultAzureCredential(): TokenCredential {
-  return new DefaultAzureCredential();
+  let inner: Promise<TokenCredential> | null = null;
+  return {
+    async getToken(scopes, options) {
+      inner ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new DefaultAzureCredential());
+      return (await inner).getToken(scopes, options);
+    },
+  };
 }
 
 // Refresh a little before expiry so a long investigation never sends an expired token.

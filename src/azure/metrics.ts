@@ -72,7 +72,7 @@ export async function readMetrics(
   window: MetricsWindow,
   signal: AbortSignal,
 ): Promise<MetricsAnswer> {
-  const client = createMetricsClient(azure);
+  const client = await createMetricsClient(azure);
   const queries = metricsQueries(resource.kind);
   const answers = await Promise.all(
     queries.map((query) => {

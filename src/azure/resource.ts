@@ -1,6 +1,5 @@
 // Reads the cache's own settings from Resource Manager: tier, shards, replicas, eviction policy, persistence, geo-replication.
 import { z } from 'zod';
-import { createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import type { Tier } from '../domain/query.ts';
 import type { AzureContext } from './types.ts';
 import type { AzureResourceData } from '../domain/azure-evidence.ts';
@@ -56,7 +55,7 @@ const RedisResourceSchema = z.object({
 type RedisInstance = NonNullable<z.infer<typeof RedisResourceSchema>['instances']>[number];
 
 async function readRedis(azure: AzureContext, resource: CacheResourceId, signal: AbortSignal): Promise<AzureResourceData> {
-  const client = createRedisClient(azure, resource.subscriptionId);
+  const client = await createRedisClient(azure, resource.subscriptionId);
   const answer = await client.redis.get(resource.resourceGroup, resource.name, { abortSignal: signal });
   return redisSettings(resource.name, answer);
 }
@@ -182,7 +181,8 @@ const EnterpriseDatabaseSchema = z.object({
  * with a 400 listing the versions it does serve: the newest stable one of those is asked once instead.
  */
 async function readRedisEnterprise(azure: AzureContext, resource: CacheResourceId, signal: AbortSignal): Promise<AzureResourceData> {
-  const client = createRedisClient(azure, resource.subscriptionId);
+  const client = await createRedisClient(azure, resource.subscriptionId);
+  const { createPipelineRequest, RestError } = await import('@azure/core-rest-pipeline');
   const get = async (path: string, apiVersion: string): Promise<unknown> => {
     const url = `${armEndpoint(azure)}${path}?api-version=${apiVersion}`;
     const response = await client.sendRequest(createPipelineRequest({ url, method: 'GET', abortSignal: signal }));

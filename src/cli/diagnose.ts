@@ -11,7 +11,6 @@ import { closeRecordStore, openRecordStore } from '../record/check.ts';
 import { describeError, redact } from '../redact.ts';
 import { LOCAL_REDIS_URL, parseRedisUrl } from '../redis/url.ts';
 import { renderText } from '../report/text.ts';
-import { writeCharts } from '../report/chart-png.ts';
 import { parseDbIndex, parseKeyPattern, parseScope, parseSince, parseTier } from '../runbook/formats.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
 
@@ -259,7 +258,8 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     return 3;
   }
   if (args.chartsDir !== null) {
-    // On stderr, so that --json output stays one JSON document.
+    // On stderr, so that --json output stays one JSON document. echarts and resvg load only when charts are asked for.
+    const { writeCharts } = await import('../report/chart-png.ts');
     const written = await writeCharts(result.report, args.chartsDir).catch((error: unknown) => {
       process.stderr.write(`keyloss diagnose: --charts: cannot write into ${args.chartsDir}: ${describeError(error)}\n`);
       return null;

@@ -177,7 +177,7 @@ describe('metrics batch (2024-02-01 examples, monitor-query-metrics recording)',
   /** The SDK's parse of whatever the fake answers next, read as keyloss reads it. */
   async function readThroughSdk(body: unknown, resourceId: string, query: MetricsQuery, namespace: string) {
     fake.answerNext('metrics', body);
-    const client = createMetricsClient(contextFor(fake, CACHE));
+    const client = await createMetricsClient(contextFor(fake, CACHE));
     const results = await client.queryResources([resourceId], query.names, namespace, { aggregation: 'Maximum,Total', filter: query.filter, top: query.top });
     return toMetricSeries(results, resourceId, query);
   }
@@ -251,14 +251,14 @@ describe('metrics batch parameters, as the spec says', () => {
 
   it('the fake cuts at 10 series when no top is sent, as Azure does', async () => {
     fake.metrics.set(CACHE.toLowerCase(), Array.from({ length: 12 }, (_, shard) => ({ metric: 'totalkeys', dimensions: { shardid: String(shard) }, value: () => 1 })));
-    const client = createMetricsClient(contextFor(fake, CACHE));
+    const client = await createMetricsClient(contextFor(fake, CACHE));
     const [result] = await client.queryResources([CACHE], ['totalkeys'], NAMESPACE.redis, { startTime: at('05:00'), endTime: at('05:10'), interval: 'PT1M', aggregation: 'Maximum', filter: "ShardId eq '*'" });
     expect(result?.metrics[0]?.timeseries).toHaveLength(10);
   });
 
   it('the fake answers only the aggregations asked for, on the interval asked for', async () => {
     fake.metrics.set(CACHE.toLowerCase(), [{ metric: 'evictedkeys', dimensions: { shardid: '0' }, value: (t) => (t.getUTCMinutes() % 2 ? 3 : null) }]);
-    const client = createMetricsClient(contextFor(fake, CACHE));
+    const client = await createMetricsClient(contextFor(fake, CACHE));
     const [result] = await client.queryResources([CACHE], ['evictedkeys'], NAMESPACE.redis, { startTime: at('05:00'), endTime: at('05:10'), interval: 'PT5M', aggregation: 'Total' });
     const data = result?.metrics[0]?.timeseries?.[0]?.data ?? [];
     expect(data.map((d) => [d.timeStamp.toISOString(), d.total, d.maximum])).toEqual([
