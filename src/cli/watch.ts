@@ -5,7 +5,7 @@ import { loginEndpoint, type RedisAuth } from '../azure/redis-login.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
-import { DEFAULT_WATCH_MS, MAX_WATCH_MS, watch, type WatchResult } from '../record/watch.ts';
+import { busiestSeconds, DEFAULT_WATCH_MS, secondCells, MAX_WATCH_MS, watch, type WatchResult } from '../record/watch.ts';
 import { describeError, redact } from '../redact.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { parseDbIndex, parseDuration, parseKeyPattern } from '../runbook/formats.ts';
@@ -175,7 +175,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
         ...(live
           ? {
               onSecond: (row, totals) => {
-                const cells = Object.entries(row).filter(([name, value]) => name !== 'at' && (value !== 0 || ['expired', 'evicted', 'del'].includes(name)));
+                const cells = secondCells(row);
                 const matching = args.key !== null ? `, ${totals.matching.toLocaleString('en-US')} matching ${args.key}` : '';
                 process.stderr.write(`\r\x1b[K${row.at.slice(11, 19)}  ${cells.map(([name, value]) => `${name} ${value}`).join('  ')}   (total ${totals.events.toLocaleString('en-US')}${matching})`);
               },
@@ -224,11 +224,7 @@ export function renderWatch(result: WatchResult): string {
   }
   for (const change of result.changes) lines.push(`${change.at}  ${change.summary}`);
   for (const gap of result.gaps) lines.push(`gap ${gap.from} → ${gap.to} on ${gap.node}: ${gap.why}`);
-  const busiest = [...result.timeline].sort((a, b) => total(b) - total(a))[0];
-  if (busiest && total(busiest) > 0) lines.push(`busiest second: ${busiest.at} (${n(total(busiest))} events)`);
+  const busiest = busiestSeconds(result, 1)[0];
+  if (busiest) lines.push(`busiest second: ${busiest.row.at} (${n(busiest.total)} events)`);
   return `${lines.join('\n')}\n`;
-}
-
-function total(row: Record<string, number | string>): number {
-  return Object.values(row).reduce<number>((sum, value) => sum + (typeof value === 'number' ? value : 0), 0);
 }

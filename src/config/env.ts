@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { registerSecret } from '../redact.ts';
 import { DEFAULT_RECORDER_OPTIONS } from '../record/recorder.ts';
+import { DEFAULT_WATCH_MS, MAX_WATCH_MS } from '../record/watch.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import type { StateSettings } from '../state/index.ts';
@@ -21,6 +22,21 @@ const wholeNumber = (fallback: number, min = 0) =>
         return z.NEVER;
       }
       return n;
+    });
+
+/** A duration such as 30s, 90m or 24h (parseDuration), within [min, max] milliseconds; `range` says which in words. */
+const duration = (fallback: number, min: number, max: number, range: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return fallback;
+      const ms = parseDuration(v);
+      if (ms === null || ms < min || ms > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration ${range}, got "${v}"` });
+        return z.NEVER;
+      }
+      return ms;
     });
 
 /** Bearer tokens go only over TLS (the SDK refuses plain http anyway); the origin is what the clients take. */
@@ -63,18 +79,9 @@ const ENV_SCHEMA = z.object({
   KEYLOSS_POSTMORTEM_CHANNEL: z.string().optional(),
   KEYLOSS_PROGRESS_INTERVAL_MS: wholeNumber(1200),
   /** Idle time after which an investigation is forgotten, as a duration (24h, 90m). */
-  KEYLOSS_SESSION_TTL: z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined) return DEFAULT_SESSION_TTL_MS;
-      const ms = parseDuration(v);
-      if (ms === null || ms < 60_000) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration of at least a minute such as 24h or 90m, got "${v}"` });
-        return z.NEVER;
-      }
-      return ms;
-    }),
+  KEYLOSS_SESSION_TTL: duration(DEFAULT_SESSION_TTL_MS, 60_000, Number.POSITIVE_INFINITY, 'of at least a minute such as 24h or 90m'),
+  /** How long Slack's "Watch live" watches, as `keyloss watch --for` takes it: 1s to 10m. */
+  KEYLOSS_WATCH_FOR: duration(DEFAULT_WATCH_MS, 1_000, MAX_WATCH_MS, 'from 1s to 10m such as 30s or 2m'),
   KEYLOSS_SHUTDOWN_GRACE_MS: wholeNumber(20_000),
   KEYLOSS_SLACK_TIMEOUT_MS: wholeNumber(10_000, 1),
   KEYLOSS_RECORD_SAMPLE_MS: wholeNumber(DEFAULT_RECORDER_OPTIONS.sampleMs, 50),
@@ -129,6 +136,8 @@ export interface SlackConfig extends Config {
   progressIntervalMs: number;
   /** How long an investigation thread is remembered. */
   sessionTtlMs: number;
+  /** How long a "Watch live" click watches the cache. */
+  watchMs: number;
   /** On SIGTERM, how long running checks may take to finish before they are recorded as interrupted. */
   shutdownGraceMs: number;
   /** How long one Web API request may take before it counts as failed (and is retried). */
@@ -201,6 +210,7 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
       postmortemChannel: e.KEYLOSS_POSTMORTEM_CHANNEL ?? null,
       progressIntervalMs: e.KEYLOSS_PROGRESS_INTERVAL_MS,
       sessionTtlMs: e.KEYLOSS_SESSION_TTL,
+      watchMs: e.KEYLOSS_WATCH_FOR,
       shutdownGraceMs: e.KEYLOSS_SHUTDOWN_GRACE_MS,
       slackTimeoutMs: e.KEYLOSS_SLACK_TIMEOUT_MS,
       alertToken: e.KEYLOSS_ALERT_TOKEN ?? null,

@@ -66,6 +66,8 @@ export interface CaptureOptions {
   connect: Pick<ConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs'>;
   /** The cache's Azure context, to read notifyKeyspaceEvents where CONFIG is blocked. */
   azure: AzureContext | null;
+  /** Hosts a cluster's nodes may announce besides the cache's own (the caches file's cluster.hosts). */
+  clusterHosts: readonly string[];
   now: () => number;
 }
 
@@ -78,6 +80,7 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
   backoff: { minMs: 250, maxMs: 30_000 },
   connect: {},
   azure: null,
+  clusterHosts: [],
   now: Date.now,
 };
 
@@ -86,7 +89,7 @@ export type CaptureStart = { ok: true; capture: Capture } | { ok: false; kind: '
 /** Discovers the primaries (one node, or every primary of a cluster) and starts capturing on each. */
 export async function startCapture(endpoint: RedisEndpoint, sink: CaptureSink, options: Partial<CaptureOptions> = {}): Promise<CaptureStart> {
   const settings: CaptureOptions = { ...DEFAULT_CAPTURE_OPTIONS, ...options };
-  const opened = await openTarget(endpoint, settings.connect);
+  const opened = await openTarget(endpoint, { ...settings.connect, clusterHosts: settings.clusterHosts });
   if (!opened.ok) {
     if (opened.kind === 'invalid-url') return { ok: false, kind: 'unreachable', endpoint: describeEndpoint(endpoint), reason: opened.reason };
     return opened;

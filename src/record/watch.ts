@@ -177,6 +177,27 @@ function addDeltas(deltas: WatchResult['counters'], previous: InfoSample, next: 
   }
 }
 
+/** One second's counts for a live line: expired, evicted and del always, any other event type when it happened. */
+export function secondCells(row: TimelineRow): Array<[string, number]> {
+  return Object.entries(row).flatMap(([name, value]): Array<[string, number]> =>
+    name !== 'at' && typeof value === 'number' && (value !== 0 || ['expired', 'evicted', 'del'].includes(name)) ? [[name, value]] : [],
+  );
+}
+
+/** Events in one second of the timeline, every type together. */
+export function rowTotal(row: TimelineRow): number {
+  return Object.values(row).reduce<number>((sum, value) => sum + (typeof value === 'number' ? value : 0), 0);
+}
+
+/** The `count` seconds with the most events, most first; seconds without any are left out. */
+export function busiestSeconds(result: Pick<WatchResult, 'timeline'>, count: number): Array<{ row: TimelineRow; total: number }> {
+  return result.timeline
+    .map((row) => ({ row, total: rowTotal(row) }))
+    .filter((entry) => entry.total > 0)
+    .sort((a, b) => b.total - a.total)
+    .slice(0, count);
+}
+
 function timelineRow(second: number, row: Map<RemovalEvent, number> | undefined): TimelineRow {
   const out: TimelineRow = { at: `${new Date(second * 1000).toISOString().slice(0, 19)}Z`, expired: 0, evicted: 0, del: 0 };
   for (const [event, count] of row ?? []) out[event] = count;

@@ -64,6 +64,7 @@ export function buildReport(input: ReportInput): Report {
   const presence = dataOf(evidence, 'keyspace.presence');
   const metrics = dataOf(evidence, 'azure.metrics');
   const record = dataOf(evidence, 'record');
+  const rates = dataOf(evidence, 'rates');
   return {
     target: { host: input.target.host, port: input.target.port, db: evidence.query.db, tls: input.target.tls },
     query: {
@@ -104,6 +105,9 @@ export function buildReport(input: ReportInput): Report {
           ...record.record,
           events: record.changes.filter((change) => change.type !== 'clients').map((change) => ({ at: change.at, type: change.type, summary: change.summary })),
         }
+      : null,
+    rates: rates
+      ? { from: rates.startedAt ?? null, intervalMs: rates.intervalMs, expiredPerSec: rates.expiredPerSec, evictedPerSec: rates.evictedPerSec, deletedPerSec: rates.deletedPerSec }
       : null,
   };
 }

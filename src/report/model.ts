@@ -71,6 +71,12 @@ export interface Report {
     gaps: Array<{ from: string; to: string; why: string }>;
     events: Array<{ at: string; type: string; summary: string }>;
   } | null;
+  /**
+   * Additive: keys removed per second while the checks ran (the rates check: expirations, evictions, and DEL, UNLINK,
+   * GETDEL, HDEL calls), each null when a node did not report its counter; null when the rates were not measured.
+   * Optional only for reports stored before it existed.
+   */
+  rates?: { from: string | null; intervalMs: number; expiredPerSec: number | null; evictedPerSec: number | null; deletedPerSec: number | null } | null;
 }
 
 /**

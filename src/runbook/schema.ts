@@ -120,6 +120,21 @@ export const CauseWords = z
   .strict();
 export type CauseWords = z.infer<typeof CauseWords>;
 
+/**
+ * The "Watch live" button under a verdict (Slack): its label, and the sentences that offer it when the verdict is
+ * inconclusive or the rates show keys still being removed. Without this section the button is not shown.
+ */
+export const WatchWords = z
+  .object({
+    label: z.string().min(1).max(75),
+    /** Shown above the buttons when no single cause could be proven. */
+    inconclusive: z.string().min(1).max(1000),
+    /** Shown above the buttons when the rates measured during the checks show keys still being removed. */
+    removing: z.string().min(1).max(1000),
+  })
+  .strict();
+export type WatchWords = z.infer<typeof WatchWords>;
+
 export const Runbook = z
   .object({
     id: nodeId,
@@ -128,6 +143,7 @@ export const Runbook = z
     start: nodeId,
     nodes: z.record(nodeId, RunbookNode),
     causes: z.record(z.string(), CauseWords),
+    watch: WatchWords.optional(),
   })
   .strict();
 export type Runbook = z.infer<typeof Runbook>;

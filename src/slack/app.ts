@@ -14,6 +14,7 @@ import type { StateStore } from '../state/store.ts';
 import { createAudit, type Audit } from './audit.ts';
 import type { SlackDeps } from './context.ts';
 import { startLostRunSweeper } from './flow/lost-runs.ts';
+import { LiveWatches } from './watches.ts';
 import { registerListeners } from './listeners/index.ts';
 import { redactingLogger } from './logger.ts';
 import { answerUnreadableBodies } from './unreadable-body.ts';
@@ -63,6 +64,7 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
     now: input.now ?? (() => new Date()),
     inflight: input.inflight ?? new InFlightRegistry(input.store, { replica: config.replicaId, heartbeatMs: config.heartbeatMs, ttlMs: config.sessionTtlMs }),
     record: input.record ?? null,
+    watches: new LiveWatches(),
   };
   const transport =
     input.transport ?? createSlackTransport({ apiUrl: config.apiUrl, timeoutMs: config.slackTimeoutMs, write: (line) => process.stderr.write(`${line}\n`) });
@@ -165,6 +167,8 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
     },
     async stop() {
       stopSweeper();
+      // Running watches end now and post what they saw; bounded, so a hung Slack cannot hold the stop.
+      await deps.watches.stop(1_500);
       if (alertServer?.listening) await new Promise<void>((resolve) => alertServer.close(() => resolve()));
       await app.stop();
     },

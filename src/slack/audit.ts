@@ -17,6 +17,8 @@ export type AuditAction =
   | 'alert'
   | 'shortcut'
   | 'home'
+  | 'watch'
+  | 'watch-finished'
   | 'error';
 
 export interface AuditEntry {

@@ -8,6 +8,7 @@ import type { InFlightRegistry } from '../state/inflight.ts';
 import type { StateStore } from '../state/store.ts';
 import type { RecordStore } from '../record/check.ts';
 import type { Audit } from './audit.ts';
+import type { LiveWatches } from './watches.ts';
 import { findCache } from '../config/caches.ts';
 
 export interface SlackDeps {
@@ -23,6 +24,8 @@ export interface SlackDeps {
   inflight: InFlightRegistry;
   /** keyloss's record of the caches (the state Redis), read by every investigation; null without a state Redis. */
   record: RecordStore | null;
+  /** The "Watch live" runs on this replica, ended early (and waited for) when the app stops. */
+  watches: LiveWatches;
 }
 
 export type Client = webApi.WebClient;

@@ -22,6 +22,8 @@ export const ACTION = {
   changeScope: 'keyloss.change_scope',
   /** On a verdict for a pattern (an alert's `*`): ask for one key and re-run. */
   narrowKey: 'keyloss.narrow_key',
+  /** Under a verdict, and on a watch's result: watch what is being removed now (keyloss watch) and post it in the thread. */
+  watchLive: 'keyloss.watch_live',
   /** App Home: start an investigation of the cache named by the button's value. */
   homeStart: 'keyloss.home_start',
 } as const;

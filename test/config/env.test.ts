@@ -14,6 +14,7 @@ const BAD: Partial<Record<(typeof ENV_VARIABLES)[number], { value: string; accep
   PORT: { value: 'eighty', accepts: /expected a whole number, got "eighty"/ },
   KEYLOSS_PROGRESS_INTERVAL_MS: { value: '-5', accepts: /expected a whole number, got "-5"/ },
   KEYLOSS_SESSION_TTL: { value: '5s', accepts: /at least a minute/ },
+  KEYLOSS_WATCH_FOR: { value: '11m', accepts: /expected a duration from 1s to 10m such as 30s or 2m, got "11m"/ },
   KEYLOSS_SHUTDOWN_GRACE_MS: { value: '1.5', accepts: /expected a whole number, got "1.5"/ },
   KEYLOSS_SLACK_TIMEOUT_MS: { value: '0', accepts: /expected a whole number of at least 1, got "0"/ },
 };

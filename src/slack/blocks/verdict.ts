@@ -1,7 +1,8 @@
 // The verdict in the thread: likely cause, evidence in numbers, fixes, causes ruled out, checks that could not run.
-import { formatMatchCount } from '../../domain/format.ts';
+import { formatCount, formatDuration, formatMatchCount } from '../../domain/format.ts';
 import type { CauseReport, Report } from '../../report/model.ts';
 import { isGlobPattern } from '../../domain/query.ts';
+import type { WatchWords } from '../../runbook/schema.ts';
 import { scopeWords } from '../../report/text.ts';
 import { ACTION } from '../ids.ts';
 import { code, escapeMrkdwn, mention } from './escape.ts';
@@ -11,6 +12,8 @@ import { bullets, button, context, divider, header, message, section, type Slack
 export interface Conclusion {
   title: string;
   body: string;
+  /** The runbook's words for "Watch live"; without them the verdict offers no watch. */
+  watch?: WatchWords | null;
 }
 
 const LIKELIHOOD_ICON: Record<CauseReport['likelihood'], string> = {
@@ -66,9 +69,13 @@ const VERDICT_BUTTONS = [
   { action: ACTION.narrowKey, label: 'Narrow to a key' },
 ] as const;
 
-/** The buttons a verdict offers: the three always, the scope change when it was inferred, narrowing for a pattern. */
-function verdictButtons(report: Report): Array<{ action: string; label: string; value: string }> {
+/**
+ * The buttons a verdict offers: the three always, "Watch live" when the runbook has words for it, the scope change when
+ * it was inferred, narrowing for a pattern.
+ */
+function verdictButtons(report: Report, watch: WatchWords | null): Array<{ action: string; label: string; value: string }> {
   const buttons: Array<{ action: string; label: string; value: string }> = VERDICT_BUTTONS.slice(0, 3).map((b) => ({ ...b, value: '' }));
+  if (watch) buttons.push({ action: ACTION.watchLive, label: watch.label, value: '' });
   if (report.scopeSource === 'inferred') {
     const other = report.query.scope === 'partial' ? 'complete' : 'partial';
     buttons.push({ action: ACTION.changeScope, label: other === 'complete' ? 'Re-run: most or all keys are gone' : 'Re-run: only some keys are gone', value: other });
@@ -110,7 +117,9 @@ export function verdictBlocks(report: Report, conclusion: Conclusion, used: read
   if (unchecked.length > 0) blocks.push(section(`*Could not check*\n${bullets(unchecked, 2900)}`));
   blocks.push(divider(), context(targetLine(report)));
   if (used.length > 0) blocks.push(context(...used.map((u) => `:heavy_check_mark: ${escapeMrkdwn(u.label)} — ${mention(u.user)}`)));
-  const open = verdictButtons(report).filter((b) => !used.some((u) => u.action === b.action));
+  const open = verdictButtons(report, conclusion.watch ?? null).filter((b) => !used.some((u) => u.action === b.action));
+  const offer = open.some((b) => b.action === ACTION.watchLive) && conclusion.watch ? watchOffer(report, conclusion.watch) : null;
+  if (offer) blocks.push(section(offer));
   if (open.length > 0) {
     blocks.push({
       type: 'actions',
@@ -119,6 +128,24 @@ export function verdictBlocks(report: Report, conclusion: Conclusion, used: read
     });
   }
   return blocks;
+}
+
+/**
+ * The runbook's sentence offering "Watch live": when no cause could be proven, or when the rates measured during the
+ * checks show keys still being removed (with those rates); null otherwise.
+ */
+export function watchOffer(report: Report, words: WatchWords): string | null {
+  if (report.verdict === 'inconclusive') return `:eyes: ${escapeMrkdwn(words.inconclusive)}`;
+  const rates = report.rates;
+  if (report.verdict !== 'explained' || !rates) return null;
+  const going = [
+    [rates.expiredPerSec, 'expiring'],
+    [rates.evictedPerSec, 'evicted'],
+    [rates.deletedPerSec, 'DEL/UNLINK/GETDEL/HDEL calls'],
+  ] as const;
+  const now = going.filter(([perSec]) => perSec !== null && perSec > 0).map(([perSec, what]) => `${formatCount(perSec!)}/s ${what}`);
+  if (now.length === 0) return null;
+  return `:eyes: ${escapeMrkdwn(words.removing)}\n_Measured during the checks (over ${formatDuration(rates.intervalMs)}): ${now.join(', ')}._`;
 }
 
 function firstEvidence(cause: CauseReport, direction: 'for' | 'against'): string {

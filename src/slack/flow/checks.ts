@@ -199,7 +199,8 @@ async function runOwnedChecks(
   const concluded = deps.engine.recordFindings(checkpoint, findings, deps.now());
   if (!concluded.ok) return fail(`The runbook could not go on after the checks: ${concluded.error.message}`);
   const end = deps.engine.current(concluded.session);
-  const conclusion = end?.kind === 'conclusion' ? { title: end.node.title, body: end.node.body } : { title: 'Checks finished', body: report.headline };
+  const watch = deps.engine.runbook.watch ?? null;
+  const conclusion = end?.kind === 'conclusion' ? { title: end.node.title, body: end.node.body, watch } : { title: 'Checks finished', body: report.headline, watch };
   const metadata = reportMetadata(report, inv.cache, inv.alert?.id);
   const verdict = verdictMessage(report, conclusion);
   // The report is stored before the verdict is posted: a click on its buttons may land on another replica at once.

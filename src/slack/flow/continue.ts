@@ -9,7 +9,7 @@ import { runChecks } from './checks.ts';
 
 export function conclusionOf(deps: SlackDeps, inv: Investigation): Conclusion | null {
   const step = deps.engine.current(inv.session);
-  return step?.kind === 'conclusion' ? { title: step.node.title, body: step.node.body } : null;
+  return step?.kind === 'conclusion' ? { title: step.node.title, body: step.node.body, watch: deps.engine.runbook.watch ?? null } : null;
 }
 
 export async function continueInvestigation(client: Client, deps: SlackDeps, channel: string, rootTs: string, user: string): Promise<void> {

@@ -10,16 +10,17 @@ import { reportMetadata } from './checks.ts';
 
 /**
  * Claims the button on this message for this click; on the current verdict, the button gives way to "✔ label — who".
- * Returns the investigation when the caller should go on, null when it was refused, expired or already used.
+ * Returns the investigation when the caller should go on, null when it was refused, expired or already used. `label`
+ * names the button in the "used" line (default: the verdict's own label for `action`).
  */
-export async function useVerdictButton(client: Client, deps: SlackDeps, place: ClickPlace, action: string): Promise<Investigation | null> {
+export async function useVerdictButton(client: Client, deps: SlackDeps, place: ClickPlace, action: string, label = verdictLabel(action)): Promise<Investigation | null> {
   const inv = await loadInvestigation(deps.store, place.channel, place.rootTs);
   if (!inv) return null;
   if (!(await checkUser(client, deps, inv.cache, place))) return null;
   const key = verdictButtonKey(place, action);
   if (!(await deps.store.claim(key, deps.config.sessionTtlMs))) return null;
   if (inv.verdictTs !== place.messageTs || !inv.report) return inv;
-  const used = [...inv.verdictUsed, { action, label: verdictLabel(action), user: place.user }];
+  const used = [...inv.verdictUsed, { action, label, user: place.user }];
   const saved = await updateInvestigation(deps.store, place.channel, place.rootTs, deps.config.sessionTtlMs, (current) =>
     current.verdictTs === place.messageTs ? { ...current, verdictUsed: used } : null,
   ).catch((error: unknown) => ({ ok: false as const, reason: String(error) }));

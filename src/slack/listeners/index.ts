@@ -9,6 +9,7 @@ import { pickCacheAction } from './actions/pick-cache.ts';
 import { postmortemAction } from './actions/postmortem.ts';
 import { rerunAction } from './actions/rerun.ts';
 import { reviseAction } from './actions/revise.ts';
+import { watchAction } from './actions/watch.ts';
 import { keylossCommand } from './commands/keyloss.ts';
 import { investigateShortcut, SHORTCUT } from './shortcuts/investigate.ts';
 import { registerHome } from './home.ts';
@@ -30,6 +31,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action({ type: 'block_actions', action_id: ACTION.postmortem }, postmortemAction(deps));
   app.action({ type: 'block_actions', action_id: ACTION.changeScope }, reviseAction(deps, ACTION.changeScope, 'scope', true));
   app.action({ type: 'block_actions', action_id: ACTION.narrowKey }, reviseAction(deps, ACTION.narrowKey, 'key', false));
+  app.action({ type: 'block_actions', action_id: ACTION.watchLive }, watchAction(deps));
 
   app.view({ type: 'view_submission', callback_id: VIEW.textAnswer }, textAnswerView(deps));
 }
