@@ -3,7 +3,7 @@
 import type { Evidence } from '../domain/checks.ts';
 import type { EvidenceLine, Verdict } from '../domain/verdict.ts';
 import { CAUSE_IDS, type CauseId, type Likelihood } from '../domain/causes.ts';
-import { FACTS, type Fact } from '../domain/facts.ts';
+import { FACTS, type Fact, type FactValues } from '../domain/facts.ts';
 import type { Scope, Tier } from '../domain/query.ts';
 import type { Signal } from './signal.ts';
 import { dataOf, effectiveTier } from './evidence.ts';
@@ -27,6 +27,8 @@ export interface Diagnosis {
   /** All seven causes, highest score first. */
   causes: CauseFinding[];
   facts: Fact[];
+  /** What the facts make known ({other-db}, {removers}), for the fixes that quote it. */
+  values: FactValues;
   unchecked: string[];
   /** What the engineer said, or inferred from the evidence when they did not. */
   scope: Scope;
@@ -38,8 +40,10 @@ const LIKELIHOOD_RANK: Record<Likelihood, number> = { likely: 0, possible: 1, un
 
 export function diagnose(evidence: Evidence): Diagnosis {
   const signals = signalSources.flatMap((source) => source(evidence));
-  const factSet = new Set(factSources.flatMap((source) => source(evidence)));
+  const findings = factSources.flatMap((source) => source(evidence));
+  const factSet = new Set(findings.map((finding) => (typeof finding === 'string' ? finding : finding.fact)));
   const facts = FACTS.filter((fact) => factSet.has(fact));
+  const values: FactValues = Object.assign({ db: String(evidence.query.db) }, ...findings.map((finding) => (typeof finding === 'string' ? {} : finding.values)));
   const { tier, source: tierSource } = effectiveTier(evidence);
 
   // Each cause on its own evidence first; then elimination may add to the one cause nothing excludes.
@@ -70,6 +74,7 @@ export function diagnose(evidence: Evidence): Diagnosis {
     verdict,
     causes,
     facts,
+    values,
     unchecked: uncheckedSentences(evidence),
     scope: inferScope(evidence),
     tier,
@@ -90,7 +95,11 @@ function direction(signal: Signal): EvidenceLine['direction'] {
   return signal.weight > 0 ? 'for' : 'neutral';
 }
 
-/** The lines that decided the likelihood come first: for a likely cause what points at it, else what points away. */
+/**
+ * The lines that decided the likelihood come first: for a likely cause what points at it, else what points away; among
+ * those, what rules a cause out, shows the removal being made (a named client, SLOWLOG) or was recorded doing it, then
+ * by weight.
+ */
 function orderEvidence(signals: Signal[], likelihood: Likelihood): EvidenceLine[] {
   const favourable = likelihood === 'likely' || likelihood === 'possible';
   const rank = (s: Signal): number => {
@@ -98,7 +107,11 @@ function orderEvidence(signals: Signal[], likelihood: Likelihood): EvidenceLine[
     if (d === 'neutral') return 2;
     return (d === 'for') === favourable ? 0 : 1;
   };
-  return [...signals]
-    .sort((a, b) => rank(a) - rank(b) || Number(Boolean(b.rulesOut)) - Number(Boolean(a.rulesOut)) || Math.abs(b.weight) - Math.abs(a.weight))
+  const first = (s: Signal): number => Number(Boolean(s.rulesOut) || Boolean(s.witness) || Boolean(s.confirms));
+  // A line another line quotes in full (elimination restates what points at the cause) is said once, in the longer one.
+  const quoted = (s: Signal): boolean => signals.some((other) => other !== s && other.summary.length > s.summary.length && other.summary.startsWith(s.summary));
+  return signals
+    .filter((s) => !quoted(s))
+    .sort((a, b) => rank(a) - rank(b) || first(b) - first(a) || Math.abs(b.weight) - Math.abs(a.weight))
     .map((s) => ({ check: s.check, summary: s.summary, direction: direction(s), ...(s.source ? { source: s.source } : {}), ...(s.at ? { at: s.at } : {}) }));
 }

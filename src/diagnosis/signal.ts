@@ -2,7 +2,7 @@
 import type { CauseId } from '../domain/causes.ts';
 import type { Evidence } from '../domain/checks.ts';
 import type { CheckId } from '../domain/checks.ts';
-import type { Fact } from '../domain/facts.ts';
+import type { Finding } from '../domain/facts.ts';
 
 export interface Signal {
   cause: CauseId;
@@ -21,10 +21,15 @@ export interface Signal {
   at?: string;
   /** The record shows this cause removing the asked key (or most of the asked pattern's keys): the cause is confirmed. */
   confirms?: boolean;
+  /**
+   * The line shows the removal being made and by whom (a named client's last command, a SLOWLOG entry), not a trace it
+   * left in counters or samples: among lines of the same direction it is cited first.
+   */
+  witness?: boolean;
 }
 
 /** Reads evidence and emits signals; one per area (memory, replication, Azure metrics, …). */
 export type SignalSource = (evidence: Evidence) => Signal[];
 
-/** Reads evidence and establishes facts that select fixes in the runbook. */
-export type FactSource = (evidence: Evidence) => Fact[];
+/** Reads evidence and establishes facts (some with the values they make known) that select and fill fixes in the runbook. */
+export type FactSource = (evidence: Evidence) => Finding[];

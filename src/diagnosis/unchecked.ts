@@ -3,15 +3,10 @@ import { CAUSE_IDS, type CauseId } from '../domain/causes.ts';
 import type { CheckId, Evidence } from '../domain/checks.ts';
 import { RELATED_CHECKS } from './score.ts';
 import { dataOf } from './evidence.ts';
-import { formatCount } from '../domain/format.ts';
+import { formatCount, joinAnd as list } from '../domain/format.ts';
 
 function causesTouching(ids: CheckId[]): CauseId[] {
   return CAUSE_IDS.filter((cause) => ids.some((id) => RELATED_CHECKS[cause].includes(id)));
-}
-
-function list(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 function sentence(text: string): string {

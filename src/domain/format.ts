@@ -70,3 +70,16 @@ export function formatMatchCount(match: {
   const share = estimate.fraction < 0.01 ? '<1 %' : formatPercent(estimate.fraction);
   return `about ${formatCount(estimate.keys)} (95 % range ${formatCount(estimate.low)}–${formatCount(estimate.high)}, from ${share} of the db scanned; ${formatCount(match.count)} seen)`;
 }
+
+const AND = new Intl.ListFormat('en-GB', { type: 'conjunction' });
+const OR = new Intl.ListFormat('en-GB', { type: 'disjunction' });
+
+/** "a", "a and b", "a, b and c". */
+export function joinAnd(items: readonly string[]): string {
+  return AND.format(items);
+}
+
+/** "a", "a or b", "a, b or c". */
+export function joinOr(items: readonly string[]): string {
+  return OR.format(items);
+}

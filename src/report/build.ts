@@ -50,7 +50,7 @@ export function explainDiagnosis(evidence: Evidence, runbook: Runbook): Explaine
     const words = runbook.causes[cause.id];
     return {
       ...cause,
-      fixes: words ? applicableFixes(words.fixes, diagnosis.tier, diagnosis.facts) : [],
+      fixes: words ? applicableFixes(words.fixes, { tier: diagnosis.tier, facts: diagnosis.facts, values: diagnosis.values, tierUnknown: runbook.tierUnknown }) : [],
       title: words?.title ?? cause.id,
       explanation: words?.explanation ?? '',
     };

@@ -1,14 +1,46 @@
-// Which runbook fixes apply: a fix shows when its tiers include the cache's tier (or the tier is unknown) and all its facts hold.
-import type { Fix } from '../runbook/schema.ts';
-import type { Fact } from '../domain/facts.ts';
+// Which runbook fixes apply, in the words of what was found: a fix shows when its tiers include the cache's tier, all its
+// facts hold and none of its `unless` facts does; {db}, {other-db}, {removers} are filled from the diagnosis. When the
+// tier is unknown, a tier-specific fix comes after the others, introduced by the runbook's `tierUnknown.prefix`.
+import { FIX_PLACEHOLDER, type Fix, type Runbook } from '../runbook/schema.ts';
+import type { Fact, FactValues } from '../domain/facts.ts';
+import { isFactValue } from '../domain/facts.ts';
 import type { Tier } from '../domain/query.ts';
+import { joinOr } from '../domain/format.ts';
 
-export function applicableFixes(fixes: readonly Fix[], tier: Tier | null, facts: readonly Fact[]): string[] {
-  const known = new Set<string>(facts);
-  return fixes.flatMap((fix) => {
-    if (typeof fix === 'string') return [fix];
-    if (fix.tiers && tier !== null && !fix.tiers.includes(tier)) return [];
-    if (fix.facts && !fix.facts.every((fact) => known.has(fact))) return [];
-    return [fix.text];
+export interface FixContext {
+  tier: Tier | null;
+  facts: readonly Fact[];
+  values: FactValues;
+  tierUnknown: Runbook['tierUnknown'];
+}
+
+function fill(text: string, values: FactValues): string | null {
+  let missing = false;
+  const filled = text.replace(FIX_PLACEHOLDER, (whole, name: string) => {
+    const value = isFactValue(name) ? values[name] : undefined;
+    if (value === undefined) missing = true;
+    return value ?? whole;
   });
+  return missing ? null : filled;
+}
+
+export function applicableFixes(fixes: readonly Fix[], context: FixContext): string[] {
+  const known = new Set<string>(context.facts);
+  const general: string[] = [];
+  const tierSpecific: string[] = [];
+  for (const fix of fixes) {
+    const { text, tiers, facts, unless } = typeof fix === 'string' ? { text: fix } : fix;
+    if (facts && !facts.every((fact) => known.has(fact))) continue;
+    if (unless?.some((fact) => known.has(fact))) continue;
+    const filled = fill(text, context.values);
+    if (filled === null) continue;
+    if (!tiers) general.push(filled);
+    else if (context.tier !== null) {
+      if (tiers.includes(context.tier)) general.push(filled);
+    } else if (context.tierUnknown) {
+      const { prefix, names } = context.tierUnknown;
+      tierSpecific.push(`${prefix.replace('{tiers}', joinOr(tiers.map((tier) => names[tier])))} ${filled}`);
+    }
+  }
+  return [...general, ...tierSpecific];
 }

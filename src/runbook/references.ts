@@ -1,8 +1,8 @@
 // Checks what the schema cannot: names that must point somewhere (nodes, slots, checks, causes, facts) and a graph that always ends.
 import { CHECK_IDS, isCheckId } from '../domain/checks.ts';
 import { CAUSE_IDS, isCauseId } from '../domain/causes.ts';
-import { FACTS, isFact } from '../domain/facts.ts';
-import type { CauseWords, Condition, Next, QuestionNode, RunbookNode } from './schema.ts';
+import { FACT_VALUES, FACTS, isFact, isFactValue } from '../domain/facts.ts';
+import { placeholdersOf, type CauseWords, type Condition, type Fix, type Next, type QuestionNode, type RunbookNode } from './schema.ts';
 import type { IssuePath, RunbookIssue } from './schema-issues.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -264,6 +264,27 @@ function loopThrough(id: string, successors: ReadonlyMap<string, string[]>): str
   return null;
 }
 
+/** A {name} a fix quotes must be a value the diagnosis gives, and the fact that makes it known must be in its `facts`. */
+function placeholderIssues(text: string, facts: readonly string[], path: IssuePath): RunbookIssue[] {
+  return placeholdersOf(text).flatMap((name): RunbookIssue[] => {
+    if (!isFactValue(name)) {
+      const names = Object.keys(FACT_VALUES);
+      return [{ path, message: `unknown value {${name}}${didYouMean(name, names)} (a fix may quote ${names.map((n) => `{${n}}`).join(', ')})` }];
+    }
+    const fact = FACT_VALUES[name];
+    if (fact !== null && !facts.includes(fact)) return [{ path, message: `{${name}} is known only when fact "${fact}" holds: add it to this fix's "facts"` }];
+    return [];
+  });
+}
+
+/** True when some fix shows whatever the cache: one without conditions, or a tierless pair "facts: [x]" / "unless: [x]". */
+function alwaysHasAFix(fixes: readonly Fix[]): boolean {
+  const conditions = fixes.map((fix): Exclude<Fix, string> => (typeof fix === 'string' ? { text: fix } : fix));
+  if (conditions.some((fix) => !fix.tiers && !fix.facts && !fix.unless)) return true;
+  const shownWith = new Set(conditions.filter((fix) => !fix.tiers && !fix.unless && fix.facts?.length === 1).map((fix) => fix.facts?.[0]));
+  return conditions.some((fix) => !fix.tiers && !fix.facts && fix.unless?.length === 1 && shownWith.has(fix.unless[0]));
+}
+
 function checkCauses(causes: ReadonlyMap<string, CauseWords | null>): RunbookIssue[] {
   const issues: RunbookIssue[] = [];
   for (const [id, words] of causes) {
@@ -273,13 +294,22 @@ function checkCauses(causes: ReadonlyMap<string, CauseWords | null>): RunbookIss
     }
     if (words === null) continue;
     words.fixes.forEach((fix, i) => {
-      if (typeof fix === 'string') return;
-      (fix.facts ?? []).forEach((fact, j) => {
-        if (!isFact(fact)) issues.push({ path: ['causes', id, 'fixes', i, 'facts', j], message: `unknown fact "${fact}"${didYouMean(fact, FACTS)}` });
-      });
+      if (typeof fix === 'string') {
+        issues.push(...placeholderIssues(fix, [], ['causes', id, 'fixes', i]));
+        return;
+      }
+      for (const key of ['facts', 'unless'] as const) {
+        (fix[key] ?? []).forEach((fact, j) => {
+          if (!isFact(fact)) issues.push({ path: ['causes', id, 'fixes', i, key, j], message: `unknown fact "${fact}"${didYouMean(fact, FACTS)}` });
+        });
+      }
+      issues.push(...placeholderIssues(fix.text, fix.facts ?? [], ['causes', id, 'fixes', i, 'text']));
     });
-    if (words.fixes.every((fix) => typeof fix !== 'string' && (fix.tiers !== undefined || fix.facts !== undefined))) {
-      issues.push({ path: ['causes', id, 'fixes'], message: 'every fix has "tiers" or "facts", so some caches would get no fix: add at least one fix without conditions' });
+    if (!alwaysHasAFix(words.fixes)) {
+      issues.push({
+        path: ['causes', id, 'fixes'],
+        message: 'every fix has "tiers", "facts" or "unless", so some caches would get no fix: add at least one fix without conditions (or a pair with "facts: [x]" and "unless: [x]")',
+      });
     }
   }
   const missing = CAUSE_IDS.filter((id) => !causes.has(id));

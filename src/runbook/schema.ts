@@ -97,7 +97,10 @@ export type ConclusionNode = z.infer<typeof ConclusionNode>;
 export const RunbookNode = z.discriminatedUnion('kind', [QuestionNode, CheckNode, ConclusionNode]);
 export type RunbookNode = z.infer<typeof RunbookNode>;
 
-/** A fix, shown when its conditions hold (tier of the cache, facts the diagnosis established). */
+/**
+ * A fix, shown when its conditions hold (tier of the cache, facts the diagnosis established). Its text may quote what
+ * the diagnosis found as {db}, {other-db} or {removers} (FACT_VALUES in src/domain/facts.ts).
+ */
 export const Fix = z.union([
   z.string().min(1),
   z
@@ -106,10 +109,20 @@ export const Fix = z.union([
       tiers: z.array(z.enum(['basic', 'standard', 'premium', 'enterprise'])).min(1).optional(),
       /** Facts from the diagnosis (e.g. `persistence-off`, `keys-without-ttl`); all must hold. */
       facts: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).min(1).optional(),
+      /** Facts that answer the fix's premise (`remover-named` for "name your clients"): shown only when none holds. */
+      unless: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).min(1).optional(),
     })
     .strict(),
 ]);
 export type Fix = z.infer<typeof Fix>;
+
+/** A value a fix text quotes: {name}. */
+export const FIX_PLACEHOLDER = /\{([A-Za-z][\w-]*)\}/g;
+
+/** The names a fix text quotes as {name}. */
+export function placeholdersOf(text: string): string[] {
+  return [...text.matchAll(FIX_PLACEHOLDER)].map((match) => match[1] ?? '');
+}
 
 export const CauseWords = z
   .object({
@@ -144,6 +157,17 @@ export const Runbook = z
     nodes: z.record(nodeId, RunbookNode),
     causes: z.record(z.string(), CauseWords),
     watch: WatchWords.optional(),
+    /**
+     * When the tier is unknown, a fix meant for some tiers is listed after the others, introduced by `prefix` with the
+     * tiers' `names` in {tiers} ("If the cache is Premium or Enterprise:"). Without it such fixes are left out then.
+     */
+    tierUnknown: z
+      .object({
+        prefix: z.string().min(1).max(150).includes('{tiers}', { message: 'the prefix names the tiers as {tiers}' }),
+        names: z.object({ basic: z.string().min(1), standard: z.string().min(1), premium: z.string().min(1), enterprise: z.string().min(1) }).strict(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Runbook = z.infer<typeof Runbook>;

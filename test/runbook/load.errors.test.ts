@@ -181,7 +181,24 @@ describe('cross-references', () => {
   it('asks for at least one fix without conditions', () => {
     const text = tinyWith(['fixes: [Scale up.]', 'fixes: [{ text: Scale up., tiers: [basic] }]']);
     expect(errorsOf(text)).toEqual([
-      'runbooks/x.yaml: causes.eviction.fixes: every fix has "tiers" or "facts", so some caches would get no fix: add at least one fix without conditions (line 32)',
+      'runbooks/x.yaml: causes.eviction.fixes: every fix has "tiers", "facts" or "unless", so some caches would get no fix: add at least one fix without conditions (or a pair with "facts: [x]" and "unless: [x]") (line 32)',
+    ]);
+  });
+
+  it('takes a "facts: [x]" / "unless: [x]" pair as a fix that always shows', () => {
+    const pair = 'fixes: [{ text: "Ask {removers}.", facts: [remover-named] }, { text: Name every client., unless: [remover-named] }]';
+    expect(parseRunbook(tinyWith(['fixes: [Scale up.]', pair]), 'runbooks/x.yaml').ok).toBe(true);
+    const onlyUnless = 'fixes: [{ text: Name every client., unless: [remover-named] }]';
+    expect(errorsOf(tinyWith(['fixes: [Scale up.]', onlyUnless]))).toHaveLength(1);
+  });
+
+  it('checks the values a fix quotes: known, and guaranteed by its facts', () => {
+    const text = tinyWith(['fixes: [Scale up.]', 'fixes: ["Point it at db {other-db}.", { text: "Move to {other_db}.", facts: [keys-in-other-db] }, { text: "Skip {removers}.", unless: [remover-nmed] }]']);
+    expect(errorsOf(text)).toEqual([
+      'runbooks/x.yaml: causes.eviction.fixes[0]: {other-db} is known only when fact "keys-in-other-db" holds: add it to this fix\'s "facts" (line 32)',
+      'runbooks/x.yaml: causes.eviction.fixes[1].text: unknown value {other_db} (did you mean "other-db"?) (a fix may quote {db}, {other-db}, {removers}) (line 32)',
+      'runbooks/x.yaml: causes.eviction.fixes[2].unless[0]: unknown fact "remover-nmed" (did you mean "remover-named"?) (line 32)',
+      'runbooks/x.yaml: causes.eviction.fixes[2].text: {removers} is known only when fact "remover-named" holds: add it to this fix\'s "facts" (line 32)',
     ]);
   });
 

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AZURE_CHECK_IDS, REDIS_CHECK_IDS } from '../../src/domain/checks.ts';
 import { CAUSE_IDS } from '../../src/domain/causes.ts';
+import { FACTS, type Fact } from '../../src/domain/facts.ts';
+import { applicableFixes } from '../../src/report/fixes.ts';
 import { defaultRunbookPath, formatRunbookError, loadDefaultRunbook, loadRunbook } from '../../src/runbook/load.ts';
 import type { QuestionNode, Runbook } from '../../src/runbook/schema.ts';
 
@@ -72,8 +74,15 @@ describe('the shipped runbook', () => {
   it('has words for all seven causes, each with a fix that always shows', async () => {
     const runbook = await shipped();
     expect(Object.keys(runbook.causes).sort()).toEqual([...CAUSE_IDS].sort());
-    for (const words of Object.values(runbook.causes)) {
-      expect(words.fixes.some((fix) => typeof fix === 'string')).toBe(true);
+    // Whatever the tier and whichever facts hold (none, or every one), each cause has a fix to show.
+    const factSets: Fact[][] = [[], [...FACTS], FACTS.filter((fact) => fact !== 'remover-named' && fact !== 'keys-in-other-db')];
+    for (const [id, words] of Object.entries(runbook.causes)) {
+      for (const tier of [null, 'basic', 'standard', 'premium', 'enterprise'] as const) {
+        for (const facts of factSets) {
+          const values = { db: '0', 'other-db': '4', removers: 'billing-worker' };
+          expect(applicableFixes(words.fixes, { tier, facts, values, tierUnknown: runbook.tierUnknown }).length, `${id} on ${tier} with ${facts.length} facts`).toBeGreaterThan(0);
+        }
+      }
     }
   });
 

@@ -3,8 +3,9 @@ import { isDeletingCommand, isFlushingCommand } from '../../domain/keys.ts';
 import type { DeletionData } from '../../domain/evidence.ts';
 import type { Evidence } from '../../domain/checks.ts';
 import type { Signal } from '../signal.ts';
+import type { Finding } from '../../domain/facts.ts';
 import { counterReach, dataOf, keyspaceOf, rateWindow } from '../evidence.ts';
-import { formatCount, formatInstant, plural } from '../../domain/format.ts';
+import { formatCount, formatInstant, joinAnd, plural } from '../../domain/format.ts';
 import { globMatches } from '../../domain/glob.ts';
 import { shardView } from '../shards.ts';
 
@@ -14,15 +15,26 @@ function namesQueriedKey(evidence: Evidence, key: string | null): boolean {
   return evidence.query.isPattern ? globMatches(evidence.query.key, key) : key === evidence.query.key;
 }
 
-/** A client as CLIENT LIST shows it: its address, and the name it gave itself (CLIENT SETNAME) when it has one. */
+/** A client as CLIENT LIST shows it: the name it gave itself (CLIENT SETNAME) first when it has one, and its address. */
 function clientLabel(client: { addr: string; name: string }): string {
-  return `${client.addr}${client.name ? ` (${client.name})` : ''}`;
+  return client.name ? `${client.name} (${client.addr})` : client.addr;
 }
 
 /** "SLOWLOG on 10.0.0.4:6379: DEL session:17 at 05:03:04 UTC from 10.0.0.9:51234 (api)"; the key only `withKey`. */
 function slowlogLine(entry: DeletionData['slowlog'][number], withKey: boolean, now: Date): string {
   const key = withKey ? ` ${entry.key}` : '';
   return `SLOWLOG on ${entry.address}: ${entry.command.toUpperCase()}${key} at ${formatInstant(new Date(entry.at), now)}${entry.client ? ` from ${entry.client}` : ''}`;
+}
+
+/** The clients on the application's db whose last command removed keys, as CLIENT LIST shows them. */
+function removersOnDb(evidence: Evidence) {
+  return dataOf(evidence, 'clients')?.removers.filter((r) => isDeletingCommand(r.cmd) && r.db === evidence.query.db) ?? [];
+}
+
+/** `remover-named` with their names when a client that removed keys on the application's db named itself. */
+export function deletionFacts(evidence: Evidence): Finding[] {
+  const names = [...new Set(removersOnDb(evidence).map((r) => r.name).filter((name) => name !== ''))];
+  return names.length > 0 ? [{ fact: 'remover-named', values: { removers: joinAnd(names) } }] : [];
 }
 
 export function deletionSignals(evidence: Evidence): Signal[] {
@@ -65,20 +77,26 @@ export function deletionSignals(evidence: Evidence): Signal[] {
         cause: 'deletion',
         check: 'commands.deletion',
         weight: 0.95,
+        witness: true,
         summary: `${slowlogLine(first, true, evidence.now)}${named.length > 1 ? ` (${plural(named.length, 'entry', 'entries')} name matching keys)` : ''}`,
       });
     }
   }
 
-  const clients = dataOf(evidence, 'clients');
-  const removers = clients?.removers.filter((r) => isDeletingCommand(r.cmd) && r.db === evidence.query.db) ?? [];
+  const removers = removersOnDb(evidence);
   if (removers.length > 0) {
-    const shown = removers.slice(0, 3).map(clientLabel);
+    const shown = removers.slice(0, 3).map((r) => `${clientLabel(r)} ${r.cmd.toUpperCase()}`);
+    const named = removers.filter((r) => r.name !== '');
+    // A client that named itself is the strongest lead there is to who removes keys: it leads the evidence.
     signals.push({
       cause: 'deletion',
       check: 'clients',
       weight: 0.2,
-      summary: `${plural(removers.length, 'client')} on db ${evidence.query.db} last ran a removing command: ${shown.join(', ')}${removers.length > 3 ? ', …' : ''}`,
+      ...(named.length > 0 ? { witness: true } : {}),
+      summary:
+        removers.length === 1 && removers[0]
+          ? `client ${clientLabel(removers[0])} last ran ${removers[0].cmd.toUpperCase()} on db ${evidence.query.db} (CLIENT LIST)`
+          : `${plural(removers.length, 'client')} on db ${evidence.query.db} last ran a removing command (CLIENT LIST): ${shown.join(', ')}${removers.length > 3 ? ', …' : ''}`,
     });
   }
 
@@ -153,7 +171,8 @@ export function flushSignals(evidence: Evidence): Signal[] {
       cause: 'flush',
       check: 'clients',
       weight: 0.3,
-      summary: `client ${clientLabel(flusher)} on db ${flusher.db} last ran ${flusher.cmd}`,
+      ...(flusher.name ? { witness: true } : {}),
+      summary: `client ${clientLabel(flusher)} last ran ${flusher.cmd.toUpperCase()} on db ${flusher.db} (CLIENT LIST)`,
     });
   }
   return signals;

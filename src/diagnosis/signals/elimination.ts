@@ -1,6 +1,7 @@
 // Elimination: when every other cause is excluded for these keys, the one left that evidence points at is the explanation.
 import type { CauseId, Likelihood } from '../../domain/causes.ts';
 import type { Signal } from '../signal.ts';
+import { joinAnd as list } from '../../domain/format.ts';
 
 /** A cause judged on its own signals, before elimination. */
 export interface JudgedCause {
@@ -44,13 +45,10 @@ export function eliminationSignals(causes: readonly JudgedCause[]): Signal[] {
       cause: left.id,
       check: pointer.check,
       weight: ELIMINATION_WEIGHT,
+      ...(pointer.witness ? { witness: true } : {}),
       summary: `${pointer.summary}, and nothing else can have removed these keys (${parts.join('; ')}): ${name(left.id)} is what is left`,
     },
   ];
-}
-
-function list(items: string[]): string {
-  return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 function name(id: CauseId): string {

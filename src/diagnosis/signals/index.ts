@@ -1,7 +1,7 @@
 // Every signal and fact source the diagnosis consults; one per area of evidence.
 import type { FactSource, SignalSource } from '../signal.ts';
 import { azureFacts, azureSignals } from './azure.ts';
-import { deletionSignals, flushSignals } from './deletion.ts';
+import { deletionFacts, deletionSignals, flushSignals } from './deletion.ts';
 import { evictionFacts, evictionSignals } from './eviction.ts';
 import { expirationFacts, expirationSignals } from './expiration.ts';
 import { presenceFacts, presenceSignals } from './presence.ts';
@@ -25,6 +25,7 @@ export const signalSources: SignalSource[] = [
 
 export const factSources: FactSource[] = [
   presenceFacts,
+  deletionFacts,
   expirationFacts,
   evictionFacts,
   replicationFacts,

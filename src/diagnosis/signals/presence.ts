@@ -1,9 +1,9 @@
 // Where the keys are: present in the application's db, in another db (wrong database), or nowhere.
 import type { Evidence } from '../../domain/checks.ts';
-import type { Fact } from '../../domain/facts.ts';
+import type { Finding } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { dataOf } from '../evidence.ts';
-import { formatCount, formatMatchCount, formatPercent, plural } from '../../domain/format.ts';
+import { formatCount, formatMatchCount, formatPercent, joinAnd, plural } from '../../domain/format.ts';
 import type { PresenceMatch } from '../../domain/evidence.ts';
 
 export function presenceSignals(evidence: Evidence): Signal[] {
@@ -16,7 +16,7 @@ export function presenceSignals(evidence: Evidence): Signal[] {
   const countText = (count: number, sampled: boolean, match?: PresenceMatch): string => {
     if (match?.estimate) return formatMatchCount(match);
     const stopped = match && presence.dbsChecked.find((d) => d.db === match.db)?.stoppedAtMatch;
-    return `${sampled ? 'at least ' : ''}${formatCount(count)}${stopped ? ', the scan stopped once keys were found' : ''}`;
+    return `${sampled ? 'at least ' : ''}${plural(count, 'key')}${stopped ? ', the scan stopped once keys were found' : ''}`;
   };
 
   if (elsewhere.length > 0) {
@@ -39,7 +39,7 @@ export function presenceSignals(evidence: Evidence): Signal[] {
         summary:
           hereCount === 0
             ? `no key matches ${pattern} in db ${db}, but keys match in ${where}`
-            : `${countText(hereCount, here?.sampled ?? false, here)} keys match ${pattern} in db ${db}, and more in ${where}`,
+            : `${countText(hereCount, here?.sampled ?? false, here)}${here?.estimate ? ' keys' : ''} match ${pattern} in db ${db}, and more in ${where}`,
       });
     }
   } else if (evidence.results.info?.status === 'ok' && evidence.results.info.data.clusterEnabled) {
@@ -90,7 +90,7 @@ export function presenceSignals(evidence: Evidence): Signal[] {
         cause: 'wrong-database',
         check: 'clients',
         weight: onMatchDb ? 0.4 : 0.15,
-        summary: `${formatCount(otherCount)} of ${plural(clients.total, 'client')} use ${onOtherDbs.map((e) => `db ${e.db} (${e.clients})`).join(', ')}, not db ${db}`,
+        summary: `${formatCount(otherCount)} of ${plural(clients.total, 'client')} use ${onOtherDbs.length === 1 ? `db ${onOtherDbs[0]?.db}` : joinAnd(onOtherDbs.map((e) => `db ${e.db} (${e.clients})`))}, not db ${db}`,
       });
     } else {
       signals.push({
@@ -104,11 +104,14 @@ export function presenceSignals(evidence: Evidence): Signal[] {
   return signals;
 }
 
-export function presenceFacts(evidence: Evidence): Fact[] {
+export function presenceFacts(evidence: Evidence): Finding[] {
   const presence = dataOf(evidence, 'keyspace.presence');
-  const facts: Fact[] = [];
-  if (presence?.matches.some((m) => m.db !== presence.db && m.count > 0)) facts.push('keys-in-other-db');
+  const facts: Finding[] = [];
+  const elsewhere = presence?.matches.filter((m) => m.db !== presence.db && m.count > 0) ?? [];
+  const most = elsewhere.reduce<PresenceMatch | null>((best, m) => (best === null || m.count > best.count ? m : best), null);
+  if (most) facts.push({ fact: 'keys-in-other-db', values: { 'other-db': String(most.db) } });
   if (dataOf(evidence, 'info')?.clusterEnabled) facts.push('clustered');
+  const clients = dataOf(evidence, 'clients');
+  if (clients && clients.total > 0 && clients.names.reduce((sum, n) => sum + n.clients, 0) >= clients.total) facts.push('clients-named');
   return facts;
 }
-
