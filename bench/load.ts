@@ -5,8 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { startFakeSlack } from '../test/support/fake-slack.ts';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
-import { BOT_TOKEN, eventually, startApp, writeCachesFile } from '../test/reliability/app-process.ts';
-import { click, command, openQuestion, rootIn, verdictsIn } from '../test/reliability/incident.ts';
+import { startApp, writeCachesFile } from '../test/support/app-process.ts';
+import { BOT_TOKEN, FIRST_ANSWER, slackDriver } from '../test/support/slack-driver.ts';
+import { waitFor } from '../test/support/wait.ts';
 
 const INCIDENTS = 100;
 
@@ -54,34 +55,35 @@ export async function benchLoad(): Promise<Record<string, number | string>> {
       KEYLOSS_PROGRESS_INTERVAL_MS: '1000',
     });
     const replica = app;
+    const slack = slackDriver(fake, replica, { waitMs: 60_000 });
     const user = 'UBENCH1';
 
     // One incident first, so module loading and JIT warm-up are not counted against the hundred.
     const warm = 'CWARMUP';
-    await command(replica, fake, { text: 'orders session:warm since 2h', channel: warm, user });
-    const warmRoot = await eventually(() => rootIn(fake, warm), 'the warm-up root message', 60_000);
-    const warmQuestion = await eventually(() => openQuestion(fake, warm, warmRoot.ts), 'the warm-up question', 60_000);
-    await click(replica, fake, warmQuestion, user);
-    await eventually(() => verdictsIn(fake, warm, warmRoot.ts)[0], 'the warm-up verdict', 60_000);
+    await slack.command('orders session:warm since 2h', user, { channel: warm });
+    const warmRoot = await slack.root(warm);
+    const warmQuestion = await slack.question(warmRoot);
+    await slack.click(warmQuestion, FIRST_ANSWER, user);
+    await slack.verdict(warmRoot);
 
     const channels = Array.from({ length: INCIDENTS }, (_, i) => `CLOAD${String(i).padStart(4, '0')}`);
     // 100 `/keyloss help` at once on new connections: the ack alone, plus TCP set-up, as after a deploy. They also
     // leave the connections open, as a load balancer keeps them to its backends, for the incidents that follow.
-    const helpAcks = await Promise.all(channels.map((channel) => command(replica, fake, { text: 'help', channel, user })));
+    const helpAcks = await Promise.all(channels.map((channel) => slack.command('help', user, { channel })));
     const rssBefore = rssOf(replica.child.pid ?? 0);
     const commandSentAt = new Map<string, number>();
     const commandAcks = await Promise.all(
       channels.map((channel, i) => {
         commandSentAt.set(channel, performance.now());
         // Scope is left out so that every incident waits for one click: an open session.
-        return command(replica, fake, { text: `orders session:${i} since 2h db 0 tier standard`, channel, user });
+        return slack.command(`orders session:${i} since 2h db 0 tier standard`, user, { channel });
       }),
     );
-    const badAcks = [...helpAcks, ...commandAcks].filter((a) => a.value.status !== 200).length;
+    const badAcks = [...helpAcks, ...commandAcks].filter((a) => a.status !== 200).length;
 
-    const roots = await Promise.all(channels.map((channel) => eventually(() => rootIn(fake, channel), `the root message in ${channel}`, 120_000)));
+    const roots = await Promise.all(channels.map((channel) => slack.root(channel, 120_000)));
     const questions = await Promise.all(
-      channels.map((channel, i) => eventually(() => openQuestion(fake, channel, roots[i]!.ts), `the scope question in ${channel}`, 120_000)),
+      channels.map((_, i) => slack.question(roots[i]!, { timeoutMs: 120_000 })),
     );
     const rssOpen = rssOf(replica.child.pid ?? 0);
 
@@ -100,16 +102,16 @@ export async function benchLoad(): Promise<Record<string, number | string>> {
     const clickAcks = await Promise.all(
       channels.map((channel, i) => {
         clickedAt.set(channel, performance.now());
-        return click(replica, fake, questions[i]!, user);
+        return slack.click(questions[i]!, FIRST_ANSWER, user);
       }),
     );
-    const badClicks = clickAcks.filter((a) => a.value.status !== 200).length;
+    const badClicks = clickAcks.filter((a) => a.status !== 200).length;
 
     const verdictAt = new Map<string, number>();
-    await eventually(
+    await waitFor(
       () => {
         for (const [i, channel] of channels.entries()) {
-          if (!verdictAt.has(channel) && verdictsIn(fake, channel, roots[i]!.ts).length > 0) verdictAt.set(channel, performance.now());
+          if (!verdictAt.has(channel) && slack.verdicts(roots[i]!).length > 0) verdictAt.set(channel, performance.now());
         }
         return verdictAt.size === channels.length;
       },
@@ -119,7 +121,7 @@ export async function benchLoad(): Promise<Record<string, number | string>> {
     // Give late duplicates a moment to show up before counting them (this wait is not measured).
     await new Promise((r) => setTimeout(r, 1_000));
 
-    const doubled = channels.filter((channel, i) => verdictsIn(fake, channel, roots[i]!.ts).length !== 1).length;
+    const doubled = channels.filter((_, i) => slack.verdicts(roots[i]!).length !== 1).length;
     const rootsPerChannel = channels.filter((channel) => fake.messages.filter((m) => m.channel === channel && m.thread_ts === null).length !== 1).length;
     const ackMs = [...commandAcks, ...clickAcks].map((a) => a.ms);
     const toVerdictFromClick = channels.map((c) => verdictAt.get(c)! - clickedAt.get(c)!);

@@ -30,6 +30,9 @@ export const ACTION = {
 
 export const ANSWER_BUTTON = /^keyloss\.answer\.\d+$/;
 
+/** The metadata event type of a verdict message, for whatever reads the channel (and for the thread's own history). */
+export const REPORT_EVENT = 'keyloss_report';
+
 export const VIEW = { textAnswer: 'keyloss.text_answer', homeStart: 'keyloss.home_start' } as const;
 
 export const TEXT_INPUT = { block: 'answer', action: 'value' } as const;

@@ -1,9 +1,10 @@
 // Sends built messages to Slack: into a thread, as edits, as ephemerals, and Markdown files.
 import type { Client } from './context.ts';
 import type { SlackMessage } from './blocks/message.ts';
+import type { REPORT_EVENT } from './ids.ts';
 
 export interface ReportMetadata {
-  event_type: 'keyloss_report';
+  event_type: typeof REPORT_EVENT;
   /** `alert_id`: the Azure Monitor alert that started the investigation, when one did. */
   event_payload: { verdict: string; cause: string; likelihood: string; cache: string; key: string; alert_id?: string };
 }

@@ -2,14 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 import { dataOf, open, runSome, stagingClient } from './support.ts';
-
-async function waitFor(predicate: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await predicate()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
+import { waitFor } from '../support/wait.ts';
 
 describe('replication', () => {
   let primary: RedisProcess;

@@ -6,6 +6,7 @@ import { parseRecordArgs } from '../../src/cli/record.ts';
 import { RecordLayout } from '../../src/record/layout.ts';
 import { runKeyloss } from '../support/keyloss-cli.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
+import { waitFor } from '../support/wait.ts';
 
 let cache: RedisProcess;
 let stateServer: RedisProcess;
@@ -19,14 +20,6 @@ afterAll(async () => {
   await stopAllRedis();
 });
 
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe('keyloss record (processes)', () => {
   it('hands the cache to a second recorder when the first is killed, and exits 0 on SIGTERM after writing', async () => {
     const layout = new RecordLayout('keyloss:', `127.0.0.1:${cache.port}`);
@@ -35,26 +28,26 @@ describe('keyloss record (processes)', () => {
     const firstRun = runKeyloss('record', ['--redis', cache.url], { ...env, KEYLOSS_REPLICA_ID: 'recorder-a' }, (child) => {
       first = child;
     });
-    await until('recorder-a holding the lease', async () => (await state.get(layout.lease)) === 'recorder-a');
+    await waitFor(async () => (await state.get(layout.lease)) === 'recorder-a', 'recorder-a holding the lease');
     let second: ChildProcess | undefined;
     const secondRun = runKeyloss('record', ['--redis', cache.url], { ...env, KEYLOSS_REPLICA_ID: 'recorder-b' }, (child) => {
       second = child;
     });
     // Give recorder-b time to start and find the lease taken.
-    await until('recorder-b running', async () => /name=keyloss-recorder/.test(String(await state.client('LIST'))) && String(await state.client('LIST')).split('name=keyloss-recorder').length > 2);
+    await waitFor(async () => /name=keyloss-recorder/.test(String(await state.client('LIST'))) && String(await state.client('LIST')).split('name=keyloss-recorder').length > 2, 'recorder-b running');
     first!.kill('SIGKILL');
     await firstRun;
-    await until('recorder-b taking over', async () => (await state.get(layout.lease)) === 'recorder-b');
+    await waitFor(async () => (await state.get(layout.lease)) === 'recorder-b', 'recorder-b taking over');
     const app = new Redis(cache.port);
     // recorder-a's subscription died with it; wait for recorder-b's.
-    await until('recorder-b subscribed', async () => /psub=[1-9]/.test(String(await app.client('LIST'))));
+    await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'recorder-b subscribed');
     await app.set('session:9', 'x');
     await app.del('session:9');
-    await until('the deletion in the record', async () => {
+    await waitFor(async () => {
       const minute = Math.floor(Date.now() / 60_000);
       const fields = { ...(await state.hgetall(layout.exact(minute - 1))), ...(await state.hgetall(layout.exact(minute))) };
       return fields['session:9'] !== undefined;
-    });
+    }, 'the deletion in the record');
     const gaps = (await state.zrange(layout.events, '0', '-1')).map((json) => JSON.parse(json)).filter((event) => event.type === 'gap');
     expect(gaps.some((gap) => /no recorder was running/.test(gap.summary))).toBe(true);
     second!.kill('SIGTERM');

@@ -4,32 +4,38 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
-import { blockActionPayload, sendInteraction, sendRaw, sendSlashCommand, viewSubmissionPayload } from '../support/slack-request.ts';
-import { BOT_TOKEN, SIGNING_SECRET, eventually, startApp, stopAllApps, writeCachesFile, type AppProcess } from '../reliability/app-process.ts';
+import { ACTION, REPORT_EVENT, VIEW, questionBlockId, pickBlockId } from '../../src/slack/ids.ts';
+import { startApp, stopAllApps, writeCachesFile, type AppProcess } from '../support/app-process.ts';
+import { blockActionPayload, viewSubmissionPayload } from '../support/slack-request.ts';
+import { BOT_TOKEN, slackDriver, type SlackDriver } from '../support/slack-driver.ts';
 import { injectedControls, userText } from './arbitraries.ts';
 
 let fake: FakeSlack;
 let cache: RedisProcess;
 let caches: { path: string; remove(): void };
 let app: AppProcess;
+let slack: SlackDriver;
 
 const USER_ID = /^[UW][A-Z0-9]{1,40}$/;
 const userId = fc.oneof(fc.constantFrom('U0FUZZ1', 'W0FUZZ2'), userText.map((t) => t.slice(0, 60)));
 const channelId = fc.oneof(fc.constantFrom('C0FUZZ', 'G0FUZZ'), userText.map((t) => t.slice(0, 60)));
 const ts = fc.oneof(fc.constantFrom('1700000001.000001', '1700000002.000002'), userText.map((t) => t.slice(0, 40)));
 const actionId = fc.constantFrom(
-  'keyloss.answer.0',
-  'keyloss.answer.3',
-  'keyloss.answer_select',
-  'keyloss.skip',
-  'keyloss.open_text',
-  'keyloss.pick_cache',
-  'keyloss.pick_cache.0',
-  'keyloss.rerun',
-  'keyloss.all_causes',
-  'keyloss.postmortem',
+  `${ACTION.answerPrefix}0`,
+  `${ACTION.answerPrefix}3`,
+  ACTION.answerSelect,
+  ACTION.skip,
+  ACTION.openText,
+  ACTION.pickCache,
+  `${ACTION.pickCache}.0`,
+  ACTION.rerun,
+  ACTION.allCauses,
+  ACTION.postmortem,
 );
-const blockId = fc.oneof(fc.constantFrom('q|tier|1', 'q|scope|5', 'q|nope|0', 'pick|123.456.abc', 'verdict', 'progress'), userText.map((t) => t.slice(0, 255)));
+const blockId = fc.oneof(
+  fc.constantFrom(questionBlockId('tier', 1), questionBlockId('scope', 5), questionBlockId('nope', 0), pickBlockId('123.456.abc'), 'verdict', 'progress'),
+  userText.map((t) => t.slice(0, 255)),
+);
 const users = new Set<string>();
 
 beforeAll(async () => {
@@ -42,6 +48,7 @@ beforeAll(async () => {
     KEYLOSS_RATE_INTERVAL_MS: '100',
     KEYLOSS_PROGRESS_INTERVAL_MS: '100',
   });
+  slack = slackDriver(fake, app, { waitMs: 60_000 });
 }, 60_000);
 
 afterAll(async () => {
@@ -66,7 +73,7 @@ describe('hostile requests to a running keyloss', () => {
     await fc.assert(
       fc.asyncProperty(userText, userId, channelId, async (text, user, channel) => {
         if (USER_ID.test(user)) users.add(user);
-        const response = await sendSlashCommand(app.eventsUrl, SIGNING_SECRET, { text, user_id: user, channel_id: channel, response_url: fake.responseUrl('fuzz') });
+        const response = await slack.command(text, user, { channel, responseId: 'fuzz' });
         expect(response.status).toBe(200);
         expect(injectedControls(response.text, [...users])).toEqual([]);
         expect(alive()).toBe(true);
@@ -83,12 +90,12 @@ describe('hostile requests to a running keyloss', () => {
           user,
           message: { channel, ts: messageTs, thread_ts: threadTs, blocks: [] },
           action:
-            action === 'keyloss.answer_select' || action === 'keyloss.pick_cache'
+            action === ACTION.answerSelect || action === ACTION.pickCache
               ? { type: 'static_select', action_id: action, block_id: block, selected_option: { text: { type: 'plain_text', text: 'x' }, value } }
               : { type: 'button', action_id: action, block_id: block, value },
           responseUrl: fake.responseUrl('fuzz-click'),
         });
-        const response = await sendInteraction(app.eventsUrl, SIGNING_SECRET, payload);
+        const response = await slack.interact(payload);
         expect(response.status).toBe(200);
         expect(alive()).toBe(true);
       }),
@@ -99,8 +106,8 @@ describe('hostile requests to a running keyloss', () => {
   it('modal submissions with any metadata and text are acked or refused with a sentence', async () => {
     await fc.assert(
       fc.asyncProperty(userId, fc.oneof(userText, fc.json()), userText, async (user, metadata, text) => {
-        const payload = viewSubmissionPayload({ user, callbackId: 'keyloss.text_answer', privateMetadata: metadata, values: { answer: { value: text } } });
-        const response = await sendInteraction(app.eventsUrl, SIGNING_SECRET, payload);
+        const payload = viewSubmissionPayload({ user, callbackId: VIEW.textAnswer, privateMetadata: metadata, values: { answer: { value: text } } });
+        const response = await slack.interact(payload);
         expect(response.status).toBe(200);
         if (response.json && typeof response.json === 'object' && 'errors' in response.json) {
           for (const error of Object.values((response.json as { errors: Record<string, string> }).errors)) expect(error.length).toBeGreaterThan(3);
@@ -122,7 +129,7 @@ describe('hostile requests to a running keyloss', () => {
         async (body) => {
           // Every signed request gets an answer (payload=null included), never a 5xx; a bound keeps silence from hanging.
           const answer = await Promise.race([
-            sendRaw(app.eventsUrl, SIGNING_SECRET, body),
+            slack.raw(body),
             new Promise<null>((resolve) => setTimeout(() => resolve(null), 10_000).unref()),
           ]);
           expect(answer, body).not.toBeNull();
@@ -149,14 +156,9 @@ describe('hostile requests to a running keyloss', () => {
   }, 180_000);
 
   it('after all that, still serves a real investigation, and nothing it posted mentions anyone it was not asked to', async () => {
-    const response = await sendSlashCommand(app.eventsUrl, SIGNING_SECRET, {
-      text: 'orders "<!channel> session:*" since 2h db 0 scope partial',
-      user_id: 'U0FUZZ1',
-      channel_id: 'C0AFTER',
-      response_url: fake.responseUrl('after'),
-    });
+    const response = await slack.command('orders "<!channel> session:*" since 2h db 0 scope partial', 'U0FUZZ1', { channel: 'C0AFTER', responseId: 'after' });
     expect(response.status).toBe(200);
-    await eventually(() => fake.messages.find((m) => m.channel === 'C0AFTER' && m.metadata?.event_type === 'keyloss_report'), 'the verdict');
+    await slack.waitFor(() => fake.messages.find((m) => m.channel === 'C0AFTER' && m.metadata?.event_type === REPORT_EVENT), 'the verdict');
     users.add('U0FUZZ1');
     // Message metadata is data for machines (the key as typed belongs there); everything rendered must be inert.
     const rendered = [...fake.messages.map(({ metadata: _metadata, ...shown }) => shown), ...fake.ephemerals, ...fake.responses];

@@ -11,6 +11,7 @@ import { renderText } from '../../src/report/text.ts';
 import { verdictMessage } from '../../src/slack/blocks/verdict.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
+import { waitFor } from '../support/wait.ts';
 
 const PREFIX = 'kldiag:';
 let cache: RedisProcess;
@@ -18,14 +19,6 @@ let stateServer: RedisProcess;
 let state: Redis;
 let since: Date;
 let evictedKey: string;
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 40));
-  }
-}
 
 async function diagnoseWithRecord(key: string, store: { client: Redis; prefix: string } | { unavailable: string } = { client: state, prefix: PREFIX }): Promise<Report> {
   const result = await investigate({
@@ -65,7 +58,7 @@ beforeAll(async () => {
   await recorder.start();
   const app = new Redis(cache.port, { retryStrategy: () => 50, maxRetriesPerRequest: 0 });
   app.on('error', () => undefined);
-  await until('the subscription', async () => /psub=[1-9]/.test(String(await app.client('LIST'))));
+  await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
   // Last seen once the record runs: a record that starts after the keys were last seen has a gap at its start.
   await new Promise((resolve) => setTimeout(resolve, 120));
   since = new Date();
@@ -87,7 +80,7 @@ beforeAll(async () => {
   // The flush is seen by the next INFO sample; then a restart without persistence erases every counter.
   await new Promise((resolve) => setTimeout(resolve, 300));
   await cache.restart();
-  await until('the subscription after the restart', async () => /psub=[1-9]/.test(String(await app.client('LIST').catch(() => ''))));
+  await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST').catch(() => ''))), 'the subscription after the restart');
   await new Promise((resolve) => setTimeout(resolve, 300));
   await recorder.stop();
   app.disconnect();

@@ -6,6 +6,7 @@ import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecorderOptions, type RecordTa
 import { parseRedisUrl } from '../../src/redis/url.ts';
 import { startCluster, type LocalCluster } from '../support/cluster.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
+import { waitFor } from '../support/wait.ts';
 
 const PREFIX = 'kltest:';
 
@@ -26,16 +27,6 @@ function options(holder: string, log: string[] = []): RecorderOptions {
     backoff: { minMs: 50, maxMs: 200 },
     log: (line) => log.push(line),
   };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 8_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 40));
-  }
 }
 
 async function events(state: Redis, layout: RecordLayout): Promise<Array<{ type: string; summary: string; at: number; from?: number }>> {
@@ -71,7 +62,7 @@ describe('keyloss record', () => {
     const recorder = new Recorder(state, [target('orders', cache.url)], options('r1'));
     await recorder.start();
     const app = new Redis(cache.port);
-    await until('the subscription', async () => /psub=[1-9]/.test(String(await app.client('LIST'))));
+    await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
     await app.set('session:1', 'a', 'PX', 10);
     await app.set('session:2', 'b');
     await app.del('session:2');
@@ -79,10 +70,10 @@ describe('keyloss record', () => {
     await app.get('session:1');
     await app.set('cart:9', 'c');
     await app.flushall();
-    const counts = await until('the minute counts', async () => {
+    const counts = await waitFor(async () => {
       const c = await minuteCounts(state, layout);
       return c['del|session:'] && c['expired|session:'] ? c : null;
-    });
+    }, 'the minute counts');
     expect(counts).toMatchObject({ 'del|session:': 1, 'expired|session:': 1 });
     const minute = Math.floor(Date.now() / MINUTE_MS);
     const exact = { ...(await state.hgetall(layout.exact(minute - 1))), ...(await state.hgetall(layout.exact(minute))) };
@@ -90,7 +81,7 @@ describe('keyloss record', () => {
     expect(exact['session:1']).toMatch(/^expired\|0\|\d+$/);
     const hour = Math.floor(Date.now() / HOUR_MS);
     expect(Object.keys(await state.hgetall(layout.sliceCounts(hour))).sort()).toEqual(expect.arrayContaining(['del:0', 'expired:0']));
-    const flush = await until('the flush event', async () => (await events(state, layout)).find((event) => event.type === 'flush'));
+    const flush = await waitFor(async () => (await events(state, layout)).find((event) => event.type === 'flush'), 'the flush event');
     expect(flush.summary).toMatch(/FLUSHALL ×1/);
     const meta = await state.hgetall(layout.meta);
     expect(meta).toMatchObject({ holder: 'r1' });
@@ -111,21 +102,21 @@ describe('keyloss record', () => {
     await recorder.start();
     const app = new Redis(cache.port, { maxRetriesPerRequest: 0, retryStrategy: () => 50 });
     app.on('error', () => undefined);
-    await until('the subscription', async () => /psub=[1-9]/.test(String(await app.client('LIST'))));
+    await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
     await app.set('session:before', 'x');
     await app.del('session:before');
     await cache.restart();
-    await until('the subscription again', async () => /psub=[1-9]/.test(String(await app.client('LIST').catch(() => ''))));
+    await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST').catch(() => ''))), 'the subscription again');
     await app.set('session:after', 'x');
     await app.del('session:after');
-    const all = await until('the gap and the restart', async () => {
+    const all = await waitFor(async () => {
       const list = await events(state, layout);
       return list.some((e) => e.type === 'gap') && list.some((e) => e.type === 'restart') ? list : null;
-    });
+    }, 'the gap and the restart');
     const gap = all.find((e) => e.type === 'gap')!;
     expect(gap.summary).toMatch(/could not be recorded/);
     expect(gap.at).toBeGreaterThanOrEqual(gap.from!);
-    await until('the key after the restart', async () => (await minuteCounts(state, layout))['del|session:'] === 2);
+    await waitFor(async () => (await minuteCounts(state, layout))['del|session:'] === 2, 'the key after the restart');
     expect(log.some((line) => /is away/.test(line))).toBe(true);
     await recorder.stop();
     app.disconnect();
@@ -140,13 +131,13 @@ describe('keyloss record', () => {
     const recorder = new Recorder(own, [target('outage', cache.url)], options('r3', log));
     await recorder.start();
     const app = new Redis(cache.port);
-    await until('the subscription', async () => /psub=[1-9]/.test(String(await app.client('LIST'))));
+    await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
     await stateServer.stop();
     for (let i = 0; i < 20; i++) await app.set(`job:${i}`, 'x');
     for (let i = 0; i < 20; i++) await app.del(`job:${i}`);
-    await until('the failed write', async () => log.some((line) => /cannot write to the state Redis/.test(line)));
+    await waitFor(async () => log.some((line) => /cannot write to the state Redis/.test(line)), 'the failed write');
     await stateServer.restart();
-    await until('the held events', async () => (await minuteCounts(state, layout))['del|job:'] === 20);
+    await waitFor(async () => (await minuteCounts(state, layout))['del|job:'] === 20, 'the held events');
     expect(log.some((line) => /state Redis is back/.test(line))).toBe(true);
     await recorder.stop();
     own.disconnect();
@@ -159,13 +150,13 @@ describe('keyloss record', () => {
     const recorder = new Recorder(state, [target('quiet', cache.url)], options('r4'));
     await recorder.start();
     const app = new Redis(cache.port);
-    await until('the subscription', async () => /psub=[1-9]/.test(String(await app.client('LIST'))));
+    await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
     await app.set('a', '1');
     await app.flushdb();
-    const all = await until('the flush', async () => {
+    const all = await waitFor(async () => {
       const list = await events(state, layout);
       return list.some((e) => e.type === 'flush') ? list : null;
-    });
+    }, 'the flush');
     expect(all.find((e) => e.type === 'notifications')?.summary).toMatch(/notifications are off/);
     await recorder.stop();
     await app.quit();
@@ -183,10 +174,10 @@ describe('keyloss record', () => {
       const recorder = new Recorder(state, [target('cluster', cluster.url)], options('r5'));
       await recorder.start();
       const clients = cluster.nodes.map((node) => new Redis(node.port));
-      await until('three subscriptions', async () => {
+      await waitFor(async () => {
         const lists = await Promise.all(clients.map(async (client) => String(await client.client('LIST'))));
         return lists.every((list) => /psub=[1-9]/.test(list));
-      });
+      }, 'three subscriptions');
       // One key per shard: ask each node for a key it owns (CLUSTER KEYSLOT + its slot ranges).
       const keys: string[] = [];
       for (const client of clients) {
@@ -203,7 +194,7 @@ describe('keyloss record', () => {
           }
         }
       }
-      await until('three deletions', async () => (await minuteCounts(state, layout))['del|order:'] === 3);
+      await waitFor(async () => (await minuteCounts(state, layout))['del|order:'] === 3, 'three deletions');
       await recorder.stop();
       for (const client of clients) client.disconnect();
     });

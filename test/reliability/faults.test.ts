@@ -5,9 +5,10 @@ import { Redis } from 'ioredis';
 import { startFakeAzure, redisResourceId, redisResourceJson, type FakeAzure } from '../support/fake-azure.ts';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import { ACTION } from '../../src/slack/ids.ts';
 import { TEST_TOKEN, fakeAzureEnv } from '../azure/support.ts';
-import { BOT_TOKEN, eventually, startApp, stopAllApps, writeCachesFile, type AppProcess } from './app-process.ts';
-import { click, command, messageWithButton, rootIn, verdictsIn } from './incident.ts';
+import { startApp, stopAllApps, writeCachesFile, type AppProcess } from '../support/app-process.ts';
+import { BOT_TOKEN, everythingSent, slackDriver, type SlackDriver, type ThreadRef } from '../support/slack-driver.ts';
 
 const USER = 'U0FAULTS';
 const RIGHT_PASSWORD = 'right-pass-7d1e5c9a';
@@ -23,6 +24,7 @@ let locked: RedisProcess;
 let crippled: RedisProcess;
 let caches: { path: string; remove(): void };
 let app: AppProcess;
+let slack: SlackDriver;
 
 /** Commands Azure and locked-down ACLs refuse, disabled by renaming them to nothing. */
 const DISABLED = ['CONFIG', 'SLOWLOG', 'CLIENT', 'SCAN', 'SELECT', 'DBSIZE', 'TTL', 'PTTL', 'TYPE', 'ROLE', 'LATENCY', 'MEMORY', 'OBJECT', 'EXISTS'];
@@ -35,8 +37,8 @@ async function seed(redis: RedisProcess, password?: string): Promise<void> {
 
 /** Starts an investigation of `cache` with every answer given, and returns its root message. */
 async function investigate(cache: string, channel: string) {
-  await command(app, fake, { text: `${cache} session:17 since 2h db 0 scope partial`, channel, user: USER });
-  return eventually(() => rootIn(fake, channel), `the root message of ${cache}`);
+  await slack.command(`${cache} session:17 since 2h db 0 scope partial`, USER, { channel });
+  return slack.root(channel);
 }
 
 /** The verdict's "Could not check" section: one line per check that failed or was skipped, with the reason. */
@@ -51,14 +53,9 @@ function couldNotCheck(verdict: { blocks: unknown[] }): string {
  * True once the progress message shows a finished check: the connection is open and the checks are under way, so a
  * fault now lands in the middle of them (the rates check's long interval keeps them running), not before they start.
  */
-function aCheckDone(channel: string, rootTs: string): boolean {
-  const progress = messageWithButton(fake, channel, rootTs, 'keyloss.rerun')?.message;
+function aCheckDone(root: ThreadRef): boolean {
+  const progress = slack.withControl(root, { action: ACTION.rerun });
   return progress !== undefined && JSON.stringify(progress.blocks).includes(':white_check_mark:');
-}
-
-/** Everything keyloss sent to Slack, as one string, for secret checks. */
-function everythingSent(): string {
-  return JSON.stringify(fake.calls) + JSON.stringify(fake.responses) + JSON.stringify(fake.ephemerals);
 }
 
 beforeAll(async () => {
@@ -93,6 +90,7 @@ beforeAll(async () => {
     ...(fakeAzureEnv(azure) as Record<string, string>),
     NODE_EXTRA_CA_CERTS: azure.caPath,
   });
+  slack = slackDriver(fake, app, { waitMs: 60_000 });
 }, 60_000);
 
 afterAll(async () => {
@@ -113,9 +111,9 @@ beforeEach(() => {
 describe('faults end in a readable thread', () => {
   it('the diagnosed Redis killed in the middle of the checks: the verdict names the failed checks and the node', async () => {
     const root = await investigate('killed', 'CFAULT01');
-    await eventually(() => aCheckDone('CFAULT01', root.ts), 'a finished check on the progress message');
+    await slack.waitFor(() => aCheckDone(root), 'a finished check on the progress message');
     await killed.stop(true);
-    const verdict = await eventually(() => verdictsIn(fake, 'CFAULT01', root.ts)[0], 'the verdict', 60_000);
+    const verdict = await slack.verdict(root, 1, 60_000);
     const unchecked = couldNotCheck(verdict);
     expect(unchecked).toMatch(/failed/);
     expect(unchecked).toContain(`127.0.0.1:${killed.port}`);
@@ -123,10 +121,10 @@ describe('faults end in a readable thread', () => {
 
   it('the diagnosed Redis paused (SIGSTOP): timeouts fire and the other checks still report', async () => {
     const root = await investigate('paused', 'CFAULT02');
-    await eventually(() => aCheckDone('CFAULT02', root.ts), 'a finished check on the progress message');
+    await slack.waitFor(() => aCheckDone(root), 'a finished check on the progress message');
     paused.pause();
     try {
-      const verdict = await eventually(() => verdictsIn(fake, 'CFAULT02', root.ts)[0], 'the verdict', 60_000);
+      const verdict = await slack.verdict(root, 1, 60_000);
       expect(couldNotCheck(verdict)).toMatch(/timed out/);
       // Checks that finished before the pause still count: the report is about the key, not an error page.
       expect(JSON.stringify(verdict.blocks)).toMatch(/session:17/);
@@ -137,20 +135,17 @@ describe('faults end in a readable thread', () => {
 
   it('a wrong password: one clear line naming host:port, and the password nowhere', async () => {
     const root = await investigate('locked', 'CFAULT03');
-    const line = await eventually(
-      () => fake.thread('CFAULT03', root.ts).find((m) => /refused by locked/.test(m.text)),
-      'the refusal line',
-    );
+    const line = await slack.inThread(root, (m) => /refused by locked/.test(m.text), 'the refusal line');
     expect(line.text).toContain(`127.0.0.1:${locked.port}`);
     expect(line.text).toMatch(/WRONGPASS|invalid username-password/i);
-    expect(everythingSent()).not.toContain(WRONG_PASSWORD);
+    expect(everythingSent(fake)).not.toContain(WRONG_PASSWORD);
     expect(app.output()).not.toContain(WRONG_PASSWORD);
-    expect(verdictsIn(fake, 'CFAULT03', root.ts)).toHaveLength(0);
+    expect(slack.verdicts(root)).toHaveLength(0);
   }, 60_000);
 
   it('a node that refuses everything but INFO: the verdict lists each refused check with the reason', async () => {
     const root = await investigate('crippled', 'CFAULT04');
-    const verdict = await eventually(() => verdictsIn(fake, 'CFAULT04', root.ts)[0], 'the verdict', 60_000);
+    const verdict = await slack.verdict(root, 1, 60_000);
     const unchecked = couldNotCheck(verdict);
     expect(unchecked).toMatch(/unknown command|not available/i);
     expect(unchecked).toContain(`127.0.0.1:${crippled.port}`);
@@ -160,28 +155,28 @@ describe('faults end in a readable thread', () => {
     fake.rateLimitNext('chat.postMessage', 1);
     fake.failNext('chat.update', 500);
     const root = await investigate('healthy', 'CFAULT05');
-    await eventually(() => verdictsIn(fake, 'CFAULT05', root.ts)[0], 'the verdict', 90_000);
+    await slack.verdict(root, 1, 90_000);
     fake.failNext('chat.postMessage', 500);
-    const buttons = await eventually(() => messageWithButton(fake, 'CFAULT05', root.ts, 'keyloss.all_causes'), 'the verdict buttons');
-    await click(app, fake, buttons, USER, 'keyloss.all_causes');
-    await eventually(() => fake.thread('CFAULT05', root.ts).find((m) => /All causes/.test(m.text)), 'the list of all causes', 90_000);
+    const buttons = await slack.control(root, { action: ACTION.allCauses }, 'the verdict buttons');
+    await slack.click(buttons, { action: ACTION.allCauses }, USER);
+    await slack.inThread(root, (m) => /All causes/.test(m.text), 'the list of all causes', 90_000);
 
     expect(fake.calls.some((c) => c.rateLimited)).toBe(true);
     expect(fake.calls.filter((c) => c.failedWith === 500).length).toBeGreaterThanOrEqual(2);
     expect(fake.messages.filter((m) => m.channel === 'CFAULT05' && m.thread_ts === null)).toHaveLength(1);
-    expect(verdictsIn(fake, 'CFAULT05', root.ts)).toHaveLength(1);
-    expect(fake.thread('CFAULT05', root.ts).filter((m) => /All causes/.test(m.text))).toHaveLength(1);
-    const texts = fake.thread('CFAULT05', root.ts).map((m) => m.text);
+    expect(slack.verdicts(root)).toHaveLength(1);
+    expect(slack.thread(root).filter((m) => /All causes/.test(m.text))).toHaveLength(1);
+    const texts = slack.thread(root).map((m) => m.text);
     expect(new Set(texts).size).toBe(texts.length);
   }, 120_000);
 
   it('Azure Monitor never answering: the Azure checks fail with a reason and the Redis verdict still arrives', async () => {
     for (let i = 0; i < 20; i++) azure.faults.metrics.push('hang');
     const root = await investigate('azure-slow', 'CFAULT06');
-    const verdict = await eventually(() => verdictsIn(fake, 'CFAULT06', root.ts)[0], 'the verdict', 90_000);
+    const verdict = await slack.verdict(root, 1, 90_000);
     const unchecked = couldNotCheck(verdict);
     expect(unchecked).toMatch(/metrics/i);
     expect(unchecked).toMatch(/timed out|did not answer|no answer/i);
-    expect(everythingSent()).not.toContain(TEST_TOKEN);
+    expect(everythingSent(fake)).not.toContain(TEST_TOKEN);
   }, 120_000);
 });

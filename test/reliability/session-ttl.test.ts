@@ -4,8 +4,8 @@ import { Redis } from 'ioredis';
 import { slackConfigFromEnv } from '../../src/config/env.ts';
 import type { FakeSlack } from '../support/fake-slack.ts';
 import type { RedisProcess } from '../support/redis-server.ts';
-import { BOT_TOKEN, SIGNING_SECRET, eventually, startApp, startSurroundings, stopAllApps, type Surroundings } from './app-process.ts';
-import { command, rootIn } from './incident.ts';
+import { startApp, startSurroundings, stopAllApps, type Surroundings } from '../support/app-process.ts';
+import { BOT_TOKEN, SIGNING_SECRET, slackDriver } from '../support/slack-driver.ts';
 
 let state: RedisProcess;
 let fake: FakeSlack;
@@ -33,12 +33,13 @@ describe('session time to live', () => {
 
   it('stores an investigation under the configured prefix with the configured idle time', async () => {
     const app = await startApp('ttl', surroundings.env({ KEYLOSS_STATE_PREFIX: 'team-a:', KEYLOSS_SESSION_TTL: '2h' }));
-    await command(app, fake, { text: 'orders session:1', channel: 'CTTL0001', user: 'U0TTL' });
-    const root = await eventually(() => rootIn(fake, 'CTTL0001'), 'the root message');
+    const slack = slackDriver(fake, app, { waitMs: 60_000 });
+    await slack.command('orders session:1', 'U0TTL', { channel: 'CTTL0001' });
+    const root = await slack.root('CTTL0001');
     const raw = new Redis(state.port, '127.0.0.1');
     try {
       const key = `team-a:state:keyloss:thread:CTTL0001:${root.ts}`;
-      const ttl = await eventually(async () => {
+      const ttl = await slack.waitFor(async () => {
         const ms = await raw.pttl(key);
         return ms > 0 ? ms : null;
       }, `the investigation under ${key}`);

@@ -3,12 +3,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } f
 import { Redis } from 'ioredis';
 import type { FakeSlack } from '../support/fake-slack.ts';
 import type { RedisProcess } from '../support/redis-server.ts';
-import { eventually, startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from './app-process.ts';
-import { click, command, messageWithButton, rootIn, threadText, verdictsIn } from './incident.ts';
+import { ACTION } from '../../src/slack/ids.ts';
+import { startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from '../support/app-process.ts';
+import { seen, slackDriver, type SlackDriver } from '../support/slack-driver.ts';
 
 let cache: RedisProcess;
 let fake: FakeSlack;
 let surroundings: Surroundings;
+let slack: SlackDriver;
 const started: AppProcess[] = [];
 
 const USER = 'U0SHUTDOWN';
@@ -55,37 +57,40 @@ describe('graceful shutdown on SIGTERM', () => {
 
   it('lets running checks finish within the grace period, takes no new requests meanwhile, then exits 0', async () => {
     const patient = await app('patient', { KEYLOSS_RATE_INTERVAL_MS: '2500', KEYLOSS_SHUTDOWN_GRACE_MS: '60000' });
+    slack = slackDriver(fake, patient, { waitMs: 60_000 });
     const channel = 'CSHUT0001';
-    await command(patient, fake, { text: FULL, channel, user: USER });
-    const root = await eventually(() => rootIn(fake, channel), 'the root message');
-    await eventually(() => messageWithButton(fake, channel, root.ts, 'keyloss.rerun'), 'the progress message');
+    await slack.command(FULL, USER, { channel });
+    const root = await slack.root(channel);
+    await slack.control(root, { action: ACTION.rerun }, 'the progress message');
     patient.kill('SIGTERM');
     // New requests are refused while the running checks finish.
-    await eventually(
-      () => command(patient, fake, { text: 'help', channel: 'CSHUT-LATE', user: USER }).then(() => false, () => true),
+    await slack.waitFor(
+      () => slack.command('help', USER, { channel: 'CSHUT-LATE' }).then(() => false, () => true),
       'the receiver to refuse connections',
     );
     expect(await patient.exited).toEqual({ code: 0, signal: null });
-    expect(verdictsIn(fake, channel, root.ts)).toHaveLength(1);
+    expect(slack.verdicts(root)).toHaveLength(1);
     expect(fake.messages.some((m) => m.channel === 'CSHUT-LATE')).toBe(false);
   }, 90_000);
 
   it('records checks still running after the grace period as interrupted, says so in the thread, and another replica re-runs them', async () => {
     const hasty = await app('hasty', { KEYLOSS_RATE_INTERVAL_MS: '12000', KEYLOSS_SHUTDOWN_GRACE_MS: '300' });
     const other = await app('other', { KEYLOSS_RATE_INTERVAL_MS: '200' });
+    slack = slackDriver(fake, hasty, { waitMs: 60_000 });
     const channel = 'CSHUT0002';
-    await command(hasty, fake, { text: FULL, channel, user: USER });
-    const root = await eventually(() => rootIn(fake, channel), 'the root message');
-    const progress = await eventually(() => messageWithButton(fake, channel, root.ts, 'keyloss.rerun'), 'the progress message');
+    await slack.command(FULL, USER, { channel });
+    const root = await slack.root(channel);
+    // As the person saw it: the button is gone from the message once the run is recorded as interrupted.
+    const progress = seen(await slack.control(root, { action: ACTION.rerun }, 'the progress message'));
     hasty.kill('SIGTERM');
     expect(await hasty.exited).toEqual({ code: 0, signal: null });
-    expect(threadText(fake, channel, root.ts)).toMatch(/interrupted: replica hasty was shut down while they ran/);
-    expect(verdictsIn(fake, channel, root.ts)).toHaveLength(0);
+    expect(slack.threadText(root)).toMatch(/interrupted: replica hasty was shut down while they ran/);
+    expect(slack.verdicts(root)).toHaveLength(0);
 
     // No waiting for a stale heartbeat: the run was recorded as interrupted, so the other replica re-runs at once.
-    await click(other, fake, progress, USER, 'keyloss.rerun');
-    await eventually(() => verdictsIn(fake, channel, root.ts)[0], 'the verdict from the other replica');
-    expect(threadText(fake, channel, root.ts)).toMatch(/did not finish: replica hasty was shut down/);
+    await slack.click(progress, { action: ACTION.rerun }, USER, { via: other });
+    await slack.verdict(root);
+    expect(slack.threadText(root)).toMatch(/did not finish: replica hasty was shut down/);
     expect(fake.breaches).toEqual([]);
   }, 90_000);
 });

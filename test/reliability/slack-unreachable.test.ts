@@ -5,9 +5,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { freePort } from '../support/redis-server.ts';
-import { BOT_TOKEN, eventually, spawnApp, stopAllApps, type AppProcess } from './app-process.ts';
-
-const APP_TOKEN = 'xapp-1-A111-222-lifecycletesttoken';
+import { spawnApp, stopAllApps, type AppProcess } from '../support/app-process.ts';
+import { APP_TOKEN, BOT_TOKEN } from '../support/slack-driver.ts';
+import { waitFor } from '../support/wait.ts';
 
 interface Silent {
   api: string;
@@ -66,9 +66,9 @@ async function stopsOn(app: AppProcess, signal: NodeJS.Signals): Promise<void> {
 describe.concurrent.each(Object.entries(TRANSPORTS))('the Slack app in %s mode', (mode, transport) => {
   it('says in one line whom it reached: the workspace and the bot', async () => {
     const app = await spawnApp(`reached-${mode}`, { SLACK_API_URL: fake.apiUrl, ...transport });
-    const start = await eventually(() => lines(app).find((l) => l.includes('reached Slack')), 'the start line', 60_000);
+    const start = await waitFor(() => lines(app).find((l) => l.includes('reached Slack')), 'the start line', 60_000);
     expect(start).toBe(`keyloss: reached Slack at ${fake.apiUrl}: workspace "Example" (T111), bot @keyloss (UBOT)`);
-    await eventually(() => app.output().includes('Slack app running'), 'the running line', 60_000);
+    await waitFor(() => app.output().includes('Slack app running'), 'the running line', 60_000);
     await stopsOn(app, 'SIGTERM');
   }, 120_000);
 
@@ -76,7 +76,7 @@ describe.concurrent.each(Object.entries(TRANSPORTS))('the Slack app in %s mode',
     // A port nothing listens on: connections are refused.
     const refusing = `http://127.0.0.1:${await freePort()}/api/`;
     const app = await spawnApp(`refused-${mode}`, { SLACK_API_URL: refusing, KEYLOSS_SHUTDOWN_GRACE_MS: '1000', ...transport });
-    const start = await eventually(() => lines(app).find((l) => l.startsWith('keyloss: could not reach Slack')), 'the start line', 60_000);
+    const start = await waitFor(() => lines(app).find((l) => l.startsWith('keyloss: could not reach Slack')), 'the start line', 60_000);
     expect(start).toBe(`keyloss: could not reach Slack at ${refusing}: connection refused (ECONNREFUSED); the app keeps retrying with backoff (1 s, 2 s, 4 s … at most 60 s apart)`);
     // Long enough for the clients' first retries (1 s, then 2 s).
     await new Promise((r) => setTimeout(r, 3_500));
@@ -92,7 +92,7 @@ describe.concurrent.each(Object.entries(TRANSPORTS))('the Slack app in %s mode',
   it('never answers: says so after the request timeout, and SIGINT stops it', async () => {
     const { api } = await silentSlack();
     const app = await spawnApp(`silent-${mode}`, { SLACK_API_URL: api, KEYLOSS_SLACK_TIMEOUT_MS: '1000', KEYLOSS_SHUTDOWN_GRACE_MS: '1000', ...transport });
-    const start = await eventually(() => lines(app).find((l) => l.startsWith('keyloss: could not reach Slack')), 'the start line', 60_000);
+    const start = await waitFor(() => lines(app).find((l) => l.startsWith('keyloss: could not reach Slack')), 'the start line', 60_000);
     expect(start).toContain(`at ${api}: no answer within 1 s;`);
     await new Promise((r) => setTimeout(r, 3_000));
     await stopsOn(app, 'SIGINT');
@@ -107,7 +107,7 @@ describe('the Slack app at start', () => {
     const silent = await silentSlack();
     const app = await spawnApp('early', { SLACK_API_URL: silent.api, KEYLOSS_SLACK_TIMEOUT_MS: '60000', SLACK_APP_TOKEN: APP_TOKEN });
     // Its signal handlers are installed before its first request to Slack.
-    await eventually(() => silent.accepted() > 0, 'the request to the silent Slack', 60_000);
+    await waitFor(() => silent.accepted() > 0, 'the request to the silent Slack', 60_000);
     await stopsOn(app, 'SIGTERM');
     expect(app.output()).toContain('SIGTERM before the app started; stopped');
   }, 120_000);

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } f
 import { redisResourceId, redisResourceJson, startFakeAzure, type FakeAzure } from '../support/fake-azure.ts';
 import { commonAlert, postAlert } from '../support/azure-alert.ts';
 import { decodePng, isPng } from '../support/png.ts';
-import { eventually, startApp, startSurroundings, stopAllApps, writeCachesFile, type AppProcess, type Surroundings } from '../reliability/app-process.ts';
-import { click, messageWithButton, rootIn, threadText, verdictsIn } from '../reliability/incident.ts';
+import { ACTION } from '../../src/slack/ids.ts';
+import { startApp, startSurroundings, stopAllApps, writeCachesFile, type AppProcess, type Surroundings } from '../support/app-process.ts';
+import { slackDriver, type SlackDriver } from '../support/slack-driver.ts';
 
 const AZURE_TOKEN = 'alerts-test-azure-token-7c1e9a2b';
 const ALERT_TOKEN = 'alert-token-0f3b9c2d7e6a5b4c';
@@ -22,6 +23,7 @@ let surroundings: Surroundings;
 let azure: FakeAzure;
 let caches: { path: string; remove(): void };
 let app: AppProcess;
+let slack: SlackDriver;
 let route: string;
 /** The flush: ten minutes ago, on a minute boundary. */
 let incident: Date;
@@ -56,6 +58,7 @@ beforeAll(async () => {
     }),
   );
   route = `http://127.0.0.1:${app.port}/alerts/azure-monitor`;
+  slack = slackDriver(surroundings.fake, app, { waitMs: 60_000 });
 }, 60_000);
 
 afterAll(async () => {
@@ -108,20 +111,20 @@ describe('POST /alerts/azure-monitor', () => {
     const res = await postAlert(route, fired(alertId), { bearer: ALERT_TOKEN });
     expect(res.status).toBe(202);
     expect(res.json).toMatchObject({ ok: true, alertId, condition: 'Fired' });
-    const root = await eventually(() => rootIn(surroundings.fake, ALERTS), 'the alert root message');
+    const root = await slack.root(ALERTS);
     expect(root.versions[0]!.text).toContain('Azure Monitor alert orders-cache total keys dropped (Sev1) on orders');
     expect(JSON.stringify(root.blocks)).toContain('Total Keys LessThan 1000 (value 12)');
-    const verdict = await eventually(() => verdictsIn(surroundings.fake, ALERTS, root.ts)[0], 'the verdict in the alert thread');
+    const verdict = await slack.verdict(root);
     const ms = performance.now() - started;
     process.stdout.write(`Azure Monitor alert to verdict in its thread: ${Math.round(ms)} ms (202 in ${Math.round(res.ms)} ms)\n`);
     expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders', key: 'orders:*', alert_id: alertId });
-    const text = threadText(surroundings.fake, ALERTS, root.ts);
+    const text = slack.threadText(root);
     expect(text).toContain('scope inferred: complete');
     // No question was asked: nothing in the thread waits for a click.
     expect(text).not.toContain('How much is missing?');
 
     // The charts: real PNGs, shared in the verdict's thread, at most five.
-    const charts = await eventually(() => {
+    const charts = await slack.waitFor(() => {
       const files = surroundings.fake.files.filter((f) => f.channel === ALERTS && f.thread_ts === root.ts);
       return files.length > 0 ? files : null;
     }, 'the charts in the thread');
@@ -141,9 +144,9 @@ describe('POST /alerts/azure-monitor', () => {
     expect(uploadsAsked.length).toBe(charts.length);
 
     // The postmortem embeds the same charts.
-    const verdictNow = verdictsIn(surroundings.fake, ALERTS, root.ts)[0]!;
-    await click(app, surroundings.fake, messageWithButton(surroundings.fake, ALERTS, root.ts, 'keyloss.postmortem')!, 'U0ONCALL', 'keyloss.postmortem');
-    const markdown = await eventually(
+    const verdictNow = slack.verdicts(root)[0]!;
+    await slack.click(slack.withControl(root, { action: ACTION.postmortem })!, { action: ACTION.postmortem }, 'U0ONCALL');
+    const markdown = await slack.waitFor(
       () => surroundings.fake.uploads.find((u) => u.body.startsWith('# Key-loss postmortem: orders') && surroundings.fake.files.some((f) => f.id === u.fileId && f.thread_ts === root.ts)),
       'the postmortem file',
     );
@@ -159,26 +162,26 @@ describe('POST /alerts/azure-monitor', () => {
     const rootsBefore = surroundings.fake.messages.filter((m) => m.channel === channel && m.thread_ts === null).length;
     const [a, b] = await Promise.all([postAlert(route, fired(alertId), { token: ALERT_TOKEN }), postAlert(route, fired(alertId), { token: ALERT_TOKEN })]);
     expect([a.status, b.status]).toEqual([202, 202]);
-    const root = await eventually(() => surroundings.fake.messages.filter((m) => m.channel === channel && m.thread_ts === null)[rootsBefore], 'the root');
-    await eventually(() => verdictsIn(surroundings.fake, channel, root.ts)[0], 'the verdict');
+    const root = await slack.waitFor(() => surroundings.fake.messages.filter((m) => m.channel === channel && m.thread_ts === null)[rootsBefore], 'the root');
+    await slack.verdict(root);
     expect((await postAlert(route, fired(alertId), { token: ALERT_TOKEN })).status).toBe(202);
-    await eventually(() => alertLines().filter((l) => l.includes('retried-2') && l.includes('duplicate')).length >= 2, 'two duplicates audited');
+    await slack.waitFor(() => alertLines().filter((l) => l.includes('retried-2') && l.includes('duplicate')).length >= 2, 'two duplicates audited');
     expect(surroundings.fake.messages.filter((m) => m.channel === channel && m.thread_ts === null).length).toBe(rootsBefore + 1);
 
     const resolved = commonAlert({ alertId, target: RESOURCE, condition: 'Resolved', firedAt: new Date(incident.getTime() + 2 * MIN), resolvedAt: new Date(incident.getTime() + 7 * MIN) });
     expect((await postAlert(route, resolved, { token: ALERT_TOKEN })).status).toBe(202);
     expect((await postAlert(route, resolved, { token: ALERT_TOKEN })).status).toBe(202);
-    const line = await eventually(() => surroundings.fake.thread(channel, root.ts).find((m) => m.text.includes('resolved at')), 'the resolved line');
+    const line = await slack.waitFor(() => slack.thread(root).find((m) => m.text.includes('resolved at')), 'the resolved line');
     expect(line.text).toContain(`resolved at ${new Date(incident.getTime() + 7 * MIN).toISOString().slice(0, 19).replace('T', ' ')} UTC`);
-    await eventually(() => alertLines().filter((l) => l.includes('retried-2') && l.includes('Resolved') && l.includes('duplicate')).length >= 1, 'the resolved duplicate');
-    expect(surroundings.fake.thread(channel, root.ts).filter((m) => m.text.includes('resolved at'))).toHaveLength(1);
+    await slack.waitFor(() => alertLines().filter((l) => l.includes('retried-2') && l.includes('Resolved') && l.includes('duplicate')).length >= 1, 'the resolved duplicate');
+    expect(slack.thread(root).filter((m) => m.text.includes('resolved at'))).toHaveLength(1);
   }, 90_000);
 
   it('an alert for no configured cache is one audit line and one message in KEYLOSS_ALERT_CHANNEL', async () => {
     const other = redisResourceId('somebody-elses-cache');
     const res = await postAlert(route, commonAlert({ alertId: '/alerts/unknown-3', target: other, firedAt: new Date() }), { token: ALERT_TOKEN });
     expect(res.status).toBe(202);
-    const notice = await eventually(() => surroundings.fake.messages.find((m) => m.channel === FALLBACK), 'the notice in the fallback channel');
+    const notice = await slack.waitFor(() => surroundings.fake.messages.find((m) => m.channel === FALLBACK), 'the notice in the fallback channel');
     expect(notice.text).toContain('no cache in the caches file has that azure.resourceId');
     expect(alertLines().filter((l) => l.includes('unknown-3'))).toHaveLength(1);
   });

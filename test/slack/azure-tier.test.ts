@@ -1,8 +1,8 @@
 // A cache with an Azure resource and no tier in the caches file: the tier comes from Azure, so the command text suffices.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { startFakeAzure, redisResourceId, redisResourceJson, type FakeAzure } from '../support/fake-azure.ts';
-import { startApp, startSurroundings, stopAllApps, writeCachesFile, eventually, type AppProcess, type Surroundings } from '../reliability/app-process.ts';
-import { command, openQuestion, rootIn, threadText, verdictsIn } from '../reliability/incident.ts';
+import { startApp, startSurroundings, stopAllApps, writeCachesFile, type AppProcess, type Surroundings } from '../support/app-process.ts';
+import { slackDriver, type SlackDriver } from '../support/slack-driver.ts';
 
 const TOKEN = 'azure-tier-test-token-5b7e0c1d9f';
 const RESOURCE = redisResourceId('orders-prod');
@@ -10,6 +10,7 @@ let surroundings: Surroundings;
 let azure: FakeAzure;
 let caches: { path: string; remove(): void };
 let app: AppProcess;
+let slack: SlackDriver;
 
 beforeAll(async () => {
   [surroundings, azure] = await Promise.all([startSurroundings(), startFakeAzure({ token: TOKEN })]);
@@ -26,6 +27,7 @@ beforeAll(async () => {
       NODE_EXTRA_CA_CERTS: azure.caPath,
     }),
   );
+  slack = slackDriver(surroundings.fake, app, { waitMs: 60_000 });
 }, 60_000);
 
 afterAll(async () => {
@@ -44,12 +46,12 @@ beforeEach(() => {
 describe('the tier from Azure in Slack', () => {
   it('skips the tier question and reaches the verdict with the answers from the command text', async () => {
     const channel = 'CAZTIER1';
-    await command(app, surroundings.fake, { text: 'orders session:1 since 2h db 0 scope partial', channel, user: 'U0AZTIER' });
-    const root = await eventually(() => rootIn(surroundings.fake, channel), 'the root message');
-    const verdict = await eventually(() => verdictsIn(surroundings.fake, channel, root.ts)[0], 'the verdict');
+    await slack.command('orders session:1 since 2h db 0 scope partial', 'U0AZTIER', { channel });
+    const root = await slack.root(channel);
+    const verdict = await slack.verdict(root);
     // No question was asked: the tier came from Azure, everything else from the command text.
-    expect(openQuestion(surroundings.fake, channel, root.ts)).toBeUndefined();
-    expect(threadText(surroundings.fake, channel, root.ts)).toMatch(/tier premium/i);
+    expect(slack.openQuestion(root)).toBeUndefined();
+    expect(slack.threadText(root)).toMatch(/tier premium/i);
     expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders', key: 'session:1' });
     expect(azure.requests.some((r) => r.method === 'GET' && r.path.toLowerCase() === RESOURCE.toLowerCase())).toBe(true);
     expect(surroundings.fake.breaches).toEqual([]);

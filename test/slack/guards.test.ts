@@ -2,8 +2,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis, freePort, type RedisProcess } from '../support/redis-server.ts';
 import { stagingClient, writeKeys } from '../scenarios/support.ts';
-import { sendRaw, slashCommandBody, sign } from '../support/slack-request.ts';
-import { CHANNEL, SIGNING_SECRET, blockText, everythingSent, startHarness, type Harness } from './harness.ts';
+import { slashCommandBody, sign } from '../support/slack-request.ts';
+import { startSlackApp, type InProcessApp } from '../support/slack-app.ts';
+import { CHANNEL, SIGNING_SECRET, blockText, everythingSent } from '../support/slack-driver.ts';
 
 const ONCALL = 'U0ONCALL';
 const STRANGER = 'U0STRANGER';
@@ -12,7 +13,7 @@ const PASSWORD = 'Sup3r-s3cret-redis-passw0rd';
 
 let open: RedisProcess;
 let locked: RedisProcess;
-let h: Harness;
+let h: InProcessApp;
 
 beforeAll(async () => {
   open = await startRedis();
@@ -26,7 +27,7 @@ beforeAll(async () => {
     KEYLOSS_TEST_LOCKED_URL: `redis://:${PASSWORD}@127.0.0.1:${locked.port}`,
     KEYLOSS_TEST_WRONG_URL: `redis://:not-the-${PASSWORD}@127.0.0.1:${locked.port}`,
   };
-  h = await startHarness({
+  h = await startSlackApp({
     env,
     caches: [
       'caches:',
@@ -79,14 +80,14 @@ const roots = () => h.fake.messages.filter((m) => m.thread_ts === null);
 describe('requests Slack did not sign, or whose shape cannot be read, are refused', () => {
   it('a bad signature and a stale timestamp get 401 and run nothing', async () => {
     const body = slashCommandBody({ text: 'orders-prod session:1', user_id: ONCALL, channel_id: CHANNEL, response_url: h.fake.responseUrl() });
-    const forged = await sendRaw(h.url, SIGNING_SECRET, body, { signature: sign('not-the-secret', Math.floor(Date.now() / 1000), body) });
+    const forged = await h.raw(body, { signature: sign('not-the-secret', Math.floor(Date.now() / 1000), body) });
     expect(forged.status).toBe(401);
     const stale = Math.floor(Date.now() / 1000) - 10 * 60;
-    const old = await sendRaw(h.url, SIGNING_SECRET, body, { timestamp: stale });
+    const old = await h.raw(body, { timestamp: stale });
     expect(old.status).toBe(401);
-    const good = await sendRaw(h.url, SIGNING_SECRET, body);
+    const good = await h.raw(body);
     expect(good.status).toBe(200);
-    await h.fake.waitFor(() => roots().length === 1, 'the one signed command to start');
+    await h.waitFor(() => roots().length === 1, 'the one signed command to start');
     expect(roots()).toHaveLength(1);
   });
 
@@ -94,7 +95,7 @@ describe('requests Slack did not sign, or whose shape cannot be read, are refuse
     const shapes = ['{"event":null}', '{"type":"view_submission"}', '{"type":"shortcut"}', '{"actions":[null]}', '{"name":null,"channel":null}'];
     const before = h.audit.filter((l) => l.includes('request refused by the Slack receiver')).length;
     for (const shape of shapes) {
-      const answer = await sendRaw(h.url, SIGNING_SECRET, `payload=${encodeURIComponent(shape)}`);
+      const answer = await h.raw(`payload=${encodeURIComponent(shape)}`);
       expect(answer.status, shape).toBe(400);
     }
     expect(h.audit.filter((l) => l.includes('request refused by the Slack receiver')).length - before).toBe(shapes.length);
@@ -104,7 +105,7 @@ describe('requests Slack did not sign, or whose shape cannot be read, are refuse
   it('every signed request gets an answer: payload=null, a JSON null, [], a number, an unknown type', async () => {
     const signedPost = async (body: string, contentType: string) => {
       const timestamp = Math.floor(Date.now() / 1000);
-      const response = await fetch(h.url, {
+      const response = await fetch(h.eventsUrl, {
         method: 'POST',
         headers: { 'Content-Type': contentType, 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': sign(SIGNING_SECRET, timestamp, body) },
         body,
@@ -121,7 +122,7 @@ describe('requests Slack did not sign, or whose shape cannot be read, are refuse
     expect(await signedPost('[]', 'application/json')).toBe(400);
     expect(await signedPost(`payload=${encodeURIComponent('{"type":"no_such_type"}')}`, form)).toBe(400);
     // Unsigned, the same bodies are Bolt's to refuse: 401, and no audit line claims they were signed.
-    const unsigned = await fetch(h.url, { method: 'POST', headers: { 'Content-Type': form }, body: 'payload=null', signal: AbortSignal.timeout(15_000) });
+    const unsigned = await fetch(h.eventsUrl, { method: 'POST', headers: { 'Content-Type': form }, body: 'payload=null', signal: AbortSignal.timeout(15_000) });
     expect(unsigned.status).toBe(401);
     expect(h.logs.join('\n')).not.toMatch(/unhandled error/i);
   }, 60_000);
@@ -148,7 +149,7 @@ describe('a private channel keyloss was not invited to', () => {
   it('gets one ephemeral line saying to invite it, not the usage, and nothing runs', async () => {
     h.fake.closedChannels.add('G0PRIVATE');
     await h.command('payments session:1 since 1h scope partial', ONCALL, { channel: 'G0PRIVATE' });
-    const notice = await h.fake.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${ONCALL}`), 'the notice');
+    const notice = await h.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${ONCALL}`), 'the notice');
     expect(notice.body.response_type).toBe('ephemeral');
     expect(String(notice.body.text)).toBe('keyloss cannot post in this channel. Invite it first (/invite @keyloss), then try again.');
     expect(JSON.stringify(notice.body)).not.toContain('Usage:');
@@ -161,7 +162,7 @@ describe('Microsoft Entra sign-in', () => {
   it('a cache with auth: entra but a plain redis:// URL: the thread says TLS is needed, and no token is fetched', async () => {
     await h.command('entra-plain session:1 since 1h scope partial', ONCALL);
     const root = await h.root();
-    const line = await h.inThread(root.ts, (m) => m.text.includes('cannot be used'), 'the line about the URL');
+    const line = await h.inThread(root, (m) => m.text.includes('cannot be used'), 'the line about the URL');
     expect(line.text).toBe(
       'The URL configured for entra-plain cannot be used: Microsoft Entra sign-in sends a token, so it needs TLS: use rediss:// (Azure: port 6380, Azure Managed Redis: 10000)',
     );
@@ -171,7 +172,7 @@ describe('Microsoft Entra sign-in', () => {
 describe('who may diagnose what', () => {
   it('a user not on the list is refused, ephemerally, and nothing is posted in the channel', async () => {
     await h.command('orders-prod session:1 since 1h', STRANGER);
-    const refusal = await h.fake.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${STRANGER}`), 'the refusal');
+    const refusal = await h.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${STRANGER}`), 'the refusal');
     expect(refusal.body.response_type).toBe('ephemeral');
     expect(String(refusal.body.text)).toMatch(/not on the list of people who may diagnose orders-prod/);
     expect(roots()).toHaveLength(0);
@@ -181,19 +182,19 @@ describe('who may diagnose what', () => {
   it('a member of an allowed user group may start', async () => {
     await h.command('orders-prod session:1 since 1h scope partial', GROUPIE);
     const root = await h.root();
-    await h.verdict(root.ts);
+    await h.verdict(root);
   });
 
   it('another channel is refused for a cache bound to #incidents', async () => {
     await h.command('orders-prod session:1', ONCALL, { channel: 'C0RANDOM', channelName: 'random' });
-    const refusal = await h.fake.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${ONCALL}`), 'the refusal');
+    const refusal = await h.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${ONCALL}`), 'the refusal');
     expect(String(refusal.body.text)).toMatch(/may not be diagnosed from this channel/);
     expect(roots()).toHaveLength(0);
   });
 
   it('without a cache name, the picker lists only the caches this user may use; picking one starts', async () => {
     await h.command('session:2 since 1h scope partial', STRANGER);
-    const picker = await h.fake.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${STRANGER}`), 'the cache picker');
+    const picker = await h.waitFor(() => h.fake.responses.find((r) => r.id === `cmd-${STRANGER}`), 'the cache picker');
     const blocks = JSON.stringify(picker.body.blocks);
     expect(blocks).toContain('payments');
     expect(blocks).not.toContain('orders-prod');
@@ -215,15 +216,14 @@ describe('who may diagnose what', () => {
       actions: [{ type: 'button', action_id: gone.action_id, block_id: actions.block_id, value: gone.value, text: { type: 'plain_text', text: 'gone' }, action_ts: '1700000001.000001' }],
       state: { values: {} },
     };
-    const { sendInteraction } = await import('../support/slack-request.ts');
-    await sendInteraction(h.url, SIGNING_SECRET, payload);
-    await sendInteraction(h.url, SIGNING_SECRET, payload, { retryNum: 1 });
+    await h.interact(payload);
+    await h.interact(payload, { retryNum: 1 });
     const root = await h.root();
     expect(root.text).toContain('Key-loss investigation on gone');
     // An unreachable cache gets a clear line in the thread, never silence.
-    const line = await h.inThread(root.ts, (m) => m.text.includes('could not reach gone'), 'the unreachable line');
+    const line = await h.inThread(root, (m) => m.text.includes('could not reach gone'), 'the unreachable line');
     expect(line.text).toMatch(/at 127\.0\.0\.1:\d+/);
-    await h.fake.waitFor(() => root.versions.length > 2, 'the root message marked unreachable');
+    await h.waitFor(() => root.versions.length > 2, 'the root message marked unreachable');
     expect(blockText(root)).toMatch(/could not reach gone/);
     expect(roots()).toHaveLength(1);
   });
@@ -233,7 +233,7 @@ describe('text from people and servers is inert', () => {
   it('<!channel> in the key pattern arrives escaped everywhere', async () => {
     await h.command('orders-prod "<!channel>*" since 1h scope partial db 0', ONCALL);
     const root = await h.root();
-    const verdict = await h.verdict(root.ts);
+    const verdict = await h.verdict(root);
     expect(blockText(verdict)).toContain('&lt;!channel&gt;*');
     for (const call of h.fake.calls) {
       const blocks = JSON.stringify(call.params.blocks ?? []);
@@ -246,7 +246,7 @@ describe('secrets', () => {
   it('a password-protected cache: diagnosed through urlEnv, the password nowhere in Slack or the audit log', async () => {
     await h.command('payments session:1 since 1h scope partial', ONCALL);
     const root = await h.root();
-    await h.verdict(root.ts);
+    await h.verdict(root);
     expect(everythingSent(h.fake)).not.toContain(PASSWORD);
     expect(h.audit.join('\n')).not.toContain(PASSWORD);
   });
@@ -254,7 +254,7 @@ describe('secrets', () => {
   it('a wrong password: a clear line naming host:port, without either password', async () => {
     await h.command('payments-wrong-key session:1 since 1h scope partial', ONCALL);
     const root = await h.root();
-    const line = await h.inThread(root.ts, (m) => m.text.includes('was refused by'), 'the refusal line');
+    const line = await h.inThread(root, (m) => m.text.includes('was refused by'), 'the refusal line');
     expect(line.text).toMatch(new RegExp(`was refused by payments-wrong-key at 127\\.0\\.0\\.1:${locked.port}`));
     expect(everythingSent(h.fake)).not.toContain(PASSWORD);
     expect(h.audit.join('\n')).not.toContain(PASSWORD);
@@ -267,7 +267,7 @@ describe('Slack rate limits', () => {
     h.fake.rateLimitNext('chat.postMessage', 1);
     await h.command('orders-prod session:3 since 1h scope partial', ONCALL);
     const root = await h.root();
-    await h.verdict(root.ts);
+    await h.verdict(root);
     expect(h.fake.calls.filter((c) => c.method === 'chat.postMessage' && c.rateLimited)).toHaveLength(1);
     expect(roots()).toHaveLength(1);
     const bodies = h.fake.messages.map((m) => m.text);

@@ -7,18 +7,19 @@ import { updateInvestigation } from '../../src/slack/investigation.ts';
 import type { InFlightRun } from '../../src/state/inflight.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { stagingClient, writeKeys } from '../scenarios/support.ts';
-import { CHANNEL, startHarness, type Harness } from './harness.ts';
+import { startSlackApp, type InProcessApp } from '../support/slack-app.ts';
+import { CHANNEL } from '../support/slack-driver.ts';
 
 const USER = 'U0ONCALL';
 let redis: RedisProcess;
-let h: Harness;
+let h: InProcessApp;
 
 beforeAll(async () => {
   redis = await startRedis();
   const writer: Redis = stagingClient(redis.url, 0);
   await writeKeys(writer, 'cart:', 0, 5, 64);
   await writer.quit();
-  h = await startHarness({ caches: ['caches:', '  orders-prod:', `    url: redis://127.0.0.1:${redis.port}`, '    tier: standard'].join('\n') });
+  h = await startSlackApp({ caches: ['caches:', '  orders-prod:', `    url: redis://127.0.0.1:${redis.port}`, '    tier: standard'].join('\n') });
 });
 
 afterAll(async () => {
@@ -39,8 +40,8 @@ async function leaveSilentRun(rootTs: string, runId: string): Promise<void> {
 async function incidentToVerdict(text: string) {
   const before = new Set(h.fake.messages.map((m) => m.ts));
   await h.command(text, USER);
-  const root = await h.fake.waitFor(() => h.fake.messages.find((m) => m.thread_ts === null && !before.has(m.ts)), 'the root message');
-  await h.verdict(root.ts);
+  const root = await h.waitFor(() => h.fake.messages.find((m) => m.thread_ts === null && !before.has(m.ts)), 'the root message');
+  await h.verdict(root);
   return root;
 }
 
@@ -70,6 +71,6 @@ describe('lost runs', () => {
     expect(h.audit.some((l) => l.includes('"where":"lost run"') && l.includes('api-dead'))).toBe(true);
 
     await h.click(notices[0]!, 'Re-run checks', USER);
-    await h.verdict(root.ts, 2);
+    await h.verdict(root, 2);
   });
 });

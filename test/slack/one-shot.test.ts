@@ -4,19 +4,22 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { stagingClient, writeKeys } from '../scenarios/support.ts';
-import { sendEvent, sendInteraction, nextTriggerId, viewSubmissionPayload } from '../support/slack-request.ts';
-import { CHANNEL, SIGNING_SECRET, blockText, hasActions, startHarness, type Harness } from './harness.ts';
+import { ACTION, REPORT_EVENT, VIEW } from '../../src/slack/ids.ts';
+import { SHORTCUT } from '../../src/slack/listeners/shortcuts/investigate.ts';
+import { nextTriggerId, viewSubmissionPayload } from '../support/slack-request.ts';
+import { startSlackApp, type InProcessApp } from '../support/slack-app.ts';
+import { CHANNEL, blockText, hasActions, questionBlock } from '../support/slack-driver.ts';
 
 const ONCALL = 'U0ONCALL';
 let redis: RedisProcess;
-let h: Harness;
+let h: InProcessApp;
 
 beforeAll(async () => {
   redis = await startRedis();
   const app: Redis = stagingClient(redis.url, 0);
   await writeKeys(app, 'basket:', 0, 5, 64);
   await app.quit();
-  h = await startHarness({ caches: ['caches:', '  orders-prod:', `    url: redis://127.0.0.1:${redis.port}`, '    tier: standard'].join('\n') });
+  h = await startSlackApp({ caches: ['caches:', '  orders-prod:', `    url: redis://127.0.0.1:${redis.port}`, '    tier: standard'].join('\n') });
 });
 
 afterEach(() => {
@@ -29,9 +32,9 @@ afterAll(async () => {
   await stopAllRedis();
 });
 
-/** Question messages are the thread messages whose actions block id starts with q|. */
+/** Question messages: the thread messages with a question's actions block. */
 function questionsIn(rootTs: string) {
-  return h.fake.thread(CHANNEL, rootTs).filter((m) => (m.blocks as Array<{ block_id?: string }>).some((b) => b.block_id?.startsWith('q|')));
+  return h.fake.thread(CHANNEL, rootTs).filter((m) => questionBlock(m) !== null);
 }
 
 describe('one-shot /keyloss', () => {
@@ -39,7 +42,7 @@ describe('one-shot /keyloss', () => {
     const started = performance.now();
     await h.command('orders-prod basket:17 since 30m', ONCALL);
     const root = await h.root();
-    const verdict = await h.verdict(root.ts);
+    const verdict = await h.verdict(root);
     const ms = performance.now() - started;
     process.stdout.write(`one-shot /keyloss: command to verdict in ${Math.round(ms)} ms\n`);
     expect(questionsIn(root.ts)).toEqual([]);
@@ -47,7 +50,7 @@ describe('one-shot /keyloss', () => {
     expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders-prod', key: 'basket:17' });
 
     await h.click(verdict, 'Re-run: most or all keys are gone', ONCALL);
-    const second = await h.verdict(root.ts, 2);
+    const second = await h.verdict(root, 2);
     expect(blockText(second)).toContain('scope complete');
     expect(blockText(second)).not.toContain('scope inferred');
     // The scope was asked now: no button to change it again, and the first verdict shows who changed it.
@@ -60,16 +63,16 @@ describe('one-shot /keyloss', () => {
   it('a pattern: "Narrow to a key" asks the key, and the answer re-runs with everything else kept', async () => {
     await h.command('orders-prod "basket:*" since 2h db 0', ONCALL);
     const root = await h.root();
-    const verdict = await h.verdict(root.ts);
+    const verdict = await h.verdict(root);
     expect(blockText(verdict)).toContain('scope inferred');
     await h.click(verdict, 'Narrow to a key', ONCALL);
-    const question = await h.inThread(root.ts, (m) => m.text === 'Which key is missing?' && hasActions(m), 'the key question');
+    const question = await h.inThread(root, (m) => m.text === 'Which key is missing?' && hasActions(m), 'the key question');
     const opened = h.fake.callsOf('views.open').length;
     await h.click(question, 'Type the answer…', ONCALL);
-    const modal = await h.fake.waitFor(() => h.fake.callsOf('views.open')[opened], 'the key modal');
+    const modal = await h.waitFor(() => h.fake.callsOf('views.open')[opened], 'the key modal');
     const view = modal.params.view as { private_metadata: string };
     await h.submitText(view.private_metadata, 'basket:99', ONCALL);
-    const second = await h.verdict(root.ts, 2);
+    const second = await h.verdict(root, 2);
     expect(second.metadata?.event_payload).toMatchObject({ key: 'basket:99' });
     // Only the key was asked: since, db, tier came back from the first run.
     const prompts = ['Which tier is the cache?', 'Which key is missing?', 'Which database does the application use?', 'When were the keys last known to be there?', 'How much is missing?'];
@@ -84,7 +87,7 @@ describe('the message shortcut "Investigate with keyloss"', () => {
     const lastSeen = new Date(Date.now() - 20 * 60_000);
     const payload = {
       type: 'message_action',
-      callback_id: 'keyloss_investigate',
+      callback_id: SHORTCUT,
       trigger_id: nextTriggerId(),
       team: { id: 'T111', domain: 'example' },
       user: { id: ONCALL, name: 'oncall' },
@@ -108,13 +111,13 @@ describe('the message shortcut "Investigate with keyloss"', () => {
         ],
       },
     };
-    const res = await sendInteraction(h.url, SIGNING_SECRET, payload);
+    const res = await h.interact(payload);
     expect(res.status).toBe(200);
-    const status = await h.fake.waitFor(() => h.fake.messages.find((m) => m.thread_ts === alertTs), `keyloss in the alert thread; audit: ${h.audit.join('\n')}; ephemerals: ${JSON.stringify(h.fake.ephemerals)}`);
+    const status = await h.waitFor(() => h.fake.messages.find((m) => m.thread_ts === alertTs), () => `keyloss in the alert thread; audit: ${h.audit.join('\n')}; ephemerals: ${JSON.stringify(h.fake.ephemerals)}`);
     expect(status.versions[0]!.text).toContain('Key-loss investigation on orders-prod');
-    await h.verdict(alertTs);
+    await h.verdict({ channel: CHANNEL, ts: alertTs });
     // In someone else's thread the status reply carries the verdict line too: the verdict is the message with the evidence.
-    const verdict = h.fake.thread(CHANNEL, alertTs).find((m) => m.metadata?.event_type === 'keyloss_report' && m.ts !== status.ts)!;
+    const verdict = h.fake.thread(CHANNEL, alertTs).find((m) => m.metadata?.event_type === REPORT_EVENT && m.ts !== status.ts)!;
     expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders-prod', key: 'basket:*' });
     expect(blockText(verdict)).toContain(`since ${new Date(Math.floor(lastSeen.getTime() / 1000) * 1000).toISOString().slice(0, 16)}`);
     // keyloss never edits the message it was asked about: the status reply carries the verdict line.
@@ -126,9 +129,9 @@ describe('the message shortcut "Investigate with keyloss"', () => {
 
 describe('App Home', () => {
   it('publishes the recent investigations and the caches the user may diagnose; its button starts one', async () => {
-    const res = await sendEvent(h.url, SIGNING_SECRET, { type: 'app_home_opened', user: ONCALL, channel: 'D0HOME', tab: 'home', event_ts: '1764500001.000200' });
+    const res = await h.event({ type: 'app_home_opened', user: ONCALL, channel: 'D0HOME', tab: 'home', event_ts: '1764500001.000200' });
     expect(res.status).toBe(200);
-    const home = await h.fake.waitFor(() => h.fake.homeViews.find((v) => v.user === ONCALL), 'views.publish');
+    const home = await h.waitFor(() => h.fake.homeViews.find((v) => v.user === ONCALL), 'views.publish');
     const text = JSON.stringify(home.view.blocks);
     // The investigations the earlier tests started, newest first, with their verdicts and a link to the thread.
     expect(text).toContain('Your recent investigations');
@@ -136,30 +139,30 @@ describe('App Home', () => {
     expect(text).toMatch(/app_redirect\?channel=C0INCIDENT&message_ts=\d+\.\d+\|thread/);
     expect(text).toContain('Caches you may diagnose');
     const start = (home.view.blocks as Array<{ accessory?: { action_id: string; value: string } }>).find((b) => b.accessory?.value === 'orders-prod')!;
-    expect(start.accessory!.action_id).toBe('keyloss.home_start');
+    expect(start.accessory!.action_id).toBe(ACTION.homeStart);
 
     const opened = h.fake.callsOf('views.open').length;
-    await sendInteraction(h.url, SIGNING_SECRET, {
+    await h.interact({
       type: 'block_actions',
       user: { id: ONCALL },
       trigger_id: nextTriggerId(),
       view: { id: 'VHOME', type: 'home' },
       container: { type: 'view', view_id: 'VHOME' },
-      actions: [{ type: 'button', action_id: 'keyloss.home_start', block_id: 'b', value: 'orders-prod', action_ts: '1764500002.000300' }],
+      actions: [{ type: 'button', action_id: ACTION.homeStart, block_id: 'b', value: 'orders-prod', action_ts: '1764500002.000300' }],
     });
-    const modal = await h.fake.waitFor(() => h.fake.callsOf('views.open')[opened], 'the start modal');
+    const modal = await h.waitFor(() => h.fake.callsOf('views.open')[opened], 'the start modal');
     expect((modal.params.view as { private_metadata: string }).private_metadata).toBe('orders-prod');
     const rootsBefore = h.fake.messages.filter((m) => m.thread_ts === null).length;
     const submission = viewSubmissionPayload({
       user: ONCALL,
-      callbackId: 'keyloss.home_start',
+      callbackId: VIEW.homeStart,
       privateMetadata: 'orders-prod',
       values: { key: { value: 'basket:3' }, since: { value: '45m' } },
     }) as { view: { state: { values: Record<string, unknown> } } };
     submission.view.state.values.channel = { value: { type: 'conversations_select', selected_conversation: 'C0INCIDENT' } };
-    expect((await sendInteraction(h.url, SIGNING_SECRET, submission)).status).toBe(200);
-    const root = await h.fake.waitFor(() => h.fake.messages.filter((m) => m.thread_ts === null)[rootsBefore], 'the new root');
-    const verdict = await h.verdict(root.ts);
+    expect((await h.interact(submission)).status).toBe(200);
+    const root = await h.waitFor(() => h.fake.messages.filter((m) => m.thread_ts === null)[rootsBefore], 'the new root');
+    const verdict = await h.verdict(root);
     expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders-prod', key: 'basket:3' });
   });
 });

@@ -2,12 +2,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis } from '../support/redis-server.ts';
 import { infoField, stagingClient, writeKeys } from '../scenarios/support.ts';
-import { blockText, startHarness, type Harness } from './harness.ts';
+import { startSlackApp, type InProcessApp } from '../support/slack-app.ts';
+import { blockText } from '../support/slack-driver.ts';
 
-const harnesses: Harness[] = [];
+const apps: InProcessApp[] = [];
 
 afterAll(async () => {
-  await Promise.all(harnesses.map((h) => h.stop()));
+  await Promise.all(apps.map((h) => h.stop()));
   await stopAllRedis();
 });
 
@@ -21,11 +22,11 @@ describe('Slack scenarios', () => {
     while ((await app.exists(`cache:${missing}`)) === 1) missing += 1;
     await app.quit();
 
-    const h = await startHarness({ caches: `caches:\n  catalog:\n    url: redis://127.0.0.1:${redis.port}\n    tier: standard\n` });
-    harnesses.push(h);
+    const h = await startSlackApp({ caches: `caches:\n  catalog:\n    url: redis://127.0.0.1:${redis.port}\n    tier: standard\n` });
+    apps.push(h);
     await h.command(`catalog cache:${missing} since 1h scope partial`, 'U0ONCALL');
     const root = await h.root();
-    const verdict = await h.verdict(root.ts);
+    const verdict = await h.verdict(root);
     expect(verdict.metadata?.event_payload).toMatchObject({ verdict: 'explained', cause: 'eviction', likelihood: 'likely', cache: 'catalog' });
     const text = blockText(verdict);
     expect(text).toMatch(/evicted_keys [\d,]+/);
@@ -39,8 +40,8 @@ describe('Slack scenarios', () => {
   });
 
   it('without a caches file, /keyloss says no caches are configured and never takes a URL', async () => {
-    const h = await startHarness({ caches: null });
-    harnesses.push(h);
+    const h = await startSlackApp({ caches: null });
+    apps.push(h);
     const res = await h.command('redis://:pw@cache.example.com:6380 session:1', 'U0ONCALL');
     expect(res.json).toMatchObject({ response_type: 'ephemeral' });
     expect(JSON.stringify(res.json)).toMatch(/No caches are configured for keyloss in Slack/);
@@ -50,7 +51,7 @@ describe('Slack scenarios', () => {
   });
 
   it('a connection string typed into Slack is refused and not repeated, even with caches configured', async () => {
-    const h = harnesses[0]!;
+    const h = apps[0]!;
     const res = await h.command('rediss://:t0p-secret-key@cache.example.com:6380 session:1', 'U0ONCALL');
     expect(JSON.stringify(res.json)).toMatch(/connection strings are never accepted in Slack/);
     expect(JSON.stringify(res.json)).not.toContain('t0p-secret-key');

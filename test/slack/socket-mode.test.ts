@@ -4,11 +4,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { stagingClient, writeKeys } from '../scenarios/support.ts';
-import { APP_TOKEN, BOT_TOKEN, CHANNEL, everythingSent, startHarness, type Harness } from './harness.ts';
+import { startSlackApp, type InProcessApp } from '../support/slack-app.ts';
+import { APP_TOKEN, BOT_TOKEN, CHANNEL, everythingSent } from '../support/slack-driver.ts';
 
 const USER = 'U0ONCALL';
 let redis: RedisProcess;
-let h: Harness;
+let h: InProcessApp;
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -16,7 +17,7 @@ beforeAll(async () => {
   const writer: Redis = stagingClient(redis.url, 3);
   await writeKeys(writer, 'session:', 0, 12, 64);
   await writer.quit();
-  h = await startHarness({
+  h = await startSlackApp({
     caches: ['caches:', '  orders-prod:', `    url: redis://127.0.0.1:${redis.port}`, '    tier: standard'].join('\n'),
     socketMode: true,
   });
@@ -34,7 +35,7 @@ afterAll(async () => {
 describe('Socket Mode', () => {
   it('connects with the app token at SLACK_API_URL, and nothing listens on a port', () => {
     expect(h.slack.mode).toBe('socket');
-    expect(h.url).toBe('');
+    expect(h.eventsUrl).toBe('');
     expect(h.fake.socket.connections()).toBe(1);
     const opened = h.fake.callsOf('apps.connections.open');
     expect(opened).toHaveLength(1);
@@ -48,16 +49,16 @@ describe('Socket Mode', () => {
     expect(ack.status).toBe(200);
     const root = await h.root();
     expect(root.text).toContain('Key-loss investigation on orders-prod');
-    const since = await h.inThread(root.ts, (m) => m.text === 'When were the keys last known to be there?', 'the since question');
+    const since = await h.inThread(root, (m) => m.text === 'When were the keys last known to be there?', 'the since question');
     await h.click(since, 'In the last hour', USER);
-    const verdict = await h.verdict(root.ts);
+    const verdict = await h.verdict(root);
     expect(verdict.metadata?.event_payload).toMatchObject({ verdict: 'explained', cause: 'wrong-database', cache: 'orders-prod' });
 
     // A double click on "Show all causes": both envelopes acknowledged, one message.
     const clickTs = `${(Date.now() / 1000).toFixed(6)}`;
     await h.click(verdict, 'Show all causes', USER, { actionTs: clickTs });
     await h.click(verdict, 'Show all causes', USER, { actionTs: clickTs });
-    await h.inThread(root.ts, (m) => m.text.startsWith('All causes for'), 'all causes');
+    await h.inThread(root, (m) => m.text.startsWith('All causes for'), 'all causes');
     await new Promise((r) => setTimeout(r, 300));
     expect(h.fake.thread(CHANNEL, root.ts).filter((m) => m.text.startsWith('All causes for'))).toHaveLength(1);
 
@@ -78,26 +79,26 @@ describe('Socket Mode', () => {
   it('reconnects when Slack asks it to refresh its connection, and takes commands on the new one', async () => {
     const opened = h.fake.callsOf('apps.connections.open').length;
     h.fake.socket.disconnect();
-    await h.fake.waitFor(() => h.fake.callsOf('apps.connections.open').length > opened && h.fake.socket.connections() === 1, 'a new connection');
+    await h.waitFor(() => h.fake.callsOf('apps.connections.open').length > opened && h.fake.socket.connections() === 1, 'a new connection');
     const ack = await h.command('orders-prod cart:9 since 1h db 0 scope partial', USER, { channel: 'C0SECOND' });
     expect(ack.status).toBe(200);
-    await h.fake.waitFor(() => h.fake.messages.find((m) => m.channel === 'C0SECOND' && m.thread_ts === null), 'the root message in the second channel');
-    await h.fake.waitFor(() => h.audit.some((l) => l.includes('"action":"verdict"') && l.includes('"channel":"C0SECOND"')), 'the verdict in the second channel');
+    await h.waitFor(() => h.fake.messages.find((m) => m.channel === 'C0SECOND' && m.thread_ts === null), 'the root message in the second channel');
+    await h.waitFor(() => h.audit.some((l) => l.includes('"action":"verdict"') && l.includes('"channel":"C0SECOND"')), 'the verdict in the second channel');
   });
 
   it('notices a half-open connection (no pong within 5 s), opens a new one, and takes commands on it', async () => {
     const opened = h.fake.callsOf('apps.connections.open').length;
     h.fake.socket.silence();
-    await h.fake.waitFor(() => h.fake.callsOf('apps.connections.open').length > opened, 'a new connection after the pongs stopped', 20_000);
-    await h.fake.waitFor(() => h.fake.socket.connections() === 1, 'the silent connection to be closed', 20_000);
+    await h.waitFor(() => h.fake.callsOf('apps.connections.open').length > opened, 'a new connection after the pongs stopped', 20_000);
+    await h.waitFor(() => h.fake.socket.connections() === 1, 'the silent connection to be closed', 20_000);
     const ack = await h.command('orders-prod cart:10 since 1h db 0 scope partial', USER, { channel: 'C0THIRD' });
     expect(ack.status).toBe(200);
-    await h.fake.waitFor(() => h.audit.some((l) => l.includes('"action":"verdict"') && l.includes('"channel":"C0THIRD"')), 'the verdict in the third channel');
+    await h.waitFor(() => h.audit.some((l) => l.includes('"action":"verdict"') && l.includes('"channel":"C0THIRD"')), 'the verdict in the third channel');
     expect(h.logs.join('\n')).toMatch(/pong wasn't received/);
   }, 40_000);
 
   it('closes its connection on stop', async () => {
     await h.slack.stop();
-    await h.fake.waitFor(() => h.fake.socket.connections() === 0, 'the connection to close');
+    await h.waitFor(() => h.fake.socket.connections() === 0, 'the connection to close');
   });
 });

@@ -5,6 +5,7 @@ import { InFlightRegistry, runStatus, type InFlightRun } from '../../src/state/i
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import { openRedisStateStore, type RedisStateStore } from '../../src/state/redis.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import { waitFor } from '../support/wait.ts';
 
 let redis: RedisProcess;
 const stores: RedisStateStore[] = [];
@@ -14,14 +15,6 @@ async function store(): Promise<RedisStateStore> {
   if (!opened.ok) throw new Error(opened.reason);
   stores.push(opened.store);
   return opened.store;
-}
-
-async function until(probe: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 beforeAll(async () => {
@@ -91,7 +84,7 @@ describe('InFlightRegistry', () => {
     const a = new InFlightRegistry(await store(), { replica: 'api-1', heartbeatMs: 60, staleAfterMs: 60_000 });
     const begun = await a.begin('C1:2.2');
     if (!begun.ok) throw new Error('expected to begin');
-    await until(async () => {
+    await waitFor(async () => {
       const status = await a.status('C1:2.2');
       return status.status === 'running' && status.run.heartbeatAt > begun.run.heartbeatAt;
     }, 'a heartbeat');
@@ -110,7 +103,7 @@ describe('InFlightRegistry', () => {
     expect(status).toMatchObject({ status: 'lost', run: { replica: 'api-1' } });
     const taken = await b.begin('C1:3.3');
     expect(taken).toMatchObject({ ok: true, replaces: { run: { replica: 'api-1', runId: begun.run.runId }, why: expect.stringContaining('api-1') } });
-    await until(() => begun.signal.aborted, 'the silent replica to notice the takeover');
+    await waitFor(() => begun.signal.aborted, 'the silent replica to notice the takeover');
     expect(String((begun.signal.reason as Error).message)).toContain('api-2 took over');
     expect(a.active()).toEqual([]);
     // The silent replica finishing late does not overwrite the new run.
@@ -177,7 +170,7 @@ describe('InFlightRegistry', () => {
     // From where api-2 stands (its clock a minute ahead), api-1 went silent: it reports the run lost in the thread.
     const b = new InFlightRegistry(shared, { replica: 'api-2', heartbeatMs: 60_000, staleAfterMs: 5_000, clock: () => new Date(Date.now() + 60_000) });
     expect((await b.claimLost()).map((l) => l.incident)).toContain('C3:1.1');
-    await until(() => begun.signal.aborted, 'api-1 to stop the run that was reported lost');
+    await waitFor(() => begun.signal.aborted, 'api-1 to stop the run that was reported lost');
     expect(begun.signal.reason).toMatchObject({ name: 'RunInterrupted', by: 'takeover', message: expect.stringMatching(/^another replica reported these checks as lost: replica api-1/) });
     await a.end('C3:1.1', begun.run.runId);
     // Still recorded as lost, so Re-run checks starts it again at once; no later sweep reports it twice.
@@ -195,7 +188,7 @@ describe('InFlightRegistry', () => {
     if (!begun.ok) throw new Error('expected to begin');
     redis.pause();
     try {
-      await until(() => begun.signal.aborted, 'api-1 to stop the run it can no longer vouch for', 10_000);
+      await waitFor(() => begun.signal.aborted, 'api-1 to stop the run it can no longer vouch for', 10_000);
     } finally {
       redis.resume();
     }

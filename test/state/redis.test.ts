@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { openRedisStateStore, type RedisStateStore } from '../../src/state/redis.ts';
 import { updateState } from '../../src/state/store.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import { waitFor } from '../support/wait.ts';
 
 let redis: RedisProcess;
 let secured: RedisProcess;
@@ -14,14 +15,6 @@ async function open(prefix = 'keyloss:'): Promise<RedisStateStore> {
   if (!opened.ok) throw new Error(opened.reason);
   stores.push(opened.store);
   return opened.store;
-}
-
-async function until(probe: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 beforeAll(async () => {
@@ -102,7 +95,7 @@ describe('RedisStateStore', () => {
     const b = await open('t3:');
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claim('action/U1/1700000000.1', 300)));
     expect(results.filter(Boolean)).toHaveLength(1);
-    await until(async () => a.claim('action/U1/1700000000.1', 300), 'the claim to expire');
+    await waitFor(async () => a.claim('action/U1/1700000000.1', 300), 'the claim to expire');
   });
 
   it('expires a session after its idle time, and a write restarts the clock', async () => {
@@ -120,7 +113,7 @@ describe('RedisStateStore', () => {
     } finally {
       raw.disconnect();
     }
-    await until(async () => (await store.get('idle')) === null, 'the idle session to expire');
+    await waitFor(async () => (await store.get('idle')) === null, 'the idle session to expire');
     // Once expired, the session can be started afresh (expected version null).
     expect(await store.put('idle', { n: 2 }, null, 60_000)).toEqual({ ok: true, version: 1 });
   });
@@ -174,7 +167,7 @@ describe('RedisStateStore', () => {
       await expect(store.get('k')).rejects.toThrow(new RegExp(`state Redis at 127\\.0\\.0\\.1:${own.port}`));
       await own.restart();
       // Persistence is off, so the value is gone; what matters is that the same store reconnects by itself.
-      await until(async () => (await store.put('k', { n: 2 }, null, 60_000).catch(() => null))?.ok === true, 'the store to reconnect');
+      await waitFor(async () => (await store.put('k', { n: 2 }, null, 60_000).catch(() => null))?.ok === true, 'the store to reconnect');
       expect((await store.get<{ n: number }>('k'))?.value.n).toBe(2);
       await store.close();
     } finally {

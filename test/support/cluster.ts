@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { startRedis, stopRedis, type RedisProcess } from './redis-server.ts';
+import { waitFor } from './wait.ts';
 
 const run = promisify(execFile);
 
@@ -43,27 +44,25 @@ export async function startCluster(options: { replicas?: 0 | 1; /** Extra redis-
 
 /** Every node says cluster_state:ok and knows all nodes; every replica has finished its first sync. */
 async function waitUntilReady(nodes: RedisProcess[], replicas: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   const clients = nodes.map((node) => new Redis(node.port, { lazyConnect: false, maxRetriesPerRequest: 1 }));
+  const ready = async () => {
+    const states = await Promise.all(
+      clients.map(async (client) => {
+        const info = String(await client.call('CLUSTER', 'INFO'));
+        const replication = String(await client.call('INFO', 'replication'));
+        const known = Number(/cluster_known_nodes:(\d+)/.exec(info)?.[1] ?? 0);
+        const isReplica = replication.includes('role:slave');
+        const synced = !isReplica || replication.includes('master_link_status:up');
+        return info.includes('cluster_state:ok') && known === nodes.length && synced;
+      }),
+    );
+    const replicaCount = (
+      await Promise.all(clients.map(async (client) => String(await client.call('INFO', 'replication')).includes('role:slave')))
+    ).filter(Boolean).length;
+    return states.every(Boolean) && replicaCount === 3 * replicas;
+  };
   try {
-    for (;;) {
-      const states = await Promise.all(
-        clients.map(async (client) => {
-          const info = String(await client.call('CLUSTER', 'INFO'));
-          const replication = String(await client.call('INFO', 'replication'));
-          const known = Number(/cluster_known_nodes:(\d+)/.exec(info)?.[1] ?? 0);
-          const isReplica = replication.includes('role:slave');
-          const synced = !isReplica || replication.includes('master_link_status:up');
-          return info.includes('cluster_state:ok') && known === nodes.length && synced;
-        }),
-      );
-      const replicaCount = (
-        await Promise.all(clients.map(async (client) => String(await client.call('INFO', 'replication')).includes('role:slave')))
-      ).filter(Boolean).length;
-      if (states.every(Boolean) && replicaCount === 3 * replicas) return;
-      if (Date.now() > deadline) throw new Error('the local cluster did not become ready');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(ready, 'the local cluster to become ready', { timeoutMs, everyMs: 100 });
   } finally {
     for (const client of clients) client.disconnect();
   }

@@ -57,7 +57,6 @@ export interface FakeSlack {
   callsOf(method: string): RecordedCall[];
   /** Messages posted in the thread under `rootTs`. */
   thread(channel: string, rootTs: string): PostedMessage[];
-  waitFor<T>(probe: () => T | undefined | null | false, what: string, timeoutMs?: number): Promise<T>;
   /** Socket Mode: the app's open connections (after `hello`), and envelopes sent to it as Slack sends them. */
   socket: {
     connections(): number;
@@ -145,15 +144,6 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
     },
     thread(channel, rootTs) {
       return fake.messages.filter((m) => m.channel === channel && m.thread_ts === rootTs);
-    },
-    async waitFor(probe, what, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const value = probe();
-        if (value) return value;
-        if (Date.now() > deadline) throw new Error(`fake Slack: timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
     },
     socket: {
       connections: () => sockets.length,

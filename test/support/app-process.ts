@@ -1,22 +1,22 @@
-// Runs `keyloss start` (through test/support/keyloss-entry.ts) as a real process in HTTP mode, as a replica behind a load balancer would.
+// Runs `keyloss start` (through test/support/keyloss-entry.ts) as a real process, as a replica behind a load balancer
+// would; drive it with slackDriver (slack-driver.ts), which it serves as an endpoint.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
-import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
-import { KEYLOSS_ARGV } from '../support/keyloss-cli.ts';
-
-export const BOT_TOKEN = 'xoxb-1111-2222-reliabilitytesttoken';
-export const SIGNING_SECRET = 'reliability-signing-secret-0123456789';
+import { startFakeSlack, type FakeSlack } from './fake-slack.ts';
+import { KEYLOSS_ARGV } from './keyloss-cli.ts';
+import { freePort, startRedis, stopRedis, type RedisProcess } from './redis-server.ts';
+import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, type SlackEndpoint } from './slack-driver.ts';
+import { waitFor } from './wait.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface AppProcess {
+export interface AppProcess extends SlackEndpoint {
   name: string;
   port: number;
-  /** Where Slack sends commands, actions and view submissions. */
+  /** Where Slack sends commands, actions and view submissions ('' in Socket Mode, when SLACK_APP_TOKEN is set). */
   eventsUrl: string;
   child: ChildProcess;
   /** Everything the process printed, as it arrives. */
@@ -51,7 +51,7 @@ export interface Surroundings {
 
 /** `stateArgs` go to the state Redis (e.g. persistence on); the diagnosed cache and the fake Slack are always the same. */
 export async function startSurroundings(stateArgs: string[] = []): Promise<Surroundings> {
-  const [state, cache, fake] = await Promise.all([startRedis(stateArgs), startRedis(), startFakeSlack({ botToken: BOT_TOKEN })]);
+  const [state, cache, fake] = await Promise.all([startRedis(stateArgs), startRedis(), startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN })]);
   const caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: standard\n');
   return {
     state,
@@ -66,24 +66,26 @@ export async function startSurroundings(stateArgs: string[] = []): Promise<Surro
   };
 }
 
-async function waitForPort(port: number, app: AppProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (app.child.exitCode !== null || app.child.signalCode !== null) {
-      throw new Error(`${app.name} exited before listening on ${port}:\n${app.output()}`);
-    }
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
+function listening(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${app.name} did not listen on ${port} within ${timeoutMs} ms:\n${app.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, app: AppProcess, timeoutMs: number): Promise<void> {
+  await waitFor(
+    () => {
+      if (app.child.exitCode !== null || app.child.signalCode !== null) throw new Error(`${app.name} exited before listening on ${port}:\n${app.output()}`);
+      return listening(port);
+    },
+    () => `${app.name} to listen on ${port}:\n${app.output()}`,
+    { timeoutMs, everyMs: 50 },
+  );
 }
 
 /** Starts `keyloss start` without waiting for anything (Socket Mode opens no port; a test may signal it at once). */
@@ -111,9 +113,12 @@ export async function spawnApp(name: string, env: Record<string, string>): Promi
   const app: AppProcess = {
     name,
     port,
-    eventsUrl: `http://127.0.0.1:${port}/slack/events`,
+    eventsUrl: env.SLACK_APP_TOKEN ? '' : `http://127.0.0.1:${port}/slack/events`,
     child,
     output: () => printed,
+    get audit() {
+      return printed.split('\n').filter((line) => line.startsWith('{') && line.includes('"source":"keyloss.slack"'));
+    },
     exited,
     kill: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -149,14 +154,3 @@ export async function stopAllApps(): Promise<void> {
 process.once('exit', () => {
   for (const app of running) app.child.kill('SIGKILL');
 });
-
-/** Polls `probe` until it returns something truthy; the error names what was awaited. */
-export async function eventually<T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

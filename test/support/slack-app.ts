@@ -1,0 +1,68 @@
+// The real Bolt app in this process, against the fake Slack, with a caches file written to a temp dir: in HTTP mode on a
+// free port, or in Socket Mode connected to the fake's WebSocket. It comes with a Slack driver pointed at it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NO_AZURE_ACCESS } from '../../src/azure/context.ts';
+import { loadCaches } from '../../src/config/caches.ts';
+import { slackConfigFromEnv } from '../../src/config/env.ts';
+import { loadDefaultRunbook } from '../../src/runbook/load.ts';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.ts';
+import { createAudit } from '../../src/slack/audit.ts';
+import { redactingLogger } from '../../src/slack/logger.ts';
+import { MemoryStateStore } from '../../src/state/memory.ts';
+import { startFakeSlack } from './fake-slack.ts';
+import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, slackDriver, type SlackDriver, type SlackEndpoint } from './slack-driver.ts';
+
+export interface InProcessApp extends SlackDriver, SlackEndpoint {
+  slack: SlackApp;
+  /** POST /alerts/azure-monitor, when KEYLOSS_ALERT_TOKEN is set ('' otherwise). */
+  alertUrl: string;
+  audit: string[];
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts the app with the caches file `caches` (none when null); `env` adds to and overrides the settings here. */
+export async function startSlackApp(options: { caches: string | null; env?: Record<string, string>; socketMode?: boolean }): Promise<InProcessApp> {
+  const fake = await startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
+  const dir = mkdtempSync(join(tmpdir(), 'keyloss-slack-'));
+  const cachesPath = join(dir, 'keyloss.caches.yaml');
+  if (options.caches !== null) writeFileSync(cachesPath, options.caches);
+  const env = slackConfigFromEnv({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    ...(options.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
+    SLACK_API_URL: fake.apiUrl,
+    PORT: '0',
+    KEYLOSS_CACHES: cachesPath,
+    KEYLOSS_RATE_INTERVAL_MS: '200',
+    KEYLOSS_PROGRESS_INTERVAL_MS: '300',
+    ...options.env,
+  });
+  if (!env.ok) throw new Error(env.reason);
+  const audit: string[] = [];
+  const logs: string[] = [];
+  const slack = createSlackApp(env.config, {
+    store: new MemoryStateStore(),
+    caches: await loadCaches(cachesPath),
+    runbook: await loadDefaultRunbook(),
+    azure: NO_AZURE_ACCESS,
+    audit: createAudit((line) => audit.push(line)),
+    logger: redactingLogger(undefined, (line) => logs.push(line)),
+  });
+  const { port, alertPort } = await slack.start();
+  const endpoint: SlackEndpoint = { eventsUrl: port === null ? '' : `http://127.0.0.1:${port}/slack/events`, audit };
+  return {
+    ...slackDriver(fake, endpoint),
+    ...endpoint,
+    slack,
+    alertUrl: alertPort === null ? '' : `http://127.0.0.1:${alertPort}/alerts/azure-monitor`,
+    audit,
+    logs,
+    async stop() {
+      await slack.stop();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
