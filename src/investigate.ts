@@ -4,6 +4,7 @@ import { createAzureContext, NO_AZURE_ACCESS, type AzureAccess } from './azure/c
 import { loginEndpoint, type RedisAuth } from './azure/redis-login.ts';
 import type { AzureContext, AzureTarget } from './azure/types.ts';
 import { DEFAULT_CHECK_OPTIONS, redisChecks } from './checks/registry.ts';
+import { withNeeds } from './checks/needs.ts';
 import { runChecks } from './checks/run.ts';
 import {
   AZURE_CHECK_IDS,
@@ -74,7 +75,7 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
   try {
     const missing = await missingDatabase(target, input.query.db).catch(() => null);
     if (missing !== null) return { ok: false, kind: 'no-such-db', endpoint: target.address, reason: missing };
-    const wanted = input.checks ? withNeeds(input.checks) : null;
+    const wanted = input.checks ? withNeeds(ALL_CHECKS, input.checks) : null;
     const planned = ALL_CHECKS.filter((check) => !wanted || wanted.has(check.id));
     // The record is read whenever there is one to read, whichever checks a runbook node asked for.
     if (input.record) planned.push(recordCheck(input.record, input.cache ?? describeEndpoint(login.endpoint)) as Check);
@@ -110,19 +111,6 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
   } finally {
     await target.close();
   }
-}
-
-
-/** The checks asked for and, transitively, the checks whose data they read. */
-function withNeeds(ids: readonly CheckId[]): Set<CheckId> {
-  const out = new Set<CheckId>();
-  const add = (id: CheckId): void => {
-    if (out.has(id)) return;
-    out.add(id);
-    for (const need of ALL_CHECKS.find((check) => check.id === id)?.needs ?? []) add(need);
-  };
-  ids.forEach(add);
-  return out;
 }
 
 function isAzureCheck(id: CheckId): boolean {

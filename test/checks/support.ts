@@ -1,6 +1,7 @@
 // Shared test helpers: a check context's query, and running a set of checks against a target.
 import { Redis } from 'ioredis';
 import { DEFAULT_CHECK_OPTIONS, redisChecks } from '../../src/checks/registry.ts';
+import { withNeeds } from '../../src/checks/needs.ts';
 import { runChecks } from '../../src/checks/run.ts';
 import type { CheckData, CheckId, CheckResults } from '../../src/domain/checks.ts';
 import type { CheckOptions } from '../../src/checks/types.ts';
@@ -41,8 +42,7 @@ export async function runSome(
   key: string,
   overrides: { query?: Partial<Query>; options?: Partial<CheckOptions> } = {},
 ): Promise<CheckResults> {
-  const wanted = new Set<CheckId>(ids);
-  for (const check of redisChecks) if (wanted.has(check.id)) for (const need of check.needs) wanted.add(need);
+  const wanted = withNeeds(redisChecks, ids);
   return runChecks(
     redisChecks.filter((check) => wanted.has(check.id)),
     { ...queryFor(key, overrides.query), redis: target, azure: null, options: { ...DEFAULT_CHECK_OPTIONS, rateIntervalMs: 200, ...overrides.options } },
