@@ -31,6 +31,9 @@ export interface AuditEntry {
   [detail: string]: unknown;
 }
 
+/** The `source` of every audit line, for the log pipeline to pick them out. */
+export const AUDIT_SOURCE = 'keyloss.slack';
+
 export type AuditSink = (line: string) => void;
 
 export type Audit = (entry: AuditEntry) => void;
@@ -38,7 +41,7 @@ export type Audit = (entry: AuditEntry) => void;
 /** Writes each entry as one line; the whole line goes through `redact`, whatever a detail holds. */
 export function createAudit(sink: AuditSink = (line) => process.stdout.write(line + '\n'), now: () => Date = () => new Date()): Audit {
   return (entry) => {
-    const line = JSON.stringify({ at: now().toISOString(), source: 'keyloss.slack', ...entry });
+    const line = JSON.stringify({ at: now().toISOString(), source: AUDIT_SOURCE, ...entry });
     sink(redact(line));
   };
 }

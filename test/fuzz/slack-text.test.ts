@@ -9,6 +9,7 @@ import { progressMessage } from '../../src/slack/blocks/progress.ts';
 import { verdictMessage, allCausesMessage } from '../../src/slack/blocks/verdict.ts';
 import { decodeTarget } from '../../src/slack/blocks/modal.ts';
 import { limitBreaches } from '../../src/slack/blocks/limits.ts';
+import { ACTION } from '../../src/slack/ids.ts';
 import type { SlackMessage } from '../../src/slack/blocks/message.ts';
 import { buildReport, summarizeChecks } from '../../src/report/build.ts';
 import type { QuestionNode } from '../../src/runbook/schema.ts';
@@ -149,7 +150,7 @@ describe('messages built from user text', () => {
           checks: summarizeChecks(evidence.results, ['info', 'keyspace.presence', 'clients', 'memory'], {}),
           generatedAt: NOW,
         });
-        expectInert(verdictMessage(report, { title: 'Verdict', body: 'See the evidence.' }, [{ action: 'keyloss.rerun', label: 'Re-run checks', user: 'U0FUZZ1' }]), ['U0FUZZ1']);
+        expectInert(verdictMessage(report, { title: 'Verdict', body: 'See the evidence.' }, [{ action: ACTION.rerun, label: 'Re-run checks', user: 'U0FUZZ1' }]), ['U0FUZZ1']);
         expectInert(allCausesMessage(report));
       }),
       { numRuns: 150 },

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AUDIT_SOURCE } from '../../src/slack/audit.ts';
 import { startFakeSlack, type FakeSlack } from './fake-slack.ts';
 import { KEYLOSS_ARGV } from './keyloss-cli.ts';
 import { freePort, startRedis, stopRedis, type RedisProcess } from './redis-server.ts';
@@ -117,7 +118,7 @@ export async function spawnApp(name: string, env: Record<string, string>): Promi
     child,
     output: () => printed,
     get audit() {
-      return printed.split('\n').filter((line) => line.startsWith('{') && line.includes('"source":"keyloss.slack"'));
+      return printed.split('\n').filter((line) => line.startsWith('{') && line.includes(`"source":"${AUDIT_SOURCE}"`));
     },
     exited,
     kill: (signal) => {
