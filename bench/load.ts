@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { startFakeSlack } from '../test/support/fake-slack.ts';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
-import { startApp, writeCachesFile } from '../test/support/app-process.ts';
+import { startApp } from '../test/support/app-process.ts';
+import { writeCachesFile } from '../test/support/caches-file.ts';
 import { BOT_TOKEN, FIRST_ANSWER, slackDriver } from '../test/support/slack-driver.ts';
 import { waitFor } from '../test/support/wait.ts';
 

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } f
 import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 import { ACTION, REPORT_EVENT, VIEW, questionBlockId, pickBlockId } from '../../src/slack/ids.ts';
-import { startApp, stopAllApps, writeCachesFile, type AppProcess } from '../support/app-process.ts';
+import { startApp, stopAllApps, type AppProcess } from '../support/app-process.ts';
+import { writeCachesFile } from '../support/caches-file.ts';
 import { blockActionPayload, viewSubmissionPayload } from '../support/slack-request.ts';
 import { BOT_TOKEN, slackDriver, type SlackDriver } from '../support/slack-driver.ts';
 import { injectedControls, userText } from './arbitraries.ts';

@@ -7,7 +7,8 @@ import { startFakeSlack, type FakeSlack } from '../support/fake-slack.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 import { ACTION } from '../../src/slack/ids.ts';
 import { TEST_TOKEN, fakeAzureEnv } from '../azure/support.ts';
-import { startApp, stopAllApps, writeCachesFile, type AppProcess } from '../support/app-process.ts';
+import { startApp, stopAllApps, type AppProcess } from '../support/app-process.ts';
+import { writeCachesFile } from '../support/caches-file.ts';
 import { BOT_TOKEN, everythingSent, slackDriver, type SlackDriver, type ThreadRef } from '../support/slack-driver.ts';
 
 const USER = 'U0FAULTS';

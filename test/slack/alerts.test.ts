@@ -8,7 +8,8 @@ import { redisResourceId, redisResourceJson, startFakeAzure, type FakeAzure } fr
 import { commonAlert, postAlert } from '../support/azure-alert.ts';
 import { decodePng, isPng } from '../support/png.ts';
 import { ACTION } from '../../src/slack/ids.ts';
-import { startApp, startSurroundings, stopAllApps, writeCachesFile, type AppProcess, type Surroundings } from '../support/app-process.ts';
+import { startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from '../support/app-process.ts';
+import { writeCachesFile } from '../support/caches-file.ts';
 import { slackDriver, type SlackDriver } from '../support/slack-driver.ts';
 
 const AZURE_TOKEN = 'alerts-test-azure-token-7c1e9a2b';

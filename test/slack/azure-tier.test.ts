@@ -1,7 +1,8 @@
 // A cache with an Azure resource and no tier in the caches file: the tier comes from Azure, so the command text suffices.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { startFakeAzure, redisResourceId, redisResourceJson, type FakeAzure } from '../support/fake-azure.ts';
-import { startApp, startSurroundings, stopAllApps, writeCachesFile, type AppProcess, type Surroundings } from '../support/app-process.ts';
+import { startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from '../support/app-process.ts';
+import { writeCachesFile } from '../support/caches-file.ts';
 import { slackDriver, type SlackDriver } from '../support/slack-driver.ts';
 
 const TOKEN = 'azure-tier-test-token-5b7e0c1d9f';

@@ -1,12 +1,10 @@
 // Runs `keyloss start` (through test/support/keyloss-entry.ts) as a real process, as a replica behind a load balancer
 // would; drive it with slackDriver (slack-driver.ts), which it serves as an endpoint.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AUDIT_SOURCE } from '../../src/slack/audit.ts';
+import { writeCachesFile } from './caches-file.ts';
 import { startFakeSlack, type FakeSlack } from './fake-slack.ts';
 import { KEYLOSS_ARGV } from './keyloss-cli.ts';
 import { freePort, startRedis, stopRedis, type RedisProcess } from './redis-server.ts';
@@ -30,14 +28,6 @@ export interface AppProcess extends SlackEndpoint {
 }
 
 const running = new Set<AppProcess>();
-
-/** A caches file in a temporary directory; returns its path and a function removing it. */
-export function writeCachesFile(yaml: string): { path: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'keyloss-caches-'));
-  const path = join(dir, 'keyloss.caches.yaml');
-  writeFileSync(path, yaml);
-  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** What the replicas in these tests run against: a state Redis, the cache "orders" (a Redis behind ORDERS_URL), a fake Slack. */
 export interface Surroundings {

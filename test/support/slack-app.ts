@@ -1,8 +1,5 @@
 // The real Bolt app in this process, against the fake Slack, with a caches file written to a temp dir: in HTTP mode on a
 // free port, or in Socket Mode connected to the fake's WebSocket. It comes with a Slack driver pointed at it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NO_AZURE_ACCESS } from '../../src/azure/context.ts';
 import { loadCaches } from '../../src/config/caches.ts';
 import { slackConfigFromEnv } from '../../src/config/env.ts';
@@ -11,6 +8,7 @@ import { createSlackApp, type SlackApp } from '../../src/slack/app.ts';
 import { createAudit } from '../../src/slack/audit.ts';
 import { redactingLogger } from '../../src/slack/logger.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
+import { writeCachesFile } from './caches-file.ts';
 import { startFakeSlack } from './fake-slack.ts';
 import { APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, slackDriver, type SlackDriver, type SlackEndpoint } from './slack-driver.ts';
 
@@ -26,15 +24,13 @@ export interface InProcessApp extends SlackDriver, SlackEndpoint {
 /** Starts the app with the caches file `caches` (none when null); `env` adds to and overrides the settings here. */
 export async function startSlackApp(options: { caches: string | null; env?: Record<string, string>; socketMode?: boolean }): Promise<InProcessApp> {
   const fake = await startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
-  const dir = mkdtempSync(join(tmpdir(), 'keyloss-slack-'));
-  const cachesPath = join(dir, 'keyloss.caches.yaml');
-  if (options.caches !== null) writeFileSync(cachesPath, options.caches);
+  const caches = writeCachesFile(options.caches);
   const env = slackConfigFromEnv({
     SLACK_BOT_TOKEN: BOT_TOKEN,
     ...(options.socketMode ? { SLACK_APP_TOKEN: APP_TOKEN } : { SLACK_SIGNING_SECRET: SIGNING_SECRET }),
     SLACK_API_URL: fake.apiUrl,
     PORT: '0',
-    KEYLOSS_CACHES: cachesPath,
+    KEYLOSS_CACHES: caches.path,
     KEYLOSS_RATE_INTERVAL_MS: '200',
     KEYLOSS_PROGRESS_INTERVAL_MS: '300',
     ...options.env,
@@ -44,7 +40,7 @@ export async function startSlackApp(options: { caches: string | null; env?: Reco
   const logs: string[] = [];
   const slack = createSlackApp(env.config, {
     store: new MemoryStateStore(),
-    caches: await loadCaches(cachesPath),
+    caches: await loadCaches(caches.path),
     runbook: await loadDefaultRunbook(),
     azure: NO_AZURE_ACCESS,
     audit: createAudit((line) => audit.push(line)),
@@ -62,7 +58,7 @@ export async function startSlackApp(options: { caches: string | null; env?: Reco
     async stop() {
       await slack.stop();
       await fake.close();
-      rmSync(dir, { recursive: true, force: true });
+      caches.remove();
     },
   };
 }

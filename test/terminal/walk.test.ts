@@ -1,11 +1,10 @@
 // `keyloss walk` as a person drives it through a pipe: a child process against a real redis-server.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCachesFile } from '../support/caches-file.ts';
 import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -139,14 +138,12 @@ describe('keyloss walk, piped', () => {
   });
 
   it('answers the tier from the caches file for a named cache, and asks it when the person comes back to it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keyloss-walk-caches-'));
-    const caches = join(dir, 'keyloss.caches.yaml');
-    writeFileSync(caches, 'caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: premium\n');
+    const caches = writeCachesFile('caches:\n  orders:\n    urlEnv: ORDERS_URL\n    tier: premium\n');
     try {
       // cache by name (tier answered: not asked), key, back twice (to the key, then the tier question, now asked),
       // 2 = standard, key, db, since, scope
       const run = await walk(redis.url, 'orders\nsession:17\nback\nback\n2\nsession:17\n0\n1\n1\n', {
-        env: { KEYLOSS_CACHES: caches, ORDERS_URL: redis.url },
+        env: { KEYLOSS_CACHES: caches.path, ORDERS_URL: redis.url },
       });
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('✓ Which tier is the cache? Premium');
@@ -154,7 +151,7 @@ describe('keyloss walk, piped', () => {
       expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(1);
       expect(run.stdout).toMatch(/tier standard/);
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      caches.remove();
     }
   });
 
