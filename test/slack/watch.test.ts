@@ -7,7 +7,8 @@ import { watchOffer } from '../../src/slack/blocks/verdict.ts';
 import type { PostedMessage } from '../support/fake-slack.ts';
 import { startRedis, stopAllRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 import { sleep, stagingClient } from '../scenarios/support.ts';
-import { CHANNEL, blockText, everythingSent, hasActions, startHarness, type Harness } from './harness.ts';
+import { startSlackApp, type InProcessApp } from '../support/slack-app.ts';
+import { CHANNEL, blockText, everythingSent, hasActions } from '../support/slack-driver.ts';
 
 const ALLOWED = 'U0ONCALL';
 const STRANGER = 'U0STRANGER';
@@ -16,7 +17,7 @@ const PASSWORD = 'watch-live-secret-7f3a9c';
 let watched: RedisProcess;
 let quiet: RedisProcess;
 let doomed: RedisProcess;
-let h: Harness;
+let h: InProcessApp;
 
 beforeAll(async () => {
   [watched, quiet, doomed] = await Promise.all([
@@ -25,7 +26,7 @@ beforeAll(async () => {
     startRedis(['--notify-keyspace-events', 'KEA']),
   ]);
   const allow = ['    allow:', `      users: [${ALLOWED}]`];
-  h = await startHarness({
+  h = await startSlackApp({
     caches: [
       'caches:',
       '  orders-prod:',
@@ -60,21 +61,21 @@ function auditLines(action: string, thread: string): Array<Record<string, unknow
 
 /** The thread's one progress message of the watch, once it has ticked at least `ticks` times. */
 function progressOf(rootTs: string, cache: string, ticks: number): Promise<PostedMessage> {
-  return h.fake.waitFor(() => {
+  return h.waitFor(() => {
     const found = h.fake.thread(CHANNEL, rootTs).filter((m) => m.versions[0]!.text.startsWith(`Watching ${cache} live`));
     return found.length === 1 && found[0]!.versions.length > ticks ? found[0] : undefined;
   }, `the watch progress on ${cache} after ${ticks} ticks`);
 }
 
 function resultOf(rootTs: string, cache: string): Promise<PostedMessage> {
-  return h.inThread(rootTs, (m) => m.text.startsWith(`Watched ${cache} live for`), `the watch result on ${cache}`);
+  return h.inThread({ channel: CHANNEL, ts: rootTs }, (m) => m.text.startsWith(`Watched ${cache} live for`), `the watch result on ${cache}`);
 }
 
 async function verdictFor(command: string): Promise<{ root: PostedMessage; verdict: PostedMessage }> {
   const rootsBefore = h.fake.messages.filter((m) => m.thread_ts === null).length;
   await h.command(command, ALLOWED);
-  const root = await h.fake.waitFor(() => h.fake.messages.filter((m) => m.thread_ts === null && m.channel === CHANNEL)[rootsBefore], `the root message (${JSON.stringify([h.fake.responses, h.fake.ephemerals, h.audit])})`, 5_000);
-  return { root, verdict: await h.verdict(root.ts) };
+  const root = await h.waitFor(() => h.fake.messages.filter((m) => m.thread_ts === null && m.channel === CHANNEL)[rootsBefore], `the root message (${JSON.stringify([h.fake.responses, h.fake.ephemerals, h.audit])})`, 5_000);
+  return { root, verdict: await h.verdict(root) };
 }
 
 describe('the runbook offers Watch live', () => {
@@ -107,7 +108,7 @@ describe('Slack: Watch live', () => {
 
     // Someone not allowed on this cache: refused, nothing watched, the button still there.
     await h.click(verdict, 'Watch live', STRANGER);
-    await h.fake.waitFor(() => h.fake.ephemerals.find((e) => e.user === STRANGER), 'the refusal to the stranger');
+    await h.waitFor(() => h.fake.ephemerals.find((e) => e.user === STRANGER), 'the refusal to the stranger');
     expect(auditLines('watch', root.ts)).toHaveLength(0);
 
     // A double click (two action_ts) and Slack retrying the first request.
@@ -164,7 +165,7 @@ describe('Slack: Watch live', () => {
     expect(auditLines('watch-finished', root.ts)).toHaveLength(1);
 
     // The verdict shows who used the button, which is gone from it; the result offers another watch.
-    await h.fake.waitFor(() => blockText(verdict).includes(`Watch live — <@${ALLOWED}>`), 'the verdict marking the button used');
+    await h.waitFor(() => blockText(verdict).includes(`Watch live — <@${ALLOWED}>`), 'the verdict marking the button used');
     expect(blockText(verdict)).not.toContain('"Watch live"');
     expect(text).toContain('"Watch live"');
     expect(everythingSent(h.fake)).not.toContain(PASSWORD);
@@ -203,14 +204,14 @@ describe('Slack: Watch live', () => {
     expect(blockText(verdict)).not.toContain(':eyes:');
     await stopRedis(doomed);
     await h.click(verdict, 'Watch live', ALLOWED);
-    const failed = await h.inThread(root.ts, (m) => m.text.startsWith('The watch on doomed-cache did not run:'), 'the failed watch');
+    const failed = await h.inThread(root, (m) => m.text.startsWith('The watch on doomed-cache did not run:'), 'the failed watch');
     expect(failed.text).toContain(`keyloss could not reach doomed-cache at 127.0.0.1:${doomed.port}`);
     expect(blockText(failed)).toContain('"Watch live"');
     const progress = h.fake.thread(CHANNEL, root.ts).find((m) => m.versions.some((v) => v.text.startsWith('Watching doomed-cache live')));
-    await h.fake.waitFor(() => progress?.text === 'The watch on doomed-cache did not run.', 'the progress message stilled');
+    await h.waitFor(() => progress?.text === 'The watch on doomed-cache did not run.', 'the progress message stilled');
     expect(h.fake.thread(CHANNEL, root.ts).some((m) => m.text.includes('keyloss failed'))).toBe(false);
     // The failure's button tries again (and fails the same way, once).
     await h.click(failed, 'Watch live', ALLOWED);
-    await h.fake.waitFor(() => h.fake.thread(CHANNEL, root.ts).filter((m) => m.text.startsWith('The watch on doomed-cache did not run:')).length === 2, 'the second attempt');
+    await h.waitFor(() => h.fake.thread(CHANNEL, root.ts).filter((m) => m.text.startsWith('The watch on doomed-cache did not run:')).length === 2, 'the second attempt');
   });
 });
