@@ -67,6 +67,7 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
   let outstanding = 0;
   let received = 0;
   let overflowed = false;
+  let disconnected = false;
   const channel = {
     async call(command: string, ...args: Array<string | number>): Promise<unknown> {
       outstanding++;
@@ -79,7 +80,12 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
         if (--outstanding === 0) received = 0;
       }
     },
-    disconnect: () => client.disconnect(),
+    // Once: a connection shared across dbs is closed through each db's gateway, and ioredis adds a listener per call.
+    disconnect: () => {
+      if (disconnected) return;
+      disconnected = true;
+      client.disconnect();
+    },
   };
   const gateway = new Gateway(channel, address, 0, options.counter);
   // The first bytes the server sends, for a refusal that arrives before any reply is expected.

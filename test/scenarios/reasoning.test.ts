@@ -74,6 +74,68 @@ describe('one shard of a cluster', () => {
   }, 60_000);
 });
 
+describe('a hot shard', () => {
+  it('one primary at maxmemory evicting, the others not: eviction judged on that shard and its node named, wherever the engineer pointed', async () => {
+    const cluster = await startCluster();
+    try {
+      // Every key of one cart lives in the slot of its hash tag {u42}, so on one primary.
+      const key = (i: number) => `cart:{u42}:${i}`;
+      const slot = keySlot(key(0));
+      const probe = new Redis(cluster.nodes[0]!.port, '127.0.0.1');
+      const slots = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+      await probe.quit();
+      const ownerPort = slots.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
+      const owner = cluster.nodes.find((node) => node.port === ownerPort)!;
+      const others = cluster.nodes.filter((node) => node !== owner);
+      // The same policy everywhere; the hot shard's limit is the one its data reaches.
+      for (const node of cluster.nodes) {
+        const admin = new Redis(node.port, '127.0.0.1');
+        await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
+        await admin.config('SET', 'maxmemory', node === owner ? '4mb' : '256mb');
+        await admin.quit();
+      }
+      const staging = new Cluster(cluster.nodes.map((node) => ({ host: '127.0.0.1', port: node.port })));
+      for (let from = 0; from < 3_000; from += 500) {
+        await Promise.all(Array.from({ length: 500 }, (_, i) => staging.set(`session:${from + i}`, 'x'.repeat(64))));
+      }
+      await staging.quit();
+      const since = new Date();
+      // The cart grows past the hot shard's limit: allkeys-lru evicts there, and only there.
+      const hot = stagingClient(owner.url);
+      await writeKeys(hot, 'cart:{u42}:', 0, 6_000, 1_000);
+      expect(await infoField(hot, 'evicted_keys')).toBeGreaterThan(0);
+      let missing = 0;
+      while ((await hot.exists(key(missing))) === 1) missing += 1;
+      await hot.quit();
+      for (const node of others) {
+        const peer = stagingClient(node.url);
+        expect(await infoField(peer, 'evicted_keys')).toBe(0);
+        await peer.quit();
+      }
+
+      const at = (port: number) => `127\\.0\\.0\\.1:${port}`;
+      const hotShard = (owns: string) =>
+        new RegExp(`shard ${at(owner.port)} \\(slots [\\d, -]+\\), which ${owns}, uses [\\d.]+ MB of 4\\.0 MB \\(\\d+ %\\) while the others use \\d+ %, \\d+ %: a hot shard evicts \\(evicted_keys [\\d,]+ there\\)`);
+      // The engineer points at each node that does not own the key: the verdict is the same, about the hot shard.
+      for (const pointed of others) {
+        const report = await diagnoseAt(pointed.url, { key: key(missing), since });
+        expect(report.verdict).toBe('explained');
+        expectTopCause(report, 'eviction', 'likely', hotShard(`owns slot ${slot} of cart:\\{u42\\}:${missing}`));
+        // Redis evicts per node: the counters cited first are the owning shard's, not the cluster's sum.
+        expect(report.causes[0]?.evidence[0]?.summary).toMatch(new RegExp(`^evicted_keys [\\d,]+ on ${at(owner.port)} .*; used_memory [\\d.]+ MB of 4\\.0 MB`));
+      }
+      // The cart as a pattern, from the hot node itself: its fixed hash tag puts it on the same shard.
+      const glob = await diagnoseAt(owner.url, { key: 'cart:{u42}:*', since });
+      expectTopCause(glob, 'eviction', 'likely', hotShard(`owns slot ${slot} of cart:\\{u42\\}:\\*`));
+      // A family spread over every shard: the evictions are on one of them, and the evidence says which.
+      const spread = await diagnoseAt(others[0]!.url, { key: 'session:*', since, scope: 'partial' });
+      expect(causeOf(spread, 'eviction').evidence.map((e) => e.summary).join('\n')).toMatch(hotShard('holds part of session:\\*'));
+    } finally {
+      await cluster.stop();
+    }
+  }, 90_000);
+});
+
 describe('reading a replica', () => {
   it('a replica whose link went down before the keys were written: replication likely, proved on the primary', async () => {
     const primary = await startRedis(['--repl-diskless-sync-delay', '0']);

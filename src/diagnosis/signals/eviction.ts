@@ -1,9 +1,11 @@
 // Eviction: memory at its limit, a policy that may evict the missing keys, and evicted_keys to show it did.
 import type { Evidence } from '../../domain/checks.ts';
+import type { MemoryData } from '../../domain/evidence.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { counterReach, dataOf, rateWindow } from '../evidence.ts';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../domain/format.ts';
+import { shardView } from '../shards.ts';
 
 const NEAR_LIMIT = 0.9;
 
@@ -12,12 +14,25 @@ function policyOf(evidence: Evidence): string | null {
   return dataOf(evidence, 'memory')?.policy ?? dataOf(evidence, 'azure.resource')?.maxmemoryPolicy ?? null;
 }
 
+/**
+ * Redis evicts per node: in a cluster whose keys hash to one shard (an exact key, a pattern with a fixed {tag}), the
+ * memory and evictions that matter are that shard's, named; otherwise the cache's, summed over its nodes.
+ */
+function memoryOfKeys(evidence: Evidence, memory: MemoryData) {
+  const owners = shardView(evidence)?.owners ?? [];
+  const owner = owners.length === 1 ? owners[0] : undefined;
+  if (owner && owner.maxmemory !== null && owner.evictedKeys !== null) {
+    return { usedMemory: owner.usedMemory, maxmemory: owner.maxmemory, evictedKeys: owner.evictedKeys, on: ` on ${owner.address}` };
+  }
+  return { usedMemory: memory.usedMemory, maxmemory: memory.maxmemory, evictedKeys: memory.evictedKeys, on: '' };
+}
+
 export function evictionSignals(evidence: Evidence): Signal[] {
   const memory = dataOf(evidence, 'memory');
   if (!memory) return [];
   const signals: Signal[] = [];
   const policy = policyOf(evidence);
-  const { usedMemory, maxmemory, evictedKeys } = memory;
+  const { usedMemory, maxmemory, evictedKeys, on } = memoryOfKeys(evidence, memory);
   const used = usedMemory === null ? 'unknown' : formatBytes(usedMemory);
   // Only what INFO gave is compared: a missing used_memory or maxmemory is unknown, never 0.
   const ratio = usedMemory !== null && maxmemory !== null && maxmemory > 0 ? usedMemory / maxmemory : null;
@@ -64,14 +79,14 @@ export function evictionSignals(evidence: Evidence): Signal[] {
       cause: 'eviction',
       check: 'memory',
       weight: evictedKeys >= 100 ? 0.6 : 0.45,
-      summary: `evicted_keys ${formatCount(evictedKeys)} ${reach.phrase}; ${usage}; policy ${policy ?? 'unknown'}`,
+      summary: `evicted_keys ${formatCount(evictedKeys)}${on} ${reach.phrase}; ${usage}; policy ${policy ?? 'unknown'}`,
     });
   } else if (evictedKeys === 0) {
     signals.push({
       cause: 'eviction',
       check: 'memory',
       weight: reach.bounded ? -0.2 : -0.75,
-      summary: `evicted_keys 0 ${reach.phrase}; ${usage}; policy ${policy ?? 'unknown'}`,
+      summary: `evicted_keys 0${on} ${reach.phrase}; ${usage}; policy ${policy ?? 'unknown'}`,
     });
   }
 
