@@ -11,7 +11,7 @@ import { isGlobPattern } from '../src/domain/query.ts';
 import { ALL_CHECKS, investigate } from '../src/investigate.ts';
 import { loadDefaultRunbook } from '../src/runbook/load.ts';
 import { getLoad } from './get-load.ts';
-import { startRedis, stopRedis } from '../test/support/redis-server.ts';
+import { startRedis, stopRedis, type RedisProcess } from '../test/support/redis-server.ts';
 
 const DBS = 16;
 const KEYS_PER_DB = 62_500;
@@ -70,6 +70,45 @@ async function measureRuns(url: string, admin: Redis, key: string, checks: Check
 }
 
 const runFile = promisify(execFile);
+
+function loadAverage(): string {
+  return `${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`;
+}
+
+/**
+ * The same `redis-benchmark -t get` load twice, side by side: alone, then with keyloss diagnosing `key` again and
+ * again until it ends. SLOWLOG stops logging every command meanwhile, so that both loads run on the same server.
+ */
+async function getLoadSideBySide(server: RedisProcess, admin: Redis, keyspace: number, key: string, checks: CheckId[]) {
+  const requests = 200_000;
+  await admin.config('SET', 'slowlog-log-slower-than', '10000');
+  try {
+    const without = await getLoad(server.port, requests, keyspace);
+    const loaded = getLoad(server.port, requests, keyspace);
+    let done = false;
+    loaded.finally(() => {
+      done = true;
+    });
+    let diagnoses = 0;
+    const duties: number[] = [];
+    const runbook = await loadDefaultRunbook();
+    do {
+      const result = await investigate({
+        redisUrl: server.url,
+        runbook,
+        query: { key, isPattern: isGlobPattern(key), db: 0, since: new Date(Date.now() - 3_600_000), tier: null, scope: null },
+        checks,
+      });
+      if (!result.ok) throw new Error(`the diagnosis could not reach the bench server: ${result.reason}`);
+      diagnoses += 1;
+      for (const node of result.report.key.pacing ?? []) duties.push(...node.duty);
+    } while (!done);
+    const pacing = duties.length ? `duty ${Math.min(...duties)}–${Math.max(...duties)}` : 'no scan';
+    return { without, with: await loaded, diagnoses, pacing };
+  } finally {
+    await admin.config('SET', 'slowlog-log-slower-than', '0');
+  }
+}
 const BIG_KEYS = 10_000_000;
 
 /** `npm run --silent keyloss -- diagnose …` as a user runs it: the whole process, start to exit, in ms. */
@@ -96,17 +135,7 @@ async function benchBigCache(): Promise<Record<string, number | string>> {
     const glob = await measureRuns(server.url, admin, 'order:*', all);
     const exactCliMs = await cliVerdictMs(server.url, 'key:99999999');
     const globCliMs = await cliVerdictMs(server.url, 'order:*');
-    // The same GET load twice: alone, then with keyloss diagnosing the glob (a full sampled scan) again and again.
-    const requests = 200_000;
-    const alone = await getLoad(server.port, requests, BIG_KEYS);
-    let diagnoses = 0;
-    const loaded = getLoad(server.port, requests, BIG_KEYS);
-    const until = performance.now() + 2_500;
-    while (performance.now() < until) {
-      await measure(server.url, admin, 'order:*', all);
-      diagnoses += 1;
-    }
-    const withKeyloss = await loaded;
+    const load = await getLoadSideBySide(server, admin, BIG_KEYS, 'order:*', all);
     return {
       big_keys: BIG_KEYS + 100_000,
       big_staging_ms: stagingMs,
@@ -119,11 +148,13 @@ async function benchBigCache(): Promise<Record<string, number | string>> {
       big_glob_verdict: glob.verdict,
       big_slowest_command_us: Math.max(exact.slowestUs, glob.slowestUs),
       big_slowest_command: exact.slowestUs >= glob.slowestUs ? exact.slowestCommand : glob.slowestCommand,
-      big_get_p99_ms_without_keyloss: alone.p99,
-      big_get_p99_ms_with_keyloss: withKeyloss.p99,
-      big_get_rps_without_keyloss: alone.rps,
-      big_get_rps_with_keyloss: withKeyloss.rps,
-      big_diagnoses_during_load: diagnoses,
+      big_get_p99_ms_without_keyloss: load.without.p99,
+      big_get_p99_ms_with_keyloss: load.with.p99,
+      big_get_rps_without_keyloss: load.without.rps,
+      big_get_rps_with_keyloss: load.with.rps,
+      big_diagnoses_during_load: load.diagnoses,
+      big_pacing_under_load: load.pacing,
+      big_load_average_1m: loadAverage(),
     };
   } finally {
     await admin.quit().catch(() => undefined);
@@ -138,6 +169,7 @@ export async function benchDiagnose(): Promise<Record<string, number | string>> 
 }
 
 async function benchSmallCache(): Promise<Record<string, number | string>> {
+  const loadAtStart = loadAverage();
   // Every command is logged (slower than 0 µs) so the slowest one the diagnosis sends can be read back.
   const server = await startRedis(['--enable-debug-command', 'yes', '--slowlog-log-slower-than', '0', '--slowlog-max-len', '100000']);
   const admin = new Redis(server.port, '127.0.0.1');
@@ -166,7 +198,9 @@ async function benchSmallCache(): Promise<Record<string, number | string>> {
     // As a user runs it (process start, tsx, connect, every check including rates, exit): the issue's yardstick.
     const exactCliMs = await cliVerdictMs(server.url, 'session:99999999');
     const globCliMs = await cliVerdictMs(server.url, 'order:*');
+    const load = await getLoadSideBySide(server, admin, KEYS_PER_DB, 'order:*', all);
     return {
+      load_average_1m_at_start: loadAtStart,
       keys: total,
       dbs: DBS,
       exact_key_verdict_cli_ms: exactCliMs,
@@ -186,7 +220,13 @@ async function benchSmallCache(): Promise<Record<string, number | string>> {
       command_median_us: glob.medianUs,
       // resourceUsage().maxRSS is in KiB: the peak of this whole process, which is the one diagnosing.
       // SLOWLOG times are wall-clock: on a busy machine a descheduled redis-server inflates them.
-      load_average_1m: `${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`,
+      load_average_1m: loadAverage(),
+      get_p99_ms_without_keyloss: load.without.p99,
+      get_p99_ms_with_keyloss: load.with.p99,
+      get_rps_without_keyloss: load.without.rps,
+      get_rps_with_keyloss: load.with.rps,
+      diagnoses_during_load: load.diagnoses,
+      pacing_under_load: load.pacing,
       peak_rss_mb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
       peak_rss_before_diagnosing_mb: Math.round((rssBeforeKb / 1024) * 10) / 10,
     };
