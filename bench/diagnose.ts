@@ -10,7 +10,7 @@ import type { CheckId } from '../src/domain/checks.ts';
 import { isGlobPattern } from '../src/domain/query.ts';
 import { ALL_CHECKS, investigate } from '../src/investigate.ts';
 import { loadDefaultRunbook } from '../src/runbook/load.ts';
-import { getLoad } from './get-load.ts';
+import { getLoad, loadRunning } from './get-load.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../test/support/redis-server.ts';
 
 const DBS = 16;
@@ -85,6 +85,7 @@ async function getLoadSideBySide(server: RedisProcess, admin: Redis, keyspace: n
   try {
     const without = await getLoad(server.port, requests, keyspace);
     const loaded = getLoad(server.port, requests, keyspace);
+    await loadRunning(server.port);
     let done = false;
     loaded.finally(() => {
       done = true;

@@ -1,5 +1,6 @@
 // The load a production application puts on a cache while keyloss reads it: `redis-benchmark -t get`, parsed from its CSV line.
 import { spawn } from 'node:child_process';
+import { Redis } from 'ioredis';
 
 export interface GetLatency {
   rps: number;
@@ -26,4 +27,19 @@ export function getLoad(port: number, requests: number, keyspace: number): Promi
       resolve({ rps: Math.round(cells[1] ?? Number.NaN), p50: cells[4] ?? Number.NaN, p99: cells[6] ?? Number.NaN, max: cells[7] ?? Number.NaN });
     });
   });
+}
+
+/**
+ * Resolves once the bench server on `port` has counted `commands` more commands: the load is running, as a production
+ * cache's traffic is before keyloss arrives.
+ */
+export async function loadRunning(port: number, commands = 2_000): Promise<void> {
+  const client = new Redis(port, '127.0.0.1');
+  try {
+    const count = async () => Number(/total_commands_processed:(\d+)/.exec(await client.info('stats'))?.[1] ?? 0);
+    const before = await count();
+    while ((await count()) - before < commands) await new Promise((resolve) => setTimeout(resolve, 10));
+  } finally {
+    client.disconnect();
+  }
 }

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { DEFAULT_CHECK_OPTIONS } from '../src/checks/registry.ts';
 import { investigate } from '../src/investigate.ts';
 import { loadDefaultRunbook } from '../src/runbook/load.ts';
-import { getLoad } from './get-load.ts';
+import { getLoad, loadRunning } from './get-load.ts';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
 
 const DBS = 16;
@@ -68,6 +68,7 @@ export async function benchScanLoad(): Promise<Record<string, number | string>> 
     const idle = await diagnoseWhile(redis.url, Promise.resolve(), 'adaptive');
     const underLoad = async (dutyCycle: number | 'adaptive') => {
       const load = getLoad(redis.port, REQUESTS, KEYS_PER_DB);
+      await loadRunning(redis.port);
       const search = await diagnoseWhile(redis.url, load, dutyCycle);
       return { search, latency: await load };
     };

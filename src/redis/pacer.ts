@@ -2,7 +2,7 @@
 // backing off as soon as others do. Two levers, as a Redis operator would pull them:
 //  - the server time of each SCAN (its COUNT): what a concurrent client waits behind, so what its p99 feels;
 //  - the duty cycle, keyloss's share of the server's time: what the others' throughput loses.
-// Both follow one pressure in [0, 1], the highest of two signals measured over ~100 ms windows from INFO:
+// Both follow one pressure in [0, 1], the highest of two signals measured over ~50 ms windows from INFO:
 //  - others' commands per second (INFO stats total_commands_processed, minus the commands keyloss sent the node);
 //  - others' share of the server's main thread (INFO cpu, minus keyloss's own SCAN time from INFO commandstats).
 // A node whose INFO carries neither is paced at a fixed middle level. The controller is pure (readings in,
@@ -33,9 +33,8 @@ export const PACING = {
   cpuShare: { idle: 0.1, busy: 0.5 },
   /** COUNT stays within these, whatever the measurements say. */
   count: { min: 20, max: 5_000, start: 100 },
-  /** A new reading (and decision) once this much time has passed since the last one; the first comes sooner. */
-  windowMs: 100,
-  firstWindowMs: 50,
+  /** A new reading (and decision) once this much time has passed since the last one. */
+  windowMs: 50,
   /** Decisions kept for the evidence and for tests. */
   decisionsKept: 200,
 } as const;
@@ -286,8 +285,7 @@ export class Pacer implements ScanPacing {
     this.own.scans += 1;
     this.own.scanCount += count;
     this.own.scanRoundTripMs += roundTripMs;
-    const window = this.controller.decisions.length <= 1 ? PACING.firstWindowMs : PACING.windowMs;
-    if (!this.failed && this.reading === null && performance.now() - this.lastReadingAt >= window) {
+    if (!this.failed && this.reading === null && performance.now() - this.lastReadingAt >= PACING.windowMs) {
       // The reading runs beside the pause; a scan never waits for it.
       this.reading = this.take(false).finally(() => {
         this.reading = null;
