@@ -15,6 +15,8 @@ import { scanPacing } from './scan-pacing.ts';
 
 /** At most this many dbs are searched: the application's, then those holding the most keys; the rest are reported. */
 export const MAX_DBS_SEARCHED = 64;
+/** A db other than the application's with at most this many keys (INFO keyspace) is counted whole, not stopped at its first match. */
+export const COUNTED_WHOLE_KEYS = 10_000;
 /** All scans of one search share this much time (paced scans are slow by design); each db gets its share of what is left. */
 export const SEARCH_MS_BUDGET = 8_000;
 
@@ -183,8 +185,9 @@ async function scanDb(ctx: CheckContext, primaries: ClusterNode[], db: number, k
           msBudget,
           signal: ctx.signal,
           sampleLimit,
-          // In another db a match is a match: once one is found, the wrong-database question is answered.
-          ...(appDb ? {} : { stopAfterMatches: 1 }),
+          // In another db a match is a match: once one is found, the wrong-database question is answered. A small db
+          // is counted whole all the same: that costs a few ms of server time, paced like any scan.
+          ...(appDb || (dbKeys !== undefined && dbKeys <= COUNTED_WHOLE_KEYS) ? {} : { stopAfterMatches: 1 }),
           ...(dbKeys !== undefined ? { dbKeys } : {}),
         });
         return { ...scan, dbKeys, refused: null as string | null };
