@@ -154,7 +154,7 @@ export function questionBlock(message: PostedMessage): string | null {
   return actionsBlocks(message).find((b) => b.block_id !== undefined && parseQuestionBlockId(b.block_id) !== null)?.block_id ?? null;
 }
 
-function describe(control: Control): string {
+function controlName(control: Control): string {
   return typeof control === 'string' ? `"${control}"` : String(control.action);
 }
 
@@ -208,7 +208,7 @@ export function slackDriver(fake: FakeSlack, app: SlackEndpoint, options: { wait
     },
     async click(message, control, user, o = {}) {
       const found = o.payload ? null : findControl(message, control);
-      if (!found && !o.payload) throw new Error(`no control ${describe(control)} in message ${message.ts}: ${JSON.stringify(message.blocks)}`);
+      if (!found && !o.payload) throw new Error(`no control ${controlName(control)} in message ${message.ts}: ${JSON.stringify(message.blocks)}`);
       const payload =
         o.payload ??
         blockActionPayload({
