@@ -1,13 +1,17 @@
 // `npm run bench`: runs every benchmark (or those named on the command line) and prints their numbers.
 import { benchCharts } from './charts.ts';
+import { benchClientList } from './client-list.ts';
 import { benchDiagnose } from './diagnose.ts';
+import { benchHostile } from './hostile.ts';
 import { benchLoad } from './load.ts';
 import { benchRecord } from './record.ts';
 import { benchScanLoad } from './scan-load.ts';
 
 const benchmarks: Record<string, () => Promise<Record<string, number | string>>> = {
   charts: benchCharts,
+  clientlist: benchClientList,
   diagnose: benchDiagnose,
+  hostile: benchHostile,
   load: benchLoad,
   record: benchRecord,
   scanload: benchScanLoad,

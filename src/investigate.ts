@@ -18,6 +18,7 @@ import type { Check, CheckOptions } from './checks/types.ts';
 import type { Query } from './domain/query.ts';
 import { describeError } from './redact.ts';
 import { recordCheck, type RecordStore } from './record/check.ts';
+import { ReplyBudget } from './redis/connection.ts';
 import { missingDatabase } from './redis/databases.ts';
 import { openTarget } from './redis/target.ts';
 import { describeEndpoint } from './redis/url.ts';
@@ -69,7 +70,8 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
   const access = input.azureAccess ?? NO_AZURE_ACCESS;
   const login = await loginEndpoint(input.redisUrl, input.auth ?? 'key', () => access.credential());
   if (!login.ok) return login;
-  const opened = await openTarget(login.endpoint, { commandTimeoutMs: options.commandTimeoutMs, clusterHosts: input.clusterHosts ?? [] });
+  // One budget for the memory of every reply the investigation holds, whatever the cache answers (ReplyBudget).
+  const opened = await openTarget(login.endpoint, { commandTimeoutMs: options.commandTimeoutMs, clusterHosts: input.clusterHosts ?? [], replyBudget: new ReplyBudget() });
   if (!opened.ok) return opened;
   const target = opened.target;
   try {

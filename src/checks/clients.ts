@@ -1,11 +1,19 @@
 // Connected clients: which dbs they use, who they are (CLIENT SETNAME), and which last ran a removing command.
+import { formatCount } from '../domain/format.ts';
 import { isRemovingCommand } from '../domain/keys.ts';
+import { parseInfo } from '../redis/info.ts';
 import { countedNodes } from './needs.ts';
-import type { Check } from './types.ts';
+import { CheckSkipped, type Check } from './types.ts';
 import type { ClientsData } from '../domain/evidence.ts';
 
 /** Our own connections carry this name; they are not the application's. */
 const OWN_NAME = 'keyloss';
+
+/**
+ * CLIENT LIST is sent only to a node with at most this many clients (INFO connected_clients): the server builds the
+ * whole reply in one go, about 2 µs per client (bench clientlist: 2.4 ms at 1,000 clients, 37 ms at 10,000).
+ */
+export const CLIENT_LIST_MAX_CLIENTS = 2_000;
 
 export interface ClientLine {
   addr: string;
@@ -66,9 +74,22 @@ export const clientsCheck: Check<'clients'> = {
   needs: [],
   async run(ctx) {
     const nodes = countedNodes((await ctx.redis.nodes()).nodes);
-    const lists = await Promise.all(
-      nodes.map(async (node) => parseClientList(String(await (await ctx.redis.gateway(node.address)).call('CLIENT', 'LIST')))),
+    // INFO first, on every node: one CLIENT LIST on a node with thousands of clients stalls it, so none is sent then.
+    const counted = await Promise.all(
+      nodes.map(async (node) => {
+        const gateway = await ctx.redis.gateway(node.address);
+        return { node, gateway, clients: parseInfo(await gateway.info('clients')).clients.connected_clients ?? null };
+      }),
     );
+    const crowded = counted.filter((entry) => entry.clients !== null && entry.clients > CLIENT_LIST_MAX_CLIENTS);
+    if (crowded.length > 0) {
+      const most = crowded.reduce((a, b) => ((b.clients ?? 0) > (a.clients ?? 0) ? b : a));
+      const where = nodes.length > 1 ? ` on ${most.node.address}${crowded.length > 1 ? ` (and ${crowded.length - 1} more nodes)` : ''}` : '';
+      throw new CheckSkipped(
+        `${formatCount(most.clients ?? 0)} clients${where}: CLIENT LIST skipped to spare the server (keyloss lists at most ${formatCount(CLIENT_LIST_MAX_CLIENTS)})`,
+      );
+    }
+    const lists = await Promise.all(counted.map(async ({ gateway }) => parseClientList(String(await gateway.call('CLIENT', 'LIST')))));
     return summarizeClients(lists.flat());
   },
 };

@@ -3,7 +3,7 @@
 import { readResource } from '../azure/resource.ts';
 import { parseCacheResourceId } from '../azure/resource-id.ts';
 import type { AzureContext } from '../azure/types.ts';
-import { parseClientList } from '../checks/clients.ts';
+import { CLIENT_LIST_MAX_CLIENTS, parseClientList } from '../checks/clients.ts';
 import { isRemovingCommand } from '../domain/keys.ts';
 import { describeError } from '../redact.ts';
 import { openGateway, type ConnectOptions } from '../redis/connection.ts';
@@ -75,7 +75,7 @@ export const DEFAULT_CAPTURE_OPTIONS: CaptureOptions = {
   db: null,
   sampleIntervalMs: 5_000,
   clientListAt: 1,
-  clientListMaxClients: 2_000,
+  clientListMaxClients: CLIENT_LIST_MAX_CLIENTS,
   notificationsEveryMs: 60_000,
   backoff: { minMs: 250, maxMs: 30_000 },
   connect: {},

@@ -19,6 +19,8 @@ export interface ConnectOptions {
   onMessage?: (pattern: string | null, channel: string, message: string) => void;
   /** Called once when an open connection is lost, with the redacted reason. */
   onClose?: (reason: string) => void;
+  /** The memory of the investigation this connection serves, shared by all its connections. */
+  replyBudget?: ReplyBudget;
 }
 
 export type ConnectFailure = { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string };
@@ -28,6 +30,40 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 /** The most bytes one reply (INFO, CLIENT LIST, SLOWLOG, CLUSTER NODES, a SCAN page) may take. */
 export const MAX_REPLY_BYTES = 32 * 1_048_576;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 3_000;
+/** The most bytes of replies one investigation may hold, all its connections together. */
+export const MAX_INVESTIGATION_BYTES = 64 * 1_048_576;
+
+/**
+ * The bytes of replies one investigation holds, across all its connections: each reply counts as it arrives (what
+ * keyloss received it may keep: INFO samples, CLIENT LIST, SLOWLOG, CLUSTER NODES), and a reader that lets a reply go
+ * once read (a SCAN page) gives its bytes back. Past the limit every connection of the investigation closes itself
+ * at its next byte, so the commands fail with the reason and the process holds no more.
+ */
+export class ReplyBudget {
+  private heldBytes = 0;
+
+  constructor(readonly limitBytes = MAX_INVESTIGATION_BYTES) {}
+
+  get held(): number {
+    return this.heldBytes;
+  }
+
+  /** Counts `bytes` that arrived; false once the investigation holds more than its limit. */
+  take(bytes: number): boolean {
+    this.heldBytes += bytes;
+    return this.heldBytes <= this.limitBytes;
+  }
+
+  /** A reply of about `bytes` was read and let go. */
+  giveBack(bytes: number): void {
+    this.heldBytes = Math.max(0, this.heldBytes - bytes);
+  }
+
+  /** Why a connection of this investigation stopped reading. */
+  reason(): string {
+    return `keyloss already holds ${this.limitBytes / 1_048_576} MB of this cache's replies for this investigation, its limit; it closed the connection`;
+  }
+}
 
 /** Connects to `endpoint` (db 0; SELECT is the caller's, through the gateway) and proves the link with a PING. */
 export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptions = {}): Promise<Connected | ConnectFailure> {
@@ -62,22 +98,26 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
   client.on('error', (error: unknown) => {
     lastError = error;
   });
-  // ioredis buffers a reply whole, however long the server says it is: keyloss counts the bytes that arrive while
-  // commands are outstanding and closes the connection past MAX_REPLY_BYTES, so an endless reply costs no memory.
+  // ioredis buffers a reply whole, however long the server says it is: keyloss counts the bytes of the reply under way
+  // and closes the connection past MAX_REPLY_BYTES, so an endless reply costs no memory.
+  // The investigation's budget bounds what all its connections hold together.
   let outstanding = 0;
   let received = 0;
-  let overflowed = false;
+  let overflowed: string | null = null;
   let disconnected = false;
+  const budget = options.replyBudget;
   const channel = {
     async call(command: string, ...args: Array<string | number>): Promise<unknown> {
       outstanding++;
       try {
         return await client.call(command, ...args);
       } catch (error) {
-        if (overflowed) throw new Error(`the reply was longer than ${MAX_REPLY_BYTES / 1_048_576} MB; keyloss closed the connection`);
+        if (overflowed !== null) throw new Error(overflowed);
         throw error;
       } finally {
-        if (--outstanding === 0) received = 0;
+        // Replies arrive in order: once one settles, what follows belongs to the next (give or take one chunk).
+        outstanding--;
+        received = 0;
       }
     },
     // Once: a connection shared across dbs is closed through each db's gateway, and ioredis adds a listener per call.
@@ -86,22 +126,28 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
       disconnected = true;
       client.disconnect();
     },
+    ...(budget ? { giveBack: (bytes: number) => budget.giveBack(bytes) } : {}),
   };
   const gateway = new Gateway(channel, address, 0, options.counter);
   // The first bytes the server sends, for a refusal that arrives before any reply is expected.
   let greeting = null as string | null;
   client.once('connect', () => {
-    const stream = (client as unknown as { stream?: NodeJS.EventEmitter }).stream;
+    const stream = (client as unknown as { stream?: NodeJS.EventEmitter & { destroy?: () => void } }).stream;
     stream?.once('data', (chunk: Buffer) => {
       greeting = chunk.toString('utf8', 0, 200);
     });
     stream?.on('data', (chunk: Buffer) => {
-      if (outstanding === 0 || overflowed) return;
+      if (outstanding === 0 || overflowed !== null) return;
       received += chunk.length;
       if (received > MAX_REPLY_BYTES) {
-        overflowed = true;
-        client.disconnect();
+        overflowed = `the reply was longer than ${MAX_REPLY_BYTES / 1_048_576} MB; keyloss closed the connection`;
+      } else if (budget && !budget.take(chunk.length)) {
+        overflowed = budget.reason();
       }
+      if (overflowed === null) return;
+      // Destroyed, not ended: the bytes still on their way are never read, so the command fails instead of completing.
+      stream.destroy?.();
+      client.disconnect();
     });
   });
   const onMessage = options.onMessage;

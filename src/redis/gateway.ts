@@ -80,6 +80,8 @@ export function assertAllowed(command: string, args: ReadonlyArray<string | numb
 export interface CommandChannel {
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
   disconnect(): void;
+  /** The caller let go of a reply of about `bytes` once read: it no longer counts against the investigation's memory. */
+  giveBack?(bytes: number): void;
 }
 
 /** Shared by every gateway of one target, so a run can report how many commands it cost the cache. */
@@ -125,6 +127,11 @@ export class Gateway {
     }
   }
 
+  /** A reply of about `bytes` (RESP) was read and let go, such as a SCAN page: see ReplyBudget. */
+  giveBack(bytes: number): void {
+    this.channel.giveBack?.(bytes);
+  }
+
   /** INFO text for the given sections (all of them when none). */
   async info(...sections: string[]): Promise<string> {
     return String(await this.call('INFO', ...sections));
@@ -167,6 +174,7 @@ export class Gateway {
         const channel: CommandChannel = {
           call: (command, ...args) => inTurn(db, () => this.channel.call(command, ...args)),
           disconnect: () => this.channel.disconnect(),
+          giveBack: (bytes) => this.channel.giveBack?.(bytes),
         };
         return new Gateway(channel, this.address, db, this.counter);
       },

@@ -31,12 +31,21 @@ export interface ScanOutcome {
   sample: string[];
 }
 
-// Beyond this many distinct matches, count without remembering names (SCAN may repeat a key during a rehash).
+// Beyond this many distinct matches, or this many bytes of their names, count without remembering names (SCAN may
+// repeat a key during a rehash): what a scan keeps stays small whatever the keys are.
 const DISTINCT_LIMIT = 200_000;
+const DISTINCT_BYTES = 262_144;
+
+/** The bytes of one bulk string in RESP: `$<len>\r\n<bytes>\r\n`. */
+function bulkBytes(text: string): number {
+  const length = Buffer.byteLength(text);
+  return String(length).length + length + 5;
+}
 
 export async function boundedScan(gateway: Gateway, match: string, bounds: ScanBounds): Promise<ScanOutcome> {
   const started = performance.now();
   const seen = new Set<string>();
+  let seenBytes = 0;
   let extra = 0;
   const sample: string[] = [];
   let cursor = '0';
@@ -52,12 +61,29 @@ export async function boundedScan(gateway: Gateway, match: string, bounds: ScanB
     requested += count;
     const pauseMs = bounds.pacing.after(roundTripMs, count);
     cursor = String(reply[0]);
+    // The page is let go once read: its bytes go back to the investigation's budget, but for the names kept.
+    let letGo = bulkBytes(cursor) + String(reply[1].length).length + 7;
     for (const key of reply[1]) {
-      if (seen.has(key)) continue;
-      if (seen.size < DISTINCT_LIMIT) seen.add(key);
-      else extra += 1;
-      if (sample.length < (bounds.sampleLimit ?? 0)) sample.push(key);
+      const bytes = bulkBytes(key);
+      if (seen.has(key)) {
+        letGo += bytes;
+        continue;
+      }
+      let kept = false;
+      if (seen.size < DISTINCT_LIMIT && seenBytes + bytes <= DISTINCT_BYTES) {
+        seen.add(key);
+        seenBytes += bytes;
+        kept = true;
+      } else {
+        extra += 1;
+      }
+      if (sample.length < (bounds.sampleLimit ?? 0)) {
+        sample.push(key);
+        kept = true;
+      }
+      if (!kept) letGo += bytes;
     }
+    gateway.giveBack(letGo);
     if (cursor === '0') {
       complete = true;
       break;

@@ -27,7 +27,7 @@ export type OpenTargetResult =
   | { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string }
   | { ok: false; kind: 'invalid-url'; endpoint: null; reason: string };
 
-export type OpenTargetOptions = Pick<ConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs'> & {
+export type OpenTargetOptions = Pick<ConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs' | 'replyBudget'> & {
   /** Hosts the caches file lists for this cache (`cluster.hosts`): cluster nodes announced there are followed too. */
   clusterHosts?: readonly string[];
 };
@@ -297,10 +297,11 @@ async function resolveSeed(host: string): Promise<string[]> {
   }
 }
 
-function connectOptions(options: OpenTargetOptions): Pick<ConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs'> {
+function connectOptions(options: OpenTargetOptions): Pick<ConnectOptions, 'connectTimeoutMs' | 'commandTimeoutMs' | 'replyBudget'> {
   return {
     ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
     ...(options.commandTimeoutMs !== undefined ? { commandTimeoutMs: options.commandTimeoutMs } : {}),
+    ...(options.replyBudget !== undefined ? { replyBudget: options.replyBudget } : {}),
   };
 }
 
