@@ -76,6 +76,12 @@ export function assertAllowed(command: string, args: ReadonlyArray<string | numb
   if (!rule.has(sub)) throw new CommandRefused(sub ? `${name} ${sub}` : name);
 }
 
+/** The bytes of one bulk string in RESP (`$<len>\r\n<bytes>\r\n`), for giving a reply read and let go back to the budget. */
+export function bulkBytes(text: string): number {
+  const length = Buffer.byteLength(text);
+  return String(length).length + length + 5;
+}
+
 /** What the gateway needs of a client: ioredis's generic `call`, and a way to close. */
 export interface CommandChannel {
   call(command: string, ...args: Array<string | number>): Promise<unknown>;

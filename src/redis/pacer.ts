@@ -9,7 +9,7 @@
 // decisions out); `Pacer` takes the readings through a gateway.
 import type { ScanPacingSummary } from '../domain/evidence.ts';
 import { parseInfo } from './info.ts';
-import type { Gateway } from './gateway.ts';
+import { bulkBytes, type Gateway } from './gateway.ts';
 
 /** What a scan does at one pressure: its share of the server's time and the server time of one SCAN. */
 export interface PacingLevel {
@@ -199,6 +199,8 @@ export async function readLoad(gateway: Gateway): Promise<LoadReading> {
   const [cpu, stats, commandstats] = await Promise.all([gateway.info('cpu'), gateway.info('stats'), gateway.info('commandstats')]);
   const atMs = performance.now();
   const info = parseInfo(`${cpu}\n${stats}\n${commandstats}`);
+  // Only numbers are kept: the texts go back to the investigation's memory budget.
+  gateway.giveBack(bulkBytes(cpu) + bulkBytes(stats) + bulkBytes(commandstats));
   const fields = info.other.cpu ?? {};
   const seconds = (...names: string[]) => {
     const values = names.map((name) => fields[name]);

@@ -1,7 +1,7 @@
 // SCAN MATCH bounded by keys visited and milliseconds, the only way keyloss walks a keyspace (never KEYS), paced
 // (src/redis/pacer.ts) so that a production cache spends only a small share of its time on keyloss.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Gateway } from './gateway.ts';
+import { bulkBytes, type Gateway } from './gateway.ts';
 import type { ScanPacing } from './pacer.ts';
 
 export interface ScanBounds {
@@ -35,12 +35,6 @@ export interface ScanOutcome {
 // repeat a key during a rehash): what a scan keeps stays small whatever the keys are.
 const DISTINCT_LIMIT = 200_000;
 const DISTINCT_BYTES = 262_144;
-
-/** The bytes of one bulk string in RESP: `$<len>\r\n<bytes>\r\n`. */
-function bulkBytes(text: string): number {
-  const length = Buffer.byteLength(text);
-  return String(length).length + length + 5;
-}
 
 export async function boundedScan(gateway: Gateway, match: string, bounds: ScanBounds): Promise<ScanOutcome> {
   const started = performance.now();

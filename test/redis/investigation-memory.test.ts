@@ -3,6 +3,7 @@
 // reason. SCAN pages, read and let go, give their bytes back, so a long scan is not mistaken for memory held.
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_INVESTIGATION_BYTES, MAX_REPLY_BYTES, ReplyBudget } from '../../src/redis/connection.ts';
+import { fixedPacing } from '../../src/redis/pacer.ts';
 import { boundedScan } from '../../src/redis/scan.ts';
 import { openTarget } from '../../src/redis/target.ts';
 import { investigate } from '../../src/investigate.ts';
@@ -65,7 +66,7 @@ describe('the replies one investigation holds', () => {
     servers.push(server);
     const budget = new ReplyBudget(3.5 * MB);
     const target = await opened(server.url, budget);
-    const scan = await boundedScan(await target.gateway(target.address), 'session:*', { count: 500, keyBudget: 1e9, msBudget: 60_000, sampleLimit: 5 });
+    const scan = await boundedScan(await target.gateway(target.address), 'session:*', { pacing: fixedPacing(1, 500), keyBudget: 1e9, msBudget: 60_000, sampleLimit: 5 });
     expect(scan.complete).toBe(true);
     expect(scan.matched).toBeGreaterThan(12 * 15_000);
     expect(scan.sample).toHaveLength(5);
