@@ -3,6 +3,7 @@
 import { findCacheByResourceId, type CacheConfig } from '../../config/caches.ts';
 import { formatValue } from '../../domain/format.ts';
 import { describeError } from '../../redact.ts';
+import { withClaim } from '../../state/store.ts';
 import { noticeMessage } from '../blocks/notices.ts';
 import { cacheList, type Client, type SlackDeps } from '../context.ts';
 import { startInvestigation } from '../flow/start.ts';
@@ -44,11 +45,14 @@ export function alertSince(alert: AzureMonitorAlert): string {
 export async function handleAlert(client: Client, deps: SlackDeps, alert: AzureMonitorAlert): Promise<void> {
   const audit = (what: string, extra: Record<string, unknown> = {}) =>
     deps.audit({ action: 'alert', user: null, channel: null, alert: alert.id, rule: alert.rule, condition: alert.condition, what, ...extra });
-  // Azure retries a webhook it thinks failed: the same alert and condition is acted on once.
-  if (!(await deps.store.claim(`keyloss:alert:${alert.id}:${alert.condition}`, deps.config.sessionTtlMs))) {
-    audit('duplicate delivery, ignored');
-    return;
-  }
+  // Azure retries a webhook it thinks failed: the same alert and condition is acted on once. Work that fails (a
+  // state write, a post) gives the claim back, so the next delivery of the alert is acted on.
+  const key = `keyloss:alert:${alert.id}:${alert.condition}`;
+  const claimed = await withClaim(deps.store, key, deps.config.sessionTtlMs, () => actOnAlert(client, deps, alert, audit, key));
+  if (!claimed) audit('duplicate delivery, ignored');
+}
+
+async function actOnAlert(client: Client, deps: SlackDeps, alert: AzureMonitorAlert, audit: (what: string, extra?: Record<string, unknown>) => void, key: string): Promise<void> {
   const cache = alert.targets.map((id) => findCacheByResourceId(cacheList(deps), id)).find((c): c is CacheConfig => c !== undefined);
   if (!cache) {
     audit('no cache in the caches file has this resource id', { targets: alert.targets });
@@ -93,7 +97,10 @@ export async function handleAlert(client: Client, deps: SlackDeps, alert: AzureM
       audit('investigating', { cache: cache.name, channel, thread: rootTs });
     },
   });
-  if (!started.ok) audit('could not start', { cache: cache.name, channel, reason: started.reason });
+  if (!started.ok) {
+    await deps.store.release(key);
+    audit('could not start', { cache: cache.name, channel, reason: started.reason });
+  }
 }
 
 /** handleAlert after the 202: a failure is one audit line, never an unhandled rejection. */

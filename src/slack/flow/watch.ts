@@ -27,7 +27,7 @@ export async function watchLive(client: Client, deps: SlackDeps, place: ClickPla
     await postEphemeral(client, place.channel, place.user, place.rootTs, noticeMessage(':hourglass:', 'This investigation has expired. Start a new one with /keyloss.'));
     return;
   }
-  const inv = await useVerdictButton(client, deps, place, ACTION.watchLive, words.label);
+  const inv = await useVerdictButton(client, deps, place, ACTION.watchLive, { label: words.label });
   if (!inv?.report) return;
   const report = inv.report;
   const scope: WatchScope = {

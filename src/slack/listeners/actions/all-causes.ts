@@ -14,9 +14,11 @@ export function allCausesAction(deps: SlackDeps) {
     const place = clickPlace(body);
     if (!place) return;
     await afterClick(client, deps, place, 'showing all causes', async () => {
-      const inv = await useVerdictButton(client, deps, place, ACTION.allCauses);
-      if (!inv?.report) return;
-      await postMessage(client, place.channel, place.rootTs, allCausesMessage(inv.report));
+      const inv = await useVerdictButton(client, deps, place, ACTION.allCauses, {
+        validate: (current) => (current.report ? null : 'There is no verdict to show the causes of yet.'),
+        work: (current) => postMessage(client, place.channel, place.rootTs, allCausesMessage(current.report!)).then(() => undefined),
+      });
+      if (!inv) return;
       deps.audit({ action: 'all-causes', user: place.user, channel: place.channel, thread: place.rootTs, cache: inv.cache });
     });
   };

@@ -1,6 +1,7 @@
 // "Postmortem summary": the summary in the thread, the Markdown file attached, and a copy in the postmortem channel when set.
 import { describeError } from '../../../redact.ts';
 import { noticeMessage } from '../../blocks/notices.ts';
+import type { SlackMessage } from '../../blocks/message.ts';
 import type { SlackDeps } from '../../context.ts';
 import { conclusionOf } from '../../flow/continue.ts';
 import { useVerdictButton } from '../../flow/verdict-button.ts';
@@ -17,13 +18,19 @@ export function postmortemAction(deps: SlackDeps) {
     const place = clickPlace(body);
     if (!place) return;
     await afterClick(client, deps, place, 'the postmortem summary', async () => {
-      const inv = await useVerdictButton(client, deps, place, ACTION.postmortem);
-      if (!inv) return;
-      const conclusion = conclusionOf(deps, inv);
-      const summary = postmortemMessage(inv, conclusion);
-      await postMessage(client, place.channel, place.rootTs, summary);
-      const day = inv.startedAt.slice(0, 10);
-      await attachMarkdown(client, place.channel, place.rootTs, `keyloss-postmortem-${inv.cache}-${day}.md`, `Postmortem: ${inv.cache} (${day})`, postmortemMarkdown(inv, conclusion));
+      // The summary and its file are the click's work: when either fails, the button is offered again.
+      const posted: { summary?: SlackMessage } = {};
+      const inv = await useVerdictButton(client, deps, place, ACTION.postmortem, {
+        work: async (current) => {
+          const conclusion = conclusionOf(deps, current);
+          posted.summary = postmortemMessage(current, conclusion);
+          await postMessage(client, place.channel, place.rootTs, posted.summary);
+          const day = current.startedAt.slice(0, 10);
+          await attachMarkdown(client, place.channel, place.rootTs, `keyloss-postmortem-${current.cache}-${day}.md`, `Postmortem: ${current.cache} (${day})`, postmortemMarkdown(current, conclusion));
+        },
+      });
+      const summary = posted.summary;
+      if (!inv || !summary) return;
       const copyTo = deps.config.postmortemChannel;
       // The summary is already in the thread: a copy that fails is said there as what it is, not as a failed postmortem.
       const copyFailed = copyTo ? await postMessage(client, copyTo, null, summary).then(() => null, (error: unknown) => describeError(error)) : null;

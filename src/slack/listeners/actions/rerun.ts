@@ -4,9 +4,9 @@ import { incidentKey, runChecks } from '../../flow/checks.ts';
 import { noticeMessage } from '../../blocks/notices.ts';
 import { postEphemeral } from '../../post.ts';
 import { stillRunningSentence } from '../../../state/inflight.ts';
-import { releaseVerdictButton, useVerdictButton } from '../../flow/verdict-button.ts';
+import { useVerdictButton } from '../../flow/verdict-button.ts';
 import { ACTION } from '../../ids.ts';
-import { updateInvestigation } from '../../investigation.ts';
+import { updateInvestigation, type Investigation } from '../../investigation.ts';
 import { afterClick } from '../after-ack.ts';
 import { clickPlace } from '../payload.ts';
 import type { ActionArgs } from './answer.ts';
@@ -23,18 +23,17 @@ export function rerunAction(deps: SlackDeps) {
         await postEphemeral(client, place.channel, place.user, place.rootTs, noticeMessage(':hourglass_flowing_sand:', stillRunningSentence(status)));
         return;
       }
-      const inv = await useVerdictButton(client, deps, place, ACTION.rerun);
       // A replica that died between starting the checks and saving the checkpoint left the session at the check node.
-      const checkpoint = inv?.checkpoint ?? (inv && deps.engine.current(inv.session)?.kind === 'check' ? inv.session : null);
-      if (!inv || !checkpoint) return;
-      const reset = await updateInvestigation(deps.store, place.channel, place.rootTs, deps.config.sessionTtlMs, (current) => ({
-        ...current,
-        session: checkpoint,
-      }));
-      if (!reset.ok) {
-        await releaseVerdictButton(deps, place, ACTION.rerun);
-        throw new Error(reset.reason);
-      }
+      const checkpointOf = (inv: Investigation) => inv.checkpoint ?? (deps.engine.current(inv.session)?.kind === 'check' ? inv.session : null);
+      const inv = await useVerdictButton(client, deps, place, ACTION.rerun, {
+        validate: (current) => (checkpointOf(current) ? null : 'There is nothing to re-run yet: the checks have not started.'),
+        work: async (current) => {
+          const checkpoint = checkpointOf(current)!;
+          const reset = await updateInvestigation(deps.store, place.channel, place.rootTs, deps.config.sessionTtlMs, (latest) => ({ ...latest, session: checkpoint }));
+          if (!reset.ok) throw new Error(reset.reason);
+        },
+      });
+      if (!inv) return;
       deps.audit({ action: 'rerun', user: place.user, channel: place.channel, thread: place.rootTs, cache: inv.cache });
       await runChecks(client, deps, place.channel, place.rootTs, place.user);
     });

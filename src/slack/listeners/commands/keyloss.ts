@@ -7,6 +7,7 @@ import { parseCommandText } from '../../command-text.ts';
 import { cacheList, cacheNamed, type Client, type SlackDeps } from '../../context.ts';
 import { startInvestigation } from '../../flow/start.ts';
 import { requester } from '../../usergroups.ts';
+import { withClaim } from '../../../state/store.ts';
 import { afterAck } from '../after-ack.ts';
 
 export type CommandArgs = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
@@ -89,32 +90,36 @@ export interface StartOrPick {
 
 /** After the ack of a command or a shortcut: check access, then start, or offer the caches to pick from. */
 export async function startOrPick(client: Client, deps: SlackDeps, r: StartOrPick): Promise<void> {
-  if (!(await deps.store.claim(`command:${r.triggerId}`, PENDING_TTL_MS))) return;
-  const place = { userId: r.user, channelId: r.channel, channelName: r.channelName };
-  const onError = (reason: string) => deps.audit({ action: 'error', user: r.user, channel: r.channel, error: reason });
-  if (r.cache === null) {
-    const who = await requester(client, cacheList(deps), place, onError);
-    const usable = cacheList(deps).filter((c) => mayDiagnose(c, who).ok);
-    if (usable.length === 0) {
-      deps.audit({ action: 'refused', user: r.user, channel: r.channel, what: 'no usable cache' });
-      await r.ephemeral(refusalMessage('None of the configured caches may be diagnosed by you in this channel. Ask the owners of the caches file.'));
+  // A delivery Slack repeats finds the claim taken; work that throws (a state write, a post) gives it back.
+  const key = `command:${r.triggerId}`;
+  await withClaim(deps.store, key, PENDING_TTL_MS, async () => {
+    const place = { userId: r.user, channelId: r.channel, channelName: r.channelName };
+    const onError = (reason: string) => deps.audit({ action: 'error', user: r.user, channel: r.channel, error: reason });
+    if (r.cache === null) {
+      const who = await requester(client, cacheList(deps), place, onError);
+      const usable = cacheList(deps).filter((c) => mayDiagnose(c, who).ok);
+      if (usable.length === 0) {
+        deps.audit({ action: 'refused', user: r.user, channel: r.channel, what: 'no usable cache' });
+        await r.ephemeral(refusalMessage('None of the configured caches may be diagnosed by you in this channel. Ask the owners of the caches file.'));
+        return;
+      }
+      const pending: PendingStart = { channel: r.channel, user: r.user, prefill: r.prefill, ...(r.thread ? { thread: r.thread } : {}) };
+      // Already there only when an earlier attempt wrote it and then failed: the same prefill.
+      await deps.store.put(pendingKey(r.triggerId), pending, null, PENDING_TTL_MS);
+      await r.ephemeral(cachePickerMessage(usable, r.triggerId));
       return;
     }
-    const pending: PendingStart = { channel: r.channel, user: r.user, prefill: r.prefill, ...(r.thread ? { thread: r.thread } : {}) };
-    await deps.store.put(pendingKey(r.triggerId), pending, null, PENDING_TTL_MS);
-    await r.ephemeral(cachePickerMessage(usable, r.triggerId));
-    return;
-  }
-  const cache = cacheNamed(deps, r.cache)!;
-  const who = await requester(client, [cache], place, onError);
-  const access = mayDiagnose(cache, who);
-  if (!access.ok) {
-    deps.audit({ action: 'refused', user: r.user, channel: r.channel, cache: cache.name, what: r.thread ? 'shortcut' : 'command' });
-    await r.ephemeral(refusalMessage(access.reason));
-    return;
-  }
-  const started = await startInvestigation(client, deps, { cache, channel: r.channel, user: r.user, prefill: r.prefill, ...(r.thread ? { thread: r.thread } : {}) });
-  if (!started.ok) {
-    await r.ephemeral(started.inCommandText ? usageMessage(started.reason, cacheList(deps).map((c) => c.name)) : noticeMessage(':warning:', started.reason));
-  }
+    const cache = cacheNamed(deps, r.cache)!;
+    const who = await requester(client, [cache], place, onError);
+    const access = mayDiagnose(cache, who);
+    if (!access.ok) {
+      deps.audit({ action: 'refused', user: r.user, channel: r.channel, cache: cache.name, what: r.thread ? 'shortcut' : 'command' });
+      await r.ephemeral(refusalMessage(access.reason));
+      return;
+    }
+    const started = await startInvestigation(client, deps, { cache, channel: r.channel, user: r.user, prefill: r.prefill, ...(r.thread ? { thread: r.thread } : {}) });
+    if (!started.ok) {
+      await r.ephemeral(started.inCommandText ? usageMessage(started.reason, cacheList(deps).map((c) => c.name)) : noticeMessage(':warning:', started.reason));
+    }
+  });
 }
