@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeCachesFile } from '../support/caches-file.ts';
 import { freePort, startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
+import { startHostileRedis, type HostileServer } from '../support/hostile-redis.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'keyloss.js');
@@ -260,5 +261,78 @@ describe('keyloss walk, piped', () => {
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toMatch(/^keyloss walk: --redis: /);
     expect(badUrl.stderr).not.toContain('Sup3rSecretPassw0rd');
+  });
+});
+
+describe('keyloss walk, piped, never prints a key', () => {
+  // An Azure access key: base64, with / + =, used as the password of a real redis-server.
+  const KEY = 'Xk3p9/Qw7+Zr1TyUb8Nc2Lm5Vd0Hs4Ja6Ef=';
+  const WRONG = 'Wr0ng/Key+Zz9YyXx8Ww7Vv6Uu5Tt4Ss3Rr=';
+  let secured: RedisProcess;
+  // A server that repeats the password it was sent in its error, as some proxies do: an error keyloss did not write.
+  let echoing: HostileServer;
+
+  beforeAll(async () => {
+    secured = await startRedis(['--requirepass', KEY]);
+    echoing = await startHostileRedis((command) =>
+      command[0]?.toUpperCase() === 'AUTH' ? { error: `ERR the password ${command.slice(1).join(' ')} is not accepted here` } : undefined,
+    );
+  });
+  afterAll(async () => {
+    await stopRedis(secured);
+    await echoing.close();
+  });
+
+  /** No eight characters in a row of either key, raw or URL-encoded, anywhere in what the run printed. */
+  function expectNoKey(run: Run): void {
+    const printed = run.stdout + run.stderr;
+    for (const secret of [KEY, WRONG, encodeURIComponent(KEY), encodeURIComponent(WRONG)]) {
+      for (let at = 0; at + 8 <= secret.length; at++) expect(printed).not.toContain(secret.slice(at, at + 8));
+    }
+  }
+
+  const answers = '2\nsession:17\n0\n1\n1\n';
+
+  it('on every path: unparseable text, a refused password, a library error, then the portal connection string', async () => {
+    const port = secured.port;
+    const typed = [
+      // Cannot be parsed at all (a port that is not one).
+      `redis://:${KEY}@127.0.0.1:${port}:6380/x`,
+      // The server refuses AUTH.
+      `redis://:${WRONG}@127.0.0.1:${port}`,
+      `127.0.0.1:${port},password=${WRONG},ssl=False,abortConnect=False`,
+      // TLS to a plain port: refused by the TLS layer, not by keyloss.
+      `rediss://:${KEY}@127.0.0.1:${port}`,
+      // The server's own error names the password.
+      `redis://:${KEY}@127.0.0.1:${echoing.port}`,
+      // StackExchange.Redis, as the Azure portal hands it out.
+      `127.0.0.1:${port},password=${KEY},ssl=False,abortConnect=False`,
+    ];
+    // REDIS_URL holds a refused raw key too: it is offered as the default at the prompt.
+    const run = await walk(`redis://:${WRONG}@127.0.0.1:${port}`, `${typed.join('\n')}\n${answers}`);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(timesAsked(run.stdout, 'Which cache lost keys?')).toBe(6);
+    expect(run.stdout).toContain('> (not shown: not an address keyloss can read)');
+    expect(run.stdout).toContain(`The cache at 127.0.0.1:${port} refused the credentials`);
+    expect(run.stdout).toContain(`127.0.0.1:${echoing.port}`);
+    expect(run.stdout).toContain('Which tier is the cache?');
+    expectNoKey(run);
+  });
+
+  it('a raw key in REDIS_URL taken with Enter, and one typed as a URL', async () => {
+    const raw = `redis://:${KEY}@127.0.0.1:${secured.port}`;
+    const [fromEnv, typed] = await Promise.all([walk(raw, `\n${answers}`), walk(redis.url, `${raw}\n${answers}`)]);
+    for (const run of [fromEnv, typed]) {
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toContain(`✓ Which cache lost keys? redis://:***@127.0.0.1:${secured.port}`);
+      expectNoKey(run);
+    }
+  });
+
+  it('a refused key given as a flag: exit 2 and the reason, without the key', async () => {
+    const run = await walk(redis.url, '', { args: ['walk', '--redis', `redis://:${WRONG}@127.0.0.1:${secured.port}`] });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`127.0.0.1:${secured.port}`);
+    expectNoKey(run);
   });
 });
