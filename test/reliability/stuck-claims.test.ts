@@ -5,10 +5,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { redisResourceId } from '../support/fake-azure.ts';
 import { commonAlert, postAlert } from '../support/azure-alert.ts';
-import { blockActionPayload, sendInteraction, sendSlashCommand } from '../support/slack-request.ts';
+import { startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from '../support/app-process.ts';
+import { writeCachesFile } from '../support/caches-file.ts';
+import { slackDriver, type SlackDriver } from '../support/slack-driver.ts';
+import { blockActionPayload } from '../support/slack-request.ts';
+import { waitFor } from '../support/wait.ts';
 import { stagingClient } from '../checks/support.ts';
-import { eventually, SIGNING_SECRET, startApp, startSurroundings, stopAllApps, writeCachesFile, type AppProcess, type Surroundings } from './app-process.ts';
-import { messageWithButton, rootIn, verdictsIn } from './incident.ts';
 
 const USER = 'U0CLAIMS';
 const STATE_PASSWORD = 'state-password-claims-5d1c';
@@ -20,6 +22,7 @@ const MIN = 60_000;
 let surroundings: Surroundings;
 let caches: { path: string; remove(): void };
 let app: AppProcess;
+let h: SlackDriver;
 
 /** keyloss's state Redis user: every key, or (`refuseWrites`) reading state and taking claims only. */
 async function stateAcl(rules: 'all' | 'refuseWrites'): Promise<void> {
@@ -65,6 +68,7 @@ beforeAll(async () => {
       KEYLOSS_AZURE_METRICS_ENDPOINT: 'https://127.0.0.1:9',
     }),
   );
+  h = slackDriver(surroundings.fake, app, { waitMs: 60_000 });
 }, 90_000);
 
 afterAll(async () => {
@@ -83,13 +87,9 @@ beforeEach(async () => {
 const fake = () => surroundings.fake;
 
 function command(text: string, channel: string, triggerId: string, retryNum?: number) {
-  return sendSlashCommand(
-    app.eventsUrl,
-    SIGNING_SECRET,
-    { text, channel_id: channel, user_id: USER, trigger_id: triggerId, response_url: fake().responseUrl(`${channel}-${triggerId}`) },
-    retryNum === undefined ? {} : { retryNum },
-  );
+  return h.command(text, USER, { channel, triggerId, responseId: `${channel}-${triggerId}`, ...(retryNum === undefined ? {} : { retryNum }) });
 }
+const eventually = <T>(probe: () => T | undefined | null | false, what: string) => waitFor(probe, what, 60_000);
 
 /** Clicks a button of `message` (a message posted in a channel, or the picker's ephemeral as a response) with `value`. */
 function clickButton(message: { channel: string; ts: string; thread_ts?: string | null; blocks: unknown[] }, blockId: string, actionId: string, value: string, user = USER) {
@@ -99,11 +99,12 @@ function clickButton(message: { channel: string; ts: string; thread_ts?: string 
     action: { type: 'button', action_id: actionId, block_id: blockId, value },
     responseUrl: fake().responseUrl(`click-${message.ts}-${value}`),
   });
-  return sendInteraction(app.eventsUrl, SIGNING_SECRET, payload);
+  return h.interact(payload);
 }
 
 const responsesTo = (id: string) => fake().responses.filter((r) => r.id === id).map((r) => String(r.body.text ?? ''));
-const rootsIn = (channel: string) => fake().messages.filter((m) => m.channel === channel && m.thread_ts === null);
+const rootsIn = (channel: string) => h.roots(channel);
+const verdictsIn = (channel: string, ts: string) => h.verdicts({ channel, ts });
 
 describe('one-time claims', () => {
   it('the cache picker: a pick of a cache it did not offer, or one whose start failed, leaves the list usable', async () => {
@@ -125,25 +126,27 @@ describe('one-time claims', () => {
 
     await stateAcl('all');
     await clickButton(list, `pick|${trigger}`, 'keyloss.pick_cache.0', 'orders');
-    await eventually(() => rootsIn(channel).length > before && verdictsIn(fake(), channel, rootsIn(channel).at(-1)!.ts)[0], 'the investigation of the pick after the failures');
+    await eventually(() => rootsIn(channel).length > before && verdictsIn(channel, rootsIn(channel).at(-1)!.ts)[0], 'the investigation of the pick after the failures');
   }, 120_000);
 
   it('a verdict button given a value it does not take refuses it and still works for the next click', async () => {
     const channel = 'C0CLSCOPE';
     // Key and since given, scope inferred: the verdict offers to re-run with the other scope.
     await command('orders session:1 since 2h db 0', channel, '111.222.scope');
-    const root = await eventually(() => rootIn(fake(), channel), 'the root message');
-    await eventually(() => verdictsIn(fake(), channel, root.ts)[0], 'the first verdict');
-    const target = messageWithButton(fake(), channel, root.ts, 'keyloss.change_scope');
-    expect(target).toBeDefined();
-    const { message, block } = target!;
-    const button = block.elements.find((e) => e.action_id === 'keyloss.change_scope')!;
+    const root = await h.root(channel);
+    await h.verdict(root);
+    const message = h.withControl(root, { action: 'keyloss.change_scope' });
+    expect(message).toBeDefined();
+    const block = (message!.blocks as Array<{ type: string; block_id?: string; elements?: Array<{ action_id: string; value?: string }> }>).find(
+      (b) => b.type === 'actions' && b.elements?.some((e) => e.action_id === 'keyloss.change_scope'),
+    )!;
+    const button = block.elements!.find((e) => e.action_id === 'keyloss.change_scope')!;
 
-    await clickButton(message, block.block_id ?? '', 'keyloss.change_scope', 'not-a-scope');
+    await clickButton(message!, block.block_id ?? '', 'keyloss.change_scope', 'not-a-scope');
     await eventually(() => fake().ephemerals.find((e) => e.channel === channel && e.user === USER), 'the refusal of the forged value');
 
-    await clickButton(message, block.block_id ?? '', 'keyloss.change_scope', button.value ?? '');
-    await eventually(() => verdictsIn(fake(), channel, root.ts)[1], 'the verdict of the re-run with the other scope');
+    await clickButton(message!, block.block_id ?? '', 'keyloss.change_scope', button.value ?? '');
+    await eventually(() => verdictsIn(channel, root.ts)[1], 'the verdict of the re-run with the other scope');
   }, 120_000);
 
   it('a command whose state write failed is carried out when Slack delivers it again', async () => {
@@ -155,7 +158,7 @@ describe('one-time claims', () => {
     const before = rootsIn(channel).length;
     await stateAcl('all');
     await command('orders session:1 since 2h db 0 scope partial', channel, trigger, 1);
-    await eventually(() => rootsIn(channel).length > before && verdictsIn(fake(), channel, rootsIn(channel).at(-1)!.ts)[0], 'the investigation of the delivery after the failure');
+    await eventually(() => rootsIn(channel).length > before && verdictsIn(channel, rootsIn(channel).at(-1)!.ts)[0], 'the investigation of the delivery after the failure');
   }, 120_000);
 
   it('an alert whose state write failed is investigated when Azure sends it again', async () => {
@@ -168,6 +171,6 @@ describe('one-time claims', () => {
     const before = rootsIn(ALERTS).length;
     await stateAcl('all');
     expect((await postAlert(`http://127.0.0.1:${app.port}/alerts/azure-monitor`, alert, { token: ALERT_TOKEN })).status).toBe(202);
-    await eventually(() => rootsIn(ALERTS).length > before && verdictsIn(fake(), ALERTS, rootsIn(ALERTS).at(-1)!.ts)[0], 'the investigation of the second delivery');
+    await eventually(() => rootsIn(ALERTS).length > before && verdictsIn(ALERTS, rootsIn(ALERTS).at(-1)!.ts)[0], 'the investigation of the second delivery');
   }, 120_000);
 });
