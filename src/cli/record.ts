@@ -11,7 +11,7 @@ import { describeError, redact } from '../redact.ts';
 import { describeEndpoint } from '../redis/url.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import { DEFAULT_STATE_PREFIX, openStateClient } from '../state/redis.ts';
-import { resolveTarget } from '../terminal/target.ts';
+import { resolveTarget } from '../core/target.ts';
 import { explainFlagError } from './watch.ts';
 
 export const USAGE = `usage: keyloss record [--redis <url> | --cache <name> …] [--state <url>] [--retention <duration>]

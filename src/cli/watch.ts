@@ -9,7 +9,7 @@ import { busiestSeconds, DEFAULT_WATCH_MS, secondCells, MAX_WATCH_MS, watch, typ
 import { describeError, redact } from '../redact.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { parseDbIndex, parseDuration, parseKeyPattern } from '../runbook/formats.ts';
-import { resolveTarget } from '../terminal/target.ts';
+import { resolveTarget } from '../core/target.ts';
 
 export const USAGE = `usage: keyloss watch [--redis <url> | --cache <name>] [--key <key-or-glob>] [--db <n>] [--for <duration>] [--json]
 
@@ -121,7 +121,7 @@ export async function targetOf(
   config: Config,
 ): Promise<{ ok: true; url: string; auth: RedisAuth; cache: string | null; azure: AzureTarget | null } | { ok: false; message: string }> {
   if (args.cache !== null) {
-    const resolved = await resolveTarget(args.cache, config, args.auth);
+    const resolved = await resolveTarget(args.cache, { ...config, urlAuth: args.auth });
     if (!resolved.ok) return { ok: false, message: `--cache: ${resolved.reason}` };
     return { ok: true, url: resolved.target.redisUrl, auth: resolved.target.auth, cache: resolved.target.cache, azure: resolved.target.azure };
   }
