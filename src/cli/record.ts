@@ -1,9 +1,8 @@
 // `keyloss record`: keeps a bounded history of removals for every configured cache (or the ones named) in the state Redis.
 import { parseArgs } from 'node:util';
-import { createAzureContext, type AzureAccess } from '../azure/context.ts';
+import type { AzureAccess } from '../azure/context.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
-import { loginEndpoint } from '../azure/redis-login.ts';
 import { loadCaches } from '../config/caches.ts';
 import { DEFAULT_RETENTION_MS } from '../record/history.ts';
 import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecordTarget } from '../record/recorder.ts';
@@ -11,7 +10,7 @@ import { describeError, redact } from '../redact.ts';
 import { describeEndpoint } from '../redis/url.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import { DEFAULT_STATE_PREFIX, openStateClient } from '../state/redis.ts';
-import { resolveTarget } from '../core/target.ts';
+import { resolveTarget, signIn } from '../core/target.ts';
 import { explainFlagError } from './watch.ts';
 
 export const USAGE = `usage: keyloss record [--redis <url> | --cache <name> …] [--state <url>] [--retention <duration>]
@@ -106,10 +105,9 @@ async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAcc
   for (const answer of answers) {
     const resolved = await resolveTarget(answer, config);
     if (!resolved.ok) return { ok: false, code: 2, message: resolved.reason };
-    const login = await loginEndpoint(resolved.target.redisUrl, resolved.target.auth, () => azureAccess.credential());
-    if (!login.ok) return { ok: false, code: login.kind === 'invalid-url' ? 2 : 3, message: `${resolved.target.cache ?? 'the URL'}: ${login.reason}` };
-    const azure = resolved.target.azure ? createAzureContext(resolved.target.azure, azureAccess) : null;
-    targets.push({ id: resolved.target.cache ?? describeEndpoint(login.endpoint), endpoint: login.endpoint, azure: azure?.ok ? azure.context : null });
+    const signed = await signIn(resolved.target, azureAccess);
+    if (!signed.ok) return { ok: false, code: signed.kind === 'invalid-url' ? 2 : 3, message: signed.sentence };
+    targets.push({ id: resolved.target.cache ?? describeEndpoint(signed.endpoint), endpoint: signed.endpoint, azure: signed.azure });
   }
   return { ok: true, targets };
 }

@@ -1,15 +1,13 @@
 // `keyloss watch`: what is being removed from a cache right now, for a bounded time (spec/watch-record-cli.md).
 import { parseArgs } from 'node:util';
-import { createAzureContext } from '../azure/context.ts';
-import { loginEndpoint, type RedisAuth } from '../azure/redis-login.ts';
-import type { AzureTarget } from '../azure/types.ts';
+import type { RedisAuth } from '../azure/redis-login.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
 import { busiestSeconds, DEFAULT_WATCH_MS, secondCells, MAX_WATCH_MS, watch, type WatchResult } from '../record/watch.ts';
 import { describeError, redact } from '../redact.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { parseDbIndex, parseDuration, parseKeyPattern } from '../runbook/formats.ts';
-import { resolveTarget } from '../core/target.ts';
+import { resolveTarget, signIn, targetFailureSentence, type TargetResult } from '../core/target.ts';
 
 export const USAGE = `usage: keyloss watch [--redis <url> | --cache <name>] [--key <key-or-glob>] [--db <n>] [--for <duration>] [--json]
 
@@ -115,17 +113,11 @@ function short(text: string): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
-/** The URL, sign-in and Azure target named by --redis/--cache/--entra (or REDIS_URL). */
-export async function targetOf(
-  args: { redisUrl: string | null; cache: string | null; auth: RedisAuth },
-  config: Config,
-): Promise<{ ok: true; url: string; auth: RedisAuth; cache: string | null; azure: AzureTarget | null } | { ok: false; message: string }> {
-  if (args.cache !== null) {
-    const resolved = await resolveTarget(args.cache, { ...config, urlAuth: args.auth });
-    if (!resolved.ok) return { ok: false, message: `--cache: ${resolved.reason}` };
-    return { ok: true, url: resolved.target.redisUrl, auth: resolved.target.auth, cache: resolved.target.cache, azure: resolved.target.azure };
-  }
-  return { ok: true, url: args.redisUrl ?? config.redisUrl, auth: args.auth, cache: null, azure: null };
+/** The cache --redis/--cache/--entra (or REDIS_URL) name, resolved as every command resolves its target (src/core/target.ts). */
+export async function targetOf(args: { redisUrl: string | null; cache: string | null; auth: RedisAuth }, config: Config): Promise<TargetResult & { flag: string }> {
+  const flag = args.cache !== null ? '--cache' : args.redisUrl !== null ? '--redis' : 'REDIS_URL';
+  const resolved = await resolveTarget(args.cache ?? args.redisUrl ?? config.redisUrl, { ...config, urlAuth: args.auth });
+  return { ...resolved, flag };
 }
 
 export async function run(argv: string[], deps: Deps): Promise<number> {
@@ -148,19 +140,14 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   }
   const target = await targetOf(args, config);
   if (!target.ok) {
-    process.stderr.write(`keyloss watch: ${redact(target.message)}\n`);
+    process.stderr.write(`keyloss watch: ${target.flag}: ${redact(target.reason)}\n`);
     return 2;
   }
-  const login = await loginEndpoint(target.url, target.auth, () => azureAccess.credential());
-  if (!login.ok) {
-    if (login.kind === 'invalid-url') {
-      process.stderr.write(`keyloss watch: --redis: ${redact(login.reason)}\n`);
-      return 2;
-    }
-    process.stderr.write(`keyloss watch: ${login.endpoint} refused the credentials: ${redact(login.reason)}\n`);
-    return 3;
+  const signed = await signIn(target.target, azureAccess);
+  if (!signed.ok) {
+    process.stderr.write(`keyloss watch: ${signed.kind === 'invalid-url' ? `${target.flag}: ` : ''}${signed.sentence}\n`);
+    return signed.kind === 'invalid-url' ? 2 : 3;
   }
-  const azure = target.azure ? createAzureContext(target.azure, azureAccess) : null;
   const interrupt = new AbortController();
   const stop = (): void => interrupt.abort();
   process.once('SIGINT', stop);
@@ -168,10 +155,10 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   const live = !args.json && Boolean(process.stderr.isTTY);
   try {
     const outcome = await watch(
-      { endpoint: login.endpoint, key: args.key, db: args.db, durationMs: args.durationMs },
+      { endpoint: signed.endpoint, key: args.key, db: args.db, durationMs: args.durationMs },
       {
         signal: interrupt.signal,
-        capture: { azure: azure?.ok ? azure.context : null },
+        capture: { azure: signed.azure },
         ...(live
           ? {
               onSecond: (row, totals) => {
@@ -185,8 +172,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     );
     if (live) process.stderr.write('\r\x1b[K');
     if (!outcome.ok) {
-      const what = outcome.kind === 'auth' ? 'refused the credentials' : 'cannot be reached';
-      process.stderr.write(`keyloss watch: ${outcome.endpoint} ${what}: ${redact(outcome.reason)}\n`);
+      process.stderr.write(`keyloss watch: ${targetFailureSentence(outcome, target.target.cache)}\n`);
       return 3;
     }
     process.stdout.write(redact(args.json ? `${JSON.stringify(outcome.result, null, 2)}\n` : renderWatch(outcome.result)));

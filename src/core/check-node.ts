@@ -2,6 +2,7 @@
 // investigate with the runbook node's checks, record the findings in the session, and hand back either the concluded
 // session with its report or one failure sentence. The surfaces only show it.
 import type { AzureAccess } from '../azure/context.ts';
+import type { AzureTarget } from '../azure/types.ts';
 import { isCheckId, type CheckId } from '../domain/checks.ts';
 import type { Query } from '../domain/query.ts';
 import { investigate, type InvestigationHooks } from '../investigate.ts';
@@ -28,6 +29,8 @@ export interface CheckNodeInput {
   record: RecordStore | { url: string; prefix: string } | null;
   /** Least time between the rates check's two INFO samples; null keeps the checks' default. */
   rateIntervalMs: number | null;
+  /** The Azure resource to read, over the target's own (diagnose's --azure-resource for a cache given as a URL). */
+  azureTarget?: AzureTarget | null;
 }
 
 export interface CheckNodeHooks extends InvestigationHooks {
@@ -102,7 +105,7 @@ export async function runCheckNode(input: CheckNodeInput, hooks: CheckNodeHooks 
       runbook: engine.runbook,
       cache: target.cache,
       clusterHosts: target.clusterHosts,
-      azure: target.azure,
+      azure: input.azureTarget ?? target.azure,
       azureAccess: input.azure,
       checks: plan.checks,
       ...(input.rateIntervalMs !== null ? { options: { rateIntervalMs: input.rateIntervalMs } } : {}),

@@ -1,13 +1,14 @@
 // Turns the answer to "which cache?" into what the checks connect to: a URL as typed, or a cache from the caches file.
 // Every surface and command resolves its target here (walk, diagnose, Slack, watch, record).
-import type { AzureAccess } from '../azure/context.ts';
+import { createAzureContext, type AzureAccess } from '../azure/context.ts';
 import { loginEndpoint, type RedisAuth } from '../azure/redis-login.ts';
-import type { AzureTarget } from '../azure/types.ts';
+import type { AzureContext, AzureTarget } from '../azure/types.ts';
 import type { Tier } from '../domain/query.ts';
 import { findCache, loadCaches, resolveCacheUrl, type CacheConfig, type CachesResult } from '../config/caches.ts';
 import type { Config } from '../config/env.ts';
 import { redact } from '../redact.ts';
 import { openGateway } from '../redis/connection.ts';
+import type { RedisEndpoint } from '../redis/url.ts';
 import { parseTarget } from '../runbook/formats.ts';
 
 export interface ResolvedTarget {
@@ -89,14 +90,29 @@ export function targetFailureSentence(failure: TargetFailure, cache: string | nu
   return `The cache ${cache ? `${cache} ` : ''}at ${failure.endpoint} ${what}: ${reason}`;
 }
 
+export type SignedIn =
+  | { ok: true; endpoint: RedisEndpoint; azure: AzureContext | null }
+  | { ok: false; kind: 'invalid-url' | 'auth'; sentence: string };
+
+/**
+ * The endpoint to connect to with its sign-in done (a Microsoft Entra token fetched for `entra`), and the Azure
+ * context of its resource when it has one that can be read; a failure is the one sentence.
+ */
+export async function signIn(target: ResolvedTarget, azure: AzureAccess): Promise<SignedIn> {
+  const login = await loginEndpoint(target.redisUrl, target.auth, () => azure.credential());
+  if (!login.ok) return { ok: false, kind: login.kind, sentence: targetFailureSentence(login, target.cache) };
+  const context = target.azure ? createAzureContext(target.azure, azure) : null;
+  return { ok: true, endpoint: login.endpoint, azure: context?.ok ? context.context : null };
+}
+
 /**
  * Whether the cache answers, asked the moment its address is given (connect, sign in, PING): a typo in the port is
  * said at the first question, in the words the checks would use, not six answers later.
  */
 export async function reachTarget(target: ResolvedTarget, azure: AzureAccess): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const login = await loginEndpoint(target.redisUrl, target.auth, () => azure.credential());
-  if (!login.ok) return { ok: false, reason: targetFailureSentence(login, target.cache) };
-  const opened = await openGateway(login.endpoint, { connectTimeoutMs: REACH_TIMEOUT_MS });
+  const signed = await signIn(target, azure);
+  if (!signed.ok) return { ok: false, reason: signed.sentence };
+  const opened = await openGateway(signed.endpoint, { connectTimeoutMs: REACH_TIMEOUT_MS });
   if (!opened.ok) return { ok: false, reason: targetFailureSentence(opened, target.cache) };
   opened.gateway.close();
   return { ok: true };
