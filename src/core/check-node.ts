@@ -5,7 +5,7 @@ import type { AzureAccess } from '../azure/context.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { isCheckId, type CheckId } from '../domain/checks.ts';
 import type { Query } from '../domain/query.ts';
-import { investigate, type InvestigationHooks } from '../investigate.ts';
+import { investigate, plannedChecks, type InvestigationHooks } from '../investigate.ts';
 import { closeRecordStore, openRecordStore, type RecordStore } from '../record/check.ts';
 import { redact } from '../redact.ts';
 import { topCause } from '../report/build.ts';
@@ -40,6 +40,7 @@ export interface CheckNodeHooks extends InvestigationHooks {
 
 export interface CheckPlan {
   node: CheckNode;
+  /** The checks that will run and report, in report order: the node's, those whose data they read, the record. */
   checks: CheckId[];
   query: Query;
   target: ResolvedTarget;
@@ -92,7 +93,9 @@ export async function runCheckNode(input: CheckNodeInput, hooks: CheckNodeHooks 
   const resolved = await resolveTarget(answer, input.targets);
   if (!resolved.ok) return { ok: false, kind: 'target', sentence: redact(resolved.reason), plan: null };
   const target = resolved.target;
-  const plan: CheckPlan = { node: step.node, checks: step.node.checks.filter(isCheckId), query: query.query, target };
+  const asked = step.node.checks.filter(isCheckId);
+  // Every check that will report, so a progress count never passes its total: the needs and the record included.
+  const plan: CheckPlan = { node: step.node, checks: plannedChecks(asked, input.record !== null), query: query.query, target };
   await hooks.onPlanned?.(plan);
 
   const record = input.record && 'url' in input.record ? await openRecordStore(input.record.url, input.record.prefix) : input.record;
@@ -107,7 +110,7 @@ export async function runCheckNode(input: CheckNodeInput, hooks: CheckNodeHooks 
       clusterHosts: target.clusterHosts,
       azure: input.azureTarget ?? target.azure,
       azureAccess: input.azure,
-      checks: plan.checks,
+      checks: asked,
       ...(input.rateIntervalMs !== null ? { options: { rateIntervalMs: input.rateIntervalMs } } : {}),
     },
     hooks,
