@@ -82,10 +82,13 @@ describe('runCheckNode', () => {
 
   it('a cache no longer in the caches file, and a URL where only names are taken (Slack), fail before any check', async () => {
     let planned = false;
-    const missing = await runCheckNode(input('payments'), { onPlanned: () => void (planned = true) });
+    const onPlanned = (): void => {
+      planned = true;
+    };
+    const missing = await runCheckNode(input('payments'), { onPlanned });
     expect(missing).toMatchObject({ ok: false, kind: 'target', plan: null, sentence: expect.stringMatching(/^No cache named “payments” in caches\.yaml \(it has: orders, gone\)/) });
     const typed = input(redis.url);
-    const url = await runCheckNode({ ...typed, targets: { ...typed.targets, urlAuth: null } }, { onPlanned: () => void (planned = true) });
+    const url = await runCheckNode({ ...typed, targets: { ...typed.targets, urlAuth: null } }, { onPlanned });
     expect(url).toMatchObject({ ok: false, kind: 'target', sentence: expect.stringMatching(/name of a cache from the caches file/) });
     expect(planned).toBe(false);
   });
