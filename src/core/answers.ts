@@ -23,6 +23,8 @@ export interface FlagSpec {
   name: string;
   value: string | null;
   help: string;
+  /** Given more than once, every value counts (`record --cache a --cache b`); otherwise the last one does. */
+  multiple?: true;
 }
 
 export interface AnswerSlot {

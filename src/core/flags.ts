@@ -1,5 +1,5 @@
-// The command line of every command that runs the checks (`diagnose`, `walk`): the flags of the answer table and the
-// run options, read by one parser with one wording for every flag error, the same on every command.
+// The command line: one parser and one wording for every flag error, on every command; for the commands that run the
+// checks (`diagnose`, `walk`), the answer table's flags and the run options, read the same way on both.
 import type { Config } from '../config/env.ts';
 import { redact } from '../redact.ts';
 import { wrapLine } from '../report/wrap.ts';
@@ -28,8 +28,8 @@ export const SHARED_FLAGS: readonly FlagSpec[] = [
 
 export const HELP_FLAG: FlagSpec = { name: '--help', value: null, help: 'this text' };
 
-/** What was given: a flag's value (the last one when repeated), `true` for a switch. */
-export type FlagValues = Record<string, string | true>;
+/** What was given: a flag's value (the last one when repeated), every value of a `multiple` flag, `true` for a switch. */
+export type FlagValues = Record<string, string | true | string[]>;
 
 export type FlagsResult = { ok: true; values: FlagValues } | { ok: false; message: string };
 
@@ -63,7 +63,8 @@ export function readFlags(argv: readonly string[], specs: readonly FlagSpec[]): 
       return { ok: false, message: `${name} needs a value: ${spec.help}` };
     }
     if (inline === undefined) i++;
-    values[name] = value;
+    const before = values[name];
+    values[name] = spec.multiple ? [...(Array.isArray(before) ? before : []), value] : value;
   }
   return { ok: true, values };
 }
@@ -75,6 +76,8 @@ export type FlagAnswers =
       prefill: Record<string, string>;
       /** Slot → the flag that gave it, to name it in a later error. */
       flags: Record<string, string>;
+      /** Slot → the answer as its slot normalises it (`Premium` → premium, `db3` → 3, `2h` → an ISO time). */
+      answers: Record<string, string>;
     }
   | { ok: false; message: string };
 
@@ -84,14 +87,14 @@ export function answersFromFlags(values: FlagValues, now: Date): FlagAnswers {
   const flags: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) {
     const slot = slotOfFlag(name);
-    if (slot === undefined || value === true) continue;
+    if (slot === undefined || typeof value !== 'string') continue;
     if (flags[slot] !== undefined && flags[slot] !== name) return { ok: false, message: `${flags[slot]} and ${name} both give the ${slot}: give one` };
     prefill[slot] = value;
     flags[slot] = name;
   }
   const read = normaliseAnswers(prefill, now);
   if (!read.ok) return { ok: false, message: `${flags[read.slot]}: ${read.message}` };
-  return { ok: true, prefill, flags };
+  return { ok: true, prefill, flags, answers: read.answers };
 }
 
 /** The run options the flags give, over the configuration's. */
@@ -150,7 +153,7 @@ export function readRunFlags(argv: readonly string[], specs: readonly FlagSpec[]
   const read = readFlags(argv, specs);
   if (!read.ok) return read;
   const help = read.values[HELP_FLAG.name] === true;
-  const answers: FlagAnswers = help ? { ok: true, prefill: {}, flags: {} } : answersFromFlags(read.values, now);
+  const answers: FlagAnswers = help ? { ok: true, prefill: {}, flags: {}, answers: {} } : answersFromFlags(read.values, now);
   if (!answers.ok) return answers;
   const options = runOptionsFromFlags(read.values, config);
   if (!options.ok) return options;
