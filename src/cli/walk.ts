@@ -14,7 +14,7 @@ import type { Prompter } from '../terminal/prompter.ts';
 import { colourWanted, createStyle } from '../terminal/style.ts';
 import { createTtyPrompter } from '../terminal/tty-prompter.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
-import { reachTarget, resolveTarget } from '../core/target.ts';
+import { reachTarget } from '../core/target.ts';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import { walkthrough } from '../terminal/walkthrough.ts';
 
@@ -77,10 +77,8 @@ async function checkPrefill(
   const started = createEngine(runbook).start(new Date(), prefill);
   if (!started.ok) return { ok: false, message: started.error.message, ...(started.error.slot ? { slot: started.error.slot } : {}) };
   if (prefill.cache !== undefined) {
-    const target = await resolveTarget(prefill.cache, { ...config, urlAuth });
-    if (!target.ok) return { ok: false, message: target.reason, slot: 'cache' };
     // A cache given as a flag is checked before anything is asked, as a typed one is when it is given.
-    const reached = await reachTarget(target.target, azure);
+    const reached = await reachTarget(prefill.cache, { ...config, urlAuth }, azure);
     if (!reached.ok) return { ok: false, message: reached.reason, slot: 'cache' };
   }
   return { ok: true };

@@ -106,16 +106,19 @@ export async function signIn(target: ResolvedTarget, azure: AzureAccess): Promis
 }
 
 /**
- * Whether the cache answers, asked the moment its address is given (connect, sign in, PING): a typo in the port is
- * said at the first question, in the words the checks would use, not six answers later.
+ * The target an answer names, and whether it answers, asked the moment the answer is given (resolve, sign in,
+ * connect, PING): a typo in the port is said at the first question, in the words the checks would use, not six
+ * answers later. The walkthrough asks it of a typed answer, walk of a flag.
  */
-export async function reachTarget(target: ResolvedTarget, azure: AzureAccess): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const signed = await signIn(target, azure);
+export async function reachTarget(answer: string, source: TargetSource, azure: AzureAccess): Promise<TargetResult> {
+  const resolved = await resolveTarget(answer, source);
+  if (!resolved.ok) return { ok: false, reason: redact(resolved.reason) };
+  const signed = await signIn(resolved.target, azure);
   if (!signed.ok) return { ok: false, reason: signed.sentence };
   const opened = await openGateway(signed.endpoint, { connectTimeoutMs: REACH_TIMEOUT_MS });
-  if (!opened.ok) return { ok: false, reason: targetFailureSentence(opened, target.cache) };
+  if (!opened.ok) return { ok: false, reason: targetFailureSentence(opened, resolved.target.cache) };
   opened.gateway.close();
-  return { ok: true };
+  return resolved;
 }
 
 const REACH_TIMEOUT_MS = 5_000;

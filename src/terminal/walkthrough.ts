@@ -3,7 +3,6 @@ import type { AzureAccess } from '../azure/context.ts';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import type { Config } from '../config/env.ts';
 import { knownTier } from '../azure/tier.ts';
-import { redact } from '../redact.ts';
 import { parseRedisUrl } from '../redis/url.ts';
 import { renderText, verdictLines } from '../report/text.ts';
 import { wrapLine } from '../report/wrap.ts';
@@ -142,13 +141,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
       if (reply.kind === 'answer' && question.text?.format === 'target') {
         // A cache name must name a cache in the caches file, and the cache must answer: find out now, while the
         // question is still open, and ask it again.
-        const target = await resolveTarget(reply.text, { ...config, urlAuth: options.urlAuth ?? 'key' });
-        if (!target.ok) {
-          prompter.say([style.yellow(redact(target.reason))]);
-          again = true;
-          continue;
-        }
-        const reached = await reachTarget(target.target, options.azure);
+        const reached = await reachTarget(reply.text, { ...config, urlAuth: options.urlAuth ?? 'key' }, options.azure);
         if (!reached.ok) {
           prompter.say([style.yellow(reached.reason)]);
           again = true;
