@@ -77,8 +77,8 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
   try {
     const missing = await missingDatabase(target, input.query.db).catch(() => null);
     if (missing !== null) return { ok: false, kind: 'no-such-db', endpoint: target.address, reason: missing };
-    const wanted = input.checks ? withNeeds(ALL_CHECKS, input.checks) : null;
-    const planned = ALL_CHECKS.filter((check) => !wanted || wanted.has(check.id));
+    const wanted = new Set(plannedChecks(input.checks));
+    const planned = ALL_CHECKS.filter((check) => wanted.has(check.id));
     // The record is read whenever there is one to read, whichever checks a runbook node asked for.
     if (input.record) planned.push(recordCheck(input.record, input.cache ?? describeEndpoint(login.endpoint)) as Check);
 
@@ -113,6 +113,16 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
   } finally {
     await target.close();
   }
+}
+
+/**
+ * The checks an investigation of `checks` (default: all) runs and reports, in report order: those asked for, the
+ * checks whose data they read, and the record check when a record is read (`withRecord`).
+ */
+export function plannedChecks(checks?: readonly CheckId[], withRecord = false): CheckId[] {
+  const wanted = checks ? withNeeds(ALL_CHECKS, checks) : null;
+  const ids = ALL_CHECKS.filter((check) => !wanted || wanted.has(check.id)).map((check) => check.id);
+  return withRecord ? [...ids, 'record'] : ids;
 }
 
 function isAzureCheck(id: CheckId): boolean {

@@ -1,266 +1,176 @@
 // `keyloss diagnose`: the non-interactive diagnosis of spec/diagnose-cli.md; flags instead of questions, text or JSON out.
-import { parseArgs } from 'node:util';
-import type { RedisAuth } from '../azure/redis-login.ts';
 import { parseCacheResourceId, parseRegion } from '../azure/resource-id.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
-import { isGlobPattern, type Query, type Scope, type Tier } from '../domain/query.ts';
-import { investigate } from '../investigate.ts';
-import { closeRecordStore, openRecordStore } from '../record/check.ts';
+import { ANSWER_TABLE, answersFromCache, INFERRED_SLOTS, type FlagSpec } from '../core/answers.ts';
+import { runCheckNode } from '../core/check-node.ts';
+import { flagUsage, HELP_FLAG, readRunFlags, SHARED_FLAGS, type RunOptions } from '../core/flags.ts';
+import { resolveTarget, type ResolvedTarget, type TargetSource } from '../core/target.ts';
 import { describeError, redact } from '../redact.ts';
 import { LOCAL_REDIS_URL, parseRedisUrl } from '../redis/url.ts';
 import { renderText } from '../report/text.ts';
-import { parseDbIndex, parseKeyPattern, parseScope, parseSince, parseTier } from '../runbook/formats.ts';
+import { createEngine, type Engine, type Session } from '../runbook/engine.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
 
-const MAX_RATE_INTERVAL_MS = 60_000;
+/** diagnose's own flags, beside the answer flags and run options every command that runs the checks shares. */
+const DIAGNOSE_FLAGS: readonly FlagSpec[] = [
+  ...SHARED_FLAGS,
+  { name: '--json', value: null, help: 'print the report as one JSON document' },
+  { name: '--charts', value: '<dir>', help: 'also write the Azure Monitor metric charts the report cites as PNG files into <dir>' },
+  { name: '--azure-resource', value: '<id>', help: 'the cache\'s Azure resource id, to read Azure Monitor and the activity log' },
+  { name: '--azure-region', value: '<region>', help: 'the cache\'s Azure region (e.g. westeurope), with --azure-resource' },
+  HELP_FLAG,
+];
 
 export const USAGE = `usage: keyloss diagnose --key <key-or-glob> [options]
 
-Runs every check against the cache and prints the diagnosis: the verdict, each cause
-with its evidence and fixes, and what could not be checked.
+Runs the runbook's checks against the cache with the answers given as flags and prints the diagnosis:
+the verdict, each cause with its evidence and fixes, and what could not be checked.
 
-  --redis <url>             redis://[user:pass@]host:port[/db] or rediss://… (TLS)
-                            default: $REDIS_URL, else ${LOCAL_REDIS_URL}
-  --entra                   sign in with a Microsoft Entra token (az login, or the managed identity)
-                            instead of a password: the user is the identity's object id; needs rediss://
-  --key <k>                 the key that went missing: exact (session:17) or a glob (session:*)  (required)
-  --db <n>                  the database the application uses (default: the db in the URL, else 0)
-  --since <t>               when the keys were last seen: ISO-8601 or a duration ago (90s, 15m, 2h, 1d); default 1h
-  --tier <t>                basic, standard, premium or enterprise (default: unknown, or Azure's when read)
-  --scope <s>               partial (some keys) or complete (most or all keys); default: inferred
-  --json                    print the report as one JSON document
-  --charts <dir>            also write the Azure Monitor metric charts the report cites as PNG files into <dir>
-  --azure-resource <id>     the cache's Azure resource id, to read Azure Monitor and the activity log
-  --azure-region <region>   the cache's Azure region (e.g. westeurope), with --azure-resource
-  --rate-interval <ms>      least time between the two INFO samples of the rates check; they also span the
-                            other checks (default 250; 0: only the other checks' time)
-  --state <url>             keyloss's state Redis, to read the cache's record (keyloss record); default $STATE_REDIS_URL
-  --help                    this text
+${flagUsage(DIAGNOSE_FLAGS)}
+
+Not given: the cache is $REDIS_URL (else ${LOCAL_REDIS_URL}), since is 1h, the db is the one in the URL or the
+caches file (else 0), the tier is the caches file's (else read from Azure when it can be), the scope is inferred.
 
 Exit status: 0 the diagnosis ran, 2 bad arguments, 3 cache unreachable or credentials refused, 1 anything else.
 `;
-
-const FLAGS = {
-  redis: { type: 'string' },
-  key: { type: 'string' },
-  db: { type: 'string' },
-  since: { type: 'string' },
-  tier: { type: 'string' },
-  scope: { type: 'string' },
-  json: { type: 'boolean' },
-  charts: { type: 'string' },
-  'azure-resource': { type: 'string' },
-  'azure-region': { type: 'string' },
-  entra: { type: 'boolean' },
-  'rate-interval': { type: 'string' },
-  state: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
-const FLAG_LIST = Object.keys(FLAGS)
-  .map((name) => `--${name}`)
-  .join(', ');
 
 export interface DiagnoseArgs {
   help: boolean;
   json: boolean;
   /** Where to write the charts; null: none. */
   chartsDir: string | null;
-  redisUrl: string;
-  auth: RedisAuth;
-  query: Query;
+  /** Slot → the text the flags give (the cache and since always: REDIS_URL and 1h when not given). */
+  prefill: Record<string, string>;
+  /** Slot → the flag (or variable) that gave it, to name it in an error. */
+  flags: Record<string, string>;
   azure: AzureTarget | null;
-  rateIntervalMs: number | null;
-  /** The state Redis whose record of the cache is read (--state, else STATE_REDIS_URL); null: none. */
-  stateUrl: string | null;
+  options: RunOptions;
   statePrefix: string;
 }
 
 /** Reads the flags; a bad one gives one sentence naming the flag and what it accepts. Pure but for `now` and the configuration. */
 export function parseDiagnoseArgs(argv: string[], config: Pick<Config, 'redisUrl' | 'rateIntervalMs' | 'state'>, now: Date): { ok: true; args: DiagnoseArgs } | { ok: false; message: string } {
-  let values: { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
-  try {
-    ({ values } = parseArgs({ args: valuesWithDashes(argv), options: FLAGS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    return { ok: false, message: explainParseError(error) };
-  }
-  const chartsDir = values.charts === undefined ? null : values.charts.trim();
+  const read = readRunFlags(argv, DIAGNOSE_FLAGS, config, now);
+  if (!read.ok) return read;
+  const { values } = read;
+  const charts = values['--charts'];
+  const chartsDir = typeof charts === 'string' ? charts.trim() : null;
   if (chartsDir === '') return { ok: false, message: '--charts needs a directory to write the PNG files into' };
-  const base = { help: values.help ?? false, json: values.json ?? false, chartsDir };
-  if (base.help) {
-    return { ok: true, args: { ...base, redisUrl: '', auth: 'key', azure: null, rateIntervalMs: null, stateUrl: null, statePrefix: '', query: { key: '', isPattern: false, db: 0, since: now, tier: null, scope: null } } };
+  const base = { help: read.help, json: values['--json'] === true, chartsDir, options: read.options, statePrefix: config.state.prefix };
+  if (read.help) return { ok: true, args: { ...base, prefill: {}, flags: {}, azure: null } };
+
+  const prefill = { ...read.prefill };
+  const flags = { ...read.flags };
+  if (prefill.key === undefined) return { ok: false, message: `--key is required: ${ANSWER_TABLE.key.flags[0]?.help}` };
+  if (prefill.cache === undefined) {
+    // REDIS_URL is read by the same slot as --redis; its errors name the variable.
+    const fromEnv = ANSWER_TABLE.cache.parse(config.redisUrl, now);
+    if (!fromEnv.ok) return { ok: false, message: `REDIS_URL: ${fromEnv.message}` };
+    prefill.cache = config.redisUrl;
+    flags.cache = 'REDIS_URL';
   }
-
-  const redisUrl = values.redis ?? config.redisUrl;
-  const endpoint = parseRedisUrl(redisUrl);
-  if (!endpoint.ok) return { ok: false, message: `${values.redis !== undefined ? '--redis' : 'REDIS_URL'}: ${endpoint.reason}` };
-
-  if (values.key === undefined) return { ok: false, message: '--key is required: the key that went missing, exact (session:17) or a glob (session:*)' };
-  const key = parseKeyPattern(values.key);
-  if (!key.ok) return { ok: false, message: `--key: ${key.message}` };
-
-  let db = endpoint.endpoint.db;
-  if (values.db !== undefined) {
-    const parsed = parseDbIndex(values.db);
-    if (!parsed.ok) return { ok: false, message: `--db: ${parsed.message}` };
-    db = parsed.db;
-  }
-
-  const since = parseSince(values.since ?? '1h', now);
-  if (!since.ok) return { ok: false, message: `--since: ${since.message}` };
-
-  let tier: Tier | null = null;
-  if (values.tier !== undefined) {
-    const parsed = parseTier(values.tier);
-    if (!parsed.ok) return { ok: false, message: `--tier: ${parsed.message}` };
-    tier = parsed.tier;
-  }
-
-  let scope: Scope | null = null;
-  if (values.scope !== undefined) {
-    const parsed = parseScope(values.scope);
-    if (!parsed.ok) return { ok: false, message: `--scope: ${parsed.message}` };
-    scope = parsed.scope;
-  }
+  prefill.since ??= DEFAULT_SINCE;
 
   let azure: AzureTarget | null = null;
-  const resourceId = values['azure-resource'];
-  const region = values['azure-region'];
-  if (resourceId !== undefined || region !== undefined) {
-    if (resourceId === undefined) return { ok: false, message: '--azure-region needs --azure-resource: the cache\'s resource id, /subscriptions/…/providers/Microsoft.Cache/redis/<name>' };
-    if (region === undefined) return { ok: false, message: '--azure-resource needs --azure-region: the cache\'s region, e.g. westeurope' };
+  const resourceId = values['--azure-resource'];
+  const region = values['--azure-region'];
+  if (typeof resourceId === 'string' || typeof region === 'string') {
+    if (typeof resourceId !== 'string') return { ok: false, message: '--azure-region needs --azure-resource: the cache\'s resource id, /subscriptions/…/providers/Microsoft.Cache/redis/<name>' };
+    if (typeof region !== 'string') return { ok: false, message: '--azure-resource needs --azure-region: the cache\'s region, e.g. westeurope' };
     const resource = parseCacheResourceId(resourceId);
     if (!resource.ok) return { ok: false, message: `--azure-resource: ${resource.reason}` };
     const parsedRegion = parseRegion(region);
     if (!parsedRegion.ok) return { ok: false, message: `--azure-region: ${parsedRegion.reason}` };
     azure = { resourceId: resource.resource.id, region: parsedRegion.region };
   }
-
-  let rateIntervalMs: number | null = config.rateIntervalMs;
-  if (values['rate-interval'] !== undefined) {
-    const text = values['rate-interval'].trim();
-    const ms = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-    if (!Number.isInteger(ms) || ms > MAX_RATE_INTERVAL_MS) {
-      return { ok: false, message: `--rate-interval: "${short(text)}" is not a time in milliseconds; use a whole number from 0 to ${MAX_RATE_INTERVAL_MS.toLocaleString('en-US')}` };
-    }
-    rateIntervalMs = ms;
-  }
-
-  return {
-    ok: true,
-    args: {
-      ...base,
-      redisUrl,
-      auth: values.entra ? 'entra' : 'key',
-      azure,
-      rateIntervalMs,
-      stateUrl: values.state ?? config.state.url,
-      statePrefix: config.state.prefix,
-      query: { key: key.key, isPattern: isGlobPattern(key.key), db, since: since.date, tier, scope },
-    },
-  };
+  return { ok: true, args: { ...base, prefill, flags, azure } };
 }
+
+const DEFAULT_SINCE = '1h';
 
 /**
- * `--since -5m`, `--db -1`: parseArgs takes a value starting with "-" for a flag and says the flag "needs a value".
- * Handed over as `--since=-5m`, the value reaches its parser, which says what is wrong with it.
+ * The session diagnose runs, as the other surfaces start theirs: the flags' answers given ahead, the caches file's
+ * (or the URL's) db and tier where no flag gives them, tier and scope inferred when nothing does. It stands at the
+ * runbook's check node, or the first problem names its flag.
  */
-function valuesWithDashes(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const next = argv[i + 1];
-    const name = arg.startsWith('--') ? arg.slice(2) : null;
-    const spec = name !== null ? (FLAGS as Record<string, { type: string }>)[name] : undefined;
-    if (spec?.type === 'string' && next !== undefined && /^-(?!-)/.test(next)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else out.push(arg);
+export function startDiagnosis(engine: Engine, args: DiagnoseArgs, now: Date, target: ResolvedTarget | null): { ok: true; session: Session } | { ok: false; message: string } {
+  const prefill = { ...answersOfTarget(target, args.prefill.cache), ...args.prefill };
+  const started = engine.start(now, prefill, { infer: INFERRED_SLOTS });
+  if (!started.ok) {
+    const flag = started.error.slot !== undefined ? args.flags[started.error.slot] : undefined;
+    return { ok: false, message: `${flag ? `${flag}: ` : ''}${started.error.message}` };
   }
-  return out;
+  const step = engine.current(started.session);
+  if (step?.kind === 'question') return { ok: false, message: `runbook ${engine.runbook.id} asks “${step.node.prompt}”, which no flag of keyloss diagnose answers` };
+  return started;
 }
 
-/** Node's parseArgs errors as one line naming the flag; never echoes a stray argument (it may be a password). */
-function explainParseError(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  const flag = /'(-{1,2}[A-Za-z0-9-]+)/.exec(message)?.[1];
-  switch (code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `${flag ? `${redact(short(flag))} is not a flag` : 'unknown flag'}; accepted: ${FLAG_LIST}`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return flag && flag in flagByOption()
-        ? flagByOption()[flag]!
-        : `${flag ? redact(short(flag)) : 'a flag'} was given a value it does not take, or none where one is needed; see --help`;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument without a flag; every value follows its flag (--key session:17), accepted: ${FLAG_LIST}`;
-    default:
-      return describeError(error);
-  }
-}
-
-/** What each flag wants, for "missing value" errors. */
-function flagByOption(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(FLAGS)) {
-    out[`--${name}`] =
-      spec.type === 'boolean' ? `--${name} takes no value` : `--${name} needs a value; see keyloss diagnose --help for what it accepts`;
-  }
-  return out;
-}
-
-function short(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+/** What the target itself answers: a named cache's caches-file fields, a URL's db. */
+function answersOfTarget(target: ResolvedTarget | null, answer: string | undefined): Record<string, string> {
+  if (target?.cache) return answersFromCache(target);
+  const url = answer !== undefined ? parseRedisUrl(answer) : null;
+  return url?.ok ? { db: String(url.endpoint.db) } : {};
 }
 
 export async function run(argv: string[], deps: Deps): Promise<number> {
+  const fail = (message: string, code: number): number => {
+    process.stderr.write(`keyloss diagnose: ${redact(message)}\n`);
+    return code;
+  };
   const loaded = loadConfig();
-  if (!loaded.ok) {
-    process.stderr.write(`keyloss diagnose: ${redact(loaded.reason)}\n`);
-    return 2;
-  }
+  if (!loaded.ok) return fail(loaded.reason, 2);
   const { config } = loaded;
-  const parsed = parseDiagnoseArgs(argv, config, deps.now());
-  if (!parsed.ok) {
-    process.stderr.write(`keyloss diagnose: ${redact(parsed.message)}\n`);
-    return 2;
-  }
+  const now = deps.now();
+  const parsed = parseDiagnoseArgs(argv, config, now);
+  if (!parsed.ok) return fail(parsed.message, 2);
   const { args } = parsed;
   if (args.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const runbook = await loadDefaultRunbook();
-  const record = args.stateUrl !== null ? await openRecordStore(args.stateUrl, args.statePrefix) : null;
-  const result = await investigate({
-    record,
-    redisUrl: args.redisUrl,
-    auth: args.auth,
-    query: args.query,
-    runbook,
-    azure: args.azure,
-    azureAccess: azureAccessOf(config, deps),
-    ...(args.rateIntervalMs !== null ? { options: { rateIntervalMs: args.rateIntervalMs } } : {}),
-  }, { now: deps.now }).finally(() => closeRecordStore(record));
-  if (!result.ok) {
-    if (result.kind === 'invalid-url') {
-      process.stderr.write(`keyloss diagnose: --redis: ${redact(result.reason)}\n`);
-      return 2;
+  const engine = createEngine(await loadDefaultRunbook());
+  const targets: TargetSource = { ...config, urlAuth: args.options.entra ? 'entra' : 'key' };
+  const cacheFlag = args.flags.cache ?? '--redis';
+  const target = await resolveTarget(args.prefill.cache ?? config.redisUrl, targets);
+  if (!target.ok) return fail(`${cacheFlag}: ${target.reason}`, 2);
+  const started = startDiagnosis(engine, args, now, target.target);
+  if (!started.ok) return fail(started.message, 2);
+
+  const checked = await runCheckNode(
+    {
+      engine,
+      session: started.session,
+      targets,
+      azure: azureAccessOf(config, deps),
+      record: args.options.stateUrl !== null ? { url: args.options.stateUrl, prefix: args.statePrefix } : null,
+      rateIntervalMs: args.options.rateIntervalMs,
+      // The flags name the Azure resource of a cache given as a URL.
+      ...(args.azure ? { azureTarget: args.azure } : {}),
+    },
+    { now: deps.now },
+  );
+  if (!checked.ok) {
+    switch (checked.kind) {
+      case 'target':
+      case 'invalid-url':
+        return fail(`${cacheFlag}: ${checked.sentence}`, 2);
+      case 'no-such-db':
+        return fail(`${args.flags.db ?? '--db'}: ${checked.sentence}`, 2);
+      case 'unreachable':
+      case 'auth':
+        return fail(checked.sentence, 3);
+      default:
+        return fail(checked.sentence, 1);
     }
-    if (result.kind === 'no-such-db') {
-      process.stderr.write(`keyloss diagnose: --db: ${result.reason}\n`);
-      return 2;
-    }
-    const what = result.kind === 'auth' ? 'refused the credentials' : 'cannot be reached';
-    process.stderr.write(`keyloss diagnose: ${result.endpoint} ${what}: ${redact(result.reason)}\n`);
-    return 3;
   }
+  const report = checked.report;
   if (args.chartsDir !== null) {
-    // On stderr, so that --json output stays one JSON document. echarts and resvg load only when charts are asked for.
+    // On stderr, so that --json output stays one JSON document.
+    // Loaded only here: echarts and resvg are not needed for a diagnosis without charts.
     const { writeCharts } = await import('../report/chart-png.ts');
-    const written = await writeCharts(result.report, args.chartsDir).catch((error: unknown) => {
+    const written = await writeCharts(report, args.chartsDir).catch((error: unknown) => {
       process.stderr.write(`keyloss diagnose: --charts: cannot write into ${args.chartsDir}: ${describeError(error)}\n`);
       return null;
     });
@@ -272,10 +182,10 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     );
   }
   if (args.json) {
-    process.stdout.write(redact(`${JSON.stringify(result.report, null, 2)}\n`));
+    process.stdout.write(redact(`${JSON.stringify(report, null, 2)}\n`));
   } else {
     const color = Boolean(process.stdout.isTTY) && !config.noColor;
-    process.stdout.write(redact(renderText(result.report, { color })));
+    process.stdout.write(redact(renderText(report, { color })));
   }
   return 0;
 }

@@ -1,9 +1,7 @@
 // `keyloss record`: keeps a bounded history of removals for every configured cache (or the ones named) in the state Redis.
-import { parseArgs } from 'node:util';
-import { createAzureContext, type AzureAccess } from '../azure/context.ts';
+import type { AzureAccess } from '../azure/context.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
-import { loginEndpoint } from '../azure/redis-login.ts';
 import { loadCaches } from '../config/caches.ts';
 import { DEFAULT_RETENTION_MS } from '../record/history.ts';
 import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecordTarget } from '../record/recorder.ts';
@@ -11,8 +9,19 @@ import { describeError, redact } from '../redact.ts';
 import { describeEndpoint } from '../redis/url.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import { DEFAULT_STATE_PREFIX, openStateClient } from '../state/redis.ts';
-import { resolveTarget } from '../terminal/target.ts';
-import { explainFlagError } from './watch.ts';
+import { resolveTarget, signIn } from '../core/target.ts';
+import { ANSWER_TABLE, RUN_OPTIONS, type FlagSpec } from '../core/answers.ts';
+import { flagUsage, HELP_FLAG, readFlags } from '../core/flags.ts';
+
+
+/** The targets as every command names them (the answer table's flags), repeatable here; then record's own. */
+const RECORD_FLAGS: readonly FlagSpec[] = [
+  { ...ANSWER_TABLE.cache.flags[0]!, help: 'a cache by URL (its record is named host:port); repeatable', multiple: true },
+  { ...ANSWER_TABLE.cache.flags[1]!, help: 'a cache from the caches file (KEYLOSS_CACHES, default keyloss.caches.yaml); repeatable (with neither: every cache of the caches file)', multiple: true },
+  { ...RUN_OPTIONS.state, help: 'the state Redis (default: $STATE_REDIS_URL); never a watched cache' },
+  { name: '--retention', value: '<d>', help: 'how long the record keeps history: 1h … 90d (default 7d)' },
+  HELP_FLAG,
+];
 
 export const USAGE = `usage: keyloss record [--redis <url> | --cache <name> …] [--state <url>] [--retention <duration>]
 
@@ -22,12 +31,7 @@ Bloom filter for all), restarts, failovers, flushes and bursts with their times,
 cache or the state Redis was away. diagnose, walk and Slack read it. Several recorder processes may
 run at once: each cache is recorded by one of them at a time (a lease), another takes over when it stops.
 
-  --redis <url>        a cache by URL (its record is named host:port); repeatable
-  --cache <name>       a cache from the caches file (KEYLOSS_CACHES, default keyloss.caches.yaml); repeatable
-                       (with neither: every cache of the caches file)
-  --state <url>        the state Redis (default: $STATE_REDIS_URL); never a watched cache
-  --retention <d>      how long the record keeps history: 1h … 90d (default 7d)
-  --help               this text
+${flagUsage(RECORD_FLAGS)}
 
 Environment: KEYLOSS_STATE_PREFIX (key prefix, default ${DEFAULT_STATE_PREFIX}), KEYLOSS_REPLICA_ID (this recorder's name),
 KEYLOSS_RECORD_SAMPLE_MS (INFO interval, default 5000), KEYLOSS_RECORD_FLUSH_MS (write interval, default 1000),
@@ -35,14 +39,6 @@ KEYLOSS_RECORD_LEASE_MS (lease, default 15000).
 
 Exit status: 0 stopped by SIGTERM/SIGINT after writing what it held, 2 bad arguments, 3 the state Redis unreachable.
 `;
-
-const FLAGS = {
-  redis: { type: 'string', multiple: true },
-  cache: { type: 'string', multiple: true },
-  state: { type: 'string' },
-  retention: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 const MIN_RETENTION_MS = 3_600_000;
 const MAX_RETENTION_MS = 90 * 86_400_000;
@@ -65,12 +61,17 @@ export function parseRecordArgs(argv: string[], env: NodeJS.ProcessEnv): { ok: t
   const loaded = loadConfig(env);
   if (!loaded.ok) return { ok: false, message: loaded.reason };
   const { config } = loaded;
-  let values: { redis?: string[]; cache?: string[]; state?: string; retention?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    return { ok: false, message: explainFlagError(error, Object.keys(FLAGS)) };
-  }
+  const read = readFlags(argv, RECORD_FLAGS);
+  if (!read.ok) return read;
+  const list = (name: string): string[] => {
+    const value = read.values[name];
+    return Array.isArray(value) ? value : [];
+  };
+  const text = (name: string): string | undefined => {
+    const value = read.values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const values = { retention: text('--retention'), state: text('--state'), help: read.values['--help'] === true, redis: list('--redis'), cache: list('--cache') };
   let retentionMs = DEFAULT_RETENTION_MS;
   if (values.retention !== undefined) {
     const ms = parseDuration(values.retention);
@@ -82,9 +83,9 @@ export function parseRecordArgs(argv: string[], env: NodeJS.ProcessEnv): { ok: t
     ok: true,
     config,
     args: {
-      help: values.help ?? false,
-      urls: values.redis ?? [],
-      caches: values.cache ?? [],
+      help: values.help,
+      urls: values.redis,
+      caches: values.cache,
       stateUrl,
       retentionMs,
       prefix: config.state.prefix,
@@ -106,10 +107,9 @@ async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAcc
   for (const answer of answers) {
     const resolved = await resolveTarget(answer, config);
     if (!resolved.ok) return { ok: false, code: 2, message: resolved.reason };
-    const login = await loginEndpoint(resolved.target.redisUrl, resolved.target.auth, () => azureAccess.credential());
-    if (!login.ok) return { ok: false, code: login.kind === 'invalid-url' ? 2 : 3, message: `${resolved.target.cache ?? 'the URL'}: ${login.reason}` };
-    const azure = resolved.target.azure ? createAzureContext(resolved.target.azure, azureAccess) : null;
-    targets.push({ id: resolved.target.cache ?? describeEndpoint(login.endpoint), endpoint: login.endpoint, azure: azure?.ok ? azure.context : null });
+    const signed = await signIn(resolved.target, azureAccess);
+    if (!signed.ok) return { ok: false, code: signed.kind === 'invalid-url' ? 2 : 3, message: signed.sentence };
+    targets.push({ id: resolved.target.cache ?? describeEndpoint(signed.endpoint), endpoint: signed.endpoint, azure: signed.azure });
   }
   return { ok: true, targets };
 }

@@ -1,5 +1,7 @@
 // `keyloss walk`: the terminal walkthrough, on a terminal or driven through a pipe; flags answer questions ahead.
-import { ANSWER_TABLE, SLOT_NAMES } from '../core/answers.ts';
+import type { FlagSpec } from '../core/answers.ts';
+import { flagUsage, HELP_FLAG, readRunFlags, SHARED_FLAGS, type RunOptions } from '../core/flags.ts';
+import { DEFAULT_STATE_PREFIX } from '../state/redis.ts';
 import type { AzureAccess } from '../azure/context.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
@@ -12,16 +14,24 @@ import type { Prompter } from '../terminal/prompter.ts';
 import { colourWanted, createStyle } from '../terminal/style.ts';
 import { createTtyPrompter } from '../terminal/tty-prompter.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
-import { reachTarget, resolveTarget } from '../terminal/target.ts';
+import { reachTarget } from '../core/target.ts';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import { walkthrough } from '../terminal/walkthrough.ts';
 
-const USAGE = `usage: keyloss walk [--runbook <file>] [--redis <url>] [--entra] [--key <k>] [--db <n>] [--since <t>] [--tier <t>] [--scope <s>]
+/** walk's own flags, beside the answer flags and run options every command that runs the checks shares. */
+const WALK_FLAGS: readonly FlagSpec[] = [
+  { name: '--runbook', value: '<file>', help: 'the runbook to walk (default: runbooks/redis-data-loss.yaml)' },
+  ...SHARED_FLAGS,
+  HELP_FLAG,
+];
+
+const USAGE = `usage: keyloss walk [options]
 
 Asks which cache, which key and since when, checks the cache (read-only) and explains why keys went missing.
-Answers given as flags are not asked. Driven through a pipe it reads one answer per line: a choice's number or
-value, free text, "skip" or "back". --entra signs in to a cache given as a rediss:// URL with a Microsoft Entra
-token (az login, or the managed identity) instead of a password; a named cache says so in the caches file.
+Answers given as flags are not asked (diagnose takes the same flags); the others are. Driven through a pipe it reads
+one answer per line: a choice's number or value, free text, "skip" or "back".
+
+${flagUsage(WALK_FLAGS)}
 
 environment:
   REDIS_URL          offered as the cache to check (default ${LOCAL_REDIS_URL})
@@ -29,40 +39,19 @@ environment:
   NO_COLOR           no colours
 `;
 
-/** Flags that answer a runbook question, by the slot they fill. */
-const ANSWER_FLAGS: Record<string, string> = Object.fromEntries(SLOT_NAMES.flatMap((slot) => ANSWER_TABLE[slot].flags.map((flag) => [flag, slot])));
+/** What walk needs of the configuration to read its flags; a command that has none yet reads them without it. */
+const NO_CONFIG: Pick<Config, 'rateIntervalMs' | 'state'> = { rateIntervalMs: null, state: { url: null, prefix: DEFAULT_STATE_PREFIX } };
 
 type Args =
-  | { ok: true; help: boolean; runbook: string | null; prefill: Record<string, string>; flags: Record<string, string>; entra: boolean }
+  | { ok: true; help: boolean; runbook: string | null; prefill: Record<string, string>; flags: Record<string, string>; options: RunOptions }
   | { ok: false; problem: string };
 
-export function parseWalkArgs(argv: string[]): Args {
-  let runbook: string | null = null;
-  let entra = false;
-  const prefill: Record<string, string> = {};
-  /** slot → the flag that filled it, to name it in an error. */
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (arg === '--help' || arg === '-h') return { ok: true, help: true, runbook, prefill, flags, entra };
-    if (arg === '--entra') {
-      entra = true;
-      continue;
-    }
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const slot = ANSWER_FLAGS[name];
-    if (name !== '--runbook' && slot === undefined) {
-      return { ok: false, problem: `unknown argument "${arg}"; accepted: --runbook <file>, ${Object.keys(ANSWER_FLAGS).map((f) => `${f} <value>`).join(', ')}, --entra, --help` };
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) return { ok: false, problem: `${name} needs a value` };
-    if (slot === undefined) runbook = value;
-    else {
-      prefill[slot] = value;
-      flags[slot] = name;
-    }
-  }
-  return { ok: true, help: false, runbook, prefill, flags, entra };
+/** The flags, read as diagnose reads them (src/core/flags.ts): the same flag gives the same answer or the same refusal. */
+export function parseWalkArgs(argv: string[], config: Pick<Config, 'rateIntervalMs' | 'state'> = NO_CONFIG, now: Date = new Date()): Args {
+  const read = readRunFlags(argv, WALK_FLAGS, config, now);
+  if (!read.ok) return { ok: false, problem: read.message };
+  const runbook = read.values['--runbook'];
+  return { ok: true, help: read.help, runbook: typeof runbook === 'string' ? runbook : null, prefill: read.prefill, flags: read.flags, options: read.options };
 }
 
 async function runbookFrom(path: string | null): Promise<{ ok: true; runbook: Runbook } | { ok: false; problem: string }> {
@@ -88,38 +77,41 @@ async function checkPrefill(
   const started = createEngine(runbook).start(new Date(), prefill);
   if (!started.ok) return { ok: false, message: started.error.message, ...(started.error.slot ? { slot: started.error.slot } : {}) };
   if (prefill.cache !== undefined) {
-    const target = await resolveTarget(prefill.cache, config, urlAuth);
-    if (!target.ok) return { ok: false, message: target.reason, slot: 'cache' };
     // A cache given as a flag is checked before anything is asked, as a typed one is when it is given.
-    const reached = await reachTarget(target.target, azure);
+    const reached = await reachTarget(prefill.cache, { ...config, urlAuth }, azure);
     if (!reached.ok) return { ok: false, message: reached.reason, slot: 'cache' };
   }
   return { ok: true };
 }
 
 export async function run(argv: string[], deps: Deps): Promise<number> {
-  const args = parseWalkArgs(argv);
+  const configured = loadConfig();
+  if (!configured.ok) {
+    process.stderr.write(`keyloss walk: ${redact(configured.reason)}\n`);
+    return 2;
+  }
+  const args = parseWalkArgs(argv, configured.config, deps.now());
   if (!args.ok) {
-    process.stderr.write(`keyloss walk: ${args.problem}\n`);
+    process.stderr.write(`keyloss walk: ${redact(args.problem)}\n`);
     return 2;
   }
   if (args.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const configured = loadConfig();
-  if (!configured.ok) {
-    process.stderr.write(`keyloss walk: ${redact(configured.reason)}\n`);
-    return 2;
-  }
-  const { config } = configured;
+  // The flags' run options over the environment's, as diagnose takes them.
+  const config: Config = {
+    ...configured.config,
+    rateIntervalMs: args.options.rateIntervalMs,
+    state: { ...configured.config.state, url: args.options.stateUrl },
+  };
   const loaded = await runbookFrom(args.runbook);
   if (!loaded.ok) {
     process.stderr.write(`keyloss walk: ${loaded.problem}\n`);
     return 1;
   }
   const azure = azureAccessOf(config, deps);
-  const prefilled = await checkPrefill(loaded.runbook, args.prefill, config, args.entra ? 'entra' : 'key', azure);
+  const prefilled = await checkPrefill(loaded.runbook, args.prefill, config, args.options.entra ? 'entra' : 'key', azure);
   if (!prefilled.ok) {
     const flag = prefilled.slot !== undefined ? args.flags[prefilled.slot] : undefined;
     process.stderr.write(`keyloss walk: ${flag ? `${flag}: ` : ''}${redact(prefilled.message)}\n`);
@@ -148,7 +140,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
       now: deps.now,
       interrupted: interrupt.signal,
       prefill: args.prefill,
-      ...(args.entra ? { urlAuth: 'entra' as const } : {}),
+      ...(args.options.entra ? { urlAuth: 'entra' as const } : {}),
       width: interactive && process.stdout.columns ? process.stdout.columns : PIPE_WIDTH,
     });
   } finally {

@@ -1,15 +1,26 @@
 // `keyloss watch`: what is being removed from a cache right now, for a bounded time (spec/watch-record-cli.md).
-import { parseArgs } from 'node:util';
-import { createAzureContext } from '../azure/context.ts';
-import { loginEndpoint, type RedisAuth } from '../azure/redis-login.ts';
-import type { AzureTarget } from '../azure/types.ts';
+import type { RedisAuth } from '../azure/redis-login.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
 import { busiestSeconds, DEFAULT_WATCH_MS, secondCells, MAX_WATCH_MS, watch, type WatchResult } from '../record/watch.ts';
-import { describeError, redact } from '../redact.ts';
+import { redact } from '../redact.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
-import { parseDbIndex, parseDuration, parseKeyPattern } from '../runbook/formats.ts';
-import { resolveTarget } from '../terminal/target.ts';
+import { parseDuration } from '../runbook/formats.ts';
+import { ANSWER_TABLE, RUN_OPTIONS, type FlagSpec } from '../core/answers.ts';
+import { answersFromFlags, flagUsage, HELP_FLAG, readFlags } from '../core/flags.ts';
+import { resolveTarget, signIn, targetFailureSentence, type TargetResult } from '../core/target.ts';
+
+
+/** The target flags as every command takes them (the answer table), then watch's own. */
+const WATCH_FLAGS: readonly FlagSpec[] = [
+  ...ANSWER_TABLE.cache.flags,
+  RUN_OPTIONS.entra,
+  { name: '--key', value: '<k>', help: 'count separately the events whose key matches this key or glob' },
+  { name: '--db', value: '<n>', help: 'only this db\'s events (default: every db)' },
+  { name: '--for', value: '<d>', help: 'how long to watch: 10s, 1m, … at most 10m (default 30s); Ctrl-C ends early' },
+  { name: '--json', value: null, help: 'one JSON document on stdout at the end' },
+  HELP_FLAG,
+];
 
 export const USAGE = `usage: keyloss watch [--redis <url> | --cache <name>] [--key <key-or-glob>] [--db <n>] [--for <duration>] [--json]
 
@@ -18,28 +29,12 @@ evicted or deleted, how many of them match --key, a sample of the keys, which cl
 removing commands, and flushes, restarts and failovers seen in INFO. Only reads the cache
 (keyevent subscriptions, INFO, CONFIG GET, CLIENT LIST); keyspace notifications must already be on.
 
-  --redis <url>        redis://[user:pass@]host:port or rediss://… (default: $REDIS_URL, else ${LOCAL_REDIS_URL})
-  --cache <name>       a cache from the caches file (KEYLOSS_CACHES, default keyloss.caches.yaml)
-  --entra              sign in with a Microsoft Entra token instead of a password (needs rediss://)
-  --key <k>            count separately the events whose key matches this key or glob
-  --db <n>             only this db's events (default: every db)
-  --for <d>            how long to watch: 10s, 1m, … at most 10m (default 30s); Ctrl-C ends early
-  --json               one JSON document on stdout at the end
-  --help               this text
+${flagUsage(WATCH_FLAGS)}
+
+Without --redis or --cache it watches $REDIS_URL, else ${LOCAL_REDIS_URL}.
 
 Exit status: 0 it watched to the end (or was stopped with Ctrl-C), 2 bad arguments, 3 unreachable or credentials refused.
 `;
-
-const FLAGS = {
-  redis: { type: 'string' },
-  cache: { type: 'string' },
-  entra: { type: 'boolean' },
-  key: { type: 'string' },
-  db: { type: 'string' },
-  for: { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 export interface WatchArgs {
   help: boolean;
@@ -53,39 +48,30 @@ export interface WatchArgs {
 }
 
 export function parseWatchArgs(argv: string[]): { ok: true; args: WatchArgs } | { ok: false; message: string } {
-  let values: { [K in keyof typeof FLAGS]?: (typeof FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
-  try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
-  } catch (error) {
-    return { ok: false, message: explainFlagError(error, Object.keys(FLAGS)) };
-  }
-  if (values.redis !== undefined && values.cache !== undefined) return { ok: false, message: '--redis and --cache name the target twice: give one' };
-  let key: string | null = null;
-  if (values.key !== undefined) {
-    const parsed = parseKeyPattern(values.key);
-    if (!parsed.ok) return { ok: false, message: `--key: ${parsed.message}` };
-    key = parsed.key;
-  }
-  let db: number | null = null;
-  if (values.db !== undefined) {
-    const parsed = parseDbIndex(values.db);
-    if (!parsed.ok) return { ok: false, message: `--db: ${parsed.message}` };
-    db = parsed.db;
-  }
+  const read = readFlags(argv, WATCH_FLAGS);
+  if (!read.ok) return read;
+  const { values } = read;
+  // The target, the key and the db read as every command reads them: --redis and --cache are one answer.
+  const answers = answersFromFlags(values, new Date());
+  if (!answers.ok) return answers;
+  const text = (name: string): string | null => (typeof values[name] === 'string' ? (values[name] as string) : null);
+  const key = answers.answers.key ?? null;
+  const db = answers.answers.db !== undefined ? Number(answers.answers.db) : null;
   let durationMs = DEFAULT_WATCH_MS;
-  if (values.for !== undefined) {
-    const ms = parseDuration(values.for);
-    if (ms === null || ms < 1_000 || ms > MAX_WATCH_MS) return { ok: false, message: `--for: "${short(values.for)}" is not a duration from 1s to 10m (e.g. 30s, 2m)` };
+  const forText = text('--for');
+  if (forText !== null) {
+    const ms = parseDuration(forText);
+    if (ms === null || ms < 1_000 || ms > MAX_WATCH_MS) return { ok: false, message: `--for: "${short(forText)}" is not a duration from 1s to 10m (e.g. 30s, 2m)` };
     durationMs = ms;
   }
   return {
     ok: true,
     args: {
-      help: values.help ?? false,
-      json: values.json ?? false,
-      redisUrl: values.redis ?? null,
-      cache: values.cache ?? null,
-      auth: values.entra ? 'entra' : 'key',
+      help: values['--help'] === true,
+      json: values['--json'] === true,
+      redisUrl: text('--redis'),
+      cache: text('--cache'),
+      auth: values['--entra'] === true ? 'entra' : 'key',
       key,
       db,
       durationMs,
@@ -93,39 +79,15 @@ export function parseWatchArgs(argv: string[]): { ok: true; args: WatchArgs } | 
   };
 }
 
-/** Node's parseArgs errors as one line naming the flag; never echoes a stray argument (it may be a password). */
-export function explainFlagError(error: unknown, names: string[]): string {
-  const code = (error as { code?: string }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  const flag = /'(-{1,2}[A-Za-z0-9-]+)/.exec(message)?.[1];
-  const accepted = names.map((name) => `--${name}`).join(', ');
-  switch (code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `${flag ? `${redact(short(flag))} is not a flag` : 'unknown flag'}; accepted: ${accepted}`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return `${flag ? redact(short(flag)) : 'a flag'} was given a value it does not take, or none where one is needed; see --help`;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument without a flag; every value follows its flag, accepted: ${accepted}`;
-    default:
-      return describeError(error);
-  }
-}
-
 function short(text: string): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
-/** The URL, sign-in and Azure target named by --redis/--cache/--entra (or REDIS_URL). */
-export async function targetOf(
-  args: { redisUrl: string | null; cache: string | null; auth: RedisAuth },
-  config: Config,
-): Promise<{ ok: true; url: string; auth: RedisAuth; cache: string | null; azure: AzureTarget | null } | { ok: false; message: string }> {
-  if (args.cache !== null) {
-    const resolved = await resolveTarget(args.cache, config, args.auth);
-    if (!resolved.ok) return { ok: false, message: `--cache: ${resolved.reason}` };
-    return { ok: true, url: resolved.target.redisUrl, auth: resolved.target.auth, cache: resolved.target.cache, azure: resolved.target.azure };
-  }
-  return { ok: true, url: args.redisUrl ?? config.redisUrl, auth: args.auth, cache: null, azure: null };
+/** The cache --redis/--cache/--entra (or REDIS_URL) name, resolved as every command resolves its target (src/core/target.ts). */
+export async function targetOf(args: { redisUrl: string | null; cache: string | null; auth: RedisAuth }, config: Config): Promise<TargetResult & { flag: string }> {
+  const flag = args.cache !== null ? '--cache' : args.redisUrl !== null ? '--redis' : 'REDIS_URL';
+  const resolved = await resolveTarget(args.cache ?? args.redisUrl ?? config.redisUrl, { ...config, urlAuth: args.auth });
+  return { ...resolved, flag };
 }
 
 export async function run(argv: string[], deps: Deps): Promise<number> {
@@ -148,19 +110,14 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   }
   const target = await targetOf(args, config);
   if (!target.ok) {
-    process.stderr.write(`keyloss watch: ${redact(target.message)}\n`);
+    process.stderr.write(`keyloss watch: ${target.flag}: ${redact(target.reason)}\n`);
     return 2;
   }
-  const login = await loginEndpoint(target.url, target.auth, () => azureAccess.credential());
-  if (!login.ok) {
-    if (login.kind === 'invalid-url') {
-      process.stderr.write(`keyloss watch: --redis: ${redact(login.reason)}\n`);
-      return 2;
-    }
-    process.stderr.write(`keyloss watch: ${login.endpoint} refused the credentials: ${redact(login.reason)}\n`);
-    return 3;
+  const signed = await signIn(target.target, azureAccess);
+  if (!signed.ok) {
+    process.stderr.write(`keyloss watch: ${signed.kind === 'invalid-url' ? `${target.flag}: ` : ''}${signed.sentence}\n`);
+    return signed.kind === 'invalid-url' ? 2 : 3;
   }
-  const azure = target.azure ? createAzureContext(target.azure, azureAccess) : null;
   const interrupt = new AbortController();
   const stop = (): void => interrupt.abort();
   process.once('SIGINT', stop);
@@ -168,10 +125,10 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   const live = !args.json && Boolean(process.stderr.isTTY);
   try {
     const outcome = await watch(
-      { endpoint: login.endpoint, key: args.key, db: args.db, durationMs: args.durationMs },
+      { endpoint: signed.endpoint, key: args.key, db: args.db, durationMs: args.durationMs },
       {
         signal: interrupt.signal,
-        capture: { azure: azure?.ok ? azure.context : null },
+        capture: { azure: signed.azure },
         ...(live
           ? {
               onSecond: (row, totals) => {
@@ -185,8 +142,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     );
     if (live) process.stderr.write('\r\x1b[K');
     if (!outcome.ok) {
-      const what = outcome.kind === 'auth' ? 'refused the credentials' : 'cannot be reached';
-      process.stderr.write(`keyloss watch: ${outcome.endpoint} ${what}: ${redact(outcome.reason)}\n`);
+      process.stderr.write(`keyloss watch: ${targetFailureSentence(outcome, target.target.cache)}\n`);
       return 3;
     }
     process.stdout.write(redact(args.json ? `${JSON.stringify(outcome.result, null, 2)}\n` : renderWatch(outcome.result)));

@@ -2,6 +2,7 @@
 // the `diagnose`/`walk` flags that give it ahead, the word that introduces it in `/keyloss` command text, and the
 // caches file's field that answers it for a named cache. Every surface and the caches file read answers through it.
 import { isGlobPattern, type Query } from '../domain/query.ts';
+import { parseRedisUrl } from '../redis/url.ts';
 import {
   parseDbIndex,
   parseIsoTime,
@@ -11,14 +12,24 @@ import {
   parseTarget,
   parseTier,
   type AnswerParse,
+  type Parsed,
 } from '../runbook/formats.ts';
 
 export const SLOT_NAMES = ['cache', 'tier', 'key', 'db', 'since', 'scope'] as const;
 export type SlotName = (typeof SLOT_NAMES)[number];
 
+/** A command-line flag: its name, the value it takes (null: a switch) and its line in the usage. */
+export interface FlagSpec {
+  name: string;
+  value: string | null;
+  help: string;
+  /** Given more than once, every value counts (`record --cache a --cache b`); otherwise the last one does. */
+  multiple?: true;
+}
+
 export interface AnswerSlot {
   /** The `diagnose` and `walk` flags that answer it ahead. */
-  flags: readonly string[];
+  flags: readonly FlagSpec[];
   /** The word before its value in `/keyloss` command text; null where the slot is positional there (cache, key). */
   keyword: string | null;
   /** The caches file's field that answers it for a named cache; null where the file has none. */
@@ -29,7 +40,10 @@ export interface AnswerSlot {
 
 export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
   cache: {
-    flags: ['--redis', '--cache'],
+    flags: [
+      { name: '--redis', value: '<url>', help: 'the cache: redis://[user:pass@]host:port[/db], rediss://… (TLS), or a connection string from the portal' },
+      { name: '--cache', value: '<name>', help: 'the cache by its name in the caches file ($KEYLOSS_CACHES), which gives its URL, sign-in, tier, db and Azure resource' },
+    ],
     keyword: null,
     cachesField: null,
     parse: (text) => {
@@ -38,7 +52,7 @@ export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
     },
   },
   tier: {
-    flags: ['--tier'],
+    flags: [{ name: '--tier', value: '<t>', help: 'the cache\'s tier: basic, standard, premium or enterprise' }],
     keyword: 'tier',
     cachesField: 'tier',
     parse: (text) => {
@@ -47,7 +61,7 @@ export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
     },
   },
   key: {
-    flags: ['--key'],
+    flags: [{ name: '--key', value: '<k>', help: 'the key that went missing: exact (session:17) or a glob (session:*)' }],
     keyword: null,
     cachesField: null,
     parse: (text) => {
@@ -56,7 +70,7 @@ export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
     },
   },
   db: {
-    flags: ['--db'],
+    flags: [{ name: '--db', value: '<n>', help: 'the database the application uses: 0 to 10,000' }],
     keyword: 'db',
     cachesField: 'db',
     parse: (text) => {
@@ -65,7 +79,7 @@ export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
     },
   },
   since: {
-    flags: ['--since'],
+    flags: [{ name: '--since', value: '<t>', help: 'when the keys were last seen: ISO-8601, a time of day in UTC (05:00) or a duration ago (90s, 15m, 2h, 1d)' }],
     keyword: 'since',
     cachesField: null,
     parse: (text, now) => {
@@ -74,7 +88,7 @@ export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
     },
   },
   scope: {
-    flags: ['--scope'],
+    flags: [{ name: '--scope', value: '<s>', help: 'how much is missing: partial (some keys) or complete (most or all keys)' }],
     keyword: 'scope',
     cachesField: null,
     parse: (text) => {
@@ -86,7 +100,7 @@ export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
 
 /** The slot a flag answers (`--db` → db), or undefined. */
 export function slotOfFlag(flag: string): SlotName | undefined {
-  return SLOT_NAMES.find((slot) => ANSWER_TABLE[slot].flags.includes(flag));
+  return SLOT_NAMES.find((slot) => ANSWER_TABLE[slot].flags.some((spec) => spec.name === flag));
 }
 
 /** The slot a command-text word introduces (`since` → since, in any case), or undefined. */
@@ -97,6 +111,17 @@ export function slotOfKeyword(word: string): SlotName | undefined {
 
 export function isSlotName(name: string): name is SlotName {
   return (SLOT_NAMES as readonly string[]).includes(name);
+}
+
+/** The answers a cache of the caches file gives by its fields (the slots' `cachesField`: tier, db), where it has them. */
+export function answersFromCache(cache: { tier: string | null; db: number | null }): Record<string, string> {
+  const answers: Record<string, string> = {};
+  for (const slot of SLOT_NAMES) {
+    const field = ANSWER_TABLE[slot].cachesField;
+    const value = field ? cache[field] : null;
+    if (value !== null && value !== undefined) answers[slot] = String(value);
+  }
+  return answers;
 }
 
 export type AnswersResult = { ok: true; answers: Record<string, string> } | { ok: false; slot: SlotName; message: string };
@@ -151,4 +176,42 @@ export function queryFromAnswers(answers: Record<string, string>): QueryFromAnsw
     ok: true,
     query: { key: key.key, isPattern: isGlobPattern(key.key), db: db.db, since, tier: tier.tier, scope: scope.scope },
   };
+}
+
+/** How the checks run, beside the answers: the same flags on every command that runs them (`diagnose`, `walk`). */
+export const RUN_OPTIONS = {
+  entra: {
+    name: '--entra',
+    value: null,
+    help: 'sign in to a cache given as a URL with a Microsoft Entra token (az login, or the managed identity) instead of a password; needs rediss://',
+  },
+  rateInterval: {
+    name: '--rate-interval',
+    value: '<ms>',
+    help: 'least time between the rates check\'s two INFO samples, which also span the other checks (default $KEYLOSS_RATE_INTERVAL_MS, else 250; 0: only the other checks\' time)',
+  },
+  state: {
+    name: '--state',
+    value: '<url>',
+    help: 'keyloss\'s state Redis, to read the cache\'s record (keyloss record); default $STATE_REDIS_URL',
+  },
+} as const satisfies Record<string, FlagSpec>;
+
+export const MAX_RATE_INTERVAL_MS = 60_000;
+
+/** `--rate-interval`: whole milliseconds, 0 … 60,000. */
+export function parseRateInterval(text: string): Parsed<{ ms: number }> {
+  const trimmed = text.trim();
+  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isInteger(ms) || ms > MAX_RATE_INTERVAL_MS) {
+    const shown = trimmed.length > 40 ? `${trimmed.slice(0, 39)}…` : trimmed;
+    return { ok: false, message: `"${shown}" is not a time in milliseconds; use a whole number from 0 to ${MAX_RATE_INTERVAL_MS.toLocaleString('en-US')}` };
+  }
+  return { ok: true, ms };
+}
+
+/** `--state`: the state Redis's URL, read by the one URL parser (which registers its password as a secret). */
+export function parseStateUrl(text: string): Parsed<{ url: string }> {
+  const parsed = parseRedisUrl(text.trim());
+  return parsed.ok ? { ok: true, url: text.trim() } : { ok: false, message: parsed.reason };
 }

@@ -183,12 +183,14 @@ export function parseTarget(text: string): Parsed<{ target: TargetAnswer }> {
   if (trimmed === '') return { ok: false, message: `No cache given. ${TARGET_HINT}` };
   if (CACHE_NAME.test(trimmed)) return { ok: true, target: { kind: 'name', name: trimmed } };
   // The StackExchange.Redis connection string from the Azure portal is a target too (host:port,password=…,ssl=True).
-  if (!/^rediss?:\/\//i.test(trimmed) && !/^[^\s,=]+(:\d+)?,/.test(trimmed)) {
+  // Any scheme:// goes to the URL parser, which says what is wrong with it ("unsupported scheme "http:"").
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) && !/^[^\s,=]+(:\d+)?,/.test(trimmed)) {
     return { ok: false, message: `That is neither a redis:// or rediss:// URL nor a cache name (letters, digits, . _ -, up to 63). ${TARGET_HINT}` };
   }
   // The one URL parser; it registers the password as a secret and its reasons never repeat the URL.
   const parsed = parseRedisUrl(trimmed);
-  if (!parsed.ok) return { ok: false, message: `That URL cannot be used: ${parsed.reason}. ${TARGET_HINT}` };
+  // Its reason says what is accepted; flags and prompts show it as it is (`--redis: port 99999 is not a port number…`).
+  if (!parsed.ok) return { ok: false, message: parsed.reason };
   const { host, port, tls } = parsed.endpoint;
   return { ok: true, target: { kind: 'url', url: trimmed, host, port, tls } };
 }

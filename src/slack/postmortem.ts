@@ -4,7 +4,7 @@ import { scopeWords } from '../report/text.ts';
 import type { Investigation } from './investigation.ts';
 import { escapeMrkdwn, mention } from './blocks/escape.ts';
 import { bullets, context, header, message, section, type SlackMessage } from './blocks/message.ts';
-import { topCause, uncheckedLines, type Conclusion } from './blocks/verdict.ts';
+import { topCauseReport, uncheckedLines, type Conclusion } from './blocks/verdict.ts';
 
 interface TimelineEntry {
   at: string;
@@ -42,7 +42,7 @@ export function timeline(inv: Investigation): TimelineEntry[] {
 /** Follow-up actions: the fixes of the likely cause, then what would make the next incident provable. */
 export function followUps(report: Report | null): string[] {
   if (!report) return ['Restore connectivity to the cache, then re-run the checks.'];
-  const top = topCause(report);
+  const top = topCauseReport(report);
   const actions = top ? [...top.fixes] : [];
   for (const line of report.unchecked) actions.push(`Make this checkable next time: ${line}`);
   if (actions.length === 0) actions.push('Confirm with the application owners that nothing is missing any more.');
@@ -51,7 +51,7 @@ export function followUps(report: Report | null): string[] {
 
 export function postmortemMarkdown(inv: Investigation, conclusion: Conclusion | null): string {
   const report = inv.report;
-  const top = report ? topCause(report) : null;
+  const top = report ? topCauseReport(report) : null;
   const lines: string[] = [
     `# Key-loss postmortem: ${inv.cache}`,
     '',
@@ -109,7 +109,7 @@ export function postmortemMarkdown(inv: Investigation, conclusion: Conclusion | 
 /** The thread (and postmortem channel) version: the essentials; the file holds the rest. */
 export function postmortemMessage(inv: Investigation, conclusion: Conclusion | null): SlackMessage {
   const report = inv.report;
-  const top = report ? topCause(report) : null;
+  const top = report ? topCauseReport(report) : null;
   const steps = timeline(inv).map((e) => `\`${e.at.slice(11, 19)}\` ${escapeMrkdwn(e.text)}`);
   const blocks = [
     header(`Postmortem: ${inv.cache}`),

@@ -1,25 +1,20 @@
 // The terminal walkthrough: asks the runbook's questions, runs its checks against the cache, prints report and conclusion.
 import type { AzureAccess } from '../azure/context.ts';
-import { closeRecordStore, openRecordStore } from '../record/check.ts';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import type { Config } from '../config/env.ts';
 import { knownTier } from '../azure/tier.ts';
-import { isCheckId } from '../domain/checks.ts';
-import { investigate } from '../investigate.ts';
-import { redact } from '../redact.ts';
 import { parseRedisUrl } from '../redis/url.ts';
-import { topCause } from '../report/build.ts';
 import { renderText, verdictLines } from '../report/text.ts';
 import { wrapLine } from '../report/wrap.ts';
 import { PIPE_WIDTH } from './line-prompter.ts';
-import { createEngine, type Findings, type Session } from '../runbook/engine.ts';
-import { queryFromAnswers } from '../core/answers.ts';
-import type { CheckNode, QuestionNode, Runbook } from '../runbook/schema.ts';
+import { createEngine, type Engine, type Session } from '../runbook/engine.ts';
+import type { QuestionNode, Runbook } from '../runbook/schema.ts';
 import type { QuestionView, Reply } from './choices.ts';
 import type { Prompter } from './prompter.ts';
 import { answeredLine, conclusionLines, indent, progressLine } from './render.ts';
 import type { Style } from './style.ts';
-import { reachTarget, resolveTarget } from './target.ts';
+import { reachTarget, resolveTarget } from '../core/target.ts';
+import { runCheckNode } from '../core/check-node.ts';
 
 export interface WalkthroughOptions {
   runbook: Runbook;
@@ -146,13 +141,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
       if (reply.kind === 'answer' && question.text?.format === 'target') {
         // A cache name must name a cache in the caches file, and the cache must answer: find out now, while the
         // question is still open, and ask it again.
-        const target = await resolveTarget(reply.text, config, options.urlAuth);
-        if (!target.ok) {
-          prompter.say([style.yellow(redact(target.reason))]);
-          again = true;
-          continue;
-        }
-        const reached = await reachTarget(target.target, options.azure);
+        const reached = await reachTarget(reply.text, { ...config, urlAuth: options.urlAuth ?? 'key' }, options.azure);
         if (!reached.ok) {
           prompter.say([style.yellow(reached.reason)]);
           again = true;
@@ -170,7 +159,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
       continue;
     }
 
-    const checked = await runChecks(step.node, session, options, now);
+    const checked = await checkNode(engine, session, options, now);
     if (checked.kind === 'quit') return quit(checked.code);
     if (checked.kind === 'back') {
       const back = engine.back(session);
@@ -193,18 +182,13 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
       prompter.say([style.red(checked.message)]);
       return 1;
     }
-    const recorded = engine.recordFindings(session, checked.findings, now());
-    if (!recorded.ok) {
-      prompter.say([style.red(recorded.error.message)]);
-      return 1;
-    }
-    session = recorded.session;
+    session = checked.session;
     verdict = checked.verdict;
   }
 }
 
 type ChecksOutcome =
-  | { kind: 'found'; findings: Findings; verdict: string[] }
+  | { kind: 'found'; session: Session; verdict: string[] }
   | { kind: 'retry' }
   | { kind: 'back' }
   | { kind: 'cache' }
@@ -212,36 +196,24 @@ type ChecksOutcome =
   | { kind: 'quit'; code: 1 | 130 }
   | { kind: 'broken'; message: string };
 
-/** Runs the check node's checks, printing each as it finishes and then the report. */
-async function runChecks(node: CheckNode, session: Session, options: WalkthroughOptions, now: () => Date): Promise<ChecksOutcome> {
-  const { runbook, prompter, style, config, interrupted } = options;
-  const query = queryFromAnswers(session.answers);
-  if (!query.ok) {
-    return { kind: 'broken', message: `Runbook ${runbook.id} reached its checks without an answer for: ${query.missing.join(', ')}.` };
-  }
-  const target = await resolveTarget(session.answers.cache ?? config.redisUrl, config, options.urlAuth);
-  if (!target.ok) return { kind: 'broken', message: redact(target.reason) };
-
-  prompter.say(['', style.bold(node.title)]);
+/** Runs the check node through the core service, printing each check as it finishes and then the report. */
+async function checkNode(engine: Engine, session: Session, options: WalkthroughOptions, now: () => Date): Promise<ChecksOutcome> {
+  const { prompter, style, config, interrupted } = options;
   // Checks skipped for one reason (no Azure resource) say it once.
   const said = new Set<string>();
-  // keyloss record's history of the cache, when a state Redis is configured (STATE_REDIS_URL).
-  const record = config.state.url ? await openRecordStore(config.state.url, config.state.prefix) : null;
-  const result = await investigate(
+  const result = await runCheckNode(
     {
-      record,
-      redisUrl: target.target.redisUrl,
-      auth: target.target.auth,
-      query: query.query,
-      runbook,
-      cache: target.target.cache,
-      clusterHosts: target.target.clusterHosts,
-      azure: target.target.azure,
-      azureAccess: options.azure,
-      checks: node.checks.filter(isCheckId),
-      ...(config.rateIntervalMs !== null ? { options: { rateIntervalMs: config.rateIntervalMs } } : {}),
+      engine,
+      session,
+      targets: { ...config, urlAuth: options.urlAuth ?? 'key' },
+      defaultTarget: config.redisUrl,
+      azure: options.azure,
+      // keyloss record's history of the cache, when a state Redis is configured (STATE_REDIS_URL).
+      record: config.state.url ? { url: config.state.url, prefix: config.state.prefix } : null,
+      rateIntervalMs: config.rateIntervalMs,
     },
     {
+      onPlanned: ({ node }) => prompter.say(['', style.bold(node.title)]),
       onProgress: (progress) => {
         const repeated = progress.status !== 'running' && progress.detail !== undefined && said.has(progress.detail);
         if (progress.detail !== undefined && progress.status !== 'running') said.add(progress.detail);
@@ -252,31 +224,32 @@ async function runChecks(node: CheckNode, session: Session, options: Walkthrough
       now,
       signal: interrupted,
     },
-  ).finally(() => closeRecordStore(record));
-  if (interrupted.aborted) return { kind: 'quit', code: 130 };
-
-  if (!result.ok && result.kind === 'no-such-db') {
-    // The db question is asked again: it is the answer that is wrong.
-    prompter.say(['', style.yellow(`${result.reason}.`)]);
-    return { kind: 'db' };
+  );
+  if (result.ok) {
+    const text = { color: style.enabled, width: options.width ?? PIPE_WIDTH };
+    prompter.say(['', renderText(result.report, { ...text, layout: 'verdict-last' }).trimEnd()]);
+    return { kind: 'found', session: result.session, verdict: verdictLines(result.report, text) };
   }
-  if (!result.ok) {
-    const problem =
-      result.endpoint === null
-        ? `The cache URL cannot be used: ${redact(result.reason)}`
-        : `The cache at ${result.endpoint} ${result.kind === 'auth' ? 'refused the credentials' : 'could not be reached'}: ${redact(result.reason)}`;
-    prompter.say(['', style.red(problem)]);
-    const reply: Reply = await prompter.ask({ question: AFTER_UNREACHABLE, defaultText: null, canUndo: true });
-    if (reply.kind === 'quit') return reply;
-    if (reply.kind === 'back' || (reply.kind === 'answer' && reply.text === 'back')) return { kind: 'back' };
-    if (reply.kind === 'answer' && reply.text === 'cache') return { kind: 'cache' };
-    return { kind: 'retry' };
+  switch (result.kind) {
+    case 'interrupted':
+      return { kind: 'quit', code: 130 };
+    case 'no-such-db':
+      // The db question is asked again: it is the answer that is wrong.
+      prompter.say(['', style.yellow(`${result.sentence}.`)]);
+      return { kind: 'db' };
+    case 'invalid-url':
+    case 'unreachable':
+    case 'auth': {
+      prompter.say(['', style.red(result.sentence)]);
+      const reply: Reply = await prompter.ask({ question: AFTER_UNREACHABLE, defaultText: null, canUndo: true });
+      if (reply.kind === 'quit') return reply;
+      if (reply.kind === 'back' || (reply.kind === 'answer' && reply.text === 'back')) return { kind: 'back' };
+      if (reply.kind === 'answer' && reply.text === 'cache') return { kind: 'cache' };
+      return { kind: 'retry' };
+    }
+    default:
+      return { kind: 'broken', message: result.sentence };
   }
-
-  const report = result.report;
-  const text = { color: style.enabled, width: options.width ?? PIPE_WIDTH };
-  prompter.say(['', renderText(report, { ...text, layout: 'verdict-last' }).trimEnd()]);
-  return { kind: 'found', findings: { verdict: report.verdict, topCause: topCause(report) }, verdict: verdictLines(report, text) };
 }
 
 function isTargetQuestion(runbook: Runbook, id: string): boolean {

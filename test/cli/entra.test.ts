@@ -78,7 +78,7 @@ describe('diagnose --entra', () => {
   it('without --entra the cache refuses the connection, and the line says the credentials were refused', async () => {
     const run = await diagnose(['--redis', `rediss://localhost:${tlsPort}`], { KEYLOSS_AZURE_TEST_TOKEN: TOKEN });
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(new RegExp(`^keyloss diagnose: localhost:${tlsPort} refused the credentials: `));
+    expect(run.stderr).toMatch(new RegExp(`^keyloss diagnose: The cache at localhost:${tlsPort} refused the credentials: `));
     expectNoToken(run);
   });
 
@@ -94,6 +94,6 @@ describe('diagnose --entra', () => {
   it('--entra over redis:// is a bad argument: a token never travels unencrypted', async () => {
     const run = await diagnose(['--redis', `redis://localhost:${server.port}`, '--entra'], { KEYLOSS_AZURE_TEST_TOKEN: TOKEN });
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe('keyloss diagnose: --redis: Microsoft Entra sign-in sends a token, so it needs TLS: use rediss:// (Azure: port 6380, Azure Managed Redis: 10000)');
+    expect(run.stderr.trim()).toBe('keyloss diagnose: --redis: The cache URL cannot be used: Microsoft Entra sign-in sends a token, so it needs TLS: use rediss:// (Azure: port 6380, Azure Managed Redis: 10000)');
   });
 });

@@ -48,7 +48,7 @@ describe('keyloss diagnose: errors about the input', () => {
 
   it('a port where an HTTP server listens: a sentence about the port, not an ioredis internal', async () => {
     const line = oneLine(await keyloss(['--redis', `redis://127.0.0.1:${httpPort}`, '--key', 'a']), 3);
-    expect(line).toMatch(new RegExp(`^keyloss diagnose: 127\\.0\\.0\\.1:${httpPort} cannot be reached: .*is this the port of a Redis server`));
+    expect(line).toMatch(new RegExp(`^keyloss diagnose: The cache at 127\\.0\\.0\\.1:${httpPort} could not be reached: .*is this the port of a Redis server`));
     expect(line).not.toMatch(/Stream isn't writeable|enableOfflineQueue|Protocol error/);
   });
 

@@ -1,6 +1,8 @@
 // One answer table: the same typed values give the same answer (or the same refusal) on every surface and in the caches file.
 import { describe, expect, it } from 'vitest';
-import { parseDiagnoseArgs } from '../../src/cli/diagnose.ts';
+import { parseDiagnoseArgs, startDiagnosis } from '../../src/cli/diagnose.ts';
+import { createEngine } from '../../src/runbook/engine.ts';
+import { loadDefaultRunbook } from '../../src/runbook/load.ts';
 import { parseWalkArgs } from '../../src/cli/walk.ts';
 import { parseCaches } from '../../src/config/caches.ts';
 import { ANSWER_TABLE, normaliseAnswers, queryFromAnswers, slotOfFlag, slotOfKeyword } from '../../src/core/answers.ts';
@@ -12,7 +14,7 @@ const CONFIG = { redisUrl: 'redis://127.0.0.1:6379', rateIntervalMs: null, state
 /** Each slot's value through the table, diagnose's flags, Slack's command text and (where it has one) the caches file. */
 function everySurface(slot: 'tier' | 'db' | 'scope' | 'since', text: string) {
   const table = ANSWER_TABLE[slot].parse(text, NOW);
-  const flag = ANSWER_TABLE[slot].flags[0]!;
+  const flag = ANSWER_TABLE[slot].flags[0]!.name;
   const diagnose = parseDiagnoseArgs(['--key', 'k', flag, text], CONFIG, NOW);
   const slack = parseCommandText(`k ${ANSWER_TABLE[slot].keyword} ${text}`, [], NOW);
   const walk = parseWalkArgs([flag, text]);
@@ -29,7 +31,7 @@ describe('the answer table', () => {
     ['db', '10000', '10000'],
     ['scope', 'Complete', 'complete'],
     ['since', '2h', '2026-11-26T04:00:00.000Z'],
-  ] as const)('%s %s is read as %s everywhere', (slot, text, value) => {
+  ] as const)('%s %s is read as %s everywhere', async (slot, text, value) => {
     const all = everySurface(slot, text);
     expect(all.table).toEqual({ ok: true, value });
     expect(all.slack).toMatchObject({ ok: true, prefill: { [slot]: value } });
@@ -37,7 +39,10 @@ describe('the answer table', () => {
     // walk hands the typed text to the engine, which the table normalises the same way.
     expect(normaliseAnswers({ [slot]: text }, NOW)).toEqual({ ok: true, answers: { [slot]: value } });
     expect(all.diagnose.ok).toBe(true);
-    const query = all.diagnose.ok ? all.diagnose.args.query : null;
+    // diagnose goes through the engine with the flags as prefilled answers: its query is the session's.
+    const started = all.diagnose.ok ? startDiagnosis(createEngine(await loadDefaultRunbook()), all.diagnose.args, NOW, null) : null;
+    const answered = started?.ok ? queryFromAnswers(started.session.answers) : null;
+    const query = answered?.ok ? answered.query : null;
     const fromAnswers = queryFromAnswers({ key: 'k', since: '2026-11-26T05:00:00Z', [slot]: value });
     if (slot !== 'since') expect(query?.[slot]).toEqual(fromAnswers.ok ? fromAnswers.query[slot] : 'no query');
     else expect(query?.since.toISOString()).toBe(value);
@@ -58,7 +63,7 @@ describe('the answer table', () => {
     expect(all.table.ok ? '' : all.table.message).toMatch(words);
     expect(all.slack.ok ? '' : all.slack.problem).toMatch(words);
     expect(all.diagnose.ok ? '' : all.diagnose.message).toMatch(words);
-    expect(all.diagnose.ok ? '' : all.diagnose.message).toMatch(new RegExp(`^${ANSWER_TABLE[slot].flags[0]}: `));
+    expect(all.diagnose.ok ? '' : all.diagnose.message).toMatch(new RegExp(`^${ANSWER_TABLE[slot].flags[0]!.name}: `));
     if (all.caches) expect(all.caches.ok ? '' : all.caches.reason).toMatch(words);
   });
 

@@ -136,7 +136,7 @@ describe('faults end in a readable thread', () => {
 
   it('a wrong password: one clear line naming host:port, and the password nowhere', async () => {
     const root = await investigate('locked', 'CFAULT03');
-    const line = await slack.inThread(root, (m) => /refused by locked/.test(m.text), 'the refusal line');
+    const line = await slack.inThread(root, (m) => /The cache locked at .* refused the credentials/.test(m.text), 'the refusal line');
     expect(line.text).toContain(`127.0.0.1:${locked.port}`);
     expect(line.text).toMatch(/WRONGPASS|invalid username-password/i);
     expect(everythingSent(fake)).not.toContain(WRONG_PASSWORD);

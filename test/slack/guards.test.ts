@@ -221,10 +221,10 @@ describe('who may diagnose what', () => {
     const root = await h.root();
     expect(root.text).toContain('Key-loss investigation on gone');
     // An unreachable cache gets a clear line in the thread, never silence.
-    const line = await h.inThread(root, (m) => m.text.includes('could not reach gone'), 'the unreachable line');
-    expect(line.text).toMatch(/at 127\.0\.0\.1:\d+/);
+    const line = await h.inThread(root, (m) => m.text.includes('The cache gone at'), 'the unreachable line');
+    expect(line.text).toMatch(/at 127\.0\.0\.1:\d+ could not be reached/);
     await h.waitFor(() => root.versions.length > 2, 'the root message marked unreachable');
-    expect(blockText(root)).toMatch(/could not reach gone/);
+    expect(blockText(root)).toMatch(/The cache gone at .* could not be reached/);
     expect(roots()).toHaveLength(1);
   });
 });
@@ -254,8 +254,8 @@ describe('secrets', () => {
   it('a wrong password: a clear line naming host:port, without either password', async () => {
     await h.command('payments-wrong-key session:1 since 1h scope partial', ONCALL);
     const root = await h.root();
-    const line = await h.inThread(root, (m) => m.text.includes('was refused by'), 'the refusal line');
-    expect(line.text).toMatch(new RegExp(`was refused by payments-wrong-key at 127\\.0\\.0\\.1:${locked.port}`));
+    const line = await h.inThread(root, (m) => m.text.includes('refused the credentials'), 'the refusal line');
+    expect(line.text).toMatch(new RegExp(`The cache payments-wrong-key at 127\\.0\\.0\\.1:${locked.port} refused the credentials`));
     expect(everythingSent(h.fake)).not.toContain(PASSWORD);
     expect(h.audit.join('\n')).not.toContain(PASSWORD);
     expect(h.logs.join('\n')).not.toContain(PASSWORD);

@@ -1,4 +1,5 @@
 // The verdict in the thread: likely cause, evidence in numbers, fixes, causes ruled out, checks that could not run.
+import { topCause } from '../../report/build.ts';
 import { formatCount, formatDuration, formatMatchCount } from '../../domain/format.ts';
 import type { CauseReport, Report } from '../../report/model.ts';
 import { isGlobPattern } from '../../domain/query.ts';
@@ -24,8 +25,10 @@ const LIKELIHOOD_ICON: Record<CauseReport['likelihood'], string> = {
   unknown: ':grey_question:',
 };
 
-export function topCause(report: Report): CauseReport | null {
-  return report.verdict === 'explained' ? (report.causes[0] ?? null) : null;
+/** The report of the cause the verdict names (src/report/build.ts topCause, the one meaning of "top cause"). */
+export function topCauseReport(report: Report): CauseReport | null {
+  const id = topCause(report);
+  return report.causes.find((cause) => cause.id === id) ?? null;
 }
 
 /** One line for the root message and notifications. */
@@ -86,7 +89,7 @@ function verdictButtons(report: Report, watch: WatchWords | null): Array<{ actio
 
 export function verdictBlocks(report: Report, conclusion: Conclusion, used: readonly UsedButton[] = []): Block[] {
   const blocks: Block[] = [header(conclusion.title), section(escapeMrkdwn(report.headline))];
-  const top = topCause(report);
+  const top = topCauseReport(report);
   if (top) {
     blocks.push(section(`*Likely cause:* ${causeHeading(top)}\n${escapeMrkdwn(top.explanation)}`));
     const evidence = evidenceLines(top);

@@ -1,13 +1,10 @@
 // Runs the runbook's checks for a thread: live progress, then the verdict (or a clear line when the cache is unreachable).
-import type { CheckProgress } from '../../domain/checks.ts';
-import { isCheckId } from '../../domain/checks.ts';
-import { resolveCacheUrl } from '../../config/caches.ts';
-import { investigate } from '../../investigate.ts';
+import type { CheckId, CheckProgress } from '../../domain/checks.ts';
+import { runCheckNode } from '../../core/check-node.ts';
 import { describeError, redact } from '../../redact.ts';
 import { topCause } from '../../report/build.ts';
 import type { Report } from '../../report/model.ts';
 import { renderText } from '../../report/text.ts';
-import { queryFromAnswers } from '../../core/answers.ts';
 import { message, button, section } from '../blocks/message.ts';
 import { escapeMrkdwn } from '../blocks/escape.ts';
 import { noticeMessage } from '../blocks/notices.ts';
@@ -16,7 +13,7 @@ import { rootMessage } from '../blocks/root.ts';
 import { verdictMessage } from '../blocks/verdict.ts';
 import { RunInterrupted, stillRunningSentence } from '../../state/inflight.ts';
 import { ACTION } from '../ids.ts';
-import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
+import type { Client, SlackDeps } from '../context.ts';
 import { loadInvestigation, updateInvestigation, type CheckRun } from '../investigation.ts';
 import { attachMarkdown, postMessage, updateMessage, type ReportMetadata } from '../post.ts';
 import { createThrottle } from '../throttle.ts';
@@ -65,7 +62,7 @@ export function incidentThread(incident: string): { channel: string; rootTs: str
  * Runs the checks unless another live replica is running them; records this replica as running them (with a
  * heartbeat) so that a crash here is seen by the others, and a shutdown here says so in the thread.
  */
-export async function runChecks(client: Client, deps: SlackDeps, channel: string, rootTs: string, user: string): Promise<void> {
+export async function checkIncident(client: Client, deps: SlackDeps, channel: string, rootTs: string, user: string): Promise<void> {
   const incident = incidentKey(channel, rootTs);
   const begun = await deps.inflight.begin(incident);
   if (!begun.ok) {
@@ -116,46 +113,34 @@ async function runOwnedChecks(
     deps.audit({ action: 'unreachable', user, channel, thread: rootTs, cache: inv.cache, reason: text });
   };
 
-  const cache = cacheNamed(deps, inv.cache);
-  if (!cache) return fail(`The cache ${inv.cache} is no longer in the caches file, so it cannot be checked.`);
-  const url = resolveCacheUrl(cache, deps.config.secrets);
-  if (!url.ok) return fail(url.reason);
-  const query = queryFromAnswers(inv.session.answers);
-  if (!query.ok) return fail(`The checks need an answer for: ${query.missing.join(', ')}. Start again with /keyloss and give them.`);
-
-  const planned = step.node.checks.filter(isCheckId);
+  let progressTs: string | null = null;
+  let planned: CheckId[] = [];
   const seen: CheckProgress[] = [];
-  await updateMessage(client, channel, inv.statusTs ?? rootTs, rootMessage(inv, { kind: 'checking' }));
-  const progressTs = await postMessage(client, channel, rootTs, progressMessage(inv.cache, planned, seen));
   const run: CheckRun = { startedAt: deps.now().toISOString(), finishedAt: null, startedBy: user, checks: [] };
-  await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({
-    ...current,
-    checkpoint,
-    progressTs,
-    unreachable: null,
-  }));
-  deps.audit({ action: 'checks-started', user, channel, thread: rootTs, cache: inv.cache, checks: planned, key: query.query.key, db: query.query.db });
-
   const throttle = createThrottle(
     deps.config.progressIntervalMs,
-    () => updateMessage(client, channel, progressTs, progressMessage(inv.cache, planned, [...seen])),
+    () => (progressTs === null ? Promise.resolve() : updateMessage(client, channel, progressTs, progressMessage(inv.cache, planned, [...seen]))),
     (error) => deps.audit({ action: 'error', user, channel, thread: rootTs, cache: inv.cache, where: 'progress update', error: describeError(error) }),
   );
-  const result = await investigate(
+  const result = await runCheckNode(
     {
-      redisUrl: url.url,
-      auth: cache.auth,
-      query: query.query,
-      runbook: deps.engine.runbook,
-      cache: cache.name,
-      clusterHosts: cache.clusterHosts,
-      azure: cache.azure,
-      azureAccess: deps.azure,
-      checks: planned,
+      engine: deps.engine,
+      session: checkpoint,
+      // Only the caches file's caches: nobody pastes an address with its key into a channel.
+      targets: { cachesPath: deps.config.cachesPath, secrets: deps.config.secrets, caches: deps.caches, urlAuth: null },
+      azure: deps.azure,
       record: deps.record,
-      ...(deps.config.rateIntervalMs !== null ? { options: { rateIntervalMs: deps.config.rateIntervalMs } } : {}),
+      rateIntervalMs: deps.config.rateIntervalMs,
     },
     {
+      async onPlanned(plan) {
+        planned = plan.checks;
+        await updateMessage(client, channel, inv.statusTs ?? rootTs, rootMessage(inv, { kind: 'checking' }));
+        const ts = await postMessage(client, channel, rootTs, progressMessage(inv.cache, planned, seen));
+        progressTs = ts;
+        await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, checkpoint, progressTs: ts, unreachable: null }));
+        deps.audit({ action: 'checks-started', user, channel, thread: rootTs, cache: inv.cache, checks: planned, key: plan.query.key, db: plan.query.db });
+      },
       onProgress(p) {
         const at = seen.findIndex((s) => s.id === p.id);
         if (at >= 0) seen[at] = p;
@@ -166,7 +151,7 @@ async function runOwnedChecks(
       signal,
     },
   );
-  if (signal.aborted) {
+  if (!result.ok && result.kind === 'interrupted') {
     // Taken over by a replica that reports itself, or stopped by a shutdown of this one: no verdict from here.
     const reason = signal.reason instanceof RunInterrupted ? signal.reason : null;
     await throttle.flush().catch(() => undefined);
@@ -177,36 +162,32 @@ async function runOwnedChecks(
     }
     return;
   }
+  // Before the checks started (no target, no query): nothing ran, so there is no run to record.
+  if (!result.ok && result.plan === null) return fail(result.sentence);
   throttle.request();
   await throttle.flush();
   run.finishedAt = deps.now().toISOString();
   run.checks = [...seen];
 
   if (!result.ok) {
-    await updateMessage(client, channel, progressTs, noticeMessage(':warning:', `The checks on ${inv.cache} did not run.`));
-    const text =
-      result.kind === 'invalid-url'
-        ? `The URL configured for ${inv.cache} cannot be used: ${result.reason}`
-        : result.kind === 'no-such-db'
-          ? `${inv.cache} at ${result.endpoint}: ${result.reason}; run /keyloss again with the database the application uses`
-          : `keyloss ${result.kind === 'auth' ? 'was refused by' : 'could not reach'} ${inv.cache} at ${result.endpoint}: ${result.reason}`;
+    if (result.kind !== 'runbook' && progressTs !== null) {
+      await updateMessage(client, channel, progressTs, noticeMessage(':warning:', `The checks on ${inv.cache} did not run.`));
+    }
     await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, runs: [...current.runs, run] }));
-    return fail(text);
+    if (result.kind === 'runbook') return fail(result.sentence);
+    return fail(result.kind === 'no-such-db' ? `${result.sentence}; run /keyloss again with the database the application uses` : result.sentence);
   }
 
-  const report = result.report;
-  const findings = { verdict: report.verdict, topCause: topCause(report) };
-  const concluded = deps.engine.recordFindings(checkpoint, findings, deps.now());
-  if (!concluded.ok) return fail(`The runbook could not go on after the checks: ${concluded.error.message}`);
-  const end = deps.engine.current(concluded.session);
+  const { report, conclusion: reached } = result;
+  const concluded = result.session;
   const watch = deps.engine.runbook.watch ?? null;
-  const conclusion = end?.kind === 'conclusion' ? { title: end.node.title, body: end.node.body, watch } : { title: 'Checks finished', body: report.headline, watch };
+  const conclusion = reached ? { title: reached.title, body: reached.body, watch } : { title: 'Checks finished', body: report.headline, watch };
   const metadata = reportMetadata(report, inv.cache, inv.alert?.id);
   const verdict = verdictMessage(report, conclusion);
   // The report is stored before the verdict is posted: a click on its buttons may land on another replica at once.
   await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({
     ...current,
-    session: concluded.session,
+    session: concluded,
     checkpoint,
     report,
     verdictUsed: [],

@@ -5,7 +5,7 @@ import { questionMessage } from '../blocks/question.ts';
 import type { Client, SlackDeps } from '../context.ts';
 import { loadInvestigation, updateInvestigation, type Investigation } from '../investigation.ts';
 import { postMessage } from '../post.ts';
-import { runChecks } from './checks.ts';
+import { checkIncident } from './checks.ts';
 
 export function conclusionOf(deps: SlackDeps, inv: Investigation): Conclusion | null {
   const step = deps.engine.current(inv.session);
@@ -25,5 +25,5 @@ export async function continueInvestigation(client: Client, deps: SlackDeps, cha
     await updateInvestigation(deps.store, channel, rootTs, deps.config.sessionTtlMs, (current) => ({ ...current, questionTs }));
     return;
   }
-  if (step.kind === 'check') await runChecks(client, deps, channel, rootTs, user);
+  if (step.kind === 'check') await checkIncident(client, deps, channel, rootTs, user);
 }

@@ -8,7 +8,7 @@ import { threadKey, type AlertOrigin, type AnswerRecord, type Investigation } fr
 import { postMessage } from '../post.ts';
 import type { Session } from '../../runbook/engine.ts';
 import type { Runbook } from '../../runbook/schema.ts';
-import { INFERRED_SLOTS, isOneShot } from '../../core/answers.ts';
+import { answersFromCache, INFERRED_SLOTS, isOneShot } from '../../core/answers.ts';
 import { continueInvestigation } from './continue.ts';
 import { afterAck } from '../listeners/after-ack.ts';
 import { rememberRecent } from '../home.ts';
@@ -53,12 +53,11 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
   const { cache, channel, user } = request;
   // The caches file knows the tier and the application's database, Azure knows the tier of a cache with a resource;
   // the command text overrides them.
-  const prefill: Record<string, string> = { ...request.prefill, cache: cache.name };
+  const prefill: Record<string, string> = { ...answersFromCache(cache), ...request.prefill, cache: cache.name };
   if (prefill.tier === undefined) {
     const known = await knownTier(cache, deps.azure);
     if (known) prefill.tier = known.tier;
   }
-  if (prefill.db === undefined) prefill.db = String(cache.db);
   const now = deps.now();
   // A start that names the key and since runs the checks at once; the rest is inferred, and can be changed on the verdict.
   const started = deps.engine.start(now, prefill, isOneShot(prefill) ? { infer: INFERRED_SLOTS } : {});

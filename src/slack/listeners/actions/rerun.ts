@@ -1,6 +1,6 @@
 // "Re-run checks": back to the check node with the same answers, new progress and a new verdict.
 import type { SlackDeps } from '../../context.ts';
-import { incidentKey, runChecks } from '../../flow/checks.ts';
+import { incidentKey, checkIncident } from '../../flow/checks.ts';
 import { noticeMessage } from '../../blocks/notices.ts';
 import { postEphemeral } from '../../post.ts';
 import { stillRunningSentence } from '../../../state/inflight.ts';
@@ -35,7 +35,7 @@ export function rerunAction(deps: SlackDeps) {
       });
       if (!inv) return;
       deps.audit({ action: 'rerun', user: place.user, channel: place.channel, thread: place.rootTs, cache: inv.cache });
-      await runChecks(client, deps, place.channel, place.rootTs, place.user);
+      await checkIncident(client, deps, place.channel, place.rootTs, place.user);
     });
   };
 }
