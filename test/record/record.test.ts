@@ -130,13 +130,13 @@ describe('keyloss record', () => {
     const recorder = new Recorder(state, [target('flooded', cache.url)], options('r-flood', log));
     await recorder.start();
     const app = new Redis(cache.port, { maxRetriesPerRequest: 1 });
-    await until('the subscription', async () => /psub=[1-9]/.test(String(await app.client('LIST'))));
+    await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
     // Let an INFO sample land first: the server's identity before the drop is what the explanation compares with.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const keys = Array.from({ length: 2_000 }, (_, i) => `flood:${'x'.repeat(64)}:${i}`);
     for (let i = 0; i < keys.length; i += 500) await app.mset(...keys.slice(i, i + 500).flatMap((key) => [key, '1']));
     expect(await app.del(...keys)).toBe(2_000);
-    const gap = await until('the gap with its reason', async () => (await events(state, layout)).find((e) => e.type === 'gap'));
+    const gap = await waitFor(async () => (await events(state, layout)).find((e) => e.type === 'gap'), 'the gap with its reason');
     const version = (await app.info('server')).match(/redis_version:(\S+)/)![1]!;
     const [major, minor] = version.split('.').map(Number) as [number, number];
     if (major > 7 || (major === 7 && minor >= 2)) {
@@ -149,10 +149,10 @@ describe('keyloss record', () => {
     }
     expect(gap.summary).toMatch(/could not be recorded/);
     // Back on its own: a removal after the drop is recorded.
-    await until('the subscription again', async () => /psub=[1-9]/.test(String(await app.client('LIST'))));
+    await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription again');
     await app.set('session:after-flood', 'x');
     await app.del('session:after-flood');
-    await until('the key after the drop', async () => (await minuteCounts(state, layout))['del|session:'] === 1);
+    await waitFor(async () => (await minuteCounts(state, layout))['del|session:'] === 1, 'the key after the drop');
     expect(log.some((line) => /pub\/sub output buffer limit/.test(line))).toBe(true);
     await recorder.stop();
     await app.quit();
