@@ -110,8 +110,13 @@ function orderEvidence(signals: Signal[], likelihood: Likelihood): EvidenceLine[
   const first = (s: Signal): number => Number(Boolean(s.rulesOut) || Boolean(s.witness) || Boolean(s.confirms));
   // A line another line quotes in full (elimination restates what points at the cause) is said once, in the longer one.
   const quoted = (s: Signal): boolean => signals.some((other) => other !== s && other.summary.length > s.summary.length && other.summary.startsWith(s.summary));
+  // The line that quotes one from the record keeps its source and time (spec/watch-record-cli.md: record evidence has both).
+  const origin = (s: Signal): Signal => (s.source ? s : (signals.find((other) => other !== s && other.source && s.summary.startsWith(other.summary)) ?? s));
   return signals
     .filter((s) => !quoted(s))
     .sort((a, b) => rank(a) - rank(b) || first(b) - first(a) || Math.abs(b.weight) - Math.abs(a.weight))
-    .map((s) => ({ check: s.check, summary: s.summary, direction: direction(s), ...(s.source ? { source: s.source } : {}), ...(s.at ? { at: s.at } : {}) }));
+    .map((s) => {
+      const { source, at } = origin(s);
+      return { check: s.check, summary: s.summary, direction: direction(s), ...(source ? { source } : {}), ...(at ? { at } : {}) };
+    });
 }

@@ -188,7 +188,7 @@ class NodeCapture {
       ...connect,
       connectionName: 'keyloss-record',
       onMessage: (_pattern, channel, key) => this.message(channel, key),
-      onClose: (reason) => this.lost(reason),
+      onClose: (reason) => this.lost(reason, 'subscriber'),
     });
     if (!subscriber.ok) {
       commands.gateway.close();
@@ -222,11 +222,11 @@ class NodeCapture {
     return { ok: true };
   }
 
-  /** Marks the node away from now (if it is not already) and schedules a reconnect. */
-  away(why: string): void {
+  /** Marks the node away from `from` (default now; if it is not already) and schedules a reconnect. */
+  away(why: string, from = this.options.now()): void {
     if (this.stopped) return;
     if (this.gapFrom === null) {
-      this.gapFrom = this.options.now();
+      this.gapFrom = from;
       this.gapWhy = why;
       this.sink.gap?.({ node: this.address, from: this.gapFrom, to: null, why });
     }
@@ -243,21 +243,34 @@ class NodeCapture {
     this.retry.unref();
   }
 
-  private lost(reason: string): void {
+  private lost(reason: string, which: 'commands' | 'subscriber' = 'commands'): void {
     if (this.stopped || (this.commands === null && this.subscriber === null)) return;
     const before = this.last;
-    this.teardown();
-    // After reconnecting, a rise of client_output_buffer_limit_disconnections tells that the server dropped us (see sample()).
-    this.away(before ? `the connection to ${this.address} was lost: ${reason}` : reason);
+    const at = this.options.now();
+    const lostWords = `the connection to ${this.address} was lost: ${reason}`;
+    // The subscriber alone went while the command connection is still up: ask the server why before letting go of it.
+    const witness = which === 'subscriber' && before ? this.commands : null;
+    this.teardown(witness);
+    if (!witness || !before) {
+      this.away(before ? lostWords : reason, at);
+      return;
+    }
+    void explainDrop(witness, this.address, before, this.options.now)
+      .then((why) => why ?? lostWords, () => lostWords)
+      .then((why) => {
+        witness.close();
+        this.away(why, at);
+      });
   }
 
-  private teardown(): void {
+  /** Stops sampling and closes both connections (a `kept` one is detached but left open for its caller to close). */
+  private teardown(kept: Gateway | null = null): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     const { commands, subscriber } = this;
     this.commands = null;
     this.subscriber = null;
-    commands?.close();
+    if (commands !== kept) commands?.close();
     subscriber?.close();
   }
 
@@ -362,6 +375,40 @@ class NodeCapture {
     await this.sampling?.catch(() => undefined);
     this.teardown();
   }
+}
+
+const DROP_PROBE_MS = 2_000;
+
+/**
+ * Why the server closed the subscriber while the command connection stayed up, asked on that connection: a rise of
+ * client_output_buffer_limit_disconnections (Redis 7.2+) says it was the pub/sub output buffer limit; on older servers
+ * that count does not exist, and a server that did not restart (same run_id) and kept the other connection is said to
+ * have most likely dropped it for that limit. null: nothing better than "the connection was lost" can be said.
+ */
+async function explainDrop(gateway: Gateway, address: string, before: InfoSample, now: () => number): Promise<string | null> {
+  const timeout = AbortSignal.timeout(DROP_PROBE_MS);
+  const within = <T>(work: Promise<T>): Promise<T> =>
+    Promise.race([work, new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(new Error('no answer')), { once: true }))]);
+  const info = await within(gateway.info('server', 'stats').catch(() => gateway.info('all')));
+  const after = sampleFromInfo(info, address, now());
+  if (restarted(before, after) !== false) return null;
+  const limit = await within(gateway.call('CONFIG', 'GET', 'client-output-buffer-limit'))
+    .then((reply) => (Array.isArray(reply) ? /pubsub \d+ \d+ \d+/.exec(String(reply[1] ?? ''))?.[0] ?? null : null))
+    .catch(() => null);
+  const setting = `client-output-buffer-limit ${limit ? `"${limit}"` : 'pubsub'}`;
+  if (before.outputBufferDisconnections !== null && after.outputBufferDisconnections !== null) {
+    if (after.outputBufferDisconnections <= before.outputBufferDisconnections) return null;
+    return (
+      `${address} dropped keyloss's subscriber for exceeding its pub/sub output buffer limit (${setting}): ` +
+      `client_output_buffer_limit_disconnections rose from ${before.outputBufferDisconnections} to ${after.outputBufferDisconnections}; key events came faster than they were read`
+    );
+  }
+  const version = /redis_version:([^\r\n]+)/.exec(info)?.[1];
+  return (
+    `${address} closed keyloss's subscriber connection while its command connection stayed up and the server did not restart (same run_id): ` +
+    `most likely the pub/sub output buffer limit (${setting}) was exceeded, key events coming faster than they were read; ` +
+    `Redis ${version ?? 'before 7.2'} does not count such drops (client_output_buffer_limit_disconnections comes with 7.2)`
+  );
 }
 
 /** notifyKeyspaceEvents from the cache's Azure redisConfiguration; null when it cannot be read. */

@@ -4,7 +4,7 @@
 // drop is written as a gap.
 import type { Redis } from 'ioredis';
 import { describeError } from '../redact.ts';
-import { SLICE_CAPACITY, SliceDelta, HASHES } from './bloom.ts';
+import { BitmapPool, HASHES, SLICE_CAPACITY, SliceDelta } from './bloom.ts';
 import { KEY_REMOVAL_EVENTS, keyFamily, OTHER_FAMILY, type RemovalEvent } from './events.ts';
 import { EXACT_PER_MINUTE, filterItem, HOUR_MS, MINUTE_MS, PAIRS_PER_MINUTE, type RecordLayout } from './layout.ts';
 import type { DatedEvent, InfoSample } from './sample.ts';
@@ -33,6 +33,7 @@ export class HistoryWriter {
   private heldSamples = new Map<string, InfoSample>();
   private dropped: { from: number; to: number } | null = null;
   private readonly scratchPositions = new Uint32Array(HASHES);
+  private readonly bitmaps = new BitmapPool();
   private firstWritten = false;
   /** Removals taken in, for the benchmark. */
   received = 0;
@@ -100,7 +101,7 @@ export class HistoryWriter {
         this.drop(at);
         return;
       }
-      slice = { hour, event, index: fill.index, delta: new SliceDelta() };
+      slice = { hour, event, index: fill.index, delta: new SliceDelta(this.bitmaps) };
       this.slices.set(sliceId, slice);
     }
     slice.delta.add(filterItem(db, key), this.scratchPositions);
@@ -210,6 +211,8 @@ export class HistoryWriter {
     }
     this.lastError = null;
     this.firstWritten = true;
+    // Written: the bitmaps go back to the pool for the next slices.
+    for (const slice of held.slices.values()) slice.delta.release();
     // Minutes and hours that are over keep no state but their fill, which the next writes need.
     const minute = Math.floor(now / MINUTE_MS);
     for (const seen of this.exactSeen.keys()) if (seen < minute - 1) this.exactSeen.delete(seen);
@@ -238,8 +241,10 @@ export class HistoryWriter {
     }
     for (const [id, slice] of held.slices) {
       const current = this.slices.get(id);
-      if (current) current.delta.merge(slice.delta);
-      else this.slices.set(id, slice);
+      if (current) {
+        current.delta.merge(slice.delta);
+        slice.delta.release();
+      } else this.slices.set(id, slice);
     }
     this.dated = [...held.dated, ...this.dated];
     this.samples = [...held.samples, ...this.samples];

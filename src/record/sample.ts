@@ -18,7 +18,7 @@ export interface InfoSample {
   keys: number;
   connectedClients: number | null;
   calls: RemovingCalls;
-  /** Redis 7+: subscribers the server dropped for an output buffer over its limit. */
+  /** Redis 7.2+: clients the server dropped for an output buffer over its limit (null before 7.2). */
   outputBufferDisconnections: number | null;
 }
 

@@ -122,6 +122,42 @@ describe('keyloss record', () => {
     app.disconnect();
   });
 
+  it('a subscriber the server drops for its pub/sub output buffer is a gap with the reason, never a crash, and recording goes on', async () => {
+    // A hard limit of 1 KB: one DEL of 2,000 keys publishes ~200 KB of key events in one command, before any is read.
+    const cache = await startRedis(['--notify-keyspace-events', 'Exeg', '--client-output-buffer-limit', 'pubsub 1024 1024 0']);
+    const layout = new RecordLayout(PREFIX, 'flooded');
+    const log: string[] = [];
+    const recorder = new Recorder(state, [target('flooded', cache.url)], options('r-flood', log));
+    await recorder.start();
+    const app = new Redis(cache.port, { maxRetriesPerRequest: 1 });
+    await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
+    // Let an INFO sample land first: the server's identity before the drop is what the explanation compares with.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const keys = Array.from({ length: 2_000 }, (_, i) => `flood:${'x'.repeat(64)}:${i}`);
+    for (let i = 0; i < keys.length; i += 500) await app.mset(...keys.slice(i, i + 500).flatMap((key) => [key, '1']));
+    expect(await app.del(...keys)).toBe(2_000);
+    const gap = await waitFor(async () => (await events(state, layout)).find((e) => e.type === 'gap'), 'the gap with its reason');
+    const version = (await app.info('server')).match(/redis_version:(\S+)/)![1]!;
+    const [major, minor] = version.split('.').map(Number) as [number, number];
+    if (major > 7 || (major === 7 && minor >= 2)) {
+      expect(gap.summary).toMatch(/dropped keyloss's subscriber for exceeding its pub\/sub output buffer limit \(client-output-buffer-limit "pubsub 1024 1024 0"\): client_output_buffer_limit_disconnections rose from \d+ to \d+/);
+    } else {
+      expect(gap.summary).toContain(
+        `closed keyloss's subscriber connection while its command connection stayed up and the server did not restart (same run_id): most likely the pub/sub output buffer limit (client-output-buffer-limit "pubsub 1024 1024 0") was exceeded`,
+      );
+      expect(gap.summary).toContain(`Redis ${version} does not count such drops`);
+    }
+    expect(gap.summary).toMatch(/could not be recorded/);
+    // Back on its own: a removal after the drop is recorded.
+    await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription again');
+    await app.set('session:after-flood', 'x');
+    await app.del('session:after-flood');
+    await waitFor(async () => (await minuteCounts(state, layout))['del|session:'] === 1, 'the key after the drop');
+    expect(log.some((line) => /pub\/sub output buffer limit/.test(line))).toBe(true);
+    await recorder.stop();
+    await app.quit();
+  });
+
   it('holds what it sees while the state Redis is away and writes it when it is back', async () => {
     const cache = await startRedis(['--notify-keyspace-events', 'Exeg']);
     const layout = new RecordLayout(PREFIX, 'outage');
