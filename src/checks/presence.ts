@@ -9,7 +9,8 @@ import { NodeUnreachable } from '../redis/target.ts';
 import { keySlot, patternSlot } from '../redis/slot.ts';
 import { literalKey } from '../domain/keys.ts';
 import type { Check, CheckContext } from './types.ts';
-import type { KeyspaceLine, PresenceData, SampleEstimate, ShardPresence } from '../domain/evidence.ts';
+import type { KeyspaceLine, NearNameFinding, PresenceData, SampleEstimate, ShardPresence } from '../domain/evidence.ts';
+import { nearName } from '../domain/near-names.ts';
 import { estimateMatches } from './estimate.ts';
 import { scanPacing } from './scan-pacing.ts';
 
@@ -19,6 +20,9 @@ export const MAX_DBS_SEARCHED = 64;
 export const COUNTED_WHOLE_KEYS = 10_000;
 /** All scans of one search share this much time (paced scans are slow by design); each db gets its share of what is left. */
 export const SEARCH_MS_BUDGET = 8_000;
+/** Near names are looked for in a sample of this many names per db, in at most this many dbs (the app's first). */
+export const NEAR_SAMPLE_KEYS = 2_000;
+export const NEAR_MAX_DBS = 4;
 
 interface DbOutcome {
   db: number;
@@ -92,6 +96,9 @@ export const presenceCheck: Check<'keyspace.presence'> = {
         complete: answered?.complete ?? false,
       };
     });
+    // Nothing anywhere: before any cause, the name itself may be off (ORDER:17 for order:17).
+    const nothing = looked.length > 0 && looked.every((outcome) => outcome.count === 0);
+    const near = nothing ? await nearNameIn(ctx, primaries, looked.map((o) => o.db), keyspaceByNode, deadline) : null;
     const pacers = await ctx.redis.pacersStarted();
     const pacing = [...pacers].map(([address, pacer]) => pacer.summary(address));
     return {
@@ -115,6 +122,7 @@ export const presenceCheck: Check<'keyspace.presence'> = {
       sampleKeys: appDb?.sampleKeys ?? [],
       shards,
       ...(pacing.length > 0 ? { pacing } : {}),
+      ...(near ? { near } : {}),
     };
   },
 };
@@ -223,4 +231,61 @@ async function scanDb(ctx: CheckContext, primaries: ClusterNode[], db: number, k
     stoppedAtMatch,
     ...(estimate ? { estimate } : {}),
   };
+}
+
+/**
+ * A near name when nothing matched: a bounded sample of names (SCAN with no pattern, at most NEAR_SAMPLE_KEYS per db,
+ * the app's db and then those with the most keys), then a bounded count of the near pattern where it was seen.
+ */
+async function nearNameIn(
+  ctx: CheckContext,
+  primaries: ClusterNode[],
+  searched: number[],
+  keyspaceByNode: Array<KeyspaceEntry[] | null>,
+  deadline: number,
+): Promise<NearNameFinding | null> {
+  const { query, options } = ctx;
+  const keysIn = (db: number, i: number) => keyspaceByNode[i]?.find((line) => line.db === db)?.keys;
+  const total = (db: number) => primaries.reduce((sum, _, i) => sum + (keysIn(db, i) ?? 0), 0);
+  const dbs = searched.filter((db) => total(db) > 0).sort((a, b) => Number(b === query.db) - Number(a === query.db) || total(b) - total(a)).slice(0, NEAR_MAX_DBS);
+  const msLeft = () => Math.max(100, Math.min(ctx.options.scanMsBudget, deadline - performance.now()));
+  const scanAll = async (db: number, match: string, bounds: { keyBudget: number; sampleLimit?: number }) =>
+    Promise.all(
+      primaries.map(async (node, i) => {
+        const dbKeys = keysIn(db, i);
+        return boundedScan(await ctx.redis.gateway(node.address, db), match, {
+          pacing: await scanPacing(ctx, node.address),
+          msBudget: msLeft() / 2,
+          signal: ctx.signal,
+          ...bounds,
+          ...(dbKeys !== undefined ? { dbKeys } : {}),
+        });
+      }),
+    );
+  for (const db of dbs) {
+    ctx.signal?.throwIfAborted();
+    try {
+      const sampled = await scanAll(db, '*', { keyBudget: NEAR_SAMPLE_KEYS, sampleLimit: NEAR_SAMPLE_KEYS });
+      const candidate = nearName(query.key, query.isPattern, sampled.flatMap((scan) => scan.sample));
+      if (!candidate) continue;
+      const finding: NearNameFinding = { name: candidate.name, isPattern: candidate.isPattern, differs: candidate.differs, db, count: 1, sampled: false };
+      if (candidate.isPattern) {
+        const counted = await scanAll(db, candidate.name, { keyBudget: options.scanKeyBudget });
+        finding.count = counted.reduce((sum, scan) => sum + scan.matched, 0);
+        finding.sampled = !counted.every((scan) => scan.complete);
+        const visited = counted.reduce((sum, scan) => sum + scan.visited, 0);
+        if (finding.sampled && total(db) > 0) finding.estimate = estimateMatches(finding.count, visited, total(db));
+      }
+      if (candidate.key !== undefined) {
+        const gateway = await ctx.redis.gateway(await ctx.redis.addressForKey(candidate.key), db);
+        finding.key = candidate.key;
+        finding.keyExists = Number(await gateway.call('EXISTS', candidate.key)) > 0;
+      }
+      return finding;
+    } catch (error) {
+      // A near name is a hint: a db that cannot be read leaves it out, never the presence check.
+      if (refusal(error) === null && !(error instanceof NodeUnreachable)) throw error;
+    }
+  }
+  return null;
 }

@@ -1,6 +1,7 @@
 // The evidence each Redis check produces, as the diagnosis reads it.
 import type { Info } from './info.ts';
 import type { NodeRef } from './node.ts';
+import type { NameDifference } from './near-names.ts';
 
 export interface InfoData {
   clusterEnabled: boolean;
@@ -73,6 +74,24 @@ export interface PresenceData {
   shards: ShardPresence[];
   /** How the scans were paced on each node searched (adaptive pacing only): what its load readings decided. */
   pacing?: ScanPacingSummary[];
+  /** When nothing matched in any db: a near name that does (case, separator, a leading segment), from a bounded sample. */
+  near?: NearNameFinding;
+}
+
+/** A name that differs from the asked one only in case, a separator or a prefix, and what matches it. */
+export interface NearNameFinding {
+  /** The near key, or the near pattern (`order:*` for `ORDER:17` or `ORDER:*`). */
+  name: string;
+  isPattern: boolean;
+  differs: NameDifference[];
+  /** The db where it matches, and how many keys (a lower bound, or an estimate, when the count scan stopped early). */
+  db: number;
+  count: number;
+  sampled: boolean;
+  estimate?: SampleEstimate;
+  /** An exact key asked, a near family found: the key as that family writes it, and whether it exists in `db`. */
+  key?: string;
+  keyExists?: boolean;
 }
 
 /** The range of the pacing decisions taken for one node's scans (src/redis/pacer.ts states the bounds). */

@@ -55,7 +55,8 @@ export function explainDiagnosis(evidence: Evidence, runbook: Runbook): Explaine
       explanation: words?.explanation ?? '',
     };
   });
-  return { ...diagnosis, causes, headline: headlineFor(diagnosis.verdict, causes, evidence.query, diagnosis.unchecked) };
+  const near = dataOf(evidence, 'keyspace.presence')?.near ?? null;
+  return { ...diagnosis, causes, headline: headlineFor(diagnosis.verdict, causes, evidence.query, diagnosis.unchecked, near) };
 }
 
 export function buildReport(input: ReportInput): Report {
@@ -81,6 +82,7 @@ export function buildReport(input: ReportInput): Report {
       present: presence?.present ?? false,
       matches: (presence?.matches ?? []).map((m) => ({ db: m.db, count: m.count, sampled: m.sampled, ...(m.estimate ? { estimate: m.estimate } : {}) })),
       ...(presence?.pacing ? { pacing: presence.pacing } : {}),
+      ...(presence?.near ? { near: presence.near } : {}),
     },
     headline: diagnosis.headline,
     unchecked: diagnosis.unchecked,

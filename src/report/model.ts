@@ -5,7 +5,7 @@ import type { Scope, Tier } from '../domain/query.ts';
 import type { CheckId } from '../domain/checks.ts';
 import type { EvidenceLine, Verdict } from '../domain/verdict.ts';
 import type { MetricLine } from '../domain/azure-evidence.ts';
-import type { SampleEstimate, ScanPacingSummary } from '../domain/evidence.ts';
+import type { NearNameFinding, SampleEstimate, ScanPacingSummary } from '../domain/evidence.ts';
 
 export interface CauseReport {
   id: CauseId;
@@ -44,6 +44,8 @@ export interface Report {
     matches: Array<{ db: number; count: number; sampled: boolean; estimate?: SampleEstimate }>;
     /** Additive: how the scans were paced on each node, from its measured load. */
     pacing?: ScanPacingSummary[];
+    /** Additive: when nothing matched in any db, a name that differs only in case, a separator or a prefix and matches. */
+    near?: NearNameFinding;
   };
   /** Additive: one sentence a tired engineer reads first. */
   headline: string;

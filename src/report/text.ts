@@ -5,6 +5,7 @@ import { formatMatchCount } from '../domain/format.ts';
 import type { Likelihood } from '../domain/causes.ts';
 import type { CauseReport, Report } from './model.ts';
 import { wrapLine } from './wrap.ts';
+import { nearSentence } from './headline.ts';
 
 export interface TextOptions {
   color: boolean;
@@ -94,6 +95,7 @@ export function renderText(report: Report, options: TextOptions): string {
   const hereMatch = report.key.matches.find((m) => m.db === report.target.db);
   const here = hereMatch?.estimate ? ` (${formatMatchCount(hereMatch)} matching keys)` : '';
   keyLines.push(...wrap(`${report.key.pattern}: ${found}${here}${other ? `; found in ${other}` : ''}`, width, '  '));
+  if (report.key.near) keyLines.push(...wrap(nearSentence(report.key.pattern, report.key.near), width, '  '));
 
   const checkLines = ['', paint('bold', 'Checks')];
   const idWidth = Math.max(...report.checks.map((c) => c.id.length), 5);

@@ -6,6 +6,7 @@ import { describeError } from '../redact.ts';
 import { checkReferences, type RunbookParts } from './references.ts';
 import { describeIssues, type IssuePath, type RunbookIssue } from './schema-issues.ts';
 import { CauseWords, Runbook, RunbookNode } from './schema.ts';
+import { syntaxProblems } from './yaml-syntax.ts';
 
 export interface RunbookError {
   file: string;
@@ -44,7 +45,7 @@ export function parseRunbook(text: string, file: string): LoadResult {
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      errors: doc.errors.map((e) => withLine({ file, path: '', message: `YAML syntax error: ${firstLine(e.message)}` }, lineAt(e.pos[0]))),
+      errors: syntaxProblems(text, doc.errors).map((p) => withLine({ file, path: '', message: `YAML syntax error: ${p.message}` }, lineAt(p.offset))),
     };
   }
 
@@ -100,9 +101,6 @@ function withLine(error: RunbookError, line: number | undefined): RunbookError {
   return line === undefined ? error : { ...error, line };
 }
 
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.trim();
-}
 
 function sortByLine(errors: RunbookError[]): RunbookError[] {
   // Stable: errors without a line keep their order, after those with one.

@@ -4,7 +4,7 @@ import { CAUSE_IDS, isCauseId } from '../domain/causes.ts';
 import { FACT_VALUES, FACTS, isFact, isFactValue } from '../domain/facts.ts';
 import { placeholdersOf, type CauseWords, type Condition, type Fix, type Next, type QuestionNode, type RunbookNode } from './schema.ts';
 import type { IssuePath, RunbookIssue } from './schema-issues.ts';
-import { didYouMean } from './suggest.ts';
+import { closest, didYouMean } from './suggest.ts';
 
 /** What a runbook file holds, node by node; `null` marks a node or cause whose own shape is invalid (reported elsewhere). */
 export interface RunbookParts {
@@ -68,25 +68,40 @@ export function checkReferences(parts: RunbookParts): RunbookIssue[] {
   const noNode = (to: string) => `no node named "${to}"${didYouMean(to, ids)}`;
 
   if (parts.start !== undefined && !parts.nodes.has(parts.start)) issues.push({ path: ['start'], message: noNode(parts.start) });
+  const start = parts.start === undefined || parts.nodes.has(parts.start) ? parts.start : closest(parts.start, ids);
 
+  // A `next` to no node is one mistake: the graph rules below read it as the node it was surely meant to name (the one
+  // did-you-mean suggests), so what it leaves unreachable or unasked is not reported again. When no node comes close,
+  // the graph is unknown and those rules wait until the name is fixed.
+  let graphKnown = parts.start === undefined || start !== undefined;
   const successors = new Map<string, string[]>();
   for (const [id, node] of valid) {
     const edges = edgesOf(id, node);
-    for (const edge of edges) if (!parts.nodes.has(edge.to)) issues.push({ path: edge.path, message: noNode(edge.to) });
-    successors.set(id, edges.map((e) => e.to).filter((to) => parts.nodes.has(to)));
+    const targets: string[] = [];
+    for (const edge of edges) {
+      if (parts.nodes.has(edge.to)) {
+        targets.push(edge.to);
+        continue;
+      }
+      issues.push({ path: edge.path, message: noNode(edge.to) });
+      const meant = closest(edge.to, ids);
+      if (meant === undefined) graphKnown = false;
+      else targets.push(meant);
+    }
+    successors.set(id, targets);
     issues.push(...checkBranchOrder(id, node));
     if (node.kind === 'check') issues.push(...checkCheckIds(id, node.checks));
     if (node.kind === 'question') issues.push(...checkOptions(id, node));
   }
 
-  if (complete) {
+  if (complete && graphKnown) {
     const reach = new Map(valid.map(([id]) => [id, reachableFrom(id, successors)]));
     const questions = valid.filter((entry): entry is [string, QuestionNode] => entry[1].kind === 'question');
     issues.push(...checkConditions(valid, questions, reach));
     issues.push(...checkSharedSlots(questions, reach));
-    const fromStart = reach.get(parts.start!) ?? new Set<string>();
+    const fromStart = reach.get(start ?? '') ?? new Set<string>();
     for (const id of ids) {
-      if (!fromStart.has(id)) issues.push({ path: ['nodes', id], message: `unreachable: no path from start "${parts.start}" leads here` });
+      if (!fromStart.has(id)) issues.push({ path: ['nodes', id], message: `unreachable: no path from start "${start}" leads here` });
     }
     issues.push(...checkLoops(valid, successors, fromStart));
   }
