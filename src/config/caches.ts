@@ -172,7 +172,9 @@ export function parseCaches(text: string, path: string): CachesResult {
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 5).map((issue) => {
       const keyPath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      const line = lineOf(doc, lineCounter, keyPath);
+      // A key that does not belong is reported at its own line, not at the line of the map that holds it.
+      const stray = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+      const line = lineOf(doc, lineCounter, stray === undefined ? keyPath : [...keyPath, stray]);
       const where = keyPath.length > 0 ? ` ${keyPath.join('.')}` : '';
       return `${path}:${line}:${where} ${issue.message}`;
     });

@@ -82,11 +82,15 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
   /** The verdict of the last checks, said after the conclusion so that it is the last thing on the screen. */
   let verdict: string[] = [];
   /** Confirms each answer a step took: the one just given, and any given ahead by flags that it passed. */
-  const sayAnswers = (from: number, to: Session) => {
+  /** Prints the answers given since `from`; `note` goes under the first of them, the one it is about. */
+  const sayAnswers = (from: number, to: Session, note?: string) => {
+    let pending = note;
     for (const entry of to.history.slice(from)) {
       const node = runbook.nodes[entry.node];
       if (node?.kind === 'question' && entry.value !== undefined) {
         prompter.say([answeredLine(node, entry.value, entry.skipped === true, style)]);
+        if (pending !== undefined) prompter.say([style.dim(pending)]);
+        pending = undefined;
       }
     }
   };
@@ -115,8 +119,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
         const known = await tierOfCache(session.answers.cache ?? defaultUrl, options);
         const result = known ? engine.answer(session, known.tier, now()) : null;
         if (known && result?.ok) {
-          sayAnswers(session.history.length, result.session);
-          prompter.say([style.dim(`  (from ${known.source}; "back" to change it)`)]);
+          sayAnswers(session.history.length, result.session, `  (from ${known.source}; "back" to change it)`);
           session = result.session;
           continue;
         }

@@ -57,6 +57,9 @@ describe('parseCaches', () => {
     expect(reason).toMatch(/f\.yaml:4: caches\.a\.tier/);
     expect(reason).toMatch(/f\.yaml:6: caches\.b needs exactly one of "url"/);
     expect(reason).toMatch(/f\.yaml:10: caches\.c\.allow\.users\.0 a Slack user id/);
+    // A key that does not belong is reported at its own line (5), not at its parent's (3).
+    const stray = parseCaches(['caches:', '  a:', '    url: redis://a:6379', '    db: 5', '    colour: red'].join('\n'), 's.yaml');
+    expect(stray).toMatchObject({ ok: false, reason: expect.stringMatching(/^s\.yaml:5: caches\.a Unrecognized key: "colour"/) });
     expect(parseCaches('caches: [1, 2', 'bad.yaml')).toMatchObject({ ok: false, reason: expect.stringMatching(/^bad\.yaml:1: not valid YAML/) });
   });
 

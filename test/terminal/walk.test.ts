@@ -149,8 +149,22 @@ describe('keyloss walk, piped', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('✓ Which tier is the cache? Premium');
       expect(run.stdout).toContain('(from the caches file; "back" to change it)');
+      // The note is about the tier: it goes right under the tier's line, whatever is answered after it.
+      const lines = run.stdout.split('\n');
+      const note = lines.findIndex((line) => line.includes('(from the caches file; "back" to change it)'));
+      expect(lines[note - 1]).toContain('✓ Which tier is the cache? Premium');
       expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(1);
       expect(run.stdout).toMatch(/tier standard/);
+      // With the key given as a flag, it is answered right after the tier: the note still stays under the tier.
+      const flagged = await walk(redis.url, '0\n1\n1\n', {
+        env: { KEYLOSS_CACHES: caches.path, ORDERS_URL: redis.url },
+        args: ['walk', '--cache', 'orders', '--key', 'session:17'],
+      });
+      expect(flagged.code).toBe(0);
+      const flaggedLines = flagged.stdout.split('\n');
+      const flaggedNote = flaggedLines.findIndex((line) => line.includes('(from the caches file; "back" to change it)'));
+      expect(flaggedLines[flaggedNote - 1]).toContain('✓ Which tier is the cache? Premium');
+      expect(flaggedLines[flaggedNote + 1]).toContain('✓ Which key is missing? session:17');
     } finally {
       caches.remove();
     }
