@@ -109,7 +109,7 @@ async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAcc
     if (!resolved.ok) return { ok: false, code: 2, message: resolved.reason };
     const signed = await signIn(resolved.target, azureAccess);
     if (!signed.ok) return { ok: false, code: signed.kind === 'invalid-url' ? 2 : 3, message: signed.sentence };
-    targets.push({ id: resolved.target.cache ?? describeEndpoint(signed.endpoint), endpoint: signed.endpoint, azure: signed.azure });
+    targets.push({ id: resolved.target.cache ?? describeEndpoint(signed.endpoint), endpoint: signed.endpoint, azure: signed.azure, clusterHosts: resolved.target.clusterHosts });
   }
   return { ok: true, targets };
 }

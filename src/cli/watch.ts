@@ -128,7 +128,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
       { endpoint: signed.endpoint, key: args.key, db: args.db, durationMs: args.durationMs },
       {
         signal: interrupt.signal,
-        capture: { azure: signed.azure },
+        capture: { azure: signed.azure, clusterHosts: target.target.clusterHosts },
         ...(live
           ? {
               onSecond: (row, totals) => {

@@ -14,6 +14,8 @@ export interface RecordTarget {
   id: string;
   endpoint: RedisEndpoint;
   azure: AzureContext | null;
+  /** Hosts the caches file trusts for this cache's cluster nodes (`cluster.hosts`), besides its own host. */
+  clusterHosts?: readonly string[];
 }
 
 export interface RecorderOptions {
@@ -188,7 +190,7 @@ export class Recorder {
           if (state.enabled === false) this.options.log(`${target.id}: keyspace notifications are off on ${node}; recording counters and dated events only`);
         },
       },
-      { sampleIntervalMs: this.options.sampleMs, clientListAt: 100, backoff: this.options.backoff, now: this.options.now, azure: target.azure, ...this.options.capture },
+      { sampleIntervalMs: this.options.sampleMs, clientListAt: 100, backoff: this.options.backoff, now: this.options.now, azure: target.azure, clusterHosts: target.clusterHosts ?? [], ...this.options.capture },
     );
     if (recording.stopping) {
       if (started.ok) await started.capture.stop();
