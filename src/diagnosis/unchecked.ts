@@ -9,6 +9,28 @@ function causesTouching(ids: CheckId[]): CauseId[] {
   return CAUSE_IDS.filter((cause) => ids.some((id) => RELATED_CHECKS[cause].includes(id)));
 }
 
+/** A reason as a clause inside a sentence: without its closing full stop or trailing space. */
+function clause(reason: string): string {
+  return reason.replace(/[.\s]+$/, '');
+}
+
+/** The values grouped by their reason (as a clause), in the order the reasons first appear. */
+function groupByReason<T>(items: readonly T[], reason: (item: T) => string, value: (item: T) => string): Map<string, string[]> {
+  const groups = new Map<string, string[]>();
+  for (const item of items) {
+    const key = clause(reason(item));
+    const values = groups.get(key);
+    if (values) values.push(value(item));
+    else groups.set(key, [value(item)]);
+  }
+  return groups;
+}
+
+/** Up to five names in full; past five, the first four and how many more. */
+function shortList(names: string[]): string[] {
+  return names.length > 5 ? [...names.slice(0, 4), `${formatCount(names.length - 4)} more`] : names;
+}
+
 function sentence(text: string): string {
   const trimmed = text.trim();
   return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
@@ -34,7 +56,7 @@ export function uncheckedSentences(evidence: Evidence): string[] {
     byReason.set(key, entry);
   }
   for (const [key, { verb, ids }] of byReason) {
-    const reason = key.slice(key.indexOf('\u0000') + 1).replace(/[.\s]+$/, '');
+    const reason = clause(key.slice(key.indexOf('\u0000') + 1));
     if (verb === 'failed') {
       const causes = causesTouching(ids);
       out.push(
@@ -50,24 +72,14 @@ export function uncheckedSentences(evidence: Evidence): string[] {
 
   const record = dataOf(evidence, 'record');
   for (const gap of record?.record.gaps ?? []) {
-    out.push(sentence(`The record has a gap from ${gap.from.slice(0, 19).replace('T', ' ')} to ${gap.to.slice(0, 19).replace('T', ' ')} UTC (${gap.why.replace(/[.\s]+$/, '')}): what was removed then could not be checked`));
+    out.push(sentence(`The record has a gap from ${gap.from.slice(0, 19).replace('T', ' ')} to ${gap.to.slice(0, 19).replace('T', ' ')} UTC (${clause(gap.why)}): what was removed then could not be checked`));
   }
   const presence = dataOf(evidence, 'keyspace.presence');
   if (presence) {
     // Dbs sharing one reason make one sentence: 2,000 dbs beyond the search bound are one line.
-    const dbsByReason = new Map<string, number[]>();
-    for (const refused of presence.dbsRefused) {
-      const reason = refused.reason.replace(/[.\s]+$/, '');
-      const dbs = dbsByReason.get(reason) ?? [];
-      dbs.push(refused.db);
-      dbsByReason.set(reason, dbs);
-    }
-    for (const [reason, dbs] of dbsByReason) {
-      if (dbs.length === 1) out.push(sentence(`db ${dbs[0]} could not be searched (${reason})`));
-      else {
-        const shown = dbs.length > 5 ? [...dbs.slice(0, 4).map((db) => `db ${db}`), `${formatCount(dbs.length - 4)} more`] : dbs.map((db) => `db ${db}`);
-        out.push(sentence(`${formatCount(dbs.length)} dbs could not be searched (${reason}): ${list(shown)}`));
-      }
+    for (const [reason, dbs] of groupByReason(presence.dbsRefused, (refused) => refused.reason, (refused) => `db ${refused.db}`)) {
+      if (dbs.length === 1) out.push(sentence(`${dbs[0]} could not be searched (${reason})`));
+      else out.push(sentence(`${formatCount(dbs.length)} dbs could not be searched (${reason}): ${list(shortList(dbs))}`));
     }
     const partial = presence.dbsChecked.filter((d) => !d.complete);
     if (partial.length > 0) {
@@ -80,34 +92,22 @@ export function uncheckedSentences(evidence: Evidence): string[] {
   }
   const deletion = dataOf(evidence, 'commands.deletion');
   if (deletion && !deletion.slowlogRead) {
-    out.push(sentence(`SLOWLOG could not be read (${(deletion.slowlogError ?? 'refused').replace(/[.\s]+$/, '')}), so no removing command can be tied to a key`));
+    out.push(sentence(`SLOWLOG could not be read (${clause(deletion.slowlogError ?? 'refused')}), so no removing command can be tied to a key`));
   }
   const metrics = dataOf(evidence, 'azure.metrics');
-  const missingByReason = new Map<string, string[]>();
-  for (const m of metrics?.missing ?? []) missingByReason.set(m.reason, [...(missingByReason.get(m.reason) ?? []), m.metric]);
-  for (const [reason, names] of missingByReason) {
-    out.push(sentence(`Azure metric${names.length === 1 ? '' : 's'} ${list(names)} could not be checked: ${reason.replace(/[.\s]+$/, '')}`));
+  for (const [reason, names] of groupByReason(metrics?.missing ?? [], (m) => m.reason, (m) => m.metric)) {
+    out.push(sentence(`Azure metric${names.length === 1 ? '' : 's'} ${list(names)} could not be checked: ${reason}`));
   }
   const resource = dataOf(evidence, 'azure.resource');
   for (const field of resource?.unknown ?? []) {
     const reason = resource?.unknownReasons?.[field];
-    if (reason && UNKNOWN_SETTING_NAMES[field]) out.push(sentence(`The cache's ${UNKNOWN_SETTING_NAMES[field]} could not be checked: ${reason.replace(/[.\s]+$/, '')}`));
+    if (reason && UNKNOWN_SETTING_NAMES[field]) out.push(sentence(`The cache's ${UNKNOWN_SETTING_NAMES[field]} could not be checked: ${clause(reason)}`));
   }
   const info = dataOf(evidence, 'info');
   // Nodes sharing one reason make one sentence: a cluster announcing a thousand foreign nodes is one line, not a thousand.
-  const nodesByReason = new Map<string, string[]>();
-  for (const node of info?.unreachable ?? []) {
-    const reason = node.reason.replace(/[.\s]+$/, '');
-    const addresses = nodesByReason.get(reason) ?? [];
-    addresses.push(node.address);
-    nodesByReason.set(reason, addresses);
-  }
-  for (const [reason, addresses] of nodesByReason) {
+  for (const [reason, addresses] of groupByReason(info?.unreachable ?? [], (node) => node.reason, (node) => node.address)) {
     if (addresses.length === 1) out.push(sentence(`Node ${addresses[0]} could not be read (${reason})`));
-    else {
-      const shown = addresses.length > 5 ? [...addresses.slice(0, 4), `${formatCount(addresses.length - 4)} more`] : addresses;
-      out.push(sentence(`${formatCount(addresses.length)} nodes could not be read (${reason}): ${list(shown)}`));
-    }
+    else out.push(sentence(`${formatCount(addresses.length)} nodes could not be read (${reason}): ${list(shortList(addresses))}`));
   }
   return out;
 }
