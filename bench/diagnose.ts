@@ -128,11 +128,18 @@ function medianRun(runs: GetLatency[]): GetLatency {
 
 const BIG_KEYS = 10_000_000;
 
-/** `npm run --silent keyloss -- diagnose …` as a user runs it: the whole process, start to exit, in ms. */
+/**
+ * `npm run --silent keyloss -- diagnose …` as a user runs it (npm, process start, connect, every check including the
+ * rates, exit): the median of RUNS runs, in ms. From a checkout that `npm ci` built, bin/keyloss.js runs dist/.
+ */
 async function cliVerdictMs(url: string, key: string): Promise<number> {
-  const started = performance.now();
-  await runFile(process.execPath, ['bin/keyloss.js', 'diagnose', '--redis', url, '--key', key, '--json'], { maxBuffer: 16 * 1024 * 1024 });
-  return Math.round(performance.now() - started);
+  const runs: number[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const started = performance.now();
+    await runFile('npm', ['run', '--silent', 'keyloss', '--', 'diagnose', '--redis', url, '--key', key, '--json'], { maxBuffer: 16 * 1024 * 1024 });
+    runs.push(performance.now() - started);
+  }
+  return Math.round(runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)] as number);
 }
 
 /** 10,000,000 keys in db 0 and a few families in db 3 of a redis-server of our own. */
