@@ -10,7 +10,8 @@ import type { CheckId } from '../src/domain/checks.ts';
 import { isGlobPattern } from '../src/domain/query.ts';
 import { ALL_CHECKS, investigate } from '../src/investigate.ts';
 import { loadDefaultRunbook } from '../src/runbook/load.ts';
-import { getLoad, loadRunning, type GetLatency } from './get-load.ts';
+import { loadBeside } from './beside.ts';
+import { getLoad, type GetLatency } from './get-load.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../test/support/redis-server.ts';
 
 const DBS = 16;
@@ -77,38 +78,25 @@ function loadAverage(): string {
 
 /**
  * The same `redis-benchmark -t get` load, side by side: alone, then with keyloss diagnosing `key` again and again
- * until it ends, in LOAD_ROUNDS alternating rounds (the machine is shared: one pair of runs is noise); the medians are
- * the numbers, every round is listed. SLOWLOG stops logging every command meanwhile, so both loads see the same server.
+ * until it ends (in a process of its own at nice 19, as on its own host: bench/beside.ts), in LOAD_ROUNDS alternating
+ * rounds (the machine is shared: one pair of runs is noise); the medians are the numbers, every round is listed.
+ * SLOWLOG stops logging every command meanwhile, so both loads see the same server.
  */
 async function getLoadSideBySide(server: RedisProcess, admin: Redis, keyspace: number, key: string, checks: CheckId[]) {
-  const requests = 100_000;
+  // About 3 s of GETs a round, as in bench/scan-load.ts: the p99 covers whole diagnoses.
+  const requests = 300_000;
   await admin.config('SET', 'slowlog-log-slower-than', '10000');
   try {
     const alone: GetLatency[] = [];
     const beside: GetLatency[] = [];
     let diagnoses = 0;
     const duties: number[] = [];
-    const runbook = await loadDefaultRunbook();
     for (let round = 0; round < LOAD_ROUNDS; round += 1) {
       alone.push(await getLoad(server.port, requests, keyspace));
-      const loaded = getLoad(server.port, requests, keyspace);
-      await loadRunning(server.port);
-      let done = false;
-      loaded.finally(() => {
-        done = true;
-      });
-      do {
-        const result = await investigate({
-          redisUrl: server.url,
-          runbook,
-          query: { key, isPattern: isGlobPattern(key), db: 0, since: new Date(Date.now() - 3_600_000), tier: null, scope: null },
-          checks,
-        });
-        if (!result.ok) throw new Error(`the diagnosis could not reach the bench server: ${result.reason}`);
-        diagnoses += 1;
-        for (const node of result.report.key.pacing ?? []) duties.push(...node.duty);
-      } while (!done);
-      beside.push(await loaded);
+      const { latency, diagnosis } = await loadBeside(server.port, requests, keyspace, { url: server.url, key, checks, tier: null, dutyCycle: 'adaptive' });
+      beside.push(latency);
+      diagnoses += diagnosis.runs;
+      duties.push(...diagnosis.duties);
     }
     const pacing = duties.length ? `duty ${Math.min(...duties)}–${Math.max(...duties)}` : 'no scan';
     const p99s = (runs: GetLatency[]) => runs.map((run) => run.p99).join(' / ');
@@ -118,7 +106,7 @@ async function getLoadSideBySide(server: RedisProcess, admin: Redis, keyspace: n
   }
 }
 
-const LOAD_ROUNDS = 3;
+const LOAD_ROUNDS = 5;
 
 /** The run with the median p99. */
 function medianRun(runs: GetLatency[]): GetLatency {
