@@ -1,6 +1,7 @@
 // Renders a report for a terminal. `diagnose` reads it top-down: headline and verdict first, then the likely causes with
 // evidence and fixes, the rest in one line each. The walkthrough ends where the eyes are when the checks finish: the
 // checks and the other causes first, then the top cause, and its verdict lines (verdictLines) last of all.
+import type { ScanPacingSummary } from '../domain/evidence.ts';
 import { formatMatchCount } from '../domain/format.ts';
 import type { Likelihood } from '../domain/causes.ts';
 import type { CauseReport, Report } from './model.ts';
@@ -40,6 +41,20 @@ function wrap(text: string, width: number, indent: string): string[] {
 }
 
 type Paint = (style: Style, text: string) => string;
+
+/** The scans' pacing is said for this many nodes; the JSON has every node's. */
+const PACED_NODES_SHOWN = 3;
+
+/** "Scans on 10.0.0.4:6379 were paced to 5–75 % of its time (SCAN COUNT 20–3,013); others sent it up to 95,210 commands/s and used up to 48 % of its main thread." */
+function pacingSentence(node: ScanPacingSummary): string {
+  const span = ([low, high]: [number, number], show: (n: number) => string) => (low === high ? show(low) : `${show(low)}–${show(high)}`);
+  const others = [
+    node.othersOpsPerSecMax === null ? null : `sent it up to ${node.othersOpsPerSecMax.toLocaleString('en-US')} commands/s`,
+    node.othersCpuMax === null ? null : `used up to ${Math.round(node.othersCpuMax * 100)} % of its main thread`,
+  ].filter((part): part is string => part !== null);
+  const load = others.length > 0 ? `others ${others.join(' and ')}` : 'its INFO did not say how busy it was, so the pace stayed fixed';
+  return `Scans on ${node.address} were paced to ${span(node.duty, (d) => String(Math.round(d * 100)))} % of its time (SCAN COUNT ${span(node.count, (c) => c.toLocaleString('en-US'))}); ${load}.`;
+}
 
 function painter(options: TextOptions): Paint {
   return (style, text) => (options.color ? `\u001b[${CODES[style]}m${text}\u001b[0m` : text);
@@ -96,6 +111,9 @@ export function renderText(report: Report, options: TextOptions): string {
   const here = hereMatch?.estimate ? ` (${formatMatchCount(hereMatch)} matching keys)` : '';
   keyLines.push(...wrap(`${report.key.pattern}: ${found}${here}${other ? `; found in ${other}` : ''}`, width, '  '));
   if (report.key.near) keyLines.push(...wrap(nearSentence(report.key.pattern, report.key.near), width, '  '));
+  const paced = report.key.pacing ?? [];
+  for (const node of paced.slice(0, PACED_NODES_SHOWN)) keyLines.push(...wrap(pacingSentence(node), width, '  ').map((line) => paint('dim', line)));
+  if (paced.length > PACED_NODES_SHOWN) keyLines.push(paint('dim', `  and ${paced.length - PACED_NODES_SHOWN} more nodes (key.pacing in --json)`));
 
   const checkLines = ['', paint('bold', 'Checks')];
   const idWidth = Math.max(...report.checks.map((c) => c.id.length), 5);

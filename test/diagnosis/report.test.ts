@@ -77,6 +77,20 @@ const EVICTED_LINE = {
 };
 
 describe('renderText', () => {
+  it("says how each node's scans were paced, for three nodes at most, and what INFO told of the others' load", () => {
+    const report = reportFor(makeEvidence('session:*', {}));
+    const node = (port: number) => ({ address: `10.0.0.4:${port}`, readings: 12, duty: [0.05, 0.75] as [number, number], count: [20, 3013] as [number, number], othersOpsPerSecMax: 95_210, othersCpuMax: 0.482 });
+    report.key.pacing = [node(6379), { ...node(6380), duty: [0.2, 0.2], count: [500, 500], othersOpsPerSecMax: null, othersCpuMax: null }, node(6381), node(6382), node(6383)];
+    const text = renderText(report, { color: false, width: 200 });
+    expect(text).toContain('Scans on 10.0.0.4:6379 were paced to 5–75 % of its time (SCAN COUNT 20–3,013); others sent it up to 95,210 commands/s and used up to 48 % of its main thread.');
+    expect(text).toContain('Scans on 10.0.0.4:6380 were paced to 20 % of its time (SCAN COUNT 500); its INFO did not say how busy it was, so the pace stayed fixed.');
+    expect(text).toContain('10.0.0.4:6381');
+    expect(text).not.toContain('10.0.0.4:6382');
+    expect(text).toContain('and 2 more nodes (key.pacing in --json)');
+    delete report.key.pacing;
+    expect(renderText(report, { color: false })).not.toContain('Scans on');
+  });
+
   it('shows headline, verdict, the likely cause with evidence and fixes, the others, checks and what was not checked', () => {
     const report = reportFor(
       makeEvidence('session:*', {
