@@ -5,16 +5,15 @@
 // investigation expired, the list that it expired, the alert is audited as unknown; one audit line per record, and the
 // record is removed so the next start writes it afresh.
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.ts';
 import { commonAlert, postAlert } from '../support/azure-alert.ts';
-import { startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from '../support/app-process.ts';
-import { writeCachesFile } from '../support/caches-file.ts';
+import { useAclReplica, type AclReplica } from '../support/acl-replica.ts';
+import type { AppProcess } from '../support/app-process.ts';
 import { redisResourceId } from '../support/fake-azure.ts';
-import { FIRST_ANSWER, slackDriver, type SlackDriver } from '../support/slack-driver.ts';
+import { FIRST_ANSWER, type SlackDriver } from '../support/slack-driver.ts';
 import { blockActionPayload } from '../support/slack-request.ts';
 import { waitFor } from '../support/wait.ts';
-import { stagingClient } from '../checks/support.ts';
 
 const USER = 'U0POISON';
 const STATE_PASSWORD = 'state-password-poison-3e8a';
@@ -24,67 +23,21 @@ const ALERTS = 'C0PRALERTS';
 const EXPIRED = 'This investigation has expired. Start a new one with /keyloss.';
 const MIN = 60_000;
 
-let surroundings: Surroundings;
-let caches: { path: string; remove(): void };
+let replica: AclReplica;
 let app: AppProcess;
 let h: SlackDriver;
 let raw: Redis;
 
-/** keyloss's state Redis user: every key, or (`refuseWrites`) reading state and taking claims only. */
-async function stateAcl(rules: 'all' | 'refuseWrites'): Promise<void> {
-  const keys = rules === 'all' ? ['~*'] : ['%R~*', '~keyloss:claim:*'];
-  await raw.call('ACL', 'SETUSER', 'keyloss', 'on', `>${STATE_PASSWORD}`, 'resetkeys', ...keys, '+@all');
-}
+useAclReplica(
+  'poison',
+  { password: STATE_PASSWORD, alertToken: ALERT_TOKEN, resourceId: RESOURCE, alertsChannel: ALERTS },
+  (started) => {
+    replica = started;
+    ({ app, driver: h, admin: raw } = started);
+  },
+);
 
-beforeAll(async () => {
-  surroundings = await startSurroundings();
-  raw = stagingClient(surroundings.state.port);
-  await stateAcl('all');
-  caches = writeCachesFile(
-    [
-      'caches:',
-      '  orders:',
-      '    urlEnv: ORDERS_URL',
-      '    tier: standard',
-      '    azure:',
-      `      resourceId: ${RESOURCE}`,
-      '      region: westeurope',
-      '    alerts:',
-      `      channel: ${ALERTS}`,
-      '      key: "orders:*"',
-    ].join('\n'),
-  );
-  app = await startApp(
-    'poison',
-    surroundings.env({
-      KEYLOSS_CACHES: caches.path,
-      STATE_REDIS_URL: `redis://keyloss:${STATE_PASSWORD}@127.0.0.1:${surroundings.state.port}`,
-      KEYLOSS_RATE_INTERVAL_MS: '100',
-      KEYLOSS_PROGRESS_INTERVAL_MS: '200',
-      KEYLOSS_ALERT_TOKEN: ALERT_TOKEN,
-      // Nothing beyond 127.0.0.1: the Azure checks of the alerted cache fail on a closed local port.
-      KEYLOSS_AZURE_ARM_ENDPOINT: 'https://127.0.0.1:9',
-      KEYLOSS_AZURE_METRICS_ENDPOINT: 'https://127.0.0.1:9',
-    }),
-  );
-  h = slackDriver(surroundings.fake, app, { waitMs: 60_000 });
-}, 90_000);
-
-afterAll(async () => {
-  await stopAllApps();
-  raw?.disconnect();
-  await surroundings?.close();
-  caches?.remove();
-});
-
-beforeEach(async () => {
-  await stateAcl('all');
-  onTestFailed(() => {
-    process.stderr.write(`--- app ---\n${app?.output()}\n`);
-  });
-});
-
-const fake = () => surroundings.fake;
+const fake = () => replica.surroundings.fake;
 const eventually = <T>(probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, what: string) => waitFor(probe, what, 60_000);
 /** The Redis key of a state record (the default prefix keyloss:). */
 const stored = (key: string) => `keyloss:state:${key}`;
@@ -148,14 +101,14 @@ describe('a poisoned investigation thread record', () => {
     const key = `keyloss:thread:${channel}:${root.ts}`;
     // Another writer's value: JSON, but no investigation (the session is missing).
     await raw.hset(stored(key), 'j', JSON.stringify({ channel, rootTs: root.ts, cache: 'orders' }));
-    await stateAcl('refuseWrites');
+    await replica.stateAcl('refuseWrites');
     for (let i = 0; i < 3; i++) {
       await h.click(verdict, { action: ACTION.postmortem }, USER);
       await eventually(() => expiredNotices(channel).length === i + 1, `expired notice ${i + 1}`);
     }
     expect(skipped(key)).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^investigation record: startedBy: .*; could not be removed$/) })]);
     expect(await raw.exists(stored(key))).toBe(1);
-    await stateAcl('all');
+    await replica.stateAcl('all');
     await h.click(verdict, { action: ACTION.postmortem }, USER);
     await eventually(() => expiredNotices(channel).length === 4, 'the expired notice once the record can be removed');
     await eventually(async () => (await raw.exists(stored(key))) === 0, 'the record to be removed');
