@@ -74,6 +74,10 @@ export function uncheckedSentences(evidence: Evidence): string[] {
   for (const gap of record?.record.gaps ?? []) {
     out.push(sentence(`The record has a gap from ${gap.from.slice(0, 19).replace('T', ' ')} to ${gap.to.slice(0, 19).replace('T', ' ')} UTC (${clause(gap.why)}): what was removed then could not be checked`));
   }
+  if (record?.unreadable) {
+    const entries = record.unreadable === 1 ? 'entry' : 'entries';
+    out.push(sentence(`${formatCount(record.unreadable)} ${entries} of the record could not be read (malformed or oversized) and ${record.unreadable === 1 ? 'was' : 'were'} skipped`));
+  }
   const presence = dataOf(evidence, 'keyspace.presence');
   if (presence) {
     // Dbs sharing one reason make one sentence: 2,000 dbs beyond the search bound are one line.

@@ -1,4 +1,5 @@
 // The evidence read from Azure: the cache resource, Monitor metrics and the activity log.
+import { z } from 'zod';
 import type { Tier } from './query.ts';
 
 export type AzureResourceKind = 'redis' | 'redisEnterprise';
@@ -79,6 +80,27 @@ export interface MetricLine {
   /** This metric's change points and spikes, and the gaps in every metric, oldest first. */
   changes: Array<Pick<MetricEvent, 'kind' | 'from' | 'to' | 'summary'>>;
 }
+
+const MetricPointSchema: z.ZodType<MetricPoint> = z.object({ at: z.string(), value: z.number().nullable() });
+
+export const MetricLineSchema: z.ZodType<MetricLine> = z.object({
+  metric: z.string(),
+  line: z.string(),
+  min: z.number(),
+  max: z.number(),
+  change: z.string().nullable(),
+  unit: z.string(),
+  aggregation: z.enum(['Total', 'Maximum']),
+  points: z.array(MetricPointSchema),
+  changes: z.array(
+    z.object({
+      kind: z.enum(['spike', 'step-down', 'step-up', 'error', 'gap', 'near-limit']),
+      from: z.string(),
+      to: z.string(),
+      summary: z.string(),
+    }),
+  ),
+});
 
 /** A metric keyloss asked for that Azure returned no values for in the window: it could not be checked. */
 export interface MissingMetric {

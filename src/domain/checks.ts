@@ -1,4 +1,5 @@
 // The checks by id, and what they return: typed evidence, a failure with its reason, or a skip.
+import { z } from 'zod';
 import type { AzureActivityData, AzureMetricsData, AzureResourceData } from './azure-evidence.ts';
 import type { ClientsData, DeletionData, InfoData, MemoryData, PresenceData, RatesData, ReplicationData, RestartData, TtlSampleData } from './evidence.ts';
 import type { Query } from './query.ts';
@@ -20,6 +21,7 @@ export const AZURE_CHECK_IDS = ['azure.resource', 'azure.metrics', 'azure.activi
 export const RECORD_CHECK_IDS = ['record'] as const;
 export const CHECK_IDS = [...REDIS_CHECK_IDS, ...AZURE_CHECK_IDS, ...RECORD_CHECK_IDS] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
+export const CheckIdSchema = z.enum(CHECK_IDS);
 
 export function isCheckId(value: string): value is CheckId {
   return (CHECK_IDS as readonly string[]).includes(value);
@@ -65,3 +67,10 @@ export interface CheckProgress {
   detail?: string;
 }
 
+export const CheckProgressSchema: z.ZodType<CheckProgress> = z.object({
+  id: CheckIdSchema,
+  title: z.string(),
+  status: z.enum(['running', 'ok', 'failed', 'skipped']),
+  ms: z.number().optional(),
+  detail: z.string().optional(),
+});

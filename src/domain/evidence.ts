@@ -1,4 +1,5 @@
 // The evidence each Redis check produces, as the diagnosis reads it.
+import { z } from 'zod';
 import type { Info } from './info.ts';
 import type { NodeRef } from './node.ts';
 import type { NameDifference } from './near-names.ts';
@@ -40,6 +41,8 @@ export interface SampleEstimate {
   /** Share of the db's keys the scan visited (0..1). */
   fraction: number;
 }
+
+export const SampleEstimateSchema: z.ZodType<SampleEstimate> = z.object({ keys: z.number(), low: z.number(), high: z.number(), fraction: z.number() });
 
 export interface PresenceData {
   pattern: string;
@@ -108,6 +111,27 @@ export interface ScanPacingSummary {
   /** The highest share of the server's main thread others used in one window; null: INFO did not say. */
   othersCpuMax: number | null;
 }
+
+export const NearNameFindingSchema: z.ZodType<NearNameFinding> = z.object({
+  name: z.string(),
+  isPattern: z.boolean(),
+  differs: z.array(z.enum(['case', 'separator', 'prefix'])),
+  db: z.number(),
+  count: z.number(),
+  sampled: z.boolean(),
+  estimate: SampleEstimateSchema.optional(),
+  key: z.string().optional(),
+  keyExists: z.boolean().optional(),
+});
+
+export const ScanPacingSummarySchema: z.ZodType<ScanPacingSummary> = z.object({
+  address: z.string(),
+  readings: z.number(),
+  duty: z.tuple([z.number(), z.number()]),
+  count: z.tuple([z.number(), z.number()]),
+  othersOpsPerSecMax: z.number().nullable(),
+  othersCpuMax: z.number().nullable(),
+});
 
 export interface ShardPresence {
   /** The primary serving the shard. */

@@ -1,9 +1,14 @@
 // What the engineer told us: which key, which db, since when, on which tier, how much went missing.
+import { z } from 'zod';
+
 export const TIERS = ['basic', 'standard', 'premium', 'enterprise'] as const;
 export type Tier = (typeof TIERS)[number];
 
 export const SCOPES = ['partial', 'complete'] as const;
 export type Scope = (typeof SCOPES)[number];
+
+export const TierSchema = z.enum(TIERS);
+export const ScopeSchema = z.enum(SCOPES);
 
 export interface Query {
   /** The exact key or glob pattern that went missing. */

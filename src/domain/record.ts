@@ -62,4 +62,6 @@ export interface RecordData {
   notificationsOff: boolean;
   /** The INFO sample nearest before the first recorded eviction of the query's keys, when there is one. */
   memoryAtEviction: { at: string; node: string; usedMemory: number; maxmemory: number } | null;
+  /** Dated events and INFO samples of the record that were malformed or oversized, skipped (absent: none). */
+  unreadable?: number;
 }

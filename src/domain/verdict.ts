@@ -1,5 +1,6 @@
 // What a diagnosis concludes, and the evidence lines it cites for or against a cause.
-import type { CheckId } from './checks.ts';
+import { z } from 'zod';
+import { CheckIdSchema, type CheckId } from './checks.ts';
 
 export type Verdict = 'explained' | 'no-loss' | 'inconclusive';
 
@@ -12,3 +13,13 @@ export interface EvidenceLine {
   source?: 'record';
   at?: string;
 }
+
+export const VerdictSchema: z.ZodType<Verdict> = z.enum(['explained', 'no-loss', 'inconclusive']);
+
+export const EvidenceLineSchema: z.ZodType<EvidenceLine> = z.object({
+  check: CheckIdSchema,
+  summary: z.string(),
+  direction: z.enum(['for', 'against', 'neutral']),
+  source: z.literal('record').optional(),
+  at: z.string().optional(),
+});

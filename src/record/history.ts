@@ -3,7 +3,9 @@
 // a write that fails keeps everything for the next one, within a memory bound past which key names are dropped and the
 // drop is written as a gap.
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import { describeError } from '../redact.ts';
+import type { RecordKind } from '../state/store.ts';
 import { BitmapPool, HASHES, SLICE_CAPACITY, SliceDelta } from './bloom.ts';
 import { KEY_REMOVAL_EVENTS, keyFamily, OTHER_FAMILY, type RemovalEvent } from './events.ts';
 import { EXACT_PER_MINUTE, filterItem, HOUR_MS, MINUTE_MS, PAIRS_PER_MINUTE, type RecordLayout } from './layout.ts';
@@ -272,6 +274,24 @@ export interface StoredSample {
   runId: string | null;
   role: string | null;
 }
+
+/** A sample as the reader takes it back from the state Redis: about 200 characters. */
+export const STORED_SAMPLE_ENTRY: RecordKind<StoredSample> = {
+  what: 'INFO sample',
+  schema: z.object({
+    at: z.number(),
+    node: z.string(),
+    usedMemory: z.number().nullable(),
+    maxmemory: z.number().nullable(),
+    keys: z.number(),
+    expired: z.number().nullable(),
+    evicted: z.number().nullable(),
+    uptime: z.number().nullable(),
+    runId: z.string().nullable(),
+    role: z.string().nullable(),
+  }),
+  maxChars: 4_096,
+};
 
 /** How close to its limit a sample is; without a limit, only its bytes count (below any sample that has one). */
 function fullness(sample: InfoSample): number {

@@ -4,9 +4,10 @@ import type { Redis } from 'ioredis';
 import type { RecordData, RecordedChange, RecordedEventType, RecordedKeyRemoval, RecordedRemovals, RecordGap } from '../domain/record.ts';
 import { HASHES, positions, SLICE_FALSE_POSITIVE_RATE } from './bloom.ts';
 import { familiesOfPattern, KEY_REMOVAL_EVENTS, keyFamily, REMOVAL_EVENTS } from './events.ts';
-import type { StoredSample } from './history.ts';
+import { parseRecord, type RecordKind } from '../state/store.ts';
+import { STORED_SAMPLE_ENTRY, type StoredSample } from './history.ts';
 import { filterItem, HOUR_MS, MINUTE_MS, type RecordLayout } from './layout.ts';
-import type { DatedEvent } from './sample.ts';
+import { DATED_EVENT_ENTRY, type DatedEvent } from './sample.ts';
 
 export interface RecordQuery {
   key: string;
@@ -33,13 +34,10 @@ export async function readRecord(client: Redis, layout: RecordLayout, query: Rec
   const to = query.to.getTime();
   const from = Math.max(query.from.getTime(), to - MAX_WINDOW_MS);
 
-  const dated = (await client.zrangebyscore(layout.events, '-inf', '+inf')).flatMap((json): DatedEvent[] => {
-    try {
-      return [JSON.parse(json) as DatedEvent];
-    } catch {
-      return [];
-    }
-  });
+  // The record is untrusted input like every state record: an entry that is malformed is skipped and counted (the
+  // report says how many), never thrown out of the diagnosis; the stream itself is left as the recorder keeps it.
+  const unreadable = { count: 0 };
+  const dated = entries(await client.zrangebyscore(layout.events, '-inf', '+inf'), DATED_EVENT_ENTRY, unreadable);
   const gaps = gapsOf(dated, { firstAt, lastAt, stopped: meta.stoppedAt !== undefined, flushMs: Number(meta.flushMs) || 1_000 }, from, to);
   const notificationsOff = gaps.some((gap) => gap.why.includes('notifications were off'));
 
@@ -68,7 +66,7 @@ export async function readRecord(client: Redis, layout: RecordLayout, query: Rec
     );
 
   const firstEviction = key?.removals.find((removal) => removal.event === 'evicted')?.at ?? removals.find((r) => r.event === 'evicted')?.peakAt ?? null;
-  const memoryAtEviction = firstEviction ? await memoryNear(client, layout, Date.parse(firstEviction)) : null;
+  const memoryAtEviction = firstEviction ? await memoryNear(client, layout, Date.parse(firstEviction), unreadable) : null;
 
   return {
     cache: layout.cache,
@@ -81,7 +79,18 @@ export async function readRecord(client: Redis, layout: RecordLayout, query: Rec
     changes,
     notificationsOff,
     memoryAtEviction,
+    ...(unreadable.count > 0 ? { unreadable: unreadable.count } : {}),
   };
+}
+
+/** The entries that are of `kind`; the others are counted in `unreadable`. */
+function entries<T>(raw: string[], kind: RecordKind<T>, unreadable: { count: number }): T[] {
+  return raw.flatMap((json) => {
+    const parsed = parseRecord(json, kind);
+    if (parsed.ok) return [parsed.value];
+    unreadable.count += 1;
+    return [];
+  });
 }
 
 /** The gaps inside [from, to]: before the record started, after its last write, written gaps, notifications off. */
@@ -231,9 +240,9 @@ async function findKey(
   return { removals, slicesAsked, falsePositiveBound: slicesAsked * SLICE_FALSE_POSITIVE_RATE };
 }
 
-async function memoryNear(client: Redis, layout: RecordLayout, at: number): Promise<RecordData['memoryAtEviction']> {
+async function memoryNear(client: Redis, layout: RecordLayout, at: number, unreadable: { count: number }): Promise<RecordData['memoryAtEviction']> {
   // The fullest sample of the minute before, of and after the eviction (each holds its minute's most memory used).
-  const near = (await client.zrangebyscore(layout.samples, at - MINUTE_MS, at + MINUTE_MS)).map((json) => JSON.parse(json) as StoredSample);
+  const near = entries(await client.zrangebyscore(layout.samples, at - MINUTE_MS, at + MINUTE_MS), STORED_SAMPLE_ENTRY, unreadable);
   const ratio = (s: StoredSample): number => (s.usedMemory !== null && s.maxmemory ? s.usedMemory / s.maxmemory : -1);
   const sample = near.sort((a, b) => ratio(b) - ratio(a))[0];
   if (!sample || sample.usedMemory === null || sample.maxmemory === null) return null;

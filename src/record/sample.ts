@@ -1,5 +1,7 @@
 // One INFO sample of a node as the recorder keeps it, and what changed between two samples: restarts, failovers, flushes, bursts (pure).
+import { z } from 'zod';
 import { parseInfo } from '../redis/info.ts';
+import type { RecordKind } from '../state/store.ts';
 
 /** The counters and identity of one node at one time; every field that INFO did not give is null. */
 export interface InfoSample {
@@ -68,6 +70,20 @@ export interface DatedEvent {
   /** Numbers behind the summary (keys before and after, counts). */
   data?: Record<string, number | string | null>;
 }
+
+/** A dated event as the reader takes it back from the state Redis: a few hundred characters (its summary, a few numbers). */
+export const DATED_EVENT_ENTRY: RecordKind<DatedEvent> = {
+  what: 'dated event',
+  schema: z.object({
+    type: z.enum(['restart', 'failover', 'flush', 'burst', 'notifications', 'clients', 'gap']),
+    at: z.number(),
+    from: z.number().optional(),
+    address: z.string(),
+    summary: z.string(),
+    data: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).optional(),
+  }),
+  maxChars: 16_384,
+};
 
 /** A counter delta that survives a restart: after a reset the new value is all that happened since. */
 export function counterDelta(before: number | null, after: number | null, reset: boolean): number {

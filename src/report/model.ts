@@ -1,11 +1,12 @@
 // The one report model every surface renders. Its JSON form is the contract in ../shared/spec/diagnose-cli.md:
 // fields may be added, none changed.
-import type { CauseId, Likelihood } from '../domain/causes.ts';
-import type { Scope, Tier } from '../domain/query.ts';
-import type { CheckId } from '../domain/checks.ts';
-import type { EvidenceLine, Verdict } from '../domain/verdict.ts';
-import type { MetricLine } from '../domain/azure-evidence.ts';
-import type { NearNameFinding, SampleEstimate, ScanPacingSummary } from '../domain/evidence.ts';
+import { z } from 'zod';
+import { CauseIdSchema, LikelihoodSchema, type CauseId, type Likelihood } from '../domain/causes.ts';
+import { ScopeSchema, TierSchema, type Scope, type Tier } from '../domain/query.ts';
+import { CheckIdSchema, type CheckId } from '../domain/checks.ts';
+import { EvidenceLineSchema, VerdictSchema, type EvidenceLine, type Verdict } from '../domain/verdict.ts';
+import { MetricLineSchema, type MetricLine } from '../domain/azure-evidence.ts';
+import { NearNameFindingSchema, SampleEstimateSchema, ScanPacingSummarySchema, type NearNameFinding, type SampleEstimate, type ScanPacingSummary } from '../domain/evidence.ts';
 
 export interface CauseReport {
   id: CauseId;
@@ -86,3 +87,66 @@ export interface Report {
  * unit, aggregation, points and changes, which the charts draw. The same shape the metrics check folds.
  */
 export type MetricReport = MetricLine;
+
+const span = { from: z.string(), to: z.string() };
+
+/** A report as stored with an investigation and read back (src/slack/investigation.ts checks its records with it). */
+export const ReportSchema: z.ZodType<Report> = z.object({
+  target: z.object({ host: z.string(), port: z.number(), db: z.number(), tls: z.boolean() }),
+  query: z.object({ key: z.string(), since: z.string(), tier: TierSchema.nullable(), scope: ScopeSchema }),
+  verdict: VerdictSchema,
+  causes: z.array(
+    z.object({
+      id: CauseIdSchema,
+      likelihood: LikelihoodSchema,
+      score: z.number(),
+      evidence: z.array(EvidenceLineSchema),
+      fixes: z.array(z.string()),
+      confirmed: z.boolean().optional(),
+      title: z.string(),
+      explanation: z.string(),
+    }),
+  ),
+  checks: z.array(
+    z.object({
+      id: CheckIdSchema,
+      status: z.enum(['ok', 'failed', 'skipped']),
+      ms: z.number(),
+      error: z.string().optional(),
+      reason: z.string().optional(),
+      title: z.string(),
+    }),
+  ),
+  key: z.object({
+    pattern: z.string(),
+    present: z.boolean(),
+    matches: z.array(z.object({ db: z.number(), count: z.number(), sampled: z.boolean(), estimate: SampleEstimateSchema.optional() })),
+    pacing: z.array(ScanPacingSummarySchema).optional(),
+    near: NearNameFindingSchema.optional(),
+  }),
+  headline: z.string(),
+  unchecked: z.array(z.string()),
+  generatedAt: z.string(),
+  cache: z.string().nullable(),
+  tierSource: z.enum(['asked', 'azure', 'unknown']),
+  metrics: z.array(MetricLineSchema),
+  metricsWindow: z.object({ ...span, interval: z.string() }).nullable(),
+  scopeSource: z.enum(['asked', 'inferred']),
+  record: z
+    .object({
+      ...span,
+      gaps: z.array(z.object({ ...span, why: z.string() })),
+      events: z.array(z.object({ at: z.string(), type: z.string(), summary: z.string() })),
+    })
+    .nullable(),
+  rates: z
+    .object({
+      from: z.string().nullable(),
+      intervalMs: z.number(),
+      expiredPerSec: z.number().nullable(),
+      evictedPerSec: z.number().nullable(),
+      deletedPerSec: z.number().nullable(),
+    })
+    .nullable()
+    .optional(),
+});

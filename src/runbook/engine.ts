@@ -1,7 +1,8 @@
 // The runbook state machine: walks a runbook's questions, checks and conclusions over a plain-JSON session.
 // Pure: no I/O and no clock; every function takes the time and returns a new session, never mutating its input.
-import type { CauseId } from '../domain/causes.ts';
-import type { Verdict } from '../domain/verdict.ts';
+import { z } from 'zod';
+import { CauseIdSchema, type CauseId } from '../domain/causes.ts';
+import { VerdictSchema, type Verdict } from '../domain/verdict.ts';
 import { parseAnswer } from './formats.ts';
 import type { CheckNode, Condition, ConclusionNode, Next, QuestionNode, Runbook } from './schema.ts';
 
@@ -41,6 +42,31 @@ export interface Session {
   startedAt: string;
   updatedAt: string;
 }
+
+const FindingsSchema: z.ZodType<Findings> = z.object({ verdict: VerdictSchema, topCause: CauseIdSchema.nullable() });
+
+/** A session as stored between clicks and read back (src/slack/investigation.ts checks its records with it). */
+export const SessionSchema: z.ZodType<Session> = z.object({
+  runbook: z.string(),
+  node: z.string(),
+  status: z.enum(['asking', 'checking', 'concluded']),
+  answers: z.record(z.string(), z.string()),
+  history: z.array(
+    z.object({
+      node: z.string(),
+      at: z.string(),
+      value: z.string().optional(),
+      skipped: z.literal(true).optional(),
+      prefilled: z.literal(true).optional(),
+      findings: FindingsSchema.optional(),
+    }),
+  ),
+  findings: FindingsSchema.nullable(),
+  prefill: z.record(z.string(), z.string()),
+  infer: z.array(z.string()).optional(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+});
 
 export type EngineErrorCode =
   | 'not-an-option'

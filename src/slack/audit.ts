@@ -1,5 +1,6 @@
 // One JSON line per Slack action (who, which cache, what ran, the verdict), redacted, for the log pipeline.
 import { redact } from '../redact.ts';
+import type { OnUnreadable } from '../state/store.ts';
 
 export type AuditAction =
   | 'command'
@@ -19,6 +20,8 @@ export type AuditAction =
   | 'home'
   | 'watch'
   | 'watch-finished'
+  /** A state record that was malformed or oversized: skipped and removed (once per record). */
+  | 'skipped-record'
   | 'error';
 
 export interface AuditEntry {
@@ -44,4 +47,9 @@ export function createAudit(sink: AuditSink = (line) => process.stdout.write(lin
     const line = JSON.stringify({ at: now().toISOString(), source: AUDIT_SOURCE, ...entry });
     sink(redact(line));
   };
+}
+
+/** Where the state store reports a malformed or oversized record: one audit line, its key and what is wrong, never its content. */
+export function auditSkippedRecord(audit: Audit): OnUnreadable {
+  return (key, reason) => audit({ action: 'skipped-record', user: null, channel: null, key, reason });
 }

@@ -1,6 +1,7 @@
 // App Home: the user's recent investigations (from the state store) and the caches they may diagnose.
+import { z } from 'zod';
 import type { CacheConfig } from '../config/caches.ts';
-import type { StateStore } from '../state/store.ts';
+import type { RecordKind, StateStore } from '../state/store.ts';
 import { code, escapeMrkdwn } from './blocks/escape.ts';
 import type { Block } from './blocks/limits.ts';
 import { button, context, divider, header, section } from './blocks/message.ts';
@@ -14,6 +15,13 @@ export interface RecentInvestigation {
   rootTs: string;
 }
 
+/** A person's recent investigations, newest first: RECENT_LIMIT entries of about 60 characters each. */
+const RECENTS_RECORD: RecordKind<RecentInvestigation[]> = {
+  what: 'recent investigations',
+  schema: z.array(z.object({ channel: z.string(), rootTs: z.string() })).max(RECENT_LIMIT),
+  maxChars: 4_096,
+};
+
 export function recentKey(user: string): string {
   return `keyloss:recent:${user}`;
 }
@@ -22,9 +30,9 @@ export function recentKey(user: string): string {
 export async function rememberRecent(store: StateStore, user: string, entry: RecentInvestigation, ttlMs: number): Promise<void> {
   const key = recentKey(user);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await store.get<RecentInvestigation[]>(key);
+    const current = await store.get(key, RECENTS_RECORD);
     const list = [entry, ...(current?.value ?? []).filter((e) => e.rootTs !== entry.rootTs || e.channel !== entry.channel)].slice(0, RECENT_LIMIT);
-    if ((await store.put(key, list, current?.version ?? null, ttlMs)).ok) return;
+    if ((await store.put(key, RECENTS_RECORD, list, current?.version ?? null, ttlMs)).ok) return;
   }
 }
 
@@ -34,7 +42,7 @@ function threadLink(channel: string, rootTs: string): string {
 }
 
 export async function homeView(store: StateStore, user: string, caches: readonly CacheConfig[]): Promise<{ type: 'home'; blocks: Block[] }> {
-  const recent = (await store.get<RecentInvestigation[]>(recentKey(user)))?.value ?? [];
+  const recent = (await store.get(recentKey(user), RECENTS_RECORD))?.value ?? [];
   const blocks: Block[] = [header('keyloss: why did keys vanish?'), section('Start with `/keyloss <cache> <key> since <time>` in a channel, from an Azure Monitor alert, or with *Investigate with keyloss* on a message.')];
   blocks.push(divider(), section('*Your recent investigations*'));
   const lines: string[] = [];

@@ -8,6 +8,7 @@ import { openStateStore } from '../state/index.ts';
 import { closeRecordStore, openRecordStore } from '../record/check.ts';
 import { ALERT_PATH } from './alerts/route.ts';
 import { createSlackApp } from './app.ts';
+import { auditSkippedRecord, createAudit } from './audit.ts';
 import { createSlackTransport, reachSlack } from './transport.ts';
 
 export { createSlackApp } from './app.ts';
@@ -24,7 +25,8 @@ export async function run(deps: Deps): Promise<number> {
     process.stderr.write(`keyloss: the caches file is invalid:\n${caches.reason}\n`);
     return 2;
   }
-  const state = await openStateStore(config.state);
+  const audit = createAudit();
+  const state = await openStateStore(config.state, auditSkippedRecord(audit));
   if (!state.ok) {
     process.stderr.write(`keyloss: ${state.reason}\n`);
     return 1;
@@ -38,7 +40,7 @@ export async function run(deps: Deps): Promise<number> {
   say(reached);
   // The record of the caches (keyloss record) lives in the same state Redis; every investigation reads it.
   const record = config.state.url ? await openRecordStore(config.state.url, config.state.prefix) : null;
-  const slack = createSlackApp(config, { store: state.state.store, caches, runbook, transport, azure: azureAccessOf(config, deps), now: deps.now, record });
+  const slack = createSlackApp(config, { store: state.state.store, audit, caches, runbook, transport, azure: azureAccessOf(config, deps), now: deps.now, record });
   // Bolt's HTTP receiver handles each request in a promise nobody awaits: a signed but malformed payload
   // (payload=null) rejects it. One bad request must not take every incident on this replica down with it.
   process.on('unhandledRejection', (reason) => {

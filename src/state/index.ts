@@ -1,7 +1,7 @@
 // Opens where state lives, as the configuration says: keyloss's own Redis when STATE_REDIS_URL is set, memory otherwise.
 import { MemoryStateStore } from './memory.ts';
 import { openRedisStateStore } from './redis.ts';
-import type { StateStore } from './store.ts';
+import type { OnUnreadable, StateStore } from './store.ts';
 
 export type { StateStore } from './store.ts';
 
@@ -20,10 +20,13 @@ export interface StateSettings {
 
 export type OpenStateResult = { ok: true; state: OpenedState } | { ok: false; reason: string };
 
-/** keyloss's own Redis when the configuration names one (STATE_REDIS_URL, never a diagnosed cache), memory otherwise. */
-export async function openStateStore(settings: StateSettings): Promise<OpenStateResult> {
-  if (!settings.url) return { ok: true, state: { store: new MemoryStateStore(), description: 'memory (this process only)', shared: false } };
-  const opened = await openRedisStateStore(settings.url, { prefix: settings.prefix });
+/**
+ * keyloss's own Redis when the configuration names one (STATE_REDIS_URL, never a diagnosed cache), memory otherwise.
+ * `onUnreadable` hears once of each stored record that is malformed or oversized (removed, read as absent); default stderr.
+ */
+export async function openStateStore(settings: StateSettings, onUnreadable?: OnUnreadable): Promise<OpenStateResult> {
+  if (!settings.url) return { ok: true, state: { store: new MemoryStateStore(Date.now, onUnreadable), description: 'memory (this process only)', shared: false } };
+  const opened = await openRedisStateStore(settings.url, { prefix: settings.prefix, ...(onUnreadable ? { onUnreadable } : {}) });
   if (!opened.ok) return opened;
   return {
     ok: true,

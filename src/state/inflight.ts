@@ -1,8 +1,8 @@
 // Which replica runs an incident's checks, with a heartbeat, so another replica can tell "still running" from "lost with a crashed replica".
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { StateStore, Versioned } from './store.ts';
-import { UnreadableRecord, updateState } from './store.ts';
+import type { RecordKind, StateStore } from './store.ts';
+import { updateState } from './store.ts';
 
 export interface InFlightRun {
   runId: string;
@@ -19,8 +19,7 @@ export interface InFlightRun {
 }
 
 const isoTime = z.string().max(40).refine((text) => !Number.isNaN(Date.parse(text)), 'an ISO time');
-/** A run record as read back: the state Redis is shared, so every record is checked before it is trusted. */
-const StoredRun = z.object({
+const StoredRun: z.ZodType<InFlightRun> = z.object({
   runId: z.string().min(1).max(100),
   replica: z.string().max(300),
   startedAt: isoTime,
@@ -29,8 +28,11 @@ const StoredRun = z.object({
   outcome: z.enum(['finished', 'interrupted']).nullable(),
   note: z.string().max(2000).nullable(),
 });
-/** A run record longer than this is not one keyloss wrote. */
-const MAX_RECORD_CHARS = 16_384;
+/**
+ * A run record as read back (the state Redis is shared, so every record is checked before it is trusted): about 300
+ * characters, a 2000-character note at most; a longer one is not one keyloss wrote.
+ */
+export const RUN_RECORD: RecordKind<InFlightRun> = { what: 'run', schema: StoredRun, maxChars: 16_384 };
 
 export type RunStatus =
   | { status: 'idle'; last: InFlightRun | null }
@@ -63,8 +65,6 @@ export interface InFlightOptions {
   /** How long a run record is kept after its last write. Default 24 h. */
   ttlMs?: number;
   clock?: () => Date;
-  /** Told once per record that is malformed or oversized (it is then skipped and removed). Default: stderr. */
-  onUnreadable?: (key: string, reason: string) => void;
 }
 
 export type BeginResult =
@@ -120,8 +120,6 @@ export class InFlightRegistry {
   private readonly local = new Map<string, LocalRun>();
   /** Runs stopped because the state Redis was out of reach: left unsettled, so a sweep reports them as lost. */
   private readonly cutOff = new Set<string>();
-  private readonly onUnreadable: (key: string, reason: string) => void;
-  private readonly reported = new Set<string>();
 
   constructor(
     private readonly store: StateStore,
@@ -132,41 +130,11 @@ export class InFlightRegistry {
     this.staleAfterMs = options.staleAfterMs ?? this.heartbeatMs * 3;
     this.ttlMs = options.ttlMs ?? 24 * 3_600_000;
     this.clock = options.clock ?? (() => new Date());
-    this.onUnreadable = options.onUnreadable ?? ((key, reason) => process.stderr.write(`keyloss: skipped the state record ${key}: ${reason}\n`));
   }
 
   async status(incident: string): Promise<RunStatus> {
-    const stored = await this.readRun(inFlightKey(incident));
+    const stored = await this.store.get(inFlightKey(incident), RUN_RECORD);
     return runStatus(stored?.value ?? null, this.clock(), this.staleAfterMs);
-  }
-
-  /**
-   * The run record under `key`, checked field by field; a malformed or oversized one is reported once, removed (it is
-   * under keyloss's own prefix and nothing can read it) and read as absent, so it never stops a sweep or a click.
-   */
-  private async readRun(key: string): Promise<Versioned<InFlightRun> | null> {
-    let stored: Versioned<unknown> | null;
-    try {
-      stored = await this.store.get<unknown>(key);
-    } catch (error) {
-      if (!(error instanceof UnreadableRecord)) throw error;
-      await this.discard(key, 'not JSON');
-      return null;
-    }
-    if (stored === null) return null;
-    const size = JSON.stringify(stored.value ?? null).length;
-    const parsed = size > MAX_RECORD_CHARS ? null : StoredRun.safeParse(stored.value);
-    if (parsed?.success) return { value: parsed.data, version: stored.version };
-    await this.discard(key, parsed ? `not a run record (${parsed.error.issues[0]?.path.join('.') || 'value'}: ${parsed.error.issues[0]?.message})` : `${size} characters, more than a run record holds`);
-    return null;
-  }
-
-  private async discard(key: string, reason: string): Promise<void> {
-    if (!this.reported.has(key)) {
-      this.reported.add(key);
-      this.onUnreadable(key, reason);
-    }
-    await this.store.delete(key).catch(() => undefined);
   }
 
   /**
@@ -176,7 +144,7 @@ export class InFlightRegistry {
   async begin(incident: string): Promise<BeginResult> {
     const key = inFlightKey(incident);
     for (;;) {
-      const stored = await this.readRun(key);
+      const stored = await this.store.get(key, RUN_RECORD);
       const now = this.clock();
       const status = runStatus(stored?.value ?? null, now, this.staleAfterMs);
       if (status.status === 'running') return { ok: false, status };
@@ -189,7 +157,7 @@ export class InFlightRegistry {
         outcome: null,
         note: null,
       };
-      const written = await this.store.put(key, run, stored?.version ?? null, this.ttlMs);
+      const written = await this.store.put(key, RUN_RECORD, run, stored?.version ?? null, this.ttlMs);
       if (!written.ok) continue;
       const controller = new AbortController();
       const timer = setInterval(() => void this.beat(incident, run.runId), this.heartbeatMs);
@@ -234,7 +202,7 @@ export class InFlightRegistry {
     for (const key of await this.store.keys(IN_FLIGHT)) {
       const incident = key.slice(IN_FLIGHT.length);
       if (this.local.has(incident)) continue;
-      const stored = await this.readRun(key).catch(() => null);
+      const stored = await this.store.get(key, RUN_RECORD).catch(() => null);
       const status = runStatus(stored?.value ?? null, this.clock(), this.staleAfterMs);
       if (status.status !== 'lost' || status.run.outcome !== null) continue;
       if (!(await this.store.claim(`lost:${incident}:${status.run.runId}`, this.ttlMs))) continue;
@@ -267,7 +235,7 @@ export class InFlightRegistry {
     const at = this.clock().toISOString();
     // A finished run matters to no one for long; dropping it soon keeps the lost-run sweeps small.
     const keep = outcome === 'finished' ? Math.min(this.ttlMs, FINISHED_KEPT_MS) : this.ttlMs;
-    await updateState<InFlightRun>(this.store, inFlightKey(incident), keep, (run) =>
+    await updateState(this.store, inFlightKey(incident), RUN_RECORD, keep, (run) =>
       run.runId === runId && run.outcome === null ? { ...run, endedAt: at, outcome, note } : null,
     );
   }
@@ -282,7 +250,7 @@ export class InFlightRegistry {
     try {
       // A beat that was under way when its run stopped must not make the stopped run look alive again.
       const mine = (run: InFlightRun) => run.runId === runId && run.outcome === null && this.local.get(incident)?.run.runId === runId;
-      const result = await updateState<InFlightRun>(this.store, inFlightKey(incident), this.ttlMs, (run) =>
+      const result = await updateState(this.store, inFlightKey(incident), RUN_RECORD, this.ttlMs, (run) =>
         mine(run) ? { ...run, heartbeatAt: this.clock().toISOString() } : null,
       );
       const current = result.ok ? result.value : null;

@@ -1,5 +1,5 @@
 // In-process state store: the default for a single instance (Socket Mode, or tests).
-import type { PutResult, StateStore, Versioned } from './store.ts';
+import { RecordCheck, type OnUnreadable, type PutResult, type RecordKind, type StateStore, type Versioned } from './store.ts';
 
 interface Entry {
   json: string;
@@ -10,8 +10,14 @@ interface Entry {
 export class MemoryStateStore implements StateStore {
   private readonly entries = new Map<string, Entry>();
   private readonly claims = new Map<string, number>();
+  private readonly check: RecordCheck;
 
-  constructor(private readonly clock: () => number = Date.now) {}
+  constructor(
+    private readonly clock: () => number = Date.now,
+    onUnreadable?: OnUnreadable,
+  ) {
+    this.check = new RecordCheck(onUnreadable);
+  }
 
   private live(key: string): Entry | undefined {
     const entry = this.entries.get(key);
@@ -22,17 +28,17 @@ export class MemoryStateStore implements StateStore {
     return entry;
   }
 
-  async get<T>(key: string): Promise<Versioned<T> | null> {
-    const entry = this.live(key);
-    // Parsed afresh on every read, as from Redis: callers never share a mutable object.
-    return entry ? { value: JSON.parse(entry.json) as T, version: entry.version } : null;
+  async get<T>(key: string, kind: RecordKind<T>): Promise<Versioned<T> | null> {
+    // Parsed and checked afresh on every read, as from Redis: callers never share a mutable object.
+    return this.check.read(key, kind, this.live(key) ?? null, () => this.delete(key));
   }
 
-  async put<T>(key: string, value: T, expectedVersion: number | null, ttlMs: number): Promise<PutResult> {
+  async put<T>(key: string, kind: RecordKind<T>, value: T, expectedVersion: number | null, ttlMs: number): Promise<PutResult> {
+    const json = this.check.write(key, kind, value);
     const entry = this.live(key);
     if ((entry?.version ?? null) !== expectedVersion) return { ok: false, reason: 'conflict' };
     const version = (entry?.version ?? 0) + 1;
-    this.entries.set(key, { json: JSON.stringify(value), version, expiresAt: this.clock() + ttlMs });
+    this.entries.set(key, { json, version, expiresAt: this.clock() + ttlMs });
     return { ok: true, version };
   }
 

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import { describeError, redact } from '../redact.ts';
 import { describeEndpoint, parseRedisUrl } from '../redis/url.ts';
-import { UnreadableRecord, type PutResult, type StateStore, type Versioned } from './store.ts';
+import { RecordCheck, type OnUnreadable, type PutResult, type RecordKind, type StateStore, type Versioned } from './store.ts';
 
 export interface RedisStateOptions {
   /** Prepended to every key, so one Redis can hold several keyloss installations. Default `keyloss:`. */
@@ -11,6 +11,8 @@ export interface RedisStateOptions {
   commandTimeoutMs?: number;
   /** Time to connect. Default 5000 ms. */
   connectTimeoutMs?: number;
+  /** Told once per stored record that is malformed or oversized (it is then removed and read as absent). Default: stderr. */
+  onUnreadable?: OnUnreadable;
 }
 
 export const DEFAULT_STATE_PREFIX = 'keyloss:';
@@ -45,14 +47,17 @@ export class RedisStateStore implements StateStore {
   /** `host:port` of the state Redis, for messages. */
   readonly address: string;
   private putSha: string | null = null;
+  private readonly check: RecordCheck;
 
   constructor(
     private readonly client: Redis,
     address: string,
     prefix = DEFAULT_STATE_PREFIX,
+    onUnreadable?: OnUnreadable,
   ) {
     this.address = address;
     this.prefix = prefix;
+    this.check = new RecordCheck(onUnreadable);
   }
 
   private valueKey(key: string): string {
@@ -71,18 +76,18 @@ export class RedisStateStore implements StateStore {
     }
   }
 
-  async get<T>(key: string): Promise<Versioned<T> | null> {
-    const [version, json] = await this.attempt(`read ${key}`, () => this.client.hmget(this.valueKey(key), 'v', 'j'));
-    if (version === null || version === undefined || json === null || json === undefined) return null;
-    try {
-      return { value: JSON.parse(json) as T, version: Number(version) };
-    } catch {
-      throw new UnreadableRecord(key);
-    }
+  async get<T>(key: string, kind: RecordKind<T>): Promise<Versioned<T> | null> {
+    const read = () => this.client.hmget(this.valueKey(key), 'v', 'j');
+    // A key of another type, or a hash without both fields, is no record keyloss wrote: checked (and removed) like
+    // one that is not JSON.
+    const [version, json] = await this.attempt(`read ${key}`, () => read().catch((error: unknown) => (/WRONGTYPE/.test(describeError(error)) ? ['0', ''] : Promise.reject(error))));
+    const stored = version == null && json == null ? null : { json: version == null ? '' : (json ?? ''), version: Number(version) };
+    return this.check.read(key, kind, stored, () => this.delete(key));
   }
 
-  async put<T>(key: string, value: T, expectedVersion: number | null, ttlMs: number): Promise<PutResult> {
-    const args = [this.valueKey(key), expectedVersion === null ? '' : String(expectedVersion), JSON.stringify(value), String(Math.max(1, Math.round(ttlMs)))];
+  async put<T>(key: string, kind: RecordKind<T>, value: T, expectedVersion: number | null, ttlMs: number): Promise<PutResult> {
+    const json = this.check.write(key, kind, value);
+    const args = [this.valueKey(key), expectedVersion === null ? '' : String(expectedVersion), json, String(Math.max(1, Math.round(ttlMs)))];
     const version = Number(await this.attempt(`write ${key}`, () => this.runPut(args)));
     return version < 0 ? { ok: false, reason: 'conflict' } : { ok: true, version };
   }
@@ -146,7 +151,7 @@ export type OpenStateResult = { ok: true; store: RedisStateStore } | { ok: false
 export async function openRedisStateStore(url: string, options: RedisStateOptions = {}): Promise<OpenStateResult> {
   const opened = await openStateClient(url, options);
   if (!opened.ok) return opened;
-  return { ok: true, store: new RedisStateStore(opened.client, opened.address, options.prefix ?? DEFAULT_STATE_PREFIX) };
+  return { ok: true, store: new RedisStateStore(opened.client, opened.address, options.prefix ?? DEFAULT_STATE_PREFIX, options.onUnreadable) };
 }
 
 export type OpenStateClientResult = { ok: true; client: Redis; address: string } | { ok: false; reason: string };

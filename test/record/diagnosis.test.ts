@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGlobPattern } from '../../src/domain/query.ts';
 import { investigate } from '../../src/investigate.ts';
+import { RecordLayout } from '../../src/record/layout.ts';
 import { DEFAULT_RECORDER_OPTIONS, Recorder } from '../../src/record/recorder.ts';
 import { parseRedisUrl } from '../../src/redis/url.ts';
 import type { Report } from '../../src/report/model.ts';
@@ -152,5 +153,30 @@ describe('the diagnosis reads the record', () => {
     expect(away.record).toBeNull();
     expect(away.checks.find((check) => check.id === 'record')).toMatchObject({ status: 'failed' });
     expect(cause(away, 'deletion').confirmed).toBeUndefined();
+  });
+
+  it('skips malformed or oversized entries of the record, says how many, and leaves the record as the recorder keeps it', async () => {
+    const layout = new RecordLayout(PREFIX, 'sessions');
+    const [first] = await state.zrange(layout.samples, '0', '0');
+    const at = Number(await state.zscore(layout.samples, first!));
+    const poison = ['{not json', 'null', JSON.stringify({ type: 'flush', at: 'noon' }), JSON.stringify({ type: 'restart', at, address: 'x', summary: 'y'.repeat(20_000) })];
+    const samples = ['null', JSON.stringify({ at, node: 'n', usedMemory: 'full' })];
+    for (const [i, json] of poison.entries()) await state.zadd(layout.events, at + i, json);
+    for (const [i, json] of samples.entries()) await state.zadd(layout.samples, at + i, json);
+    try {
+      const evicted = await diagnoseWithRecord(evictedKey);
+      // The rest of the record reads as before: the eviction confirmed, with the memory of the fullest sample.
+      expect(cause(evicted, 'eviction')).toMatchObject({ likelihood: 'likely', confirmed: true });
+      expect(cause(evicted, 'eviction').evidence[0]!.summary).toMatch(/used_memory was \d+(\.\d+)? % of maxmemory/);
+      expect(evicted.unchecked.filter((sentence) => /of the record could not be read/.test(sentence))).toEqual([
+        '6 entries of the record could not be read (malformed or oversized) and were skipped.',
+      ]);
+      expect(evicted.checks.find((check) => check.id === 'record')).toMatchObject({ status: 'ok' });
+      // Neither stream is pruned by a reader.
+      for (const json of poison) expect(await state.zscore(layout.events, json)).not.toBeNull();
+    } finally {
+      await state.zrem(layout.events, ...poison);
+      await state.zrem(layout.samples, ...samples);
+    }
   });
 });

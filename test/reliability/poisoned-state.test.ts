@@ -10,11 +10,13 @@ import { stagingClient } from '../checks/support.ts';
 
 let store: RedisStateStore;
 let port: number;
+/** What the store reported as unreadable, in order. */
+const unreadable: string[] = [];
 
 beforeAll(async () => {
   const state = await startRedis();
   port = state.port;
-  const opened = await openRedisStateStore(state.url);
+  const opened = await openRedisStateStore(state.url, { onUnreadable: (key) => unreadable.push(key) });
   if (!opened.ok) throw new Error(opened.reason);
   store = opened.store;
 });
@@ -35,22 +37,19 @@ describe('the lost-run sweep over poisoned records', () => {
       JSON.stringify({ runId: 'r', replica: 'x', startedAt: 'yesterday', heartbeatAt: 'never', endedAt: null, outcome: null, note: null }),
       JSON.stringify({ runId: 'r', replica: 'x'.repeat(20_000), startedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString(), endedAt: null, outcome: null, note: null }),
     ];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 28; i++) {
       await raw.hset(`${store.prefix}state:inflight:C0POISON:${i}.000`, 'v', '1', 'j', poison[i % poison.length]!);
     }
+    // Not a hash at all, and a hash without its JSON.
+    await raw.set(`${store.prefix}state:inflight:C0POISON:28.000`, 'a plain string');
+    await raw.hset(`${store.prefix}state:inflight:C0POISON:29.000`, 'v', '1');
     // A run whose replica died: begun at t0 and never heard from again.
     const t0 = new Date('2026-01-01T05:00:00Z');
     const crashed = new InFlightRegistry(store, { replica: 'crashed', heartbeatMs: 1000, clock: () => t0 });
     const begun = await crashed.begin('C0LOST:1.000');
     expect(begun.ok).toBe(true);
 
-    const unreadable: string[] = [];
-    const sweeper = new InFlightRegistry(store, {
-      replica: 'sweeper',
-      heartbeatMs: 1000,
-      clock: () => new Date(t0.getTime() + 60_000),
-      onUnreadable: (key) => unreadable.push(key),
-    });
+    const sweeper = new InFlightRegistry(store, { replica: 'sweeper', heartbeatMs: 1000, clock: () => new Date(t0.getTime() + 60_000) });
     const lost = await sweeper.claimLost();
     expect(lost.map((l) => l.incident)).toEqual(['C0LOST:1.000']);
     expect(unreadable).toHaveLength(30);
@@ -62,6 +61,7 @@ describe('the lost-run sweep over poisoned records', () => {
     // A click on an incident with a poisoned record reads it as no run at all.
     await raw.hset(`${store.prefix}state:inflight:C0CLICK:1.000`, 'v', '1', 'j', '{"runId":');
     expect((await sweeper.status('C0CLICK:1.000')).status).toBe('idle');
+    expect(unreadable.slice(30)).toEqual(['inflight:C0CLICK:1.000']);
     await raw.quit();
   });
 });

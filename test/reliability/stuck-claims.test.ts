@@ -2,15 +2,14 @@
 // mode, signed requests, and a real state Redis whose ACL can be switched to refuse keyloss's state writes (claims
 // still work), the way a state Redis at maxmemory or read-only refuses them. Each case failed before: the cache
 // picker, a verdict button given a value it does not take, a command Slack delivers again, an alert Azure sends again.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { redisResourceId } from '../support/fake-azure.ts';
 import { commonAlert, postAlert } from '../support/azure-alert.ts';
-import { startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from '../support/app-process.ts';
-import { writeCachesFile } from '../support/caches-file.ts';
-import { slackDriver, type SlackDriver } from '../support/slack-driver.ts';
+import { useAclReplica, type AclReplica } from '../support/acl-replica.ts';
+import type { AppProcess, Surroundings } from '../support/app-process.ts';
+import type { SlackDriver } from '../support/slack-driver.ts';
 import { blockActionPayload } from '../support/slack-request.ts';
 import { waitFor } from '../support/wait.ts';
-import { stagingClient } from '../checks/support.ts';
 
 const USER = 'U0CLAIMS';
 const STATE_PASSWORD = 'state-password-claims-5d1c';
@@ -19,70 +18,26 @@ const RESOURCE = redisResourceId('orders-claims');
 const ALERTS = 'C0CLALERTS';
 const MIN = 60_000;
 
+let replica: AclReplica;
 let surroundings: Surroundings;
-let caches: { path: string; remove(): void };
 let app: AppProcess;
 let h: SlackDriver;
+const stateAcl = (rules: 'all' | 'refuseWrites') => replica.stateAcl(rules);
 
-/** keyloss's state Redis user: every key, or (`refuseWrites`) reading state and taking claims only. */
-async function stateAcl(rules: 'all' | 'refuseWrites'): Promise<void> {
-  const admin = stagingClient(surroundings.state.port);
-  try {
-    const keys = rules === 'all' ? ['~*'] : ['%R~*', '~keyloss:claim:*'];
-    await admin.call('ACL', 'SETUSER', 'keyloss', 'on', `>${STATE_PASSWORD}`, 'resetkeys', ...keys, '+@all');
-  } finally {
-    admin.disconnect();
-  }
-}
-
-beforeAll(async () => {
-  surroundings = await startSurroundings();
-  await stateAcl('all');
-  caches = writeCachesFile(
-    [
-      'caches:',
-      '  orders:',
-      '    urlEnv: ORDERS_URL',
-      '    tier: standard',
-      '    azure:',
-      `      resourceId: ${RESOURCE}`,
-      '      region: westeurope',
-      '    alerts:',
-      `      channel: ${ALERTS}`,
-      '      key: "orders:*"',
-      '  carts:',
-      '    urlEnv: ORDERS_URL',
-      '    tier: standard',
-    ].join('\n'),
-  );
-  app = await startApp(
-    'claims',
-    surroundings.env({
-      KEYLOSS_CACHES: caches.path,
-      STATE_REDIS_URL: `redis://keyloss:${STATE_PASSWORD}@127.0.0.1:${surroundings.state.port}`,
-      KEYLOSS_RATE_INTERVAL_MS: '100',
-      KEYLOSS_PROGRESS_INTERVAL_MS: '200',
-      KEYLOSS_ALERT_TOKEN: ALERT_TOKEN,
-      // Nothing beyond 127.0.0.1: the Azure checks of the alerted cache fail on a closed local port.
-      KEYLOSS_AZURE_ARM_ENDPOINT: 'https://127.0.0.1:9',
-      KEYLOSS_AZURE_METRICS_ENDPOINT: 'https://127.0.0.1:9',
-    }),
-  );
-  h = slackDriver(surroundings.fake, app, { waitMs: 60_000 });
-}, 90_000);
-
-afterAll(async () => {
-  await stopAllApps();
-  await surroundings?.close();
-  caches?.remove();
-});
-
-beforeEach(async () => {
-  await stateAcl('all');
-  onTestFailed(() => {
-    process.stderr.write(`--- app ---\n${app?.output()}\n`);
-  });
-});
+useAclReplica(
+  'claims',
+  {
+    password: STATE_PASSWORD,
+    alertToken: ALERT_TOKEN,
+    resourceId: RESOURCE,
+    alertsChannel: ALERTS,
+    moreCaches: ['  carts:', '    urlEnv: ORDERS_URL', '    tier: standard'],
+  },
+  (started) => {
+    replica = started;
+    ({ surroundings, app, driver: h } = started);
+  },
+);
 
 const fake = () => surroundings.fake;
 

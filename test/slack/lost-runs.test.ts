@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { announceLostRuns } from '../../src/slack/flow/lost-runs.ts';
 import { incidentKey } from '../../src/slack/flow/checks.ts';
 import { updateInvestigation } from '../../src/slack/investigation.ts';
-import type { InFlightRun } from '../../src/state/inflight.ts';
+import { RUN_RECORD, type InFlightRun } from '../../src/state/inflight.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { stagingClient, writeKeys } from '../scenarios/support.ts';
 import { startSlackApp, type InProcessApp } from '../support/slack-app.ts';
@@ -33,7 +33,7 @@ async function leaveSilentRun(rootTs: string, runId: string): Promise<void> {
   const run: InFlightRun = { runId, replica: 'api-dead', startedAt: hourAgo, heartbeatAt: hourAgo, endedAt: null, outcome: null, note: null };
   const key = `inflight:${incidentKey(CHANNEL, rootTs)}`;
   const store = h.slack.deps.store;
-  const written = await store.put(key, run, (await store.get(key))?.version ?? null, 60_000);
+  const written = await store.put(key, RUN_RECORD, run, (await store.get(key, RUN_RECORD))?.version ?? null, 60_000);
   expect(written.ok).toBe(true);
 }
 

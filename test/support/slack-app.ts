@@ -5,7 +5,7 @@ import { loadCaches } from '../../src/config/caches.ts';
 import { slackConfigFromEnv } from '../../src/config/env.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.ts';
-import { createAudit } from '../../src/slack/audit.ts';
+import { auditSkippedRecord, createAudit } from '../../src/slack/audit.ts';
 import { redactingLogger } from '../../src/slack/logger.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import { writeCachesFile } from './caches-file.ts';
@@ -38,12 +38,13 @@ export async function startSlackApp(options: { caches: string | null; env?: Reco
   if (!env.ok) throw new Error(env.reason);
   const audit: string[] = [];
   const logs: string[] = [];
+  const auditTo = createAudit((line) => audit.push(line));
   const slack = createSlackApp(env.config, {
-    store: new MemoryStateStore(),
+    store: new MemoryStateStore(Date.now, auditSkippedRecord(auditTo)),
     caches: await loadCaches(caches.path),
     runbook: await loadDefaultRunbook(),
     azure: NO_AZURE_ACCESS,
-    audit: createAudit((line) => audit.push(line)),
+    audit: auditTo,
     logger: redactingLogger(undefined, (line) => logs.push(line)),
   });
   const { port, alertPort } = await slack.start();
@@ -59,6 +60,9 @@ export async function startSlackApp(options: { caches: string | null; env?: Reco
       await slack.stop();
       await fake.close();
       caches.remove();
+      // Every record keyloss wrote was read back as its kind: a skipped one means a schema and its writer disagree.
+      const skipped = audit.filter((line) => line.includes('"action":"skipped-record"'));
+      if (skipped.length > 0) throw new Error(`state records keyloss wrote were unreadable:\n${skipped.join('\n')}`);
     },
   };
 }

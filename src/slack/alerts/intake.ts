@@ -3,7 +3,8 @@
 import { findCacheByResourceId, type CacheConfig } from '../../config/caches.ts';
 import { formatValue } from '../../domain/format.ts';
 import { describeError } from '../../redact.ts';
-import { withClaim } from '../../state/store.ts';
+import { z } from 'zod';
+import { withClaim, type RecordKind } from '../../state/store.ts';
 import { noticeMessage } from '../blocks/notices.ts';
 import { cacheList, type Client, type SlackDeps } from '../context.ts';
 import { startInvestigation } from '../flow/start.ts';
@@ -20,6 +21,9 @@ interface AlertThread {
   channel: string;
   rootTs: string;
 }
+
+/** Where an alert's investigation runs, remembered for its Resolved notification: two Slack ids. */
+const ALERT_THREAD_RECORD: RecordKind<AlertThread> = { what: 'alert thread', schema: z.object({ channel: z.string(), rootTs: z.string() }), maxChars: 1_024 };
 
 function threadOfAlert(alertId: string): string {
   return `keyloss:alert-thread:${alertId}`;
@@ -75,7 +79,7 @@ async function actOnAlert(client: Client, deps: SlackDeps, alert: AzureMonitorAl
     return;
   }
   if (alert.condition === 'Resolved') {
-    const thread = (await deps.store.get<AlertThread>(threadOfAlert(alert.id)))?.value;
+    const thread = (await deps.store.get(threadOfAlert(alert.id), ALERT_THREAD_RECORD))?.value;
     if (!thread) {
       audit('resolved, but keyloss saw no fired alert with this id', { cache: cache.name });
       return;
@@ -93,7 +97,7 @@ async function actOnAlert(client: Client, deps: SlackDeps, alert: AzureMonitorAl
     alert: alertOrigin(alert),
     // The thread is remembered before the checks run, so a resolve arriving meanwhile finds it.
     onRoot: async (rootTs) => {
-      await deps.store.put(threadOfAlert(alert.id), { channel, rootTs } satisfies AlertThread, null, deps.config.sessionTtlMs);
+      await deps.store.put(threadOfAlert(alert.id), ALERT_THREAD_RECORD, { channel, rootTs }, null, deps.config.sessionTtlMs);
       audit('investigating', { cache: cache.name, channel, thread: rootTs });
     },
   });

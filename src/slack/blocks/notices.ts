@@ -50,3 +50,8 @@ export function cachePickerMessage(caches: readonly CacheConfig[], pendingId: st
 export function noticeMessage(icon: string, text: string): SlackMessage {
   return message(text, [section(`${icon} ${escapeMrkdwn(text)}`)]);
 }
+
+/** Said to whoever clicks in a thread whose investigation is gone: expired, or its record unreadable and removed. */
+export function expiredMessage(): SlackMessage {
+  return noticeMessage(':hourglass:', 'This investigation has expired. Start a new one with /keyloss.');
+}

@@ -1,7 +1,7 @@
 // Applies one answer (a button, a select, "not sure" or typed text) to a thread's session, exactly once.
 import { userAllowed } from '../access.ts';
 import { answerLabel, answeredMessage } from '../blocks/question.ts';
-import { noticeMessage, refusalMessage } from '../blocks/notices.ts';
+import { expiredMessage, noticeMessage, refusalMessage } from '../blocks/notices.ts';
 import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
 import { loadInvestigation, updateInvestigation } from '../investigation.ts';
 import { postEphemeral, updateMessage } from '../post.ts';
@@ -44,7 +44,7 @@ export async function checkUser(client: Client, deps: SlackDeps, cacheName: stri
 export async function applyAnswer(client: Client, deps: SlackDeps, click: AnswerClick): Promise<void> {
   const inv = await loadInvestigation(deps.store, click.channel, click.rootTs);
   if (!inv) {
-    await postEphemeral(client, click.channel, click.user, click.rootTs, noticeMessage(':hourglass:', 'This investigation has expired. Start a new one with /keyloss.'));
+    await postEphemeral(client, click.channel, click.user, click.rootTs, expiredMessage());
     return;
   }
   if (!(await checkUser(client, deps, inv.cache, click))) return;

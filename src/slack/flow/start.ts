@@ -4,7 +4,7 @@ import type { CacheConfig } from '../../config/caches.ts';
 import { answerLabel } from '../blocks/question.ts';
 import { rootMessage } from '../blocks/root.ts';
 import type { Client, SlackDeps } from '../context.ts';
-import { threadKey, type AlertOrigin, type AnswerRecord, type Investigation } from '../investigation.ts';
+import { INVESTIGATION_RECORD, threadKey, type AlertOrigin, type AnswerRecord, type Investigation } from '../investigation.ts';
 import { postMessage } from '../post.ts';
 import type { Session } from '../../runbook/engine.ts';
 import type { Runbook } from '../../runbook/schema.ts';
@@ -96,7 +96,7 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
     ...(request.alert ? { alert: request.alert } : {}),
     ...(statusTs !== rootTs ? { statusTs } : {}),
   };
-  const put = await deps.store.put(threadKey(channel, rootTs), investigation, null, deps.config.sessionTtlMs);
+  const put = await deps.store.put(threadKey(channel, rootTs), INVESTIGATION_RECORD, investigation, null, deps.config.sessionTtlMs);
   if (!put.ok) return { ok: false, reason: 'Another investigation already uses this thread.', inCommandText: false };
   await request.onRoot?.(rootTs);
   await rememberRecent(deps.store, user, { channel, rootTs }, deps.config.sessionTtlMs);

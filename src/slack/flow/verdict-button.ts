@@ -1,5 +1,5 @@
 // The buttons under a verdict: each works once per verdict, and the verdict shows who used it.
-import { noticeMessage } from '../blocks/notices.ts';
+import { expiredMessage, noticeMessage } from '../blocks/notices.ts';
 import { verdictLabel, verdictMessage } from '../blocks/verdict.ts';
 import type { Client, SlackDeps } from '../context.ts';
 import { loadInvestigation, updateInvestigation, type Investigation } from '../investigation.ts';
@@ -33,7 +33,10 @@ export async function useVerdictButton(
   steps: VerdictButtonSteps = {},
 ): Promise<Investigation | null> {
   const inv = await loadInvestigation(deps.store, place.channel, place.rootTs);
-  if (!inv) return null;
+  if (!inv) {
+    await postEphemeral(client, place.channel, place.user, place.rootTs, expiredMessage());
+    return null;
+  }
   if (!(await checkUser(client, deps, inv.cache, place))) return null;
   const problem = steps.validate?.(inv) ?? null;
   if (problem !== null) {

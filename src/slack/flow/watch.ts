@@ -5,7 +5,7 @@ import { loginEndpoint } from '../../azure/redis-login.ts';
 import { resolveCacheUrl } from '../../config/caches.ts';
 import { secondCells, watch, type WatchResult } from '../../record/watch.ts';
 import { describeError, redact } from '../../redact.ts';
-import { noticeMessage } from '../blocks/notices.ts';
+import { expiredMessage } from '../blocks/notices.ts';
 import { watchDoneMessage, watchFailedMessage, watchProgressMessage, watchResultMessage, type WatchProgress, type WatchScope } from '../blocks/watch.ts';
 import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
 import { ACTION } from '../ids.ts';
@@ -24,7 +24,7 @@ export async function watchLive(client: Client, deps: SlackDeps, place: ClickPla
   // Validated before the button is claimed: a click on a thread that has no verdict (or none left) uses nothing up.
   const stored = await loadInvestigation(deps.store, place.channel, place.rootTs);
   if (!stored?.report) {
-    await postEphemeral(client, place.channel, place.user, place.rootTs, noticeMessage(':hourglass:', 'This investigation has expired. Start a new one with /keyloss.'));
+    await postEphemeral(client, place.channel, place.user, place.rootTs, expiredMessage());
     return;
   }
   const inv = await useVerdictButton(client, deps, place, ACTION.watchLive, { label: words.label });

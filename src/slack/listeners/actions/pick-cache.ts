@@ -7,7 +7,7 @@ import { parsePickBlockId } from '../../ids.ts';
 import { requester } from '../../usergroups.ts';
 import { withClaim } from '../../../state/store.ts';
 import { afterAck } from '../after-ack.ts';
-import { pendingKey, type PendingStart } from '../commands/keyloss.ts';
+import { PENDING_START_RECORD, pendingKey } from '../commands/keyloss.ts';
 import { actionValue } from '../payload.ts';
 import type { ActionArgs } from './answer.ts';
 
@@ -23,7 +23,7 @@ export function pickCacheAction(deps: SlackDeps) {
       const reply = (msg: { text: string; blocks: unknown[] }) => respond({ response_type: 'ephemeral', replace_original: true, ...asReply(msg) });
       // Everything about the click is checked before the list's one-time claim: a click that is refused (another
       // person's, a cache the list did not offer, an expired list) leaves the list usable for the person it was for.
-      const pending = (await deps.store.get<PendingStart>(pendingKey(pendingId)))?.value;
+      const pending = (await deps.store.get(pendingKey(pendingId), PENDING_START_RECORD))?.value;
       if (!pending) {
         await reply(noticeMessage(':hourglass:', 'This list has expired. Run /keyloss again.'));
         return;

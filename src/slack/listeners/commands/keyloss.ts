@@ -1,5 +1,6 @@
 // /keyloss: answers help, bad text and "no caches" in the ack itself; after the ack, checks access and starts (or offers caches).
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { z } from 'zod';
 import { mayDiagnose } from '../../access.ts';
 import { cachePickerMessage, noCachesMessage, noticeMessage, refusalMessage, usageMessage } from '../../blocks/notices.ts';
 import type { SlackMessage } from '../../blocks/message.ts';
@@ -7,7 +8,7 @@ import { parseCommandText } from '../../command-text.ts';
 import { cacheList, cacheNamed, type Client, type SlackDeps } from '../../context.ts';
 import { startInvestigation } from '../../flow/start.ts';
 import { requester } from '../../usergroups.ts';
-import { withClaim } from '../../../state/store.ts';
+import { withClaim, type RecordKind } from '../../../state/store.ts';
 import { afterAck } from '../after-ack.ts';
 
 export type CommandArgs = AllMiddlewareArgs & SlackCommandMiddlewareArgs;
@@ -20,6 +21,13 @@ export interface PendingStart {
   /** The thread to run in (a message shortcut on a message), when not a new one. */
   thread?: string;
 }
+
+/** The list's record: the prefill of one command or shortcut (Slack bounds their text), a few hundred characters. */
+export const PENDING_START_RECORD: RecordKind<PendingStart> = {
+  what: 'cache list',
+  schema: z.object({ channel: z.string(), user: z.string(), prefill: z.record(z.string(), z.string()), thread: z.string().optional() }),
+  maxChars: 65_536,
+};
 
 export const PENDING_TTL_MS = 15 * 60_000;
 
@@ -105,7 +113,7 @@ export async function startOrPick(client: Client, deps: SlackDeps, r: StartOrPic
       }
       const pending: PendingStart = { channel: r.channel, user: r.user, prefill: r.prefill, ...(r.thread ? { thread: r.thread } : {}) };
       // Already there only when an earlier attempt wrote it and then failed: the same prefill.
-      await deps.store.put(pendingKey(r.triggerId), pending, null, PENDING_TTL_MS);
+      await deps.store.put(pendingKey(r.triggerId), PENDING_START_RECORD, pending, null, PENDING_TTL_MS);
       await r.ephemeral(cachePickerMessage(usable, r.triggerId));
       return;
     }
