@@ -1,5 +1,6 @@
 // The evidence read from Azure: the cache resource, Monitor metrics and the activity log.
 import { z } from 'zod';
+import { JsonNumber } from './json-number.ts';
 import type { Tier } from './query.ts';
 
 export type AzureResourceKind = 'redis' | 'redisEnterprise';
@@ -86,8 +87,8 @@ const MetricPointSchema: z.ZodType<MetricPoint> = z.object({ at: z.string(), val
 export const MetricLineSchema: z.ZodType<MetricLine> = z.object({
   metric: z.string(),
   line: z.string(),
-  min: z.number(),
-  max: z.number(),
+  min: JsonNumber,
+  max: JsonNumber,
   change: z.string().nullable(),
   unit: z.string(),
   aggregation: z.enum(['Total', 'Maximum']),

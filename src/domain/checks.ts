@@ -1,5 +1,6 @@
 // The checks by id, and what they return: typed evidence, a failure with its reason, or a skip.
 import { z } from 'zod';
+import { JsonNumber } from './json-number.ts';
 import type { AzureActivityData, AzureMetricsData, AzureResourceData } from './azure-evidence.ts';
 import type { ClientsData, DeletionData, InfoData, MemoryData, PresenceData, RatesData, ReplicationData, RestartData, TtlSampleData } from './evidence.ts';
 import type { Query } from './query.ts';
@@ -71,6 +72,6 @@ export const CheckProgressSchema: z.ZodType<CheckProgress> = z.object({
   id: CheckIdSchema,
   title: z.string(),
   status: z.enum(['running', 'ok', 'failed', 'skipped']),
-  ms: z.number().optional(),
+  ms: JsonNumber.optional(),
   detail: z.string().optional(),
 });

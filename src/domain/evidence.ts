@@ -1,5 +1,6 @@
 // The evidence each Redis check produces, as the diagnosis reads it.
 import { z } from 'zod';
+import { JsonNumber } from './json-number.ts';
 import type { Info } from './info.ts';
 import type { NodeRef } from './node.ts';
 import type { NameDifference } from './near-names.ts';
@@ -42,7 +43,7 @@ export interface SampleEstimate {
   fraction: number;
 }
 
-export const SampleEstimateSchema: z.ZodType<SampleEstimate> = z.object({ keys: z.number(), low: z.number(), high: z.number(), fraction: z.number() });
+export const SampleEstimateSchema: z.ZodType<SampleEstimate> = z.object({ keys: JsonNumber, low: JsonNumber, high: JsonNumber, fraction: JsonNumber });
 
 export interface PresenceData {
   pattern: string;
@@ -116,8 +117,8 @@ export const NearNameFindingSchema: z.ZodType<NearNameFinding> = z.object({
   name: z.string(),
   isPattern: z.boolean(),
   differs: z.array(z.enum(['case', 'separator', 'prefix'])),
-  db: z.number(),
-  count: z.number(),
+  db: JsonNumber,
+  count: JsonNumber,
   sampled: z.boolean(),
   estimate: SampleEstimateSchema.optional(),
   key: z.string().optional(),
@@ -126,9 +127,9 @@ export const NearNameFindingSchema: z.ZodType<NearNameFinding> = z.object({
 
 export const ScanPacingSummarySchema: z.ZodType<ScanPacingSummary> = z.object({
   address: z.string(),
-  readings: z.number(),
-  duty: z.tuple([z.number(), z.number()]),
-  count: z.tuple([z.number(), z.number()]),
+  readings: JsonNumber,
+  duty: z.tuple([JsonNumber, JsonNumber]),
+  count: z.tuple([JsonNumber, JsonNumber]),
   othersOpsPerSecMax: z.number().nullable(),
   othersCpuMax: z.number().nullable(),
 });

@@ -4,6 +4,7 @@
 // drop is written as a gap.
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { JsonNumber } from '../domain/json-number.ts';
 import { describeError } from '../redact.ts';
 import type { RecordKind } from '../state/store.ts';
 import { BitmapPool, HASHES, SLICE_CAPACITY, SliceDelta } from './bloom.ts';
@@ -279,11 +280,11 @@ export interface StoredSample {
 export const STORED_SAMPLE_ENTRY: RecordKind<StoredSample> = {
   what: 'INFO sample',
   schema: z.object({
-    at: z.number(),
+    at: JsonNumber,
     node: z.string(),
     usedMemory: z.number().nullable(),
     maxmemory: z.number().nullable(),
-    keys: z.number(),
+    keys: JsonNumber,
     expired: z.number().nullable(),
     evicted: z.number().nullable(),
     uptime: z.number().nullable(),

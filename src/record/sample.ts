@@ -1,5 +1,6 @@
 // One INFO sample of a node as the recorder keeps it, and what changed between two samples: restarts, failovers, flushes, bursts (pure).
 import { z } from 'zod';
+import { JsonNumber } from '../domain/json-number.ts';
 import { parseInfo } from '../redis/info.ts';
 import type { RecordKind } from '../state/store.ts';
 
@@ -76,8 +77,8 @@ export const DATED_EVENT_ENTRY: RecordKind<DatedEvent> = {
   what: 'dated event',
   schema: z.object({
     type: z.enum(['restart', 'failover', 'flush', 'burst', 'notifications', 'clients', 'gap']),
-    at: z.number(),
-    from: z.number().optional(),
+    at: JsonNumber,
+    from: JsonNumber.optional(),
     address: z.string(),
     summary: z.string(),
     data: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).optional(),

@@ -1,6 +1,7 @@
 // The one report model every surface renders. Its JSON form is the contract in ../shared/spec/diagnose-cli.md:
 // fields may be added, none changed.
 import { z } from 'zod';
+import { JsonNumber } from '../domain/json-number.ts';
 import { CauseIdSchema, LikelihoodSchema, type CauseId, type Likelihood } from '../domain/causes.ts';
 import { ScopeSchema, TierSchema, type Scope, type Tier } from '../domain/query.ts';
 import { CheckIdSchema, type CheckId } from '../domain/checks.ts';
@@ -92,14 +93,14 @@ const span = { from: z.string(), to: z.string() };
 
 /** A report as stored with an investigation and read back (src/slack/investigation.ts checks its records with it). */
 export const ReportSchema: z.ZodType<Report> = z.object({
-  target: z.object({ host: z.string(), port: z.number(), db: z.number(), tls: z.boolean() }),
+  target: z.object({ host: z.string(), port: JsonNumber, db: JsonNumber, tls: z.boolean() }),
   query: z.object({ key: z.string(), since: z.string(), tier: TierSchema.nullable(), scope: ScopeSchema }),
   verdict: VerdictSchema,
   causes: z.array(
     z.object({
       id: CauseIdSchema,
       likelihood: LikelihoodSchema,
-      score: z.number(),
+      score: JsonNumber,
       evidence: z.array(EvidenceLineSchema),
       fixes: z.array(z.string()),
       confirmed: z.boolean().optional(),
@@ -111,7 +112,7 @@ export const ReportSchema: z.ZodType<Report> = z.object({
     z.object({
       id: CheckIdSchema,
       status: z.enum(['ok', 'failed', 'skipped']),
-      ms: z.number(),
+      ms: JsonNumber,
       error: z.string().optional(),
       reason: z.string().optional(),
       title: z.string(),
@@ -120,7 +121,7 @@ export const ReportSchema: z.ZodType<Report> = z.object({
   key: z.object({
     pattern: z.string(),
     present: z.boolean(),
-    matches: z.array(z.object({ db: z.number(), count: z.number(), sampled: z.boolean(), estimate: SampleEstimateSchema.optional() })),
+    matches: z.array(z.object({ db: JsonNumber, count: JsonNumber, sampled: z.boolean(), estimate: SampleEstimateSchema.optional() })),
     pacing: z.array(ScanPacingSummarySchema).optional(),
     near: NearNameFindingSchema.optional(),
   }),
@@ -142,7 +143,7 @@ export const ReportSchema: z.ZodType<Report> = z.object({
   rates: z
     .object({
       from: z.string().nullable(),
-      intervalMs: z.number(),
+      intervalMs: JsonNumber,
       expiredPerSec: z.number().nullable(),
       evictedPerSec: z.number().nullable(),
       deletedPerSec: z.number().nullable(),

@@ -9,6 +9,10 @@ import { RecordTooLarge, updateState, type OnUnreadable, type StateStore } from 
 import { ANSWERS, COUNT, ITEM, kind, N, STEP } from './kinds.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
+import { buildReport } from '../../src/report/build.ts';
+import { ReportSchema } from '../../src/report/model.ts';
+import { makeEvidence, NOW } from '../diagnosis/evidence-fixture.ts';
+import { runbook } from '../diagnosis/runbook-fixture.ts';
 
 /** One store as its users share it: every `open()` is another replica of the same state (a new connection for Redis). */
 interface Shared {
@@ -185,6 +189,21 @@ describe.each(backends)('$name keeps the StateStore contract', (backend) => {
     expect(reported).toEqual([{ key: 'big', reason: 'test record: 5020 characters, more than the 1000 it may hold; removed' }]);
     expect(await store.get('big', LONG)).toBeNull();
     expect(await store.keys('')).toEqual([]);
+  });
+
+  it('reads back a report whose numbers JSON could not hold (NaN, Infinity) as that report, not as a malformed record', async () => {
+    const reported: string[] = [];
+    const store = await (await backend.fresh((key) => reported.push(key))).open();
+    const REPORT = kind(ReportSchema, 2_000_000);
+    const report = buildReport({ evidence: makeEvidence('session:*', {}), runbook, target: { host: '127.0.0.1', port: 6390, tls: false }, cache: null, checks: [], generatedAt: NOW });
+    report.causes[0]!.score = Number.NaN;
+    report.target.db = Number.POSITIVE_INFINITY;
+    await store.put('report', REPORT, report, null, 60_000);
+    const read = await store.get('report', REPORT);
+    expect(reported).toEqual([]);
+    expect(read?.value.causes[0]?.score).toBeNaN();
+    expect(read?.value.target.db).toBeNaN();
+    expect(read?.value.headline).toBe(report.headline);
   });
 
   it('refuses to write a value longer than its kind holds, and writes nothing', async () => {
