@@ -109,6 +109,8 @@ export class PacingController {
   private level: PacingLevel = PACING.busy;
   private currentCount: number = PACING.count.start;
   private usPerCount: number | null = null;
+  /** Commands keyloss counted as sent that the server had not yet run at the last reading (owed to the next window). */
+  private ownInFlight = 0;
   readonly decisions: PacingDecision[] = [];
 
   /** The reading taken before any SCAN. The server's own recent rate sets the start; without one, start as if busy. */
@@ -142,7 +144,7 @@ export class PacingController {
     if (ownScanUs !== null && own.scanCount > 0) this.usPerCount = ownScanUs / own.scanCount;
     const commands = delta('commands');
     const cpu = delta('cpuSeconds');
-    const othersOpsPerSec = commands !== null && seconds > 0 ? Math.max(0, commands - own.commands) / seconds : null;
+    const othersOpsPerSec = commands !== null && seconds > 0 ? this.othersCommands(commands, own.commands) / seconds : null;
     const othersCpu = cpu !== null && seconds > 0 ? clamp((cpu - (ownScanUs ?? 0) / 1e6) / seconds, 0, 1) : null;
     const pressures = [
       othersOpsPerSec === null ? null : logPressure(othersOpsPerSec, PACING.opsPerSec.idle, PACING.opsPerSec.busy),
@@ -151,6 +153,19 @@ export class PacingController {
     const pressure = pressures.length > 0 ? Math.max(...pressures) : null;
     const ownShare = ownScanUs !== null && seconds > 0 ? Math.min(1, ownScanUs / 1e6 / seconds) : null;
     return this.decide({ atMs: Math.round(reading.atMs - this.startedAt), othersOpsPerSec, othersCpu, ownShare, pressure });
+  }
+
+  /**
+   * Others' commands in a window: the server's count less keyloss's. keyloss counts a command when it sends it, the
+   * server when it runs it, so a command in flight at a reading lands in the server's next window: what keyloss
+   * counted ahead is owed back then instead of passing for others' load (the checks beside a scan send bursts).
+   */
+  private othersCommands(serverCommands: number, ownCommands: number): number {
+    const net = serverCommands - ownCommands;
+    const owed = this.ownInFlight;
+    // Owed for one window only: a command keyloss counted that never reached the server cannot hide load for long.
+    this.ownInFlight = Math.max(0, -net);
+    return Math.max(0, net - owed);
   }
 
   private decide(measured: Omit<PacingDecision, 'duty' | 'count' | 'usPerCount'>): PacingDecision {

@@ -70,6 +70,21 @@ describe('the pacing controller', () => {
     expect(controller.decisions.map((d) => d.duty)).toEqual([PACING.idle.duty, PACING.idle.duty, PACING.busy.duty]);
   });
 
+  it("does not read its own commands still in flight at a reading as others' load in the next window", () => {
+    const controller = new PacingController();
+    controller.first(reading(0, { opsPerSec: 0 }));
+    // keyloss sent 40 commands in the window, but the server had run only 20 of them when INFO was read...
+    const early = controller.observe(reading(50, { commands: 1_020 }), own({ commands: 40 }));
+    // ...and runs the other 20 in the next window, beside 10 new ones: nobody else sent anything.
+    const late = controller.observe(reading(100, { commands: 1_050 }), own({ commands: 10 }));
+    expect([early.othersOpsPerSec, late.othersOpsPerSec]).toEqual([0, 0]);
+    expect(late.duty).toBe(PACING.idle.duty);
+    // What was owed is settled once: others' 600 commands in the window after are load again.
+    const loaded = controller.observe(reading(150, { commands: 1_660 }), own({ commands: 10 }));
+    expect(loaded.othersOpsPerSec).toBe(12_000);
+    expect(loaded.duty).toBe(PACING.busy.duty);
+  });
+
   it("backs off for others' CPU even when their commands are few (heavy scripts, big sets)", () => {
     // 20 commands (200/s) but 45 ms of CPU in a 100 ms window that keyloss's 5 ms of SCANs do not explain.
     const { decision } = afterWindow(
