@@ -144,6 +144,8 @@ export const WatchWords = z
     inconclusive: z.string().min(1).max(1000),
     /** Shown above the buttons when the rates measured during the checks show keys still being removed. */
     removing: z.string().min(1).max(1000),
+    /** Said after a watch that did not finish because its replica stopped answering, before the button to watch again. */
+    lost: z.string().min(1).max(1000).optional(),
   })
   .strict();
 export type WatchWords = z.infer<typeof WatchWords>;

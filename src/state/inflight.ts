@@ -1,11 +1,19 @@
-// Which replica runs an incident's checks, with a heartbeat, so another replica can tell "still running" from "lost with a crashed replica".
+// Which replica runs an incident's checks (or a live watch in its thread), with a heartbeat, so another replica can tell
+// "still running" from "lost with a crashed replica".
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { RecordKind, StateStore } from './store.ts';
 import { updateState } from './store.ts';
 
+/** What a run runs: the runbook's checks, or a "Watch live" of the cache. */
+export type RunWhat = 'checks' | 'watch';
+
 export interface InFlightRun {
   runId: string;
+  /** Absent in records written before watches had runs: those are checks. */
+  what?: RunWhat;
+  /** The message showing the run's progress, which whoever reports the run lost must still (a watch's; checks keep theirs in the thread). */
+  progressTs?: string;
   /** The replica running the checks (KEYLOSS_REPLICA_ID, else host:pid). */
   replica: string;
   startedAt: string;
@@ -21,6 +29,8 @@ export interface InFlightRun {
 const isoTime = z.string().max(40).refine((text) => !Number.isNaN(Date.parse(text)), 'an ISO time');
 const StoredRun: z.ZodType<InFlightRun> = z.object({
   runId: z.string().min(1).max(100),
+  what: z.enum(['checks', 'watch']).optional(),
+  progressTs: z.string().min(1).max(40).optional(),
   replica: z.string().max(300),
   startedAt: isoTime,
   heartbeatAt: isoTime,
@@ -39,18 +49,23 @@ export type RunStatus =
   | { status: 'running'; run: InFlightRun; silentForMs: number }
   | { status: 'lost'; run: InFlightRun; why: string };
 
+/** What the run runs, as a sentence names it: "the checks", "the watch". */
+export function runNoun(run: Pick<InFlightRun, 'what'>): string {
+  return run.what === 'watch' ? 'the watch' : 'the checks';
+}
+
 /** Pure: what a stored run record means at `now`; silent for `staleAfterMs` or more means its replica is gone. */
 export function runStatus(run: InFlightRun | null, now: Date, staleAfterMs: number): RunStatus {
   if (!run || run.outcome === 'finished') return { status: 'idle', last: run };
   if (run.outcome === 'interrupted') {
-    return { status: 'lost', run, why: run.note ?? `the checks were interrupted on replica ${run.replica}` };
+    return { status: 'lost', run, why: run.note ?? `${runNoun(run)} ${run.what === 'watch' ? 'was' : 'were'} interrupted on replica ${run.replica}` };
   }
   const silentForMs = Math.max(0, now.getTime() - Date.parse(run.heartbeatAt));
   if (silentForMs >= staleAfterMs) {
     return {
       status: 'lost',
       run,
-      why: `replica ${run.replica} started the checks at ${run.startedAt} and has not been heard from for ${Math.round(silentForMs / 1000)} s (it probably crashed or restarted)`,
+      why: `replica ${run.replica} started ${runNoun(run)} at ${run.startedAt} and has not been heard from for ${Math.round(silentForMs / 1000)} s (it probably crashed or restarted)`,
     };
   }
   return { status: 'running', run, silentForMs };
@@ -66,6 +81,9 @@ export interface InFlightOptions {
   ttlMs?: number;
   clock?: () => Date;
 }
+
+/** What a run records about what it runs; nothing for checks, as records written before watches had runs. */
+export type RunSubject = Pick<InFlightRun, 'what' | 'progressTs'>;
 
 export type BeginResult =
   | {
@@ -138,10 +156,11 @@ export class InFlightRegistry {
   }
 
   /**
-   * Records that this replica starts the incident's checks, unless another replica is running them and alive.
-   * Compare-and-set: of two replicas beginning at once (two "Re-run checks" clicks), exactly one wins.
+   * Records that this replica starts the incident's checks (or, with `subject`, a watch showing its progress in
+   * `progressTs`), unless another replica is running them and alive. Compare-and-set: of two replicas beginning at
+   * once (two "Re-run checks" clicks), exactly one wins.
    */
-  async begin(incident: string): Promise<BeginResult> {
+  async begin(incident: string, subject: RunSubject = {}): Promise<BeginResult> {
     const key = inFlightKey(incident);
     for (;;) {
       const stored = await this.store.get(key, RUN_RECORD);
@@ -150,6 +169,7 @@ export class InFlightRegistry {
       if (status.status === 'running') return { ok: false, status };
       const run: InFlightRun = {
         runId: randomUUID(),
+        ...subject,
         replica: this.replica,
         startedAt: now.toISOString(),
         heartbeatAt: now.toISOString(),

@@ -1,13 +1,16 @@
-// Two keyloss processes in HTTP mode sharing one state Redis: any replica continues any incident, and a crash loses none.
+// Keyloss processes in HTTP mode sharing one state Redis: any replica continues any incident, and a crash loses none
+// (neither checks nor a watch).
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { Redis } from 'ioredis';
-import type { FakeSlack } from '../support/fake-slack.ts';
+import type { FakeSlack, PostedMessage } from '../support/fake-slack.ts';
 import type { RedisProcess } from '../support/redis-server.ts';
 import { InFlightRegistry } from '../../src/state/inflight.ts';
 import { openRedisStateStore, type RedisStateStore } from '../../src/state/redis.ts';
 import { ACTION } from '../../src/slack/ids.ts';
+import { watchIncident } from '../../src/slack/flow/watch.ts';
 import { startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from '../support/app-process.ts';
-import { FIRST_ANSWER, slackDriver, type SlackDriver } from '../support/slack-driver.ts';
+import { sleep } from '../scenarios/support.ts';
+import { blockText, FIRST_ANSWER, hasActions, slackDriver, type SlackDriver } from '../support/slack-driver.ts';
 
 let state: RedisProcess;
 let cache: RedisProcess;
@@ -35,7 +38,7 @@ beforeAll(async () => {
   if (!opened.ok) throw new Error(opened.reason);
   store = opened.store;
   // Replica A runs its checks slowly (a long rate interval), so that it can be killed while they run.
-  [a, b] = await Promise.all([startApp('api-a', replicaEnv({ KEYLOSS_RATE_INTERVAL_MS: '12000' })), startApp('api-b', replicaEnv())]);
+  [a, b] = await Promise.all([startApp('api-a', replicaEnv({ KEYLOSS_RATE_INTERVAL_MS: '12000' })), startApp('api-b', replicaEnv({ KEYLOSS_WATCH_FOR: '3s' }))]);
   slack = slackDriver(fake, a, { waitMs: 60_000 });
 }, 60_000);
 
@@ -107,6 +110,75 @@ describe('two replicas sharing one state Redis', () => {
     expect(slack.verdicts(root)).toHaveLength(1);
     expect(slack.thread(root).filter((m) => /were interrupted/.test(m.text))).toHaveLength(1);
     expect(slack.threadText(root)).toMatch(/api-a/);
+    expect(fake.breaches).toEqual([]);
+  }, 120_000);
+
+  const lostWatch = /^The watch on orders did not finish: replica api-w started the watch at \S+ and has not been heard from for \d+ s \(it probably crashed or restarted\)\./;
+
+  it('announces a watch whose replica is killed once on the other replica, with Watch live, and that click watches to a result', async () => {
+    // api-w watches for a minute (killed long before the end); B's watch is short.
+    const watcher = await startApp('api-w', replicaEnv({ KEYLOSS_WATCH_FOR: '60s' }));
+    onTestFailed(() => {
+      process.stderr.write(`--- api-w ---\n${watcher.output()}\n`);
+    });
+    const channel = 'CREPL0003';
+    const seed = new Redis(cache.port, '127.0.0.1');
+    // The watch after the crash sees single keys go.
+    await seed.config('SET', 'notify-keyspace-events', 'KEA');
+    seed.disconnect();
+    await slack.command('orders session:* since 2h db 0 scope partial', USER, { channel, via: watcher });
+    const root = await slack.root(channel);
+    const verdict = await slack.verdict(root);
+    expect(blockText(verdict)).toContain('"Watch live"');
+
+    await slack.click(verdict, 'Watch live', USER, { via: watcher });
+    const progress = await slack.waitFor(() => {
+      const found = slack.thread(root).find((m) => m.versions[0]!.text.startsWith('Watching orders live'));
+      return found && found.versions.length >= 3 ? found : undefined;
+    }, 'the watch on api-w ticking');
+
+    // While api-w watches, the thread's checks are not "already running": Re-run checks on B runs them to a verdict.
+    const registry = new InFlightRegistry(store, { replica: 'observer', heartbeatMs: 1000 });
+    expect((await registry.status(watchIncident(channel, root.ts, progress.ts))).status).toBe('running');
+    await slack.click(verdict, { action: ACTION.rerun }, USER, { via: b });
+    await slack.verdict(root, 2);
+    expect(fake.ephemerals.some((e) => e.channel === channel && /already running/.test(e.text))).toBe(false);
+    expect(progress.text).toMatch(/^Watching orders live/);
+
+    watcher.kill('SIGKILL');
+    await watcher.exited;
+    const stilled = await slack.waitFor(() => (lostWatch.test(progress.text) ? progress : undefined), 'the progress message stilled by api-b', 20_000);
+    expect(hasActions(stilled)).toBe(false);
+    const notice = await slack.inThread(root, (m) => m.ts !== progress.ts && lostWatch.test(m.text), 'the lost-watch notice');
+    expect(notice.text).toContain('Watch live watches again from a replica that is up.');
+    expect(blockText(notice)).toContain('"Watch live"');
+    expect(blockText(notice)).not.toContain('Re-run checks');
+    expect(b.audit.some((l) => l.includes('"where":"lost run"') && l.includes('"what":"watch"') && l.includes('api-w'))).toBe(true);
+
+    // Later sweeps (one a second) say nothing more, and the checks' path is not taken.
+    await sleep(3_000);
+    expect(slack.thread(root).filter((m) => lostWatch.test(m.text))).toHaveLength(2);
+    expect(slack.threadText(root)).not.toMatch(/were interrupted|The checks on orders did not finish/);
+
+    await slack.click(notice, 'Watch live', USER, { via: b });
+    const again = await slack.waitFor(
+      () => slack.thread(root).find((m) => m.ts !== progress.ts && m.versions[0]!.text.startsWith('Watching orders live') && m.versions.length >= 2),
+      'the watch on api-b ticking',
+    );
+    const app = new Redis(cache.port, '127.0.0.1');
+    let result: PostedMessage;
+    try {
+      await app.set('session:gone', 'x');
+      await app.del('session:gone');
+      result = await slack.inThread(root, (m) => m.text.startsWith('Watched orders live for 3 s'), 'the result of the watch on api-b');
+    } finally {
+      app.disconnect();
+    }
+    expect(blockText(result)).toContain('del: 1 (1 matching `session:*`)');
+    expect(again.text).toBe('Done watching orders live (3 s): the result is in this thread.');
+    // Finished, its run is over: nothing for a sweep to report.
+    expect((await registry.status(watchIncident(channel, root.ts, again.ts))).status).toBe('idle');
+    expect(slack.thread(root).filter((m) => lostWatch.test(m.text))).toHaveLength(2);
     expect(fake.breaches).toEqual([]);
   }, 120_000);
 });

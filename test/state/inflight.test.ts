@@ -49,6 +49,14 @@ describe('runStatus', () => {
     const interrupted = runStatus(run({ outcome: 'interrupted', note: 'replica api-1 shut down' }), at('2026-11-26T05:00:11Z'), 15_000);
     expect(interrupted).toMatchObject({ status: 'lost', why: 'replica api-1 shut down' });
   });
+
+  it('names what a lost run ran: checks for a record that does not say (written before watches had runs), or the watch', () => {
+    const at = new Date('2026-11-26T05:00:30Z');
+    expect(runStatus(run(), at, 15_000)).toMatchObject({ why: expect.stringMatching(/^replica api-1 started the checks at /) });
+    const watch = runStatus(run({ what: 'watch', progressTs: '1700000000.000200' }), at, 15_000);
+    expect(watch).toMatchObject({ status: 'lost', run: { what: 'watch', progressTs: '1700000000.000200' } });
+    if (watch.status === 'lost') expect(watch.why).toBe('replica api-1 started the watch at 2026-11-26T05:00:00.000Z and has not been heard from for 20 s (it probably crashed or restarted)');
+  });
 });
 
 describe('InFlightRegistry', () => {
@@ -197,6 +205,27 @@ describe('InFlightRegistry', () => {
     await a.end('C3:2.2', begun.run.runId);
     const sweeper = new InFlightRegistry(await store(), { replica: 'api-2', heartbeatMs: 60_000, staleAfterMs: 600, clock: () => new Date(Date.now() + 60_000) });
     expect((await sweeper.claimLost()).find((l) => l.incident === 'C3:2.2')).toMatchObject({ run: { replica: 'api-1', runId: begun.run.runId } });
+  });
+
+  it('keeps what a run runs in its record, and reads records written before runs said so', async () => {
+    const shared = await store();
+    const a = new InFlightRegistry(shared, { replica: 'api-1', heartbeatMs: 60_000 });
+    const watch = await a.begin('C4:1.1:watch:1.2', { what: 'watch', progressTs: '1.2' });
+    const checks = await a.begin('C4:1.1');
+    if (!watch.ok || !checks.ok) throw new Error('expected both to begin: a watch and the checks of one thread are two runs');
+    expect(await a.status('C4:1.1:watch:1.2')).toMatchObject({ status: 'running', run: { what: 'watch', progressTs: '1.2' } });
+    // An older replica's record: no `what`, no `progressTs`.
+    const raw = new Redis(redis.port, '127.0.0.1');
+    try {
+      const old = { ...checks.run, runId: 'old-record' };
+      expect(JSON.parse((await raw.hget('inflight-test:state:inflight:C4:1.1', 'j'))!)).not.toHaveProperty('what');
+      await raw.hset('inflight-test:state:inflight:C4:2.2', 'v', 1, 'j', JSON.stringify(old));
+    } finally {
+      raw.disconnect();
+    }
+    expect(await a.status('C4:2.2')).toMatchObject({ status: 'running', run: { runId: 'old-record' } });
+    await a.end('C4:1.1:watch:1.2', watch.run.runId);
+    await a.end('C4:1.1', checks.run.runId);
   });
 
   it('works the same on the in-memory store', async () => {

@@ -1,6 +1,7 @@
 // "Watch live" in the thread: one progress message that ticks through the seconds, then the result (or why there is none).
 import { formatCount } from '../../domain/format.ts';
 import { busiestSeconds, type TimelineRow, type WatchResult } from '../../record/watch.ts';
+import type { WatchWords } from '../../runbook/schema.ts';
 import { ACTION } from '../ids.ts';
 import { code, escapeMrkdwn } from './escape.ts';
 import type { Block } from './limits.ts';
@@ -107,7 +108,24 @@ export function watchResultMessage(scope: WatchScope, result: WatchResult, label
 
 /** A watch that could not run, with the reason (already redacted) and a button to try again. */
 export function watchFailedMessage(scope: WatchScope, reason: string, label: string): SlackMessage {
-  const text = `The watch on ${scope.cache} did not run: ${reason}`;
+  return watchAgainMessage(`The watch on ${scope.cache} did not run: ${reason}`, label);
+}
+
+/**
+ * The progress message of a watch whose replica was lost, stilled: which watch did not finish and why
+ * (`why` from the run record, src/state/inflight.ts runStatus).
+ */
+export function watchLostSentence(cache: string, why: string): string {
+  return `The watch on ${cache} did not finish: ${why}.`;
+}
+
+/** The thread's line for a watch whose replica was lost: why, the runbook's offer to watch again, and the button. */
+export function watchLostMessage(cache: string, why: string, words: Pick<WatchWords, 'label' | 'lost'>): SlackMessage {
+  const sentence = watchLostSentence(cache, why);
+  return watchAgainMessage(words.lost ? `${sentence} ${words.lost}` : sentence, words.label);
+}
+
+function watchAgainMessage(text: string, label: string): SlackMessage {
   return message(text, [section(`:warning: ${escapeMrkdwn(text)}`), { type: 'actions', block_id: 'watch', elements: [button(ACTION.watchLive, label)] }]);
 }
 

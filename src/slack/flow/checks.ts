@@ -52,10 +52,10 @@ export function incidentKey(channel: string, rootTs: string): string {
   return `${channel}:${rootTs}`;
 }
 
-/** The thread an incident key names (channel ids hold no colon). */
+/** The thread an incident key names, also a watch's (channel ids and message ts hold no colon). */
 export function incidentThread(incident: string): { channel: string; rootTs: string } {
-  const at = incident.indexOf(':');
-  return { channel: incident.slice(0, at), rootTs: incident.slice(at + 1) };
+  const [channel = '', rootTs = ''] = incident.split(':');
+  return { channel, rootTs };
 }
 
 /**

@@ -13,6 +13,8 @@ import { loadInvestigation } from '../investigation.ts';
 import type { ClickPlace } from '../listeners/payload.ts';
 import { postEphemeral, postMessage, updateMessage } from '../post.ts';
 import { createThrottle } from '../throttle.ts';
+import { RunInterrupted } from '../../state/inflight.ts';
+import { incidentKey } from './checks.ts';
 import { useVerdictButton } from './verdict-button.ts';
 
 /** Slack's chat.update is Tier 3 (about 50 a minute): one edit a second at most, whatever the progress interval. */
@@ -37,18 +39,52 @@ export async function watchLive(client: Client, deps: SlackDeps, place: ClickPla
     db: report.target.db,
     seconds: Math.round(deps.config.watchMs / 1000),
   };
-  const progress: WatchProgress = { elapsed: 0, events: 0, matching: 0, last: null };
-  const progressTs = await postMessage(client, place.channel, place.rootTs, watchProgressMessage(scope, progress));
+  const progressTs = await postMessage(client, place.channel, place.rootTs, watchProgressMessage(scope, { elapsed: 0, events: 0, matching: 0, last: null }));
   deps.audit({ action: 'watch', user: place.user, channel: place.channel, thread: place.rootTs, cache: inv.cache, key: scope.key, db: scope.db, seconds: scope.seconds });
+  // A run of its own beside the thread's checks (another key, so neither waits for the other): if this replica dies
+  // mid-watch, another one says so in the thread (src/slack/flow/lost-runs.ts).
+  const incident = watchIncident(place.channel, place.rootTs, progressTs);
+  const begun = await deps.inflight.begin(incident, { what: 'watch', progressTs }).catch(async (error: unknown) => {
+    await updateMessage(client, place.channel, progressTs, watchDoneMessage(scope, null)).catch(() => undefined);
+    throw error;
+  });
+  // A key of its own per watch: no other run can hold it.
+  if (!begun.ok) throw new Error(`the watch ${incident} is already running on replica ${begun.status.run.replica}`);
+  try {
+    await watchOwned(client, deps, { place, scope, progressTs, label: words.label, run: begun.signal });
+  } finally {
+    // Best effort, as for the checks: the result is out, and a state Redis blip must not turn it into an error.
+    await deps.inflight.end(incident, begun.run.runId).catch(() => undefined);
+  }
+}
 
+/** The key of a watch's in-flight record: its thread's incident key (so a sweep finds the thread) and its progress message. */
+export function watchIncident(channel: string, rootTs: string, progressTs: string): string {
+  return `${incidentKey(channel, rootTs)}:watch:${progressTs}`;
+}
+
+interface OwnedWatch {
+  place: ClickPlace;
+  scope: WatchScope;
+  progressTs: string;
+  /** The button that watches again. */
+  label: string;
+  /** The run's signal: aborted when another replica reported this watch lost, or when this replica shuts down. */
+  run: AbortSignal;
+}
+
+async function watchOwned(client: Client, deps: SlackDeps, watching: OwnedWatch): Promise<void> {
+  const { place, scope, progressTs, label, run } = watching;
+  const progress: WatchProgress = { elapsed: 0, events: 0, matching: 0, last: null };
   const throttle = createThrottle(
     Math.max(MIN_TICK_MS, deps.config.progressIntervalMs),
     () => updateMessage(client, place.channel, progressTs, watchProgressMessage(scope, { ...progress })),
-    (error) => deps.audit({ action: 'error', user: place.user, channel: place.channel, thread: place.rootTs, cache: inv.cache, where: 'watch progress update', error: describeError(error) }),
+    (error) => deps.audit({ action: 'error', user: place.user, channel: place.channel, thread: place.rootTs, cache: scope.cache, where: 'watch progress update', error: describeError(error) }),
   );
   let outcome: Outcome = { ok: false, reason: 'the watch stopped before it began' };
   try {
-    outcome = await runWatch(deps, inv.cache, scope, deps.watches.signal, (second, totals) => {
+    // Ended early by a stop of this replica (it posts what it saw) or by another replica that reported it lost.
+    outcome = await runWatch(deps, scope, AbortSignal.any([deps.watches.signal, run]), (second, totals) => {
       progress.elapsed += 1;
       progress.events = totals.events;
       progress.matching = totals.matching;
@@ -58,22 +94,24 @@ export async function watchLive(client: Client, deps: SlackDeps, place: ClickPla
   } finally {
     // The progress message stops ticking before the result lands, whatever happened; a throw is told by afterClick.
     await throttle.flush().catch(() => undefined);
-    await updateMessage(client, place.channel, progressTs, watchDoneMessage(scope, outcome.ok ? outcome.result : null)).catch(() => undefined);
+    // Unless another replica reported this watch lost and said so in the thread: one outcome per watch.
+    if (!takenOver(run)) await updateMessage(client, place.channel, progressTs, watchDoneMessage(scope, outcome.ok ? outcome.result : null)).catch(() => undefined);
   }
+  if (takenOver(run)) return;
   if (!outcome.ok) {
     const reason = redact(outcome.reason);
-    await postMessage(client, place.channel, place.rootTs, watchFailedMessage(scope, reason, words.label));
-    deps.audit({ action: 'unreachable', user: place.user, channel: place.channel, thread: place.rootTs, cache: inv.cache, what: 'watch', reason });
+    await postMessage(client, place.channel, place.rootTs, watchFailedMessage(scope, reason, label));
+    deps.audit({ action: 'unreachable', user: place.user, channel: place.channel, thread: place.rootTs, cache: scope.cache, what: 'watch', reason });
     return;
   }
   const result = outcome.result;
-  await postMessage(client, place.channel, place.rootTs, watchResultMessage(scope, result, words.label));
+  await postMessage(client, place.channel, place.rootTs, watchResultMessage(scope, result, label));
   deps.audit({
     action: 'watch-finished',
     user: place.user,
     channel: place.channel,
     thread: place.rootTs,
-    cache: inv.cache,
+    cache: scope.cache,
     seconds: result.window.seconds,
     ended: result.ended,
     events: Object.fromEntries(result.events.map((event) => [event.type, event.count])),
@@ -83,14 +121,19 @@ export async function watchLive(client: Client, deps: SlackDeps, place: ClickPla
 
 type Outcome = { ok: true; result: WatchResult } | { ok: false; reason: string };
 
+/** Another replica judged this one lost (it was cut off from the state Redis) and told the thread. */
+function takenOver(run: AbortSignal): boolean {
+  return run.aborted && run.reason instanceof RunInterrupted && run.reason.by === 'takeover';
+}
+
 /** Resolves the cache's URL and sign-in as the checks do, then watches; every failure is a sentence (not yet redacted). */
 async function runWatch(
   deps: SlackDeps,
-  name: string,
   scope: WatchScope,
   signal: AbortSignal,
   onSecond: (second: WatchProgress['last'], totals: { events: number; matching: number }) => void,
 ): Promise<Outcome> {
+  const name = scope.cache;
   const cache = cacheNamed(deps, name);
   if (!cache) return { ok: false, reason: `the cache ${name} is no longer in the caches file` };
   const url = resolveCacheUrl(cache, deps.config.secrets);
