@@ -6,7 +6,7 @@ import { explainDiagnosis } from '../../src/report/build.ts';
 import type { CauseId } from '../../src/domain/causes.ts';
 import type { RedisTarget } from '../../src/redis/target.ts';
 import { activityEventJson, redisResourceId, redisResourceJson, type FakeAzure, type FakeSeries } from '../support/fake-azure.ts';
-import { makeEvidence, NOW, SINCE } from '../diagnosis/evidence-fixture.ts';
+import { makeEvidence, NOW, restartNode, SINCE } from '../diagnosis/evidence-fixture.ts';
 import { runbook } from '../diagnosis/runbook-fixture.ts';
 import { contextFor, runAzure, startAzureRig, type AzureRig } from './support.ts';
 
@@ -98,21 +98,7 @@ describe('Azure evidence in the diagnosis', () => {
     const restartedAt = at('05:45');
     const redisOnly = makeEvidence('orders:*', {
       'keyspace.presence': { keyspace: [{ db: 0, keys: 0, expires: 0, avgTtlMs: 0 }] },
-      'persistence.restart': {
-        nodes: [
-          {
-            address: '10.0.0.4:6379',
-            uptimeSeconds: (NOW.getTime() - restartedAt.getTime()) / 1000,
-            startedAt: restartedAt.toISOString(),
-            restartedInWindow: true,
-            rdbLastLoadKeysLoaded: null,
-            aofEnabled: false,
-            persistenceOff: true,
-            rdbLastSaveAt: null,
-            loading: false,
-          },
-        ],
-      },
+      'persistence.restart': { nodes: [restartNode('10.0.0.4:6379', restartedAt, true)] },
     });
     expect(cause(redisOnly, 'flush').cause.likelihood).not.toBe('likely');
 

@@ -1,11 +1,27 @@
 // Hand-made evidence for the pure diagnosis tests: a healthy standalone node, overridden per test.
 import type { CheckData, CheckId, CheckResults, Evidence } from '../../src/domain/checks.ts';
+import type { RestartNode } from '../../src/domain/evidence.ts';
 import type { Query } from '../../src/domain/query.ts';
 import { isGlobPattern } from '../../src/domain/query.ts';
 
 export const NOW = new Date('2026-11-26T06:00:00.000Z');
 export const SINCE = new Date('2026-11-26T05:00:00.000Z');
 const ADDRESS = '10.0.0.4:6379';
+
+/** A node's restart evidence as of NOW: up since `startedAt`, no RDB or AOF, not loading. */
+export function restartNode(address: string, startedAt: Date, restartedInWindow: boolean): RestartNode {
+  return {
+    address,
+    uptimeSeconds: (NOW.getTime() - startedAt.getTime()) / 1000,
+    startedAt: startedAt.toISOString(),
+    restartedInWindow,
+    rdbLastLoadKeysLoaded: null,
+    aofEnabled: false,
+    persistenceOff: true,
+    rdbLastSaveAt: null,
+    loading: false,
+  };
+}
 
 export function healthyData(key: string, db = 0): { [K in Exclude<CheckId, 'info' | 'azure.resource' | 'azure.metrics' | 'azure.activity-log' | 'record'>]: CheckData[K] } {
   return {
@@ -67,21 +83,7 @@ export function healthyData(key: string, db = 0): { [K in Exclude<CheckId, 'info
         },
       ],
     },
-    'persistence.restart': {
-      nodes: [
-        {
-          address: ADDRESS,
-          uptimeSeconds: 3 * 86_400,
-          startedAt: new Date(NOW.getTime() - 3 * 86_400_000).toISOString(),
-          restartedInWindow: false,
-          rdbLastLoadKeysLoaded: null,
-          aofEnabled: false,
-          persistenceOff: true,
-          rdbLastSaveAt: null,
-          loading: false,
-        },
-      ],
-    },
+    'persistence.restart': { nodes: [restartNode(ADDRESS, new Date(NOW.getTime() - 3 * 86_400_000), false)] },
     rates: { intervalMs: 1000, expiredPerSec: 0, evictedPerSec: 0, deletedPerSec: 0, flushesInInterval: 0 },
   };
 }

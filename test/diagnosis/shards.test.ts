@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RemovalCalls, ShardPresence } from '../../src/domain/evidence.ts';
 import { explainDiagnosis } from '../../src/report/build.ts';
 import { keySlot } from '../../src/redis/slot.ts';
-import { makeEvidence, NOW } from './evidence-fixture.ts';
+import { makeEvidence, NOW, restartNode } from './evidence-fixture.ts';
 import { runbook } from './runbook-fixture.ts';
 
 const MB = 1024 * 1024;
@@ -45,10 +45,7 @@ function clusterEvidence(
       nodes: memNodes,
     },
     'persistence.restart': {
-      nodes: entries.map(([address]) => ({
-        address, uptimeSeconds: 86_400, startedAt: new Date(NOW.getTime() - 86_400_000).toISOString(), restartedInWindow: false,
-        rdbLastLoadKeysLoaded: null, aofEnabled: false, persistenceOff: true, rdbLastSaveAt: null, loading: false,
-      })),
+      nodes: entries.map(([address]) => restartNode(address, new Date(NOW.getTime() - 86_400_000), false)),
     },
     ...extra,
   });

@@ -6,7 +6,7 @@ import { renderText } from '../../src/report/text.ts';
 import type { CheckId } from '../../src/domain/checks.ts';
 import type { Query } from '../../src/domain/query.ts';
 import type { ClientsData } from '../../src/domain/evidence.ts';
-import { makeEvidence, NOW, SINCE } from '../diagnosis/evidence-fixture.ts';
+import { makeEvidence, NOW, restartNode, SINCE } from '../diagnosis/evidence-fixture.ts';
 import { runbook } from '../diagnosis/runbook-fixture.ts';
 
 const ORDER: CheckId[] = ['info', 'keyspace.presence', 'keyspace.ttl-sample', 'clients', 'memory', 'commands.deletion', 'replication', 'persistence.restart', 'rates'];
@@ -191,21 +191,7 @@ describe('the report on staged evidence', () => {
       'session:*',
       {
         'keyspace.presence': { keyspace: [], dbsChecked: [{ db: 0, scannedKeys: 0, complete: true, ms: 1 }] },
-        'persistence.restart': {
-          nodes: [
-            {
-              address: '10.0.0.4:6379',
-              uptimeSeconds: 600,
-              startedAt: restartedAt.toISOString(),
-              restartedInWindow: true,
-              rdbLastLoadKeysLoaded: null,
-              aofEnabled: false,
-              persistenceOff: true,
-              rdbLastSaveAt: null,
-              loading: false,
-            },
-          ],
-        },
+        'persistence.restart': { nodes: [restartNode('10.0.0.4:6379', restartedAt, true)] },
       },
       { scope: 'complete' },
     );
