@@ -1,11 +1,7 @@
 // The diagnosing process of bench/beside.ts: loads keyloss, says "ready", diagnoses again and again from "go" until
 // "stop", then sends what it did and exits. Its request is the one JSON argument.
-import type { CheckId } from '../src/domain/checks.ts';
-import { isGlobPattern } from '../src/domain/query.ts';
-import { DEFAULT_CHECK_OPTIONS } from '../src/checks/registry.ts';
-import { investigate } from '../src/investigate.ts';
 import { loadDefaultRunbook } from '../src/runbook/load.ts';
-import type { BesideRequest, BesideResult } from './beside.ts';
+import { diagnose, type BesideRequest, type BesideResult } from './beside.ts';
 
 const request = JSON.parse(process.argv[2] ?? '{}') as BesideRequest;
 const send = (message: unknown) => process.send?.(message);
@@ -26,13 +22,7 @@ const cpuBefore = process.cpuUsage();
 let totalMs = 0;
 do {
   const started = performance.now();
-  const outcome = await investigate({
-    redisUrl: request.url,
-    runbook,
-    query: { key: request.key, isPattern: isGlobPattern(request.key), db: 0, since: new Date(Date.now() - 3_600_000), tier: request.tier, scope: null },
-    checks: request.checks as CheckId[],
-    options: { ...DEFAULT_CHECK_OPTIONS, scanDutyCycle: request.dutyCycle },
-  });
+  const outcome = await diagnose(request, runbook);
   if (!outcome.ok) throw new Error(`the diagnosis could not reach the bench server: ${outcome.reason}`);
   totalMs += performance.now() - started;
   result.runs += 1;

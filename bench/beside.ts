@@ -5,15 +5,31 @@
 // sends (the server-side cost the pacing controls), but keyloss's own CPU yields to the two processes being measured.
 // `niceness: 0` runs it at the same priority, for the colocated number.
 import { spawn } from 'node:child_process';
-import type { Tier } from '../src/domain/query.ts';
+import { DEFAULT_CHECK_OPTIONS } from '../src/checks/registry.ts';
+import type { CheckId } from '../src/domain/checks.ts';
+import { isGlobPattern, type Tier } from '../src/domain/query.ts';
+import { investigate } from '../src/investigate.ts';
+import type { Runbook } from '../src/runbook/schema.ts';
 import { getLoad, loadRunning, type GetLatency } from './get-load.ts';
 
+/** One diagnosis a bench runs: `key` in db 0, last seen an hour ago, with these checks and this scan pacing. */
 export interface BesideRequest {
   url: string;
   key: string;
-  checks: string[];
+  checks: CheckId[];
   tier: Tier | null;
   dutyCycle: number | 'adaptive';
+}
+
+/** Runs `request` once, in this process: every bench diagnoses through this. */
+export function diagnose(request: BesideRequest, runbook: Runbook) {
+  return investigate({
+    redisUrl: request.url,
+    runbook,
+    query: { key: request.key, isPattern: isGlobPattern(request.key), db: 0, since: new Date(Date.now() - 3_600_000), tier: request.tier, scope: null },
+    checks: request.checks,
+    options: { ...DEFAULT_CHECK_OPTIONS, scanDutyCycle: request.dutyCycle },
+  });
 }
 
 export interface BesideResult {
@@ -49,28 +65,25 @@ export async function loadBeside(port: number, requests: number, keyspace: numbe
   const node = [process.execPath, '--import', 'tsx', CHILD, JSON.stringify(request)];
   const [command, ...args] = niceness === 0 ? node : ['nice', '-n', String(niceness), ...node];
   const child = spawn(command as string, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const messages: unknown[] = [];
-  const waiters: Array<() => void> = [];
-  child.on('message', (message) => {
-    messages.push(message);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const next = async (): Promise<unknown> => {
-    while (messages.length === 0) {
-      const code = await Promise.race([new Promise<'message'>((resolve) => waiters.push(() => resolve('message'))), exited]);
-      if (code !== 'message' && messages.length === 0) throw new Error(`the diagnosing process exited with ${code} before answering`);
-    }
-    return messages.shift();
-  };
+  // The child says two things, "ready" and then what it did; either way an exit first is a failure.
+  const answer = () =>
+    new Promise<unknown>((resolve, reject) => {
+      const exited = (code: number | null) => reject(new Error(`the diagnosing process exited with ${code} before answering`));
+      child.once('exit', exited);
+      child.once('message', (message) => {
+        child.off('exit', exited);
+        resolve(message);
+      });
+    });
   try {
-    if ((await next()) !== 'ready') throw new Error('the diagnosing process did not say ready');
+    if ((await answer()) !== 'ready') throw new Error('the diagnosing process did not say ready');
     const load = getLoad(port, requests, keyspace);
     await loadRunning(port);
     child.send('go');
     const latency = await load;
+    const done = answer();
     child.send('stop');
-    const diagnosis = (await next()) as BesideResult;
+    const diagnosis = (await done) as BesideResult;
     return { latency, diagnosis };
   } finally {
     if (child.exitCode === null) child.kill();

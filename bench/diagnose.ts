@@ -7,10 +7,9 @@ import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { CheckId } from '../src/domain/checks.ts';
-import { isGlobPattern } from '../src/domain/query.ts';
-import { ALL_CHECKS, investigate } from '../src/investigate.ts';
+import { ALL_CHECKS } from '../src/investigate.ts';
 import { loadDefaultRunbook } from '../src/runbook/load.ts';
-import { loadBeside } from './beside.ts';
+import { diagnose, loadBeside } from './beside.ts';
 import { getLoad, type GetLatency } from './get-load.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../test/support/redis-server.ts';
 
@@ -49,12 +48,7 @@ async function measure(url: string, admin: Redis, key: string, checks: CheckId[]
   const runbook = await loadDefaultRunbook();
   await admin.call('SLOWLOG', 'RESET');
   const started = performance.now();
-  const result = await investigate({
-    redisUrl: url,
-    runbook,
-    query: { key, isPattern: isGlobPattern(key), db: 0, since: new Date(Date.now() - 3_600_000), tier: null, scope: null },
-    checks,
-  });
+  const result = await diagnose({ url, key, checks, tier: null, dutyCycle: 'adaptive' }, runbook);
   const ms = performance.now() - started;
   if (!result.ok) throw new Error(`the diagnosis could not reach the bench server: ${result.reason}`);
   const times = await serverTimes(admin);

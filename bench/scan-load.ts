@@ -5,10 +5,8 @@
 // Run alone: npm run bench -- scanload
 import { cpus, loadavg } from 'node:os';
 import { Redis } from 'ioredis';
-import { DEFAULT_CHECK_OPTIONS } from '../src/checks/registry.ts';
-import { investigate } from '../src/investigate.ts';
 import { loadDefaultRunbook } from '../src/runbook/load.ts';
-import { loadBeside, loadBesideBusyLoop, type BesideRequest } from './beside.ts';
+import { diagnose, loadBeside, loadBesideBusyLoop, type BesideRequest } from './beside.ts';
 import { getLoad, type GetLatency } from './get-load.ts';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
 
@@ -40,15 +38,8 @@ export async function benchScanLoad(): Promise<Record<string, number | string>> 
 
     // One search on the idle server first: how fast the adaptive pacing goes when nobody else is there.
     const runbook = await loadDefaultRunbook();
-    const idleRequest = searchRequest(redis.url, 'adaptive');
     const idleStarted = performance.now();
-    const idle = await investigate({
-      redisUrl: redis.url,
-      runbook,
-      query: { key: idleRequest.key, isPattern: true, db: 0, since: new Date(Date.now() - 3_600_000), tier: idleRequest.tier, scope: null },
-      checks: ['keyspace.presence'],
-      options: { ...DEFAULT_CHECK_OPTIONS, scanDutyCycle: 'adaptive' },
-    });
+    const idle = await diagnose(searchRequest(redis.url, 'adaptive'), runbook);
     if (!idle.ok) throw new Error(idle.reason);
     const idleMs = Math.round(performance.now() - idleStarted);
     const idlePacing = idle.report.key.pacing ?? [];
