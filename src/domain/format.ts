@@ -83,3 +83,9 @@ export function joinAnd(items: readonly string[]): string {
 export function joinOr(items: readonly string[]): string {
   return OR.format(items);
 }
+
+/** A sentence with one closing full stop: "… enterprise." stays as it is, never "enterprise..". */
+export function endSentence(text: string): string {
+  const trimmed = text.trimEnd();
+  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
