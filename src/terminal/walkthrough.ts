@@ -4,6 +4,7 @@ import type { RedisAuth } from '../azure/redis-login.ts';
 import type { Config } from '../config/env.ts';
 import { knownTier } from '../azure/tier.ts';
 import { parseRedisUrl } from '../redis/url.ts';
+import { endSentence } from '../domain/format.ts';
 import { renderText, verdictLines } from '../report/text.ts';
 import { wrapLine } from '../report/wrap.ts';
 import { PIPE_WIDTH } from './line-prompter.ts';
@@ -238,7 +239,7 @@ async function checkNode(engine: Engine, session: Session, options: WalkthroughO
       return { kind: 'quit', code: 130 };
     case 'no-such-db':
       // The db question is asked again: it is the answer that is wrong.
-      prompter.say(['', style.yellow(`${result.sentence}.`)]);
+      prompter.say(['', style.yellow(endSentence(result.sentence))]);
       return { kind: 'db' };
     case 'invalid-url':
     case 'unreachable':

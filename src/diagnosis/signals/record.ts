@@ -145,7 +145,7 @@ export function recordSignals(evidence: Evidence): Signal[] {
     const removedFirst = found.find((removal) => removal.at < change.at && CAUSE_OF[removal.event] !== null);
     if (removedFirst) {
       // The key was gone before this change happened: the change did not remove it.
-      signals.push({ cause, check: 'record', weight: -0.6, source: 'record', at: change.at, summary: `${what}, but ${key} had already ${VERB[removedFirst.event].split(' (')[0]} at ${clock(removedFirst.at, now)} UTC` });
+      signals.push({ cause, check: 'record', weight: -0.6, source: 'record', at: change.at, summary: `${what}, but ${key} was already ${VERB[removedFirst.event].split(' (')[0]} at ${clock(removedFirst.at, now)} UTC` });
       continue;
     }
     const lost = Number.isFinite(before) && Number.isFinite(after) && before > 0 && after <= before * (change.type === 'flush' ? 0.1 : 0.5);
