@@ -130,12 +130,13 @@ describe('the diagnosis reads the record', () => {
     expect(cause(deleted, 'flush').confirmed).toBeUndefined();
   });
 
-  it('a glob over a gap: the recorded evictions are cited, but neither confirmed nor likely from the record alone', async () => {
+  it('a glob across the restart\'s own gap: the evictions before it are confirmed, counted against every key the later flush emptied', async () => {
     const report = await diagnoseWithRecord('cache:*');
     const eviction = cause(report, 'eviction');
-    expect(eviction.confirmed).toBeUndefined();
-    expect(eviction.likelihood).not.toBe('likely');
+    expect(eviction).toMatchObject({ likelihood: 'likely', confirmed: true });
     expect(eviction.evidence.find((line) => line.source === 'record')?.summary).toMatch(/cache:\* keys evicted .* of the .* cache:\* removals recorded in the window/);
+    // The gap is still said; it only no longer hides what the record saw before and after it.
+    expect(report.record!.gaps.some((gap) => /could not be recorded/.test(gap.why))).toBe(true);
   });
 
   it('without a record, or with the state Redis away, record is null and the check says why', async () => {
