@@ -5,12 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGlobPattern } from '../../src/domain/query.ts';
 import { investigate } from '../../src/investigate.ts';
 import { RecordLayout } from '../../src/record/layout.ts';
-import { DEFAULT_RECORDER_OPTIONS, Recorder } from '../../src/record/recorder.ts';
-import { parseRedisUrl } from '../../src/redis/url.ts';
+import { Recorder } from '../../src/record/recorder.ts';
 import type { Report } from '../../src/report/model.ts';
 import { renderText } from '../../src/report/text.ts';
 import { verdictMessage } from '../../src/slack/blocks/verdict.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
+import { fastRecorderOptions, recordTarget } from '../support/recorder.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -44,18 +44,7 @@ beforeAll(async () => {
     startRedis(),
   ]);
   state = new Redis(stateServer.port);
-  const parsed = parseRedisUrl(cache.url);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  const recorder = new Recorder(state, [{ id: 'sessions', endpoint: parsed.endpoint, azure: null }], {
-    ...DEFAULT_RECORDER_OPTIONS,
-    prefix: PREFIX,
-    holder: 'test',
-    flushMs: 50,
-    leaseMs: 600,
-    sampleMs: 100,
-    backoff: { minMs: 50, maxMs: 200 },
-    log: () => undefined,
-  });
+  const recorder = new Recorder(state, [recordTarget('sessions', cache.url)], fastRecorderOptions(PREFIX));
   await recorder.start();
   const app = new Redis(cache.port, { retryStrategy: () => 50, maxRetriesPerRequest: 0 });
   app.on('error', () => undefined);

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGlobPattern } from '../../src/domain/query.ts';
 import { investigate } from '../../src/investigate.ts';
 import { RecordLayout } from '../../src/record/layout.ts';
-import { DEFAULT_RECORDER_OPTIONS, Recorder } from '../../src/record/recorder.ts';
-import { parseRedisUrl } from '../../src/redis/url.ts';
+import { Recorder } from '../../src/record/recorder.ts';
 import type { Report } from '../../src/report/model.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
+import { fastRecorderOptions, recordTarget } from '../support/recorder.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -76,21 +76,11 @@ beforeAll(async () => {
     startRedis(),
   ]);
   state = new Redis(stateServer.port);
-  const target = (id: string, cache: RedisProcess) => {
-    const parsed = parseRedisUrl(cache.url);
-    if (!parsed.ok) throw new Error(parsed.reason);
-    return { id, endpoint: parsed.endpoint, azure: null };
-  };
-  recorder = new Recorder(state, [target('persistent', persistent), target('volatile', volatile), target('queues', queues)], {
-    ...DEFAULT_RECORDER_OPTIONS,
-    prefix: PREFIX,
-    holder: 'test',
-    flushMs: 50,
-    leaseMs: 600,
-    sampleMs: 100,
-    backoff: { minMs: 50, maxMs: 200 },
-    log: () => undefined,
-  });
+  recorder = new Recorder(
+    state,
+    [recordTarget('persistent', persistent.url), recordTarget('volatile', volatile.url), recordTarget('queues', queues.url)],
+    fastRecorderOptions(PREFIX),
+  );
   await recorder.start();
   await Promise.all([subscribed(persistent), subscribed(volatile), subscribed(queues)]);
 }, 60_000);
