@@ -9,14 +9,14 @@ import { describeError, redact } from '../redact.ts';
 import { describeEndpoint } from '../redis/url.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import { DEFAULT_STATE_PREFIX, openStateClient } from '../state/redis.ts';
-import { resolveTarget, signIn } from '../core/target.ts';
+import { cacheAtAddress, resolveTarget, signIn } from '../core/target.ts';
 import { ANSWER_TABLE, RUN_OPTIONS, type FlagSpec } from '../core/answers.ts';
 import { flagUsage, HELP_FLAG, readFlags } from '../core/flags.ts';
 
 
 /** The targets as every command names them (the answer table's flags), repeatable here; then record's own. */
 const RECORD_FLAGS: readonly FlagSpec[] = [
-  { ...ANSWER_TABLE.cache.flags[0]!, help: 'a cache by URL (its record is named host:port); repeatable', multiple: true },
+  { ...ANSWER_TABLE.cache.flags[0]!, help: 'a cache by URL (its record is named as the caches file names that address, else host:port); repeatable', multiple: true },
   { ...ANSWER_TABLE.cache.flags[1]!, help: 'a cache from the caches file (KEYLOSS_CACHES, default keyloss.caches.yaml); repeatable (with neither: every cache of the caches file)', multiple: true },
   { ...RUN_OPTIONS.state, help: 'the state Redis (default: $STATE_REDIS_URL); never a watched cache' },
   { name: '--retention', value: '<d>', help: 'how long the record keeps history: 1h … 90d (default 7d)' },
@@ -104,12 +104,17 @@ async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAcc
     answers.push(...caches.caches.map((cache) => cache.name));
   }
   const targets: RecordTarget[] = [];
+  // A URL the caches file names is recorded under that name: one record, one lease, whichever way it was asked for.
+  const caches = args.urls.length > 0 ? await loadCaches(config.cachesPath) : null;
   for (const answer of answers) {
     const resolved = await resolveTarget(answer, config);
     if (!resolved.ok) return { ok: false, code: 2, message: resolved.reason };
     const signed = await signIn(resolved.target, azureAccess);
     if (!signed.ok) return { ok: false, code: signed.kind === 'invalid-url' ? 2 : 3, message: signed.sentence };
-    targets.push({ id: resolved.target.cache ?? describeEndpoint(signed.endpoint), endpoint: signed.endpoint, azure: signed.azure, clusterHosts: resolved.target.clusterHosts });
+    const address = describeEndpoint(signed.endpoint);
+    const named = resolved.target.cache ?? (caches?.ok ? (cacheAtAddress(caches.caches, config.secrets, address)?.name ?? null) : null);
+    if (targets.some((t) => t.id === (named ?? address))) continue;
+    targets.push({ id: named ?? address, endpoint: signed.endpoint, azure: signed.azure, clusterHosts: resolved.target.clusterHosts });
   }
   return { ok: true, targets };
 }

@@ -7,11 +7,12 @@ import { describeEndpoint, type RedisEndpoint } from '../redis/url.ts';
 import { describeClient, startCapture, type Capture, type CaptureOptions, type UnnamedRemovers } from './capture.ts';
 import { DEFAULT_RETENTION_MS, HistoryWriter } from './history.ts';
 import { RecordLayout } from './layout.ts';
+import { rememberAddresses } from './identity.ts';
 import { Lease } from './lease.ts';
 import type { DatedEvent } from './sample.ts';
 
 export interface RecordTarget {
-  /** The record's name: the cache's name in the caches file, or host:port. */
+  /** The record's name: the cache's name in the caches file (also for a URL the caches file names), or host:port. */
   id: string;
   endpoint: RedisEndpoint;
   azure: AzureContext | null;
@@ -130,6 +131,7 @@ export class Recorder {
       writer.gap(lastAt, now, meta.stoppedAt ? 'the recorder was stopped' : 'no recorder was running (the last one stopped without a goodbye)');
     }
     await writer.resume();
+    await rememberAddresses(this.state, layout, [describeEndpoint(target.endpoint)], this.options.retentionMs);
     const recording: Recording = {
       target,
       writer,
@@ -202,6 +204,8 @@ export class Recorder {
     }
     if (started.ok) {
       recording.capture = started.capture;
+      // A cluster's primaries are addresses of this cache too: a diagnosis of any of them finds the record.
+      void rememberAddresses(this.state, writer.layout, started.capture.addresses, this.options.retentionMs).catch(() => undefined);
       recording.backoffMs = this.options.backoff.minMs;
       if (recording.away) {
         writer.gap(recording.away.from, this.options.now(), `the cache could not be recorded: ${recording.away.why}`);
