@@ -6,6 +6,7 @@ import { loadCaches } from '../config/caches.ts';
 import { DEFAULT_RETENTION_MS } from '../record/history.ts';
 import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecordTarget } from '../record/recorder.ts';
 import { describeError, redact } from '../redact.ts';
+import { printable } from '../domain/format.ts';
 import { describeEndpoint, parseAddress } from '../redis/url.ts';
 import { stateAmongCaches } from '../record/separate.ts';
 import { parseDuration } from '../runbook/formats.ts';
@@ -119,7 +120,7 @@ async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAcc
 export async function run(argv: string[], deps: Deps): Promise<number> {
   const parsed = parseRecordArgs(argv, process.env);
   const fail = (message: string, code: number): number => {
-    process.stderr.write(`keyloss record: ${redact(message)}\n`);
+    process.stderr.write(`keyloss record: ${printable(redact(message))}\n`);
     return code;
   };
   if (!parsed.ok) return fail(parsed.message, 2);
@@ -139,7 +140,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     return fail(watched, watched.startsWith('could not ask') ? 3 : 2);
   }
   const log = (line: string): void => {
-    process.stderr.write(`${new Date().toISOString()} keyloss record: ${redact(line)}\n`);
+    process.stderr.write(`${new Date().toISOString()} keyloss record: ${printable(redact(line))}\n`);
   };
   const recorder = new Recorder(state.client, targets.targets, {
     ...DEFAULT_RECORDER_OPTIONS,
