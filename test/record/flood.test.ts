@@ -3,12 +3,13 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordLayout } from '../../src/record/layout.ts';
-import { DEFAULT_RECORDER_OPTIONS, Recorder } from '../../src/record/recorder.ts';
+import { Recorder } from '../../src/record/recorder.ts';
 import { watch } from '../../src/record/watch.ts';
 import { MAX_REPLY_BYTES, openGateway } from '../../src/redis/connection.ts';
 import { parseRedisUrl, type RedisEndpoint } from '../../src/redis/url.ts';
 import { endlessMessage, startHostileRedis, type HostileServer } from '../support/hostile-redis.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
+import { fastRecorderOptions } from '../support/recorder.ts';
 import { waitFor } from '../support/wait.ts';
 
 const CAP = new RegExp(`more than ${MAX_REPLY_BYTES / 1_048_576} MB in one message`);
@@ -49,16 +50,7 @@ describe('an endless pub/sub message', () => {
   it('record writes the gap with the reason into the record and keeps recording', async () => {
     const state = new Redis(stateServer.port);
     const layout = new RecordLayout('klflood:', 'flood');
-    const recorder = new Recorder(state, [{ id: 'flood', endpoint, azure: null }], {
-      ...DEFAULT_RECORDER_OPTIONS,
-      prefix: 'klflood:',
-      holder: 'r1',
-      flushMs: 50,
-      leaseMs: 600,
-      sampleMs: 100,
-      backoff: { minMs: 100, maxMs: 200 },
-      log: () => undefined,
-    });
+    const recorder = new Recorder(state, [{ id: 'flood', endpoint, azure: null }], fastRecorderOptions('klflood:', 'r1'));
     await recorder.start();
     try {
       const gap = await waitFor(async () => {
