@@ -6,7 +6,9 @@ import { loadCaches } from '../config/caches.ts';
 import { DEFAULT_RETENTION_MS } from '../record/history.ts';
 import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecordTarget } from '../record/recorder.ts';
 import { describeError, redact } from '../redact.ts';
-import { describeEndpoint } from '../redis/url.ts';
+import { printable } from '../domain/format.ts';
+import { describeEndpoint, parseAddress } from '../redis/url.ts';
+import { stateAmongCaches } from '../record/separate.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import { DEFAULT_STATE_PREFIX, openStateClient } from '../state/redis.ts';
 import { cacheAtAddress, resolveTarget, signIn } from '../core/target.ts';
@@ -37,7 +39,8 @@ Environment: KEYLOSS_STATE_PREFIX (key prefix, default ${DEFAULT_STATE_PREFIX}),
 KEYLOSS_RECORD_SAMPLE_MS (INFO interval, default 5000), KEYLOSS_RECORD_FLUSH_MS (write interval, default 1000),
 KEYLOSS_RECORD_LEASE_MS (lease, default 15000).
 
-Exit status: 0 stopped by SIGTERM/SIGINT after writing what it held, 2 bad arguments, 3 the state Redis unreachable.
+Exit status: 0 stopped by SIGTERM/SIGINT after writing what it held, 2 bad arguments (also: the state Redis is one of the
+caches, by address or by run_id), 3 the state Redis unreachable.
 `;
 
 const MIN_RETENTION_MS = 3_600_000;
@@ -122,7 +125,7 @@ async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAcc
 export async function run(argv: string[], deps: Deps): Promise<number> {
   const parsed = parseRecordArgs(argv, process.env);
   const fail = (message: string, code: number): number => {
-    process.stderr.write(`keyloss record: ${redact(message)}\n`);
+    process.stderr.write(`keyloss record: ${printable(redact(message))}\n`);
     return code;
   };
   if (!parsed.ok) return fail(parsed.message, 2);
@@ -136,8 +139,13 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   if (!targets.ok) return fail(targets.message, targets.code);
   const state = await openStateClient(args.stateUrl, { prefix: args.prefix, connectionName: 'keyloss-recorder' });
   if (!state.ok) return fail(state.reason, 3);
+  const watched = await stateAmongCaches(state.client, parseAddress(state.address), targets.targets).catch((error: unknown) => `could not ask the state Redis who it is: ${describeError(error)}`);
+  if (watched !== null) {
+    state.client.disconnect();
+    return fail(watched, watched.startsWith('could not ask') ? 3 : 2);
+  }
   const log = (line: string): void => {
-    process.stderr.write(`${new Date().toISOString()} keyloss record: ${redact(line)}\n`);
+    process.stderr.write(`${new Date().toISOString()} keyloss record: ${printable(redact(line))}\n`);
   };
   const recorder = new Recorder(state.client, targets.targets, {
     ...DEFAULT_RECORDER_OPTIONS,

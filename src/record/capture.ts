@@ -210,7 +210,7 @@ class NodeCapture {
       ...connect,
       connectionName: 'keyloss-record',
       onMessage: (_pattern, channel, key) => this.message(channel, key),
-      onClose: (reason) => this.lost(reason, 'subscriber'),
+      onClose: (reason, capped) => this.lost(reason, capped ? 'capped' : 'subscriber'),
     });
     if (!subscriber.ok) {
       commands.gateway.close();
@@ -265,12 +265,14 @@ class NodeCapture {
     this.retry.unref();
   }
 
-  private lost(reason: string, which: 'commands' | 'subscriber' = 'commands'): void {
+  /** A connection went: the command one, the subscriber (the server dropped it), or the subscriber keyloss closed at its byte cap. */
+  private lost(reason: string, which: 'commands' | 'subscriber' | 'capped' = 'commands'): void {
     if (this.stopped || (this.commands === null && this.subscriber === null)) return;
     const before = this.last;
     const at = this.options.now();
-    const lostWords = `the connection to ${this.address} was lost: ${reason}`;
-    // The subscriber alone went while the command connection is still up: ask the server why before letting go of it.
+    const lostWords = which === 'capped' ? `on keyloss's subscriber connection to ${this.address}, ${reason}` : `the connection to ${this.address} was lost: ${reason}`;
+    // The subscriber alone went while the command connection is still up: ask the server why before letting go of it
+    // (when keyloss closed it at its byte cap, the reason is already known).
     const witness = which === 'subscriber' && before ? this.commands : null;
     this.teardown(witness);
     if (!witness || !before) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGlobPattern } from '../../src/domain/query.ts';
 import { investigate } from '../../src/investigate.ts';
 import { RecordLayout } from '../../src/record/layout.ts';
-import { DEFAULT_RECORDER_OPTIONS, Recorder } from '../../src/record/recorder.ts';
+import { Recorder } from '../../src/record/recorder.ts';
 import { parseRedisUrl } from '../../src/redis/url.ts';
 import type { Report } from '../../src/report/model.ts';
 import { renderText } from '../../src/report/text.ts';
@@ -13,6 +13,7 @@ import { verdictMessage } from '../../src/slack/blocks/verdict.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
+import { fastRecorderOptions } from '../support/recorder.ts';
 
 const PREFIX = 'kldiag:';
 let cache: RedisProcess;
@@ -46,16 +47,7 @@ beforeAll(async () => {
   state = new Redis(stateServer.port);
   const parsed = parseRedisUrl(cache.url);
   if (!parsed.ok) throw new Error(parsed.reason);
-  const recorder = new Recorder(state, [{ id: 'sessions', endpoint: parsed.endpoint, azure: null }], {
-    ...DEFAULT_RECORDER_OPTIONS,
-    prefix: PREFIX,
-    holder: 'test',
-    flushMs: 50,
-    leaseMs: 600,
-    sampleMs: 100,
-    backoff: { minMs: 50, maxMs: 200 },
-    log: () => undefined,
-  });
+  const recorder = new Recorder(state, [{ id: 'sessions', endpoint: parsed.endpoint, azure: null }], fastRecorderOptions(PREFIX, 'test'));
   await recorder.start();
   const app = new Redis(cache.port, { retryStrategy: () => 50, maxRetriesPerRequest: 0 });
   app.on('error', () => undefined);
