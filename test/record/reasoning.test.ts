@@ -79,7 +79,7 @@ beforeAll(async () => {
   recorder = new Recorder(
     state,
     [recordTarget('persistent', persistent.url), recordTarget('volatile', volatile.url), recordTarget('queues', queues.url)],
-    fastRecorderOptions(PREFIX),
+    fastRecorderOptions(PREFIX, 'test'),
   );
   await recorder.start();
   await Promise.all([subscribed(persistent), subscribed(volatile), subscribed(queues)]);
