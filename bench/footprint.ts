@@ -76,30 +76,13 @@ export async function benchFootprint(options: FootprintOptions = FULL): Promise<
     const keys = await fill(admin);
     const idle = await evictionsBy(admin, async () => undefined, options.tries);
     const cli = await evictionsBy(admin, () => run('redis-cli', ['-p', String(cache.port), 'INFO']), options.tries);
-    const diagnose = await evictionsBy(
-      admin,
-      async () => {
-        const result = await runKeyloss('diagnose', ['--redis', cache.url, '--key', 'session:1:1', '--json', '--rate-interval', '250']);
-        if (result.code !== 0) throw new Error(`diagnose exited ${result.code}: ${result.stderr}`);
-      },
-      options.tries,
-    );
-    const glob = await evictionsBy(
-      admin,
-      async () => {
-        const result = await runKeyloss('diagnose', ['--redis', cache.url, '--key', 'session:*', '--json', '--rate-interval', '250']);
-        if (result.code !== 0) throw new Error(`diagnose exited ${result.code}: ${result.stderr}`);
-      },
-      options.tries,
-    );
-    const watch = await evictionsBy(
-      admin,
-      async () => {
-        const result = await runKeyloss('watch', ['--redis', cache.url, '--for', options.watchFor, '--json']);
-        if (result.code !== 0) throw new Error(`watch exited ${result.code}: ${result.stderr}`);
-      },
-      options.tries,
-    );
+    const keyloss = (command: string, ...args: string[]) => async () => {
+      const result = await runKeyloss(command, ['--redis', cache.url, ...args, '--json']);
+      if (result.code !== 0) throw new Error(`${command} exited ${result.code}: ${result.stderr}`);
+    };
+    const diagnose = await evictionsBy(admin, keyloss('diagnose', '--key', 'session:1:1', '--rate-interval', '250'), options.tries);
+    const glob = await evictionsBy(admin, keyloss('diagnose', '--key', 'session:*', '--rate-interval', '250'), options.tries);
+    const watch = await evictionsBy(admin, keyloss('watch', '--for', options.watchFor), options.tries);
     // A record's samples: the recorder's connections are open all along, so what counts is one sampling round.
     const recordRound = await recordSampleEvictions(admin, cache.url, state.url, options.tries);
     const ratio = (look: { evicted: number }) => (cli.evicted > 0 ? Math.round((look.evicted / cli.evicted) * 100) / 100 : 'n/a (redis-cli evicted 0)');
