@@ -44,6 +44,13 @@ export function formatInstant(at: Date, now: Date): string {
   return sameDay ? `${iso.slice(11, 19)} UTC` : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
+/** An instant to the millisecond, for when seconds are what is in question: "05:03:04.250 UTC". */
+export function formatInstantMs(at: Date, now: Date): string {
+  const iso = at.toISOString();
+  const sameDay = iso.slice(0, 10) === now.toISOString().slice(0, 10);
+  return sameDay ? `${iso.slice(11, 23)} UTC` : `${iso.slice(0, 10)} ${iso.slice(11, 23)} UTC`;
+}
+
 /** "1 key" / "3 keys". */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
@@ -82,4 +89,13 @@ export function joinAnd(items: readonly string[]): string {
 /** "a", "a or b", "a, b or c". */
 export function joinOr(items: readonly string[]): string {
   return OR.format(items);
+}
+
+/**
+ * Text a cache supplied (key names, client names, server replies) as it may reach a terminal: every control character
+ * (escape sequences, CR and LF that would start a forged line, tab, C1), line and paragraph separators and the bidi
+ * controls that reorder what is shown become �. Every text surface (watch, record, diagnose, walk) passes such text here.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, '\uFFFD');
 }

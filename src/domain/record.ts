@@ -8,6 +8,8 @@ export interface RecordGap {
   from: string;
   to: string;
   why: string;
+  /** The node that could not be recorded; absent when the gap is the whole cache's. */
+  node?: string;
 }
 
 /** A dated event of the record: seen in INFO (restart, failover, flush, burst) or CLIENT LIST (clients). */
