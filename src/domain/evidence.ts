@@ -286,4 +286,11 @@ export interface RatesData {
   /** DEL + UNLINK + GETDEL + HDEL calls per second. */
   deletedPerSec: number | null;
   flushesInInterval: number | null;
+  /**
+   * What keyloss's own commands cost the server in the interval, left out of evictedPerSec: Redis 7+ allocates a
+   * latency histogram the first time each kind of command runs, memory a full cache evicts keys to make room for.
+   * `keysAtMost`: that memory in keys at the cache's bytes per key, the most of the interval's evictions it can explain.
+   * Absent or null where the server does not say (no latencystats before 7.0, tracking off, no keys to size by).
+   */
+  own?: { bytes: number; keysAtMost: number; evictedInInterval: number } | null;
 }

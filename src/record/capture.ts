@@ -432,7 +432,7 @@ const DROP_PROBE_MS = 2_000;
 
 /**
  * Why the server closed the subscriber while the command connection stayed up, asked on that connection: a rise of
- * client_output_buffer_limit_disconnections (Redis 7.2+) says it was the pub/sub output buffer limit; on older servers
+ * client_output_buffer_limit_disconnections (Redis 7.4+, Valkey 8) says it was the pub/sub output buffer limit; on older servers
  * that count does not exist, and a server that did not restart (same run_id) and kept the other connection is said to
  * have most likely dropped it for that limit. null: nothing better than "the connection was lost" can be said.
  */
@@ -458,7 +458,7 @@ async function explainDrop(gateway: Gateway, address: string, before: InfoSample
   return (
     `${address} closed keyloss's subscriber connection while its command connection stayed up and the server did not restart (same run_id): ` +
     `most likely the pub/sub output buffer limit (${setting}) was exceeded, key events coming faster than they were read; ` +
-    `Redis ${version ?? 'before 7.2'} does not count such drops (client_output_buffer_limit_disconnections comes with 7.2)`
+    `Redis ${version ?? 'before 7.4'} does not count such drops (client_output_buffer_limit_disconnections comes with 7.4)`
   );
 }
 

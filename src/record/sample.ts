@@ -21,7 +21,7 @@ export interface InfoSample {
   keys: number;
   connectedClients: number | null;
   calls: RemovingCalls;
-  /** Redis 7.2+: clients the server dropped for an output buffer over its limit (null before 7.2). */
+  /** Redis 7.4+ and Valkey 8: clients the server dropped for an output buffer over its limit (null before, e.g. on 7.2.6). */
   outputBufferDisconnections: number | null;
 }
 

@@ -36,6 +36,24 @@ export interface ScanOutcome {
 const DISTINCT_LIMIT = 200_000;
 const DISTINCT_BYTES = 262_144;
 
+/**
+ * What one SCAN reply may weigh on the server. Redis writes a reply into the client's own 16 KB buffer and allocates
+ * more only beyond it, and that memory counts against maxmemory: on a full cache a large page makes the server evict
+ * keys to hold keyloss's reply. So COUNT is also bounded by the matches a page is expected to carry (the share of
+ * visited keys that matched so far, and their size), keeping every page under this many bytes.
+ */
+export const SCAN_REPLY_BYTES = 12_288;
+/** Before anything matched: every key might match, with a name this long in RESP. */
+const ASSUMED_MATCH_BYTES = 40;
+
+/** The largest COUNT whose expected reply stays under SCAN_REPLY_BYTES, from what the scan has seen so far. */
+export function replyBoundedCount(visited: number, matches: number, matchBytes: number): number {
+  // Laplace's rule: a scan that has matched nothing yet is not assumed to match nothing ever.
+  const share = (matches + 1) / (visited + 1);
+  const bytesPerMatch = matches > 0 ? matchBytes / matches : ASSUMED_MATCH_BYTES;
+  return Math.max(1, Math.floor(SCAN_REPLY_BYTES / (share * bytesPerMatch)));
+}
+
 export async function boundedScan(gateway: Gateway, match: string, bounds: ScanBounds): Promise<ScanOutcome> {
   const started = performance.now();
   const seen = new Set<string>();
@@ -44,11 +62,13 @@ export async function boundedScan(gateway: Gateway, match: string, bounds: ScanB
   const sample: string[] = [];
   let cursor = '0';
   let requested = 0;
+  let returned = 0;
+  let returnedBytes = 0;
   let complete = false;
   for (;;) {
     bounds.signal?.throwIfAborted();
-    // Never past the key budget: the last call asks only for what is left of it.
-    const count = Math.max(1, Math.min(bounds.pacing.count(), bounds.keyBudget - requested));
+    // Never past the key budget (the last call asks only for what is left of it), nor past a small reply.
+    const count = Math.max(1, Math.min(bounds.pacing.count(), bounds.keyBudget - requested, replyBoundedCount(requested, returned, returnedBytes)));
     const sent = performance.now();
     const reply = (await gateway.call('SCAN', cursor, 'MATCH', match, 'COUNT', count)) as [string, string[]];
     const roundTripMs = performance.now() - sent;
@@ -59,6 +79,8 @@ export async function boundedScan(gateway: Gateway, match: string, bounds: ScanB
     let letGo = bulkBytes(cursor) + String(reply[1].length).length + 7;
     for (const key of reply[1]) {
       const bytes = bulkBytes(key);
+      returned += 1;
+      returnedBytes += bytes;
       if (seen.has(key)) {
         letGo += bytes;
         continue;

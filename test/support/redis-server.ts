@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serverBinary, type ServerKind } from './servers.ts';
 import { waitFor } from './wait.ts';
 
 export interface RedisProcess {
@@ -52,15 +53,17 @@ const running = new Set<RedisProcess>();
 
 /**
  * Starts redis-server with persistence off unless `args` turn it on, e.g.
- * `startRedis(['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-lru'])`.
+ * `startRedis(['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-lru'])`;
+ * `options.server` picks another server than this machine's redis-server (test/support/servers.ts).
  */
-export async function startRedis(args: string[] = [], options: { port?: number } = {}): Promise<RedisProcess> {
+export async function startRedis(args: string[] = [], options: { port?: number; server?: ServerKind } = {}): Promise<RedisProcess> {
+  const binary = serverBinary(options.server ?? 'redis');
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'keyloss-redis-'));
   const base = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', ''];
   let currentArgs = args;
   const launch = async (): Promise<ChildProcess> => {
-    const child = spawn('redis-server', [...base, ...currentArgs], { stdio: 'ignore' });
+    const child = spawn(binary, [...base, ...currentArgs], { stdio: 'ignore' });
     await waitForPort(port);
     return child;
   };

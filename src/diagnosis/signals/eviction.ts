@@ -1,6 +1,6 @@
 // Eviction: memory at its limit, a policy that may evict the missing keys, and evicted_keys to show it did.
 import type { Evidence } from '../../domain/checks.ts';
-import type { MemoryData } from '../../domain/evidence.ts';
+import type { MemoryData, RatesData } from '../../domain/evidence.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { counterReach, dataOf, rateWindow } from '../evidence.ts';
@@ -138,7 +138,7 @@ export function evictionSignals(evidence: Evidence): Signal[] {
       cause: 'eviction',
       check: 'rates',
       weight: 0.3,
-      summary: `${formatCount(rates.evictedPerSec)} keys/s being evicted now (${rateWindow(rates, evidence.now)})`,
+      summary: `${formatCount(rates.evictedPerSec)} keys/s being evicted now (${rateWindow(rates, evidence.now)})${ownEvictions(rates)}`,
     });
   }
   // Below ~100 MB the ratio mostly measures the allocator's fixed overhead, not fragmentation.
@@ -151,6 +151,14 @@ export function evictionSignals(evidence: Evidence): Signal[] {
     });
   }
   return signals;
+}
+
+/** What of the interval's evictions was left out as keyloss's own doing, said where there was any. */
+function ownEvictions(rates: RatesData): string {
+  const own = rates.own;
+  if (!own || own.keysAtMost === 0) return '';
+  const left = Math.min(own.keysAtMost, own.evictedInInterval);
+  return `; ${formatCount(left)} of the ${formatCount(own.evictedInInterval)} evicted meanwhile left out, as many as keyloss's own first commands of a kind could cause (${formatBytes(own.bytes)} of latency histograms the server allocated for them)`;
 }
 
 export function evictionFacts(evidence: Evidence): Fact[] {
