@@ -36,7 +36,7 @@ async function recordedFor(state: Redis, record: string, prefix: string): Promis
   let total = 0;
   let cursor = '0';
   do {
-    const [next, keys] = await state.scan(cursor, 'MATCH', `keyloss:rec:${record}:m:*`, 'COUNT', 1000);
+    const [next, keys] = await state.scan(cursor, 'MATCH', `keyloss:rec:{${record}}:m:*`, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
       for (const [field, count] of Object.entries(await state.hgetall(key))) if (field.startsWith(`del|${prefix}`)) total += Number(count);

@@ -1,12 +1,12 @@
 // One recorder per cache at a time across processes: a lease in the state Redis, renewed while held, free when it lapses.
-import type { Redis } from 'ioredis';
+import type { StateClient } from '../state/redis.ts';
 
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 export class Lease {
   constructor(
-    private readonly client: Redis,
+    private readonly client: StateClient,
     readonly key: string,
     readonly holder: string,
     readonly ms: number,

@@ -1,6 +1,6 @@
 // `keyloss record` as a long-running service: for each cache it can lease, capture removals into the cache's record;
 // reconnects on its own with backoff (a cache or the state Redis away is a gap, never a crash); stops gracefully.
-import type { Redis } from 'ioredis';
+import type { StateClient } from '../state/redis.ts';
 import type { AzureContext } from '../azure/types.ts';
 import { describeError } from '../redact.ts';
 import { describeEndpoint, type RedisEndpoint } from '../redis/url.ts';
@@ -56,6 +56,8 @@ interface Recording {
   retryTimer: NodeJS.Timeout | null;
   backoffMs: number;
   stateDown: string | null;
+  /** What the state Redis last refused of a write, logged once until it changes. */
+  refused: string | null;
   stopping: boolean;
 }
 
@@ -66,7 +68,7 @@ export class Recorder {
   private ticking: Promise<void> | null = null;
 
   constructor(
-    private readonly state: Redis,
+    private readonly state: StateClient,
     private readonly targets: RecordTarget[],
     private readonly options: RecorderOptions,
   ) {}
@@ -139,6 +141,7 @@ export class Recorder {
       retryTimer: null,
       backoffMs: this.options.backoff.minMs,
       stateDown: null,
+      refused: null,
       stopping: false,
     };
     this.recordings.set(target.id, recording);
@@ -230,6 +233,10 @@ export class Recorder {
     if (recording.stateDown !== null) {
       recording.stateDown = null;
       this.options.log(`${recording.target.id}: the state Redis is back; what was held is written`);
+    }
+    if ((result.refused ?? null) !== recording.refused) {
+      recording.refused = result.refused ?? null;
+      if (result.refused) this.options.log(`${recording.target.id}: the state Redis refused part of a write: ${result.refused}`);
     }
     return true;
   }
