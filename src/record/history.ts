@@ -36,7 +36,17 @@ local refused, first = 0, ''
 local i = 4
 while i <= #ARGV do
   local count = tonumber(ARGV[i + 2])
-  local reply = redis.pcall(ARGV[i], KEYS[tonumber(ARGV[i + 1])], unpack(ARGV, i + 3, i + 2 + count))
+  local key = KEYS[tonumber(ARGV[i + 1])]
+  local reply
+  if ARGV[i] == 'BITOR' then
+    -- BITOR <slice> <scratch key index> <bitmap>: the bitmap OR-ed into the slice through a scratch key of its slot.
+    local scratch = KEYS[tonumber(ARGV[i + 3])]
+    redis.call('SET', scratch, ARGV[i + 4])
+    reply = redis.pcall('BITOP', 'OR', key, key, scratch)
+    redis.call('DEL', scratch)
+  else
+    reply = redis.pcall(ARGV[i], key, unpack(ARGV, i + 3, i + 2 + count))
+  end
   if type(reply) == 'table' and reply.err then
     refused = refused + 1
     if first == '' then first = ARGV[i] .. ': ' .. reply.err end
@@ -60,13 +70,22 @@ class WriteCommands {
   }
 
   call(name: string, key: string, ...args: Array<string | number | Buffer>): void {
+    this.commands.push(name, this.keyIndex(key), args.length, ...args);
+  }
+
+  /** ORs `bitmap` into the string at `key`, through the scratch key `scratch`. */
+  bitor(key: string, scratch: string, bitmap: Buffer): void {
+    this.commands.push('BITOR', this.keyIndex(key), 2, this.keyIndex(scratch), bitmap);
+  }
+
+  private keyIndex(key: string): number {
     let at = this.index.get(key);
     if (at === undefined) {
       this.keys.push(key);
       at = this.keys.length;
       this.index.set(key, at);
     }
-    this.commands.push(name, at, args.length, ...args);
+    return at;
   }
 }
 
@@ -304,8 +323,7 @@ export class HistoryWriter {
       const { delta } = slice;
       if (delta.bitmap) {
         // A view of the pooled bitmap, which stays ours until the write is confirmed.
-        write.call('SET', scratch, Buffer.from(delta.bitmap.buffer, delta.bitmap.byteOffset, delta.bitmap.byteLength), 'PX', 60_000);
-        write.call('BITOP', 'OR', key, key, scratch);
+        write.bitor(key, scratch, Buffer.from(delta.bitmap.buffer, delta.bitmap.byteOffset, delta.bitmap.byteLength));
       } else {
         for (const bit of delta.bits) write.call('SETBIT', key, bit, 1);
       }
@@ -315,7 +333,6 @@ export class HistoryWriter {
       write.call('HINCRBY', counts, `${slice.event}:${slice.index}`, delta.added);
       write.call('PEXPIREAT', counts, (slice.hour + 1) * HOUR_MS + retention);
     }
-    if (held.slices.size > 0) write.call('DEL', scratch);
     const dated = [...held.dated];
     if (held.dropped) {
       dated.push({
