@@ -63,6 +63,8 @@ interface Recording {
 
 export class Recorder {
   private readonly recordings = new Map<string, Recording>();
+  /** The last reason a cache's lease could not be asked for, so it is logged once. */
+  private readonly leaseError = new Map<string, string>();
   private leaseTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private ticking: Promise<void> | null = null;
@@ -104,18 +106,24 @@ export class Recorder {
       const held = this.recordings.get(target.id);
       const lease = held?.lease ?? new Lease(this.state, new RecordLayout(this.options.prefix, target.id).lease, this.options.holder, this.options.leaseMs);
       try {
-        if (held) {
-          // A lease that lapsed while the state Redis was away (or was lost with it) is taken again when still free.
-          if (!(await lease.renew()) && !(await lease.acquire())) {
-            const other = await lease.holderNow().catch(() => null);
-            this.options.log(`${target.id}: the lease went to ${other ?? 'another recorder'}; this process stops recording it`);
-            await this.stopRecording(held, false);
-          }
-        } else if (await lease.acquire()) {
+        // Renewed when ours; a lease that lapsed while the state Redis was away (or was lost with it) is taken again
+        // when still free.
+        const state = await lease.acquire();
+        if (state.anomaly) this.options.log(`${target.id}: ${state.anomaly}`);
+        this.leaseError.delete(target.id);
+        if (held && !state.held) {
+          const other = await lease.holderNow().catch(() => null);
+          this.options.log(`${target.id}: the lease went to ${other === null ? 'another recorder' : JSON.stringify(other)}; this process stops recording it`);
+          await this.stopRecording(held, false);
+        } else if (!held && state.held) {
           await this.startRecording(target, lease);
         }
-      } catch {
-        // The state Redis is away: keep recording what we hold (the writer holds it), take nothing new.
+      } catch (error) {
+        // The state Redis is away (or refused): keep recording what we hold (the writer holds it), take nothing new;
+        // said once until the lease can be asked again.
+        const why = describeError(error);
+        if (this.leaseError.get(target.id) !== why) this.options.log(`${target.id}: cannot ask the state Redis for the lease (${why}); recording what is held, taking nothing new`);
+        this.leaseError.set(target.id, why);
       }
     }
   }

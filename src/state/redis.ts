@@ -116,12 +116,31 @@ export class RedisStateStore implements StateStore {
   }
 
   async get<T>(key: string, kind: RecordKind<T>): Promise<Versioned<T> | null> {
-    const read = () => this.client.hmget(this.valueKey(key), 'v', 'j');
-    // A key of another type, or a hash without both fields, is no record keyloss wrote: checked (and removed) like
-    // one that is not JSON.
-    const [version, json] = await this.attempt(`read ${key}`, () => read().catch((error: unknown) => (/WRONGTYPE/.test(describeError(error)) ? ['0', ''] : Promise.reject(error))));
-    const stored = version == null && json == null ? null : { json: version == null ? '' : (json ?? ''), version: Number(version) };
-    return this.check.read(key, kind, stored, () => this.delete(key));
+    return this.check.read(key, kind, await this.attempt(`read ${key}`, () => this.readStored(key, kind.maxChars)), () => this.delete(key));
+  }
+
+  /**
+   * The stored version and JSON under `key`, their type and size asked first: a huge value costs the state Redis an
+   * HSTRLEN, not this process its memory (read-only commands, so a state user that may only read can still read).
+   */
+  private async readStored(key: string, maxChars: number): Promise<{ json: string; version: number } | { unreadable: string } | null> {
+    const valueKey = this.valueKey(key);
+    const replies = (await this.client.pipeline().type(valueKey).hstrlen(valueKey, 'j').hstrlen(valueKey, 'v').exec()) ?? [];
+    // The lengths of a key that is no hash are refused (WRONGTYPE): its type says enough.
+    const [[typeError, type] = [new Error('the pipeline was aborted'), null], ...lengths] = replies;
+    if (typeError) throw typeError;
+    if (type === 'none') return null;
+    if (type !== 'hash') return { unreadable: `a ${String(type)}, not a hash` };
+    const failed = lengths.find(([error]) => error);
+    if (failed) throw failed[0];
+    const [jsonBytes, versionBytes] = lengths.map(([, reply]) => reply);
+    // A JSON of `maxChars` UTF-16 units takes at most three bytes each in UTF-8; the exact count is checked once read.
+    if (Number(jsonBytes) > 3 * maxChars) return { unreadable: `${Number(jsonBytes)} bytes, more than the ${maxChars} characters it may hold` };
+    if (Number(versionBytes) > 20) return { unreadable: `a version of ${Number(versionBytes)} bytes` };
+    const [version, json] = await this.client.hmget(valueKey, 'v', 'j');
+    if (version == null && json == null) return null;
+    // A hash without both fields is no record keyloss wrote: checked (and removed) like one that is not JSON.
+    return { json: version == null ? '' : (json ?? ''), version: Number(version) };
   }
 
   async put<T>(key: string, kind: RecordKind<T>, value: T, expectedVersion: number | null, ttlMs: number): Promise<PutResult> {
@@ -143,7 +162,8 @@ export class RedisStateStore implements StateStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.attempt(`delete ${key}`, () => this.client.del(this.valueKey(key)));
+    // UNLINK: a huge value put there by hand is freed off the state Redis's main thread.
+    await this.attempt(`delete ${key}`, () => this.client.unlink(this.valueKey(key)));
   }
 
   async keys(prefix: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 // keyloss record against a state Redis that misbehaves, on real redis-server processes: hung (SIGSTOP) while keys are
-// removed, every write still counted once.
+// removed, every write still counted once; lease keys no recorder could have written, repaired and said once.
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MINUTE_MS, RecordLayout } from '../../src/record/layout.ts';
@@ -76,4 +76,35 @@ describe('keyloss record with a misbehaving state Redis', () => {
     state.disconnect();
     app.disconnect();
   }, 120_000);
+
+  it('repairs a lease key of another type, a huge one and one without a TTL, says so once each, and records', async () => {
+    const stateServer = await startRedis();
+    const cache = await startRedis(['--notify-keyspace-events', 'Eg']);
+    const opened = await openStateClient(stateServer.url);
+    if (!opened.ok) throw new Error(opened.reason);
+    const state = opened.client;
+    const app = new Redis(cache.port);
+    const poisons: Array<[string, (key: string) => Promise<unknown>, RegExp]> = [
+      ['hash', (key) => state.hset(key, 'holder', 'x'), /lease key \S+ was a hash, not a lease: removed/],
+      ['huge', (key) => state.set(key, 'x'.repeat(1_048_576)), /lease key \S+ held 1048576 bytes, more than a recorder's name \(512\): removed/],
+      ['persisted', (key) => state.set(key, 'old-recorder\u001b[2J'), /lease key \S+ was held by "old-recorder\\u001b\[2J" without a TTL, which no recorder writes: given one of 3000 ms/],
+    ];
+    for (const [name, poison, said] of poisons) {
+      const layout = new RecordLayout(PREFIX, `lease-${name}`);
+      await poison(layout.lease);
+      const log: string[] = [];
+      const since = Date.now();
+      const recorder = new Recorder(state, [target(`lease-${name}`, cache.url)], options(`r-${name}`, log));
+      await recorder.start();
+      await waitFor(async () => (await state.get(layout.lease)) === `r-${name}`, `the ${name} lease taken`);
+      await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
+      await app.set(`${name}:1`, 'x');
+      await app.del(`${name}:1`);
+      await waitFor(async () => (await recorded(state, layout, `del|${name}:`, since)) === 1, `the ${name} deletion recorded`);
+      expect(log.filter((line) => said.test(line)), log.join('\n')).toHaveLength(1);
+      await recorder.stop();
+    }
+    state.disconnect();
+    app.disconnect();
+  }, 60_000);
 });
