@@ -262,7 +262,8 @@ export class HistoryWriter {
     try {
       // Asked first, on the connection the write went out on: a state Redis that is hung answers neither, and is not
       // sent the write again and again meanwhile.
-      const applied = write.sent ? Number(await this.client.hget(this.layout.flushed, this.writerId)) : 0;
+      // A `flushed` key of another type (put there by hand) is no answer: the write goes again and its script repairs it.
+      const applied = write.sent ? Number(await this.client.hget(this.layout.flushed, this.writerId).catch((error: unknown) => (/WRONGTYPE/.test(describeError(error)) ? null : Promise.reject(error)))) : 0;
       if (applied >= write.sequence) refused = null;
       else {
         write.sent = true;
