@@ -7,6 +7,7 @@ import { familiesOfPattern, KEY_REMOVAL_EVENTS, keyFamily, REMOVAL_EVENTS } from
 import { parseRecord, type RecordKind } from '../state/store.ts';
 import { STORED_SAMPLE_ENTRY, type StoredSample } from './history.ts';
 import { filterItem, HOUR_MS, MINUTE_MS, type RecordLayout } from './layout.ts';
+import { readMeta } from './meta.ts';
 import { DATED_EVENT_ENTRY, type DatedEvent } from './sample.ts';
 
 export interface RecordQuery {
@@ -27,7 +28,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Null when the state Redis has no record of this cache. */
 export async function readRecord(client: StateClient, layout: RecordLayout, query: RecordQuery): Promise<RecordData | null> {
-  const meta = await client.hgetall(layout.meta);
+  // A meta no recorder wrote is read as no record (the recorder removes it and says so).
+  const read = await readMeta(client, layout);
+  const meta = read.ok ? read.meta : {};
   const firstAt = Number(meta.firstAt);
   const lastAt = Number(meta.lastAt);
   if (!Number.isFinite(firstAt) || !Number.isFinite(lastAt)) return null;

@@ -9,6 +9,7 @@ import { DEFAULT_RETENTION_MS, HistoryWriter } from './history.ts';
 import { RecordLayout } from './layout.ts';
 import { rememberAddresses } from './identity.ts';
 import { Lease } from './lease.ts';
+import { readMeta } from './meta.ts';
 import type { DatedEvent } from './sample.ts';
 
 export interface RecordTarget {
@@ -135,7 +136,13 @@ export class Recorder {
     const now = this.options.now();
     const layout = new RecordLayout(this.options.prefix, target.id);
     const writer = new HistoryWriter(this.state, layout, { retentionMs: this.options.retentionMs, holder: this.options.holder, now: this.options.now });
-    const meta = await this.state.hgetall(layout.meta);
+    const read = await readMeta(this.state, layout);
+    if (!read.ok) {
+      // No recorder wrote it: removed (the writes that follow put the fields back), and said once here.
+      await this.state.unlink(layout.meta);
+      this.options.log(`${target.id}: the record's meta ${layout.meta} ${read.why}: removed`);
+    }
+    const meta = read.ok ? read.meta : {};
     const lastAt = Number(meta.lastAt);
     if (Number.isFinite(lastAt) && now - lastAt > 3 * this.options.flushMs) {
       writer.gap(lastAt, now, meta.stoppedAt ? 'the recorder was stopped' : 'no recorder was running (the last one stopped without a goodbye)');

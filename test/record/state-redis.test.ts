@@ -1,8 +1,10 @@
 // keyloss record against a state Redis that misbehaves, on real redis-server processes: hung (SIGSTOP) while keys are
-// removed, every write still counted once; lease keys no recorder could have written, repaired and said once.
+// removed, every write still counted once; lease keys and meta hashes no recorder could have written, repaired and said
+// once, and never read whole.
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MINUTE_MS, RecordLayout } from '../../src/record/layout.ts';
+import { findRecordName } from '../../src/record/identity.ts';
+import { addressKey, MINUTE_MS, RecordLayout } from '../../src/record/layout.ts';
 import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecorderOptions, type RecordTarget } from '../../src/record/recorder.ts';
 import { parseRedisUrl } from '../../src/redis/url.ts';
 import { openStateClient, type StateClient } from '../../src/state/redis.ts';
@@ -106,5 +108,29 @@ describe('keyloss record with a misbehaving state Redis', () => {
     }
     state.disconnect();
     app.disconnect();
+  }, 60_000);
+
+  it('removes a record meta holding 32 MB and says so once, and no reader takes in it or an alias of 32 MB', async () => {
+    const stateServer = await startRedis();
+    const cache = await startRedis(['--notify-keyspace-events', 'Eg']);
+    const opened = await openStateClient(stateServer.url);
+    if (!opened.ok) throw new Error(opened.reason);
+    const state = opened.client;
+    const layout = new RecordLayout(PREFIX, 'bloated');
+    const huge = 'x'.repeat(32 * 1_048_576);
+    await state.hset(layout.meta, 'firstAt', '1', 'lastAt', String(Date.now()), 'holder', huge);
+    await state.set(addressKey(PREFIX, '127.0.0.1:1'), huge);
+    const sent = async () => Number(/total_net_output_bytes:(\d+)/.exec(await state.info('stats'))![1]);
+    const before = await sent();
+    expect(await findRecordName(state, PREFIX, { name: 'bloated', address: '127.0.0.1:1' })).toBeNull();
+    const log: string[] = [];
+    const recorder = new Recorder(state, [target('bloated', cache.url)], options('r-bloated', log));
+    await recorder.start();
+    await waitFor(async () => (await state.hget(layout.meta, 'holder')) === 'r-bloated', 'the meta written again');
+    expect(await sent() - before).toBeLessThan(1_048_576);
+    expect(log.filter((line) => /the record's meta \S+ holds 33554432 bytes in holder, more than the 512 a recorder writes: removed/.test(line))).toHaveLength(1);
+    expect(await findRecordName(state, PREFIX, { name: 'bloated', address: '127.0.0.1:1' })).toBe('bloated');
+    await recorder.stop();
+    state.disconnect();
   }, 60_000);
 });
