@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
 
-const BIN = fileURLToPath(new URL('../bin/keyloss.js', import.meta.url));
+export const BIN = fileURLToPath(new URL('../bin/keyloss.js', import.meta.url));
 const RATES = [10_000, 25_000, 50_000, 75_000, 100_000, 150_000];
 const STEP_SECONDS = 5;
 /** The recorder keeps up when everything driven is in the record this soon after the driving stops. */
@@ -32,11 +32,11 @@ function peakRssMb(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
-async function recordedFor(state: Redis, record: string, prefix: string): Promise<number> {
+export async function recordedFor(state: Redis, record: string, prefix: string): Promise<number> {
   let total = 0;
   let cursor = '0';
   do {
-    const [next, keys] = await state.scan(cursor, 'MATCH', `keyloss:rec:${record}:m:*`, 'COUNT', 1000);
+    const [next, keys] = await state.scan(cursor, 'MATCH', `keyloss:rec:{${record}}:m:*`, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
       for (const [field, count] of Object.entries(await state.hgetall(key))) if (field.startsWith(`del|${prefix}`)) total += Number(count);
@@ -46,7 +46,7 @@ async function recordedFor(state: Redis, record: string, prefix: string): Promis
 }
 
 /** Drives `rate` removals a second for `seconds`; returns how many were driven. */
-async function drive(cache: Redis, prefix: string, rate: number, seconds: number): Promise<number> {
+export async function drive(cache: Redis, prefix: string, rate: number, seconds: number): Promise<number> {
   const perTick = Math.round((rate * TICK_MS) / 1000);
   const started = performance.now();
   let driven = 0;

@@ -7,6 +7,7 @@ import { benchHostile } from './hostile.ts';
 import { benchLoad } from './load.ts';
 import { benchRecord } from './record.ts';
 import { benchScanLoad } from './scan-load.ts';
+import { benchStateHang } from './state-hang.ts';
 
 const benchmarks: Record<string, () => Promise<Record<string, number | string>>> = {
   charts: benchCharts,
@@ -17,6 +18,7 @@ const benchmarks: Record<string, () => Promise<Record<string, number | string>>>
   load: benchLoad,
   record: benchRecord,
   scanload: benchScanLoad,
+  statehang: benchStateHang,
 };
 
 async function main(names: string[]): Promise<number> {

@@ -157,7 +157,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     leaseMs: args.leaseMs,
     log,
   });
-  log(`${targets.targets.length} cache${targets.targets.length === 1 ? '' : 's'} (${targets.targets.map((t) => t.id).join(', ')}) into the state Redis at ${state.address}, prefix ${args.prefix}, retention ${Math.round(args.retentionMs / 3_600_000)} h, as ${args.holder}`);
+  log(`${targets.targets.length} cache${targets.targets.length === 1 ? '' : 's'} (${targets.targets.map((t) => t.id).join(', ')}) into the state Redis at ${state.address}${state.cluster ? ' (a Redis Cluster)' : ''}, prefix ${args.prefix}, retention ${Math.round(args.retentionMs / 3_600_000)} h, as ${args.holder}`);
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());

@@ -84,19 +84,6 @@ export class SliceDelta {
     this.bits = [];
   }
 
-  /** Takes in the bits of `other` (a write that failed, merged back into what came since). */
-  merge(other: SliceDelta): void {
-    this.added += other.added;
-    if (other.bitmap) {
-      this.toBitmap();
-      for (let i = 0; i < SLICE_BYTES; i++) this.bitmap![i]! |= other.bitmap[i]!;
-      return;
-    }
-    if (this.bitmap === null && this.bits.length + other.bits.length > SETBIT_LIMIT) this.toBitmap();
-    if (this.bitmap) for (const bit of other.bits) setBit(this.bitmap, bit);
-    else this.bits.push(...other.bits);
-  }
-
   private toBitmap(): void {
     if (this.bitmap) return;
     this.bitmap = this.pool?.take() ?? new Uint8Array(SLICE_BYTES);

@@ -1,8 +1,7 @@
 // The record's reader as a check: keyloss's own history of the cache for the diagnosis window, as evidence with times.
-import type { Redis } from 'ioredis';
 import type { RecordData } from '../domain/record.ts';
 import { CheckSkipped, type Check } from '../checks/types.ts';
-import { openStateClient } from '../state/redis.ts';
+import { openStateClient, type StateClient } from '../state/redis.ts';
 import { RecordLayout } from './layout.ts';
 import { findRecordName, type RecordIdentity } from './identity.ts';
 import { readRecord } from './reader.ts';
@@ -13,7 +12,7 @@ export function noRecordOf(identity: RecordIdentity): string {
 }
 
 /** Where records are read: the state Redis and its key prefix (KEYLOSS_STATE_PREFIX), or why it cannot be. */
-export type RecordStore = { client: Redis; prefix: string } | { unavailable: string };
+export type RecordStore = { client: StateClient; prefix: string } | { unavailable: string };
 
 /** Opens the state Redis for reading records; a state Redis that cannot be reached makes the record check fail with why. */
 export async function openRecordStore(url: string, prefix: string): Promise<RecordStore> {

@@ -1,11 +1,12 @@
 // Writes one cache's record into the state Redis: per-minute counts per event and key family, the first keys of each minute
 // by name, Bloom slices for every removed key, dated events and INFO samples. Held in memory between writes (every second);
 // a write that fails keeps everything for the next one, within a memory bound past which key names are dropped and the
-// drop is written as a gap.
-import type { Redis } from 'ioredis';
+// drop is written as a gap. Each write is applied at most once, however often it is sent (FLUSH_SCRIPT).
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { JsonNumber } from '../domain/json-number.ts';
 import { describeError } from '../redact.ts';
+import { runScript, stateScript, type StateClient } from '../state/redis.ts';
 import type { RecordKind } from '../state/store.ts';
 import { BitmapPool, HASHES, SLICE_CAPACITY, SliceDelta } from './bloom.ts';
 import { KEY_REMOVAL_EVENTS, keyFamily, OTHER_FAMILY, type RemovalEvent } from './events.ts';
@@ -13,8 +14,94 @@ import { EXACT_PER_MINUTE, filterItem, HOUR_MS, MINUTE_MS, PAIRS_PER_MINUTE, typ
 import type { DatedEvent, InfoSample } from './sample.ts';
 
 export const DEFAULT_RETENTION_MS = 7 * 24 * HOUR_MS;
-/** Bloom slices held in memory while the state Redis is away (32 KiB each at most) before key names are dropped. */
+/**
+ * Bloom slices held in memory while the state Redis is away (32 KiB each at most) before key names are dropped; an
+ * unconfirmed write holds as many again.
+ */
 export const MAX_PENDING_SLICES = 256;
+
+/**
+ * One write of a record, applied at most once per writer and sequence number: KEYS[1] is the record's `flushed` hash
+ * (writer → the last sequence applied), the other keys are the record's (one hash slot). ARGV: writer, sequence, the
+ * retention (ms), then each command as its name, its key's index in KEYS, its argument count and its arguments. A write
+ * sent again (after a timeout, by a reconnecting or cluster client) whose sequence is already applied changes nothing.
+ * A command the server refuses (a key of another type put there by hand) does not stop the others; they are counted.
+ */
+const FLUSH_SCRIPT = stateScript(`
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then redis.call('DEL', KEYS[1]) end
+local applied = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') or 0
+local sequence = tonumber(ARGV[2])
+if applied >= sequence then return {0, 0, ''} end
+local refused, first = 0, ''
+local i = 4
+while i <= #ARGV do
+  local count = tonumber(ARGV[i + 2])
+  local key = KEYS[tonumber(ARGV[i + 1])]
+  local reply
+  if ARGV[i] == 'BITOR' then
+    -- BITOR <slice> <scratch key index> <bitmap>: the bitmap OR-ed into the slice through a scratch key of its slot.
+    local scratch = KEYS[tonumber(ARGV[i + 3])]
+    redis.call('SET', scratch, ARGV[i + 4])
+    reply = redis.pcall('BITOP', 'OR', key, key, scratch)
+    redis.call('DEL', scratch)
+  else
+    reply = redis.pcall(ARGV[i], key, unpack(ARGV, i + 3, i + 2 + count))
+  end
+  if type(reply) == 'table' and reply.err then
+    refused = refused + 1
+    if first == '' then first = ARGV[i] .. ': ' .. reply.err end
+  end
+  i = i + 3 + count
+end
+redis.call('HSET', KEYS[1], ARGV[1], sequence)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return {1, refused, first}
+`);
+
+/** The commands of one write, flattened for FLUSH_SCRIPT; `keys` starts with the record's `flushed` hash. */
+class WriteCommands {
+  readonly keys: string[];
+  readonly commands: Array<string | number | Buffer> = [];
+  private readonly index = new Map<string, number>();
+
+  constructor(flushed: string) {
+    this.keys = [flushed];
+    this.index.set(flushed, 1);
+  }
+
+  call(name: string, key: string, ...args: Array<string | number | Buffer>): void {
+    this.commands.push(name, this.keyIndex(key), args.length, ...args);
+  }
+
+  /** ORs `bitmap` into the string at `key`, through the scratch key `scratch`. */
+  bitor(key: string, scratch: string, bitmap: Buffer): void {
+    this.commands.push('BITOR', this.keyIndex(key), 2, this.keyIndex(scratch), bitmap);
+  }
+
+  private keyIndex(key: string): number {
+    let at = this.index.get(key);
+    if (at === undefined) {
+      this.keys.push(key);
+      at = this.keys.length;
+      this.index.set(key, at);
+    }
+    return at;
+  }
+}
+
+/** A write built and perhaps sent, kept as it is until the state Redis confirms it. */
+interface PendingWrite {
+  sequence: number;
+  keys: string[];
+  commands: Array<string | number | Buffer>;
+  /** Its slices' bitmaps, given back to the pool once it is confirmed. */
+  deltas: SliceDelta[];
+  /** Sent at least once: whether it was applied is asked before it is sent again. */
+  sent: boolean;
+}
+
+/** `refused`: the write was applied, but the state Redis refused some of its commands (and why). */
+export type FlushResult = { ok: true; refused?: string } | { ok: false; reason: string };
 
 export interface HistoryOptions {
   retentionMs: number;
@@ -38,15 +125,22 @@ export class HistoryWriter {
   private readonly scratchPositions = new Uint32Array(HASHES);
   private readonly bitmaps = new BitmapPool();
   private firstWritten = false;
+  /** This writer's name in the record's `flushed` hash: one per process and record, so sequences never collide. */
+  private readonly writerId: string;
+  private sequence = 0;
+  private unconfirmed: PendingWrite | null = null;
+  private writing: Promise<FlushResult> | null = null;
   /** Removals taken in, for the benchmark. */
   received = 0;
   lastError: string | null = null;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: StateClient,
     readonly layout: RecordLayout,
     private readonly options: HistoryOptions,
-  ) {}
+  ) {
+    this.writerId = `${options.holder}/${randomUUID()}`;
+  }
 
   /** Continues the slice numbering of the current hour after another recorder (no slice is written by two). */
   async resume(): Promise<void> {
@@ -135,8 +229,67 @@ export class HistoryWriter {
     this.dated.push({ type: 'gap', at: to, from, address, summary: why });
   }
 
-  /** Writes what is held in one transaction; on failure keeps it all and returns the reason. */
-  async flush(extraMeta: Record<string, string> = {}, final = false): Promise<{ ok: true } | { ok: false; reason: string }> {
+  /**
+   * Writes what is held as one write (FLUSH_SCRIPT), one at a time: a call while a write is under way gets that write's
+   * result (a `final` one waits for it, then writes what came since). A write whose answer did not come (a timeout, a
+   * dropped connection, a failover) is unconfirmed: it is kept as it was sent, under its sequence number, and sent again
+   * only once the state Redis says it was not applied, so no removal is ever counted twice; what arrives meanwhile is
+   * held for the next write.
+   */
+  async flush(extraMeta: Record<string, string> = {}, final = false): Promise<FlushResult> {
+    if (this.writing) {
+      if (!final) return this.writing;
+      await this.writing;
+    }
+    this.writing = this.write(extraMeta, final).finally(() => {
+      this.writing = null;
+    });
+    return this.writing;
+  }
+
+  private async write(extraMeta: Record<string, string>, final: boolean): Promise<FlushResult> {
+    if (this.unconfirmed) {
+      const settled = await this.settle(this.unconfirmed);
+      if (!settled.ok) return settled;
+    }
+    this.unconfirmed = this.nextWrite(extraMeta, final);
+    return this.settle(this.unconfirmed);
+  }
+
+  /** Sends `write` (again only when the state Redis says it was not applied) and, once it is, lets it go. */
+  private async settle(write: PendingWrite): Promise<FlushResult> {
+    let refused: string | null;
+    try {
+      // Asked first, on the connection the write went out on: a state Redis that is hung answers neither, and is not
+      // sent the write again and again meanwhile.
+      // A `flushed` key of another type (put there by hand) is no answer: the write goes again and its script repairs it.
+      const applied = write.sent ? Number(await this.client.hget(this.layout.flushed, this.writerId).catch((error: unknown) => (/WRONGTYPE/.test(describeError(error)) ? null : Promise.reject(error)))) : 0;
+      if (applied >= write.sequence) refused = null;
+      else {
+        write.sent = true;
+        const reply = (await runScript(this.client, FLUSH_SCRIPT, write.keys, [this.writerId, write.sequence, this.options.retentionMs, ...write.commands])) as [number, number, string];
+        refused = Number(reply[1]) > 0 ? `${reply[1]} command${Number(reply[1]) === 1 ? ' was' : 's were'} refused (${String(reply[2]).slice(0, 300)})` : null;
+      }
+    } catch (error) {
+      this.lastError = describeError(error);
+      return { ok: false, reason: this.lastError };
+    }
+    this.unconfirmed = null;
+    this.lastError = null;
+    this.firstWritten = true;
+    // Written: the bitmaps go back to the pool for the next slices.
+    for (const delta of write.deltas) delta.release();
+    // Minutes and hours that are over keep no state but their fill, which the next writes need.
+    const now = this.options.now();
+    const minute = Math.floor(now / MINUTE_MS);
+    for (const seen of this.exactSeen.keys()) if (seen < minute - 1) this.exactSeen.delete(seen);
+    const hour = Math.floor(now / HOUR_MS);
+    for (const id of this.sliceFill.keys()) if (Number(id.split(':')[0]) < hour - 1) this.sliceFill.delete(id);
+    return refused === null ? { ok: true } : { ok: true, refused };
+  }
+
+  /** Everything held, as the commands of the next write; what arrives from now on is held for the one after. */
+  private nextWrite(extraMeta: Record<string, string>, final: boolean): PendingWrite {
     const now = this.options.now();
     const minuteNow = Math.floor(now / MINUTE_MS);
     for (const [node, held] of this.heldSamples) {
@@ -145,7 +298,6 @@ export class HistoryWriter {
         this.heldSamples.delete(node);
       }
     }
-    // What arrives while the transaction is in flight goes to fresh maps; a failed write is merged back into them.
     const held = { counts: this.counts, exact: this.exact, slices: this.slices, dated: this.dated, samples: this.samples, dropped: this.dropped };
     this.counts = new Map();
     this.exact = new Map();
@@ -155,34 +307,33 @@ export class HistoryWriter {
     this.dropped = null;
     const retention = this.options.retentionMs;
     const layout = this.layout;
-    const multi = this.client.multi();
+    const write = new WriteCommands(layout.flushed);
     for (const [minute, fields] of held.counts) {
       const key = layout.minute(minute);
-      for (const [field, count] of fields) multi.hincrby(key, field, count);
-      multi.pexpireat(key, minute * MINUTE_MS + retention);
+      for (const [field, count] of fields) write.call('HINCRBY', key, field, count);
+      write.call('PEXPIREAT', key, minute * MINUTE_MS + retention);
     }
     for (const [minute, names] of held.exact) {
       const key = layout.exact(minute);
-      multi.hset(key, Object.fromEntries(names));
-      multi.pexpireat(key, minute * MINUTE_MS + retention);
+      write.call('HSET', key, ...[...names].flat());
+      write.call('PEXPIREAT', key, minute * MINUTE_MS + retention);
     }
     const scratch = layout.scratch(this.options.holder);
     for (const slice of held.slices.values()) {
       const key = layout.slice(slice.hour, slice.event, slice.index);
       const { delta } = slice;
       if (delta.bitmap) {
-        multi.set(scratch, Buffer.from(delta.bitmap.buffer, delta.bitmap.byteOffset, delta.bitmap.byteLength), 'PX', 60_000);
-        multi.bitop('OR', key, key, scratch);
+        // A view of the pooled bitmap, which stays ours until the write is confirmed.
+        write.bitor(key, scratch, Buffer.from(delta.bitmap.buffer, delta.bitmap.byteOffset, delta.bitmap.byteLength));
       } else {
-        for (const bit of delta.bits) multi.setbit(key, bit, 1);
+        for (const bit of delta.bits) write.call('SETBIT', key, bit, 1);
       }
       // One hour later than the minute keys: the slice covers the hour's last minute too.
-      multi.pexpireat(key, (slice.hour + 1) * HOUR_MS + retention);
+      write.call('PEXPIREAT', key, (slice.hour + 1) * HOUR_MS + retention);
       const counts = layout.sliceCounts(slice.hour);
-      multi.hincrby(counts, `${slice.event}:${slice.index}`, delta.added);
-      multi.pexpireat(counts, (slice.hour + 1) * HOUR_MS + retention);
+      write.call('HINCRBY', counts, `${slice.event}:${slice.index}`, delta.added);
+      write.call('PEXPIREAT', counts, (slice.hour + 1) * HOUR_MS + retention);
     }
-    if (held.slices.size > 0) multi.del(scratch);
     const dated = [...held.dated];
     if (held.dropped) {
       dated.push({
@@ -193,67 +344,18 @@ export class HistoryWriter {
         summary: 'the state Redis was away too long: removed keys were counted but not kept by name',
       });
     }
-    for (const event of dated) multi.zadd(layout.events, event.at, JSON.stringify(event));
-    for (const sample of held.samples) multi.zadd(layout.samples, sample.at, JSON.stringify(compactSample(sample)));
-    multi.zremrangebyscore(layout.events, '-inf', now - retention);
-    multi.zremrangebyscore(layout.samples, '-inf', now - retention);
-    multi.pexpire(layout.events, retention);
-    multi.pexpire(layout.samples, retention);
-    if (!this.firstWritten) multi.hsetnx(layout.meta, 'firstAt', String(now));
-    multi.hset(layout.meta, { lastAt: String(now), holder: this.options.holder, retentionMs: String(retention), ...extraMeta });
-    multi.hdel(layout.meta, 'stoppedAt');
-    multi.pexpire(layout.meta, retention);
-    try {
-      const replies = await multi.exec();
-      const failed = replies?.find(([error]) => error);
-      if (!replies || failed) throw failed?.[0] ?? new Error('the transaction was aborted');
-    } catch (error) {
-      this.lastError = describeError(error);
-      this.mergeBack(held);
-      return { ok: false, reason: this.lastError };
-    }
-    this.lastError = null;
-    this.firstWritten = true;
-    // Written: the bitmaps go back to the pool for the next slices.
-    for (const slice of held.slices.values()) slice.delta.release();
-    // Minutes and hours that are over keep no state but their fill, which the next writes need.
-    const minute = Math.floor(now / MINUTE_MS);
-    for (const seen of this.exactSeen.keys()) if (seen < minute - 1) this.exactSeen.delete(seen);
-    const hour = Math.floor(now / HOUR_MS);
-    for (const id of this.sliceFill.keys()) if (Number(id.split(':')[0]) < hour - 1) this.sliceFill.delete(id);
-    return { ok: true };
-  }
-
-  private mergeBack(held: {
-    counts: Map<number, Map<string, number>>;
-    exact: Map<number, Map<string, string>>;
-    slices: Map<string, { hour: number; event: RemovalEvent; index: number; delta: SliceDelta }>;
-    dated: DatedEvent[];
-    samples: InfoSample[];
-    dropped: { from: number; to: number } | null;
-  }): void {
-    for (const [minute, fields] of held.counts) {
-      const current = this.counts.get(minute) ?? new Map<string, number>();
-      for (const [field, count] of fields) current.set(field, (current.get(field) ?? 0) + count);
-      this.counts.set(minute, current);
-    }
-    for (const [minute, names] of held.exact) {
-      const current = this.exact.get(minute) ?? new Map<string, string>();
-      for (const [name, value] of names) if (!current.has(name)) current.set(name, value);
-      this.exact.set(minute, current);
-    }
-    for (const [id, slice] of held.slices) {
-      const current = this.slices.get(id);
-      if (current) {
-        current.delta.merge(slice.delta);
-        slice.delta.release();
-      } else this.slices.set(id, slice);
-    }
-    this.dated = [...held.dated, ...this.dated];
-    this.samples = [...held.samples, ...this.samples];
-    if (held.dropped) {
-      this.dropped = this.dropped ? { from: held.dropped.from, to: this.dropped.to } : held.dropped;
-    }
+    for (const event of dated) write.call('ZADD', layout.events, event.at, JSON.stringify(event));
+    for (const sample of held.samples) write.call('ZADD', layout.samples, sample.at, JSON.stringify(compactSample(sample)));
+    write.call('ZREMRANGEBYSCORE', layout.events, '-inf', now - retention);
+    write.call('ZREMRANGEBYSCORE', layout.samples, '-inf', now - retention);
+    write.call('PEXPIRE', layout.events, retention);
+    write.call('PEXPIRE', layout.samples, retention);
+    if (!this.firstWritten) write.call('HSETNX', layout.meta, 'firstAt', now);
+    write.call('HSET', layout.meta, ...Object.entries({ lastAt: String(now), holder: this.options.holder, retentionMs: String(retention), ...extraMeta }).flat());
+    write.call('HDEL', layout.meta, 'stoppedAt');
+    write.call('PEXPIRE', layout.meta, retention);
+    this.sequence += 1;
+    return { sequence: this.sequence, keys: write.keys, commands: write.commands, deltas: [...held.slices.values()].map((slice) => slice.delta), sent: false };
   }
 
   /** Marks the record as stopped now (SIGTERM), so a reader knows the gap starts here and not at a crash. */

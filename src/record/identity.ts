@@ -1,8 +1,9 @@
 // One identity per cache: a record kept under a cache's name is found by its address, and one kept under an address
 // (`record --redis`) is found by the name the caches file gives that address. The recorder writes each address it
 // records a cache at (an alias to the name, and the meta's `addresses`); readers try the name, the alias, the address.
-import type { Redis } from 'ioredis';
+import type { StateClient } from '../state/redis.ts';
 import { addressKey, RecordLayout } from './layout.ts';
+import { readMeta, type RecordMeta } from './meta.ts';
 
 /** How a surface names the cache it asks about: the caches file's name when it has one, and host:port always. */
 export interface RecordIdentity {
@@ -11,19 +12,30 @@ export interface RecordIdentity {
 }
 
 /** The name of the record of this cache in the state Redis (the most recently written, when several), or null. */
-export async function findRecordName(client: Redis, prefix: string, identity: RecordIdentity): Promise<string | null> {
-  const alias = await client.get(addressKey(prefix, identity.address));
+export async function findRecordName(client: StateClient, prefix: string, identity: RecordIdentity): Promise<string | null> {
+  const alias = await aliasAt(client, addressKey(prefix, identity.address));
   const candidates = [...new Set([identity.name, alias, identity.address].filter((name): name is string => name !== null && name !== ''))];
   let best: { name: string; lastAt: number } | null = null;
   for (const name of candidates) {
-    const lastAt = Number(await client.hget(new RecordLayout(prefix, name).meta, 'lastAt'));
+    const read = await readMeta(client, new RecordLayout(prefix, name));
+    const lastAt = Number(read.ok ? read.meta.lastAt : undefined);
     if (Number.isFinite(lastAt) && lastAt > 0 && (best === null || lastAt > best.lastAt)) best = { name, lastAt };
   }
   return best?.name ?? null;
 }
 
+/** A record's name (a cache name, or host:port) is short: an alias longer than this is not one a recorder wrote. */
+const MAX_ALIAS_BYTES = 512;
+
+/** The record name an address's alias points at; its type and length asked first, so a huge value is never read. */
+async function aliasAt(client: StateClient, key: string): Promise<string | null> {
+  const [[typeError, type] = [new Error('the pipeline was aborted'), null], [, length] = [null, 0]] = (await client.pipeline().type(key).strlen(key).exec()) ?? [];
+  if (typeError) throw typeError;
+  return type === 'string' && Number(length) <= MAX_ALIAS_BYTES ? client.get(key) : null;
+}
+
 /** The addresses a record was kept at, as the meta lists them. */
-export function addressesOf(meta: Record<string, string>): string[] {
+export function addressesOf(meta: RecordMeta): string[] {
   try {
     const parsed: unknown = JSON.parse(meta.addresses ?? '[]');
     return Array.isArray(parsed) ? parsed.filter((a): a is string => typeof a === 'string').slice(0, MAX_ADDRESSES) : [];
@@ -36,8 +48,9 @@ export function addressesOf(meta: Record<string, string>): string[] {
 const MAX_ADDRESSES = 64;
 
 /** Adds these addresses to the record's meta and points each one's alias at the record (when it is kept under a name). */
-export async function rememberAddresses(client: Redis, layout: RecordLayout, addresses: readonly string[], retentionMs: number): Promise<void> {
-  const known = addressesOf(await client.hgetall(layout.meta));
+export async function rememberAddresses(client: StateClient, layout: RecordLayout, addresses: readonly string[], retentionMs: number): Promise<void> {
+  const read = await readMeta(client, layout);
+  const known = addressesOf(read.ok ? read.meta : {});
   const all = [...new Set([...known, ...addresses])].slice(0, MAX_ADDRESSES);
   // One key a command: on a state Redis cluster the meta and the aliases live in different slots.
   const writes: Array<Promise<unknown>> = [];

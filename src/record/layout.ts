@@ -1,13 +1,16 @@
 // Where a cache's record lives in the state Redis: every key of it, named in one place for the writer and the reader.
+// The cache's name is a hash tag ({<cache>}), so a record's keys share one hash slot: each write is one script over
+// them, on one server as on a Redis Cluster or Azure Managed Redis (a cache name holds no braces).
 //
-//   <prefix>rec:<cache>:meta            hash    firstAt, lastAt (ms), holder, nodes, retentionMs, stoppedAt
-//   <prefix>rec:<cache>:lease           string  the recorder process holding the cache (PX lease)
-//   <prefix>rec:<cache>:events          zset    dated events (restart, failover, flush, burst, notifications, gap) by time
-//   <prefix>rec:<cache>:samples         zset    one INFO sample per node per minute, by time
-//   <prefix>rec:<cache>:m:<minute>      hash    "<event>|<family>" → removals in that minute (at most PAIRS_PER_MINUTE fields)
-//   <prefix>rec:<cache>:x:<minute>      hash    key → "<event>|<db>|<ms>", the first EXACT_PER_MINUTE keys removed that minute
-//   <prefix>rec:<cache>:sc:<hour>       hash    "<event>:<slice>" → keys added to that Bloom slice
-//   <prefix>rec:<cache>:b:<hour>:<event>:<slice>  string  a Bloom filter slice (src/record/bloom.ts)
+//   <prefix>rec:{<cache>}:meta            hash    firstAt, lastAt (ms), holder, nodes, retentionMs, stoppedAt
+//   <prefix>rec:{<cache>}:lease           string  the recorder process holding the cache (PX lease)
+//   <prefix>rec:{<cache>}:flushed         hash    writer → the sequence number of its last write applied (none twice)
+//   <prefix>rec:{<cache>}:events          zset    dated events (restart, failover, flush, burst, notifications, gap) by time
+//   <prefix>rec:{<cache>}:samples         zset    one INFO sample per node per minute, by time
+//   <prefix>rec:{<cache>}:m:<minute>      hash    "<event>|<family>" → removals in that minute (at most PAIRS_PER_MINUTE fields)
+//   <prefix>rec:{<cache>}:x:<minute>      hash    key → "<event>|<db>|<ms>", the first EXACT_PER_MINUTE keys removed that minute
+//   <prefix>rec:{<cache>}:sc:<hour>       hash    "<event>:<slice>" → keys added to that Bloom slice
+//   <prefix>rec:{<cache>}:b:<hour>:<event>:<slice>  string  a Bloom filter slice (src/record/bloom.ts)
 //   <prefix>rec-at:<host:port>          string  the name a cache recorded at that address is kept under (src/record/identity.ts)
 // <minute> and <hour> are epoch minutes and hours (UTC). Every key expires after the retention.
 
@@ -27,7 +30,7 @@ export class RecordLayout {
     /** The cache's name in the caches file, or host:port for a URL. */
     readonly cache: string,
   ) {
-    this.base = `${prefix}rec:${cache}:`;
+    this.base = `${prefix}rec:{${cache}}:`;
   }
 
   get meta(): string {
@@ -35,6 +38,9 @@ export class RecordLayout {
   }
   get lease(): string {
     return `${this.base}lease`;
+  }
+  get flushed(): string {
+    return `${this.base}flushed`;
   }
   get events(): string {
     return `${this.base}events`;

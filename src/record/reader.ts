@@ -1,12 +1,13 @@
 // Reads a cache's record for the window of a diagnosis: what it spans and its gaps, removals by the query's families,
 // the exact key's removals (names of the minute first, then the Bloom slices), dated changes and memory at eviction.
-import type { Redis } from 'ioredis';
+import type { StateClient } from '../state/redis.ts';
 import type { RecordData, RecordedChange, RecordedEventType, RecordedKeyRemoval, RecordedRemovals, RecordGap } from '../domain/record.ts';
 import { HASHES, positions, SLICE_FALSE_POSITIVE_RATE } from './bloom.ts';
 import { familiesOfPattern, KEY_REMOVAL_EVENTS, keyFamily, REMOVAL_EVENTS } from './events.ts';
 import { parseRecord, type RecordKind } from '../state/store.ts';
 import { STORED_SAMPLE_ENTRY, type StoredSample } from './history.ts';
 import { filterItem, HOUR_MS, MINUTE_MS, type RecordLayout } from './layout.ts';
+import { readMeta } from './meta.ts';
 import { DATED_EVENT_ENTRY, type DatedEvent } from './sample.ts';
 
 export interface RecordQuery {
@@ -28,8 +29,10 @@ const UPTIME_RESOLUTION_MS = 1_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Null when the state Redis has no record of this cache. */
-export async function readRecord(client: Redis, layout: RecordLayout, query: RecordQuery): Promise<RecordData | null> {
-  const meta = await client.hgetall(layout.meta);
+export async function readRecord(client: StateClient, layout: RecordLayout, query: RecordQuery): Promise<RecordData | null> {
+  // A meta no recorder wrote is read as no record (the recorder removes it and says so).
+  const read = await readMeta(client, layout);
+  const meta = read.ok ? read.meta : {};
   const firstAt = Number(meta.firstAt);
   const lastAt = Number(meta.lastAt);
   if (!Number.isFinite(firstAt) || !Number.isFinite(lastAt)) return null;
@@ -134,7 +137,7 @@ export function gapsOf(
   return out.sort((a, b) => a.from - b.from).map((gap) => ({ from: iso(gap.from), to: iso(gap.to), why: gap.why, ...(gap.node ? { node: gap.node } : {}) }));
 }
 
-async function readMinutes(client: Redis, layout: RecordLayout, from: number, to: number): Promise<Array<{ minute: number; fields: Record<string, string> }>> {
+async function readMinutes(client: StateClient, layout: RecordLayout, from: number, to: number): Promise<Array<{ minute: number; fields: Record<string, string> }>> {
   const first = Math.floor(from / MINUTE_MS);
   const last = Math.floor(to / MINUTE_MS);
   const out: Array<{ minute: number; fields: Record<string, string> }> = [];
@@ -181,7 +184,7 @@ function removalsOf(minutes: Array<{ minute: number; fields: Record<string, stri
 
 /** The exact key: by name in the minutes' exact hashes, then in every Bloom slice of the window's hours. */
 async function findKey(
-  client: Redis,
+  client: StateClient,
   layout: RecordLayout,
   query: RecordQuery,
   from: number,
@@ -244,7 +247,7 @@ async function findKey(
   return { removals, slicesAsked, falsePositiveBound: slicesAsked * SLICE_FALSE_POSITIVE_RATE };
 }
 
-async function memoryNear(client: Redis, layout: RecordLayout, at: number, unreadable: { count: number }): Promise<RecordData['memoryAtEviction']> {
+async function memoryNear(client: StateClient, layout: RecordLayout, at: number, unreadable: { count: number }): Promise<RecordData['memoryAtEviction']> {
   // The fullest sample of the minute before, of and after the eviction (each holds its minute's most memory used).
   const near = entries(await client.zrangebyscore(layout.samples, at - MINUTE_MS, at + MINUTE_MS), STORED_SAMPLE_ENTRY, unreadable);
   const ratio = (s: StoredSample): number => (s.usedMemory !== null && s.maxmemory ? s.usedMemory / s.maxmemory : -1);

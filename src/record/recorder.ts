@@ -1,6 +1,6 @@
 // `keyloss record` as a long-running service: for each cache it can lease, capture removals into the cache's record;
 // reconnects on its own with backoff (a cache or the state Redis away is a gap, never a crash); stops gracefully.
-import type { Redis } from 'ioredis';
+import type { StateClient } from '../state/redis.ts';
 import type { AzureContext } from '../azure/types.ts';
 import { describeError } from '../redact.ts';
 import { describeEndpoint, type RedisEndpoint } from '../redis/url.ts';
@@ -9,6 +9,7 @@ import { DEFAULT_RETENTION_MS, HistoryWriter } from './history.ts';
 import { RecordLayout } from './layout.ts';
 import { rememberAddresses } from './identity.ts';
 import { Lease } from './lease.ts';
+import { readMeta } from './meta.ts';
 import type { DatedEvent } from './sample.ts';
 
 export interface RecordTarget {
@@ -58,18 +59,22 @@ interface Recording {
   retryTimer: NodeJS.Timeout | null;
   backoffMs: number;
   stateDown: string | null;
+  /** What the state Redis last refused of a write, logged once until it changes. */
+  refused: string | null;
   stopping: boolean;
   unnamed: UnnamedNotes;
 }
 
 export class Recorder {
   private readonly recordings = new Map<string, Recording>();
+  /** The last reason a cache's lease could not be asked for, so it is logged once. */
+  private readonly leaseError = new Map<string, string>();
   private leaseTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private ticking: Promise<void> | null = null;
 
   constructor(
-    private readonly state: Redis,
+    private readonly state: StateClient,
     private readonly targets: RecordTarget[],
     private readonly options: RecorderOptions,
   ) {}
@@ -105,18 +110,24 @@ export class Recorder {
       const held = this.recordings.get(target.id);
       const lease = held?.lease ?? new Lease(this.state, new RecordLayout(this.options.prefix, target.id).lease, this.options.holder, this.options.leaseMs);
       try {
-        if (held) {
-          // A lease that lapsed while the state Redis was away (or was lost with it) is taken again when still free.
-          if (!(await lease.renew()) && !(await lease.acquire())) {
-            const other = await lease.holderNow().catch(() => null);
-            this.options.log(`${target.id}: the lease went to ${other ?? 'another recorder'}; this process stops recording it`);
-            await this.stopRecording(held, false);
-          }
-        } else if (await lease.acquire()) {
+        // Renewed when ours; a lease that lapsed while the state Redis was away (or was lost with it) is taken again
+        // when still free.
+        const state = await lease.acquire();
+        if (state.anomaly) this.options.log(`${target.id}: ${state.anomaly}`);
+        this.leaseError.delete(target.id);
+        if (held && !state.held) {
+          const other = await lease.holderNow().catch(() => null);
+          this.options.log(`${target.id}: the lease went to ${other === null ? 'another recorder' : JSON.stringify(other)}; this process stops recording it`);
+          await this.stopRecording(held, false);
+        } else if (!held && state.held) {
           await this.startRecording(target, lease);
         }
-      } catch {
-        // The state Redis is away: keep recording what we hold (the writer holds it), take nothing new.
+      } catch (error) {
+        // The state Redis is away (or refused): keep recording what we hold (the writer holds it), take nothing new;
+        // said once until the lease can be asked again.
+        const why = describeError(error);
+        if (this.leaseError.get(target.id) !== why) this.options.log(`${target.id}: cannot ask the state Redis for the lease (${why}); recording what is held, taking nothing new`);
+        this.leaseError.set(target.id, why);
       }
     }
   }
@@ -125,7 +136,13 @@ export class Recorder {
     const now = this.options.now();
     const layout = new RecordLayout(this.options.prefix, target.id);
     const writer = new HistoryWriter(this.state, layout, { retentionMs: this.options.retentionMs, holder: this.options.holder, now: this.options.now });
-    const meta = await this.state.hgetall(layout.meta);
+    const read = await readMeta(this.state, layout);
+    if (!read.ok) {
+      // No recorder wrote it: removed (the writes that follow put the fields back), and said once here.
+      await this.state.unlink(layout.meta);
+      this.options.log(`${target.id}: the record's meta ${layout.meta} ${read.why}: removed`);
+    }
+    const meta = read.ok ? read.meta : {};
     const lastAt = Number(meta.lastAt);
     if (Number.isFinite(lastAt) && now - lastAt > 3 * this.options.flushMs) {
       writer.gap(lastAt, now, meta.stoppedAt ? 'the recorder was stopped' : 'no recorder was running (the last one stopped without a goodbye)');
@@ -143,6 +160,7 @@ export class Recorder {
       retryTimer: null,
       backoffMs: this.options.backoff.minMs,
       stateDown: null,
+      refused: null,
       stopping: false,
       unnamed: new UnnamedNotes(),
     };
@@ -238,6 +256,10 @@ export class Recorder {
     if (recording.stateDown !== null) {
       recording.stateDown = null;
       this.options.log(`${recording.target.id}: the state Redis is back; what was held is written`);
+    }
+    if ((result.refused ?? null) !== recording.refused) {
+      recording.refused = result.refused ?? null;
+      if (result.refused) this.options.log(`${recording.target.id}: the state Redis refused part of a write: ${result.refused}`);
     }
     return true;
   }

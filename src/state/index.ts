@@ -7,7 +7,7 @@ export type { StateStore } from './store.ts';
 
 export interface OpenedState {
   store: StateStore;
-  /** One line for the start-up log, without secrets: "memory (this process only)" or "Redis at host:port, prefix keyloss:". */
+  /** One line for the start-up log, without secrets: "memory (this process only)" or "Redis at host:port, prefix keyloss:" ("Redis Cluster at …"). */
   description: string;
   shared: boolean;
 }
@@ -30,6 +30,6 @@ export async function openStateStore(settings: StateSettings, onUnreadable?: OnU
   if (!opened.ok) return opened;
   return {
     ok: true,
-    state: { store: opened.store, description: `Redis at ${opened.store.address}, prefix ${settings.prefix}`, shared: true },
+    state: { store: opened.store, description: `${opened.store.cluster ? 'Redis Cluster' : 'Redis'} at ${opened.store.address}, prefix ${settings.prefix}`, shared: true },
   };
 }

@@ -83,10 +83,16 @@ export class RecordCheck {
 
   constructor(private readonly onUnreadable: OnUnreadable = reportOnStderr) {}
 
-  async read<T>(key: string, kind: RecordKind<T>, stored: { json: string; version: number } | null, remove: () => Promise<void>): Promise<Versioned<T> | null> {
+  /** `stored` may be what the store already knows is no record of `kind` (`unreadable`: why), without reading it. */
+  async read<T>(key: string, kind: RecordKind<T>, stored: { json: string; version: number } | { unreadable: string } | null, remove: () => Promise<void>): Promise<Versioned<T> | null> {
     if (stored === null) return null;
-    const value = parseRecord(stored.json, kind);
-    if (value.ok) return { value: value.value, version: stored.version };
+    let reason: string;
+    if ('unreadable' in stored) reason = `${kind.what} record: ${stored.unreadable}`;
+    else {
+      const value = parseRecord(stored.json, kind);
+      if (value.ok) return { value: value.value, version: stored.version };
+      reason = value.reason;
+    }
     const removed = await remove().then(
       () => true,
       () => false,
@@ -94,7 +100,7 @@ export class RecordCheck {
     if (!this.reported.has(key)) {
       if (this.reported.size >= REPORTED_KEPT) this.reported.clear();
       this.reported.add(key);
-      this.onUnreadable(key, `${value.reason}; ${removed ? 'removed' : 'could not be removed'}`);
+      this.onUnreadable(key, `${reason}; ${removed ? 'removed' : 'could not be removed'}`);
     }
     return null;
   }

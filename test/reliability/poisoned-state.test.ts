@@ -1,5 +1,5 @@
 // Records in the state Redis are untrusted input: a malformed or oversized run record is reported once, removed and
-// skipped, and never stops the lost-run sweep; a claim whose work failed is given back.
+// skipped, and never stops the lost-run sweep (a huge one is never read); a claim whose work failed is given back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InFlightRegistry } from '../../src/state/inflight.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
@@ -62,6 +62,28 @@ describe('the lost-run sweep over poisoned records', () => {
     await raw.hset(`${store.prefix}state:inflight:C0CLICK:1.000`, 'v', '1', 'j', '{"runId":');
     expect((await sweeper.status('C0CLICK:1.000')).status).toBe('idle');
     expect(unreadable.slice(30)).toEqual(['inflight:C0CLICK:1.000']);
+    await raw.quit();
+  });
+});
+
+describe('oversized records', () => {
+  it('a 32 MB run record, and one that is no hash, are removed and reported once without being read', async () => {
+    const raw = stagingClient(port);
+    const huge = 'x'.repeat(32 * 1_048_576);
+    await raw.hset(`${store.prefix}state:inflight:C0HUGE:1.000`, 'v', '1', 'j', huge);
+    await raw.set(`${store.prefix}state:inflight:C0HUGE:2.000`, huge);
+    const sentBefore = Number(/total_net_output_bytes:(\d+)/.exec(await raw.info('stats'))![1]);
+    const registry = new InFlightRegistry(store, { replica: 'reader', heartbeatMs: 1000 });
+    const before = unreadable.length;
+    for (let i = 0; i < 3; i++) {
+      expect((await registry.status('C0HUGE:1.000')).status).toBe('idle');
+      expect((await registry.status('C0HUGE:2.000')).status).toBe('idle');
+    }
+    // Neither value left the state Redis: its replies since are a few hundred bytes, not 64 MB.
+    const sent = Number(/total_net_output_bytes:(\d+)/.exec(await raw.info('stats'))![1]) - sentBefore;
+    expect(sent).toBeLessThan(1_048_576);
+    expect(unreadable.slice(before)).toEqual(['inflight:C0HUGE:1.000', 'inflight:C0HUGE:2.000']);
+    expect(await raw.exists(`${store.prefix}state:inflight:C0HUGE:1.000`, `${store.prefix}state:inflight:C0HUGE:2.000`)).toBe(0);
     await raw.quit();
   });
 });
