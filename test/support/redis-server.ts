@@ -54,13 +54,13 @@ const running = new Set<RedisProcess>();
  * Starts redis-server with persistence off unless `args` turn it on, e.g.
  * `startRedis(['--maxmemory', '4mb', '--maxmemory-policy', 'allkeys-lru'])`.
  */
-export async function startRedis(args: string[] = [], options: { port?: number } = {}): Promise<RedisProcess> {
+export async function startRedis(args: string[] = [], options: { port?: number; binary?: string } = {}): Promise<RedisProcess> {
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'keyloss-redis-'));
   const base = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--logfile', ''];
   let currentArgs = args;
   const launch = async (): Promise<ChildProcess> => {
-    const child = spawn('redis-server', [...base, ...currentArgs], { stdio: 'ignore' });
+    const child = spawn(options.binary ?? 'redis-server', [...base, ...currentArgs], { stdio: 'ignore' });
     await waitForPort(port);
     return child;
   };
