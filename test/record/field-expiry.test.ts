@@ -4,12 +4,9 @@
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGlobPattern } from '../../src/domain/query.ts';
-import { investigate } from '../../src/investigate.ts';
 import { Recorder } from '../../src/record/recorder.ts';
 import type { Report } from '../../src/report/model.ts';
-import { loadDefaultRunbook } from '../../src/runbook/load.ts';
-import { fastRecorderOptions, recordTarget } from '../support/recorder.ts';
+import { causesText, diagnoseRecorded, fastRecorderOptions, recordTarget } from '../support/recorder.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -21,21 +18,8 @@ let state: Redis;
 let recorder: Recorder;
 let since: Date;
 
-async function diagnose(key: string): Promise<Report> {
-  const result = await investigate({
-    redisUrl: cache.url,
-    cache: 'sessions',
-    runbook: await loadDefaultRunbook(),
-    query: { key, isPattern: isGlobPattern(key), db: 0, since, tier: null, scope: null },
-    options: { rateIntervalMs: 0 },
-    record: { client: state, prefix: PREFIX },
-  });
-  if (!result.ok) throw new Error(result.reason);
-  return result.report;
-}
-
-function summary(report: Report): string {
-  return report.causes.map((c) => `${c.id} ${c.likelihood} ${c.score}${c.confirmed ? ' CONFIRMED' : ''}: ${c.evidence.map((e) => e.summary).join(' | ')}`).join('\n');
+function diagnose(key: string): Promise<Report> {
+  return diagnoseRecorded(cache.url, 'sessions', key, since, { client: state, prefix: PREFIX });
 }
 
 beforeAll(async () => {
@@ -71,7 +55,7 @@ describe('hashes emptied by field expiry', () => {
   it('are never a confirmed client delete: the del events are said to follow hexpired, with no DEL sent', async () => {
     for (const key of ['sess:*', 'sess:17']) {
       const report = await diagnose(key);
-      const detail = `${key}\n${summary(report)}`;
+      const detail = `${key}\n${causesText(report)}`;
       expect(report.causes.filter((c) => c.confirmed).map((c) => c.id), detail).toEqual([]);
       const deletion = report.causes.find((c) => c.id === 'deletion')!;
       expect(deletion.likelihood, detail).not.toBe('likely');
