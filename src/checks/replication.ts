@@ -8,6 +8,7 @@ import { NodeUnreachable } from '../redis/target.ts';
 import { describeEndpoint } from '../redis/url.ts';
 import { literalKey } from '../domain/keys.ts';
 import { neededData } from './needs.ts';
+import { restartNode } from './restart.ts';
 import type { PrimaryRead, ReplicationNode } from '../domain/evidence.ts';
 import type { Check, CheckContext } from './types.ts';
 
@@ -50,6 +51,8 @@ export const replicationCheck: Check<'replication'> = {
         masterLastIoSecondsAgo: replica ? (node.replication.master_last_io_seconds_ago ?? null) : null,
         replicaOffset: replica ? (node.replication.slave_repl_offset ?? null) : null,
         primaryRead: null,
+        replid: node.replication.master_replid ?? null,
+        fullSyncs: role === 'primary' ? (node.stats.sync_full ?? null) : null,
       });
     }
     // A standalone replica is all the cache the engineer named: what its primary holds is the comparison that proves lag.
@@ -74,7 +77,14 @@ async function readPrimary(ctx: CheckContext, address: string): Promise<PrimaryR
     try {
       const { query } = ctx;
       const gateway = await ctx.redis.primaryGateway(address, query.db);
-      const replication = parseInfo(await gateway.info('replication')).replication;
+      // The whole INFO, as the diagnosed nodes are read: when the primary started, whether it keeps data, its resyncs.
+      const info = parseInfo(await gateway.info('all'));
+      const { replication } = info;
+      const pair = {
+        restart: await restartNode(ctx, address, info, async () => gateway),
+        fullSyncs: info.stats.sync_full ?? null,
+        replid: replication.master_replid ?? null,
+      };
       if (query.isPattern) {
         const scan = await boundedScan(gateway, query.key, {
           pacing: await scanPacing(ctx, address),
@@ -82,10 +92,10 @@ async function readPrimary(ctx: CheckContext, address: string): Promise<PrimaryR
           msBudget: Math.min(ctx.options.scanMsBudget, PRIMARY_READ_MS / 2),
           signal: ctx.signal,
         });
-        return { address, reachable: true, reason: null, offset: replication.master_repl_offset ?? null, count: scan.matched, complete: scan.complete };
+        return { address, reachable: true, reason: null, offset: replication.master_repl_offset ?? null, count: scan.matched, complete: scan.complete, ...pair };
       }
       const count = Number(await gateway.call('EXISTS', literalKey(query.key)));
-      return { address, reachable: true, reason: null, offset: replication.master_repl_offset ?? null, count, complete: true };
+      return { address, reachable: true, reason: null, offset: replication.master_repl_offset ?? null, count, complete: true, ...pair };
     } catch (error) {
       return unreachable(error instanceof NodeUnreachable ? error.reason : describeError(error));
     }

@@ -1,6 +1,7 @@
 // Restarts inside the window and whether the node came back with its data (persistence, keys loaded).
 import type { Info } from '../domain/info.ts';
 import { neededData } from './needs.ts';
+import type { Gateway } from '../redis/gateway.ts';
 import type { Check, CheckContext } from './types.ts';
 import type { RestartNode } from '../domain/evidence.ts';
 
@@ -11,12 +12,13 @@ export const restartCheck: Check<'persistence.restart'> = {
   needs: ['info'],
   async run(ctx) {
     const info = neededData(ctx, 'info');
-    const nodes = await Promise.all(info.nodes.map(({ address, info: node }) => restartNode(ctx, address, node)));
+    const nodes = await Promise.all(info.nodes.map(({ address, info: node }) => restartNode(ctx, address, node, () => ctx.redis.gateway(address))));
     return { nodes };
   },
 };
 
-async function restartNode(ctx: CheckContext, address: string, info: Info): Promise<RestartNode> {
+/** A node's start and persistence from its INFO; `gateway` reaches it for CONFIG GET save (refused on Azure). */
+export async function restartNode(ctx: CheckContext, address: string, info: Info, gateway: () => Promise<Gateway>): Promise<RestartNode> {
   // Missing or garbled (dropped by the parser), uptime is unknown: never a start "0 s ago".
   const uptimeSeconds = info.server.uptime_in_seconds !== undefined && info.server.uptime_in_seconds >= 0 ? info.server.uptime_in_seconds : null;
   const within = uptimeSeconds === null ? null : startWindow(uptimeSeconds, info.server.server_time_usec, ctx.now.getTime());
@@ -32,7 +34,7 @@ async function restartNode(ctx: CheckContext, address: string, info: Info): Prom
     restartedInWindow: within === null ? null : within.from > since ? true : within.to <= since ? false : null,
     rdbLastLoadKeysLoaded: info.persistence.rdb_last_load_keys_loaded ?? null,
     aofEnabled,
-    persistenceOff: await persistenceOff(ctx, address, info, within?.at ?? null),
+    persistenceOff: await persistenceOff(gateway, info, within?.at ?? null),
     rdbLastSaveAt: lastSave !== undefined && lastSave > 0 ? new Date(lastSave * 1000).toISOString() : null,
     loading: info.persistence.loading === 1,
   };
@@ -56,11 +58,10 @@ export function startWindow(uptimeSeconds: number, serverTimeUsec: number | unde
  * True when neither RDB save points nor AOF are configured, false when either is, null when it cannot be told.
  * CONFIG GET settles it where allowed (Azure refuses CONFIG); otherwise INFO can only prove persistence is on.
  */
-async function persistenceOff(ctx: CheckContext, address: string, info: Info, startedMs: number | null): Promise<boolean | null> {
+async function persistenceOff(gateway: () => Promise<Gateway>, info: Info, startedMs: number | null): Promise<boolean | null> {
   if (info.persistence.aof_enabled === 1) return false;
   try {
-    const gateway = await ctx.redis.gateway(address);
-    const reply = (await gateway.call('CONFIG', 'GET', 'save')) as string[];
+    const reply = (await (await gateway()).call('CONFIG', 'GET', 'save')) as string[];
     const savePoints = reply[1];
     if (savePoints !== undefined) return savePoints.trim() === '';
   } catch {

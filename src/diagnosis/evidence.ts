@@ -1,6 +1,6 @@
 // Reading evidence: the data of checks that succeeded, and the facts several signal sources share.
 import type { CheckData, CheckId, Evidence } from '../domain/checks.ts';
-import type { KeyspaceLine, RatesData, RestartNode } from '../domain/evidence.ts';
+import type { KeyspaceLine, PrimaryRead, RatesData, ReplicationNode, RestartNode } from '../domain/evidence.ts';
 import type { Tier } from '../domain/query.ts';
 import { formatCount, formatDuration, formatInstant } from '../domain/format.ts';
 
@@ -59,6 +59,31 @@ export function restartsUnordered(evidence: Evidence): StartedNode[] {
   return startedNodes(evidence).filter((node) => {
     const { from, to } = startInterval(node);
     return from <= since && to > since;
+  });
+}
+
+export interface PrimaryRestart {
+  replica: ReplicationNode;
+  read: PrimaryRead;
+  primary: StartedNode;
+  /** `after`: surely after `since`; `unordered`: whole-second uptime cannot order the two. */
+  order: 'after' | 'unordered';
+}
+
+/**
+ * Replicas whose primary (read with the same credentials) started after the keys were last seen, or too close to it to
+ * tell: a replica follows its primary, so a primary that came back empty empties it by a full resync.
+ */
+export function primaryRestarts(evidence: Evidence): PrimaryRestart[] {
+  const since = evidence.query.since.getTime();
+  return (dataOf(evidence, 'replication')?.nodes ?? []).flatMap((replica): PrimaryRestart[] => {
+    const read = replica.primaryRead;
+    const node = read?.reachable ? read.restart : null;
+    if (!read || !node || node.startedAt === null || node.uptimeSeconds === null) return [];
+    const primary = { ...node, startedAt: node.startedAt, uptimeSeconds: node.uptimeSeconds };
+    const { from, to } = startInterval(primary);
+    if (from > since) return [{ replica, read, primary, order: 'after' }];
+    return to > since ? [{ replica, read, primary, order: 'unordered' }] : [];
   });
 }
 

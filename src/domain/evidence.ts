@@ -229,6 +229,10 @@ export interface ReplicationNode {
   replicaOffset?: number | null;
   /** Replicas only: the keys asked about read on its primary, with the same credentials; null when not tried. */
   primaryRead?: PrimaryRead | null;
+  /** The replication history the node follows (master_replid): a replica shares its primary's. */
+  replid?: string | null;
+  /** Primaries: full resynchronisations served to replicas since the node started (sync_full); null when INFO left it out. */
+  fullSyncs?: number | null;
 }
 
 export interface PrimaryRead {
@@ -242,6 +246,12 @@ export interface PrimaryRead {
   count: number | null;
   /** False when the pattern's scan stopped at its budget (count is a lower bound). */
   complete: boolean;
+  /** When the primary started and whether it keeps data across a restart, read as for the diagnosed nodes; null when not read. */
+  restart?: RestartNode | null;
+  /** Full resynchronisations the primary served since it started (sync_full); null when INFO left it out. */
+  fullSyncs?: number | null;
+  /** The primary's master_replid: the replica follows this history when its own is the same. */
+  replid?: string | null;
 }
 
 export interface ReplicationData {

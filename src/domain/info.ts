@@ -51,6 +51,8 @@ const StatsSection = section({
   total_eviction_exceeded_time: num,
   keyspace_hits: num,
   keyspace_misses: num,
+  /** Full resynchronisations this node served its replicas since it started. */
+  sync_full: num,
 });
 const ReplicationSection = section({
   role: str,

@@ -2,7 +2,6 @@
 // and confirms, expiration, eviction, deletion and a flush; a gap in the record is said and keeps inference at possible.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGlobPattern } from '../../src/domain/query.ts';
 import { investigate } from '../../src/investigate.ts';
 import { RecordLayout } from '../../src/record/layout.ts';
 import { Recorder } from '../../src/record/recorder.ts';
@@ -10,7 +9,7 @@ import type { Report } from '../../src/report/model.ts';
 import { renderText } from '../../src/report/text.ts';
 import { verdictMessage } from '../../src/slack/blocks/verdict.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
-import { fastRecorderOptions, recordTarget } from '../support/recorder.ts';
+import { diagnoseRecorded, fastRecorderOptions, recordTarget } from '../support/recorder.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -21,17 +20,8 @@ let state: Redis;
 let since: Date;
 let evictedKey: string;
 
-async function diagnoseWithRecord(key: string, store: { client: Redis; prefix: string } | { unavailable: string } = { client: state, prefix: PREFIX }): Promise<Report> {
-  const result = await investigate({
-    redisUrl: cache.url,
-    cache: 'sessions',
-    runbook: await loadDefaultRunbook(),
-    query: { key, isPattern: isGlobPattern(key), db: 0, since, tier: null, scope: null },
-    options: { rateIntervalMs: 0 },
-    record: store,
-  });
-  if (!result.ok) throw new Error(result.reason);
-  return result.report;
+function diagnoseWithRecord(key: string, store: { client: Redis; prefix: string } | { unavailable: string } = { client: state, prefix: PREFIX }): Promise<Report> {
+  return diagnoseRecorded(cache.url, 'sessions', key, since, store);
 }
 
 function cause(report: Report, id: string) {

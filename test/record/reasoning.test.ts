@@ -3,13 +3,10 @@
 // is a client delete only when removing commands were sent. Real servers, a real recorder, the whole investigation.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGlobPattern } from '../../src/domain/query.ts';
-import { investigate } from '../../src/investigate.ts';
 import { RecordLayout } from '../../src/record/layout.ts';
 import { Recorder } from '../../src/record/recorder.ts';
 import type { Report } from '../../src/report/model.ts';
-import { loadDefaultRunbook } from '../../src/runbook/load.ts';
-import { fastRecorderOptions, recordTarget } from '../support/recorder.ts';
+import { causesText, diagnoseRecorded, fastRecorderOptions, recordTarget } from '../support/recorder.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -26,21 +23,8 @@ let queues: RedisProcess;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function diagnose(cache: RedisProcess, id: string, key: string, since: Date): Promise<Report> {
-  const result = await investigate({
-    redisUrl: cache.url,
-    cache: id,
-    runbook: await loadDefaultRunbook(),
-    query: { key, isPattern: isGlobPattern(key), db: 0, since, tier: null, scope: null },
-    options: { rateIntervalMs: 0 },
-    record: { client: state, prefix: PREFIX },
-  });
-  if (!result.ok) throw new Error(result.reason);
-  return result.report;
-}
-
-function summary(report: Report): string {
-  return report.causes.map((c) => `${c.id} ${c.likelihood} ${c.score}${c.confirmed ? ' CONFIRMED' : ''}: ${c.evidence.map((e) => e.summary).join(' | ')}`).join('\n');
+function diagnose(cache: RedisProcess, id: string, key: string, since: Date): Promise<Report> {
+  return diagnoseRecorded(cache.url, id, key, since, { client: state, prefix: PREFIX });
 }
 
 function client(cache: RedisProcess): Redis {
@@ -111,10 +95,10 @@ describe('the record ranks first when it covers the window', () => {
     app.disconnect();
 
     const report = await diagnose(persistent, 'persistent', 'order:*', since);
-    expect(report.causes[0], summary(report)).toMatchObject({ id: 'deletion', likelihood: 'likely', confirmed: true });
+    expect(report.causes[0], causesText(report)).toMatchObject({ id: 'deletion', likelihood: 'likely', confirmed: true });
     expect(report.causes[0]!.evidence[0]!.summary).toMatch(/^300 order:\* keys deleted .*100 % of the 300 order:\* removals recorded/);
     const failure = report.causes.find((c) => c.id === 'instance-failure')!;
-    expect(failure.likelihood, summary(report)).toMatch(/^(unlikely|unknown)$/);
+    expect(failure.likelihood, causesText(report)).toMatch(/^(unlikely|unknown)$/);
     expect(failure.evidence.map((e) => e.summary).join('\n')).toMatch(/restarted .* \(2,000 keys before, 2,000 after\) \(recorded run_id change\): it kept its keys, so it removed none/);
     // The restart's gap is said, and names the node it was on.
     expect(report.record!.gaps.some((gap) => /could not be recorded/.test(gap.why))).toBe(true);
@@ -144,7 +128,7 @@ describe('"confirmed" only when the record shows that cause removing those keys'
       app.disconnect();
 
       const report = await diagnose(volatile, 'volatile', 'basket:*', since);
-      runs.push(`run ${run}:\n${summary(report)}`);
+      runs.push(`run ${run}:\n${causesText(report)}`);
       const detail = runs.join('\n\n');
       expect(report.causes[0]?.id, detail).toBe('flush');
       expect(report.causes[0]?.likelihood, detail).toBe('likely');
@@ -175,8 +159,8 @@ describe('"confirmed" only when the record shows that cause removing those keys'
     for (const key of ['queue:*', 'queue:1', 'tags:*']) {
       const report = await diagnose(queues, 'queues', key, since);
       const deletion = report.causes.find((c) => c.id === 'deletion')!;
-      expect(deletion.confirmed, summary(report)).toBeUndefined();
-      expect(report.causes.some((c) => c.confirmed), summary(report)).toBe(false);
+      expect(deletion.confirmed, causesText(report)).toBeUndefined();
+      expect(report.causes.some((c) => c.confirmed), causesText(report)).toBe(false);
       expect(deletion.evidence.map((e) => e.summary).join('\n'), key).toMatch(
         /not shown to be (a )?client deletes?: no DEL, UNLINK or GETDEL call was made since the node started, before these events; a collection emptied by LPOP, SREM, ZPOPMIN or the like is removed with a del event/,
       );

@@ -2,7 +2,7 @@
 // restarts and failovers are dated evidence. Over a gap in the record nothing is called likely from the record alone.
 import type { CauseId } from '../../domain/causes.ts';
 import type { Evidence } from '../../domain/checks.ts';
-import { formatCount, formatPercent } from '../../domain/format.ts';
+import { formatCount, formatPercent, plural } from '../../domain/format.ts';
 import type { RecordData, RecordedChange, RecordedEventType, RecordedRemovals, RecordGap } from '../../domain/record.ts';
 import { dataOf, startInterval } from '../evidence.ts';
 import type { Signal } from '../signal.ts';
@@ -114,7 +114,7 @@ function notClientDeletes(evidence: Evidence, record: RecordData, firstAt: strin
   const dels = record.removals.find((r) => r.event === 'del')?.count ?? 0;
   const hexpired = record.removals.find((r) => r.event === 'hexpired') ?? null;
   const fieldExpiries = hexpired && hexpired.count >= dels ? hexpired : null;
-  if (fieldExpiries) reasons.push(`${formatCount(fieldExpiries.count)} hash fields of the same keys expired (hexpired events), and a hash whose last field expires is removed with a del event`);
+  if (fieldExpiries) reasons.push(`${plural(fieldExpiries.count, 'hexpired event')} (hash fields expiring) were recorded for the same keys, and a hash whose last field expires is removed with a del event`);
   if (reasons.length === 0) return null;
   if (noCalls && !fieldExpiries) reasons.push('a collection emptied by LPOP, SREM, ZPOPMIN or the like is removed with a del event');
   return { text: reasons.join('; '), noCalls, fieldExpiries };
@@ -131,7 +131,7 @@ function fieldExpirySignals(doubt: DelDoubt, label: string, now: Date): Signal[]
       weight: doubt.noCalls ? 0.6 : OVER_A_GAP,
       source: 'record',
       at: expiries.peakAt,
-      summary: `${formatCount(expiries.count)} ${label} hash fields expired ${clock(expiries.first, now, false)}–${clock(new Date(Date.parse(expiries.last) + MINUTE).toISOString(), now, false)} UTC (recorded hexpired events)${doubt.noCalls ? ' and no DEL, UNLINK or GETDEL call was made' : ''}: hashes emptied by field expiry are removed with a del event`,
+      summary: `hash fields of ${label} keys expired ${clock(expiries.first, now, false)}–${clock(new Date(Date.parse(expiries.last) + MINUTE).toISOString(), now, false)} UTC (${plural(expiries.count, 'recorded hexpired event')})${doubt.noCalls ? ' and no DEL, UNLINK or GETDEL call was made' : ''}: hashes emptied by field expiry are removed with a del event`,
     },
   ];
 }

@@ -2,16 +2,18 @@
 import type { Evidence } from '../../domain/checks.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
-import { dataOf, effectiveTier, keyspaceOf, restartsInWindow, restartsUnordered, startInterval } from '../evidence.ts';
+import { dataOf, effectiveTier, keyspaceOf, primaryRestarts, restartsInWindow, restartsUnordered, startInterval, type PrimaryRestart } from '../evidence.ts';
 import { formatCount, formatDuration, formatInstant, formatInstantMs, plural } from '../../domain/format.ts';
 import { shardView } from '../shards.ts';
 
 export function restartSignals(evidence: Evidence): Signal[] {
   const restart = dataOf(evidence, 'persistence.restart');
   if (!restart || restart.nodes.length === 0) return [];
-  const signals: Signal[] = [];
-  const restarted = restartsInWindow(evidence);
   const line = keyspaceOf(evidence, evidence.query.db);
+  const pairs = primaryRestarts(evidence);
+  const signals: Signal[] = pairs.flatMap((pair) => replicaOfRestartedPrimary(pair, evidence));
+  const restarted = restartsInWindow(evidence);
+  const emptiedReplicas = new Set(pairs.map((pair) => pair.replica.address));
 
   if (restarted.length === 0) {
     const unknown = restart.nodes.filter((node) => node.uptimeSeconds === null);
@@ -42,7 +44,18 @@ export function restartSignals(evidence: Evidence): Signal[] {
       });
     }
     const ordered = new Set(unordered.map((node) => node.address));
-    const known = restart.nodes.filter((node): node is typeof node & { uptimeSeconds: number } => node.uptimeSeconds !== null && !ordered.has(node.address));
+    // A replica whose primary restarted holds what the primary sent it since: its own uptime clears nothing.
+    for (const node of restart.nodes.filter((n) => n.uptimeSeconds !== null && emptiedReplicas.has(n.address) && !ordered.has(n.address))) {
+      signals.push({
+        cause: 'instance-failure',
+        check: 'persistence.restart',
+        weight: 0,
+        summary: `replica ${node.address} itself has been up ${formatDuration((node.uptimeSeconds ?? 0) * 1000)}, since before the keys were last seen, but it holds what its primary sent it`,
+      });
+    }
+    const known = restart.nodes.filter(
+      (node): node is typeof node & { uptimeSeconds: number } => node.uptimeSeconds !== null && !ordered.has(node.address) && !emptiedReplicas.has(node.address),
+    );
     if (known.length === 0) return signals;
     const youngest = known.reduce((a, b) => (a.uptimeSeconds < b.uptimeSeconds ? a : b));
     const doubt = unknown.length > 0 || unordered.length > 0;
@@ -75,6 +88,15 @@ export function restartSignals(evidence: Evidence): Signal[] {
         check: 'persistence.restart',
         weight: -0.2,
         summary: `${node.address} loaded ${plural(node.rdbLastLoadKeysLoaded, 'key')} from disk at start (rdb_last_load_keys_loaded)`,
+      });
+    }
+    const served = dataOf(evidence, 'replication')?.nodes.find((n) => n.address === node.address && n.role === 'primary');
+    if (served && (served.fullSyncs ?? 0) > 0 && served.replicas.length > 0) {
+      signals.push({
+        cause: 'instance-failure',
+        check: 'replication',
+        weight: 0.1,
+        summary: `${node.address} served ${plural(served.fullSyncs ?? 0, 'full resync')} since it restarted (sync_full), to ${served.replicas.map((r) => `replica ${r.address}`).join(', ')}: a replica's copy is replaced by what the restarted primary holds, so none survived there`,
       });
     }
     if (node.loading) {
@@ -131,4 +153,50 @@ export function restartFacts(evidence: Evidence): Fact[] {
   if (restartsInWindow(evidence).length > 0) facts.push('restarted-in-window');
   if (restart?.nodes.some((node) => node.persistenceOff === true)) facts.push('persistence-off');
   return facts;
+}
+
+/**
+ * A replica whose primary restarted after the keys were last seen: a primary without persistence comes back empty and
+ * with a new replication history, so its replicas can only full-resync to it, emptying them too.
+ */
+function replicaOfRestartedPrimary(pair: PrimaryRestart, evidence: Evidence): Signal[] {
+  const { replica, read, primary, order } = pair;
+  const seen = formatInstantMs(evidence.query.since, evidence.now);
+  if (order === 'unordered') {
+    const { from, to } = startInterval(primary);
+    return [
+      {
+        cause: 'instance-failure',
+        check: 'replication',
+        weight: 0.29,
+        unknown: true,
+        summary:
+          `the primary ${read.address} of replica ${replica.address} started between ${formatInstant(new Date(from), evidence.now)} and ${formatInstant(new Date(to), evidence.now)} ` +
+          `(uptime_in_seconds ${primary.uptimeSeconds}, whole seconds), so whether it restarted before or after the keys were last seen at ${seen} cannot be told`,
+      },
+    ];
+  }
+  const signals: Signal[] = [
+    {
+      cause: 'instance-failure',
+      check: 'replication',
+      weight: 0.45,
+      summary: `the primary ${read.address} of replica ${replica.address} restarted at ${formatInstant(new Date(primary.startedAt), evidence.now)} (up ${formatDuration(primary.uptimeSeconds * 1000)}), after the keys were last seen at ${seen}`,
+    },
+  ];
+  if (primary.persistenceOff) {
+    signals.push({ cause: 'instance-failure', check: 'replication', weight: 0.25, summary: `the primary ${read.address} has persistence off (no RDB saves, AOF off): it came back empty` });
+  } else if (primary.rdbLastLoadKeysLoaded !== null && primary.rdbLastLoadKeysLoaded > 0) {
+    signals.push({ cause: 'instance-failure', check: 'replication', weight: -0.2, summary: `the primary ${read.address} loaded ${plural(primary.rdbLastLoadKeysLoaded, 'key')} from disk at start (rdb_last_load_keys_loaded)` });
+  }
+  const follows = read.replid !== null && read.replid !== undefined && read.replid === replica.replid;
+  if (follows && (read.fullSyncs ?? 0) > 0) {
+    signals.push({
+      cause: 'instance-failure',
+      check: 'replication',
+      weight: 0.3,
+      summary: `replica ${replica.address} full-resynced from it: the primary served ${plural(read.fullSyncs ?? 0, 'full resync')} since its restart (sync_full) and the replica follows its new replication id (master_replid ${read.replid?.slice(0, 8)}…), so the replica holds only what the primary held after the restart`,
+    });
+  }
+  return signals;
 }
