@@ -18,7 +18,7 @@ import { LiveWatches } from './watches.ts';
 import { registerListeners } from './listeners/index.ts';
 import { redactingLogger } from './logger.ts';
 import { answerUnreadableBodies } from './unreadable-body.ts';
-import { acceptAlert } from './alerts/intake.ts';
+import { acceptAlert, placeAlert } from './alerts/intake.ts';
 import { ALERT_PATH, alertRoute } from './alerts/route.ts';
 import { createSlackTransport, SOCKET_RETRY, type SlackTransport } from './transport.ts';
 
@@ -81,6 +81,7 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
       ? null
       : alertRoute({
           token: config.alertToken,
+          check: (alert) => placeAlert(deps, alert),
           accept: (alert) => {
             if (client) acceptAlert(client, deps, alert);
           },

@@ -12,6 +12,8 @@ export const MAX_ALERT_BYTES = 256 * 1024;
 
 export interface AlertRouteOptions {
   token: string;
+  /** Before the answer: whether anyone would hear of this alert; a refusal is answered 422 with the reason, not accepted. */
+  check(alert: AzureMonitorAlert): { ok: true } | { ok: false; reason: string };
   /** Runs after the 202 has been sent. */
   accept(alert: AzureMonitorAlert): void;
   /** One audit line per refused request (never the token). */
@@ -88,6 +90,12 @@ export function alertRoute(options: AlertRouteOptions): (req: IncomingMessage, r
       if (!parsed.ok) {
         options.refused(400, parsed.reason);
         answer(res, 400, { ok: false, error: `not an Azure Monitor common alert schema payload: ${parsed.reason}` });
+        return;
+      }
+      const checked = options.check(parsed.alert);
+      if (!checked.ok) {
+        options.refused(422, checked.reason);
+        answer(res, 422, { ok: false, error: `keyloss would tell nobody of this alert: ${checked.reason}` });
         return;
       }
       answer(res, 202, { ok: true, alertId: parsed.alert.id, condition: parsed.alert.condition });
