@@ -1,17 +1,21 @@
-// POST /alerts/azure-monitor: an action group's webhook. Authenticated by KEYLOSS_ALERT_TOKEN (?token= or
-// Authorization: Bearer, compared in constant time) before the body is read; 202 as soon as the body parses,
-// the investigation after.
+// POST /alerts/azure-monitor: an action group's webhook. Authenticated before the body is read: by KEYLOSS_ALERT_TOKEN
+// (?token= or Authorization: Bearer, compared in constant time) or, for a secure webhook, by its Entra token
+// (entra.ts); the body's size is capped before it is read; 202 as soon as the body parses, the investigation after.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../../redact.ts';
 import { parseAzureMonitorAlert, type AzureMonitorAlert } from './azure-monitor.ts';
+import { looksLikeJwt, type EntraCheck } from './entra.ts';
 
 export const ALERT_PATH = '/alerts/azure-monitor';
 /** Azure's common alert schema payloads are a few KB; anything this large is not one. */
 export const MAX_ALERT_BYTES = 256 * 1024;
 
 export interface AlertRouteOptions {
-  token: string;
+  /** The shared secret; null when only Entra tokens are taken. */
+  token: string | null;
+  /** Checks a bearer token that is a JWT (the secure webhook); null when no Entra app is configured. */
+  entra: ((jwt: string) => Promise<EntraCheck>) | null;
   /** Before the answer: whether anyone would hear of this alert; a refusal is answered 422 with the reason, not accepted. */
   check(alert: AzureMonitorAlert): { ok: true } | { ok: false; reason: string };
   /** Runs after the 202 has been sent. */
@@ -33,6 +37,17 @@ function presentedToken(req: IncomingMessage): string | null {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim();
   return new URL(req.url ?? '/', 'http://keyloss').searchParams.get('token');
+}
+
+/** The shared secret, else an Entra token; the reason never holds what was presented. */
+async function authenticate(req: IncomingMessage, options: AlertRouteOptions): Promise<EntraCheck> {
+  const presented = presentedToken(req);
+  if (options.token !== null && tokenMatches(presented, options.token)) return { ok: true };
+  if (options.entra && presented !== null && looksLikeJwt(presented)) {
+    const checked = await options.entra(presented);
+    return checked.ok ? checked : { ok: false, reason: `Entra token refused: ${checked.reason}` };
+  }
+  return { ok: false, reason: options.token === null ? 'no Entra token' : 'no alert token, or the wrong one' };
 }
 
 function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -64,9 +79,11 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | null
 export function alertRoute(options: AlertRouteOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void (async () => {
-      if (!tokenMatches(presentedToken(req), options.token)) {
-        options.refused(401, 'no alert token, or the wrong one');
-        answer(res, 401, { ok: false, error: 'unauthorized: give KEYLOSS_ALERT_TOKEN as ?token= or Authorization: Bearer' });
+      const auth = await authenticate(req, options);
+      if (!auth.ok) {
+        options.refused(401, auth.reason);
+        const expected = [options.token !== null ? 'KEYLOSS_ALERT_TOKEN as ?token= or Authorization: Bearer' : null, options.entra ? 'an Entra token of the secure webhook' : null];
+        answer(res, 401, { ok: false, error: `unauthorized: give ${expected.filter((e) => e !== null).join(', or ')}` });
         req.resume();
         return;
       }
