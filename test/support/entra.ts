@@ -11,8 +11,6 @@ export function entraToken(claims: Record<string, unknown>): string {
  */
 export interface EntraKeys {
   jwksUrl: string;
-  /** How many times the key set was fetched. */
-  fetches(): number;
   sign(claims: Record<string, unknown>, options?: { signedElsewhere?: boolean; expiresInSeconds?: number }): Promise<string>;
   close(): Promise<void>;
 }
@@ -23,9 +21,7 @@ export async function startEntraKeys(): Promise<EntraKeys> {
   const published = await generateKeyPair('RS256', { extractable: true });
   const other = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(published.publicKey)), kid: 'keyloss-test-key', use: 'sig', alg: 'RS256' };
-  let fetches = 0;
-  const server = createServer((req, res) => {
-    fetches += 1;
+  const server = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ keys: [jwk] }));
   });
@@ -33,7 +29,6 @@ export async function startEntraKeys(): Promise<EntraKeys> {
   const port = (server.address() as { port: number }).port;
   return {
     jwksUrl: `http://127.0.0.1:${port}/common/discovery/v2.0/keys`,
-    fetches: () => fetches,
     async sign(claims, options = {}) {
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({ iat: now, nbf: now, exp: now + (options.expiresInSeconds ?? 3600), ...claims })
