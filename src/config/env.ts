@@ -39,39 +39,36 @@ const duration = (fallback: number, min: number, max: number, range: string) =>
       return ms;
     });
 
+/** A URL that `accepts` (else `expected an https:// URL`), transformed by `take`; unset: null. */
+const url = (accepts: (url: URL) => boolean, take: (url: URL) => string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return null;
+      try {
+        const parsed = new URL(v);
+        if (accepts(parsed)) return take(parsed);
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `expected an https:// URL, got "${v}"` });
+      return z.NEVER;
+    });
+
 /** Bearer tokens go only over TLS (the SDK refuses plain http anyway); the origin is what the clients take. */
-const httpsOrigin = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined) return null;
-    try {
-      const url = new URL(v);
-      if (url.protocol === 'https:') return url.origin;
-    } catch {
-      // reported below
-    }
-    ctx.addIssue({ code: 'custom', message: `expected an https:// URL, got "${v}"` });
-    return z.NEVER;
-  });
+const httpsOrigin = url(
+  (u) => u.protocol === 'https:',
+  (u) => u.origin,
+);
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Signing keys come over TLS; plain http only from this machine (a local key set). */
-const keysUrl = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined) return null;
-    try {
-      const url = new URL(v);
-      if (url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))) return url.href;
-    } catch {
-      // reported below
-    }
-    ctx.addIssue({ code: 'custom', message: `expected an https:// URL, got "${v}"` });
-    return z.NEVER;
-  });
+const keysUrl = url(
+  (u) => u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)),
+  (u) => u.href,
+);
 
 /** Three days: long enough for a postmortem after a long incident. */
 const DEFAULT_SESSION_TTL_MS = 72 * 3_600_000;

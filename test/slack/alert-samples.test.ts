@@ -3,82 +3,47 @@
 // its own fired time. Every one is accepted (never a 400) and ends in something a person sees: an investigation, a
 // line in the thread, or a notice saying why not. The real app process in HTTP mode, the fake Slack, the fake Azure
 // over HTTPS, a real redis-server.
-import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { redisResourceId, redisResourceJson, startFakeAzure, type FakeAzure } from '../support/fake-azure.ts';
+import { describe, expect, it } from 'vitest';
+import { useAlertApp } from '../support/alert-app.ts';
+import { redisResourceId, redisResourceJson } from '../support/fake-azure.ts';
 import { postAlert } from '../support/azure-alert.ts';
 import { adaptedSample, alertSample, logV1PlatformSample, resolvedSample, usTime, type AlertSample, type SampleBody } from '../support/alert-samples.ts';
-import { startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from '../support/app-process.ts';
-import { writeCachesFile } from '../support/caches-file.ts';
-import { blockText, slackDriver, type SlackDriver } from '../support/slack-driver.ts';
+import { blockText } from '../support/slack-driver.ts';
 import type { PostedMessage } from '../support/fake-slack.ts';
 
-const AZURE_TOKEN = 'alert-samples-azure-token-5d2c8e1f';
 const ALERT_TOKEN = 'alert-samples-token-3b8f1c0d9e2a';
 const RESOURCE = redisResourceId('orders-samples');
 const ALERTS = 'C0SAMPLES';
 const FALLBACK = 'C0SAMPLEFALLBACK';
 const MIN = 60_000;
+/** One shift for every "Test action group" sample, so that their fired times stay apart as Microsoft wrote them: the latest (Service Health) fires five minutes ago. */
+const shift = Math.round((Date.now() - 5 * MIN - Date.parse('2021-11-17T05:34:48Z')) / 1000) * 1000;
 
-let surroundings: Surroundings;
-let azure: FakeAzure;
-let caches: { path: string; remove(): void };
-let app: AppProcess;
-let slack: SlackDriver;
-let route: string;
-/** One shift for every "Test action group" sample, so that their fired times stay apart as Microsoft wrote them. */
-let shift: number;
-
-beforeAll(async () => {
-  [surroundings, azure] = await Promise.all([startSurroundings(), startFakeAzure({ token: AZURE_TOKEN })]);
-  // The latest sample (Service Health) fires five minutes ago.
-  shift = Math.round((Date.now() - 5 * MIN - Date.parse('2021-11-17T05:34:48Z')) / 1000) * 1000;
-  azure.resources.set(RESOURCE, redisResourceJson(RESOURCE, { sku: 'Standard' }));
-  azure.metrics.set(RESOURCE.toLowerCase(), [
-    { metric: 'totalkeys', dimensions: { shardid: '0' }, value: () => 5_000 },
-    { metric: 'evictedkeys', dimensions: { shardid: '0' }, value: () => 0 },
-    { metric: 'expiredkeys', dimensions: { shardid: '0' }, value: () => 0 },
-  ]);
-  caches = writeCachesFile(
-    ['caches:', '  orders:', '    urlEnv: ORDERS_URL', '    azure:', `      resourceId: ${RESOURCE}`, '      region: westeurope', '    alerts:', `      channel: ${ALERTS}`, '      key: "orders:*"'].join('\n'),
-  );
-  app = await startApp(
-    'alert-samples',
-    surroundings.env({
-      KEYLOSS_CACHES: caches.path,
-      KEYLOSS_RATE_INTERVAL_MS: '0',
-      KEYLOSS_AZURE_ARM_ENDPOINT: azure.url,
-      KEYLOSS_AZURE_METRICS_ENDPOINT: azure.url,
-      KEYLOSS_AZURE_TEST_TOKEN: AZURE_TOKEN,
-      NODE_EXTRA_CA_CERTS: azure.caPath,
-      KEYLOSS_ALERT_TOKEN: ALERT_TOKEN,
-      KEYLOSS_ALERT_CHANNEL: FALLBACK,
-    }),
-  );
-  route = `http://127.0.0.1:${app.port}/alerts/azure-monitor`;
-  slack = slackDriver(surroundings.fake, app, { waitMs: 60_000 });
-}, 60_000);
-
-afterAll(async () => {
-  await stopAllApps();
-  await surroundings?.close();
-  await azure?.close();
-  caches?.remove();
+const h = useAlertApp({
+  name: 'alert-samples',
+  resource: RESOURCE,
+  channel: ALERTS,
+  fallback: FALLBACK,
+  alertToken: ALERT_TOKEN,
+  rateIntervalMs: 0,
+  prepare(azure) {
+    azure.resources.set(RESOURCE, redisResourceJson(RESOURCE, { sku: 'Standard' }));
+    azure.metrics.set(RESOURCE.toLowerCase(), [
+      { metric: 'totalkeys', dimensions: { shardid: '0' }, value: () => 5_000 },
+      { metric: 'evictedkeys', dimensions: { shardid: '0' }, value: () => 0 },
+      { metric: 'expiredkeys', dimensions: { shardid: '0' }, value: () => 0 },
+    ]);
+  },
 });
 
-beforeEach(() => {
-  onTestFailed(() => {
-    process.stderr.write(`--- app ---\n${app?.output()}\n`);
-  });
-});
-
-const rootsIn = (channel: string) => surroundings.fake.messages.filter((m) => m.channel === channel && m.thread_ts === null);
+const rootsIn = (channel: string) => h.surroundings.fake.messages.filter((m) => m.channel === channel && m.thread_ts === null);
 
 /** Posts the body (202 expected) and resolves with the next root message in `channel`. */
 async function postAndSee(body: SampleBody, channel: string): Promise<PostedMessage> {
   const before = rootsIn(channel).length;
-  const res = await postAlert(route, body, { token: ALERT_TOKEN });
+  const res = await postAlert(h.route, body, { token: ALERT_TOKEN });
   expect(res.status, JSON.stringify(res.json)).toBe(202);
-  return slack.waitFor(() => rootsIn(channel)[before], `the next message in ${channel}`);
+  return h.slack.waitFor(() => rootsIn(channel)[before], `the next message in ${channel}`);
 }
 
 /** A "Test action group" sample moved by the common shift; aimed at the cache unless `aimed` is false. */
@@ -96,11 +61,11 @@ describe('Microsoft alert samples through POST /alerts/azure-monitor', () => {
     const root = await postAndSee(fired, ALERTS);
     expect(root.versions[0]!.text).toContain('Azure Monitor alert WCUS-R2-Gen2 (Sev3) on orders');
     expect(JSON.stringify(root.blocks)).toContain('Percentage CPU GreaterThan 25 (value 7.7)');
-    const verdict = await slack.verdict(root);
+    const verdict = await h.slack.verdict(root);
     // No window in the sample: the fired time less 15 minutes.
     expect(blockText(verdict)).toContain(`since ${minute(firedAt.getTime() - 15 * MIN)}`);
-    expect((await postAlert(route, resolved, { token: ALERT_TOKEN })).status).toBe(202);
-    const line = await slack.inThread(root, (m) => m.text.includes('resolved at'), 'the resolved line');
+    expect((await postAlert(h.route, resolved, { token: ALERT_TOKEN })).status).toBe(202);
+    const line = await h.slack.inThread(root, (m) => m.text.includes('resolved at'), 'the resolved line');
     expect(line.text).toContain('WCUS-R2-Gen2 resolved at');
   }, 90_000);
 
@@ -115,7 +80,7 @@ describe('Microsoft alert samples through POST /alerts/azure-monitor', () => {
     const root = await postAndSee(body, ALERTS);
     expect(root.versions[0]!.text).toContain(`Azure Monitor alert ${body.data.essentials.alertRule as string} (Sev`);
     expect(blockText(root)).toContain(condition);
-    const verdict = await slack.verdict(root);
+    const verdict = await h.slack.verdict(root);
     expect(blockText(verdict)).toContain(`since ${minute(since(body))}`);
     expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders', alert_id: body.data.essentials.alertId });
   }, 90_000);
@@ -125,14 +90,14 @@ describe('Microsoft alert samples through POST /alerts/azure-monitor', () => {
     const body = adaptedSample(logV1PlatformSample(), { target: RESOURCE, firedAt: new Date(Date.now() - MIN), alertId: '/alerts/log-v1-us-time' });
     Object.assign(body.data.alertContext, { SearchIntervalStartTimeUtc: usTime(start), SearchIntervalEndtimeUtc: usTime(new Date(start.getTime() + 15 * MIN)) });
     const root = await postAndSee(body, ALERTS);
-    const verdict = await slack.verdict(root);
+    const verdict = await h.slack.verdict(root);
     expect(blockText(verdict)).toContain(`since ${minute(start.getTime())}`);
   }, 90_000);
 
   it('the same alert id, condition and fired time again does nothing twice', async () => {
     const before = rootsIn(ALERTS).length;
-    expect((await postAlert(route, testAction('log-v2'), { token: ALERT_TOKEN })).status).toBe(202);
-    await slack.waitFor(() => app.audit.some((l) => l.includes('duplicate delivery') && l.includes('test-logAlertRule-v2')), 'the duplicate audited');
+    expect((await postAlert(h.route, testAction('log-v2'), { token: ALERT_TOKEN })).status).toBe(202);
+    await h.slack.waitFor(() => h.app.audit.some((l) => l.includes('duplicate delivery') && l.includes('test-logAlertRule-v2')), 'the duplicate audited');
     expect(rootsIn(ALERTS).length).toBe(before);
   });
 
@@ -142,8 +107,8 @@ describe('Microsoft alert samples through POST /alerts/azure-monitor', () => {
     const body = testAction('resource-health');
     body.data.essentials.firedDateTime = new Date(Date.now() - MIN).toISOString();
     Object.assign(body.data.alertContext.properties!, { title: 'Available again', currentHealthStatus: 'Available', previousHealthStatus: 'Unavailable' });
-    expect((await postAlert(route, body, { token: ALERT_TOKEN })).status).toBe(202);
-    const line = await slack.inThread(open, (m) => m.text.includes('health Available again'), 'the recovery line');
+    expect((await postAlert(h.route, body, { token: ALERT_TOKEN })).status).toBe(202);
+    const line = await h.slack.inThread(open, (m) => m.text.includes('health Available again'), 'the recovery line');
     expect(line.text).toContain('health Available again (was Unavailable)');
     expect(line.text).toContain('Nothing to investigate');
     expect(rootsIn(ALERTS).length).toBe(before);
@@ -172,6 +137,6 @@ describe('Microsoft alert samples through POST /alerts/azure-monitor', () => {
     const cost = await postAndSee(alertSample('cost-budget-actual'), FALLBACK);
     expect(cost.text).toContain('Azure Monitor alert CostAlerts (no severity) fired');
     expect(cost.text).toContain('it names no resource');
-    expect(surroundings.fake.breaches).toEqual([]);
+    expect(h.surroundings.fake.breaches).toEqual([]);
   });
 });
