@@ -2,6 +2,7 @@
 import { benchCharts } from './charts.ts';
 import { benchClientList } from './client-list.ts';
 import { benchDiagnose } from './diagnose.ts';
+import { benchFlood } from './flood.ts';
 import { benchHostile } from './hostile.ts';
 import { benchLoad } from './load.ts';
 import { benchRecord } from './record.ts';
@@ -11,6 +12,7 @@ const benchmarks: Record<string, () => Promise<Record<string, number | string>>>
   charts: benchCharts,
   clientlist: benchClientList,
   diagnose: benchDiagnose,
+  flood: benchFlood,
   hostile: benchHostile,
   load: benchLoad,
   record: benchRecord,

@@ -17,7 +17,7 @@ import { startLostRunSweeper } from './flow/lost-runs.ts';
 import { LiveWatches } from './watches.ts';
 import { registerListeners } from './listeners/index.ts';
 import { redactingLogger } from './logger.ts';
-import { answerUnreadableBodies } from './unreadable-body.ts';
+import { guardSlackRequests } from './request-guard.ts';
 import { acceptAlert, placeAlert } from './alerts/intake.ts';
 import { entraTokenCheck } from './alerts/entra.ts';
 import { ALERT_PATH, alertRoute } from './alerts/route.ts';
@@ -111,7 +111,7 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
           if (!response.headersSent) response.writeHead(400).end();
         },
       });
-  if (receiver) answerUnreadableBodies(receiver, '/slack/events', config.signingSecret!, refuse);
+  if (receiver) guardSlackRequests(receiver, '/slack/events', config.signingSecret!, refuse);
   const app = socket
     ? new App({
         token: config.botToken,

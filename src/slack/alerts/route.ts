@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describeError } from '../../redact.ts';
+import { readCapped } from '../request-guard.ts';
 import { parseAzureMonitorAlert, type AzureMonitorAlert } from './azure-monitor.ts';
 import { looksLikeJwt, type EntraCheck } from './entra.ts';
 
@@ -50,29 +51,13 @@ async function authenticate(req: IncomingMessage, options: AlertRouteOptions): P
   return { ok: false, reason: options.token === null ? 'no Entra token' : 'no alert token, or the wrong one' };
 }
 
-function answer(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+/** A refusal (401, 413) closes the connection: whatever the client still sends is not read. */
+function answer(req: IncomingMessage, res: ServerResponse, status: number, body: Record<string, unknown>): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...(status === 413 ? { Connection: 'close' } : {}) });
-  res.end(JSON.stringify(body));
-}
-
-/** Reads at most `limit` bytes; null when the body is larger. */
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        resolve(null);
-        req.removeAllListeners('data');
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+  const close = status === 401 || status === 413;
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...(close ? { Connection: 'close' } : {}) });
+  res.end(JSON.stringify(body), () => {
+    if (close) req.socket.destroy();
   });
 }
 
@@ -83,16 +68,14 @@ export function alertRoute(options: AlertRouteOptions): (req: IncomingMessage, r
       if (!auth.ok) {
         options.refused(401, auth.reason);
         const expected = [options.token !== null ? 'KEYLOSS_ALERT_TOKEN as ?token= or Authorization: Bearer' : null, options.entra ? 'an Entra token of the secure webhook' : null];
-        answer(res, 401, { ok: false, error: `unauthorized: give ${expected.filter((e) => e !== null).join(', or ')}` });
-        req.resume();
+        answer(req, res, 401, { ok: false, error: `unauthorized: give ${expected.filter((e) => e !== null).join(', or ')}` });
         return;
       }
       const declared = Number(req.headers['content-length'] ?? 0);
-      const body = declared > MAX_ALERT_BYTES ? null : await readLimited(req, MAX_ALERT_BYTES);
+      const body = declared > MAX_ALERT_BYTES ? null : await readCapped(req, MAX_ALERT_BYTES);
       if (body === null) {
         options.refused(413, `body over ${MAX_ALERT_BYTES} bytes`);
-        answer(res, 413, { ok: false, error: `the body is larger than ${MAX_ALERT_BYTES / 1024} KB; an Azure Monitor alert is not` });
-        req.resume();
+        answer(req, res, 413, { ok: false, error: `the body is larger than ${MAX_ALERT_BYTES / 1024} KB; an Azure Monitor alert is not` });
         return;
       }
       let json: unknown;
@@ -100,26 +83,26 @@ export function alertRoute(options: AlertRouteOptions): (req: IncomingMessage, r
         json = JSON.parse(body.toString('utf8'));
       } catch {
         options.refused(400, 'body is not JSON');
-        answer(res, 400, { ok: false, error: 'the body is not JSON' });
+        answer(req, res, 400, { ok: false, error: 'the body is not JSON' });
         return;
       }
       const parsed = parseAzureMonitorAlert(json);
       if (!parsed.ok) {
         options.refused(400, parsed.reason);
-        answer(res, 400, { ok: false, error: `not an Azure Monitor common alert schema payload: ${parsed.reason}` });
+        answer(req, res, 400, { ok: false, error: `not an Azure Monitor common alert schema payload: ${parsed.reason}` });
         return;
       }
       const checked = options.check(parsed.alert);
       if (!checked.ok) {
         options.refused(422, checked.reason);
-        answer(res, 422, { ok: false, error: `keyloss would tell nobody of this alert: ${checked.reason}` });
+        answer(req, res, 422, { ok: false, error: `keyloss would tell nobody of this alert: ${checked.reason}` });
         return;
       }
-      answer(res, 202, { ok: true, alertId: parsed.alert.id, condition: parsed.alert.condition });
+      answer(req, res, 202, { ok: true, alertId: parsed.alert.id, condition: parsed.alert.condition });
       setImmediate(() => options.accept(parsed.alert));
     })().catch((error: unknown) => {
       options.refused(500, describeError(error));
-      answer(res, 500, { ok: false, error: 'internal error' });
+      answer(req, res, 500, { ok: false, error: 'internal error' });
     });
   };
 }
