@@ -46,7 +46,7 @@ export interface InvestigationInput {
   /** Run only these checks (and report only them); default: all. */
   checks?: CheckId[];
   options?: Partial<CheckOptions>;
-  /** keyloss's own record of caches (the state Redis), read when given; the record is the cache's name, else host:port. */
+  /** keyloss's own record of caches (the state Redis), read when given; found by the cache's name or its address. */
   record?: RecordStore | null;
 }
 
@@ -80,7 +80,7 @@ export async function investigate(input: InvestigationInput, hooks: Investigatio
     const wanted = new Set(plannedChecks(input.checks));
     const planned = ALL_CHECKS.filter((check) => wanted.has(check.id));
     // The record is read whenever there is one to read, whichever checks a runbook node asked for.
-    if (input.record) planned.push(recordCheck(input.record, input.cache ?? describeEndpoint(login.endpoint)) as Check);
+    if (input.record) planned.push(recordCheck(input.record, { name: input.cache ?? null, address: describeEndpoint(login.endpoint) }) as Check);
 
     // Without an Azure target (or with one that cannot be used) the Azure checks are reported skipped, not run.
     const azure = createAzureContext(input.azure ?? null, access);

@@ -20,6 +20,10 @@ export interface ClientLine {
   name: string;
   db: number;
   cmd: string;
+  /** The ACL user (Redis 6+); null where the server does not say. */
+  user: string | null;
+  /** The client library's name (CLIENT SETINFO, Redis 7.2+); null where the server does not say or it was not set. */
+  libName: string | null;
 }
 
 /** Parses CLIENT LIST: one `key=value key=value …` line per connection. */
@@ -38,6 +42,8 @@ export function parseClientList(text: string): ClientLine[] {
         name: fields.get('name') ?? '',
         db: Number(fields.get('db') ?? 0),
         cmd: fields.get('cmd') ?? '',
+        user: fields.get('user') || null,
+        libName: fields.get('lib-name') || null,
       };
     });
 }

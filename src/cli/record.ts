@@ -6,17 +6,19 @@ import { loadCaches } from '../config/caches.ts';
 import { DEFAULT_RETENTION_MS } from '../record/history.ts';
 import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecordTarget } from '../record/recorder.ts';
 import { describeError, redact } from '../redact.ts';
-import { describeEndpoint } from '../redis/url.ts';
+import { printable } from '../domain/format.ts';
+import { describeEndpoint, parseAddress } from '../redis/url.ts';
+import { stateAmongCaches } from '../record/separate.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import { DEFAULT_STATE_PREFIX, openStateClient } from '../state/redis.ts';
-import { resolveTarget, signIn } from '../core/target.ts';
+import { cacheAtAddress, resolveTarget, signIn } from '../core/target.ts';
 import { ANSWER_TABLE, RUN_OPTIONS, type FlagSpec } from '../core/answers.ts';
 import { flagUsage, HELP_FLAG, readFlags } from '../core/flags.ts';
 
 
 /** The targets as every command names them (the answer table's flags), repeatable here; then record's own. */
 const RECORD_FLAGS: readonly FlagSpec[] = [
-  { ...ANSWER_TABLE.cache.flags[0]!, help: 'a cache by URL (its record is named host:port); repeatable', multiple: true },
+  { ...ANSWER_TABLE.cache.flags[0]!, help: 'a cache by URL (its record is named as the caches file names that address, else host:port); repeatable', multiple: true },
   { ...ANSWER_TABLE.cache.flags[1]!, help: 'a cache from the caches file (KEYLOSS_CACHES, default keyloss.caches.yaml); repeatable (with neither: every cache of the caches file)', multiple: true },
   { ...RUN_OPTIONS.state, help: 'the state Redis (default: $STATE_REDIS_URL); never a watched cache' },
   { name: '--retention', value: '<d>', help: 'how long the record keeps history: 1h … 90d (default 7d)' },
@@ -37,7 +39,8 @@ Environment: KEYLOSS_STATE_PREFIX (key prefix, default ${DEFAULT_STATE_PREFIX}),
 KEYLOSS_RECORD_SAMPLE_MS (INFO interval, default 5000), KEYLOSS_RECORD_FLUSH_MS (write interval, default 1000),
 KEYLOSS_RECORD_LEASE_MS (lease, default 15000).
 
-Exit status: 0 stopped by SIGTERM/SIGINT after writing what it held, 2 bad arguments, 3 the state Redis unreachable.
+Exit status: 0 stopped by SIGTERM/SIGINT after writing what it held, 2 bad arguments (also: the state Redis is one of the
+caches, by address or by run_id), 3 the state Redis unreachable.
 `;
 
 const MIN_RETENTION_MS = 3_600_000;
@@ -104,12 +107,17 @@ async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAcc
     answers.push(...caches.caches.map((cache) => cache.name));
   }
   const targets: RecordTarget[] = [];
+  // A URL the caches file names is recorded under that name: one record, one lease, whichever way it was asked for.
+  const caches = args.urls.length > 0 ? await loadCaches(config.cachesPath) : null;
   for (const answer of answers) {
     const resolved = await resolveTarget(answer, config);
     if (!resolved.ok) return { ok: false, code: 2, message: resolved.reason };
     const signed = await signIn(resolved.target, azureAccess);
     if (!signed.ok) return { ok: false, code: signed.kind === 'invalid-url' ? 2 : 3, message: signed.sentence };
-    targets.push({ id: resolved.target.cache ?? describeEndpoint(signed.endpoint), endpoint: signed.endpoint, azure: signed.azure, clusterHosts: resolved.target.clusterHosts });
+    const address = describeEndpoint(signed.endpoint);
+    const named = resolved.target.cache ?? (caches?.ok ? (cacheAtAddress(caches.caches, config.secrets, address)?.name ?? null) : null);
+    if (targets.some((t) => t.id === (named ?? address))) continue;
+    targets.push({ id: named ?? address, endpoint: signed.endpoint, azure: signed.azure, clusterHosts: resolved.target.clusterHosts });
   }
   return { ok: true, targets };
 }
@@ -117,7 +125,7 @@ async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAcc
 export async function run(argv: string[], deps: Deps): Promise<number> {
   const parsed = parseRecordArgs(argv, process.env);
   const fail = (message: string, code: number): number => {
-    process.stderr.write(`keyloss record: ${redact(message)}\n`);
+    process.stderr.write(`keyloss record: ${printable(redact(message))}\n`);
     return code;
   };
   if (!parsed.ok) return fail(parsed.message, 2);
@@ -131,8 +139,13 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   if (!targets.ok) return fail(targets.message, targets.code);
   const state = await openStateClient(args.stateUrl, { prefix: args.prefix, connectionName: 'keyloss-recorder' });
   if (!state.ok) return fail(state.reason, 3);
+  const watched = await stateAmongCaches(state.client, parseAddress(state.address), targets.targets).catch((error: unknown) => `could not ask the state Redis who it is: ${describeError(error)}`);
+  if (watched !== null) {
+    state.client.disconnect();
+    return fail(watched, watched.startsWith('could not ask') ? 3 : 2);
+  }
   const log = (line: string): void => {
-    process.stderr.write(`${new Date().toISOString()} keyloss record: ${redact(line)}\n`);
+    process.stderr.write(`${new Date().toISOString()} keyloss record: ${printable(redact(line))}\n`);
   };
   const recorder = new Recorder(state.client, targets.targets, {
     ...DEFAULT_RECORDER_OPTIONS,

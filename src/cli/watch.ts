@@ -4,6 +4,7 @@ import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
 import { busiestSeconds, DEFAULT_WATCH_MS, secondCells, MAX_WATCH_MS, watch, type WatchResult } from '../record/watch.ts';
 import { redact } from '../redact.ts';
+import { printable } from '../domain/format.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import { ANSWER_TABLE, RUN_OPTIONS, type FlagSpec } from '../core/answers.ts';
@@ -182,5 +183,6 @@ export function renderWatch(result: WatchResult): string {
   for (const gap of result.gaps) lines.push(`gap ${gap.from} → ${gap.to} on ${gap.node}: ${gap.why}`);
   const busiest = busiestSeconds(result, 1)[0];
   if (busiest) lines.push(`busiest second: ${busiest.row.at} (${n(busiest.total)} events)`);
-  return `${lines.join('\n')}\n`;
+  // Key names, client names and server replies are the cache's text: none may drive the terminal or forge a line.
+  return `${lines.map(printable).join('\n')}\n`;
 }

@@ -8,7 +8,7 @@ import { findCache, loadCaches, resolveCacheUrl, type CacheConfig, type CachesRe
 import type { Config } from '../config/env.ts';
 import { redact } from '../redact.ts';
 import { openGateway } from '../redis/connection.ts';
-import type { RedisEndpoint } from '../redis/url.ts';
+import { describeEndpoint, parseRedisUrl, type RedisEndpoint } from '../redis/url.ts';
 import { parseTarget } from '../runbook/formats.ts';
 
 export interface ResolvedTarget {
@@ -72,6 +72,20 @@ export async function resolveTarget(answer: string, source: TargetSource): Promi
     return { ok: false, reason: `No cache named “${name}” in ${path} (it has: ${known}). Give one of those${orUrl}.` };
   }
   return targetOfCache(cache, source.secrets);
+}
+
+/**
+ * The cache of the caches file at this host:port, when one is: a URL someone typed is the same cache as the name the
+ * file gives it (one identity: its record, its alerts). Caches whose URL cannot be read here are passed over.
+ */
+export function cacheAtAddress(caches: readonly CacheConfig[], secrets: NodeJS.ProcessEnv, address: string): CacheConfig | undefined {
+  const wanted = address.toLowerCase();
+  return caches.find((cache) => {
+    const url = resolveCacheUrl(cache, secrets);
+    if (!url.ok) return false;
+    const parsed = parseRedisUrl(url.url);
+    return parsed.ok && describeEndpoint(parsed.endpoint).toLowerCase() === wanted;
+  });
 }
 
 /** The failure of a connection to the cache, in the one wording every surface uses. */

@@ -83,3 +83,12 @@ export function joinAnd(items: readonly string[]): string {
 export function joinOr(items: readonly string[]): string {
   return OR.format(items);
 }
+
+/**
+ * Text a cache supplied (key names, client names, server replies) as it may reach a terminal: every control character
+ * (escape sequences, CR and LF that would start a forged line, tab, C1), line and paragraph separators and the bidi
+ * controls that reorder what is shown become �. Every text surface (watch, record, diagnose, walk) passes such text here.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, '\uFFFD');
+}

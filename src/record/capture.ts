@@ -28,9 +28,29 @@ export interface RemovingClient {
   addr: string;
   cmd: string;
   db: number;
+  /** The ACL user, and the client library (lib-name), where the server says (Redis 6+, 7.2+). */
+  user: string | null;
+  libName: string | null;
   /** The node the client was connected to. */
   node: string;
   at: number;
+}
+
+/**
+ * Removing commands rose between two samples and CLIENT LIST named none of their senders: they left (or sent other
+ * commands) before it was read (`left`: only MONITOR could name them, which keyloss never runs), CLIENT LIST was
+ * skipped on a node with too many clients (`crowded`), or it was refused (`refused`).
+ */
+export interface UnnamedRemovers {
+  node: string;
+  /** The samples between which the calls were counted (epoch ms). */
+  from: number;
+  to: number;
+  /** DEL/UNLINK/GETDEL/HDEL/FLUSH* calls counted in that interval. */
+  calls: number;
+  why: 'left' | 'crowded' | 'refused';
+  /** The node's connected clients (for `crowded`). */
+  clients: number | null;
 }
 
 export interface CaptureGap {
@@ -47,6 +67,8 @@ export interface CaptureSink {
   sample?(sample: InfoSample, previous: InfoSample | null): void;
   dated?(event: DatedEvent): void;
   clients?(clients: RemovingClient[]): void;
+  /** Removing commands whose senders CLIENT LIST could not name, and why. */
+  unnamed?(note: UnnamedRemovers): void;
   gap?(gap: CaptureGap): void;
   notifications?(node: string, state: NotificationState): void;
 }
@@ -56,7 +78,7 @@ export interface CaptureOptions {
   db: number | null;
   /** INFO sampling interval per node. */
   sampleIntervalMs: number;
-  /** DEL/UNLINK/GETDEL/HDEL/FLUSH* calls between two samples from which CLIENT LIST is read to name who sends them. */
+  /** DEL/UNLINK/GETDEL/HDEL/FLUSH* calls between two samples from which CLIENT LIST is read to name who sends them (1: any rise). */
   clientListAt: number;
   /** CLIENT LIST is skipped on a node with more connections than this (its cost grows with them). */
   clientListMaxClients: number;
@@ -188,7 +210,7 @@ class NodeCapture {
       ...connect,
       connectionName: 'keyloss-record',
       onMessage: (_pattern, channel, key) => this.message(channel, key),
-      onClose: (reason) => this.lost(reason, 'subscriber'),
+      onClose: (reason, capped) => this.lost(reason, capped ? 'capped' : 'subscriber'),
     });
     if (!subscriber.ok) {
       commands.gateway.close();
@@ -243,12 +265,14 @@ class NodeCapture {
     this.retry.unref();
   }
 
-  private lost(reason: string, which: 'commands' | 'subscriber' = 'commands'): void {
+  /** A connection went: the command one, the subscriber (the server dropped it), or the subscriber keyloss closed at its byte cap. */
+  private lost(reason: string, which: 'commands' | 'subscriber' | 'capped' = 'commands'): void {
     if (this.stopped || (this.commands === null && this.subscriber === null)) return;
     const before = this.last;
     const at = this.options.now();
-    const lostWords = `the connection to ${this.address} was lost: ${reason}`;
-    // The subscriber alone went while the command connection is still up: ask the server why before letting go of it.
+    const lostWords = which === 'capped' ? `on keyloss's subscriber connection to ${this.address}, ${reason}` : `the connection to ${this.address} was lost: ${reason}`;
+    // The subscriber alone went while the command connection is still up: ask the server why before letting go of it
+    // (when keyloss closed it at its byte cap, the reason is already known).
     const witness = which === 'subscriber' && before ? this.commands : null;
     this.teardown(witness);
     if (!witness || !before) {
@@ -324,27 +348,40 @@ class NodeCapture {
           summary: `${this.address} dropped a subscriber for exceeding its pub/sub output buffer limit (client-output-buffer-limit pubsub)`,
         });
       }
-      for (const event of changesBetween(previous, next)) this.sink.dated?.(event);
     }
-    this.sink.sample?.(next, previous);
-    if (next.at - this.lastNotificationsRead >= this.options.notificationsEveryMs) await this.readNotifications(false);
+    // CLIENT LIST is read whenever removing commands rose, before the changes are told, so a flush can name its sender.
+    let removers: RemovingClient[] = [];
     if (previous) {
       const calls = removingCallsDelta(previous, next);
       const removing = calls.del + calls.unlink + calls.getdel + calls.hdel + calls.flushdb + calls.flushall;
-      if (removing >= this.options.clientListAt && (next.connectedClients ?? 0) <= this.options.clientListMaxClients) await this.readClients(gateway);
+      if (removing >= this.options.clientListAt) {
+        const unnamed = { node: this.address, from: previous.at, to: next.at, calls: removing, clients: next.connectedClients };
+        if ((next.connectedClients ?? 0) > this.options.clientListMaxClients) this.sink.unnamed?.({ ...unnamed, why: 'crowded' });
+        else {
+          const read = await this.readClients(gateway);
+          if (read === null) this.sink.unnamed?.({ ...unnamed, why: 'refused' });
+          else if (read.length === 0) this.sink.unnamed?.({ ...unnamed, why: 'left' });
+          removers = read ?? [];
+        }
+      }
+      for (const event of changesBetween(previous, next)) this.sink.dated?.(event.type === 'flush' ? withFlushSender(event, removers) : event);
     }
+    this.sink.sample?.(next, previous);
+    if (next.at - this.lastNotificationsRead >= this.options.notificationsEveryMs) await this.readNotifications(false);
+    if (removers.length > 0) this.sink.clients?.(removers);
   }
 
-  private async readClients(gateway: Gateway): Promise<void> {
+  /** The clients whose last command removed keys (not keyloss's own); null when CLIENT LIST was refused or failed. */
+  private async readClients(gateway: Gateway): Promise<RemovingClient[] | null> {
     try {
       const lines = parseClientList(String(await gateway.call('CLIENT', 'LIST')));
       const at = this.options.now();
-      const removers = lines
+      return lines
         .filter((line) => !line.name.startsWith('keyloss') && isRemovingCommand(line.cmd))
-        .map((line) => ({ name: line.name, addr: line.addr, cmd: line.cmd, db: line.db, node: this.address, at }));
-      if (removers.length > 0) this.sink.clients?.(removers);
+        .map((line) => ({ name: line.name, addr: line.addr, cmd: line.cmd, db: line.db, user: line.user, libName: line.libName, node: this.address, at }));
     } catch {
       // CLIENT LIST refused (ACL) or failed: clients stay unnamed; the counts still stand.
+      return null;
     }
   }
 
@@ -375,6 +412,20 @@ class NodeCapture {
     await this.sampling?.catch(() => undefined);
     this.teardown();
   }
+}
+
+/** A flush with the client CLIENT LIST showed sending FLUSHDB/FLUSHALL, when one did. */
+function withFlushSender(event: DatedEvent, removers: RemovingClient[]): DatedEvent {
+  const sender = removers.find((client) => client.cmd === 'flushdb' || client.cmd === 'flushall');
+  if (!sender) return event;
+  const who = describeClient(sender);
+  return { ...event, summary: `${event.summary}, sent by ${who}`, data: { ...event.data, client: who, clientName: sender.name, clientAddr: sender.addr } };
+}
+
+/** `cleanup-job (10.0.0.7:51234, user default, lib redis-py)`: the name CLIENT SETNAME gave, else `(no name)`, and what else the server said. */
+export function describeClient(client: Pick<RemovingClient, 'name' | 'addr' | 'user' | 'libName'>): string {
+  const details = [client.addr, client.user ? `user ${client.user}` : '', client.libName ? `lib ${client.libName}` : ''].filter(Boolean).join(', ');
+  return `${client.name || '(no name)'} (${details})`;
 }
 
 const DROP_PROBE_MS = 2_000;

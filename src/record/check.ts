@@ -4,7 +4,13 @@ import type { RecordData } from '../domain/record.ts';
 import { CheckSkipped, type Check } from '../checks/types.ts';
 import { openStateClient } from '../state/redis.ts';
 import { RecordLayout } from './layout.ts';
+import { findRecordName, type RecordIdentity } from './identity.ts';
 import { readRecord } from './reader.ts';
+
+/** `orders (at host:6380)`, or the address alone: every way the record was looked for. */
+export function noRecordOf(identity: RecordIdentity): string {
+  return identity.name && identity.name !== identity.address ? `${identity.name} (nor of its address ${identity.address})` : identity.address;
+}
 
 /** Where records are read: the state Redis and its key prefix (KEYLOSS_STATE_PREFIX), or why it cannot be. */
 export type RecordStore = { client: Redis; prefix: string } | { unavailable: string };
@@ -19,8 +25,8 @@ export async function closeRecordStore(store: RecordStore | null): Promise<void>
   if (store && 'client' in store) await store.client.quit().catch(() => store.client.disconnect());
 }
 
-/** The check for one cache's record; `cache` is the record's name (the caches file's name, or host:port). */
-export function recordCheck(store: RecordStore, cache: string): Check<'record'> {
+/** The check for one cache's record, found by its name or its address (src/record/identity.ts). */
+export function recordCheck(store: RecordStore, identity: RecordIdentity): Check<'record'> {
   return {
     id: 'record',
     title: 'keyloss record (history of removals)',
@@ -28,6 +34,8 @@ export function recordCheck(store: RecordStore, cache: string): Check<'record'> 
     needs: [],
     async run(ctx): Promise<RecordData> {
       if ('unavailable' in store) throw new Error(store.unavailable);
+      const cache = await findRecordName(store.client, store.prefix, identity);
+      if (cache === null) throw new CheckSkipped(`the state Redis has no record of ${noRecordOf(identity)} (keyloss record keeps one)`);
       const data = await readRecord(store.client, new RecordLayout(store.prefix, cache), {
         key: ctx.query.key,
         isPattern: ctx.query.isPattern,
@@ -35,7 +43,7 @@ export function recordCheck(store: RecordStore, cache: string): Check<'record'> 
         from: ctx.query.since,
         to: ctx.now,
       });
-      if (!data) throw new CheckSkipped(`the state Redis has no record of ${cache} (keyloss record keeps one)`);
+      if (!data) throw new CheckSkipped(`the state Redis has no record of ${noRecordOf(identity)} (keyloss record keeps one)`);
       return data;
     },
   };

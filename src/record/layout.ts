@@ -8,6 +8,7 @@
 //   <prefix>rec:<cache>:x:<minute>      hash    key → "<event>|<db>|<ms>", the first EXACT_PER_MINUTE keys removed that minute
 //   <prefix>rec:<cache>:sc:<hour>       hash    "<event>:<slice>" → keys added to that Bloom slice
 //   <prefix>rec:<cache>:b:<hour>:<event>:<slice>  string  a Bloom filter slice (src/record/bloom.ts)
+//   <prefix>rec-at:<host:port>          string  the name a cache recorded at that address is kept under (src/record/identity.ts)
 // <minute> and <hour> are epoch minutes and hours (UTC). Every key expires after the retention.
 
 export const MINUTE_MS = 60_000;
@@ -57,6 +58,11 @@ export class RecordLayout {
   scratch(holder: string): string {
     return `${this.base}tmp:${holder}`;
   }
+}
+
+/** The alias of an address: the record name a cache recorded there is kept under, so a URL finds a named record. */
+export function addressKey(prefix: string, address: string): string {
+  return `${prefix}rec-at:${address}`;
 }
 
 /** The item a Bloom slice holds for a key: the db and the name, so a key removed in another db does not answer. */

@@ -4,13 +4,15 @@ import type { Redis } from 'ioredis';
 import type { AzureContext } from '../azure/types.ts';
 import { describeError } from '../redact.ts';
 import { describeEndpoint, type RedisEndpoint } from '../redis/url.ts';
-import { startCapture, type Capture, type CaptureOptions } from './capture.ts';
+import { describeClient, startCapture, type Capture, type CaptureOptions, type UnnamedRemovers } from './capture.ts';
 import { DEFAULT_RETENTION_MS, HistoryWriter } from './history.ts';
 import { RecordLayout } from './layout.ts';
+import { rememberAddresses } from './identity.ts';
 import { Lease } from './lease.ts';
+import type { DatedEvent } from './sample.ts';
 
 export interface RecordTarget {
-  /** The record's name: the cache's name in the caches file, or host:port. */
+  /** The record's name: the cache's name in the caches file (also for a URL the caches file names), or host:port. */
   id: string;
   endpoint: RedisEndpoint;
   azure: AzureContext | null;
@@ -57,6 +59,7 @@ interface Recording {
   backoffMs: number;
   stateDown: string | null;
   stopping: boolean;
+  unnamed: UnnamedNotes;
 }
 
 export class Recorder {
@@ -128,6 +131,7 @@ export class Recorder {
       writer.gap(lastAt, now, meta.stoppedAt ? 'the recorder was stopped' : 'no recorder was running (the last one stopped without a goodbye)');
     }
     await writer.resume();
+    await rememberAddresses(this.state, layout, [describeEndpoint(target.endpoint)], this.options.retentionMs);
     const recording: Recording = {
       target,
       writer,
@@ -140,6 +144,7 @@ export class Recorder {
       backoffMs: this.options.backoff.minMs,
       stateDown: null,
       stopping: false,
+      unnamed: new UnnamedNotes(),
     };
     this.recordings.set(target.id, recording);
     this.options.log(`${target.id}: recording ${describeEndpoint(target.endpoint)} (lease held by ${this.options.holder})`);
@@ -161,11 +166,12 @@ export class Recorder {
               type: 'clients',
               at: client.at,
               address: client.node,
-              summary: `${client.name || '(no name)'} (${client.addr}) last sent ${client.cmd.toUpperCase()} on db ${client.db}`,
-              data: { name: client.name, addr: client.addr, cmd: client.cmd, db: client.db },
+              summary: `${describeClient(client)} last sent ${client.cmd.toUpperCase()} on db ${client.db}`,
+              data: { name: client.name, addr: client.addr, cmd: client.cmd, db: client.db, user: client.user, libName: client.libName },
             });
           }
         },
+        unnamed: (note) => recording.unnamed.add(note, (event) => writer.datedEvent(event)),
         gap: (gap) => {
           if (gap.to === null) {
             recording.nodesAway.set(gap.node, { from: gap.from, why: gap.why });
@@ -190,7 +196,7 @@ export class Recorder {
           if (state.enabled === false) this.options.log(`${target.id}: keyspace notifications are off on ${node}; recording counters and dated events only`);
         },
       },
-      { sampleIntervalMs: this.options.sampleMs, clientListAt: 100, backoff: this.options.backoff, now: this.options.now, azure: target.azure, clusterHosts: target.clusterHosts ?? [], ...this.options.capture },
+      { sampleIntervalMs: this.options.sampleMs, backoff: this.options.backoff, now: this.options.now, azure: target.azure, clusterHosts: target.clusterHosts ?? [], ...this.options.capture },
     );
     if (recording.stopping) {
       if (started.ok) await started.capture.stop();
@@ -198,6 +204,8 @@ export class Recorder {
     }
     if (started.ok) {
       recording.capture = started.capture;
+      // A cluster's primaries are addresses of this cache too: a diagnosis of any of them finds the record.
+      void rememberAddresses(this.state, writer.layout, started.capture.addresses, this.options.retentionMs).catch(() => undefined);
       recording.backoffMs = this.options.backoff.minMs;
       if (recording.away) {
         writer.gap(recording.away.from, this.options.now(), `the cache could not be recorded: ${recording.away.why}`);
@@ -240,6 +248,7 @@ export class Recorder {
     if (recording.retryTimer) clearTimeout(recording.retryTimer);
     this.recordings.delete(recording.target.id);
     await recording.capture?.stop();
+    recording.unnamed.flush((event) => recording.writer.datedEvent(event));
     const now = this.options.now();
     for (const [node, away] of recording.nodesAway) recording.writer.gap(away.from, now, `${node} could not be recorded: ${away.why}`, node);
     if (recording.away) recording.writer.gap(recording.away.from, now, `the cache could not be recorded: ${recording.away.why}`);
@@ -260,4 +269,53 @@ export class Recorder {
     await this.ticking?.catch(() => undefined);
     await Promise.all([...this.recordings.values()].map((recording) => this.stopRecording(recording, true)));
   }
+}
+
+/** Unnamed removers are noted at most once a minute per node; the calls between notes are added into the next one. */
+const UNNAMED_EVERY_MS = 60_000;
+
+const UNNAMED_WHY: Record<UnnamedRemovers['why'], string> = {
+  left: "no connected client's last command removed keys when CLIENT LIST was read: the senders left (or sent other commands) between two samples; only MONITOR could name them, and keyloss never runs it",
+  crowded: 'CLIENT LIST was not read',
+  refused: 'CLIENT LIST was refused',
+};
+
+/** The notes of removing commands whose senders could not be named, held per node so that a flood of them stays one a minute. */
+export class UnnamedNotes {
+  private readonly held = new Map<string, { note: UnnamedRemovers; lastAt: number }>();
+
+  add(note: UnnamedRemovers, write: (event: DatedEvent) => void): void {
+    const entry = this.held.get(note.node);
+    if (!entry) {
+      write(unnamedEvent(note));
+      this.held.set(note.node, { note: { ...note, calls: 0 }, lastAt: note.to });
+      return;
+    }
+    const merged = entry.note.calls === 0 ? note : { ...note, from: entry.note.from, calls: entry.note.calls + note.calls };
+    if (note.to - entry.lastAt < UNNAMED_EVERY_MS) {
+      entry.note = merged;
+      return;
+    }
+    write(unnamedEvent(merged));
+    this.held.set(note.node, { note: { ...note, calls: 0 }, lastAt: note.to });
+  }
+
+  /** Writes what is held (the recorder stops). */
+  flush(write: (event: DatedEvent) => void): void {
+    for (const { note } of this.held.values()) if (note.calls > 0) write(unnamedEvent(note));
+    this.held.clear();
+  }
+}
+
+function unnamedEvent(note: UnnamedRemovers): DatedEvent {
+  const seconds = Math.max(1, Math.round((note.to - note.from) / 1000));
+  const why = note.why === 'crowded' ? `${UNNAMED_WHY.crowded} (${note.clients?.toLocaleString('en-US') ?? 'too many'} clients)` : UNNAMED_WHY[note.why];
+  return {
+    type: 'clients',
+    at: note.to,
+    from: note.from,
+    address: note.node,
+    summary: `${note.calls.toLocaleString('en-US')} removing calls on ${note.node} in ${seconds} s were not named: ${why}`,
+    data: { unnamed: note.calls, why: note.why },
+  };
 }

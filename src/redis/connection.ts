@@ -17,8 +17,8 @@ export interface ConnectOptions {
   connectionName?: string;
   /** A subscription connection: every published message (pattern is null for SUBSCRIBE) after SUBSCRIBE/PSUBSCRIBE. */
   onMessage?: (pattern: string | null, channel: string, message: string) => void;
-  /** Called once when an open connection is lost, with the redacted reason. */
-  onClose?: (reason: string) => void;
+  /** Called once when an open connection is lost, with the redacted reason; `capped` when keyloss closed it at its byte cap. */
+  onClose?: (reason: string, capped: boolean) => void;
   /** The memory of the investigation this connection serves, shared by all its connections. */
   replyBudget?: ReplyBudget;
 }
@@ -98,9 +98,10 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
   client.on('error', (error: unknown) => {
     lastError = error;
   });
-  // ioredis buffers a reply whole, however long the server says it is: keyloss counts the bytes of the reply under way
-  // and closes the connection past MAX_REPLY_BYTES, so an endless reply costs no memory.
-  // The investigation's budget bounds what all its connections hold together.
+  // ioredis buffers a reply whole, however long the server says it is: keyloss counts every byte that arrives, whether a
+  // command is outstanding or not (a pub/sub message, or a reply nobody asked for), from the end of the last reply or
+  // message, and closes the connection past MAX_REPLY_BYTES, so an endless reply or message costs no memory.
+  // The investigation's budget bounds what all its connections hold together (replies to its commands).
   let outstanding = 0;
   let received = 0;
   let overflowed: string | null = null;
@@ -137,11 +138,14 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
       greeting = chunk.toString('utf8', 0, 200);
     });
     stream?.on('data', (chunk: Buffer) => {
-      if (outstanding === 0 || overflowed !== null) return;
+      if (overflowed !== null) return;
       received += chunk.length;
       if (received > MAX_REPLY_BYTES) {
-        overflowed = `the reply was longer than ${MAX_REPLY_BYTES / 1_048_576} MB; keyloss closed the connection`;
-      } else if (budget && !budget.take(chunk.length)) {
+        overflowed =
+          outstanding > 0
+            ? `the reply was longer than ${MAX_REPLY_BYTES / 1_048_576} MB; keyloss closed the connection`
+            : `the server sent more than ${MAX_REPLY_BYTES / 1_048_576} MB in one message (a pub/sub message or a reply to no command); keyloss closed the connection`;
+      } else if (outstanding > 0 && budget && !budget.take(chunk.length)) {
         overflowed = budget.reason();
       }
       if (overflowed === null) return;
@@ -152,8 +156,15 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
   });
   const onMessage = options.onMessage;
   if (onMessage) {
-    client.on('message', (channel: string, message: string) => onMessage(null, channel, message));
-    client.on('pmessage', (pattern: string, channel: string, message: string) => onMessage(pattern, channel, message));
+    // A message delivered is let go by ioredis: what follows is the next one (give or take one chunk).
+    client.on('message', (channel: string, message: string) => {
+      received = 0;
+      onMessage(null, channel, message);
+    });
+    client.on('pmessage', (pattern: string, channel: string, message: string) => {
+      received = 0;
+      onMessage(pattern, channel, message);
+    });
   }
 
   let timer: NodeJS.Timeout | undefined;
@@ -166,7 +177,7 @@ export async function openGateway(endpoint: RedisEndpoint, options: ConnectOptio
     await Promise.race([gateway.call('PING'), deadline]);
     const onClose = options.onClose;
     if (onClose) {
-      client.once('close', () => onClose(lastError === null ? 'the server closed the connection' : describeError(lastError)));
+      client.once('close', () => onClose(overflowed ?? (lastError === null ? 'the server closed the connection' : describeError(lastError)), overflowed !== null));
     }
     return { ok: true, gateway };
   } catch (error) {

@@ -2,7 +2,7 @@
 // evidence and fixes, the rest in one line each. The walkthrough ends where the eyes are when the checks finish: the
 // checks and the other causes first, then the top cause, and its verdict lines (verdictLines) last of all.
 import type { ScanPacingSummary } from '../domain/evidence.ts';
-import { formatMatchCount } from '../domain/format.ts';
+import { formatMatchCount, printable } from '../domain/format.ts';
 import type { Likelihood } from '../domain/causes.ts';
 import type { CauseReport, Report } from './model.ts';
 import { wrapLine } from './wrap.ts';
@@ -30,13 +30,10 @@ const LIKELIHOOD_STYLE: Record<Likelihood, Style> = {
 const STATUS_STYLE = { ok: 'green', failed: 'red', skipped: 'yellow' } as const;
 const VERDICT_STYLE = { explained: 'red', 'no-loss': 'green', inconclusive: 'yellow' } as const;
 
-/** Key names and server replies can hold escape sequences; a report must not be able to drive the terminal. */
-function clean(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\uFFFD');
-}
 
+/** Key names and server replies can hold escape sequences: a report passes every text through printable before wrapping it. */
 function wrap(text: string, width: number, indent: string): string[] {
-  const words = clean(text).split(/\s+/).filter(Boolean).join(' ');
+  const words = printable(text).split(/\s+/).filter(Boolean).join(' ');
   return words === '' ? [] : wrapLine(indent + words, width, indent);
 }
 
@@ -83,7 +80,7 @@ export function renderText(report: Report, options: TextOptions): string {
   const last = options.layout === 'verdict-last';
   const where = `${report.target.host}:${report.target.port} db ${report.target.db}${report.target.tls ? ' (TLS)' : ''}`;
   const header =
-    paint('bold', `keyloss: ${clean(report.query.key)} on ${clean(report.cache ? `${report.cache} (${where})` : where)}`) +
+    paint('bold', `keyloss: ${printable(report.query.key)} on ${printable(report.cache ? `${report.cache} (${where})` : where)}`) +
     paint('dim', `, last seen ${report.query.since.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`);
 
   const shown = featuredCauses(report);
@@ -96,7 +93,7 @@ export function renderText(report: Report, options: TextOptions): string {
       const why =
         cause.evidence[0]?.summary ??
         (cause.likelihood === 'unknown' ? 'the checks that speak to it did not run (see "Could not check")' : 'no evidence either way');
-      otherLines.push(`  ${paint(LIKELIHOOD_STYLE[cause.likelihood], cause.likelihood.padEnd(9))}  ${clean(cause.title)}`);
+      otherLines.push(`  ${paint(LIKELIHOOD_STYLE[cause.likelihood], cause.likelihood.padEnd(9))}  ${printable(cause.title)}`);
       otherLines.push(...wrap(why, width, '             ').map((line) => paint('dim', line)));
     }
   }
@@ -125,7 +122,7 @@ export function renderText(report: Report, options: TextOptions): string {
     const detail = check.error ?? check.reason ?? '';
     const shownDetail = detail && said.has(detail) ? 'same reason as above' : detail;
     if (detail) said.add(detail);
-    const row = `  ${check.status.padEnd(7)} ${check.id.padEnd(idWidth)} ${`${check.ms} ms`.padStart(8)}${shownDetail ? `  ${clean(shownDetail)}` : ''}`;
+    const row = `  ${check.status.padEnd(7)} ${check.id.padEnd(idWidth)} ${`${check.ms} ms`.padStart(8)}${shownDetail ? `  ${printable(shownDetail)}` : ''}`;
     checkLines.push(
       ...wrapLine(row, width, ' '.repeat(detailAt)).map((line, i) =>
         i === 0 ? `  ${paint(STATUS_STYLE[check.status], line.slice(2, 9))}${line.slice(9, detailAt)}${paint('dim', line.slice(detailAt))}` : paint('dim', line),
@@ -153,7 +150,7 @@ export function renderText(report: Report, options: TextOptions): string {
     const nameWidth = Math.max(...report.metrics.map((m) => m.metric.length));
     for (const m of report.metrics) {
       metricLines.push(
-        `  ${m.metric.padEnd(nameWidth)}  ${m.line}  ${paint('dim', `min ${m.min.toLocaleString('en-US')}, max ${m.max.toLocaleString('en-US')}${m.change ? `; ${clean(m.change)}` : ''}`)}`,
+        `  ${m.metric.padEnd(nameWidth)}  ${m.line}  ${paint('dim', `min ${m.min.toLocaleString('en-US')}, max ${m.max.toLocaleString('en-US')}${m.change ? `; ${printable(m.change)}` : ''}`)}`,
       );
     }
   }
@@ -179,7 +176,7 @@ export function renderText(report: Report, options: TextOptions): string {
 function renderCause(cause: CauseReport, width: number, paint: Paint, headline?: string): string[] {
   const explanationFirst = headline !== undefined;
   const lines = [
-    `${paint(LIKELIHOOD_STYLE[cause.likelihood], `● ${cause.likelihood.toUpperCase()}${cause.confirmed ? ', CONFIRMED by the record' : ''}`)}  ${paint('bold', clean(cause.title))}${paint('dim', `  (${cause.id}, score ${cause.score.toFixed(2)})`)}`,
+    `${paint(LIKELIHOOD_STYLE[cause.likelihood], `● ${cause.likelihood.toUpperCase()}${cause.confirmed ? ', CONFIRMED by the record' : ''}`)}  ${paint('bold', printable(cause.title))}${paint('dim', `  (${cause.id}, score ${cause.score.toFixed(2)})`)}`,
   ];
   const explanation = cause.explanation ? wrap(cause.explanation, width, '  ').map((line) => paint('dim', line)) : [];
   if (explanationFirst) lines.push(...explanation);

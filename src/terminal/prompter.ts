@@ -1,4 +1,5 @@
 // How the walkthrough talks to a person: one interface, a line-by-line version for pipes and a keyboard one for terminals.
+import { printable } from '../domain/format.ts';
 import { redact } from '../redact.ts';
 import { parseTarget } from '../runbook/formats.ts';
 import type { QuestionView, Reply } from './choices.ts';
@@ -12,10 +13,6 @@ export interface Prompter {
   close(): void;
 }
 
-/** Control characters in echoed input could drive the terminal; show them as �. */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '\uFFFD');
-}
 
 /**
  * A typed line as it may stay on screen: an address with its password masked (parsing it registers the password), and

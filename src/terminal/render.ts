@@ -2,6 +2,7 @@
 import type { CheckProgress } from '../domain/checks.ts';
 import type { ConclusionNode, QuestionNode } from '../runbook/schema.ts';
 import { redact } from '../redact.ts';
+import { printable } from '../domain/format.ts';
 import { choicesOf, type QuestionView } from './choices.ts';
 import type { Style } from './style.ts';
 
@@ -49,7 +50,7 @@ export function answeredLine(question: QuestionNode, value: string, skipped: boo
 /** A finished check: ✓ / ! / - with its time on a terminal, plain words in a pipe (times vary run to run). */
 export function progressLine(progress: CheckProgress, style: Style): string | null {
   if (progress.status === 'running') return null;
-  const detail = progress.detail ? `: ${redact(progress.detail)}` : '';
+  const detail = progress.detail ? `: ${printable(redact(progress.detail))}` : '';
   if (!style.enabled) return `  ${progress.status.padEnd(7)} ${progress.title}${detail}`;
   const ms = progress.ms === undefined ? '' : style.dim(` ${progress.ms} ms`);
   switch (progress.status) {

@@ -3,6 +3,7 @@ import type { AzureAccess } from '../azure/context.ts';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import type { Config } from '../config/env.ts';
 import { knownTier } from '../azure/tier.ts';
+import { printable } from '../domain/format.ts';
 import { parseRedisUrl } from '../redis/url.ts';
 import { renderText, verdictLines } from '../report/text.ts';
 import { wrapLine } from '../report/wrap.ts';
@@ -146,7 +147,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
         // question is still open, and ask it again.
         const reached = await reachTarget(reply.text, { ...config, urlAuth: options.urlAuth ?? 'key' }, options.azure);
         if (!reached.ok) {
-          prompter.say([style.yellow(reached.reason)]);
+          prompter.say([style.yellow(printable(reached.reason))]);
           again = true;
           continue;
         }
@@ -182,7 +183,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
     }
     if (checked.kind === 'retry') continue;
     if (checked.kind === 'broken') {
-      prompter.say([style.red(checked.message)]);
+      prompter.say([style.red(printable(checked.message))]);
       return 1;
     }
     session = checked.session;
@@ -238,12 +239,12 @@ async function checkNode(engine: Engine, session: Session, options: WalkthroughO
       return { kind: 'quit', code: 130 };
     case 'no-such-db':
       // The db question is asked again: it is the answer that is wrong.
-      prompter.say(['', style.yellow(`${result.sentence}.`)]);
+      prompter.say(['', style.yellow(`${printable(result.sentence)}.`)]);
       return { kind: 'db' };
     case 'invalid-url':
     case 'unreachable':
     case 'auth': {
-      prompter.say(['', style.red(result.sentence)]);
+      prompter.say(['', style.red(printable(result.sentence))]);
       const reply: Reply = await prompter.ask({ question: AFTER_UNREACHABLE, defaultText: null, canUndo: true });
       if (reply.kind === 'quit') return reply;
       if (reply.kind === 'back' || (reply.kind === 'answer' && reply.text === 'back')) return { kind: 'back' };

@@ -15,6 +15,15 @@ beforeAll(async () => {
   [cache, stateServer] = await Promise.all([startRedis(['--notify-keyspace-events', 'Exeg']), startRedis()]);
   state = new Redis(stateServer.port);
 });
+/** Every key of the watched cache: a recorder refused never wrote there. */
+async function cacheKeys(): Promise<string[]> {
+  const app = new Redis(cache.port);
+  try {
+    return (await app.keys('*')).sort();
+  } finally {
+    app.disconnect();
+  }
+}
 afterAll(async () => {
   state.disconnect();
   await stopAllRedis();
@@ -57,6 +66,19 @@ describe('keyloss record (processes)', () => {
     expect(await state.exists(layout.lease)).toBe(0);
     expect((await state.hgetall(layout.meta)).stoppedAt).toBeDefined();
     await app.quit();
+  });
+
+  it('refuses to record a cache into itself: the same address, or the same server under another name (run_id), exit 2', async () => {
+    const env = { KEYLOSS_RECORD_LEASE_MS: '600', KEYLOSS_RECORD_FLUSH_MS: '50' };
+    const before = await cacheKeys();
+    const same = await runKeyloss('record', ['--redis', cache.url, '--state', cache.url], env);
+    expect(same.code, same.stderr).toBe(2);
+    expect(same.stderr).toMatch(/the state Redis is 127\.0\.0\.1:\d+, a cache it would record \(the same address/);
+    // localhost and 127.0.0.1 are one server: the run_id says so.
+    const renamed = await runKeyloss('record', ['--redis', cache.url, '--state', `redis://localhost:${cache.port}`], env);
+    expect(renamed.code, renamed.stderr).toBe(2);
+    expect(renamed.stderr).toMatch(/the same server under another address \(run_id/);
+    expect(await cacheKeys()).toEqual(before);
   });
 
   it('reads its flags and environment once, and refuses what it cannot use', () => {

@@ -2,10 +2,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOUR_MS, MINUTE_MS, RecordLayout } from '../../src/record/layout.ts';
-import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecorderOptions, type RecordTarget } from '../../src/record/recorder.ts';
+import { Recorder, type RecorderOptions, type RecordTarget } from '../../src/record/recorder.ts';
 import { parseRedisUrl } from '../../src/redis/url.ts';
 import { startCluster, type LocalCluster } from '../support/cluster.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
+import { fastRecorderOptions } from '../support/recorder.ts';
 import { waitFor } from '../support/wait.ts';
 
 const PREFIX = 'kltest:';
@@ -17,16 +18,7 @@ function target(id: string, url: string): RecordTarget {
 }
 
 function options(holder: string, log: string[] = []): RecorderOptions {
-  return {
-    ...DEFAULT_RECORDER_OPTIONS,
-    prefix: PREFIX,
-    holder,
-    flushMs: 50,
-    leaseMs: 600,
-    sampleMs: 100,
-    backoff: { minMs: 50, maxMs: 200 },
-    log: (line) => log.push(line),
-  };
+  return fastRecorderOptions(PREFIX, holder, (line) => log.push(line));
 }
 
 async function events(state: Redis, layout: RecordLayout): Promise<Array<{ type: string; summary: string; at: number; from?: number }>> {

@@ -179,3 +179,33 @@ export function infoText(sections: Record<string, Record<string, string | number
     .join('\r\n\r\n')
     .concat('\r\n');
 }
+
+/**
+ * A server that confirms SUBSCRIBE/PSUBSCRIBE as Redis does and then streams one endless message on the first channel
+ * (announced as 1 GB, never finished): the flood a hostile cache can send a subscriber with no command outstanding.
+ * `mbPerTick` MB every 10 ms (about 100 MB/s per MB), so a process that keeps it all grows fast but not instantly.
+ */
+export function endlessMessage(mbPerTick = 1): HostileHandler {
+  return (command) => {
+    const name = command[0]?.toUpperCase();
+    if (name !== 'SUBSCRIBE' && name !== 'PSUBSCRIBE') return undefined;
+    const pattern = name === 'PSUBSCRIBE';
+    const channels = command.slice(1);
+    return {
+      takeOver: (socket) => {
+        channels.forEach((channel, index) => {
+          socket.write(encode({ array: [{ bulk: pattern ? 'psubscribe' : 'subscribe' }, { bulk: channel }, { integer: index + 1 }] }));
+        });
+        const first = channels[0] ?? '__keyevent@0__:del';
+        const head = pattern ? [{ bulk: 'pmessage' }, { bulk: first }, { bulk: first.replace('@*__', '@0__') }] : [{ bulk: 'message' }, { bulk: first }];
+        socket.write(Buffer.concat([Buffer.from(`*${head.length + 1}\r\n`), ...head.map(encode), Buffer.from('$1000000000\r\n')]));
+        const chunk = Buffer.alloc(mbPerTick * 1_048_576, 120);
+        const timer = setInterval(() => {
+          if (!socket.writable) clearInterval(timer);
+          else socket.write(chunk);
+        }, 10);
+        socket.on('close', () => clearInterval(timer));
+      },
+    };
+  };
+}

@@ -3,6 +3,7 @@
 import { NO_AZURE_ACCESS } from '../../src/azure/context.ts';
 import { loadCaches } from '../../src/config/caches.ts';
 import { slackConfigFromEnv } from '../../src/config/env.ts';
+import type { RecordStore } from '../../src/record/check.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.ts';
 import { auditSkippedRecord, createAudit } from '../../src/slack/audit.ts';
@@ -22,7 +23,7 @@ export interface InProcessApp extends SlackDriver, SlackEndpoint {
 }
 
 /** Starts the app with the caches file `caches` (none when null); `env` adds to and overrides the settings here. */
-export async function startSlackApp(options: { caches: string | null; env?: Record<string, string>; socketMode?: boolean }): Promise<InProcessApp> {
+export async function startSlackApp(options: { caches: string | null; env?: Record<string, string>; socketMode?: boolean; record?: RecordStore }): Promise<InProcessApp> {
   const fake = await startFakeSlack({ botToken: BOT_TOKEN, appToken: APP_TOKEN });
   const caches = writeCachesFile(options.caches);
   const env = slackConfigFromEnv({
@@ -46,6 +47,7 @@ export async function startSlackApp(options: { caches: string | null; env?: Reco
     azure: NO_AZURE_ACCESS,
     audit: auditTo,
     logger: redactingLogger(undefined, (line) => logs.push(line)),
+    ...(options.record ? { record: options.record } : {}),
   });
   const { port, alertPort } = await slack.start();
   const endpoint: SlackEndpoint = { eventsUrl: port === null ? '' : `http://127.0.0.1:${port}/slack/events`, audit };

@@ -163,15 +163,25 @@ export function recordSignals(evidence: Evidence): Signal[] {
     });
   }
 
-  const removers = [...new Set(record.changes.filter((c) => c.type === 'clients').map((c) => String(c.data.name || c.data.addr)))];
-  if (removers.length > 0 && keyRemovals.some((r) => CAUSE_OF[r.event] === 'deletion')) {
+  const clients = record.changes.filter((c) => c.type === 'clients');
+  const named = clients.filter((c) => c.data.unnamed === undefined);
+  const removers = [...new Set(named.map((c) => String(c.data.name || c.data.addr)))];
+  // Removing calls whose senders CLIENT LIST could not name (they left between samples): said, never guessed.
+  const unnamed = clients.filter((c) => c.data.unnamed !== undefined);
+  const unnamedCalls = unnamed.reduce((sum, c) => sum + (Number(c.data.unnamed) || 0), 0);
+  if ((removers.length > 0 || unnamed.length > 0) && keyRemovals.some((r) => CAUSE_OF[r.event] === 'deletion')) {
+    const namedPart = removers.length > 0 ? `clients seen sending removing commands in the window (CLIENT LIST): ${removers.slice(0, 5).join(', ')}${removers.length > 5 ? ` and ${removers.length - 5} more` : ''}` : '';
+    const unnamedPart =
+      unnamed.length > 0
+        ? `${unnamedCalls.toLocaleString('en-US')} removing calls could not be named${unnamed[0]!.data.why === 'left' ? ' (their senders left between samples; only MONITOR could name them, and keyloss never runs it)' : ` (${unnamed[0]!.summary.split(': ').slice(1).join(': ')})`}, first at ${unnamed[0]!.at.slice(11, 19)} UTC`
+        : '';
     signals.push({
       cause: 'deletion',
       check: 'record',
-      weight: 0.1,
+      weight: removers.length > 0 ? 0.1 : 0,
       source: 'record',
-      at: record.changes.find((c) => c.type === 'clients')?.at ?? record.window.from,
-      summary: `clients seen sending removing commands in the window (CLIENT LIST): ${removers.slice(0, 5).join(', ')}${removers.length > 5 ? ` and ${removers.length - 5} more` : ''}`,
+      at: (named[0] ?? unnamed[0])!.at,
+      summary: [namedPart, unnamedPart].filter(Boolean).join('; '),
     });
   }
   return signals;
