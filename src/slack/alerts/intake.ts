@@ -29,12 +29,13 @@ interface AlertThread {
 /** Where an alert's investigation runs, remembered for its Resolved notification and the cache's recoveries: two Slack ids. */
 const ALERT_THREAD_RECORD: RecordKind<AlertThread> = { what: 'alert thread', schema: z.object({ channel: z.string(), rootTs: z.string() }), maxChars: 1_024 };
 
-/** One alert instance: its id and fired time, hashed so that a 512-character id makes a short key. */
-function alertInstance(alert: AzureMonitorAlert): string {
+/** One alert instance: its id and fired time (ISO, as parsed), hashed so that a 512-character id makes a short key. */
+function alertInstance(alert: Pick<AzureMonitorAlert, 'id' | 'firedAt'>): string {
   return createHash('sha256').update(`${alert.id}\n${alert.firedAt}`).digest('hex').slice(0, 40);
 }
 
-function threadOfAlert(alert: AzureMonitorAlert): string {
+/** Where the thread of the alert's investigation is remembered. */
+export function threadOfAlert(alert: Pick<AzureMonitorAlert, 'id' | 'firedAt'>): string {
   return `keyloss:alert-thread:${alertInstance(alert)}`;
 }
 
