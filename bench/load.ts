@@ -12,14 +12,14 @@ import { waitFor } from '../test/support/wait.ts';
 
 const INCIDENTS = 100;
 
-function percentile(values: readonly number[], p: number): number {
+export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index]!;
 }
 
-const round = (n: number) => Math.round(n * 10) / 10;
+export const round = (n: number) => Math.round(n * 10) / 10;
 
 /** Resident memory of a process in bytes (Linux /proc); NaN elsewhere. */
 function rssOf(pid: number): number {

@@ -3,6 +3,7 @@ import { benchCharts } from './charts.ts';
 import { benchClientList } from './client-list.ts';
 import { benchDiagnose } from './diagnose.ts';
 import { benchFootprint } from './footprint.ts';
+import { benchFlood } from './flood.ts';
 import { benchHostile } from './hostile.ts';
 import { benchLoad } from './load.ts';
 import { benchRecord } from './record.ts';
@@ -14,6 +15,7 @@ const benchmarks: Record<string, () => Promise<Record<string, number | string>>>
   clientlist: benchClientList,
   diagnose: benchDiagnose,
   footprint: () => benchFootprint(),
+  flood: benchFlood,
   hostile: benchHostile,
   load: benchLoad,
   record: benchRecord,

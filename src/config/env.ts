@@ -39,21 +39,36 @@ const duration = (fallback: number, min: number, max: number, range: string) =>
       return ms;
     });
 
+/** A URL that `accepts` (else `expected an https:// URL`), transformed by `take`; unset: null. */
+const url = (accepts: (url: URL) => boolean, take: (url: URL) => string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return null;
+      try {
+        const parsed = new URL(v);
+        if (accepts(parsed)) return take(parsed);
+      } catch {
+        // reported below
+      }
+      ctx.addIssue({ code: 'custom', message: `expected an https:// URL, got "${v}"` });
+      return z.NEVER;
+    });
+
 /** Bearer tokens go only over TLS (the SDK refuses plain http anyway); the origin is what the clients take. */
-const httpsOrigin = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined) return null;
-    try {
-      const url = new URL(v);
-      if (url.protocol === 'https:') return url.origin;
-    } catch {
-      // reported below
-    }
-    ctx.addIssue({ code: 'custom', message: `expected an https:// URL, got "${v}"` });
-    return z.NEVER;
-  });
+const httpsOrigin = url(
+  (u) => u.protocol === 'https:',
+  (u) => u.origin,
+);
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Signing keys come over TLS; plain http only from this machine (a local key set). */
+const keysUrl = url(
+  (u) => u.protocol === 'https:' || (u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)),
+  (u) => u.href,
+);
 
 /** Three days: long enough for a postmortem after a long incident. */
 const DEFAULT_SESSION_TTL_MS = 72 * 3_600_000;
@@ -89,6 +104,15 @@ const ENV_SCHEMA = z.object({
   KEYLOSS_RECORD_LEASE_MS: wholeNumber(DEFAULT_RECORDER_OPTIONS.leaseMs, 300),
   /** The shared secret Azure Monitor's action group sends (?token= or Authorization: Bearer); unset: no alert route. */
   KEYLOSS_ALERT_TOKEN: z.string().min(16, 'at least 16 characters (a random string: openssl rand -hex 24)').optional(),
+  /** Secure webhook (Entra): the tenant (directory) id and the client (application) id of the app registration Azure Monitor signs in to. */
+  KEYLOSS_ALERT_ENTRA_TENANT: z.string().regex(GUID, 'a tenant id (GUID)').optional(),
+  KEYLOSS_ALERT_ENTRA_CLIENT_ID: z.string().regex(GUID, 'a client (application) id (GUID)').optional(),
+  /** The app registration's Application ID URI, the audience of v1 tokens; default api://<client id>. */
+  KEYLOSS_ALERT_ENTRA_APP_ID_URI: z.string().min(1).max(512).optional(),
+  /** true: the token must carry the app role ActionGroupsSecureWebhook. */
+  KEYLOSS_ALERT_ENTRA_REQUIRE_ROLE: z.enum(['true', 'false'], 'true or false').optional(),
+  /** Where Entra's signing keys are read; default https://login.microsoftonline.com/<tenant>/discovery/v2.0/keys (sovereign clouds: their own). */
+  KEYLOSS_ALERT_ENTRA_JWKS_URL: keysUrl,
   /** Channel id where alerts go when their cache names no alerts.channel, and where unknown alerts are said. */
   KEYLOSS_ALERT_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,40}$/, 'a channel id such as C0123ABCD').optional(),
 });
@@ -142,10 +166,23 @@ export interface SlackConfig extends Config {
   shutdownGraceMs: number;
   /** How long one Web API request may take before it counts as failed (and is retried). */
   slackTimeoutMs: number;
-  /** The Azure Monitor alert route's token; null: the route is off. */
+  /** The Azure Monitor alert route's token; null: only a secure webhook's Entra token is taken (or, without one, the route is off). */
   alertToken: string | null;
+  /** The secure webhook's Entra token check; null: off. */
+  alertEntra: AlertEntraConfig | null;
   /** Default channel (id) for alerts. */
   alertChannel: string | null;
+}
+
+/** Who may sign in as Azure Monitor's secure webhook: tokens of this tenant for this app registration. */
+export interface AlertEntraConfig {
+  tenant: string;
+  clientId: string;
+  /** The audience of v1 tokens (v2 tokens' audience is the client id). */
+  appIdUri: string;
+  /** The token must carry the app role ActionGroupsSecureWebhook. */
+  requireRole: boolean;
+  jwksUrl: string;
 }
 
 export type ConfigResult<T = Config> = { ok: true; config: T } | { ok: false; reason: string };
@@ -194,10 +231,15 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
   if (present.SLACK_APP_TOKEN === undefined && present.SLACK_SIGNING_SECRET === undefined) {
     problems.push('set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)');
   }
+  if ((present.KEYLOSS_ALERT_ENTRA_TENANT === undefined) !== (present.KEYLOSS_ALERT_ENTRA_CLIENT_ID === undefined)) {
+    problems.push('KEYLOSS_ALERT_ENTRA_TENANT and KEYLOSS_ALERT_ENTRA_CLIENT_ID: set both for the secure webhook, or neither');
+  }
   if (!parsed.success || problems.length > 0) {
     return { ok: false, reason: `Slack configuration is incomplete: ${problems.join('; ')}.` };
   }
   const e = parsed.data;
+  const tenant = e.KEYLOSS_ALERT_ENTRA_TENANT?.toLowerCase();
+  const clientId = e.KEYLOSS_ALERT_ENTRA_CLIENT_ID?.toLowerCase();
   return {
     ok: true,
     config: {
@@ -214,6 +256,16 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
       shutdownGraceMs: e.KEYLOSS_SHUTDOWN_GRACE_MS,
       slackTimeoutMs: e.KEYLOSS_SLACK_TIMEOUT_MS,
       alertToken: e.KEYLOSS_ALERT_TOKEN ?? null,
+      alertEntra:
+        tenant && clientId
+          ? {
+              tenant,
+              clientId,
+              appIdUri: e.KEYLOSS_ALERT_ENTRA_APP_ID_URI ?? `api://${clientId}`,
+              requireRole: e.KEYLOSS_ALERT_ENTRA_REQUIRE_ROLE === 'true',
+              jwksUrl: e.KEYLOSS_ALERT_ENTRA_JWKS_URL ?? `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`,
+            }
+          : null,
       alertChannel: e.KEYLOSS_ALERT_CHANNEL ?? null,
     },
   };

@@ -17,8 +17,9 @@ import { startLostRunSweeper } from './flow/lost-runs.ts';
 import { LiveWatches } from './watches.ts';
 import { registerListeners } from './listeners/index.ts';
 import { redactingLogger } from './logger.ts';
-import { answerUnreadableBodies } from './unreadable-body.ts';
-import { acceptAlert } from './alerts/intake.ts';
+import { guardSlackRequests } from './request-guard.ts';
+import { acceptAlert, placeAlert } from './alerts/intake.ts';
+import { entraTokenCheck } from './alerts/entra.ts';
 import { ALERT_PATH, alertRoute } from './alerts/route.ts';
 import { createSlackTransport, SOCKET_RETRY, type SlackTransport } from './transport.ts';
 
@@ -46,7 +47,7 @@ export interface SlackApp {
   /**
    * Starts listening; in HTTP mode resolves with the port (PORT=0 picks a free one). `alertPort`: where
    * POST /alerts/azure-monitor listens (HTTP mode: the same port; Socket Mode: PORT, opened for it alone), null when
-   * KEYLOSS_ALERT_TOKEN is unset.
+   * neither KEYLOSS_ALERT_TOKEN nor the secure webhook's Entra app is set.
    */
   start(): Promise<{ port: number | null; alertPort: number | null }>;
   stop(): Promise<void>;
@@ -77,10 +78,12 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
   // The client is the app's, known once the app exists; an alert is only accepted after start.
   let client: App['client'] | null = null;
   const alerts =
-    config.alertToken === null
+    config.alertToken === null && config.alertEntra === null
       ? null
       : alertRoute({
           token: config.alertToken,
+          entra: config.alertEntra ? entraTokenCheck(config.alertEntra) : null,
+          check: (alert) => placeAlert(deps, alert),
           accept: (alert) => {
             if (client) acceptAlert(client, deps, alert);
           },
@@ -108,7 +111,7 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
           if (!response.headersSent) response.writeHead(400).end();
         },
       });
-  if (receiver) answerUnreadableBodies(receiver, '/slack/events', config.signingSecret!, refuse);
+  if (receiver) guardSlackRequests(receiver, '/slack/events', config.signingSecret!, refuse);
   const app = socket
     ? new App({
         token: config.botToken,

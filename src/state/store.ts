@@ -129,6 +129,15 @@ export async function withClaim(store: StateStore, key: string, ttlMs: number, w
   }
 }
 
+/** Writes `value` whatever is stored under `key` (the last writer wins); false when others kept writing in between. */
+export async function replaceState<T>(store: StateStore, key: string, kind: RecordKind<T>, value: T, ttlMs: number, attempts = 5): Promise<boolean> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const current = await store.get(key, kind);
+    if ((await store.put(key, kind, value, current?.version ?? null, ttlMs)).ok) return true;
+  }
+  return false;
+}
+
 /**
  * Reads, changes and writes back, retrying when another process wrote in between.
  * `change` returns the new value, or null to leave the stored one as it is.

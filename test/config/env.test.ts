@@ -17,6 +17,10 @@ const BAD: Partial<Record<(typeof ENV_VARIABLES)[number], { value: string; accep
   KEYLOSS_WATCH_FOR: { value: '11m', accepts: /expected a duration from 1s to 10m such as 30s or 2m, got "11m"/ },
   KEYLOSS_SHUTDOWN_GRACE_MS: { value: '1.5', accepts: /expected a whole number, got "1.5"/ },
   KEYLOSS_SLACK_TIMEOUT_MS: { value: '0', accepts: /expected a whole number of at least 1, got "0"/ },
+  KEYLOSS_ALERT_ENTRA_TENANT: { value: 'contoso.onmicrosoft.com', accepts: /a tenant id \(GUID\)/ },
+  KEYLOSS_ALERT_ENTRA_CLIENT_ID: { value: 'keyloss', accepts: /a client \(application\) id \(GUID\)/ },
+  KEYLOSS_ALERT_ENTRA_REQUIRE_ROLE: { value: 'yes', accepts: /true or false/ },
+  KEYLOSS_ALERT_ENTRA_JWKS_URL: { value: 'http://login.example.com/keys', accepts: /expected an https:\/\/ URL/ },
 };
 
 describe('the configuration', () => {
@@ -48,6 +52,28 @@ describe('the configuration', () => {
       ok: true,
       config: { replicaId: 'pod-7', state: { url: 'redis://127.0.0.1:6390', prefix: 'keyloss:' } },
     });
+  });
+
+  it("reads the secure webhook's Entra app once: both ids or neither, the v1 audience and key set defaulted", () => {
+    const base = { SLACK_BOT_TOKEN: 'xoxb-1-2-abc', SLACK_SIGNING_SECRET: 's' };
+    const tenant = '72F988BF-86F1-41AF-91AB-2D7CD011DB47';
+    const client = '0b5a7c3e-1d2f-4a6b-8c9d-0e1f2a3b4c5d';
+    expect(slackConfigFromEnv({ ...base, KEYLOSS_ALERT_ENTRA_TENANT: tenant, KEYLOSS_ALERT_ENTRA_CLIENT_ID: client })).toMatchObject({
+      ok: true,
+      config: {
+        alertToken: null,
+        alertEntra: {
+          tenant: tenant.toLowerCase(),
+          clientId: client,
+          appIdUri: `api://${client}`,
+          requireRole: false,
+          jwksUrl: `https://login.microsoftonline.com/${tenant.toLowerCase()}/discovery/v2.0/keys`,
+        },
+      },
+    });
+    const half = slackConfigFromEnv({ ...base, KEYLOSS_ALERT_ENTRA_TENANT: tenant });
+    expect(half.ok ? '' : half.reason).toContain('KEYLOSS_ALERT_ENTRA_TENANT and KEYLOSS_ALERT_ENTRA_CLIENT_ID: set both');
+    expect(slackConfigFromEnv(base)).toMatchObject({ ok: true, config: { alertEntra: null } });
   });
 
   it('names every variable it reads in the README, and no test-only one', () => {

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { ACTION } from '../../src/slack/ids.ts';
 import { commonAlert, postAlert } from '../support/azure-alert.ts';
+import { threadOfAlert } from '../../src/slack/alerts/intake.ts';
 import { useAclReplica, type AclReplica } from '../support/acl-replica.ts';
 import type { AppProcess } from '../support/app-process.ts';
 import { redisResourceId } from '../support/fake-azure.ts';
@@ -147,7 +148,7 @@ describe('the other records the app reads', () => {
     expect((await postAlert(route, alert('garbled-1', 'Fired'), { token: ALERT_TOKEN })).status).toBe(202);
     const first = await h.root(ALERTS);
     await h.verdict(first);
-    const key = 'keyloss:alert-thread:/alerts/garbled-1';
+    const key = threadOfAlert({ id: '/alerts/garbled-1', firedAt: new Date(now - MIN).toISOString() });
     expect(await raw.exists(stored(key))).toBe(1);
     // Not even a hash: a string someone SET under keyloss's prefix.
     await raw.del(stored(key));

@@ -1,4 +1,5 @@
 // What must never happen through Slack: unsigned requests, strangers, injected mentions, leaked secrets, silence, lost messages.
+import { connect } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis, freePort, type RedisProcess } from '../support/redis-server.ts';
 import { stagingClient, writeKeys } from '../scenarios/support.ts';
@@ -126,6 +127,56 @@ describe('requests Slack did not sign, or whose shape cannot be read, are refuse
     expect(unsigned.status).toBe(401);
     expect(h.logs.join('\n')).not.toMatch(/unhandled error/i);
   }, 60_000);
+});
+
+/**
+ * Sends a POST's headers declaring `length` bytes and the first few bytes of its body, never the rest, and resolves with
+ * the status line the server answers (null if it closes without one). Bounded so that a failure does not hang the suite.
+ */
+function answerBeforeBody(url: string, headers: Record<string, string>, length: number): Promise<string | null> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(target.port), target.hostname);
+    let received = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer before the body was sent: ${url}`));
+    }, 15_000);
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(received ? received.split('\r\n')[0]! : null);
+    });
+    socket.on('error', () => undefined);
+    const head = Object.entries({ Host: target.host, 'Content-Type': 'application/json', 'Content-Length': String(length), ...headers })
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\r\n');
+    socket.write(`POST ${target.pathname}${target.search} HTTP/1.1\r\n${head}\r\n\r\n{"junk":"`);
+  });
+}
+
+describe('a flood of junk costs nothing: refused before its body is read', () => {
+  it('a request without a Slack signature is 401 before its body arrives, and the connection is closed', async () => {
+    expect(await answerBeforeBody(h.eventsUrl, {}, 4 * 1024 * 1024)).toBe('HTTP/1.1 401 Unauthorized');
+    const stale = String(Math.floor(Date.now() / 1000) - 10 * 60);
+    expect(await answerBeforeBody(h.eventsUrl, { 'X-Slack-Request-Timestamp': stale, 'X-Slack-Signature': `v0=${'0'.repeat(64)}` }, 1024)).toBe('HTTP/1.1 401 Unauthorized');
+  });
+
+  it('a signed-looking request declaring more than 4 MB is 413 before its body arrives', async () => {
+    const now = String(Math.floor(Date.now() / 1000));
+    expect(await answerBeforeBody(h.eventsUrl, { 'X-Slack-Request-Timestamp': now, 'X-Slack-Signature': `v0=${'a'.repeat(64)}` }, 4 * 1024 * 1024 + 1)).toBe('HTTP/1.1 413 Payload Too Large');
+  });
+
+  it('a forged signature over a body that is not JSON is 401, and a signed command still runs', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const junk = `{"junk": ${'['.repeat(10_000)}`;
+    const forged = await fetch(h.eventsUrl, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Slack-Request-Timestamp': String(now), 'X-Slack-Signature': sign('not-the-secret', now, junk) }, body: junk });
+    expect(forged.status).toBe(401);
+    const res = await h.command('help', ONCALL);
+    expect(JSON.stringify(res.json)).toContain('/keyloss [cache] [key]');
+  });
 });
 
 describe('the command text', () => {

@@ -19,7 +19,22 @@ beforeAll(async () => {
   const app: Redis = stagingClient(redis.url, 0);
   await writeKeys(app, 'basket:', 0, 5, 64);
   await app.quit();
-  h = await startSlackApp({ caches: ['caches:', '  orders-prod:', `    url: redis://127.0.0.1:${redis.port}`, '    tier: standard'].join('\n') });
+  h = await startSlackApp({
+    caches: [
+      'caches:',
+      '  orders-prod:',
+      `    url: redis://127.0.0.1:${redis.port}`,
+      '    tier: standard',
+      // Allowed in one channel, named by name: App Home's channel picker gives only the id.
+      '  billing:',
+      `    url: redis://127.0.0.1:${redis.port}`,
+      '    tier: standard',
+      '    allow:',
+      '      channels: ["#payments"]',
+    ].join('\n'),
+  });
+  h.fake.channelNames.C0PAYMENTS = 'payments';
+  h.fake.channelNames.C0INCIDENT = 'incidents';
 });
 
 afterEach(() => {
@@ -164,5 +179,35 @@ describe('App Home', () => {
     const root = await h.waitFor(() => h.fake.messages.filter((m) => m.thread_ts === null)[rootsBefore], 'the new root');
     const verdict = await h.verdict(root);
     expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders-prod', key: 'basket:3' });
+  });
+
+  /** Submits App Home's start form for `cache` in `channel`, as Slack sends it for the view `viewId`. */
+  const submitHome = (cache: string, channel: string, viewId: string) => {
+    const submission = viewSubmissionPayload({ user: ONCALL, callbackId: VIEW.homeStart, privateMetadata: cache, values: { key: { value: 'basket:4' }, since: { value: '45m' } } }) as {
+      view: { id: string; state: { values: Record<string, unknown> } };
+    };
+    submission.view.id = viewId;
+    submission.view.state.values.channel = { value: { type: 'conversations_select', selected_conversation: channel } };
+    return h.interact(submission);
+  };
+
+  it('a cache the caches file no longer lists is "no longer configured", not a crash', async () => {
+    expect((await submitHome('orders-retired', 'C0INCIDENT', 'VGONE')).status).toBe(200);
+    const said = await h.waitFor(() => h.fake.ephemerals.find((e) => e.user === ONCALL && e.text.includes('orders-retired')), 'the ephemeral');
+    expect(said.text).toContain('orders-retired is no longer configured');
+    expect(h.audit.join('\n')).not.toContain('Cannot read properties');
+  });
+
+  it('allow.channels by name: the channel picked is looked up by id, allowed in #payments, refused elsewhere', async () => {
+    const rootsBefore = h.fake.messages.filter((m) => m.thread_ts === null).length;
+    expect((await submitHome('billing', 'C0PAYMENTS', 'VPAY')).status).toBe(200);
+    const root = await h.waitFor(() => h.fake.messages.filter((m) => m.thread_ts === null)[rootsBefore], 'the new root');
+    expect(root.channel).toBe('C0PAYMENTS');
+    const verdict = await h.verdict(root);
+    expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'billing', key: 'basket:4' });
+
+    expect((await submitHome('billing', 'C0INCIDENT', 'VELSEWHERE')).status).toBe(200);
+    const refused = await h.waitFor(() => h.fake.ephemerals.find((e) => e.channel === 'C0INCIDENT' && e.text.includes('billing may not be diagnosed from this channel')), 'the refusal');
+    expect(refused.user).toBe(ONCALL);
   });
 });

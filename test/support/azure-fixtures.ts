@@ -39,11 +39,11 @@ export function withIds<T>(body: T, ids: Record<string, string>): T {
   return JSON.parse(text) as T;
 }
 
-/** The body with every ISO timestamp moved by `shiftMs` (same format back: whole seconds stay whole seconds). */
+/** The body with every ISO timestamp (in UTC: Z or +00:00) moved by `shiftMs` (same format back: whole seconds stay whole seconds). */
 export function withTimesShifted<T>(body: T, shiftMs: number): T {
-  const text = JSON.stringify(body).replace(/"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?Z"/g, (_, whole: string, fraction: string | undefined) => {
+  const text = JSON.stringify(body).replace(/"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|\+00:00)"/g, (_, whole: string, fraction: string | undefined, zone: string) => {
     const moved = new Date(Date.parse(`${whole}Z`) + shiftMs).toISOString().slice(0, 19);
-    return `"${moved}${fraction ?? ''}Z"`;
+    return `"${moved}${fraction ?? ''}${zone}"`;
   });
   return JSON.parse(text) as T;
 }

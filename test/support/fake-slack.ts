@@ -50,6 +50,8 @@ export interface FakeSlack {
   usergroups: Record<string, string[]>;
   /** Private channels the bot was not invited to: chat.postMessage there answers `channel_not_found`, as Slack does. */
   closedChannels: Set<string>;
+  /** Channel names by id, as conversations.info answers them; an id not here answers `channel_not_found`. */
+  channelNames: Record<string, string>;
   /** The next call of `method` is answered 429 with Retry-After: `seconds`. */
   rateLimitNext(method: string, seconds?: number): void;
   /** The next `times` calls of `method` are answered with HTTP `status` (default 500) and have no effect. */
@@ -133,6 +135,7 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
     breaches: [],
     usergroups: {},
     closedChannels: new Set(),
+    channelNames: {},
     rateLimitNext(method, seconds = 1) {
       rateLimits.set(method, seconds);
     },
@@ -278,6 +281,10 @@ export async function startFakeSlack(options: { botToken?: string; appToken?: st
         return { ok: true, url: `${baseUrl.replace('http:', 'ws:')}/link/?ticket=${randomUUID()}` };
       case 'usergroups.users.list':
         return { ok: true, users: fake.usergroups[str('usergroup')] ?? [] };
+      case 'conversations.info': {
+        const name = fake.channelNames[str('channel')];
+        return name === undefined ? { ok: false, error: 'channel_not_found' } : { ok: true, channel: { id: str('channel'), name, is_channel: true } };
+      }
       default:
         return { ok: false, error: 'unknown_method' };
     }

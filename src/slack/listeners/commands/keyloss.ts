@@ -117,7 +117,13 @@ export async function startOrPick(client: Client, deps: SlackDeps, r: StartOrPic
       await r.ephemeral(cachePickerMessage(usable, r.triggerId));
       return;
     }
-    const cache = cacheNamed(deps, r.cache)!;
+    const cache = cacheNamed(deps, r.cache);
+    if (!cache) {
+      // App Home's form names the cache it was opened for; the caches file may have changed since.
+      deps.audit({ action: 'refused', user: r.user, channel: r.channel, cache: r.cache, what: 'cache no longer configured' });
+      await r.ephemeral(refusalMessage(`${r.cache} is no longer configured: the caches file has no cache of that name. Open App Home again for the caches you may diagnose.`));
+      return;
+    }
     const who = await requester(client, [cache], place, onError);
     const access = mayDiagnose(cache, who);
     if (!access.ok) {
