@@ -2,7 +2,9 @@
 import type { AzureAccess } from '../azure/context.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
-import { loadCaches } from '../config/caches.ts';
+import { DEFAULT_BURST, findCache, loadCaches } from '../config/caches.ts';
+import { loadDefaultRunbook } from '../runbook/load.ts';
+import { slackSpeaker } from '../slack/recorded.ts';
 import { DEFAULT_RETENTION_MS } from '../record/history.ts';
 import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecordTarget } from '../record/recorder.ts';
 import { describeError, redact } from '../redact.ts';
@@ -37,7 +39,9 @@ ${flagUsage(RECORD_FLAGS)}
 
 Environment: KEYLOSS_STATE_PREFIX (key prefix, default ${DEFAULT_STATE_PREFIX}), KEYLOSS_REPLICA_ID (this recorder's name),
 KEYLOSS_RECORD_SAMPLE_MS (INFO interval, default 5000), KEYLOSS_RECORD_FLUSH_MS (write interval, default 1000),
-KEYLOSS_RECORD_LEASE_MS (lease, default 15000).
+KEYLOSS_RECORD_LEASE_MS (lease, default 15000). With SLACK_BOT_TOKEN (and SLACK_API_URL) a flush, a restart or
+failover that lost keys and a removal burst are posted, with a Diagnose button, in the cache's alerts.channel
+(else KEYLOSS_ALERT_CHANNEL), once across recorders.
 
 Exit status: 0 stopped by SIGTERM/SIGINT after writing what it held, 2 bad arguments (also: the state Redis is one of the
 caches, by address or by run_id), 3 the state Redis unreachable.
@@ -108,16 +112,23 @@ async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAcc
   }
   const targets: RecordTarget[] = [];
   // A URL the caches file names is recorded under that name: one record, one lease, whichever way it was asked for.
-  const caches = args.urls.length > 0 ? await loadCaches(config.cachesPath) : null;
+  const caches = await loadCaches(config.cachesPath);
   for (const answer of answers) {
     const resolved = await resolveTarget(answer, config);
     if (!resolved.ok) return { ok: false, code: 2, message: resolved.reason };
     const signed = await signIn(resolved.target, azureAccess);
     if (!signed.ok) return { ok: false, code: signed.kind === 'invalid-url' ? 2 : 3, message: signed.sentence };
     const address = describeEndpoint(signed.endpoint);
-    const named = resolved.target.cache ?? (caches?.ok ? (cacheAtAddress(caches.caches, config.secrets, address)?.name ?? null) : null);
-    if (targets.some((t) => t.id === (named ?? address))) continue;
-    targets.push({ id: named ?? address, endpoint: signed.endpoint, azure: signed.azure, clusterHosts: resolved.target.clusterHosts });
+    const cache = caches.ok ? (resolved.target.cache ? findCache(caches.caches, resolved.target.cache) : cacheAtAddress(caches.caches, config.secrets, address)) : undefined;
+    const id = cache?.name ?? address;
+    if (targets.some((t) => t.id === id)) continue;
+    // Announced in the cache's alert channel, else KEYLOSS_ALERT_CHANNEL, when the recorder has a bot token.
+    const announce = {
+      channel: cache?.alerts.channel ?? config.announce?.alertChannel ?? null,
+      key: cache?.alerts.key ?? '*',
+      burst: cache?.alerts.burst ?? { ...DEFAULT_BURST },
+    };
+    targets.push({ id, endpoint: signed.endpoint, azure: signed.azure, clusterHosts: resolved.target.clusterHosts, announce });
   }
   return { ok: true, targets };
 }
@@ -147,7 +158,15 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   const log = (line: string): void => {
     process.stderr.write(`${new Date().toISOString()} keyloss record: ${printable(redact(line))}\n`);
   };
+  // With a bot token the recorder says what it records in each cache's alert channel (the runbook's `recorded` words).
+  const runbook = parsed.config.announce ? await loadDefaultRunbook() : null;
+  const words = runbook?.recorded ?? null;
+  const speaker = parsed.config.announce && words ? slackSpeaker(parsed.config.announce, words, log) : null;
+  if (parsed.config.announce && !words) log('SLACK_BOT_TOKEN is set but the runbook has no `recorded` words: nothing is announced');
+  const silent = targets.targets.filter((t) => !t.announce?.channel).map((t) => t.id);
+  if (speaker && silent.length > 0) log(`no alert channel for ${silent.join(', ')} (alerts.channel or KEYLOSS_ALERT_CHANNEL): recorded, not announced`);
   const recorder = new Recorder(state.client, targets.targets, {
+    speaker,
     ...DEFAULT_RECORDER_OPTIONS,
     prefix: args.prefix,
     holder: args.holder,
