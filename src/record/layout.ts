@@ -1,6 +1,6 @@
 // Where a cache's record lives in the state Redis: every key of it, named in one place for the writer and the reader.
 //
-//   <prefix>rec:<cache>:meta            hash    firstAt, lastAt (ms), holder, nodes, retentionMs, stoppedAt
+//   <prefix>rec:<cache>:meta            hash    firstAt, lastAt (ms), holder, nodes, addresses, lastSampleAt, lastSampleNode, retentionMs, stoppedAt
 //   <prefix>rec:<cache>:lease           string  the recorder process holding the cache (PX lease)
 //   <prefix>rec:<cache>:events          zset    dated events (restart, failover, flush, burst, notifications, gap) by time
 //   <prefix>rec:<cache>:samples         zset    one INFO sample per node per minute, by time

@@ -253,7 +253,10 @@ export class Recorder {
 
   private async flush(recording: Recording, final = false): Promise<boolean> {
     const nodes = recording.capture?.addresses ?? [];
-    const result = await recording.writer.flush({ nodes: JSON.stringify(nodes), flushMs: String(this.options.flushMs) }, final);
+    // The newest INFO sample of any node, for `record status` (the samples themselves are written once their minute is over).
+    const latest = (recording.capture?.samples() ?? []).reduce<{ at: number; address: string } | null>((best, s) => (best === null || s.at > best.at ? s : best), null);
+    const sampled: Record<string, string> = latest ? { lastSampleAt: String(latest.at), lastSampleNode: latest.address } : {};
+    const result = await recording.writer.flush({ nodes: JSON.stringify(nodes), flushMs: String(this.options.flushMs), ...sampled }, final);
     if (!result.ok) {
       if (recording.stateDown === null) {
         recording.stateDown = result.reason;
