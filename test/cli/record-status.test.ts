@@ -2,13 +2,14 @@
 // its name or its address; exit 3 when the state Redis cannot be reached.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RECORDER_OPTIONS, Recorder } from '../../src/record/recorder.ts';
+import { Recorder } from '../../src/record/recorder.ts';
 import type { RecordStatus } from '../../src/record/status.ts';
 import { parseRedisUrl } from '../../src/redis/url.ts';
 import { writeCachesFile } from '../support/caches-file.ts';
 import { runKeyloss } from '../support/keyloss-cli.ts';
 import { freePort, startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { startSlackApp } from '../support/slack-app.ts';
+import { fastRecorderOptions } from '../support/recorder.ts';
 import { waitFor } from '../support/wait.ts';
 
 const PREFIX = 'klstatus:';
@@ -26,15 +27,7 @@ beforeAll(async () => {
   caches = writeCachesFile(yaml);
   const parsed = parseRedisUrl(cache.url);
   if (!parsed.ok) throw new Error(parsed.reason);
-  recorder = new Recorder(state, [{ id: 'orders', endpoint: parsed.endpoint, azure: null }], {
-    ...DEFAULT_RECORDER_OPTIONS,
-    prefix: PREFIX,
-    holder: 'status-recorder',
-    flushMs: 50,
-    leaseMs: 600,
-    sampleMs: 100,
-    log: () => undefined,
-  });
+  recorder = new Recorder(state, [{ id: 'orders', endpoint: parsed.endpoint, azure: null }], fastRecorderOptions(PREFIX, 'status-recorder'));
   await recorder.start();
   const app = new Redis(cache.port);
   await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
