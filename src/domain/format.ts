@@ -91,6 +91,12 @@ export function joinOr(items: readonly string[]): string {
   return OR.format(items);
 }
 
+/** A sentence with one closing full stop: "… enterprise." stays as it is, never "enterprise..". */
+export function endSentence(text: string): string {
+  const trimmed = text.trimEnd();
+  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
 /**
  * Text a cache supplied (key names, client names, server replies) as it may reach a terminal: every control character
  * (escape sequences, CR and LF that would start a forged line, tab, C1), line and paragraph separators and the bidi

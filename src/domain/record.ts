@@ -32,6 +32,8 @@ export interface RecordedRemovals {
   last: string;
   peakAt: string;
   peak: number;
+  /** Additive: every minute with such removals, oldest first (what a chart of removals per minute draws). */
+  minutes?: Array<{ at: string; count: number }>;
 }
 
 /** The asked exact key, found removed in the record. */

@@ -153,7 +153,7 @@ async function readMinutes(client: Redis, layout: RecordLayout, from: number, to
 }
 
 function removalsOf(minutes: Array<{ minute: number; fields: Record<string, string> }>, families: Set<string>): RecordedRemovals[] {
-  const byEvent = new Map<RecordedEventType, { count: number; first: number; last: number; peak: number; peakAt: number }>();
+  const byEvent = new Map<RecordedEventType, { count: number; first: number; last: number; peak: number; peakAt: number; minutes: Array<{ at: string; count: number }> }>();
   for (const { minute, fields } of minutes) {
     const perEvent = new Map<RecordedEventType, number>();
     for (const [field, value] of Object.entries(fields)) {
@@ -163,8 +163,9 @@ function removalsOf(minutes: Array<{ minute: number; fields: Record<string, stri
       perEvent.set(event, (perEvent.get(event) ?? 0) + Number(value));
     }
     for (const [event, count] of perEvent) {
-      const entry = byEvent.get(event) ?? { count: 0, first: minute, last: minute, peak: 0, peakAt: minute };
+      const entry = byEvent.get(event) ?? { count: 0, first: minute, last: minute, peak: 0, peakAt: minute, minutes: [] };
       entry.count += count;
+      entry.minutes.push({ at: iso(minute * MINUTE_MS), count });
       entry.last = minute;
       if (count > entry.peak) {
         entry.peak = count;
@@ -174,7 +175,7 @@ function removalsOf(minutes: Array<{ minute: number; fields: Record<string, stri
     }
   }
   return [...byEvent]
-    .map(([event, e]) => ({ event, count: e.count, first: iso(e.first * MINUTE_MS), last: iso(e.last * MINUTE_MS), peakAt: iso(e.peakAt * MINUTE_MS), peak: e.peak }))
+    .map(([event, e]) => ({ event, count: e.count, first: iso(e.first * MINUTE_MS), last: iso(e.last * MINUTE_MS), peakAt: iso(e.peakAt * MINUTE_MS), peak: e.peak, minutes: e.minutes }))
     .sort((a, b) => b.count - a.count);
 }
 

@@ -243,7 +243,7 @@ export function recordSignals(evidence: Evidence): Signal[] {
     const removedFirst = found.find((removal) => removal.at < at && CAUSE_OF[removal.event] !== null);
     if (removedFirst) {
       // The key was gone before this change happened: the change did not remove it.
-      signals.push({ cause, check: 'record', weight: -0.6, source: 'record', at, summary: `${what}, but ${key} had already ${VERB[removedFirst.event].split(' (')[0]} at ${clock(removedFirst.at, now)} UTC` });
+      signals.push({ cause, check: 'record', weight: -0.6, source: 'record', at, summary: `${what}, but ${key} was already ${VERB[removedFirst.event].split(' (')[0]} at ${clock(removedFirst.at, now)} UTC` });
       continue;
     }
     const lost = emptied(change);
