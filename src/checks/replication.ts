@@ -84,6 +84,7 @@ async function readPrimary(ctx: CheckContext, address: string): Promise<PrimaryR
         restart: await restartNode(ctx, address, info, async () => gateway),
         fullSyncs: info.stats.sync_full ?? null,
         replid: replication.master_replid ?? null,
+        flushes: Object.keys(info.commandstats).length > 0 ? { flushdb: info.commandstats.flushdb?.calls ?? 0, flushall: info.commandstats.flushall?.calls ?? 0 } : null,
       };
       if (query.isPattern) {
         const scan = await boundedScan(gateway, query.key, {

@@ -252,6 +252,8 @@ export interface PrimaryRead {
   fullSyncs?: number | null;
   /** The primary's master_replid: the replica follows this history when its own is the same. */
   replid?: string | null;
+  /** FLUSHDB and FLUSHALL calls on the primary since it started (a replica does not count those it is sent); null when INFO left commandstats out. */
+  flushes?: { flushdb: number; flushall: number } | null;
 }
 
 export interface ReplicationData {

@@ -58,3 +58,25 @@ describe('a primary without persistence restarts and its replica full-resyncs to
     );
   });
 });
+
+describe('a flush on the primary, read from its replica', () => {
+  it('is flush, likely, and the primary\'s own counters name it beside the replica\'s', async () => {
+    const source = await startRedis(['--repl-diskless-sync-delay', '0']);
+    const copy = await startRedis(['--replicaof', '127.0.0.1', String(source.port)]);
+    const writer = stagingClient(source.url);
+    await writeKeys(writer, 'cart:', 0, 500, 64);
+    await waitFor(async () => (await writer.wait(1, 1000)) >= 1, 'the replica to take the writes');
+    await afterStartSecond(source.url);
+    const lastSeen = await afterStartSecond(copy.url);
+    await writer.flushdb();
+    await waitFor(async () => (await writer.wait(1, 1000)) >= 1, 'the replica to take the flush');
+    writer.disconnect();
+
+    const report = await diagnoseAt(copy.url, { key: 'cart:*', since: lastSeen });
+    const flush = causeOf(report, 'flush');
+    expect(report.causes[0]?.id, JSON.stringify(report.causes.map((c) => [c.id, c.likelihood, c.score, c.evidence.map((e) => e.summary)]))).toBe('flush');
+    expect(flush.likelihood).toBe('likely');
+    const lines = flush.evidence.map((e) => e.summary).join('\n');
+    expect(lines).toMatch(new RegExp(`FLUSHDB 1, FLUSHALL 0 calls on the primary ${at(source)} since it started \\(it started at .*\\): a flush there empties replica ${at(copy)} too`));
+  });
+});

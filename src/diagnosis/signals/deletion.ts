@@ -112,8 +112,38 @@ export function deletionSignals(evidence: Evidence): Signal[] {
   return signals;
 }
 
+/**
+ * A replica's primary, read with the same credentials: the flushes it counted reached the replica too. They weigh only
+ * where the replica's own counters cannot speak (it restarted or resynced since): otherwise they are the same flushes.
+ */
+function primaryFlushSignals(evidence: Evidence): Signal[] {
+  const since = evidence.query.since.getTime();
+  const line = keyspaceOf(evidence, evidence.query.db);
+  const own = dataOf(evidence, 'commands.deletion')?.calls ?? null;
+  const ownFlushes = own ? own.flushdb + own.flushall : null;
+  const ownBounded = counterReach(evidence).bounded;
+  return (dataOf(evidence, 'replication')?.nodes ?? []).flatMap((replica): Signal[] => {
+    const read = replica.primaryRead;
+    const flushes = read?.reachable ? read.flushes : null;
+    if (!read || !flushes) return [];
+    const start = read.restart?.startedAt ? ` (it started at ${formatInstant(new Date(read.restart.startedAt), evidence.now)})` : '';
+    const counts = `FLUSHDB ${formatCount(flushes.flushdb)}, FLUSHALL ${formatCount(flushes.flushall)} calls on the primary ${read.address} since it started${start}`;
+    const alone = ownFlushes === null || ownFlushes === 0;
+    if (flushes.flushdb + flushes.flushall > 0) {
+      return [
+        { cause: 'flush', check: 'replication', weight: alone ? 0.5 : 0.05, summary: `${counts}: a flush there empties replica ${replica.address} too` },
+        ...(alone && line && line.keys <= 10 ? [{ cause: 'flush' as const, check: 'keyspace.presence' as const, weight: 0.45, summary: `db ${line.db} holds ${plural(line.keys, 'key')}: emptied, as a flush leaves it` }] : []),
+      ];
+    }
+    const startedBefore = read.restart?.startedWithin ? Date.parse(read.restart.startedWithin.to) <= since : false;
+    // The primary's zero reaches further back than a replica's counters that a restart or resync cut short.
+    const weight = ownFlushes === null || ownBounded ? (startedBefore ? -0.8 : -0.15) : 0;
+    return [{ cause: 'flush', check: 'replication', weight, summary: `${counts}${startedBefore ? ', before the keys were last seen' : ''}` }];
+  });
+}
+
 export function flushSignals(evidence: Evidence): Signal[] {
-  const signals: Signal[] = [];
+  const signals: Signal[] = primaryFlushSignals(evidence);
   const reach = counterReach(evidence);
   const line = keyspaceOf(evidence, evidence.query.db);
   const deletion = dataOf(evidence, 'commands.deletion');
