@@ -203,7 +203,7 @@ export class Announcer {
       return;
     }
     const announcement: Announcement = {
-      id: `burst:${this.layout.cache}:${Math.floor(from / 60_000)}`,
+      id: `burst:${this.layout.cache}:${from}`,
       cache: this.layout.cache,
       channel: this.settings.channel ?? '',
       type: 'burst',

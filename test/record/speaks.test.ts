@@ -14,7 +14,7 @@ import { commonAlert, postAlert } from '../support/azure-alert.ts';
 import { writeCachesFile } from '../support/caches-file.ts';
 import type { PostedMessage } from '../support/fake-slack.ts';
 import { runKeyloss } from '../support/keyloss-cli.ts';
-import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
+import { freePort, startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { startSlackApp, type InProcessApp } from '../support/slack-app.ts';
 import { BOT_TOKEN, blockText } from '../support/slack-driver.ts';
 import { waitFor } from '../support/wait.ts';
@@ -56,11 +56,17 @@ afterAll(async () => {
 const inAlerts = (pattern: RegExp): PostedMessage[] => h.fake.messages.filter((m) => m.channel === ALERTS && m.thread_ts === null && pattern.test(m.text));
 
 /** An in-process recorder of `redis` under `id` that speaks to the fake Slack. */
-async function speakingRecorder(id: string, redis: RedisProcess, announce: Partial<NonNullable<RecordTarget['announce']>> = {}, announcer = {}): Promise<Recorder> {
+async function speakingRecorder(
+  id: string,
+  redis: RedisProcess,
+  announce: Partial<NonNullable<RecordTarget['announce']>> = {},
+  announcer = {},
+  log: string[] = [],
+  apiUrl = h.fake.apiUrl,
+): Promise<Recorder> {
   const parsed = parseRedisUrl(redis.url);
   if (!parsed.ok) throw new Error(parsed.reason);
   const words = (await loadDefaultRunbook()).recorded!;
-  const log: string[] = [];
   const recorder = new Recorder(state, [{ id, endpoint: parsed.endpoint, azure: null, announce: { channel: ALERTS, key: '*', burst: { ...DEFAULT_BURST }, ...announce } }], {
     ...DEFAULT_RECORDER_OPTIONS,
     prefix: PREFIX,
@@ -70,7 +76,7 @@ async function speakingRecorder(id: string, redis: RedisProcess, announce: Parti
     sampleMs: 150,
     backoff: { minMs: 50, maxMs: 200 },
     log: (line) => log.push(line),
-    speaker: slackSpeaker({ botToken: BOT_TOKEN, apiUrl: h.fake.apiUrl, slackTimeoutMs: 5_000 }, words, (line) => log.push(line)),
+    speaker: slackSpeaker({ botToken: BOT_TOKEN, apiUrl, slackTimeoutMs: 5_000 }, words, (line) => log.push(line)),
     announcer: { retryMs: 200, ...announcer },
   });
   await recorder.start();
@@ -206,6 +212,32 @@ describe('keyloss record tells Slack first', () => {
       const runId = (await app.info('server')).match(/run_id:(\w+)/)![1];
       const said = JSON.parse((await state.get(new RecordLayout(PREFIX, 'flaky').said(`flush:127.0.0.1:${flaky.port}:${runId}:1`)))!);
       expect(said).toMatchObject({ channel: ALERTS, ts: inAlerts(/flaky was flushed/)[0]!.ts, type: 'flush' });
+    } finally {
+      await recorder.stop();
+      await app.quit();
+    }
+  });
+
+  it('records on while Slack cannot be reached: the announcement fails in the log, never the recording', async () => {
+    const cut = await startRedis(['--notify-keyspace-events', 'Exeg']);
+    const log: string[] = [];
+    const recorder = await speakingRecorder('cut-off', cut, {}, { retries: 1 }, log, `http://127.0.0.1:${await freePort()}/api/`);
+    const app = new Redis(cut.port);
+    const layout = new RecordLayout(PREFIX, 'cut-off');
+    try {
+      await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
+      await app.set('a', '1');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await app.flushall();
+      await waitFor(() => log.some((line) => /announcing the flush failed/.test(line)), 'the failed announcement in the log');
+      await app.set('order:9', 'x');
+      await app.del('order:9');
+      await waitFor(async () => {
+        const minute = Math.floor(Date.now() / 60_000);
+        return (await state.hget(layout.exact(minute), 'order:9')) ?? (await state.hget(layout.exact(minute - 1), 'order:9'));
+      }, 'the deletion recorded meanwhile');
+      await waitFor(() => log.some((line) => /could not announce the flush .*the claim is given back/.test(line)), 'the claim given back');
+      expect(inAlerts(/cut-off was flushed/)).toHaveLength(0);
     } finally {
       await recorder.stop();
       await app.quit();
