@@ -1,7 +1,11 @@
 // What an Azure Monitor alert does once accepted: fired → a root message in the cache's alert channel and the checks
 // in its thread, with no person involved; resolved → one line in that thread. Azure's retries do nothing twice.
 import { findCacheByResourceId, type CacheConfig } from '../../config/caches.ts';
+import { cacheAddress } from '../../core/target.ts';
 import { formatValue } from '../../domain/format.ts';
+import { saidBetween, type Said } from '../../record/announce.ts';
+import { findRecordName } from '../../record/identity.ts';
+import { RecordLayout } from '../../record/layout.ts';
 import { describeError } from '../../redact.ts';
 import { z } from 'zod';
 import { withClaim, type RecordKind } from '../../state/store.ts';
@@ -89,9 +93,12 @@ async function actOnAlert(client: Client, deps: SlackDeps, alert: AzureMonitorAl
     audit('resolved', { cache: cache.name, channel: thread.channel, thread: thread.rootTs });
     return;
   }
+  // keyloss record may have said this event first: the alert's checks then run in that message's thread.
+  const recorded = await recordedInWindow(deps, cache, alert);
   const started = await startInvestigation(client, deps, {
     cache,
-    channel,
+    channel: recorded?.channel ?? channel,
+    ...(recorded ? { thread: recorded.ts } : {}),
     user: ALERT_STARTER,
     prefill: { key: cache.alerts.key, since: alertSince(alert) },
     alert: alertOrigin(alert),
@@ -101,10 +108,31 @@ async function actOnAlert(client: Client, deps: SlackDeps, alert: AzureMonitorAl
       audit('investigating', { cache: cache.name, channel, thread: rootTs });
     },
   });
+  if (!started.ok && recorded) {
+    // Someone already diagnoses the recorded event in that thread: the alert is one line there, not a second run.
+    await postMessage(client, recorded.channel, recorded.ts, noticeMessage(':bell:', `Azure Monitor alert ${alert.rule} (${alert.severity}) fired at ${alert.firedAt.slice(11, 19)} UTC for this cache, in the window of this event; the checks in this thread cover it.`));
+    audit('noted in the thread of the recorded event', { cache: cache.name, channel: recorded.channel, thread: recorded.ts });
+    return;
+  }
   if (!started.ok) {
     await deps.store.release(key);
     audit('could not start', { cache: cache.name, channel, reason: started.reason });
   }
+}
+
+/** How long before the alert's window (or its fired time) a recorded event still counts as the same one. */
+const RECORDED_SLACK_MS = 5 * 60_000;
+
+/** The message keyloss record posted about this cache in the alert's window, when there is one. */
+async function recordedInWindow(deps: SlackDeps, cache: CacheConfig, alert: AzureMonitorAlert): Promise<Said | null> {
+  const record = deps.record;
+  if (!record || !('client' in record)) return null;
+  const address = cacheAddress(cache, deps.config.secrets);
+  const name = await findRecordName(record.client, record.prefix, { name: cache.name, address: address ?? cache.name }).catch(() => null);
+  if (name === null) return null;
+  const from = Date.parse(alertSince(alert)) - RECORDED_SLACK_MS;
+  const to = Date.parse(alert.window?.to ?? alert.firedAt) + RECORDED_SLACK_MS;
+  return saidBetween(record.client, new RecordLayout(record.prefix, name), from, to);
 }
 
 /** handleAlert after the 202: a failure is one audit line, never an unhandled rejection. */
