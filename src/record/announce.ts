@@ -2,7 +2,7 @@
 // removal burst far above the recorded baseline), each claimed once in the state Redis before it is said, a burst kept
 // as one announcement updated in place. How it is said (Slack) is the surface's: a Speaker is injected. Nothing here
 // may stop recording: every failure is logged and let go.
-import type { Redis } from 'ioredis';
+import type { StateClient } from '../state/redis.ts';
 import { describeError } from '../redact.ts';
 import type { RecordLayout } from './layout.ts';
 import { counterDelta, restarted, type DatedEvent, type InfoSample } from './sample.ts';
@@ -108,7 +108,7 @@ export class Announcer {
   private readonly work = new Set<Promise<void>>();
 
   constructor(
-    private readonly state: Redis,
+    private readonly state: StateClient,
     private readonly layout: RecordLayout,
     private readonly settings: AnnounceSettings,
     private readonly speaker: Speaker,
@@ -334,7 +334,7 @@ export class Announcer {
 }
 
 /** A said event whose time lies in [from, to], the latest; null when none (or the state Redis cannot be asked). */
-export async function saidBetween(state: Redis, layout: RecordLayout, from: number, to: number): Promise<(Said & { id: string; type: AnnouncedType }) | null> {
+export async function saidBetween(state: StateClient, layout: RecordLayout, from: number, to: number): Promise<(Said & { id: string; type: AnnouncedType }) | null> {
   try {
     const entries = await state.zrevrangebyscore(layout.saidList, to, from, 'LIMIT', 0, 1);
     const parsed = entries[0] ? (JSON.parse(entries[0]) as Record<string, unknown>) : null;

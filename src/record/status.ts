@@ -1,10 +1,12 @@
 // What the state Redis holds of each recorded cache, for `keyloss record status` and App Home: its name and addresses,
 // the recorder holding it, what it covers, its last sample, its gaps, its notifications, what it announced and its bytes.
-import type { Redis } from 'ioredis';
+import { primariesOf, type StateClient } from '../state/redis.ts';
 import { parseRecord } from '../state/store.ts';
 import { STORED_SAMPLE_ENTRY } from './history.ts';
 import { addressesOf, findRecordName, type RecordIdentity } from './identity.ts';
 import { RecordLayout } from './layout.ts';
+import { leaseHolder } from './lease.ts';
+import { readMeta } from './meta.ts';
 import { gapsOf } from './reader.ts';
 import { DATED_EVENT_ENTRY, type DatedEvent } from './sample.ts';
 
@@ -40,23 +42,26 @@ const MAX_KEYS_COUNTED = 50_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** The names of every record in the state Redis (SCAN of their meta hashes). */
-export async function listRecords(client: Redis, prefix: string): Promise<string[]> {
+export async function listRecords(client: StateClient, prefix: string): Promise<string[]> {
   const names = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', RecordLayout.metaPattern(prefix), 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const name = RecordLayout.cacheOfMeta(prefix, key);
-      if (name !== null) names.add(name);
-    }
-  } while (cursor !== '0' && names.size < 10_000);
+  // A state Redis cluster spreads the records over its primaries: each is scanned.
+  for (const node of primariesOf(client)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', RecordLayout.metaPattern(prefix), 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const name = RecordLayout.cacheOfMeta(prefix, key);
+        if (name !== null) names.add(name);
+      }
+    } while (cursor !== '0' && names.size < 10_000);
+  }
   return [...names].sort();
 }
 
 /** The status of every record, or of the one cache asked (found by its name or address); null when it has none. */
 /** `bytesBudgetMs`: how long the bytes of one record may be counted (SCAN walks the whole state Redis) before they are "at least". */
-export async function recordStatuses(client: Redis, prefix: string, only: RecordIdentity | null, now: number, bytesBudgetMs = 10_000): Promise<RecordStatus[]> {
+export async function recordStatuses(client: StateClient, prefix: string, only: RecordIdentity | null, now: number, bytesBudgetMs = 10_000): Promise<RecordStatus[]> {
   const names = only ? [await findRecordName(client, prefix, only)].filter((n): n is string => n !== null) : await listRecords(client, prefix);
   const out: RecordStatus[] = [];
   for (const name of names) {
@@ -66,8 +71,10 @@ export async function recordStatuses(client: Redis, prefix: string, only: Record
   return out;
 }
 
-export async function recordStatus(client: Redis, layout: RecordLayout, now: number, bytesBudgetMs = 10_000): Promise<RecordStatus | null> {
-  const meta = await client.hgetall(layout.meta);
+export async function recordStatus(client: StateClient, layout: RecordLayout, now: number, bytesBudgetMs = 10_000): Promise<RecordStatus | null> {
+  // A meta no recorder wrote is read as no record (src/record/meta.ts).
+  const read = await readMeta(client, layout);
+  const meta = read.ok ? read.meta : {};
   const firstAt = Number(meta.firstAt);
   const lastAt = Number(meta.lastAt);
   if (!Number.isFinite(firstAt) || !Number.isFinite(lastAt)) return null;
@@ -83,7 +90,7 @@ export async function recordStatus(client: Redis, layout: RecordLayout, now: num
   return {
     cache: layout.cache,
     addresses: addressesOf(meta),
-    holder: await client.get(layout.lease),
+    holder: await leaseHolder(client, layout.lease),
     lastHolder: meta.holder ?? null,
     from: iso(firstAt),
     to: iso(lastAt),
@@ -133,30 +140,35 @@ function notificationsOf(dated: DatedEvent[]): RecordStatus['notifications'] {
 }
 
 /** MEMORY USAGE of every key of the record (SCAN, bounded); null when the server refuses MEMORY USAGE. */
-async function bytesOf(client: Redis, layout: RecordLayout, budgetMs: number): Promise<RecordStatus['bytes']> {
+async function bytesOf(client: StateClient, layout: RecordLayout, budgetMs: number): Promise<RecordStatus['bytes']> {
   const deadline = Date.now() + budgetMs;
-  let cursor = '0';
   let used = 0;
   let keys = 0;
+  let complete = true;
   try {
-    do {
-      const [next, batch] = await client.scan(cursor, 'MATCH', layout.allKeys, 'COUNT', 1000);
-      cursor = next;
-      const own = batch.slice(0, MAX_KEYS_COUNTED - keys);
-      if (own.length > 0) {
-        const pipeline = client.pipeline();
-        for (const key of own) pipeline.call('MEMORY', 'USAGE', key);
-        for (const [error, bytes] of (await pipeline.exec()) ?? []) {
-          if (error) throw error;
-          used += Number(bytes) || 0;
+    // On a cluster the record's keys share one slot, so one primary holds them; each is asked, and answers on its own.
+    for (const node of primariesOf(client)) {
+      let cursor = '0';
+      do {
+        const [next, batch] = await node.scan(cursor, 'MATCH', layout.allKeys, 'COUNT', 1000);
+        cursor = next;
+        const own = batch.slice(0, MAX_KEYS_COUNTED - keys);
+        if (own.length > 0) {
+          const pipeline = node.pipeline();
+          for (const key of own) pipeline.call('MEMORY', 'USAGE', key);
+          for (const [error, bytes] of (await pipeline.exec()) ?? []) {
+            if (error) throw error;
+            used += Number(bytes) || 0;
+          }
+          keys += own.length;
         }
-        keys += own.length;
-      }
-    } while (cursor !== '0' && keys < MAX_KEYS_COUNTED && Date.now() < deadline);
+      } while (cursor !== '0' && keys < MAX_KEYS_COUNTED && Date.now() < deadline);
+      if (cursor !== '0') complete = false;
+    }
   } catch {
     return null;
   }
-  return { used, keys, complete: cursor === '0' };
+  return { used, keys, complete };
 }
 
 const when = (text: string): string => `${text.slice(0, 19).replace('T', ' ')} UTC`;

@@ -2,6 +2,7 @@
 // its name or its address; exit 3 when the state Redis cannot be reached.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordLayout } from '../../src/record/layout.ts';
 import { Recorder } from '../../src/record/recorder.ts';
 import type { RecordStatus } from '../../src/record/status.ts';
 import { parseRedisUrl } from '../../src/redis/url.ts';
@@ -33,7 +34,8 @@ beforeAll(async () => {
   await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
   await app.set('order:1', 'x');
   await app.del('order:1');
-  await waitFor(async () => (await state.zrange(`${PREFIX}rec:orders:samples`, '0', '-1')).length > 0 || (await state.hget(`${PREFIX}rec:orders:meta`, 'lastAt')) !== null, 'the first write');
+  const layout = new RecordLayout(PREFIX, 'orders');
+  await waitFor(async () => (await state.zrange(layout.samples, '0', '-1')).length > 0 || (await state.hget(layout.meta, 'lastAt')) !== null, 'the first write');
   await app.quit();
 });
 afterAll(async () => {
