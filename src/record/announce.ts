@@ -2,8 +2,8 @@
 // removal burst far above the recorded baseline), each claimed once in the state Redis before it is said, a burst kept
 // as one announcement updated in place. How it is said (Slack) is the surface's: a Speaker is injected. Nothing here
 // may stop recording: every failure is logged and let go.
-import { describeError } from '../redact.ts';
 import type { StateClient } from '../state/redis.ts';
+import { describeError } from '../redact.ts';
 import type { RecordLayout } from './layout.ts';
 import { counterDelta, restarted, type DatedEvent, type InfoSample } from './sample.ts';
 
@@ -203,7 +203,7 @@ export class Announcer {
       return;
     }
     const announcement: Announcement = {
-      id: `burst:${this.layout.cache}:${from}`,
+      id: `burst:${this.layout.cache}:${Math.floor(from / 60_000)}`,
       cache: this.layout.cache,
       channel: this.settings.channel ?? '',
       type: 'burst',

@@ -76,12 +76,11 @@ export class RecordLayout {
   }
   /** The meta hash of every record, as a SCAN MATCH pattern, and the record's name back from such a key. */
   static metaPattern(prefix: string): string {
-    return `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}rec:\\{*\\}:meta`;
+    return `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}rec:{*}:meta`;
   }
   static cacheOfMeta(prefix: string, key: string): string | null {
     const head = `${prefix}rec:{`;
-    const tail = '}:meta';
-    return key.startsWith(head) && key.endsWith(tail) && key.length > head.length + tail.length ? key.slice(head.length, -tail.length) : null;
+    return key.startsWith(head) && key.endsWith('}:meta') && key.length > head.length + 6 ? key.slice(head.length, -'}:meta'.length) : null;
   }
   /** A scratch key for OR-ing a bitmap into a slice. */
   scratch(holder: string): string {

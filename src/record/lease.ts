@@ -74,9 +74,14 @@ export class Lease {
     await runScript(this.client, RELEASE, [this.key], [this.holder]);
   }
 
-  /** Who holds it now, if anyone (a name, at most MAX_HOLDER_BYTES of it). */
-  async holderNow(): Promise<string | null> {
-    if ((await this.client.type(this.key)) !== 'string') return null;
-    return this.client.getrange(this.key, 0, MAX_HOLDER_BYTES - 1);
+  /** Who holds it now, if anyone. */
+  holderNow(): Promise<string | null> {
+    return leaseHolder(this.client, this.key);
   }
+}
+
+/** Who holds the lease at `key` now, if anyone: a name, at most MAX_HOLDER_BYTES of it, whatever was put there. */
+export async function leaseHolder(client: StateClient, key: string): Promise<string | null> {
+  if ((await client.type(key)) !== 'string') return null;
+  return client.getrange(key, 0, MAX_HOLDER_BYTES - 1);
 }

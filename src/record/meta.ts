@@ -12,6 +12,8 @@ const META_FIELDS = {
   retentionMs: 20,
   flushMs: 20,
   stoppedAt: 20,
+  lastSampleAt: 20,
+  lastSampleNode: 300,
   nodes: 65_536,
   addresses: 65_536,
 } as const;

@@ -5,6 +5,8 @@ import { parseRecord } from '../state/store.ts';
 import { STORED_SAMPLE_ENTRY } from './history.ts';
 import { addressesOf, findRecordName, type RecordIdentity } from './identity.ts';
 import { RecordLayout } from './layout.ts';
+import { leaseHolder } from './lease.ts';
+import { readMeta } from './meta.ts';
 import { gapsOf } from './reader.ts';
 import { DATED_EVENT_ENTRY, type DatedEvent } from './sample.ts';
 
@@ -42,7 +44,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** The names of every record in the state Redis (SCAN of their meta hashes). */
 export async function listRecords(client: StateClient, prefix: string): Promise<string[]> {
   const names = new Set<string>();
-  // On a cluster every primary holds some records: each is scanned.
+  // A state Redis cluster spreads the records over its primaries: each is scanned.
   for (const node of primariesOf(client)) {
     let cursor = '0';
     do {
@@ -70,7 +72,9 @@ export async function recordStatuses(client: StateClient, prefix: string, only: 
 }
 
 export async function recordStatus(client: StateClient, layout: RecordLayout, now: number, bytesBudgetMs = 10_000): Promise<RecordStatus | null> {
-  const meta = await client.hgetall(layout.meta);
+  // A meta no recorder wrote is read as no record (src/record/meta.ts).
+  const read = await readMeta(client, layout);
+  const meta = read.ok ? read.meta : {};
   const firstAt = Number(meta.firstAt);
   const lastAt = Number(meta.lastAt);
   if (!Number.isFinite(firstAt) || !Number.isFinite(lastAt)) return null;
@@ -86,7 +90,7 @@ export async function recordStatus(client: StateClient, layout: RecordLayout, no
   return {
     cache: layout.cache,
     addresses: addressesOf(meta),
-    holder: await client.get(layout.lease),
+    holder: await leaseHolder(client, layout.lease),
     lastHolder: meta.holder ?? null,
     from: iso(firstAt),
     to: iso(lastAt),
@@ -138,11 +142,11 @@ function notificationsOf(dated: DatedEvent[]): RecordStatus['notifications'] {
 /** MEMORY USAGE of every key of the record (SCAN, bounded); null when the server refuses MEMORY USAGE. */
 async function bytesOf(client: StateClient, layout: RecordLayout, budgetMs: number): Promise<RecordStatus['bytes']> {
   const deadline = Date.now() + budgetMs;
-  let complete = true;
   let used = 0;
   let keys = 0;
+  let complete = true;
   try {
-    // A record's keys share one hash slot, so on a cluster one primary holds them all; asking each is simplest.
+    // On a cluster the record's keys share one slot, so one primary holds them; each is asked, and answers on its own.
     for (const node of primariesOf(client)) {
       let cursor = '0';
       do {

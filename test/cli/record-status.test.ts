@@ -21,8 +21,6 @@ let recorder: Recorder;
 let caches: { path: string; remove(): void };
 let yaml: string;
 
-const layout = new RecordLayout(PREFIX, 'orders');
-
 beforeAll(async () => {
   [stateServer, cache] = await Promise.all([startRedis(), startRedis(['--notify-keyspace-events', 'Exeg'])]);
   state = new Redis(stateServer.port);
@@ -36,6 +34,7 @@ beforeAll(async () => {
   await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');
   await app.set('order:1', 'x');
   await app.del('order:1');
+  const layout = new RecordLayout(PREFIX, 'orders');
   await waitFor(async () => (await state.zrange(layout.samples, '0', '-1')).length > 0 || (await state.hget(layout.meta, 'lastAt')) !== null, 'the first write');
   await app.quit();
 });

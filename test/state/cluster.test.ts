@@ -1,6 +1,6 @@
 // keyloss's own state on a Redis Cluster of 3 primaries with a replica each (what Azure Managed Redis with the OSS
 // clustering policy is): `keyloss record` writes there through a coordinated failover of the record's shard and loses
-// nothing, and `keyloss diagnose --state` reads it back.
+// nothing, and `keyloss record status` and `keyloss diagnose --state` read it back.
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,8 +38,12 @@ async function recorded(layout: RecordLayout, field: string, since: number): Pro
   return total;
 }
 
-/** The port of the primary serving `key`'s slot, and of its replica, from CLUSTER NODES. */
-async function shardOf(key: string): Promise<{ primary: number; replica: number }> {
+/** The port of the primary serving `key`'s slot, and of its replica, once CLUSTER NODES on one node shows both. */
+function shardOf(key: string): Promise<{ primary: number; replica: number }> {
+  return waitFor(() => shardNow(key), `the primary and replica of ${key}'s slot in CLUSTER NODES`);
+}
+
+async function shardNow(key: string): Promise<{ primary: number; replica: number } | null> {
   const any = new Redis(cluster.nodes[0]!.port);
   try {
     const slot = Number(await any.cluster('KEYSLOT', key));
@@ -48,16 +52,16 @@ async function shardOf(key: string): Promise<{ primary: number; replica: number 
     const primary = lines.find((fields) => fields[2]!.includes('master') && fields.slice(8).some((range) => {
       const [from, to = from] = range.split('-').map(Number);
       return slot >= from! && slot <= to!;
-    }))!;
-    const replica = lines.find((fields) => fields[3] === primary[0])!;
-    return { primary: port(primary), replica: port(replica) };
+    }));
+    const replica = primary && lines.find((fields) => fields[3] === primary[0]);
+    return primary && replica ? { primary: port(primary), replica: port(replica) } : null;
   } finally {
     any.disconnect();
   }
 }
 
 describe('the state on a 3-primary Redis Cluster', () => {
-  it('keyloss record keeps every deletion through a CLUSTER FAILOVER of its shard, and diagnose --state reads the record', async () => {
+  it('keyloss record keeps every deletion through a CLUSTER FAILOVER of its shard; record status and diagnose --state read the record', async () => {
     const record = `127.0.0.1:${cache.port}`;
     const layout = new RecordLayout('keyloss:', record);
     const since = Date.now();
@@ -96,7 +100,7 @@ describe('the state on a 3-primary Redis Cluster', () => {
       const lastAt = Number(await state.hget(layout.meta, 'lastAt'));
       await waitFor(async () => Number(await state.hget(layout.meta, 'lastAt')) > lastAt + 500, 'more writes after it');
       expect(await recorded(layout, 'del|cart:', since)).toBe(3_000);
-      expect((await shardOf(layout.meta)).primary).toBe(shard.replica);
+      await waitFor(async () => (await shardNow(layout.meta))?.primary === shard.replica, 'the promoted replica serving the record');
     } finally {
       recorder?.kill('SIGTERM');
       app.disconnect();
@@ -105,6 +109,12 @@ describe('the state on a 3-primary Redis Cluster', () => {
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).toMatch(/a Redis Cluster/);
     expect(await state.exists(layout.lease)).toBe(0);
+
+    const status = await runKeyloss('record', ['status', '--state', cluster.url, '--json'], { KEYLOSS_CACHES: '/nonexistent/caches.yaml' });
+    expect(status.code, status.stderr).toBe(0);
+    const { records } = JSON.parse(status.stdout) as { records: Array<{ cache: string; addresses: string[]; bytes: { used: number } | null }> };
+    expect(records.find((r) => r.cache === record)).toMatchObject({ addresses: [record], bytes: { used: expect.any(Number) } });
+    expect(records.find((r) => r.cache === record)!.bytes!.used).toBeGreaterThan(0);
 
     const diagnosed = await runDiagnose(['--redis', cache.url, '--key', 'cart:1500', '--since', '10m', '--state', cluster.url, '--json']);
     expect(diagnosed.code, diagnosed.stderr).not.toBe(2);
