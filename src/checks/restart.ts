@@ -19,22 +19,37 @@ export const restartCheck: Check<'persistence.restart'> = {
 async function restartNode(ctx: CheckContext, address: string, info: Info): Promise<RestartNode> {
   // Missing or garbled (dropped by the parser), uptime is unknown: never a start "0 s ago".
   const uptimeSeconds = info.server.uptime_in_seconds !== undefined && info.server.uptime_in_seconds >= 0 ? info.server.uptime_in_seconds : null;
-  // server_time_usec is the node's own clock: uptime measured against it does not depend on our clock's skew.
-  const nodeNowMs = info.server.server_time_usec !== undefined ? info.server.server_time_usec / 1000 : ctx.now.getTime();
-  const startedMs = uptimeSeconds === null ? null : nodeNowMs - uptimeSeconds * 1000;
+  const within = uptimeSeconds === null ? null : startWindow(uptimeSeconds, info.server.server_time_usec, ctx.now.getTime());
+  const since = ctx.query.since.getTime();
   const aofEnabled = info.persistence.aof_enabled === 1;
   const lastSave = info.persistence.rdb_last_save_time;
   return {
     address,
     uptimeSeconds,
-    startedAt: startedMs === null ? null : new Date(startedMs).toISOString(),
-    restartedInWindow: startedMs === null ? null : startedMs > ctx.query.since.getTime(),
+    startedAt: within === null ? null : new Date(within.at).toISOString(),
+    startedWithin: within === null ? null : { from: new Date(within.from).toISOString(), to: new Date(within.to).toISOString() },
+    // null when the start is unknown, or when whole-second uptime cannot order it and `since`.
+    restartedInWindow: within === null ? null : within.from > since ? true : within.to <= since ? false : null,
     rdbLastLoadKeysLoaded: info.persistence.rdb_last_load_keys_loaded ?? null,
     aofEnabled,
-    persistenceOff: await persistenceOff(ctx, address, info, startedMs),
+    persistenceOff: await persistenceOff(ctx, address, info, within?.at ?? null),
     rdbLastSaveAt: lastSave !== undefined && lastSave > 0 ? new Date(lastSave * 1000).toISOString() : null,
     loading: info.persistence.loading === 1,
   };
+}
+
+/**
+ * When a node started, from its whole-second uptime: Redis and Valkey count `uptime_in_seconds` as the node's clock second
+ * (server_time_usec truncated) minus the second it started, so with server_time_usec the start lies in one exact second.
+ * Without it (before 6.2) our clock stands in, with a second either side.
+ */
+export function startWindow(uptimeSeconds: number, serverTimeUsec: number | undefined, nowMs: number): { at: number; from: number; to: number } {
+  if (serverTimeUsec !== undefined) {
+    const second = (Math.floor(serverTimeUsec / 1_000_000) - uptimeSeconds) * 1000;
+    return { at: serverTimeUsec / 1000 - uptimeSeconds * 1000, from: second, to: second + 1000 };
+  }
+  const at = nowMs - uptimeSeconds * 1000;
+  return { at, from: at - 1000, to: at + 1000 };
 }
 
 /**

@@ -10,6 +10,7 @@ commands:
   diagnose --key <k> [...]    run the checks non-interactively (see: keyloss diagnose --help)
   watch [--redis <url>] [...]  what is being removed right now, for a bounded time (see: keyloss watch --help)
   record [--cache <name>] ... keep a history of removals in the state Redis (see: keyloss record --help)
+  record status [...]         what the state Redis holds of each recorded cache (see: keyloss record status --help)
   lint [files...]             validate runbook files (default: runbooks/*.yaml)
   graph <runbook>             print a Mermaid flowchart of a runbook
 `;

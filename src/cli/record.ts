@@ -2,16 +2,21 @@
 import type { AzureAccess } from '../azure/context.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
-import { loadCaches } from '../config/caches.ts';
+import { DEFAULT_BURST, findCache, loadCaches } from '../config/caches.ts';
+import { loadDefaultRunbook } from '../runbook/load.ts';
+import { slackSpeaker } from '../slack/recorded.ts';
 import { DEFAULT_RETENTION_MS } from '../record/history.ts';
 import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecordTarget } from '../record/recorder.ts';
 import { describeError, redact } from '../redact.ts';
 import { printable } from '../domain/format.ts';
-import { describeEndpoint, parseAddress } from '../redis/url.ts';
+import { describeEndpoint, parseAddress, parseRedisUrl } from '../redis/url.ts';
 import { stateAmongCaches } from '../record/separate.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import { DEFAULT_STATE_PREFIX, openStateClient } from '../state/redis.ts';
-import { cacheAtAddress, resolveTarget, signIn } from '../core/target.ts';
+import { cacheAddress, cacheAtAddress, resolveTarget, signIn } from '../core/target.ts';
+import { noRecordOf } from '../record/check.ts';
+import type { RecordIdentity } from '../record/identity.ts';
+import { describeStatus, recordStatuses } from '../record/status.ts';
 import { ANSWER_TABLE, RUN_OPTIONS, type FlagSpec } from '../core/answers.ts';
 import { flagUsage, HELP_FLAG, readFlags } from '../core/flags.ts';
 
@@ -26,6 +31,7 @@ const RECORD_FLAGS: readonly FlagSpec[] = [
 ];
 
 export const USAGE = `usage: keyloss record [--redis <url> | --cache <name> …] [--state <url>] [--retention <duration>]
+       keyloss record status [--cache <name> | --redis <url>] [--state <url>] [--json]   (what is recorded: --help there)
 
 Records what removes keys from each cache into keyloss's own state Redis, until SIGTERM or SIGINT:
 per-minute counts per event and key family, removed keys (by name for the first of each minute, in a
@@ -37,7 +43,9 @@ ${flagUsage(RECORD_FLAGS)}
 
 Environment: KEYLOSS_STATE_PREFIX (key prefix, default ${DEFAULT_STATE_PREFIX}), KEYLOSS_REPLICA_ID (this recorder's name),
 KEYLOSS_RECORD_SAMPLE_MS (INFO interval, default 5000), KEYLOSS_RECORD_FLUSH_MS (write interval, default 1000),
-KEYLOSS_RECORD_LEASE_MS (lease, default 15000).
+KEYLOSS_RECORD_LEASE_MS (lease, default 15000). With SLACK_BOT_TOKEN (and SLACK_API_URL) a flush, a restart or
+failover that lost keys and a removal burst are posted, with a Diagnose button, in the cache's alerts.channel
+(else KEYLOSS_ALERT_CHANNEL), once across recorders.
 
 Exit status: 0 stopped by SIGTERM/SIGINT after writing what it held, 2 bad arguments (also: the state Redis is one of the
 caches, by address or by run_id), 3 the state Redis unreachable.
@@ -108,21 +116,102 @@ async function targetsOf(args: RecordArgs, config: Config, azureAccess: AzureAcc
   }
   const targets: RecordTarget[] = [];
   // A URL the caches file names is recorded under that name: one record, one lease, whichever way it was asked for.
-  const caches = args.urls.length > 0 ? await loadCaches(config.cachesPath) : null;
+  const caches = await loadCaches(config.cachesPath);
   for (const answer of answers) {
     const resolved = await resolveTarget(answer, config);
     if (!resolved.ok) return { ok: false, code: 2, message: resolved.reason };
     const signed = await signIn(resolved.target, azureAccess);
     if (!signed.ok) return { ok: false, code: signed.kind === 'invalid-url' ? 2 : 3, message: signed.sentence };
     const address = describeEndpoint(signed.endpoint);
-    const named = resolved.target.cache ?? (caches?.ok ? (cacheAtAddress(caches.caches, config.secrets, address)?.name ?? null) : null);
-    if (targets.some((t) => t.id === (named ?? address))) continue;
-    targets.push({ id: named ?? address, endpoint: signed.endpoint, azure: signed.azure, clusterHosts: resolved.target.clusterHosts });
+    const cache = caches.ok ? (resolved.target.cache ? findCache(caches.caches, resolved.target.cache) : cacheAtAddress(caches.caches, config.secrets, address)) : undefined;
+    const id = cache?.name ?? address;
+    if (targets.some((t) => t.id === id)) continue;
+    // Announced in the cache's alert channel, else KEYLOSS_ALERT_CHANNEL, when the recorder has a bot token.
+    const announce = {
+      channel: cache?.alerts.channel ?? config.announce?.alertChannel ?? null,
+      key: cache?.alerts.key ?? '*',
+      burst: cache?.alerts.burst ?? { ...DEFAULT_BURST },
+    };
+    targets.push({ id, endpoint: signed.endpoint, azure: signed.azure, clusterHosts: resolved.target.clusterHosts, announce });
   }
   return { ok: true, targets };
 }
 
+const STATUS_FLAGS: readonly FlagSpec[] = [
+  { ...ANSWER_TABLE.cache.flags[0]!, help: 'only the record of the cache at this URL (found by its address, or the name it is kept under)' },
+  { ...ANSWER_TABLE.cache.flags[1]!, help: 'only the record of this cache of the caches file (found by its name, or its address)' },
+  { ...RUN_OPTIONS.state, help: 'the state Redis (default: $STATE_REDIS_URL)' },
+  { name: '--json', value: null, help: 'one JSON document: { "records": [ … ] }' },
+  HELP_FLAG,
+];
+
+export const STATUS_USAGE = `usage: keyloss record status [--cache <name> | --redis <url>] [--state <url>] [--json]
+
+What the state Redis holds of each recorded cache: its name and every address it was recorded at, the recorder
+holding it, what it covers, the last INFO sample, its gaps, keyspace notifications on each node, what was announced
+in Slack, and the bytes it uses.
+
+${flagUsage(STATUS_FLAGS)}
+
+Exit status: 0 answered (also when there is no record), 2 bad arguments, 3 the state Redis cannot be reached.
+`;
+
+/** \`keyloss record status\`: reads the records, writes nothing. */
+async function runStatus(argv: string[]): Promise<number> {
+  const fail = (message: string, code: number): number => {
+    process.stderr.write(`keyloss record status: ${printable(redact(message))}\n`);
+    return code;
+  };
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) return fail(loaded.reason, 2);
+  const config = loaded.config;
+  const read = readFlags(argv, STATUS_FLAGS);
+  if (!read.ok) return fail(read.message, 2);
+  if (read.values['--help'] === true) {
+    process.stdout.write(STATUS_USAGE);
+    return 0;
+  }
+  const text = (name: string): string | undefined => (typeof read.values[name] === 'string' ? (read.values[name] as string) : undefined);
+  const url = text('--redis');
+  const name = text('--cache');
+  if (url !== undefined && name !== undefined) return fail('give --cache or --redis, not both', 2);
+  let only: RecordIdentity | null = null;
+  if (url !== undefined) {
+    const parsed = parseRedisUrl(url);
+    if (!parsed.ok) return fail(`--redis: ${parsed.reason}`, 2);
+    only = { name: null, address: describeEndpoint(parsed.endpoint) };
+  } else if (name !== undefined) {
+    const caches = await loadCaches(config.cachesPath);
+    const cache = caches.ok ? findCache(caches.caches, name) : undefined;
+    only = { name: cache?.name ?? name, address: (cache ? cacheAddress(cache, config.secrets) : null) ?? name };
+  }
+  const stateUrl = text('--state') ?? config.state.url;
+  if (stateUrl === null) return fail("no state Redis: pass --state <url> or set STATE_REDIS_URL (keyloss's own Redis)", 2);
+  const state = await openStateClient(stateUrl, { prefix: config.state.prefix, connectionName: 'keyloss-record-status' });
+  if (!state.ok) return fail(state.reason, 3);
+  try {
+    const statuses = await recordStatuses(state.client, config.state.prefix, only, Date.now());
+    if (read.values['--json'] === true) {
+      process.stdout.write(`${JSON.stringify({ state: state.address, prefix: config.state.prefix, records: statuses }, null, 2)}\n`);
+      return 0;
+    }
+    if (statuses.length === 0) {
+      process.stdout.write(
+        `${only ? `The state Redis at ${state.address} has no record of ${noRecordOf(only)}.` : `The state Redis at ${state.address} holds no record (prefix ${config.state.prefix}).`} keyloss record keeps one.\n`,
+      );
+      return 0;
+    }
+    process.stdout.write(`${statuses.map((status) => describeStatus(status).map((line, i) => printable(i === 0 ? line : `  ${line}`)).join('\n')).join('\n\n')}\n`);
+    return 0;
+  } catch (error) {
+    return fail(`the state Redis at ${state.address} stopped answering: ${describeError(error)}`, 3);
+  } finally {
+    await state.client.quit().catch(() => state.client.disconnect());
+  }
+}
+
 export async function run(argv: string[], deps: Deps): Promise<number> {
+  if (argv[0] === 'status') return runStatus(argv.slice(1));
   const parsed = parseRecordArgs(argv, process.env);
   const fail = (message: string, code: number): number => {
     process.stderr.write(`keyloss record: ${printable(redact(message))}\n`);
@@ -147,7 +236,15 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   const log = (line: string): void => {
     process.stderr.write(`${new Date().toISOString()} keyloss record: ${printable(redact(line))}\n`);
   };
+  // With a bot token the recorder says what it records in each cache's alert channel (the runbook's `recorded` words).
+  const runbook = parsed.config.announce ? await loadDefaultRunbook() : null;
+  const words = runbook?.recorded ?? null;
+  const speaker = parsed.config.announce && words ? slackSpeaker(parsed.config.announce, words, log) : null;
+  if (parsed.config.announce && !words) log('SLACK_BOT_TOKEN is set but the runbook has no `recorded` words: nothing is announced');
+  const silent = targets.targets.filter((t) => !t.announce?.channel).map((t) => t.id);
+  if (speaker && silent.length > 0) log(`no alert channel for ${silent.join(', ')} (alerts.channel or KEYLOSS_ALERT_CHANNEL): recorded, not announced`);
   const recorder = new Recorder(state.client, targets.targets, {
+    speaker,
     ...DEFAULT_RECORDER_OPTIONS,
     prefix: args.prefix,
     holder: args.holder,

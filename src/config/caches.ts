@@ -105,6 +105,14 @@ const CacheEntry = z
             if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
           })
           .optional(),
+        /** What `keyloss record` announces as a removal burst: removals a minute at least `perMinute` and `overBaseline` times the recorded baseline. */
+        burst: z
+          .object({
+            perMinute: z.number().int().min(1).max(100_000_000).optional(),
+            overBaseline: z.number().min(1).max(10_000).optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -124,6 +132,9 @@ const CacheEntry = z
     message: 'needs exactly one of "url" (no password) or "urlEnv" (the environment variable holding the URL)',
   });
 
+/** A removal burst `keyloss record` announces: at least 1,000 removals a minute and 10 times the recorded baseline. */
+export const DEFAULT_BURST = { perMinute: 1_000, overBaseline: 10 } as const;
+
 const CachesFile = z.object({ caches: z.record(cacheName, CacheEntry) }).strict();
 
 export interface CacheAllow {
@@ -137,6 +148,8 @@ export interface CacheAlerts {
   channel: string | null;
   /** The key or glob an alert's checks look for. */
   key: string;
+  /** What `keyloss record` announces as a removal burst (defaults: 1,000 a minute and 10 × the recorded baseline). */
+  burst: { perMinute: number; overBaseline: number };
 }
 
 export interface CacheConfig {
@@ -194,7 +207,11 @@ export function parseCaches(text: string, path: string): CachesResult {
       allow: c.allow
         ? { channels: c.allow.channels ?? null, users: c.allow.users ?? null, usergroups: c.allow.usergroups ?? null }
         : null,
-      alerts: { channel: c.alerts?.channel ?? null, key: c.alerts?.key ?? '*' },
+      alerts: {
+        channel: c.alerts?.channel ?? null,
+        key: c.alerts?.key ?? '*',
+        burst: { perMinute: c.alerts?.burst?.perMinute ?? DEFAULT_BURST.perMinute, overBaseline: c.alerts?.burst?.overBaseline ?? DEFAULT_BURST.overBaseline },
+      },
     }),
   );
   return { ok: true, caches, path };

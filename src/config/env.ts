@@ -139,6 +139,8 @@ export interface Config {
   heartbeatMs: number;
   /** `keyloss record`'s intervals: INFO samples, writes to the state Redis, the recorder's lease. */
   record: { sampleMs: number; flushMs: number; leaseMs: number };
+  /** Where `keyloss record` announces what it records: SLACK_BOT_TOKEN, SLACK_API_URL, KEYLOSS_ALERT_CHANNEL; null without a bot token. */
+  announce: { botToken: string; apiUrl: string | null; alertChannel: string | null; slackTimeoutMs: number } | null;
   /**
    * The environment itself, only for the caches file's references to secrets (`urlEnv: ORDERS_URL`): the file names
    * the variable, so it cannot be in the schema.
@@ -201,6 +203,11 @@ function parseEnv(env: NodeJS.ProcessEnv): { present: Record<string, string>; pa
   return { present, parsed, problems };
 }
 
+/** SLACK_API_URL with the trailing slash the WebClient joins method names to. */
+function apiUrlOf(url: string | undefined): string | null {
+  return url ? (url.endsWith('/') ? url : `${url}/`) : null;
+}
+
 function configOf(e: z.output<typeof ENV_SCHEMA>, env: NodeJS.ProcessEnv): Config {
   return {
     redisUrl: e.REDIS_URL ?? LOCAL_REDIS_URL,
@@ -212,6 +219,9 @@ function configOf(e: z.output<typeof ENV_SCHEMA>, env: NodeJS.ProcessEnv): Confi
     replicaId: e.KEYLOSS_REPLICA_ID ?? `${hostname()}:${process.pid}`,
     heartbeatMs: e.KEYLOSS_HEARTBEAT_MS,
     record: { sampleMs: e.KEYLOSS_RECORD_SAMPLE_MS, flushMs: e.KEYLOSS_RECORD_FLUSH_MS, leaseMs: e.KEYLOSS_RECORD_LEASE_MS },
+    announce: e.SLACK_BOT_TOKEN
+      ? { botToken: e.SLACK_BOT_TOKEN, apiUrl: apiUrlOf(e.SLACK_API_URL), alertChannel: e.KEYLOSS_ALERT_CHANNEL ?? null, slackTimeoutMs: e.KEYLOSS_SLACK_TIMEOUT_MS }
+      : null,
     secrets: env,
   };
 }
@@ -247,7 +257,7 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
       botToken: e.SLACK_BOT_TOKEN ?? '',
       appToken: e.SLACK_APP_TOKEN ?? null,
       signingSecret: e.SLACK_SIGNING_SECRET ?? null,
-      apiUrl: e.SLACK_API_URL ? (e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`) : null,
+      apiUrl: apiUrlOf(e.SLACK_API_URL),
       port: e.PORT,
       postmortemChannel: e.KEYLOSS_POSTMORTEM_CHANNEL ?? null,
       progressIntervalMs: e.KEYLOSS_PROGRESS_INTERVAL_MS,

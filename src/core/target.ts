@@ -80,12 +80,15 @@ export async function resolveTarget(answer: string, source: TargetSource): Promi
  */
 export function cacheAtAddress(caches: readonly CacheConfig[], secrets: NodeJS.ProcessEnv, address: string): CacheConfig | undefined {
   const wanted = address.toLowerCase();
-  return caches.find((cache) => {
-    const url = resolveCacheUrl(cache, secrets);
-    if (!url.ok) return false;
-    const parsed = parseRedisUrl(url.url);
-    return parsed.ok && describeEndpoint(parsed.endpoint).toLowerCase() === wanted;
-  });
+  return caches.find((cache) => cacheAddress(cache, secrets)?.toLowerCase() === wanted);
+}
+
+/** A cache's host:port from its URL; null when the URL cannot be read here. */
+export function cacheAddress(cache: CacheConfig, secrets: NodeJS.ProcessEnv): string | null {
+  const url = resolveCacheUrl(cache, secrets);
+  if (!url.ok) return null;
+  const parsed = parseRedisUrl(url.url);
+  return parsed.ok ? describeEndpoint(parsed.endpoint) : null;
 }
 
 /** The failure of a connection to the cache, in the one wording every surface uses. */

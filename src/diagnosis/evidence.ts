@@ -29,22 +29,38 @@ export function keyspaceOf(evidence: Evidence, db: number): KeyspaceLine | null 
   return presence.keyspace.find((line) => line.db === db) ?? { db, keys: 0, expires: 0, avgTtlMs: 0 };
 }
 
-/**
- * Nodes that surely started after `since`: their counters cannot see what happened before they started.
- * uptime_in_seconds is whole seconds, so `startedAt` may be up to a second late; only a start more than a
- * second after `since` is certain.
- */
-export function restartsInWindow(evidence: Evidence): Array<RestartNode & { startedAt: string; uptimeSeconds: number }> {
-  const since = evidence.query.since.getTime();
-  return (
-    dataOf(evidence, 'persistence.restart')?.nodes.filter(
-      (node): node is RestartNode & { startedAt: string; uptimeSeconds: number } =>
-        node.restartedInWindow === true && node.startedAt !== null && node.uptimeSeconds !== null && Date.parse(node.startedAt) - UPTIME_RESOLUTION_MS > since,
-    ) ?? []
-  );
+type StartedNode = RestartNode & { startedAt: string; uptimeSeconds: number };
+
+/** The interval a node's start lies in; evidence stored before `startedWithin` existed keeps a second either side. */
+export function startInterval(node: StartedNode): { from: number; to: number } {
+  if (node.startedWithin) return { from: Date.parse(node.startedWithin.from), to: Date.parse(node.startedWithin.to) };
+  const at = Date.parse(node.startedAt);
+  return { from: at - UPTIME_RESOLUTION_MS, to: at + UPTIME_RESOLUTION_MS };
 }
 
 const UPTIME_RESOLUTION_MS = 1000;
+
+function startedNodes(evidence: Evidence): StartedNode[] {
+  return dataOf(evidence, 'persistence.restart')?.nodes.filter((node): node is StartedNode => node.startedAt !== null && node.uptimeSeconds !== null) ?? [];
+}
+
+/** Nodes that surely started after `since`: their counters cannot see what happened before they started. */
+export function restartsInWindow(evidence: Evidence): StartedNode[] {
+  const since = evidence.query.since.getTime();
+  return startedNodes(evidence).filter((node) => startInterval(node).from > since);
+}
+
+/**
+ * Nodes whose start lies so close to `since` that whole-second uptime cannot say which came first: whether they
+ * restarted inside the window is unknown, never "up since before".
+ */
+export function restartsUnordered(evidence: Evidence): StartedNode[] {
+  const since = evidence.query.since.getTime();
+  return startedNodes(evidence).filter((node) => {
+    const { from, to } = startInterval(node);
+    return from <= since && to > since;
+  });
+}
 
 /**
  * How far back counters (expired_keys, evicted_keys, commandstats) reach, as a phrase:
@@ -59,6 +75,13 @@ export function counterReach(evidence: Evidence): { bounded: boolean; phrase: st
     return {
       bounded: true,
       phrase: `since ${latest.address} restarted at ${formatInstant(new Date(latest.startedAt), evidence.now)}, after the keys were last seen, so the counters miss anything earlier`,
+    };
+  }
+  const unordered = restartsUnordered(evidence);
+  if (unordered.length > 0) {
+    return {
+      bounded: true,
+      phrase: `since ${unordered[0]?.address} started, within a second of when the keys were last seen (which came first cannot be told from whole-second uptime), so the counters may miss anything earlier`,
     };
   }
   const uptimes = restart.nodes.map((node) => node.uptimeSeconds);

@@ -1,6 +1,6 @@
 // What could not be checked, as sentences: failed and skipped checks, refused dbs, partial scans, unreachable nodes.
 import { CAUSE_IDS, type CauseId } from '../domain/causes.ts';
-import type { CheckId, Evidence } from '../domain/checks.ts';
+import { CHECK_NAMES, type CheckId, type Evidence } from '../domain/checks.ts';
 import { RELATED_CHECKS } from './score.ts';
 import { dataOf } from './evidence.ts';
 import { formatCount, joinAnd as list } from '../domain/format.ts';
@@ -29,6 +29,16 @@ function groupByReason<T>(items: readonly T[], reason: (item: T) => string, valu
 /** Up to five names in full; past five, the first four and how many more. */
 function shortList(names: string[]): string[] {
   return names.length > 5 ? [...names.slice(0, 4), `${formatCount(names.length - 4)} more`] : names;
+}
+
+/** "Azure settings, Azure Monitor metrics and Azure activity log": the checks as people name them. */
+function names(ids: readonly CheckId[]): string {
+  return list(ids.map((id) => CHECK_NAMES[id]));
+}
+
+/** `wrong-database` → "wrong database". */
+function causeWords(cause: CauseId): string {
+  return cause.replace(/-/g, ' ');
 }
 
 function sentence(text: string): string {
@@ -61,12 +71,12 @@ export function uncheckedSentences(evidence: Evidence): string[] {
       const causes = causesTouching(ids);
       out.push(
         sentence(
-          `${ids.length === 1 ? `The ${ids[0]} check` : `The ${list(ids)} checks`} failed: ${reason}` +
-            (causes.length > 0 ? `; ${list(causes)} ${causes.length === 1 ? 'rests' : 'rest'} on the other evidence` : ''),
+          `The ${names(ids)} ${ids.length === 1 ? 'check' : 'checks'} failed: ${reason}` +
+            (causes.length > 0 ? `; ${list(causes.map(causeWords))} ${causes.length === 1 ? 'rests' : 'rest'} on the other evidence` : ''),
         ),
       );
     } else {
-      out.push(sentence(`Not run: ${list(ids)}, because ${reason}`));
+      out.push(sentence(`Not run: the ${names(ids)} ${ids.length === 1 ? 'check' : 'checks'}, because ${reason}`));
     }
   }
 

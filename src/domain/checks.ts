@@ -24,6 +24,23 @@ export const CHECK_IDS = [...REDIS_CHECK_IDS, ...AZURE_CHECK_IDS, ...RECORD_CHEC
 export type CheckId = (typeof CHECK_IDS)[number];
 export const CheckIdSchema = z.enum(CHECK_IDS);
 
+/** Each check as a sentence names it ("the TTL sample"): people read these, not the ids. */
+export const CHECK_NAMES: Record<CheckId, string> = {
+  info: 'server information',
+  'keyspace.presence': 'key presence',
+  'keyspace.ttl-sample': 'TTL sample',
+  clients: 'client list',
+  memory: 'memory',
+  'commands.deletion': 'deleting commands',
+  replication: 'replication',
+  'persistence.restart': 'restart and persistence',
+  rates: 'removal rates',
+  'azure.resource': 'Azure settings',
+  'azure.metrics': 'Azure Monitor metrics',
+  'azure.activity-log': 'Azure activity log',
+  record: 'keyloss record',
+};
+
 export function isCheckId(value: string): value is CheckId {
   return (CHECK_IDS as readonly string[]).includes(value);
 }

@@ -253,7 +253,13 @@ export interface RestartNode {
   /** null when INFO carries no (or a garbled) uptime_in_seconds: when the node started is then unknown. */
   uptimeSeconds: number | null;
   startedAt: string | null;
-  /** The node started after `since`: counters cannot see what happened before its start. null: unknown. */
+  /**
+   * The interval the start surely lies in (uptime_in_seconds is whole seconds); null when the start is unknown.
+   * Absent in evidence stored before it existed: then a second either side of `startedAt`.
+   */
+  startedWithin?: { from: string; to: string } | null;
+  /** The node surely started after `since`: counters cannot see what happened before its start. null: unknown, or
+   * the start and `since` lie too close for whole-second uptime to order them. */
   restartedInWindow: boolean | null;
   rdbLastLoadKeysLoaded: number | null;
   aofEnabled: boolean;

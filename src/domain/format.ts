@@ -44,6 +44,13 @@ export function formatInstant(at: Date, now: Date): string {
   return sameDay ? `${iso.slice(11, 19)} UTC` : `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
 
+/** An instant to the millisecond, for when seconds are what is in question: "05:03:04.250 UTC". */
+export function formatInstantMs(at: Date, now: Date): string {
+  const iso = at.toISOString();
+  const sameDay = iso.slice(0, 10) === now.toISOString().slice(0, 10);
+  return sameDay ? `${iso.slice(11, 23)} UTC` : `${iso.slice(0, 10)} ${iso.slice(11, 23)} UTC`;
+}
+
 /** "1 key" / "3 keys". */
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
@@ -82,6 +89,12 @@ export function joinAnd(items: readonly string[]): string {
 /** "a", "a or b", "a, b or c". */
 export function joinOr(items: readonly string[]): string {
   return OR.format(items);
+}
+
+/** A sentence with one closing full stop: "… enterprise." stays as it is, never "enterprise..". */
+export function endSentence(text: string): string {
+  const trimmed = text.trimEnd();
+  return /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 /**

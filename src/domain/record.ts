@@ -8,6 +8,8 @@ export interface RecordGap {
   from: string;
   to: string;
   why: string;
+  /** The node that could not be recorded; absent when the gap is the whole cache's. */
+  node?: string;
 }
 
 /** A dated event of the record: seen in INFO (restart, failover, flush, burst) or CLIENT LIST (clients). */
@@ -30,6 +32,8 @@ export interface RecordedRemovals {
   last: string;
   peakAt: string;
   peak: number;
+  /** Additive: every minute with such removals, oldest first (what a chart of removals per minute draws). */
+  minutes?: Array<{ at: string; count: number }>;
 }
 
 /** The asked exact key, found removed in the record. */

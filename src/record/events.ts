@@ -88,6 +88,17 @@ export function familiesOfPattern(pattern: string, families: Iterable<string>): 
   return [...families].filter((family) => family === own || family.startsWith(head));
 }
 
+/**
+ * What to add when notifications are on but leave out events that remove keys (`Ex` publishes no `del`): null when the
+ * flags publish every key removal (hash-field events are optional).
+ */
+export function howToAdd(flags: NotificationFlags): string | null {
+  const missing = flags.missing.filter((event) => KEY_REMOVAL_EVENTS.includes(event));
+  if (missing.length === 0) return null;
+  const classes = [...new Set(missing.map((event) => EVENT_CLASS[event]))].join('');
+  return `Keyspace notifications are on (${flags.flags}) but do not publish ${missing.join(', ')}: add ${classes} to notify-keyspace-events (Azure: Advanced settings → Keyspace notifications) to see those removals too; keyloss never changes it.`;
+}
+
 /** How to turn keyevent notifications on; keyloss never sets them itself. */
 export const HOW_TO_ENABLE =
   `Turn keyspace notifications on to see single keys: Azure Cache for Redis (Standard, Premium): Advanced settings → Keyspace notifications = ${SUGGESTED_FLAGS}; ` +

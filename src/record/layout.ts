@@ -1,6 +1,6 @@
 // Where a cache's record lives in the state Redis: every key of it, named in one place for the writer and the reader.
 //
-//   <prefix>rec:<cache>:meta            hash    firstAt, lastAt (ms), holder, nodes, retentionMs, stoppedAt
+//   <prefix>rec:<cache>:meta            hash    firstAt, lastAt (ms), holder, nodes, addresses, lastSampleAt, lastSampleNode, retentionMs, stoppedAt
 //   <prefix>rec:<cache>:lease           string  the recorder process holding the cache (PX lease)
 //   <prefix>rec:<cache>:events          zset    dated events (restart, failover, flush, burst, notifications, gap) by time
 //   <prefix>rec:<cache>:samples         zset    one INFO sample per node per minute, by time
@@ -8,6 +8,8 @@
 //   <prefix>rec:<cache>:x:<minute>      hash    key → "<event>|<db>|<ms>", the first EXACT_PER_MINUTE keys removed that minute
 //   <prefix>rec:<cache>:sc:<hour>       hash    "<event>:<slice>" → keys added to that Bloom slice
 //   <prefix>rec:<cache>:b:<hour>:<event>:<slice>  string  a Bloom filter slice (src/record/bloom.ts)
+//   <prefix>rec:<cache>:said:<event>   string  an event announced in Slack: claimed by a recorder, then where it was posted
+//   <prefix>rec:<cache>:said            zset    the announced events by time, with their channel and message ts
 //   <prefix>rec-at:<host:port>          string  the name a cache recorded at that address is kept under (src/record/identity.ts)
 // <minute> and <hour> are epoch minutes and hours (UTC). Every key expires after the retention.
 
@@ -42,6 +44,14 @@ export class RecordLayout {
   get samples(): string {
     return `${this.base}samples`;
   }
+  /** The claim of one announced event (src/record/announce.ts). */
+  said(event: string): string {
+    return `${this.base}said:${event}`;
+  }
+  /** Every announced event, by time. */
+  get saidList(): string {
+    return `${this.base}said`;
+  }
   minute(minute: number): string {
     return `${this.base}m:${minute}`;
   }
@@ -53,6 +63,18 @@ export class RecordLayout {
   }
   slice(hour: number, event: string, index: number): string {
     return `${this.base}b:${hour}:${event}:${index}`;
+  }
+  /** Every key of this record, as a SCAN MATCH pattern (glob characters in the name escaped). */
+  get allKeys(): string {
+    return `${this.base.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+  }
+  /** The meta hash of every record, as a SCAN MATCH pattern, and the record's name back from such a key. */
+  static metaPattern(prefix: string): string {
+    return `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}rec:*:meta`;
+  }
+  static cacheOfMeta(prefix: string, key: string): string | null {
+    const head = `${prefix}rec:`;
+    return key.startsWith(head) && key.endsWith(':meta') && key.length > head.length + 5 ? key.slice(head.length, -':meta'.length) : null;
   }
   /** A scratch key for OR-ing a bitmap into a slice. */
   scratch(holder: string): string {

@@ -22,6 +22,8 @@ const STALE_MS = 10_000;
 /** At most this much of a record is read for one diagnosis. */
 const MAX_WINDOW_MS = 90 * 24 * HOUR_MS;
 const CHANGE_TYPES = new Set(['restart', 'failover', 'flush', 'burst', 'clients']);
+/** uptime_in_seconds counts whole seconds. */
+const UPTIME_RESOLUTION_MS = 1_000;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -53,7 +55,8 @@ export async function readRecord(client: Redis, layout: RecordLayout, query: Rec
 
   const key = query.isPattern ? null : await findKey(client, layout, query, from, to, minutes);
   const changes = dated
-    .filter((event) => CHANGE_TYPES.has(event.type) && event.at >= from && event.at <= to)
+    // A restart is dated from whole-second uptime, up to a second early: one dated just before the window may be in it.
+    .filter((event) => CHANGE_TYPES.has(event.type) && event.at >= from - (event.type === 'restart' ? UPTIME_RESOLUTION_MS : 0) && event.at <= to)
     .map(
       (event): RecordedChange => ({
         type: event.type as RecordedChange['type'],
@@ -100,7 +103,7 @@ export function gapsOf(
   from: number,
   to: number,
 ): RecordGap[] {
-  const out: Array<{ from: number; to: number; why: string }> = [];
+  const out: Array<{ from: number; to: number; why: string; node?: string }> = [];
   if (meta.firstAt > from) out.push({ from, to: Math.min(meta.firstAt, to), why: 'the record had not started' });
   if (to - meta.lastAt > Math.max(STALE_MS, 3 * meta.flushMs)) {
     out.push({ from: Math.max(meta.lastAt, from), to, why: meta.stopped ? 'the recorder was stopped' : 'no recorder is running' });
@@ -108,7 +111,7 @@ export function gapsOf(
   for (const event of dated) {
     if (event.type !== 'gap') continue;
     const gapFrom = event.from ?? event.at;
-    if (event.at >= from && gapFrom <= to) out.push({ from: Math.max(gapFrom, from), to: Math.min(event.at, to), why: event.summary });
+    if (event.at >= from && gapFrom <= to) out.push({ from: Math.max(gapFrom, from), to: Math.min(event.at, to), why: event.summary, ...(event.address ? { node: event.address } : {}) });
   }
   // Notifications off on a node from one notifications event to the next.
   const byNode = new Map<string, Array<{ at: number; off: boolean }>>();
@@ -124,11 +127,11 @@ export function gapsOf(
       if (!entry.off) return;
       const until = list.slice(index + 1).find((next) => !next.off)?.at ?? Math.max(meta.lastAt, to);
       if (until >= from && entry.at <= to) {
-        out.push({ from: Math.max(entry.at, from), to: Math.min(until, to), why: `keyspace notifications were off on ${node}: single keys were not recorded` });
+        out.push({ from: Math.max(entry.at, from), to: Math.min(until, to), why: `keyspace notifications were off on ${node}: single keys were not recorded`, node });
       }
     });
   }
-  return out.sort((a, b) => a.from - b.from).map((gap) => ({ from: iso(gap.from), to: iso(gap.to), why: gap.why }));
+  return out.sort((a, b) => a.from - b.from).map((gap) => ({ from: iso(gap.from), to: iso(gap.to), why: gap.why, ...(gap.node ? { node: gap.node } : {}) }));
 }
 
 async function readMinutes(client: Redis, layout: RecordLayout, from: number, to: number): Promise<Array<{ minute: number; fields: Record<string, string> }>> {
@@ -150,7 +153,7 @@ async function readMinutes(client: Redis, layout: RecordLayout, from: number, to
 }
 
 function removalsOf(minutes: Array<{ minute: number; fields: Record<string, string> }>, families: Set<string>): RecordedRemovals[] {
-  const byEvent = new Map<RecordedEventType, { count: number; first: number; last: number; peak: number; peakAt: number }>();
+  const byEvent = new Map<RecordedEventType, { count: number; first: number; last: number; peak: number; peakAt: number; minutes: Array<{ at: string; count: number }> }>();
   for (const { minute, fields } of minutes) {
     const perEvent = new Map<RecordedEventType, number>();
     for (const [field, value] of Object.entries(fields)) {
@@ -160,8 +163,9 @@ function removalsOf(minutes: Array<{ minute: number; fields: Record<string, stri
       perEvent.set(event, (perEvent.get(event) ?? 0) + Number(value));
     }
     for (const [event, count] of perEvent) {
-      const entry = byEvent.get(event) ?? { count: 0, first: minute, last: minute, peak: 0, peakAt: minute };
+      const entry = byEvent.get(event) ?? { count: 0, first: minute, last: minute, peak: 0, peakAt: minute, minutes: [] };
       entry.count += count;
+      entry.minutes.push({ at: iso(minute * MINUTE_MS), count });
       entry.last = minute;
       if (count > entry.peak) {
         entry.peak = count;
@@ -171,7 +175,7 @@ function removalsOf(minutes: Array<{ minute: number; fields: Record<string, stri
     }
   }
   return [...byEvent]
-    .map(([event, e]) => ({ event, count: e.count, first: iso(e.first * MINUTE_MS), last: iso(e.last * MINUTE_MS), peakAt: iso(e.peakAt * MINUTE_MS), peak: e.peak }))
+    .map(([event, e]) => ({ event, count: e.count, first: iso(e.first * MINUTE_MS), last: iso(e.last * MINUTE_MS), peakAt: iso(e.peakAt * MINUTE_MS), peak: e.peak, minutes: e.minutes }))
     .sort((a, b) => b.count - a.count);
 }
 

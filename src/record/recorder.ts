@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { AzureContext } from '../azure/types.ts';
 import { describeError } from '../redact.ts';
 import { describeEndpoint, type RedisEndpoint } from '../redis/url.ts';
+import { Announcer, DEFAULT_ANNOUNCER_OPTIONS, type AnnounceSettings, type Speaker } from './announce.ts';
 import { describeClient, startCapture, type Capture, type CaptureOptions, type UnnamedRemovers } from './capture.ts';
 import { DEFAULT_RETENTION_MS, HistoryWriter } from './history.ts';
 import { RecordLayout } from './layout.ts';
@@ -18,6 +19,8 @@ export interface RecordTarget {
   azure: AzureContext | null;
   /** Hosts the caches file trusts for this cache's cluster nodes (`cluster.hosts`), besides its own host. */
   clusterHosts?: readonly string[];
+  /** Where and how its recorded events are announced (with a Speaker); absent: they are only recorded. */
+  announce?: AnnounceSettings;
 }
 
 export interface RecorderOptions {
@@ -34,6 +37,9 @@ export interface RecorderOptions {
   now: () => number;
   log: (line: string) => void;
   capture?: Partial<CaptureOptions>;
+  /** Says recorded events (Slack), for the targets that have `announce` settings; absent: nothing is said. */
+  speaker?: Speaker | null;
+  announcer?: Partial<typeof DEFAULT_ANNOUNCER_OPTIONS>;
 }
 
 export const DEFAULT_RECORDER_OPTIONS: Omit<RecorderOptions, 'prefix' | 'holder' | 'log'> = {
@@ -60,6 +66,7 @@ interface Recording {
   stateDown: string | null;
   stopping: boolean;
   unnamed: UnnamedNotes;
+  announcer: Announcer | null;
 }
 
 export class Recorder {
@@ -145,21 +152,40 @@ export class Recorder {
       stateDown: null,
       stopping: false,
       unnamed: new UnnamedNotes(),
+      announcer: this.announcerFor(target, layout),
     };
     this.recordings.set(target.id, recording);
     this.options.log(`${target.id}: recording ${describeEndpoint(target.endpoint)} (lease held by ${this.options.holder})`);
     await this.connect(recording);
   }
 
+  private announcerFor(target: RecordTarget, layout: RecordLayout): Announcer | null {
+    const speaker = this.options.speaker;
+    if (!speaker || !target.announce?.channel) return null;
+    const { holder, retentionMs, now, log } = this.options;
+    return new Announcer(this.state, layout, target.announce, speaker, { ...DEFAULT_ANNOUNCER_OPTIONS, ...this.options.announcer, holder, retentionMs, now, log });
+  }
+
   private async connect(recording: Recording): Promise<void> {
     if (recording.stopping) return;
-    const { writer, target } = recording;
+    const { writer, target, announcer } = recording;
     const started = await startCapture(
       target.endpoint,
       {
-        keyEvent: (at, _node, db, event, key) => writer.keyEvent(at, db, event, key),
-        sample: (sample) => writer.sample(sample),
-        dated: (event) => writer.datedEvent(event),
+        keyEvent: announcer
+          ? (at, node, db, event, key) => {
+              writer.keyEvent(at, db, event, key);
+              announcer.keyEvent(node);
+            }
+          : (at, _node, db, event, key) => writer.keyEvent(at, db, event, key),
+        sample: (sample, previous) => {
+          writer.sample(sample);
+          announcer?.sample(sample, previous);
+        },
+        dated: (event) => {
+          writer.datedEvent(event);
+          announcer?.dated(event);
+        },
         clients: (clients) => {
           for (const client of clients) {
             writer.datedEvent({
@@ -227,7 +253,10 @@ export class Recorder {
 
   private async flush(recording: Recording, final = false): Promise<boolean> {
     const nodes = recording.capture?.addresses ?? [];
-    const result = await recording.writer.flush({ nodes: JSON.stringify(nodes), flushMs: String(this.options.flushMs) }, final);
+    // The newest INFO sample of any node, for `record status` (the samples themselves are written once their minute is over).
+    const latest = (recording.capture?.samples() ?? []).reduce<{ at: number; address: string } | null>((best, s) => (best === null || s.at > best.at ? s : best), null);
+    const sampled: Record<string, string> = latest ? { lastSampleAt: String(latest.at), lastSampleNode: latest.address } : {};
+    const result = await recording.writer.flush({ nodes: JSON.stringify(nodes), flushMs: String(this.options.flushMs), ...sampled }, final);
     if (!result.ok) {
       if (recording.stateDown === null) {
         recording.stateDown = result.reason;
@@ -249,6 +278,7 @@ export class Recorder {
     this.recordings.delete(recording.target.id);
     await recording.capture?.stop();
     recording.unnamed.flush((event) => recording.writer.datedEvent(event));
+    await recording.announcer?.stop();
     const now = this.options.now();
     for (const [node, away] of recording.nodesAway) recording.writer.gap(away.from, now, `${node} could not be recorded: ${away.why}`, node);
     if (recording.away) recording.writer.gap(recording.away.from, now, `the cache could not be recorded: ${recording.away.why}`);

@@ -149,7 +149,8 @@ export function changesBetween(previous: InfoSample, next: InfoSample): DatedEve
       from: previous.at,
       address,
       summary: `${which} on ${address} (${previous.keys.toLocaleString('en-US')} keys before, ${next.keys.toLocaleString('en-US')} after)`,
-      data: { flushdb: calls.flushdb, flushall: calls.flushall, keysBefore: previous.keys, keysAfter: next.keys },
+      // The server's run_id and its flush count since start name this flush the same way for any recorder that saw it.
+      data: { flushdb: calls.flushdb, flushall: calls.flushall, keysBefore: previous.keys, keysAfter: next.keys, runId: next.runId, flushes: next.calls.flushdb + next.calls.flushall },
     });
   }
   for (const [kind, before, after] of [

@@ -2,7 +2,8 @@
 import { globMatches } from '../domain/glob.ts';
 import type { RedisEndpoint } from '../redis/url.ts';
 import { startCapture, type CaptureOptions, type NotificationState, type RemovingClient } from './capture.ts';
-import { HOW_TO_ENABLE, parseNotifyFlags, REMOVAL_EVENTS, type RemovalEvent } from './events.ts';
+import { joinAnd } from '../domain/format.ts';
+import { HOW_TO_ENABLE, howToAdd, parseNotifyFlags, REMOVAL_EVENTS, type RemovalEvent } from './events.ts';
 import { counterDelta, restarted, type DatedEvent, type InfoSample } from './sample.ts';
 
 export const DEFAULT_WATCH_MS = 30_000;
@@ -208,8 +209,11 @@ function timelineRow(second: number, row: Map<RemovalEvent, number> | undefined)
 export function combineNotifications(states: NotificationState[]): WatchResult['notifications'] {
   const enabled = states.some((s) => s.enabled === false) ? false : states.length > 0 && states.every((s) => s.enabled === true) ? true : null;
   const first = states.find((s) => s.source !== 'inferred') ?? states[0] ?? { flags: null, source: 'inferred' as const };
-  const missing = first.flags !== null ? parseNotifyFlags(first.flags).missing : [];
-  return { enabled, flags: first.flags, source: first.source, missing, howToEnable: enabled === true && missing.length === 0 ? null : HOW_TO_ENABLE };
+  const parsed = first.flags !== null ? parseNotifyFlags(first.flags) : null;
+  const missing = parsed?.missing ?? [];
+  // On (or unknown with flags that publish removals): what to add, if anything; off or unread: how to turn them on.
+  const howToEnable = parsed?.enabled && enabled !== false ? howToAdd(parsed) : enabled === true && missing.length === 0 ? null : HOW_TO_ENABLE;
+  return { enabled, flags: first.flags, source: first.source, missing, howToEnable };
 }
 
 const VERB: Record<RemovalEvent, string> = {
@@ -241,7 +245,11 @@ export function summarizeWatch(result: WatchResult): string {
   const dels = result.counters.del + result.counters.unlink + result.counters.getdel;
   if (dels > 0) {
     const names = [...new Set(result.clients.filter((c) => c.cmd !== 'flushdb' && c.cmd !== 'flushall').map((c) => c.name || c.addr))];
-    parts.push(`${n(dels)} DEL${dels === 1 ? '' : 's'}${names.length > 0 ? `, sent by ${names.slice(0, 3).join(', ')}` : ''}`);
+    // Each command by its own name: "10 DELs and 10 UNLINKs", never 20 DELs.
+    const sent = ([['DEL', result.counters.del], ['UNLINK', result.counters.unlink], ['GETDEL', result.counters.getdel]] as const)
+      .filter(([, count]) => count > 0)
+      .map(([command, count]) => `${n(count)} ${command}${count === 1 ? '' : 's'}`);
+    parts.push(`${joinAnd(sent)}${names.length > 0 ? `, sent by ${names.slice(0, 3).join(', ')}` : ''}`);
   }
   const flushes = result.counters.flushdb + result.counters.flushall;
   if (flushes > 0) {

@@ -7,7 +7,8 @@ import type { Runbook } from '../runbook/schema.ts';
 import type { CauseId } from '../domain/causes.ts';
 import { applicableFixes } from './fixes.ts';
 import { headlineFor } from './headline.ts';
-import type { CauseReport, CheckSummary, Report } from './model.ts';
+import type { RecordData } from '../domain/record.ts';
+import type { CauseReport, CheckSummary, RecordRemovalBins, Report } from './model.ts';
 
 export interface ReportInput {
   evidence: Evidence;
@@ -66,6 +67,7 @@ export function buildReport(input: ReportInput): Report {
   const metrics = dataOf(evidence, 'azure.metrics');
   const record = dataOf(evidence, 'record');
   const rates = dataOf(evidence, 'rates');
+  const activity = dataOf(evidence, 'azure.activity-log');
   return {
     target: { host: input.target.host, port: input.target.port, db: evidence.query.db, tls: input.target.tls },
     query: {
@@ -106,10 +108,39 @@ export function buildReport(input: ReportInput): Report {
       ? {
           ...record.record,
           events: record.changes.filter((change) => change.type !== 'clients').map((change) => ({ at: change.at, type: change.type, summary: change.summary })),
+          ...removalBins(record),
         }
       : null,
+    ...(activity
+      ? { activity: activity.events.filter((e) => e.kind !== 'other' && e.status?.toLowerCase() !== 'failed').slice(0, 50).map((e) => ({ at: e.at, kind: e.kind, operation: e.operation })) }
+      : {}),
     rates: rates
       ? { from: rates.startedAt ?? null, intervalMs: rates.intervalMs, expiredPerSec: rates.expiredPerSec, evictedPerSec: rates.evictedPerSec, deletedPerSec: rates.deletedPerSec }
       : null,
   };
+}
+
+/** A chart of removals per minute has at most this many bars: a bin is one or more whole minutes. */
+const REMOVAL_BINS = 20;
+const MINUTE_MS = 60_000;
+
+/** The record's removals of the asked families, summed into at most 20 equal bins over the window; nothing when none. */
+function removalBins(record: RecordData): { removals: RecordRemovalBins } | Record<string, never> {
+  const withMinutes = record.removals.filter((r) => (r.minutes?.length ?? 0) > 0);
+  if (withMinutes.length === 0) return {};
+  const from = Math.floor(Date.parse(record.window.from) / MINUTE_MS);
+  const to = Math.ceil(Date.parse(record.window.to) / MINUTE_MS);
+  const span = Math.max(1, to - from);
+  const minutes = Math.ceil(span / REMOVAL_BINS);
+  const count = Math.ceil(span / minutes);
+  const bins = Array.from({ length: count }, (_, i) => new Date((from + i * minutes) * MINUTE_MS).toISOString());
+  const series = withMinutes.map((r) => {
+    const counts = new Array<number>(count).fill(0);
+    for (const m of r.minutes ?? []) {
+      const index = Math.floor((Date.parse(m.at) / MINUTE_MS - from) / minutes);
+      if (index >= 0 && index < count) counts[index] = (counts[index] ?? 0) + m.count;
+    }
+    return { event: r.event, counts };
+  });
+  return { removals: { minutes, bins, series } };
 }

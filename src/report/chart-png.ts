@@ -45,16 +45,58 @@ function byteTicks(spec: ChartSpec): { interval: number; max: number } | Record<
   return { interval, max: Math.ceil((max * 1.1) / interval) * interval };
 }
 
+/** Width of the plot area in chart pixels (the grid's left 84 and right 32 of 900). */
+const PLOT_WIDTH = WIDTH - 84 - 32;
+/** About how wide a mark's label is drawn per character (12 px Inter, semibold), plus padding. */
+const LABEL_CHAR_PX = 7.5;
+
+/**
+ * Marks as drawn: those with the same label that touch or overlap become one ("drop", not "dropdrop"), and a label
+ * that would run into the one before it is left off (its shaded area stays).
+ */
+export function placeMarks(spec: ChartSpec, from: number, to: number): Array<ChartSpec['marks'][number] & { showLabel: boolean }> {
+  const px = (ms: number) => ((ms - from) / Math.max(1, to - from)) * PLOT_WIDTH;
+  const sorted = [...spec.marks].sort((a, b) => Date.parse(a.from) - Date.parse(b.from));
+  const merged: Array<ChartSpec['marks'][number]> = [];
+  for (const mark of sorted) {
+    const last = merged.at(-1);
+    if (last && last.label === mark.label && Date.parse(mark.from) <= Date.parse(last.to) + spec.grainMs) {
+      if (Date.parse(mark.to) > Date.parse(last.to)) last.to = mark.to;
+    } else merged.push({ ...mark });
+  }
+  // Labels placed in turn, what the activity log dated first (it names the operation), then by time; one that would
+  // overlap a placed label is left off.
+  const placed: Array<[number, number]> = [];
+  const spans = merged.map((mark) => {
+    const left = px(Date.parse(mark.from));
+    const right = px(Math.min(to, Date.parse(mark.to) + spec.grainMs));
+    const half = (mark.label.length * LABEL_CHAR_PX) / 2 + 4;
+    return [(left + right) / 2 - half, (left + right) / 2 + half] as [number, number];
+  });
+  const order = merged.map((_, i) => i).sort((a, b) => Number(ACTIVITY_MARKS.has(merged[b]!.kind)) - Number(ACTIVITY_MARKS.has(merged[a]!.kind)) || a - b);
+  const shown = new Set<number>();
+  for (const i of order) {
+    const [start, end] = spans[i]!;
+    if (placed.some(([s, e]) => start < e && end > s)) continue;
+    placed.push([start, end]);
+    shown.add(i);
+  }
+  return merged.map((mark, i) => ({ ...mark, showLabel: shown.has(i) }));
+}
+
+/** Marks from Azure's activity log (src/report/charts.ts); the others come from the metric's own changes. */
+const ACTIVITY_MARKS = new Set(['flush', 'reboot', 'stop', 'import']);
+
 export function chartOption(spec: ChartSpec): echarts.EChartsCoreOption {
   const from = Date.parse(spec.window.from);
   const to = Date.parse(spec.window.to);
   const withDate = to - from > DAY_MS || new Date(from).getUTCDate() !== new Date(to).getUTCDate();
   const lastSeen = Date.parse(spec.lastSeen);
-  const areas = spec.marks.map((m) => {
+  const areas = placeMarks(spec, from, to).map((m) => {
     const gap = m.kind === 'gap';
     return [
       {
-        name: m.label,
+        name: m.showLabel ? m.label : '',
         xAxis: Date.parse(m.from),
         itemStyle: { color: gap ? COLOR.gap : COLOR.mark },
         label: { color: gap ? COLOR.seen : COLOR.markText, fontWeight: 600, position: 'top' },

@@ -42,7 +42,29 @@ const KIND_LABEL: Record<string, string> = {
   error: 'errors',
   gap: 'no data',
   'near-limit': 'near limit',
+  flush: 'flush (activity log)',
+  reboot: 'reboot (activity log)',
+  stop: 'stop (activity log)',
+  import: 'import (activity log)',
 };
+
+/** Activity-log operations that change what the cache holds: marked on the key count where they happened. */
+const MARKED_ACTIVITY = new Set(['flush', 'reboot', 'stop', 'import']);
+
+/**
+ * The cache as people name it: the caches file's name, else the name in an Azure host (`orders.redis.cache.windows.net`,
+ * `orders.westeurope.redis.azure.net`), else host:port.
+ */
+export function cacheLabel(report: Pick<Report, 'cache' | 'target'>): string {
+  if (report.cache) return report.cache;
+  const azure = /^([a-z0-9-]+)\.(?:redis\.cache\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)|[a-z0-9-]+\.redis\.azure\.net|redis(?:enterprise)?\.cache\.azure\.net)$/i.exec(report.target.host);
+  return azure?.[1] ?? `${report.target.host}:${report.target.port}`;
+}
+
+/** Azure gives percentages as Percent; a percentage metric read with another unit is still drawn with "%". */
+function unitOf(m: MetricReport): string {
+  return m.unit !== 'Percent' && /percent/i.test(m.metric) ? 'Percent' : m.unit;
+}
 
 /** ISO-8601 grains Azure uses (PT1M, PT5M, PT1H, P1D) in milliseconds; null for anything else. */
 export function grainMs(interval: string): number | null {
@@ -82,18 +104,26 @@ export function chartsOf(report: Report, limit = MAX_CHARTS): ChartSpec[] {
     .slice(0, limit)
     .map((m): ChartSpec => {
       const title = METRIC_TITLES[m.metric] ?? m.metric;
+      const unit = unitOf(m);
+      const name = cacheLabel(report);
       const how = m.aggregation === 'Total' ? `total per ${grain}` : `maximum per ${grain}`;
       const present = m.points.flatMap((p) => (p.value === null ? [] : [p.value]));
-      const range = `${formatValue(Math.min(...present), m.unit)} to ${formatValue(Math.max(...present), m.unit)}`;
-      const marks = m.changes.map((c) => ({ kind: c.kind, from: c.from, to: c.to, label: KIND_LABEL[c.kind] ?? c.kind }));
+      const range = `${formatValue(Math.min(...present), unit)} to ${formatValue(Math.max(...present), unit)}`;
+      const marks: ChartMark[] = m.changes.map((c) => ({ kind: c.kind, from: c.from, to: c.to, label: KIND_LABEL[c.kind] ?? c.kind }));
+      // What the activity log dated goes on the key count, where keys vanish with it.
+      if (m.metric === 'totalkeys') {
+        for (const a of report.activity ?? []) {
+          if (MARKED_ACTIVITY.has(a.kind) && a.at >= window.from && a.at <= window.to) marks.push({ kind: a.kind, from: a.at, to: a.at, label: KIND_LABEL[a.kind] ?? a.kind });
+        }
+      }
       const first = m.changes.find((c) => c.kind !== 'gap');
       return {
         metric: m.metric,
         title,
-        subtitle: `${report.cache ?? report.target.host} · ${how} · ${day(window.from, window.to)} UTC`,
+        subtitle: `${name} · ${how} · ${day(window.from, window.to)} UTC`,
         filename: `${m.metric}.png`,
-        alt: `${title} of ${report.cache ?? report.target.host} from ${window.from} to ${window.to}, ${range}${first ? `; ${first.summary}` : ''}.`,
-        unit: m.unit,
+        alt: `${title} of ${name} from ${window.from} to ${window.to}, ${range}${first ? `; ${first.summary}` : ''}.`,
+        unit,
         points: m.points,
         window: { from: window.from, to: window.to },
         grainMs: grainMs(window.interval) ?? 60_000,

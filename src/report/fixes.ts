@@ -39,8 +39,13 @@ export function applicableFixes(fixes: readonly Fix[], context: FixContext): str
       if (tiers.includes(context.tier)) general.push(filled);
     } else if (context.tierUnknown) {
       const { prefix, names } = context.tierUnknown;
-      tierSpecific.push(`${prefix.replace('{tiers}', joinOr(tiers.map((tier) => names[tier])))} ${filled}`);
+      tierSpecific.push(`${prefix.replace('{tiers}', joinOr(tiers.map((tier) => names[tier])))} ${afterColon(filled)}`);
     }
   }
   return [...general, ...tierSpecific];
+}
+
+/** A fix said after the prefix's colon goes on in lower case ("…Premium: stop stray deletes"), unless it starts with a name (DEL, TTL, Azure). */
+function afterColon(text: string): string {
+  return /^[A-Z][a-z]/.test(text) && !/^(Azure|Microsoft|Redis|Entra|Premium|Standard|Basic|Enterprise)\b/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }

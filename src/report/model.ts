@@ -74,13 +74,27 @@ export interface Report {
     to: string;
     gaps: Array<{ from: string; to: string; why: string }>;
     events: Array<{ at: string; type: string; summary: string }>;
+    /**
+     * Additive: the recorded removals of the asked keys' families over the window, by event, in at most 20 equal bins
+     * of whole minutes (`minutes` long, each starting at `at`); absent in reports stored before it existed.
+     */
+    removals?: RecordRemovalBins;
   } | null;
   /**
    * Additive: keys removed per second while the checks ran (the rates check: expirations, evictions, and DEL, UNLINK,
    * GETDEL, HDEL calls), each null when a node did not report its counter; null when the rates were not measured.
    * Optional only for reports stored before it existed.
    */
+  /** Additive: what Azure's activity log dated in the window (flushes, reboots, stops, health events, writes); absent when it was not read. */
+  activity?: Array<{ at: string; kind: string; operation: string }>;
   rates?: { from: string | null; intervalMs: number; expiredPerSec: number | null; evictedPerSec: number | null; deletedPerSec: number | null } | null;
+}
+
+/** Recorded removals per bin of the window: one series per event, the same bins for each. */
+export interface RecordRemovalBins {
+  minutes: number;
+  bins: string[];
+  series: Array<{ event: string; counts: number[] }>;
 }
 
 /**
@@ -138,8 +152,12 @@ export const ReportSchema: z.ZodType<Report> = z.object({
       ...span,
       gaps: z.array(z.object({ ...span, why: z.string() })),
       events: z.array(z.object({ at: z.string(), type: z.string(), summary: z.string() })),
+      removals: z
+        .object({ minutes: JsonNumber, bins: z.array(z.string()), series: z.array(z.object({ event: z.string(), counts: z.array(JsonNumber) })) })
+        .optional(),
     })
     .nullable(),
+  activity: z.array(z.object({ at: z.string(), kind: z.string(), operation: z.string() })).optional(),
   rates: z
     .object({
       from: z.string().nullable(),

@@ -2,10 +2,10 @@
 // evidence and fixes, the rest in one line each. The walkthrough ends where the eyes are when the checks finish: the
 // checks and the other causes first, then the top cause, and its verdict lines (verdictLines) last of all.
 import type { ScanPacingSummary } from '../domain/evidence.ts';
-import { formatMatchCount, printable } from '../domain/format.ts';
+import { formatMatchCount, formatValue, printable } from '../domain/format.ts';
 import type { Likelihood } from '../domain/causes.ts';
 import type { CauseReport, Report } from './model.ts';
-import { wrapLine } from './wrap.ts';
+import { visibleLength, wrapLine } from './wrap.ts';
 import { nearSentence } from './headline.ts';
 
 export interface TextOptions {
@@ -46,7 +46,7 @@ const PACED_NODES_SHOWN = 3;
 function pacingSentence(node: ScanPacingSummary): string {
   const span = ([low, high]: [number, number], show: (n: number) => string) => (low === high ? show(low) : `${show(low)}–${show(high)}`);
   const others = [
-    node.othersOpsPerSecMax === null ? null : `sent it up to ${node.othersOpsPerSecMax.toLocaleString('en-US')} commands/s`,
+    node.othersOpsPerSecMax === null ? null : `sent it up to ${node.othersOpsPerSecMax.toLocaleString('en-US')} command${node.othersOpsPerSecMax === 1 ? '' : 's'}/s`,
     node.othersCpuMax === null ? null : `used up to ${Math.round(node.othersCpuMax * 100)} % of its main thread`,
   ].filter((part): part is string => part !== null);
   const load = others.length > 0 ? `others ${others.join(' and ')}` : 'its INFO did not say how busy it was, so the pace stayed fixed';
@@ -149,9 +149,13 @@ export function renderText(report: Report, options: TextOptions): string {
     metricLines.push('', paint('bold', 'Azure Monitor'));
     const nameWidth = Math.max(...report.metrics.map((m) => m.metric.length));
     for (const m of report.metrics) {
-      metricLines.push(
-        `  ${m.metric.padEnd(nameWidth)}  ${m.line}  ${paint('dim', `min ${m.min.toLocaleString('en-US')}, max ${m.max.toLocaleString('en-US')}${m.change ? `; ${printable(m.change)}` : ''}`)}`,
-      );
+      // The sparkline's line, then min, max and the change in the metric's unit, wrapped under the sparkline like the rest.
+      const head = `  ${m.metric.padEnd(nameWidth)}  ${m.line}`;
+      const rest = `min ${formatValue(m.min, m.unit)}, max ${formatValue(m.max, m.unit)}${m.change ? `; ${printable(m.change)}` : ''}`;
+      const hang = ' '.repeat(Math.min(nameWidth + 4, Math.floor(width / 2)));
+      const fits = visibleLength(head) + 2 + visibleLength(rest) <= width;
+      const lines = fits ? [`${head}  ${rest}`] : [head, ...wrap(rest, width, hang)];
+      metricLines.push(...lines.map((line, i) => (i === 0 && fits ? `${head}  ${paint('dim', rest)}` : i === 0 ? line : paint('dim', line))));
     }
   }
 

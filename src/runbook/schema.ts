@@ -150,6 +150,26 @@ export const WatchWords = z
   .strict();
 export type WatchWords = z.infer<typeof WatchWords>;
 
+/** `{cache}` in a title is the cache's name. */
+const recordedTitle = z.string().min(1).max(150).includes('{cache}', { message: 'the title names the cache as {cache}' });
+
+/**
+ * What `keyloss record` posts in a cache's alert channel when it records a flush, a restart or failover that lost keys,
+ * or a removal burst: one title per kind, the sentence above the Diagnose button ({key} and {since} are the
+ * investigation it starts), and a burst's state line. Without this section the recorder posts nothing.
+ */
+export const RecordedWords = z
+  .object({
+    button: z.string().min(1).max(75),
+    titles: z.object({ flush: recordedTitle, restart: recordedTitle, failover: recordedTitle, burst: recordedTitle }).strict(),
+    diagnose: z.string().min(1).max(1000),
+    /** A burst still going ({threshold} and {baseline}: removals a minute), and one that ended ({ended}: the time). */
+    burstOngoing: z.string().min(1).max(500),
+    burstEnded: z.string().min(1).max(500),
+  })
+  .strict();
+export type RecordedWords = z.infer<typeof RecordedWords>;
+
 export const Runbook = z
   .object({
     id: nodeId,
@@ -159,6 +179,7 @@ export const Runbook = z
     nodes: z.record(nodeId, RunbookNode),
     causes: z.record(z.string(), CauseWords),
     watch: WatchWords.optional(),
+    recorded: RecordedWords.optional(),
     /**
      * When the tier is unknown, a fix meant for some tiers is listed after the others, introduced by `prefix` with the
      * tiers' `names` in {tiers} ("If the cache is Premium or Enterprise:"). Without it such fixes are left out then.

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { CacheConfig } from '../config/caches.ts';
 import type { RecordKind, StateStore } from '../state/store.ts';
 import { code, escapeMrkdwn } from './blocks/escape.ts';
-import type { Block } from './blocks/limits.ts';
+import { LIMITS, truncate, type Block } from './blocks/limits.ts';
+import { describeStatus, type RecordStatus } from '../record/status.ts';
 import { button, context, divider, header, section } from './blocks/message.ts';
 import { ACTION } from './ids.ts';
 import { loadInvestigation } from './investigation.ts';
@@ -41,7 +42,13 @@ function threadLink(channel: string, rootTs: string): string {
   return `https://slack.com/app_redirect?channel=${channel}&message_ts=${rootTs}`;
 }
 
-export async function homeView(store: StateStore, user: string, caches: readonly CacheConfig[]): Promise<{ type: 'home'; blocks: Block[] }> {
+/** `statuses`: what keyloss record holds of each cache, by cache name (absent: not recorded, or no state Redis). */
+export async function homeView(
+  store: StateStore,
+  user: string,
+  caches: readonly CacheConfig[],
+  statuses: ReadonlyMap<string, RecordStatus> = new Map(),
+): Promise<{ type: 'home'; blocks: Block[] }> {
   const recent = (await store.get(recentKey(user), RECENTS_RECORD))?.value ?? [];
   const blocks: Block[] = [header('keyloss: why did keys vanish?'), section('Start with `/keyloss <cache> <key> since <time>` in a channel, from an Azure Monitor alert, or with *Investigate with keyloss* on a message.')];
   blocks.push(divider(), section('*Your recent investigations*'));
@@ -62,6 +69,9 @@ export async function homeView(store: StateStore, user: string, caches: readonly
       ...section(`*${escapeMrkdwn(cache.name)}*${cache.description ? ` — ${escapeMrkdwn(cache.description)}` : ''}${cache.tier ? ` · ${cache.tier}` : ''}`),
       accessory: button(ACTION.homeStart, 'Investigate', cache.name),
     } as Block);
+    // The same lines as `keyloss record status`, per cache.
+    const status = statuses.get(cache.name);
+    if (status) blocks.push(context(truncate(escapeMrkdwn(describeStatus(status).join('\n')), LIMITS.sectionText)));
   }
   return { type: 'home', blocks: blocks.slice(0, 100) };
 }

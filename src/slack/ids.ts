@@ -26,12 +26,17 @@ export const ACTION = {
   watchLive: 'keyloss.watch_live',
   /** App Home: start an investigation of the cache named by the button's value. */
   homeStart: 'keyloss.home_start',
+  /** On a message keyloss record posted: run the checks in its thread, prefilled from the recorded event. */
+  diagnoseRecorded: 'keyloss.diagnose_recorded',
 } as const;
 
 export const ANSWER_BUTTON = /^keyloss\.answer\.\d+$/;
 
 /** The metadata event type of a verdict message, for whatever reads the channel (and for the thread's own history). */
 export const REPORT_EVENT = 'keyloss_report';
+
+/** The metadata event type of a message keyloss record posted about a recorded event. */
+export const RECORDED_EVENT = 'keyloss_recorded';
 
 export const VIEW = { textAnswer: 'keyloss.text_answer', homeStart: 'keyloss.home_start' } as const;
 

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { SessionSchema, type Session } from '../runbook/engine.ts';
 import { ReportSchema, type Report } from '../report/model.ts';
+import { JsonNumber } from '../domain/json-number.ts';
 import { CheckProgressSchema, type CheckProgress } from '../domain/checks.ts';
 import type { RecordKind, StateStore } from '../state/store.ts';
 import { updateState } from '../state/store.ts';
@@ -18,6 +19,17 @@ export interface AnswerRecord {
   at: string;
   prefilled: boolean;
   skipped: boolean;
+  /** Where a prefilled answer came from ("the command", "the caches file", "Azure", "the alert"); absent in older records. */
+  source?: string;
+}
+
+/** A "Watch live" that ran to its result: for the postmortem. */
+export interface WatchRecord {
+  by: string;
+  from: string;
+  to: string;
+  seconds: number;
+  summary: string;
 }
 
 export interface CheckRun {
@@ -63,6 +75,8 @@ export interface Investigation {
   statusTs?: string;
   /** Set when an Azure Monitor alert started it. */
   alert?: AlertOrigin;
+  /** The watches that posted a result in the thread (absent in investigations stored before it existed). */
+  watches?: WatchRecord[];
 }
 
 const InvestigationSchema: z.ZodType<Investigation> = z.object({
@@ -83,6 +97,7 @@ const InvestigationSchema: z.ZodType<Investigation> = z.object({
       at: z.string(),
       prefilled: z.boolean(),
       skipped: z.boolean(),
+      source: z.string().optional(),
     }),
   ),
   runs: z.array(z.object({ startedAt: z.string(), finishedAt: z.string().nullable(), startedBy: z.string(), checks: z.array(CheckProgressSchema) })),
@@ -96,6 +111,7 @@ const InvestigationSchema: z.ZodType<Investigation> = z.object({
   alert: z
     .object({ id: z.string(), rule: z.string(), severity: z.string(), firedAt: z.string(), conditions: z.array(z.string()) })
     .optional(),
+  watches: z.array(z.object({ by: z.string(), from: z.string(), to: z.string(), seconds: JsonNumber, summary: z.string() })).optional(),
 });
 
 /**

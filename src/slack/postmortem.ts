@@ -4,39 +4,80 @@ import { scopeWords } from '../report/text.ts';
 import type { Investigation } from './investigation.ts';
 import { escapeMrkdwn, mention } from './blocks/escape.ts';
 import { bullets, context, header, message, section, type SlackMessage } from './blocks/message.ts';
-import { topCauseReport, uncheckedLines, type Conclusion } from './blocks/verdict.ts';
+import { topCauseReport, uncheckedLines, when, type Conclusion } from './blocks/verdict.ts';
+import { formatDuration } from '../domain/format.ts';
 
 interface TimelineEntry {
   at: string;
+  /** Plain words; `{user}` stands where the person (`user`) is named, as a mention. */
   text: string;
+  user?: string;
 }
 
-/** Answers, check runs and the verdict in time order. */
+/** Where `{user}` stands in a timeline entry. */
+const USER = '{user}';
+
+/** How an answer was given: by whom, from where, or not at all (inferred). */
+function answerHow(a: Investigation['answers'][number]): { how: string; user?: string } {
+  if (a.prefilled && a.skipped) return { how: 'not given: inferred from the evidence' };
+  if (a.prefilled) return { how: a.source ? `from ${a.source}` : 'not asked' };
+  if (a.skipped) return a.user ? { how: `skipped by ${USER}`, user: a.user } : { how: 'skipped' };
+  return a.user ? { how: `by ${USER}`, user: a.user } : { how: '' };
+}
+
+/** A check's end: the checks start together, so a check ends its own time after the run started. */
+function checkEnd(startedAt: string, ms: number | undefined): string {
+  const start = Date.parse(startedAt);
+  return ms === undefined || Number.isNaN(start) ? startedAt : new Date(start + ms).toISOString();
+}
+
+/** Answers, check runs, the watches and the verdict in time order; the verdict after the checks it came from. */
 export function timeline(inv: Investigation): TimelineEntry[] {
-  const entries: TimelineEntry[] = [{ at: inv.startedAt, text: `Investigation of ${inv.cache} started by ${inv.startedBy}` }];
+  const entries: TimelineEntry[] = [
+    inv.alert
+      ? { at: inv.startedAt, text: `Investigation of ${inv.cache} started by the Azure Monitor alert ${inv.alert.rule}` }
+      : { at: inv.startedAt, text: `Investigation of ${inv.cache} started by ${USER}`, user: inv.startedBy },
+  ];
   for (const a of inv.answers) {
-    const how = a.prefilled ? 'from the command' : a.skipped ? 'skipped' : a.user ? `by ${a.user}` : '';
-    entries.push({ at: a.at, text: `${a.prompt} → ${a.answer}${how ? ` (${how})` : ''}` });
+    const { how, user } = answerHow(a);
+    entries.push({ at: a.at, text: `${a.prompt} → ${a.answer}${how ? ` (${how})` : ''}`, ...(user ? { user } : {}) });
   }
+  let lastCheck = '';
+  const said = new Set<string>();
   for (const run of inv.runs) {
-    entries.push({ at: run.startedAt, text: `Checks started by ${run.startedBy}` });
+    entries.push({ at: run.startedAt, text: `Checks started by ${USER}`, user: run.startedBy });
     for (const c of run.checks) {
       if (c.status === 'running') continue;
-      entries.push({
-        at: run.finishedAt ?? run.startedAt,
-        text: `Check ${c.title}: ${c.status}${c.ms !== undefined ? ` in ${c.ms} ms` : ''}${c.detail ? ` (${c.detail})` : ''}`,
-      });
+      const at = checkEnd(run.startedAt, c.ms);
+      if (at > lastCheck) lastCheck = at;
+      const detail = c.detail ? (said.has(c.detail) ? ' (same reason as above)' : ` (${c.detail})`) : '';
+      if (c.detail) said.add(c.detail);
+      entries.push({ at, text: `Check ${c.title}: ${c.status}${c.ms !== undefined ? ` in ${formatDuration(c.ms)}` : ''}${detail}` });
     }
   }
   // What the record dated (restarts, failovers, flushes, bursts, gaps) belongs in the incident's timeline at its time.
   for (const event of inv.report?.record?.events ?? []) entries.push({ at: event.at, text: `Recorded: ${event.summary}` });
   for (const gap of inv.report?.record?.gaps ?? []) entries.push({ at: gap.from, text: `Record gap until ${gap.to}: ${gap.why}` });
   for (const cause of inv.report?.causes ?? []) {
-    for (const line of cause.evidence) if (line.source === 'record' && line.at && line.direction === 'for' && cause.confirmed) entries.push({ at: line.at, text: `Recorded (${cause.id}, confirmed): ${line.summary}` });
+    for (const line of cause.evidence) if (line.source === 'record' && line.at && line.direction === 'for' && cause.confirmed) entries.push({ at: line.at, text: `Recorded (${cause.title}, confirmed): ${line.summary}` });
   }
-  if (inv.report) entries.push({ at: inv.report.generatedAt, text: `Verdict: ${inv.report.verdict} — ${inv.report.headline}` });
+  if (inv.report) {
+    const at = inv.report.generatedAt > lastCheck ? inv.report.generatedAt : lastCheck;
+    entries.push({ at, text: `Verdict: ${inv.report.verdict} — ${inv.report.headline}` });
+  }
+  for (const w of inv.watches ?? []) entries.push({ at: w.to, text: `Watch live by ${USER} (${w.seconds} s from ${w.from.slice(11, 19)} UTC): ${w.summary}`, user: w.by });
   if (inv.unreachable) entries.push({ at: inv.runs.at(-1)?.finishedAt ?? inv.startedAt, text: `Cache unreachable: ${inv.unreachable}` });
-  return entries.sort((a, b) => a.at.localeCompare(b.at));
+  // Stable: entries at the same instant keep the order they were added in (a check before the verdict it led to).
+  return entries.map((e, i) => ({ e, i })).sort((a, b) => a.e.at.localeCompare(b.e.at) || a.i - b.i).map(({ e }) => e);
+}
+
+/** `05:31:07`, with the date when the timeline spans more than one day. */
+function stamp(at: string, days: boolean): string {
+  return days ? `${at.slice(0, 10)} ${at.slice(11, 19)}` : at.slice(11, 19);
+}
+
+function spansDays(entries: readonly TimelineEntry[]): boolean {
+  return new Set(entries.map((e) => e.at.slice(0, 10))).size > 1;
 }
 
 /** Follow-up actions: the fixes of the likely cause, then what would make the next incident provable. */
@@ -55,23 +96,25 @@ export function postmortemMarkdown(inv: Investigation, conclusion: Conclusion | 
   const lines: string[] = [
     `# Key-loss postmortem: ${inv.cache}`,
     '',
-    `- Started: ${inv.startedAt} by ${inv.alert ? `the Azure Monitor alert ${inv.alert.rule} (${inv.alert.severity}, id ${inv.alert.id})` : `Slack user ${inv.startedBy}`}`,
+    `- Started: ${inv.startedAt.slice(0, 10)} ${inv.startedAt.slice(11, 19)} UTC by ${inv.alert ? `the Azure Monitor alert ${inv.alert.rule} (${inv.alert.severity}, id ${inv.alert.id})` : mention(inv.startedBy)}`,
     `- Slack thread: channel ${inv.channel}, ts ${inv.rootTs}`,
   ];
   if (report) {
     lines.push(
       `- Target: ${report.target.host}:${report.target.port}, db ${report.target.db}${report.target.tls ? ', TLS' : ''}`,
-      `- Key: \`${report.query.key}\` · since ${report.query.since} · tier ${report.query.tier ?? 'unknown'} · ${scopeWords(report)}`,
+      `- Key: \`${report.query.key}\` · last seen ${when(report, report.query.since)} · tier ${report.query.tier ?? 'unknown'} · ${scopeWords(report)}`,
       `- Verdict: **${report.verdict}**${conclusion ? ` — ${conclusion.title}` : ''}`,
       '',
       `> ${report.headline}`,
     );
   }
   lines.push('', '## Timeline (UTC)', '');
-  for (const e of timeline(inv)) lines.push(`- ${e.at} — ${e.text}`);
+  const entries = timeline(inv);
+  const days = spansDays(entries);
+  for (const e of entries) lines.push(`- ${stamp(e.at, days)} — ${e.user ? e.text.replace(USER, mention(e.user)) : e.text}`);
   if (top) {
-    lines.push('', `## Cause: ${top.title} (${top.likelihood}, score ${top.score.toFixed(2)})`, '', top.explanation, '', '### Evidence', '');
-    for (const e of top.evidence) lines.push(`- ${e.summary} (${e.check}, ${e.direction})`);
+    lines.push('', `## Cause: ${top.title} (${top.likelihood}${top.confirmed ? ', confirmed by the record' : ''})`, '', top.explanation, '', '### Evidence', '');
+    for (const e of top.evidence) lines.push(`- ${e.direction === 'for' ? '+' : e.direction === 'against' ? '−' : '·'} ${e.summary}`);
     lines.push('', '### Fixes', '');
     for (const f of top.fixes) lines.push(`- ${f}`);
   } else if (inv.unreachable) {
@@ -80,20 +123,21 @@ export function postmortemMarkdown(inv: Investigation, conclusion: Conclusion | 
     lines.push('', '## Cause', '', 'No single cause was proven.');
   }
   if (report) {
-    lines.push('', '## All causes', '', '| cause | likelihood | score | first evidence |', '|---|---|---|---|');
+    lines.push('', '## All causes', '', '| cause | likelihood | first evidence |', '|---|---|---|');
     for (const c of report.causes) {
       const first = (c.evidence[0]?.summary ?? '').replace(/\|/g, '\\|');
-      lines.push(`| ${c.title} | ${c.likelihood} | ${c.score.toFixed(2)} | ${first} |`);
+      lines.push(`| ${c.title} | ${c.likelihood} | ${first} |`);
     }
-    const unchecked = [...report.unchecked];
-    for (const c of report.checks) {
-      if (c.status === 'failed') unchecked.push(`${c.title}: failed — ${c.error ?? ''}`);
-      if (c.status === 'skipped') unchecked.push(`${c.title}: skipped — ${c.reason ?? ''}`);
-    }
+    // The report's sentences already say which checks failed or were skipped, and why, each reason once.
+    const unchecked = report.unchecked;
     if (unchecked.length > 0) {
       lines.push('', '## Could not check', '');
       for (const u of unchecked) lines.push(`- ${u}`);
     }
+  }
+  if ((inv.watches ?? []).length > 0) {
+    lines.push('', '## Watch live', '');
+    for (const w of inv.watches ?? []) lines.push(`- ${stamp(w.from, days)}–${w.to.slice(11, 19)} UTC (${w.seconds} s, ${mention(w.by)}): ${w.summary}`);
   }
   const charts = (inv.charts ?? []).filter((c) => c.permalink !== null);
   if (charts.length > 0) {
@@ -110,12 +154,14 @@ export function postmortemMarkdown(inv: Investigation, conclusion: Conclusion | 
 export function postmortemMessage(inv: Investigation, conclusion: Conclusion | null): SlackMessage {
   const report = inv.report;
   const top = report ? topCauseReport(report) : null;
-  const steps = timeline(inv).map((e) => `\`${e.at.slice(11, 19)}\` ${escapeMrkdwn(e.text)}`);
+  const entries = timeline(inv);
+  const days = spansDays(entries);
+  const steps = entries.map((e) => `\`${stamp(e.at, days)}\` ${e.user ? escapeMrkdwn(e.text).replace(USER, mention(e.user)) : escapeMrkdwn(e.text)}`);
   const blocks = [
     header(`Postmortem: ${inv.cache}`),
     section(
       [
-        `*Started* ${inv.startedAt} by ${mention(inv.startedBy)}`,
+        `*Started* ${inv.startedAt.slice(0, 10)} ${inv.startedAt.slice(11, 19)} UTC by ${inv.alert ? `the Azure Monitor alert ${escapeMrkdwn(inv.alert.rule)}` : mention(inv.startedBy)}`,
         report ? `*Verdict* ${report.verdict}${conclusion ? ` — ${escapeMrkdwn(conclusion.title)}` : ''}` : '*Verdict* none',
         report ? escapeMrkdwn(report.headline) : inv.unreachable ? `:warning: ${escapeMrkdwn(inv.unreachable)}` : '',
       ]

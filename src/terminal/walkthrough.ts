@@ -3,7 +3,7 @@ import type { AzureAccess } from '../azure/context.ts';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import type { Config } from '../config/env.ts';
 import { knownTier } from '../azure/tier.ts';
-import { printable } from '../domain/format.ts';
+import { endSentence, printable } from '../domain/format.ts';
 import { parseRedisUrl } from '../redis/url.ts';
 import { renderText, verdictLines } from '../report/text.ts';
 import { wrapLine } from '../report/wrap.ts';
@@ -239,7 +239,7 @@ async function checkNode(engine: Engine, session: Session, options: WalkthroughO
       return { kind: 'quit', code: 130 };
     case 'no-such-db':
       // The db question is asked again: it is the answer that is wrong.
-      prompter.say(['', style.yellow(`${printable(result.sentence)}.`)]);
+      prompter.say(['', style.yellow(endSentence(printable(result.sentence)))]);
       return { kind: 'db' };
     case 'invalid-url':
     case 'unreachable':

@@ -224,7 +224,7 @@ describe('metrics batch (2024-02-01 examples, monitor-query-metrics recording)',
     const results = await run([azureMetricsCheck]);
     const error = failure(results, 'azure.metrics');
     expect(error).toContain('Azure Monitor returned no values for any of the 9 metrics asked for (expiredkeys, evictedkeys, cachemisses, totalkeys, usedmemory, usedmemorypercentage, connectedclients, serverLoad, errors)');
-    expect(uncheckedSentences(evidenceOf(results)).join(' ')).toContain('The azure.metrics check failed: reading metrics of cache cache1');
+    expect(uncheckedSentences(evidenceOf(results)).join(' ')).toContain('The Azure Monitor metrics check failed: reading metrics of cache cache1');
   });
 });
 

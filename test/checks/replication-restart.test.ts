@@ -113,6 +113,7 @@ describe('persistence.restart', () => {
           address: `127.0.0.1:${server.port}`,
           uptimeSeconds: expect.any(Number),
           startedAt: expect.any(String),
+          startedWithin: { from: expect.any(String), to: expect.any(String) },
           restartedInWindow: true,
           rdbLastLoadKeysLoaded: 25,
           aofEnabled: false,

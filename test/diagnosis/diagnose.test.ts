@@ -273,7 +273,7 @@ describe('diagnose', () => {
     expect(cause(d, 'eviction').likelihood).toBe('unknown');
     const text = d.unchecked.join('\n');
     expect(text).toContain('The memory check failed: INFO timed out after 3000 ms on 10.0.0.4:6379; expiration and eviction rest on the other evidence.');
-    expect(text).toContain('Not run: azure.resource and azure.metrics, because no Azure resource configured.');
+    expect(text).toContain('Not run: the Azure settings and Azure Monitor metrics checks, because no Azure resource configured.');
     expect(d.headline).toMatch(/could not be checked/);
   });
 

@@ -128,6 +128,6 @@ describe('renderText', () => {
       ...reportFor(makeEvidence('k')),
       metrics: [{ metric: 'usedmemorypercentage', line: '▁▃▅█', min: 12, max: 99, change: null, unit: 'Percent', aggregation: 'Maximum' as const, points: [], changes: [] }],
     };
-    expect(renderText(report, { color: false })).toMatch(/usedmemorypercentage\s+▁▃▅█\s+min 12, max 99/);
+    expect(renderText(report, { color: false })).toMatch(/usedmemorypercentage\s+▁▃▅█\s+min 12 %, max 99 %/);
   });
 });

@@ -3,9 +3,10 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordLayout } from '../../src/record/layout.ts';
-import { DEFAULT_RECORDER_OPTIONS, Recorder, type RecorderOptions, type RecordTarget } from '../../src/record/recorder.ts';
+import { Recorder, type RecordTarget } from '../../src/record/recorder.ts';
 import { parseRedisUrl } from '../../src/redis/url.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
+import { fastRecorderOptions } from '../support/recorder.ts';
 import { waitFor } from '../support/wait.ts';
 
 const PREFIX = 'kltest-clients:';
@@ -16,9 +17,7 @@ function target(id: string, url: string): RecordTarget {
   return { id, endpoint: parsed.endpoint, azure: null };
 }
 
-function options(holder: string): RecorderOptions {
-  return { ...DEFAULT_RECORDER_OPTIONS, prefix: PREFIX, holder, flushMs: 50, leaseMs: 600, sampleMs: 100, backoff: { minMs: 50, maxMs: 200 }, log: () => undefined };
-}
+const options = (holder: string) => fastRecorderOptions(PREFIX, holder);
 
 interface StoredEvent {
   type: string;

@@ -6,14 +6,13 @@ import { isGlobPattern } from '../../src/domain/query.ts';
 import { investigate } from '../../src/investigate.ts';
 import { RecordLayout } from '../../src/record/layout.ts';
 import { Recorder } from '../../src/record/recorder.ts';
-import { parseRedisUrl } from '../../src/redis/url.ts';
 import type { Report } from '../../src/report/model.ts';
 import { renderText } from '../../src/report/text.ts';
 import { verdictMessage } from '../../src/slack/blocks/verdict.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
+import { fastRecorderOptions, recordTarget } from '../support/recorder.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { waitFor } from '../support/wait.ts';
-import { fastRecorderOptions } from '../support/recorder.ts';
 
 const PREFIX = 'kldiag:';
 let cache: RedisProcess;
@@ -45,9 +44,7 @@ beforeAll(async () => {
     startRedis(),
   ]);
   state = new Redis(stateServer.port);
-  const parsed = parseRedisUrl(cache.url);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  const recorder = new Recorder(state, [{ id: 'sessions', endpoint: parsed.endpoint, azure: null }], fastRecorderOptions(PREFIX, 'test'));
+  const recorder = new Recorder(state, [recordTarget('sessions', cache.url)], fastRecorderOptions(PREFIX, 'test'));
   await recorder.start();
   const app = new Redis(cache.port, { retryStrategy: () => 50, maxRetriesPerRequest: 0 });
   app.on('error', () => undefined);
@@ -122,12 +119,13 @@ describe('the diagnosis reads the record', () => {
     expect(cause(deleted, 'flush').confirmed).toBeUndefined();
   });
 
-  it('a glob over a gap: the recorded evictions are cited, but neither confirmed nor likely from the record alone', async () => {
+  it('a glob across the restart\'s own gap: the evictions before it are confirmed, counted against every key the later flush emptied', async () => {
     const report = await diagnoseWithRecord('cache:*');
     const eviction = cause(report, 'eviction');
-    expect(eviction.confirmed).toBeUndefined();
-    expect(eviction.likelihood).not.toBe('likely');
+    expect(eviction).toMatchObject({ likelihood: 'likely', confirmed: true });
     expect(eviction.evidence.find((line) => line.source === 'record')?.summary).toMatch(/cache:\* keys evicted .* of the .* cache:\* removals recorded in the window/);
+    // The gap is still said; it only no longer hides what the record saw before and after it.
+    expect(report.record!.gaps.some((gap) => /could not be recorded/.test(gap.why))).toBe(true);
   });
 
   it('without a record, or with the state Redis away, record is null and the check says why', async () => {

@@ -4,12 +4,13 @@ import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordLayout } from '../../src/record/layout.ts';
-import { DEFAULT_RECORDER_OPTIONS, Recorder } from '../../src/record/recorder.ts';
+import { Recorder } from '../../src/record/recorder.ts';
 import { parseRedisUrl } from '../../src/redis/url.ts';
 import { writeCachesFile } from '../support/caches-file.ts';
 import { runDiagnose, runKeyloss } from '../support/keyloss-cli.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { startSlackApp } from '../support/slack-app.ts';
+import { fastRecorderOptions } from '../support/recorder.ts';
 import { waitFor } from '../support/wait.ts';
 
 const PREFIX = 'klid:';
@@ -29,15 +30,7 @@ afterAll(async () => {
 async function recordDeletion(cache: RedisProcess, id: string): Promise<void> {
   const parsed = parseRedisUrl(cache.url);
   if (!parsed.ok) throw new Error(parsed.reason);
-  const recorder = new Recorder(state, [{ id, endpoint: parsed.endpoint, azure: null }], {
-    ...DEFAULT_RECORDER_OPTIONS,
-    prefix: PREFIX,
-    holder: 'id-test',
-    flushMs: 50,
-    leaseMs: 600,
-    sampleMs: 100,
-    log: () => undefined,
-  });
+  const recorder = new Recorder(state, [{ id, endpoint: parsed.endpoint, azure: null }], fastRecorderOptions(PREFIX, 'id-test'));
   await recorder.start();
   const app = new Redis(cache.port);
   await waitFor(async () => /psub=[1-9]/.test(String(await app.client('LIST'))), 'the subscription');

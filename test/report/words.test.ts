@@ -72,7 +72,7 @@ describe('the report on staged evidence', () => {
            application or job that connects under that name, search it for DEL, UNLINK, HDEL and GETDEL on
            this key prefix (and library calls such as delete, remove or invalidate), and line them up with
            its recent deploys and schedules.
-        2. If the cache is Basic, Standard or Premium: Stop stray deletes at the door. Use Microsoft Entra
+        2. If the cache is Basic, Standard or Premium: stop stray deletes at the door. Use Microsoft Entra
            ID authentication with a data access policy (Redis ACL syntax) that leaves DEL and UNLINK out
            for jobs and people who only read (for example +@read), and stop handing out the access key.
       "
@@ -223,13 +223,13 @@ describe('the report on staged evidence', () => {
         2. Send the cache's metrics to Log Analytics (Azure diagnostic settings) and alert on Errors
            (ErrorType Failover or Dataloss) and on Connected Clients dropping to 0, so the next restart is
            seen when it happens.
-        3. If the cache is Basic: Upgrade from Basic to Standard or Premium. Basic is a single node and
+        3. If the cache is Basic: upgrade from Basic to Standard or Premium. Basic is a single node and
            loses all data on every restart, patch or scaling; Standard adds a replica that takes over.
-        4. If the cache is Premium or Enterprise: Turn on data persistence (Advanced settings, Data
+        4. If the cache is Premium or Enterprise: turn on data persistence (Advanced settings, Data
            persistence, RDB or AOF) so a node that restarts reloads its data from the storage account.
-        5. If the cache is Standard: Only Premium and higher tiers can persist data. If the data must
+        5. If the cache is Standard: only Premium and higher tiers can persist data. If the data must
            survive both nodes going down, upgrade to Premium and turn on RDB or AOF persistence.
-        6. If the cache is Premium or Enterprise: Add geo-replication (passive on Premium, active on Azure
+        6. If the cache is Premium or Enterprise: add geo-replication (passive on Premium, active on Azure
            Managed Redis) to keep a copy in another region for when a whole cache is lost.
       "
     `);

@@ -1,14 +1,14 @@
 // One scenario per cause, on real redis-server processes; data staged through direct connections.
 import { afterAll, describe, expect, it } from 'vitest';
 import { startRedis, stopAllRedis } from '../support/redis-server.ts';
-import { causeOf, diagnoseAt, expectTopCause, infoField, sleep, stagingClient, writeKeys } from './support.ts';
+import { afterStartSecond, causeOf, diagnoseAt, expectTopCause, infoField, sleep, stagingClient, writeKeys } from './support.ts';
 
 afterAll(() => stopAllRedis());
 
 describe('scenarios', () => {
   it('expiration: keys with short TTLs ran out, their siblings carry TTLs', async () => {
     const redis = await startRedis();
-    const since = new Date();
+    const since = await afterStartSecond(redis.url);
     const app = stagingClient(redis.url);
     await writeKeys(app, 'session:', 0, 100, 64, 200);
     await sleep(400);
@@ -26,7 +26,7 @@ describe('scenarios', () => {
 
   it('eviction: allkeys-lru with a few MB, filled past it', async () => {
     const redis = await startRedis(['--maxmemory', '3mb', '--maxmemory-policy', 'allkeys-lru']);
-    const since = new Date();
+    const since = await afterStartSecond(redis.url);
     const app = stagingClient(redis.url);
     await writeKeys(app, 'cache:', 0, 6_000, 1_000);
     const evicted = await infoField(app, 'evicted_keys');
@@ -46,7 +46,7 @@ describe('scenarios', () => {
 
   it('volatile-lru: keys that never had a TTL are not blamed on eviction, even with evictions', async () => {
     const redis = await startRedis(['--maxmemory', '3mb', '--maxmemory-policy', 'volatile-lru']);
-    const since = new Date();
+    const since = await afterStartSecond(redis.url);
     const app = stagingClient(redis.url);
     await writeKeys(app, 'session:', 0, 1_000, 1_000);
     await writeKeys(app, 'cache:', 0, 4_000, 1_000, 3_600_000);
@@ -104,7 +104,7 @@ describe('scenarios', () => {
     const redis = await startRedis();
     const app = stagingClient(redis.url);
     await writeKeys(app, 'session:', 0, 500, 64);
-    const since = new Date();
+    const since = await afterStartSecond(redis.url);
     await app.flushdb();
     await app.set('session:new', '1');
     await app.quit();
@@ -166,7 +166,7 @@ describe('scenarios', () => {
 
   it('two causes at once: expiration and eviction both likely, the one that explains the key first', async () => {
     const redis = await startRedis(['--maxmemory', '3mb', '--maxmemory-policy', 'allkeys-lru']);
-    const since = new Date();
+    const since = await afterStartSecond(redis.url);
     const app = stagingClient(redis.url);
     await writeKeys(app, 'session:', 0, 1_000, 500, 500);
     await writeKeys(app, 'blob:', 0, 5_000, 1_000);

@@ -4,14 +4,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../src/redis/slot.ts';
 import { startCluster } from '../support/cluster.ts';
 import { startRedis, stopAllRedis } from '../support/redis-server.ts';
-import { causeOf, diagnoseAt, expectTopCause, infoField, sleep, stagingClient, writeKeys } from './support.ts';
+import { afterStartSecond, causeOf, diagnoseAt, expectTopCause, infoField, sleep, stagingClient, writeKeys } from './support.ts';
 
 afterAll(() => stopAllRedis());
 
 describe('reasoning by elimination', () => {
   it('volatile-lru evicting other keys, the missing family carries no TTL, DELs counted: deletion is likely', async () => {
     const redis = await startRedis(['--maxmemory', '3mb', '--maxmemory-policy', 'volatile-lru']);
-    const since = new Date();
+    const since = await afterStartSecond(redis.url);
     const app = stagingClient(redis.url);
     await writeKeys(app, 'account:', 0, 500, 500);
     // Keys with a TTL fill memory past the limit: volatile-lru evicts among them, never among account:*.

@@ -5,6 +5,7 @@ import type { CauseId, Likelihood } from '../../src/domain/causes.ts';
 import { isGlobPattern, type Query } from '../../src/domain/query.ts';
 import { investigate } from '../../src/investigate.ts';
 import type { Report } from '../../src/report/model.ts';
+import { waitFor } from '../support/wait.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
 
 export async function diagnoseAt(url: string, query: { key: string; db?: number; since: Date; scope?: Query['scope'] }): Promise<Report> {
@@ -54,4 +55,18 @@ export async function infoField(client: Redis, field: string): Promise<number> {
   const info = await client.info();
   const match = new RegExp(`^${field}:(\\S+)`, 'm').exec(info);
   return match ? Number(match[1]) : Number.NaN;
+}
+
+/**
+ * Now, once the node at `url` is past the second it started in: uptime_in_seconds is whole seconds, so only then can its
+ * start be told apart from keys last seen now (a node started in the same second may have restarted after them).
+ */
+export async function afterStartSecond(url: string): Promise<Date> {
+  const probe = stagingClient(url);
+  try {
+    await waitFor(async () => (await infoField(probe, 'uptime_in_seconds')) >= 1, `the node at ${url} to be up a whole second`);
+  } finally {
+    probe.disconnect();
+  }
+  return new Date();
 }

@@ -86,7 +86,7 @@ describe('Slack incident, end to end', () => {
     const progress = thread.filter((m) => m.text.startsWith('Checking orders-prod'));
     expect(progress).toHaveLength(1);
     const last = progress[0]!.versions.at(-1)!;
-    expect(JSON.stringify(last.blocks)).toContain('Checks finished');
+    expect(JSON.stringify(last.blocks)).toContain('Checks on orders-prod finished');
     expect(JSON.stringify(last.blocks)).not.toContain('hourglass');
 
     // The root message now carries the verdict.
@@ -172,7 +172,7 @@ describe('Slack incident, end to end', () => {
     expect(upload[0]!.params.filename).toMatch(/^keyloss-postmortem-orders-prod-\d{4}-\d{2}-\d{2}\.md$/);
     expect(h.fake.uploads).toHaveLength(1);
     expect(h.fake.uploads[0]!.body).toContain('# Key-loss postmortem: orders-prod');
-    expect(h.fake.uploads[0]!.body).toMatch(/When were the keys last known to be there\? → In the last (hour|6 hours) \(by U0ONCALL\)/);
+    expect(h.fake.uploads[0]!.body).toMatch(/When were the keys last known to be there\? → In the last (hour|6 hours) \(by <@U0ONCALL>\)/);
     const complete = h.fake.callsOf('files.completeUploadExternal')[0]!;
     expect(complete.params.channel_id).toBe(CHANNEL);
     expect(complete.params.thread_ts).toBe(root.ts);

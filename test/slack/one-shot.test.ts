@@ -134,7 +134,7 @@ describe('the message shortcut "Investigate with keyloss"', () => {
     // In someone else's thread the status reply carries the verdict line too: the verdict is the message with the evidence.
     const verdict = h.fake.thread(CHANNEL, alertTs).find((m) => m.metadata?.event_type === REPORT_EVENT && m.ts !== status.ts)!;
     expect(verdict.metadata?.event_payload).toMatchObject({ cache: 'orders-prod', key: 'basket:*' });
-    expect(blockText(verdict)).toContain(`since ${new Date(Math.floor(lastSeen.getTime() / 1000) * 1000).toISOString().slice(0, 16)}`);
+    expect(blockText(verdict)).toContain(`last seen ${new Date(Math.floor(lastSeen.getTime() / 1000) * 1000).toISOString().slice(11, 19)} UTC`);
     // keyloss never edits the message it was asked about: the status reply carries the verdict line.
     expect(h.fake.callsOf('chat.update').some((c) => c.params.ts === alertTs)).toBe(false);
     expect(h.fake.messages.find((m) => m.ts === status.ts)!.text).toContain('Key-loss investigation on orders-prod');

@@ -103,13 +103,17 @@ export function expirationSignals(evidence: Evidence): Signal[] {
   return signals;
 }
 
+/** A TTL below this reads as short in the fixes. */
+const SHORT_TTL_MS = 10 * 60_000;
+
 export function expirationFacts(evidence: Evidence): Fact[] {
   const sample = dataOf(evidence, 'keyspace.ttl-sample');
   const facts: Fact[] = [];
   if (sample && sample.sampled > 0) {
     if (sample.withoutTtl > 0) facts.push('keys-without-ttl');
     const median = sample.medianTtlMs;
-    if (median !== null && median <= Math.max(windowMs(evidence), 3_600_000)) facts.push('short-ttls');
+    // Short: minutes at most, the kind a TTL in the wrong unit or a library default gives; an hour is a chosen TTL.
+    if (median !== null && median < SHORT_TTL_MS) facts.push('short-ttls');
   }
   return facts;
 }

@@ -3,7 +3,7 @@ import type { Evidence } from '../../domain/checks.ts';
 import type { ReplicationNode } from '../../domain/evidence.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
-import { dataOf, effectiveTier, restartsInWindow, windowMs } from '../evidence.ts';
+import { dataOf, effectiveTier, restartsInWindow, restartsUnordered, windowMs } from '../evidence.ts';
 import { formatBytes, formatCount, formatDuration, formatInstant } from '../../domain/format.ts';
 
 export function replicationSignals(evidence: Evidence): Signal[] {
@@ -35,8 +35,8 @@ export function replicationSignals(evidence: Evidence): Signal[] {
     });
   }
   if (promoted.length === 0 && primaries.length > 0) {
-    // A restart clears master_replid2, so a restarted node can no longer show an earlier promotion.
-    const restarted = new Set(restartsInWindow(evidence).map((node) => node.address));
+    // A restart clears master_replid2, so a restarted node (or one that may have restarted) can no longer show an earlier promotion.
+    const restarted = new Set([...restartsInWindow(evidence), ...restartsUnordered(evidence)].map((node) => node.address));
     const blind = primaries.filter((node) => restarted.has(node.address));
     const withReplicas = primaries.filter((node) => (node.connectedReplicas ?? 0) > 0).length;
     const replicasUnknown = primaries.some((node) => node.connectedReplicas === null);

@@ -2,8 +2,8 @@
 import type { Evidence } from '../../domain/checks.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
-import { dataOf, effectiveTier, keyspaceOf, restartsInWindow } from '../evidence.ts';
-import { formatCount, formatDuration, formatInstant, plural } from '../../domain/format.ts';
+import { dataOf, effectiveTier, keyspaceOf, restartsInWindow, restartsUnordered, startInterval } from '../evidence.ts';
+import { formatCount, formatDuration, formatInstant, formatInstantMs, plural } from '../../domain/format.ts';
 import { shardView } from '../shards.ts';
 
 export function restartSignals(evidence: Evidence): Signal[] {
@@ -15,7 +15,6 @@ export function restartSignals(evidence: Evidence): Signal[] {
 
   if (restarted.length === 0) {
     const unknown = restart.nodes.filter((node) => node.uptimeSeconds === null);
-    const known = restart.nodes.filter((node): node is typeof node & { uptimeSeconds: number } => node.uptimeSeconds !== null);
     if (unknown.length > 0) {
       // No uptime, no start time: neither a restart nor its absence can be read from this node.
       signals.push({
@@ -26,13 +25,32 @@ export function restartSignals(evidence: Evidence): Signal[] {
         summary: `${unknown.map((node) => node.address).join(', ')}: INFO gives no usable uptime_in_seconds, so when ${unknown.length === 1 ? 'it' : 'they'} last started is unknown`,
       });
     }
+    const unordered = restartsUnordered(evidence);
+    for (const node of unordered) {
+      const { from, to } = startInterval(node);
+      const after = [node.persistenceOff ? 'persistence is off' : '', line && line.keys <= 10 ? `db ${line.db} holds ${plural(line.keys, 'key')}` : ''].filter(Boolean).join(' and ');
+      // Below the 0.3 a cause needs to be likely: a restart that may have come before the keys were last seen stays possible.
+      signals.push({
+        cause: 'instance-failure',
+        check: 'persistence.restart',
+        weight: 0.29,
+        unknown: true,
+        summary:
+          `${node.address} started between ${formatInstant(new Date(from), evidence.now)} and ${formatInstant(new Date(to), evidence.now)} (uptime_in_seconds ${node.uptimeSeconds}, whole seconds), ` +
+          `so whether it restarted before or after the keys were last seen at ${formatInstantMs(evidence.query.since, evidence.now)} cannot be told` +
+          (after ? `; ${after}, so if after, it came back without them` : ''),
+      });
+    }
+    const ordered = new Set(unordered.map((node) => node.address));
+    const known = restart.nodes.filter((node): node is typeof node & { uptimeSeconds: number } => node.uptimeSeconds !== null && !ordered.has(node.address));
     if (known.length === 0) return signals;
     const youngest = known.reduce((a, b) => (a.uptimeSeconds < b.uptimeSeconds ? a : b));
+    const doubt = unknown.length > 0 || unordered.length > 0;
     signals.push({
       cause: 'instance-failure',
       check: 'persistence.restart',
-      weight: unknown.length > 0 ? -0.3 : -0.85,
-      summary: `${known.length === 1 ? youngest.address : `${unknown.length > 0 ? 'every node that says' : 'every node'}; the youngest, ${youngest.address},`} has been up ${formatDuration(youngest.uptimeSeconds * 1000)}, since before the keys were last seen`,
+      weight: doubt ? -0.3 : -0.85,
+      summary: `${known.length === 1 ? youngest.address : `${doubt ? 'every other node' : 'every node'}; the youngest, ${youngest.address},`} has been up ${formatDuration(youngest.uptimeSeconds * 1000)}, since before the keys were last seen`,
     });
     return signals;
   }

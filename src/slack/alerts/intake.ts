@@ -5,7 +5,11 @@
 // alert is its id, its condition and its fired time (the portal's "Test action group" sends every sample with one id).
 import { createHash } from 'node:crypto';
 import { findCacheByResourceId, type CacheConfig } from '../../config/caches.ts';
+import { cacheAddress } from '../../core/target.ts';
 import { formatValue } from '../../domain/format.ts';
+import { saidBetween, type Said } from '../../record/announce.ts';
+import { findRecordName } from '../../record/identity.ts';
+import { RecordLayout } from '../../record/layout.ts';
 import { describeError } from '../../redact.ts';
 import { z } from 'zod';
 import { replaceState, withClaim, type RecordKind } from '../../state/store.ts';
@@ -177,19 +181,29 @@ async function actOnAlert(client: Client, deps: SlackDeps, alert: AzureMonitorAl
     audit('recovery, said as a notice', { cache: cache.name, channel: where, recovery: alert.recovery });
     return;
   }
+  // keyloss record may have said this event first: the alert's checks then run in that message's thread.
+  const recorded = await recordedInWindow(deps, cache, alert);
+  const runIn = recorded?.channel ?? channel;
   const started = await startInvestigation(client, deps, {
     cache,
-    channel,
+    channel: runIn,
+    ...(recorded ? { thread: recorded.ts } : {}),
     user: ALERT_STARTER,
     prefill: { key: cache.alerts.key, since: alertSince(alert) },
     alert: alertOrigin(alert),
     // The thread is remembered before the checks run, so a resolve arriving meanwhile finds it.
     onRoot: async (rootTs) => {
-      await deps.store.put(threadOfAlert(alert), ALERT_THREAD_RECORD, { channel, rootTs }, null, deps.config.sessionTtlMs);
-      await replaceState(deps.store, openThreadOfCache(cache), ALERT_THREAD_RECORD, { channel, rootTs }, deps.config.sessionTtlMs);
-      audit('investigating', { cache: cache.name, channel, thread: rootTs });
+      await deps.store.put(threadOfAlert(alert), ALERT_THREAD_RECORD, { channel: runIn, rootTs }, null, deps.config.sessionTtlMs);
+      await replaceState(deps.store, openThreadOfCache(cache), ALERT_THREAD_RECORD, { channel: runIn, rootTs }, deps.config.sessionTtlMs);
+      audit('investigating', { cache: cache.name, channel: runIn, thread: rootTs });
     },
   });
+  if (!started.ok && recorded) {
+    // Someone already diagnoses the recorded event in that thread: the alert is one line there, not a second run.
+    await postMessage(client, recorded.channel, recorded.ts, noticeMessage(':bell:', `Azure Monitor alert ${alert.rule} (${alert.severity}) fired at ${alert.firedAt.slice(11, 19)} UTC for this cache, in the window of this event; the checks in this thread cover it.`));
+    audit('noted in the thread of the recorded event', { cache: cache.name, channel: recorded.channel, thread: recorded.ts });
+    return;
+  }
   if (!started.ok) {
     // Said where the alert would have run: an alert keyloss cannot investigate is never only an audit line.
     const where = await notice(
@@ -201,6 +215,21 @@ async function actOnAlert(client: Client, deps: SlackDeps, alert: AzureMonitorAl
     );
     audit('could not start', { cache: cache.name, channel: where, reason: started.reason });
   }
+}
+
+/** How long before the alert's window (or its fired time) a recorded event still counts as the same one. */
+const RECORDED_SLACK_MS = 5 * 60_000;
+
+/** The message keyloss record posted about this cache in the alert's window, when there is one. */
+async function recordedInWindow(deps: SlackDeps, cache: CacheConfig, alert: AzureMonitorAlert): Promise<Said | null> {
+  const record = deps.record;
+  if (!record || !('client' in record)) return null;
+  const address = cacheAddress(cache, deps.config.secrets);
+  const name = await findRecordName(record.client, record.prefix, { name: cache.name, address: address ?? cache.name }).catch(() => null);
+  if (name === null) return null;
+  const from = Date.parse(alertSince(alert)) - RECORDED_SLACK_MS;
+  const to = Date.parse(alert.window?.to ?? alert.firedAt) + RECORDED_SLACK_MS;
+  return saidBetween(record.client, new RecordLayout(record.prefix, name), from, to);
 }
 
 /** handleAlert after the 202: a failure is one audit line, never an unhandled rejection. */

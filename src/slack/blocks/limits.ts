@@ -24,6 +24,20 @@ export const LIMITS = {
   modalButton: 24,
   privateMetadata: 3000,
   inputLabel: 2000,
+  // Data visualization block (docs.slack.dev/reference/block-kit/blocks/data-visualization-block): title 50, 1–6 series
+  // or pie segments; series names, category and segment labels 20 (as SDKs that validate it document: slack-messaging),
+  // at most 20 points a series, and at most two such blocks in one message.
+  chartTitle: 50,
+  chartSeries: 6,
+  chartLabel: 20,
+  chartPoints: 20,
+  chartAxisLabel: 50,
+  chartsPerMessage: 2,
+  // Table block (docs.slack.dev/reference/block-kit/blocks/table-block): 100 rows of at most 20 cells, 20 column settings,
+  // cells of at least one character; keyloss puts at most one table in a message.
+  tableRows: 100,
+  tableCells: 20,
+  tablesPerMessage: 1,
 } as const;
 
 export interface TextObject {
@@ -62,13 +76,28 @@ export interface PlainTextInputElement {
 
 export type InteractiveElement = ButtonElement | StaticSelectElement;
 
+/** One series of a line, bar or area chart: a value for each of the axis's categories, in their order. */
+export interface ChartSeries {
+  name: string;
+  data: Array<{ label: string; value: number }>;
+}
+
+export type Chart =
+  | { type: 'line' | 'bar' | 'area'; series: ChartSeries[]; axis_config: { categories: string[]; x_label?: string; y_label?: string } }
+  | { type: 'pie'; segments: Array<{ label: string; value: number }> };
+
+/** A table cell: text (at least one character) or a number with the text shown for it. */
+export type TableCell = { type: 'raw_text'; text: string } | { type: 'raw_number'; value: number; text: string };
+
 export type Block =
   | { type: 'header'; block_id?: string; text: TextObject }
   | { type: 'section'; block_id?: string; text?: TextObject; fields?: TextObject[]; accessory?: InteractiveElement }
   | { type: 'context'; block_id?: string; elements: TextObject[] }
   | { type: 'actions'; block_id?: string; elements: InteractiveElement[] }
   | { type: 'divider'; block_id?: string }
-  | { type: 'input'; block_id?: string; label: TextObject; element: PlainTextInputElement; hint?: TextObject; optional?: boolean };
+  | { type: 'input'; block_id?: string; label: TextObject; element: PlainTextInputElement; hint?: TextObject; optional?: boolean }
+  | { type: 'data_visualization'; block_id?: string; title: string; chart: Chart }
+  | { type: 'table'; block_id?: string; rows: TableCell[][]; column_settings?: Array<{ align?: 'left' | 'center' | 'right'; is_wrapped?: boolean }> };
 
 export type Surface = 'message' | 'modal';
 
@@ -108,6 +137,10 @@ export function limitBreaches(blocks: readonly unknown[], surface: Surface = 'me
   const out: string[] = [];
   const maxBlocks = surface === 'message' ? LIMITS.messageBlocks : LIMITS.modalBlocks;
   if (blocks.length > maxBlocks) out.push(`${blocks.length} blocks, more than ${maxBlocks}`);
+  const charts = (blocks as Block[]).filter((b) => b.type === 'data_visualization').length;
+  if (charts > LIMITS.chartsPerMessage) out.push(`${charts} data visualization blocks, more than ${LIMITS.chartsPerMessage}`);
+  const tables = (blocks as Block[]).filter((b) => b.type === 'table').length;
+  if (tables > LIMITS.tablesPerMessage) out.push(`${tables} table blocks, more than ${LIMITS.tablesPerMessage}`);
   (blocks as Block[]).forEach((block, i) => {
     const where = `block ${i} (${block.type})`;
     if ((block.block_id ?? '').length > LIMITS.blockId) out.push(`${where}: block_id longer than ${LIMITS.blockId}`);
@@ -146,9 +179,56 @@ export function limitBreaches(blocks: readonly unknown[], surface: Surface = 'me
         break;
       case 'divider':
         break;
+      case 'data_visualization':
+        out.push(...chartBreaches(block.title, block.chart, where));
+        break;
+      case 'table':
+        if (block.rows.length === 0) out.push(`${where}: no rows`);
+        if (block.rows.length > LIMITS.tableRows) out.push(`${where}: more than ${LIMITS.tableRows} rows`);
+        block.rows.forEach((row, r) => {
+          if (row.length > LIMITS.tableCells) out.push(`${where} row ${r}: more than ${LIMITS.tableCells} cells`);
+          row.forEach((cell, c) => {
+            if (cell.text.length === 0) out.push(`${where} row ${r} cell ${c}: empty`);
+          });
+        });
+        if ((block.column_settings?.length ?? 0) > LIMITS.tableCells) out.push(`${where}: more than ${LIMITS.tableCells} column settings`);
+        break;
       default:
         out.push(`${where}: unknown block type`);
     }
+  });
+  return out;
+}
+
+function chartBreaches(title: string, chart: Chart, where: string): string[] {
+  const out: string[] = [];
+  if (title.length === 0 || title.length > LIMITS.chartTitle) out.push(`${where}: title empty or longer than ${LIMITS.chartTitle}`);
+  if (chart.type === 'pie') {
+    if (chart.segments.length === 0 || chart.segments.length > LIMITS.chartSeries) out.push(`${where}: ${chart.segments.length} segments, not 1–${LIMITS.chartSeries}`);
+    chart.segments.forEach((s, i) => {
+      if (s.label.length === 0 || s.label.length > LIMITS.chartLabel) out.push(`${where} segment ${i}: label empty or longer than ${LIMITS.chartLabel}`);
+      if (!Number.isFinite(s.value)) out.push(`${where} segment ${i}: value not a finite number`);
+    });
+    return out;
+  }
+  const { categories, x_label, y_label } = chart.axis_config;
+  if (chart.series.length === 0 || chart.series.length > LIMITS.chartSeries) out.push(`${where}: ${chart.series.length} series, not 1–${LIMITS.chartSeries}`);
+  if (categories.length === 0 || categories.length > LIMITS.chartPoints) out.push(`${where}: ${categories.length} categories, not 1–${LIMITS.chartPoints}`);
+  if (new Set(categories).size !== categories.length) out.push(`${where}: categories repeat`);
+  categories.forEach((c, i) => {
+    if (c.length === 0 || c.length > LIMITS.chartLabel) out.push(`${where} category ${i}: empty or longer than ${LIMITS.chartLabel}`);
+  });
+  for (const [name, label] of [['x_label', x_label], ['y_label', y_label]] as const) {
+    if (label !== undefined && label.length > LIMITS.chartAxisLabel) out.push(`${where}: ${name} longer than ${LIMITS.chartAxisLabel}`);
+  }
+  if (new Set(chart.series.map((s) => s.name)).size !== chart.series.length) out.push(`${where}: series names repeat`);
+  chart.series.forEach((s, i) => {
+    if (s.name.length === 0 || s.name.length > LIMITS.chartLabel) out.push(`${where} series ${i}: name empty or longer than ${LIMITS.chartLabel}`);
+    if (s.data.length === 0 || s.data.length > LIMITS.chartPoints) out.push(`${where} series ${i}: ${s.data.length} points, not 1–${LIMITS.chartPoints}`);
+    s.data.forEach((point, j) => {
+      if (!categories.includes(point.label)) out.push(`${where} series ${i} point ${j}: label is not one of the categories`);
+      if (!Number.isFinite(point.value)) out.push(`${where} series ${i} point ${j}: value not a finite number`);
+    });
   });
   return out;
 }
@@ -181,9 +261,35 @@ function fitBlock(block: Block): Block {
       return { ...block, elements: block.elements.slice(0, LIMITS.contextElements).map((e) => fitText(e, LIMITS.contextText)) };
     case 'actions':
       return { ...block, elements: block.elements.slice(0, LIMITS.actionsElements).map(fitElement) };
+    case 'data_visualization':
+      return { ...block, title: truncate(block.title, LIMITS.chartTitle), chart: fitChart(block.chart) };
+    case 'table':
+      return {
+        ...block,
+        rows: block.rows.slice(0, LIMITS.tableRows).map((row) => row.slice(0, LIMITS.tableCells).map((cell) => (cell.text === '' ? { ...cell, text: '—' } : cell))),
+        ...(block.column_settings ? { column_settings: block.column_settings.slice(0, LIMITS.tableCells) } : {}),
+      };
     default:
       return block;
   }
+}
+
+/** Labels cut to 20 characters keep the end that tells them apart ("…:05" of a time), series and points beyond the limits dropped. */
+function fitChart(chart: Chart): Chart {
+  const label = (text: string): string => truncate(text, LIMITS.chartLabel);
+  if (chart.type === 'pie') return { ...chart, segments: chart.segments.slice(0, LIMITS.chartSeries).map((s) => ({ ...s, label: label(s.label) })) };
+  const categories = chart.axis_config.categories.slice(0, LIMITS.chartPoints);
+  const kept = new Set(categories);
+  return {
+    ...chart,
+    axis_config: {
+      ...chart.axis_config,
+      categories: categories.map(label),
+      ...(chart.axis_config.x_label !== undefined ? { x_label: truncate(chart.axis_config.x_label, LIMITS.chartAxisLabel) } : {}),
+      ...(chart.axis_config.y_label !== undefined ? { y_label: truncate(chart.axis_config.y_label, LIMITS.chartAxisLabel) } : {}),
+    },
+    series: chart.series.slice(0, LIMITS.chartSeries).map((s) => ({ name: label(s.name), data: s.data.filter((p) => kept.has(p.label)).map((p) => ({ ...p, label: label(p.label) })) })),
+  };
 }
 
 export interface Fitted {
@@ -198,7 +304,12 @@ export interface Fitted {
  */
 export function fitBlocks(blocks: readonly Block[], surface: Surface = 'message'): Fitted {
   const maxBlocks = surface === 'message' ? LIMITS.messageBlocks : LIMITS.modalBlocks;
-  const fitted = blocks.map(fitBlock);
+  // Past two charts or one table, the later ones are left out: their numbers are in the text and the PNGs.
+  let charts = 0;
+  let tables = 0;
+  const fitted = blocks
+    .filter((block) => (block.type === 'data_visualization' ? ++charts <= LIMITS.chartsPerMessage : block.type === 'table' ? ++tables <= LIMITS.tablesPerMessage : true))
+    .map(fitBlock);
   if (fitted.length <= maxBlocks) return { blocks: fitted, overflowed: false };
   const kept = fitted.slice(0, maxBlocks - 1);
   const left = fitted.length - kept.length;

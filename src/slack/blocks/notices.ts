@@ -1,4 +1,5 @@
 // Short ephemeral and thread notices: usage, refusals, no caches, the cache picker, failures.
+import { endSentence } from '../../domain/format.ts';
 import type { CacheConfig } from '../../config/caches.ts';
 import { USAGE } from '../command-text.ts';
 import { ACTION, pickBlockId } from '../ids.ts';
@@ -7,7 +8,7 @@ import { button, context, message, plain, section, type SlackMessage } from './m
 
 export function usageMessage(problem: string | null, cacheNames: readonly string[]): SlackMessage {
   const lines = [
-    problem ? `:warning: ${escapeMrkdwn(problem)}.` : '*keyloss* finds out why keys vanished from a Redis cache.',
+    problem ? `:warning: ${escapeMrkdwn(endSentence(problem))}` : '*keyloss* finds out why keys vanished from a Redis cache.',
     `Usage: \`${USAGE}\``,
     'Examples: `/keyloss orders-prod session:17 since 2h`, `/keyloss orders-prod "cart:*" db 3 tier premium scope complete`',
     cacheNames.length > 0 ? `Caches: ${cacheNames.map((n) => `\`${escapeMrkdwn(n)}\``).join(', ')}` : 'No caches are configured yet.',

@@ -1,13 +1,14 @@
 // The verdict in the thread: likely cause, evidence in numbers, fixes, causes ruled out, checks that could not run.
 import { topCause } from '../../report/build.ts';
-import { formatCount, formatDuration, formatMatchCount } from '../../domain/format.ts';
+import { formatCount, formatDuration, formatInstant, formatMatchCount } from '../../domain/format.ts';
 import type { CauseReport, Report } from '../../report/model.ts';
 import { isGlobPattern } from '../../domain/query.ts';
 import type { WatchWords } from '../../runbook/schema.ts';
 import { scopeWords } from '../../report/text.ts';
 import { ACTION } from '../ids.ts';
 import { code, escapeMrkdwn, mention } from './escape.ts';
-import type { Block } from './limits.ts';
+import { verdictChartBlocks } from './charts.ts';
+import type { Block, TableCell } from './limits.ts';
 import { bullets, button, context, divider, header, message, section, type SlackMessage } from './message.ts';
 
 export interface Conclusion {
@@ -31,25 +32,56 @@ export function topCauseReport(report: Report): CauseReport | null {
   return report.causes.find((cause) => cause.id === id) ?? null;
 }
 
+/**
+ * The headline after a title that says the same: the headline of an explained verdict starts with the cause's title,
+ * which the conclusion's title often repeats ("The keys are in another database: The keys are in another database: …").
+ */
+export function headlineAfter(title: string, headline: string): string {
+  const bare = (text: string): string => text.trim().replace(/[.:]+$/, '').toLowerCase();
+  if (!headline.toLowerCase().startsWith(bare(title)) || bare(title) === '') return headline;
+  const rest = headline.slice(bare(title).length).replace(/^[\s.:;—-]+/, '');
+  return rest === '' ? headline : rest.charAt(0).toUpperCase() + rest.slice(1);
+}
+
+/** "Title: headline", said once when the headline starts with the title. */
+export function titledHeadline(title: string, headline: string): string {
+  const rest = headlineAfter(title, headline);
+  return rest === headline ? `${title}: ${headline}` : `${title}: ${rest}`;
+}
+
 /** One line for the root message and notifications. */
 export function verdictLine(report: Report, conclusionTitle: string): string {
   const icon = report.verdict === 'explained' ? ':dart:' : report.verdict === 'no-loss' ? ':white_check_mark:' : ':grey_question:';
-  return `${icon} *${escapeMrkdwn(conclusionTitle)}* — ${escapeMrkdwn(report.headline)}`;
+  return `${icon} *${escapeMrkdwn(conclusionTitle)}* — ${escapeMrkdwn(headlineAfter(conclusionTitle, report.headline))}`;
 }
 
+/** The cause in words: its title, how likely, and whether the record confirmed it (the score orders; people read words). */
 export function causeHeading(cause: CauseReport): string {
-  return `${LIKELIHOOD_ICON[cause.likelihood]} *${escapeMrkdwn(cause.title)}* — ${cause.likelihood}${cause.confirmed ? ', *confirmed by the record*' : ''} (score ${cause.score.toFixed(2)})`;
+  return `${LIKELIHOOD_ICON[cause.likelihood]} *${escapeMrkdwn(cause.title)}* — ${LIKELIHOOD_WORDS[cause.likelihood]}${cause.confirmed ? ', *confirmed by the record*' : ''}`;
 }
+
+const LIKELIHOOD_WORDS: Record<CauseReport['likelihood'], string> = {
+  likely: 'likely',
+  possible: 'possible',
+  unlikely: 'unlikely',
+  'ruled-out': 'ruled out',
+  unknown: 'could not be judged',
+};
 
 export function evidenceLines(cause: CauseReport, direction?: 'for' | 'against'): string[] {
-  return cause.evidence
-    .filter((e) => direction === undefined || e.direction === direction)
-    .map((e) => `${escapeMrkdwn(e.summary)} _(${escapeMrkdwn(e.check)})_`);
+  return cause.evidence.filter((e) => direction === undefined || e.direction === direction).map((e) => escapeMrkdwn(e.summary));
+}
+
+/** When: UTC time of day, with the date when it is not the day the checks ran. */
+export function when(report: Pick<Report, 'generatedAt'>, iso: string): string {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? iso : formatInstant(at, new Date(report.generatedAt));
 }
 
 export function targetLine(report: Report): string {
   const t = report.target;
-  return `${escapeMrkdwn(`${t.host}:${t.port}`)} db ${t.db}${t.tls ? ' (TLS)' : ''} · key ${code(report.query.key)} · since ${report.query.since} · tier ${report.query.tier ?? 'unknown'} · ${scopeWords(report)}`;
+  const where = report.cache ? `${escapeMrkdwn(report.cache)} (${escapeMrkdwn(`${t.host}:${t.port}`)})` : escapeMrkdwn(`${t.host}:${t.port}`);
+  return `${where} db ${t.db}${t.tls ? ' (TLS)' : ''} · key ${code(report.query.key)} · last seen ${when(report, report.query.since)} · tier ${report.query.tier ?? 'unknown'} · ${scopeWords(report)}`;
 }
 
 /** What could not be checked: the report's sentences already cover failed and skipped checks, refused dbs and partial scans. */
@@ -88,14 +120,16 @@ function verdictButtons(report: Report, watch: WatchWords | null): Array<{ actio
 }
 
 export function verdictBlocks(report: Report, conclusion: Conclusion, used: readonly UsedButton[] = []): Block[] {
-  const blocks: Block[] = [header(conclusion.title), section(escapeMrkdwn(report.headline))];
+  const blocks: Block[] = [header(conclusion.title), section(escapeMrkdwn(headlineAfter(conclusion.title, report.headline)))];
   const top = topCauseReport(report);
   if (top) {
     blocks.push(section(`*Likely cause:* ${causeHeading(top)}\n${escapeMrkdwn(top.explanation)}`));
     const evidence = evidenceLines(top);
     if (evidence.length > 0) blocks.push(section(`*Evidence*\n${bullets(evidence, 2900)}`));
-    if (top.fixes.length > 0) blocks.push(section(`*Fixes*\n${bullets(top.fixes, 2900)}`));
   }
+  // Slack draws these itself; the same metrics go to the thread as PNGs for clients that do not.
+  blocks.push(...verdictChartBlocks(report));
+  if (top && top.fixes.length > 0) blocks.push(section(`*Fixes*\n${bullets(top.fixes.map(escapeMrkdwn), 2900)}`));
   if (report.verdict !== 'explained' || report.key.matches.length > 0) {
     const where = report.key.matches.map((m) => `db ${m.db}: ${formatMatchCount(m)} matching key${m.count === 1 && !m.sampled ? '' : 's'}`);
     blocks.push(
@@ -110,11 +144,11 @@ export function verdictBlocks(report: Report, conclusion: Conclusion, used: read
   if (possible.length > 0) {
     blocks.push(section(`*Still possible*\n${bullets(possible.map((c) => `${causeHeading(c)}${firstEvidence(c, 'for')}`), 2900)}`));
   }
-  const ruledOut = report.causes.filter((c) => c.likelihood === 'ruled-out' || c.likelihood === 'unlikely');
-  if (ruledOut.length > 0) {
-    blocks.push(section(`*Ruled out*\n${bullets(ruledOut.map((c) => `${causeHeading(c)}${firstEvidence(c, 'against')}`), 2900)}`));
+  for (const [likelihood, heading] of [['unlikely', 'Unlikely'], ['ruled-out', 'Ruled out']] as const) {
+    const causes = report.causes.filter((c) => c.likelihood === likelihood);
+    if (causes.length > 0) blocks.push(section(`*${heading}*\n${bullets(causes.map((c) => `${causeHeading(c)}${firstEvidence(c, 'against')}`), 2900)}`));
   }
-  const recorded = (report.record?.events ?? []).map((event) => `\`${event.at.slice(11, 19)}\` ${escapeMrkdwn(event.summary)}`);
+  const recorded = (report.record?.events ?? []).map((event) => `\`${when(report, event.at)}\` ${escapeMrkdwn(event.summary)}`);
   if (recorded.length > 0) blocks.push(section(`*Recorded by keyloss record (UTC)*\n${bullets(recorded, 2900)}`));
   const unchecked = uncheckedLines(report);
   if (unchecked.length > 0) blocks.push(section(`*Could not check*\n${bullets(unchecked, 2900)}`));
@@ -157,16 +191,38 @@ function firstEvidence(cause: CauseReport, direction: 'for' | 'against'): string
 }
 
 export function verdictMessage(report: Report, conclusion: Conclusion, used: readonly UsedButton[] = []): SlackMessage {
-  return message(`${conclusion.title}: ${report.headline}`, verdictBlocks(report, conclusion, used));
+  return message(titledHeadline(conclusion.title, report.headline), verdictBlocks(report, conclusion, used));
 }
 
 export function verdictLabel(action: string): string {
   return VERDICT_BUTTONS.find((b) => b.action === action)?.label ?? action;
 }
 
-/** Every cause with its evidence for and against, for "Show all causes". */
+/** A table cell: escaped as mrkdwn is, so that no key or server reply can become a mention wherever Slack shows it. */
+const cell = (text: string): TableCell => ({ type: 'raw_text', text: text.trim() === '' ? '—' : escapeMrkdwn(text) });
+
+/** The strongest line for and against a cause, for a table cell. */
+function strongest(cause: CauseReport, direction: 'for' | 'against'): string {
+  return cause.evidence.find((e) => e.direction === direction)?.summary ?? '—';
+}
+
+/**
+ * Every cause with its evidence, for "Show all causes": a table of the seven (cause, how likely, the strongest evidence
+ * for and against) reads across at a glance; every line of evidence follows, cause by cause.
+ */
 export function allCausesMessage(report: Report): SlackMessage {
-  const blocks: Block[] = [header('All seven causes, most likely first')];
+  const blocks: Block[] = [
+    header('All seven causes, most likely first'),
+    {
+      type: 'table',
+      block_id: 'causes',
+      column_settings: [{ is_wrapped: true }, { is_wrapped: false }, { is_wrapped: true }, { is_wrapped: true }],
+      rows: [
+        [cell('Cause'), cell('How likely'), cell('Strongest evidence for'), cell('Strongest evidence against')],
+        ...report.causes.map((c) => [cell(c.title), cell(`${LIKELIHOOD_WORDS[c.likelihood]}${c.confirmed ? ', confirmed' : ''}`), cell(strongest(c, 'for')), cell(strongest(c, 'against'))]),
+      ],
+    },
+  ];
   for (const cause of report.causes) {
     const evidence = evidenceLines(cause);
     blocks.push(section(`${causeHeading(cause)}\n${evidence.length > 0 ? bullets(evidence, 2500) : '_No evidence either way._'}`));

@@ -1,9 +1,10 @@
 // "Watch live" in the thread: one progress message that ticks through the seconds, then the result (or why there is none).
-import { formatCount } from '../../domain/format.ts';
+import { endSentence, formatCount } from '../../domain/format.ts';
 import { busiestSeconds, type TimelineRow, type WatchResult } from '../../record/watch.ts';
 import type { WatchWords } from '../../runbook/schema.ts';
 import { ACTION } from '../ids.ts';
 import { code, escapeMrkdwn } from './escape.ts';
+import { watchChartBlock } from './charts.ts';
 import type { Block } from './limits.ts';
 import { bullets, button, context, message, section, type SlackMessage } from './message.ts';
 
@@ -67,6 +68,9 @@ function notificationsLine(result: WatchResult): string {
 /** The watch's result in the thread: the summary first, then the numbers behind it, and a button to watch again. */
 export function watchResultMessage(scope: WatchScope, result: WatchResult, label: string): SlackMessage {
   const blocks: Block[] = [section(`:eyes: *Watched ${escapeMrkdwn(scope.cache)} live for ${result.window.seconds} s*\n${escapeMrkdwn(result.summary)}`)];
+  // The seconds as Slack's own chart; the busiest seconds below say the same in words for clients that do not draw it.
+  const chart = watchChartBlock(result);
+  if (chart) blocks.push(chart);
   if (result.events.length > 0) {
     const lines = result.events.map((event) => {
       const matching = result.key !== null ? ` (${formatCount(event.matching)} matching ${code(result.key)})` : '';
@@ -116,7 +120,7 @@ export function watchFailedMessage(scope: WatchScope, reason: string, label: str
  * (`why` from the run record, src/state/inflight.ts runStatus).
  */
 export function watchLostSentence(cache: string, why: string): string {
-  return `The watch on ${cache} did not finish: ${why}.`;
+  return endSentence(`The watch on ${cache} did not finish: ${why}`);
 }
 
 /** The thread's line for a watch whose replica was lost: why, the runbook's offer to watch again, and the button. */

@@ -31,10 +31,11 @@ export interface StartRequest {
 export type StartResult = { ok: true; rootTs: string } | { ok: false; reason: string; inCommandText: boolean };
 
 /** History entries from `from` on, as timeline records (prefilled ones and the one just given). */
-export function answerRecords(runbook: Runbook, session: Session, from: number, user: string | null): AnswerRecord[] {
+export function answerRecords(runbook: Runbook, session: Session, from: number, user: string | null, sources: Record<string, string> = {}): AnswerRecord[] {
   return session.history.slice(from).flatMap((entry): AnswerRecord[] => {
     const node = runbook.nodes[entry.node];
     if (node?.kind !== 'question' || entry.value === undefined) return [];
+    const source = entry.prefilled ? sources[node.slot] : undefined;
     return [
       {
         node: entry.node,
@@ -44,6 +45,7 @@ export function answerRecords(runbook: Runbook, session: Session, from: number, 
         at: entry.at,
         prefilled: entry.prefilled === true,
         skipped: entry.skipped === true,
+        ...(source !== undefined ? { source } : {}),
       },
     ];
   });
@@ -53,10 +55,20 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
   const { cache, channel, user } = request;
   // The caches file knows the tier and the application's database, Azure knows the tier of a cache with a resource;
   // the command text overrides them.
-  const prefill: Record<string, string> = { ...answersFromCache(cache), ...request.prefill, cache: cache.name };
+  const fromCache = answersFromCache(cache);
+  const prefill: Record<string, string> = { ...fromCache, ...request.prefill, cache: cache.name };
+  // Where each answer given ahead came from, for the postmortem's timeline.
+  const given = request.alert ? 'the alert' : request.thread ? 'the message' : 'the command';
+  const sources: Record<string, string> = {
+    ...Object.fromEntries(Object.keys(fromCache).map((slot) => [slot, 'the caches file'])),
+    ...Object.fromEntries(Object.keys(request.prefill).map((slot) => [slot, given])),
+  };
   if (prefill.tier === undefined) {
     const known = await knownTier(cache, deps.azure);
-    if (known) prefill.tier = known.tier;
+    if (known) {
+      prefill.tier = known.tier;
+      sources.tier = 'Azure';
+    }
   }
   const now = deps.now();
   // A start that names the key and since runs the checks at once; the rest is inferred, and can be changed on the verdict.
@@ -86,7 +98,7 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
     session: started.session,
     checkpoint: null,
     questionTs: null,
-    answers: answerRecords(deps.engine.runbook, started.session, 0, user),
+    answers: answerRecords(deps.engine.runbook, started.session, 0, user, sources),
     runs: [],
     progressTs: null,
     report: null,

@@ -9,7 +9,7 @@ import { expiredMessage } from '../blocks/notices.ts';
 import { watchDoneMessage, watchFailedMessage, watchProgressMessage, watchResultMessage, type WatchProgress, type WatchScope } from '../blocks/watch.ts';
 import { cacheNamed, type Client, type SlackDeps } from '../context.ts';
 import { ACTION } from '../ids.ts';
-import { loadInvestigation } from '../investigation.ts';
+import { loadInvestigation, updateInvestigation } from '../investigation.ts';
 import type { ClickPlace } from '../listeners/payload.ts';
 import { postEphemeral, postMessage, updateMessage } from '../post.ts';
 import { createThrottle } from '../throttle.ts';
@@ -106,6 +106,11 @@ async function watchOwned(client: Client, deps: SlackDeps, watching: OwnedWatch)
   }
   const result = outcome.result;
   await postMessage(client, place.channel, place.rootTs, watchResultMessage(scope, result, label));
+  // For the postmortem; best effort: the result is in the thread whatever the state Redis does.
+  const watched = { by: place.user, from: result.window.from, to: result.window.to, seconds: result.window.seconds, summary: result.summary };
+  await updateInvestigation(deps.store, place.channel, place.rootTs, deps.config.sessionTtlMs, (current) => ({ ...current, watches: [...(current.watches ?? []), watched].slice(-20) })).catch(
+    (error: unknown) => deps.audit({ action: 'error', user: place.user, channel: place.channel, thread: place.rootTs, cache: scope.cache, where: 'watch record', error: describeError(error) }),
+  );
   deps.audit({
     action: 'watch-finished',
     user: place.user,

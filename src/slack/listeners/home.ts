@@ -9,6 +9,9 @@ import { ACTION, SlackIds, VIEW } from '../ids.ts';
 import { postEphemeral } from '../post.ts';
 import { requester } from '../usergroups.ts';
 import { parseKeyPattern, parseSince } from '../../runbook/formats.ts';
+import type { CacheConfig } from '../../config/caches.ts';
+import { cacheAddress } from '../../core/target.ts';
+import { recordStatuses, type RecordStatus } from '../../record/status.ts';
 import { startOrPick } from './commands/keyloss.ts';
 import { afterAck } from './after-ack.ts';
 import { actionValue } from './payload.ts';
@@ -20,8 +23,24 @@ async function publishHome(client: AllMiddlewareArgs['client'], deps: SlackDeps,
     deps.audit({ action: 'error', user, channel: null, error: reason }),
   );
   const mine = cacheList(deps).filter((c) => userAllowed(c, who));
-  await client.views.publish({ user_id: user, view: await homeView(deps.store, user, mine) });
+  await client.views.publish({ user_id: user, view: await homeView(deps.store, user, mine, await recordedStatuses(deps, mine)) });
   deps.audit({ action: 'home', user, channel: null, caches: mine.length });
+}
+
+/** App Home answers within seconds: each record's bytes are counted for at most this long. */
+const HOME_BYTES_MS = 300;
+
+/** What keyloss record holds of each of these caches, found by name or address; empty without a state Redis. */
+async function recordedStatuses(deps: SlackDeps, caches: readonly CacheConfig[]): Promise<Map<string, RecordStatus>> {
+  const out = new Map<string, RecordStatus>();
+  const record = deps.record;
+  if (!record || !('client' in record)) return out;
+  const now = deps.now().getTime();
+  for (const cache of caches.slice(0, 40)) {
+    const [status] = await recordStatuses(record.client, record.prefix, { name: cache.name, address: cacheAddress(cache, deps.config.secrets) ?? cache.name }, now, HOME_BYTES_MS).catch(() => []);
+    if (status) out.set(cache.name, status);
+  }
+  return out;
 }
 
 const Submission = z.object({

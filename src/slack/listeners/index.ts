@@ -4,6 +4,7 @@ import type { SlackDeps } from '../context.ts';
 import { ACTION, ANSWER_BUTTON, PICK_ACTION, VIEW } from '../ids.ts';
 import { allCausesAction } from './actions/all-causes.ts';
 import { answerAction } from './actions/answer.ts';
+import { diagnoseRecordedAction } from './actions/diagnose-recorded.ts';
 import { openTextAction } from './actions/open-text.ts';
 import { pickCacheAction } from './actions/pick-cache.ts';
 import { postmortemAction } from './actions/postmortem.ts';
@@ -32,6 +33,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action({ type: 'block_actions', action_id: ACTION.changeScope }, reviseAction(deps, ACTION.changeScope, 'scope', true));
   app.action({ type: 'block_actions', action_id: ACTION.narrowKey }, reviseAction(deps, ACTION.narrowKey, 'key', false));
   app.action({ type: 'block_actions', action_id: ACTION.watchLive }, watchAction(deps));
+  app.action({ type: 'block_actions', action_id: ACTION.diagnoseRecorded }, diagnoseRecordedAction(deps));
 
   app.view({ type: 'view_submission', callback_id: VIEW.textAnswer }, textAnswerView(deps));
 }
