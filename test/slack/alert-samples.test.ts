@@ -49,10 +49,10 @@ async function postAndSee(body: SampleBody, channel: string): Promise<PostedMess
 /** A "Test action group" sample moved by the common shift; aimed at the cache unless `aimed` is false. */
 const testAction = (name: AlertSample, aimed = true) =>
   adaptedSample(alertSample(name), { ...(aimed ? { target: RESOURCE } : {}), firedAt: new Date(Date.parse(alertSample(name).data.essentials.firedDateTime) + shift) });
-/** How the verdict states when the keys were last seen: the UTC time of day, with the date when it is another day. */
+/** The verdict's "last seen" for that instant: the time of day when it is today, else the date and minute. */
 const lastSeen = (at: string | number) => {
   const iso = new Date(at).toISOString();
-  return new RegExp(`last seen (at )?(${iso.slice(0, 10)} )?${iso.slice(11, 16)}`);
+  return new RegExp(`last seen (${iso.slice(11, 19)}|${iso.slice(0, 10)} ${iso.slice(11, 16)}) UTC`);
 };
 
 describe('Microsoft alert samples through POST /alerts/azure-monitor', () => {

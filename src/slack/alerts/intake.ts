@@ -183,18 +183,19 @@ async function actOnAlert(client: Client, deps: SlackDeps, alert: AzureMonitorAl
   }
   // keyloss record may have said this event first: the alert's checks then run in that message's thread.
   const recorded = await recordedInWindow(deps, cache, alert);
+  const runIn = recorded?.channel ?? channel;
   const started = await startInvestigation(client, deps, {
     cache,
-    channel: recorded?.channel ?? channel,
+    channel: runIn,
     ...(recorded ? { thread: recorded.ts } : {}),
     user: ALERT_STARTER,
     prefill: { key: cache.alerts.key, since: alertSince(alert) },
     alert: alertOrigin(alert),
     // The thread is remembered before the checks run, so a resolve arriving meanwhile finds it.
     onRoot: async (rootTs) => {
-      await deps.store.put(threadOfAlert(alert), ALERT_THREAD_RECORD, { channel, rootTs }, null, deps.config.sessionTtlMs);
-      await replaceState(deps.store, openThreadOfCache(cache), ALERT_THREAD_RECORD, { channel, rootTs }, deps.config.sessionTtlMs);
-      audit('investigating', { cache: cache.name, channel, thread: rootTs });
+      await deps.store.put(threadOfAlert(alert), ALERT_THREAD_RECORD, { channel: runIn, rootTs }, null, deps.config.sessionTtlMs);
+      await replaceState(deps.store, openThreadOfCache(cache), ALERT_THREAD_RECORD, { channel: runIn, rootTs }, deps.config.sessionTtlMs);
+      audit('investigating', { cache: cache.name, channel: runIn, thread: rootTs });
     },
   });
   if (!started.ok && recorded) {
