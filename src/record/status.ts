@@ -9,6 +9,7 @@ import { leaseHolder } from './lease.ts';
 import { readMeta } from './meta.ts';
 import { gapsOf } from './reader.ts';
 import { DATED_EVENT_ENTRY, type DatedEvent } from './sample.ts';
+import { formatBytes } from '../domain/format.ts';
 
 export interface RecordStatus {
   /** The record's name: the caches file's name, or host:port. */
@@ -173,11 +174,6 @@ async function bytesOf(client: StateClient, layout: RecordLayout, budgetMs: numb
 
 const when = (text: string): string => `${text.slice(0, 19).replace('T', ' ')} UTC`;
 
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /** The status as lines a person reads: the CLI prints them, App Home shows them (escaped) under each cache. */
 export function describeStatus(status: RecordStatus): string[] {
