@@ -1,29 +1,10 @@
-// `npm run bench`: runs every benchmark (or those named on the command line) and prints their numbers.
-import { benchCharts } from './charts.ts';
-import { benchClientList } from './client-list.ts';
-import { benchDiagnose } from './diagnose.ts';
-import { benchFootprint } from './footprint.ts';
-import { benchFlood } from './flood.ts';
-import { benchHostile } from './hostile.ts';
-import { benchLoad } from './load.ts';
-import { benchRecord } from './record.ts';
-import { benchScanLoad } from './scan-load.ts';
-import { benchStateHang } from './state-hang.ts';
+// `npm run bench`: runs every benchmark (or those named on the command line) and prints their numbers;
+// `--smoke` runs each at its small size (what the tests run).
+import { type BenchSize, benchmarks } from './registry.ts';
 
-const benchmarks: Record<string, () => Promise<Record<string, number | string>>> = {
-  charts: benchCharts,
-  clientlist: benchClientList,
-  diagnose: benchDiagnose,
-  footprint: () => benchFootprint(),
-  flood: benchFlood,
-  hostile: benchHostile,
-  load: benchLoad,
-  record: benchRecord,
-  scanload: benchScanLoad,
-  statehang: benchStateHang,
-};
-
-async function main(names: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  const size: BenchSize = args.includes('--smoke') ? 'smoke' : 'full';
+  const names = args.filter((arg) => arg !== '--smoke');
   const selected = names.length > 0 ? names : Object.keys(benchmarks);
   const unknown = selected.filter((name) => !(name in benchmarks));
   if (unknown.length > 0) {
@@ -32,7 +13,7 @@ async function main(names: string[]): Promise<number> {
   }
   for (const name of selected) {
     process.stdout.write(`\n## ${name}\n`);
-    const numbers = await benchmarks[name]!();
+    const numbers = await benchmarks[name]!(size);
     for (const [metric, value] of Object.entries(numbers)) process.stdout.write(`${metric.padEnd(40)} ${value}\n`);
   }
   return 0;

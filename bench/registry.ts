@@ -1,0 +1,29 @@
+// Every benchmark by name. Each takes a size: 'full' measures; 'smoke' runs the same code on a small input in
+// seconds, so `test/bench/smoke.test.ts` can prove each bench still runs and reports its figures.
+import { benchCharts } from './charts.ts';
+import { benchClientList } from './client-list.ts';
+import { benchDiagnose } from './diagnose.ts';
+import { benchFootprint } from './footprint.ts';
+import { benchFlood } from './flood.ts';
+import { benchHostile } from './hostile.ts';
+import { benchLoad } from './load.ts';
+import { benchRecord } from './record.ts';
+import { benchScanLoad } from './scan-load.ts';
+import { benchStateHang } from './state-hang.ts';
+
+export type BenchSize = 'full' | 'smoke';
+export type Figures = Record<string, number | string>;
+
+export const benchmarks: Record<string, (size: BenchSize) => Promise<Figures>> = {
+  charts: benchCharts,
+  clientlist: benchClientList,
+  diagnose: benchDiagnose,
+  footprint: () => benchFootprint(),
+  flood: benchFlood,
+  hostile: benchHostile,
+  load: benchLoad,
+  record: benchRecord,
+  scanload: benchScanLoad,
+  statehang: benchStateHang,
+};
+
