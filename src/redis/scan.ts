@@ -48,10 +48,14 @@ const ASSUMED_MATCH_BYTES = 40;
 
 /** The largest COUNT whose expected reply stays under SCAN_REPLY_BYTES, from what the scan has seen so far. */
 export function replyBoundedCount(visited: number, matches: number, matchBytes: number): number {
-  // Laplace's rule: a scan that has matched nothing yet is not assumed to match nothing ever.
-  const share = (matches + 1) / (visited + 1);
-  const bytesPerMatch = matches > 0 ? matchBytes / matches : ASSUMED_MATCH_BYTES;
-  return Math.max(1, Math.floor(SCAN_REPLY_BYTES / (share * bytesPerMatch)));
+  // Laplace's rule: a scan that has matched nothing yet is not assumed to match nothing ever. The expected page is
+  // count × share × bytes a match, share = (matches + 1) / (visited + 1), bytes a match = matchBytes / matches; solved
+  // for count in integers (BigInt: the products pass 2^53), so rounding can never put a page a byte over the bound.
+  const [numerator, denominator] =
+    matches > 0
+      ? [BigInt(SCAN_REPLY_BYTES) * BigInt(visited + 1) * BigInt(matches), BigInt(matches + 1) * BigInt(Math.max(1, Math.ceil(matchBytes)))]
+      : [BigInt(SCAN_REPLY_BYTES) * BigInt(visited + 1), BigInt(ASSUMED_MATCH_BYTES)];
+  return Math.max(1, Number(numerator / denominator));
 }
 
 export async function boundedScan(gateway: Gateway, match: string, bounds: ScanBounds): Promise<ScanOutcome> {
