@@ -7,6 +7,7 @@ import { ACTION } from '../../src/slack/ids.ts';
 import { startApp, startSurroundings, stopAllApps, type AppProcess, type Surroundings } from '../support/app-process.ts';
 import { startCluster, type LocalCluster } from '../support/cluster.ts';
 import { FIRST_ANSWER, slackDriver, type SlackDriver } from '../support/slack-driver.ts';
+import { waitFor } from '../support/wait.ts';
 
 let cluster: LocalCluster;
 let fake: FakeSlack;
@@ -42,7 +43,8 @@ beforeEach(() => {
 
 describe('two replicas sharing state on a Redis Cluster', () => {
   it('takes the command on one replica and every click on the other to one verdict, the state spread over the primaries', async () => {
-    expect(a.output()).toMatch(/state in Redis Cluster at 127\.0\.0\.1:\d+/);
+    // The port opens a moment before the start-up line is written.
+    await waitFor(() => /state in Redis Cluster at 127\.0\.0\.1:\d+/.test(a.output()), () => `the start-up line naming the cluster state in:\n${a.output()}`);
     const channel = 'CCLUS0001';
     expect((await slack.command('orders session:17 db 0', USER, { channel })).status).toBe(200);
     const root = await slack.root(channel);
