@@ -176,8 +176,8 @@ describe('two replicas sharing one state Redis', () => {
     }
     expect(blockText(result)).toContain('del: 1 (1 matching `session:*`)');
     expect(again.text).toBe('Done watching orders live (3 s): the result is in this thread.');
-    // Finished, its run is over: nothing for a sweep to report.
-    expect((await registry.status(watchIncident(channel, root.ts, again.ts))).status).toBe('idle');
+    // Finished, its run is over (ended just after the result is posted): nothing for a sweep to report.
+    await slack.waitFor(async () => (await registry.status(watchIncident(channel, root.ts, again.ts))).status === 'idle', 'the watch run ended in the registry');
     expect(slack.thread(root).filter((m) => lostWatch.test(m.text))).toHaveLength(2);
     expect(fake.breaches).toEqual([]);
   }, 120_000);
