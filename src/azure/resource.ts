@@ -1,6 +1,6 @@
 // Reads the cache's own settings from Resource Manager: tier, shards, replicas, eviction policy, persistence, geo-replication.
 import { z } from 'zod';
-import type { Tier } from '../domain/query.ts';
+import { tierOfName, type Tier } from '../domain/query.ts';
 import type { AzureContext } from './types.ts';
 import type { AzureResourceData } from '../domain/azure-evidence.ts';
 import type { CacheResourceId } from './resource-id.ts';
@@ -128,13 +128,13 @@ export function redisSettings(name: string, answer: unknown): AzureResourceData 
   };
 }
 
-export function tierOfSku(sku: string): Tier {
-  const name = sku.toLowerCase();
-  if (name === 'basic') return 'basic';
-  if (name === 'standard') return 'standard';
-  if (name === 'premium') return 'premium';
-  // Azure Managed Redis (Balanced_B*, MemoryOptimized_M*, ComputeOptimized_X*, FlashOptimized_A*) and Enterprise_E*/EnterpriseFlash_F*.
-  return 'enterprise';
+/**
+ * The tier of an ARM SKU name: Basic, Standard, Premium (Microsoft.Cache/redis); Enterprise_E*, EnterpriseFlash_F*
+ * and Azure Managed Redis's Balanced_B*, MemoryOptimized_M*, ComputeOptimized_X*, FlashOptimized_A*
+ * (Microsoft.Cache/redisEnterprise). A SKU Azure adds later is no tier keyloss knows: null, never a guess.
+ */
+export function tierOfSku(sku: string): Tier | null {
+  return tierOfName(sku);
 }
 
 // ---- Azure Managed Redis (Microsoft.Cache/redisEnterprise): the ARM REST shape, through the same pipeline ----
@@ -252,7 +252,7 @@ export function redisEnterpriseSettings(name: string, clusterJson: unknown, data
     kind: 'redisEnterprise',
     name,
     sku: c.sku.capacity != null ? `${c.sku.name} (capacity ${c.sku.capacity})` : c.sku.name,
-    tier: 'enterprise',
+    tier: tierOfSku(c.sku.name),
     shardCount: 0,
     // High availability keeps one replica of every shard; without it there is none. Unknown reads as 1 only where `unknown` says so.
     replicasPerPrimary: ha === 'disabled' ? 0 : 1,

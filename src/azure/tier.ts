@@ -19,6 +19,7 @@ export async function tierFromAzure(
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     const resource = await readResource(azure, parsed.resource, signal);
+    if (!resource.tier) return { ok: false, reason: `Azure reports cache ${parsed.resource.name} with SKU ${resource.sku}, which is no tier keyloss knows` };
     return { ok: true, tier: resource.tier, sku: resource.sku };
   } catch (error) {
     const call = { what: `reading the tier of cache ${parsed.resource.name}`, role: 'Reader', host: hostOf(armEndpoint(azure)), resourceId: parsed.resource.id } as const;

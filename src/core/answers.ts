@@ -52,7 +52,7 @@ export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
     },
   },
   tier: {
-    flags: [{ name: '--tier', value: '<t>', help: 'the cache\'s tier: basic, standard, premium or enterprise' }],
+    flags: [{ name: '--tier', value: '<t>', help: 'the cache\'s tier: basic, standard, premium, enterprise, enterprise-flash (Azure Cache for Redis), memory-optimized, balanced, compute-optimized, flash-optimized (Azure Managed Redis), in any case, or its SKU (Balanced_B5)' }],
     keyword: 'tier',
     cachesField: 'tier',
     parse: (text) => {

@@ -17,7 +17,7 @@ export function checkSucceeded(evidence: Evidence, id: CheckId): boolean {
 /** The tier Azure reports when the resource was read, else what the engineer said. */
 export function effectiveTier(evidence: Evidence): { tier: Tier | null; source: 'azure' | 'asked' | 'unknown' } {
   const resource = dataOf(evidence, 'azure.resource');
-  if (resource) return { tier: resource.tier, source: 'azure' };
+  if (resource?.tier) return { tier: resource.tier, source: 'azure' };
   if (evidence.query.tier) return { tier: evidence.query.tier, source: 'asked' };
   return { tier: null, source: 'unknown' };
 }

@@ -11,7 +11,8 @@ export interface AzureResourceData {
   name: string;
   /** e.g. `Premium P1`, `Balanced_B10`. */
   sku: string;
-  tier: Tier;
+  /** The tier of the SKU; null for a SKU keyloss does not know (one Azure added since). */
+  tier: Tier | null;
   /** 0 when clustering is off (or unknown: see `unknown`). */
   shardCount: number;
   replicasPerPrimary: number;

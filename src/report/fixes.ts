@@ -4,7 +4,7 @@
 import { FIX_PLACEHOLDER, type Fix, type Runbook } from '../runbook/schema.ts';
 import type { Fact, FactValues } from '../domain/facts.ts';
 import { isFactValue } from '../domain/facts.ts';
-import type { Tier } from '../domain/query.ts';
+import { SERVICE_NAMES, TIER_INFO, TIERS, type AzureService, type Tier } from '../domain/query.ts';
 import { joinOr } from '../domain/format.ts';
 
 export interface FixContext {
@@ -39,13 +39,29 @@ export function applicableFixes(fixes: readonly Fix[], context: FixContext): str
       if (tiers.includes(context.tier)) general.push(filled);
     } else if (context.tierUnknown) {
       const { prefix, names } = context.tierUnknown;
-      tierSpecific.push(`${prefix.replace('{tiers}', joinOr(tiers.map((tier) => names[tier])))} ${afterColon(filled)}`);
+      tierSpecific.push(`${prefix.replace('{tiers}', joinOr(tierNames(tiers, names)))} ${afterColon(filled)}`);
     }
   }
   return [...general, ...tierSpecific];
 }
 
+/**
+ * The names of a fix's tiers, as the runbook writes them (else as Azure does); every tier of a service at once is
+ * that service ("Azure Managed Redis"), so a fix for all four of its tiers does not list them one by one.
+ */
+function tierNames(tiers: readonly Tier[], names: NonNullable<Runbook['tierUnknown']>['names']): string[] {
+  const services = Object.keys(SERVICE_NAMES) as AzureService[];
+  const whole = services.filter((service) => TIERS.filter((t) => TIER_INFO[t].service === service).every((t) => tiers.includes(t)));
+  const shown: string[] = [];
+  for (const tier of tiers) {
+    const service = TIER_INFO[tier].service;
+    if (!whole.includes(service)) shown.push(names[tier] ?? TIER_INFO[tier].name);
+    else if (!shown.includes(SERVICE_NAMES[service])) shown.push(SERVICE_NAMES[service]);
+  }
+  return shown;
+}
+
 /** A fix said after the prefix's colon goes on in lower case ("…Premium: stop stray deletes"), unless it starts with a name (DEL, TTL, Azure). */
 function afterColon(text: string): string {
-  return /^[A-Z][a-z]/.test(text) && !/^(Azure|Microsoft|Redis|Entra|Premium|Standard|Basic|Enterprise)\b/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+  return /^[A-Z][a-z]/.test(text) && !/^(Azure|Microsoft|Redis|Entra|Premium|Standard|Basic|Enterprise|Memory|Balanced|Compute|Flash)\b/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }

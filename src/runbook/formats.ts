@@ -1,5 +1,5 @@
 // Parsers for the free-text answer formats a runbook question may declare; `keyloss diagnose` reuses them for its flags.
-import { SCOPES, TIERS, type Scope, type Tier } from '../domain/query.ts';
+import { SCOPES, TIERS, tierOfName, type Scope, type Tier } from '../domain/query.ts';
 import { parseRedisUrl } from '../redis/url.ts';
 import type { TextFormat } from './schema.ts';
 
@@ -197,11 +197,12 @@ export function parseTarget(text: string): Parsed<{ target: TargetAnswer }> {
 
 // ---- tier and scope ----
 
-/** The cache's tier, in any case (`Premium` as the portal writes it). */
+/** The cache's tier as the portal writes it (`Premium`, `Memory Optimized`), in any case, or its ARM SKU (`Balanced_B5`). */
 export function parseTier(text: string): Parsed<{ tier: Tier }> {
-  const value = text.trim().toLowerCase();
-  const tier = TIERS.find((t) => t === value);
-  return tier ? { ok: true, tier } : { ok: false, message: `${quote(text)} is not a tier; use ${TIERS.join(', ')}.` };
+  const tier = tierOfName(text);
+  return tier
+    ? { ok: true, tier }
+    : { ok: false, message: `${quote(text)} is not a tier; use ${TIERS.join(', ')} (or the SKU Azure shows, such as Balanced_B5).` };
 }
 
 /** How much is missing: `partial` (some keys) or `complete` (most or all), in any case. */
@@ -239,6 +240,10 @@ export function parseAnswer(format: TextFormat, text: string, now: Date): Answer
       const r = parseTarget(text);
       if (!r.ok) return r;
       return { ok: true, value: r.target.kind === 'url' ? r.target.url : r.target.name };
+    }
+    case 'tier': {
+      const r = parseTier(text);
+      return r.ok ? { ok: true, value: r.tier } : r;
     }
     case 'text': {
       const r = parseFreeText(text);

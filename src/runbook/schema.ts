@@ -1,13 +1,14 @@
 // The runbook file format (runbooks/*.yaml), as a zod schema. Cross-references are checked in load.ts.
 import { z } from 'zod';
 import { CAUSE_IDS } from '../domain/causes.ts';
+import { TIERS } from '../domain/query.ts';
 
 const nodeId = z
   .string()
   .regex(/^[a-z][a-z0-9-]*$/, 'a lower-case id of letters, digits and dashes, starting with a letter');
 
 /** Formats a free-text answer can declare; each has a parser in answers.ts. */
-export const TEXT_FORMATS = ['target', 'key-pattern', 'db-index', 'since', 'text'] as const;
+export const TEXT_FORMATS = ['target', 'key-pattern', 'db-index', 'since', 'tier', 'text'] as const;
 export type TextFormat = (typeof TEXT_FORMATS)[number];
 
 /** A condition on what is known so far: earlier answers, or (after a check node) the findings. */
@@ -106,7 +107,8 @@ export const Fix = z.union([
   z
     .object({
       text: z.string().min(1),
-      tiers: z.array(z.enum(['basic', 'standard', 'premium', 'enterprise'])).min(1).optional(),
+      /** The tiers it is for (src/domain/query.ts TIERS: basic … enterprise-flash, memory-optimized … flash-optimized). */
+      tiers: z.array(z.enum(TIERS)).min(1).optional(),
       /** Facts from the diagnosis (e.g. `persistence-off`, `keys-without-ttl`); all must hold. */
       facts: z.array(z.string().regex(/^[a-z][a-z0-9-]*$/)).min(1).optional(),
       /** Facts that answer the fix's premise (`remover-named` for "name your clients"): shown only when none holds. */
@@ -187,7 +189,20 @@ export const Runbook = z
     tierUnknown: z
       .object({
         prefix: z.string().min(1).max(150).includes('{tiers}', { message: 'the prefix names the tiers as {tiers}' }),
-        names: z.object({ basic: z.string().min(1), standard: z.string().min(1), premium: z.string().min(1), enterprise: z.string().min(1) }).strict(),
+        // The first four are required as they always were; a tier added since that is not named here reads as Azure names it.
+        names: z
+          .object({
+            basic: z.string().min(1),
+            standard: z.string().min(1),
+            premium: z.string().min(1),
+            enterprise: z.string().min(1),
+            'enterprise-flash': z.string().min(1).optional(),
+            'memory-optimized': z.string().min(1).optional(),
+            balanced: z.string().min(1).optional(),
+            'compute-optimized': z.string().min(1).optional(),
+            'flash-optimized': z.string().min(1).optional(),
+          })
+          .strict(),
       })
       .strict()
       .optional(),

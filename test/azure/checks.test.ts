@@ -231,7 +231,7 @@ describe('azure.resource', () => {
       properties: { clusteringPolicy: 'OSSCluster', evictionPolicy: 'VolatileLRU', persistence: { aofEnabled: false, rdbEnabled: true }, geoReplication: { linkedDatabases: [{ id: `${amr}/databases/default` }] } },
     });
     const data = ok(await runAzure([azureResourceCheck], { azure: contextFor(fake, amr), redis: target, since: SINCE, now: NOW }), 'azure.resource');
-    expect(data).toMatchObject({ kind: 'redisEnterprise', tier: 'enterprise', sku: 'Balanced_B10', replicasPerPrimary: 1, maxmemoryPolicy: 'volatile-lru', rdbBackupEnabled: true, geoReplicated: false, zones: ['1', '2'], clusteringPolicy: 'OSSCluster' });
+    expect(data).toMatchObject({ kind: 'redisEnterprise', tier: 'balanced', sku: 'Balanced_B10', replicasPerPrimary: 1, maxmemoryPolicy: 'volatile-lru', rdbBackupEnabled: true, geoReplicated: false, zones: ['1', '2'], clusteringPolicy: 'OSSCluster' });
     expect(data.unknown).toEqual(['shardCount', 'maxmemoryReserved', 'notifyKeyspaceEvents']);
     expect(fake.requests.every((r) => r.authorization === `Bearer ${TEST_TOKEN}` && r.query.get('api-version') === REDIS_ENTERPRISE_API_VERSION)).toBe(true);
   });

@@ -122,7 +122,7 @@ describe(`Microsoft.Cache/redisEnterprise (${REDIS_ENTERPRISE_API_VERSION} examp
       kind: 'redisEnterprise',
       name: 'cache1',
       sku: 'EnterpriseFlash_F300 (capacity 3)',
-      tier: 'enterprise',
+      tier: 'enterprise-flash',
       redisVersion: '6',
       maxmemoryPolicy: 'allkeys-lru',
       rdbBackupEnabled: true,

@@ -33,14 +33,24 @@ describe('redisSettings', () => {
   });
 
   it('maps SKU names to tiers', () => {
-    expect(['Basic', 'standard', 'Premium', 'Balanced_B10', 'Enterprise_E10'].map(tierOfSku)).toEqual(['basic', 'standard', 'premium', 'enterprise', 'enterprise']);
+    // Each SKU Azure sells (ARM sku.name), Microsoft.Cache/redis and Microsoft.Cache/redisEnterprise.
+    expect(['Basic', 'standard', 'Premium', 'Enterprise_E10', 'EnterpriseFlash_F300'].map(tierOfSku)).toEqual(['basic', 'standard', 'premium', 'enterprise', 'enterprise-flash']);
+    expect(['MemoryOptimized_M10', 'Balanced_B5', 'Balanced_B0', 'ComputeOptimized_X5', 'FlashOptimized_A250'].map(tierOfSku)).toEqual([
+      'memory-optimized',
+      'balanced',
+      'balanced',
+      'compute-optimized',
+      'flash-optimized',
+    ]);
+    // A SKU keyloss does not know is no tier, never a guess.
+    expect(['Quantum_Q5', ''].map(tierOfSku)).toEqual([null, null]);
   });
 });
 
 describe('redisEnterpriseSettings', () => {
   it('reads a cluster without high availability as having no replica and names ARM policies as Redis does', () => {
     const data = redisEnterpriseSettings('amr', { sku: { name: 'Balanced_B5' }, properties: { highAvailability: 'Disabled' } }, { properties: { evictionPolicy: 'AllKeysLFU' } });
-    expect(data).toMatchObject({ replicasPerPrimary: 0, maxmemoryPolicy: 'allkeys-lfu', tier: 'enterprise' });
+    expect(data).toMatchObject({ replicasPerPrimary: 0, maxmemoryPolicy: 'allkeys-lfu', tier: 'balanced' });
     expect(['NoEviction', 'VolatileTTL', 'AllKeysRandom'].map(redisPolicyName)).toEqual(['noeviction', 'volatile-ttl', 'allkeys-random']);
   });
 });

@@ -8,7 +8,8 @@ export const ContractReport = z.object({
   query: z.object({
     key: z.string().min(1),
     since: z.iso.datetime(),
-    tier: z.enum(['basic', 'standard', 'premium', 'enterprise']).nullable(),
+    // The contract's four, and the tiers added since (the contract only grows).
+    tier: z.enum(['basic', 'standard', 'premium', 'enterprise', 'enterprise-flash', 'memory-optimized', 'balanced', 'compute-optimized', 'flash-optimized']).nullable(),
     scope: z.enum(['partial', 'complete']),
   }),
   verdict: z.enum(['explained', 'no-loss', 'inconclusive']),

@@ -51,6 +51,17 @@ describe('keyloss diagnose', () => {
     expect(data.key).toEqual({ pattern: 'session:17', present: false, matches: [] });
   });
 
+  it('takes the tiers Azure sells now, as the portal writes them or as its SKU, and keeps the old ones', async () => {
+    const runs = await Promise.all(
+      ['Memory Optimized', 'Balanced_B5', 'enterprise-flash', 'Enterprise'].map((tier) =>
+        keyloss(['--redis', `${plain.url}/0`, '--key', 'session:17', '--since', '15m', '--tier', tier, '--json', '--rate-interval', '0']),
+      ),
+    );
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const tiers = runs.map((run) => ContractReport.parse(JSON.parse(run.stdout)).query.tier);
+    expect(tiers).toEqual(['memory-optimized', 'balanced', 'enterprise-flash', 'enterprise']);
+  });
+
   it('says no-loss for a present key, takes the db from the URL and REDIS_URL as the default target', async () => {
     const run = await keyloss(['--key', 'session:1', '--json', '--rate-interval', '0'], { REDIS_URL: `${plain.url}/0` });
     expect(run.code, run.stderr).toBe(0);
@@ -73,7 +84,7 @@ describe('keyloss diagnose', () => {
     [['--redis', 'redis://127.0.0.1:1'], /--key is required/],
     [['--key', 'k', '--db', 'abc'], /--db: .*whole number from 0/],
     [['--key', 'k', '--since', 'tomorrow'], /--since: .*ISO time .* duration/],
-    [['--key', 'k', '--tier', 'gold'], /--tier: “gold” is not a tier; use basic, standard, premium, enterprise/],
+    [['--key', 'k', '--tier', 'gold'], /--tier: “gold” is not a tier; use basic, standard, premium, enterprise, enterprise-flash, memory-optimized, balanced, compute-optimized, flash-optimized \(or the SKU Azure shows, such as Balanced_B5\)/],
     [['--key', 'k', '--scope', 'some'], /--scope: .*partial .*complete/],
     [['--key', 'k', '--bogus'], /--bogus is not a flag; accepted: --redis, --key/],
     [['--key', 'k', '--rate-interval', 'soon'], /--rate-interval: .*milliseconds/],

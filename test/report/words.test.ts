@@ -225,12 +225,18 @@ describe('the report on staged evidence', () => {
            seen when it happens.
         3. If the cache is Basic: upgrade from Basic to Standard or Premium. Basic is a single node and
            loses all data on every restart, patch or scaling; Standard adds a replica that takes over.
-        4. If the cache is Premium or Enterprise: turn on data persistence (Advanced settings, Data
-           persistence, RDB or AOF) so a node that restarts reloads its data from the storage account.
-        5. If the cache is Standard: only Premium and higher tiers can persist data. If the data must
+        4. If the cache is Premium: turn on data persistence (Advanced settings, Data persistence, RDB or
+           AOF) so a node that restarts reloads its data from the storage account.
+        5. If the cache is Enterprise, Enterprise Flash or Azure Managed Redis: turn on data persistence
+           (Advanced settings, Data persistence; the database's persistence in Resource Manager), AOF or
+           RDB (one of them, and not with geo-replication), so a shard that restarts reloads its data from
+           disk.
+        6. If the cache is Standard: only Premium and higher tiers can persist data. If the data must
            survive both nodes going down, upgrade to Premium and turn on RDB or AOF persistence.
-        6. If the cache is Premium or Enterprise: add geo-replication (passive on Premium, active on Azure
-           Managed Redis) to keep a copy in another region for when a whole cache is lost.
+        7. If the cache is Premium, Enterprise, Memory Optimized (Azure Managed Redis), Balanced (Azure
+           Managed Redis) or Compute Optimized (Azure Managed Redis): add geo-replication (passive on
+           Premium, active on Enterprise and Azure Managed Redis) to keep a copy in another region for
+           when a whole cache is lost.
       "
     `);
     // Told the tier, only the fixes for it remain, said plainly.

@@ -22,8 +22,8 @@ describe('toMermaid on the shipped runbook', () => {
     expect(chart).toContain('n_investigate -->|"verdict no-loss"| n_key_present');
     expect(chart).toContain('n_investigate -->|"verdict explained and top cause wrong-database"| n_other_database');
     expect(chart).toContain('n_investigate -->|"otherwise"| n_not_provable');
-    expect(chart).toContain('n_key -->|"tier is enterprise"| n_since');
-    expect(chart).toMatch(/n_tier -->\|"Basic \/ Standard \/ Premium \/ Enterprise or Azure Managed Redis \/ Not sure"\| n_key/);
+    expect(chart).toContain('n_key -->|"tier in enterprise, enterprise-flash, memory-optimized, balanced, compute-optimized, flash-optimized"| n_since');
+    expect(chart).toMatch(/n_tier -->\|"Azure Cache for Redis: Basic \/ .* \/ Azure Managed Redis: Flash Optimized #40;A#8230;#41; \/ typed tier \/ Not sure"\| n_key/);
   });
 });
 

@@ -15,6 +15,7 @@ const SAMPLE_TEXT: Record<TextFormat, string> = {
   'key-pattern': 'session:*',
   'db-index': '7',
   since: '2026-11-26T05:00Z',
+  tier: 'MemoryOptimized_M10',
   text: 'it was there at five',
 };
 

@@ -32,7 +32,7 @@ describe('parseCaches', () => {
     if (!parsed.ok) return;
     expect(parsed.caches.map((c) => c.name)).toEqual(['orders-prod', 'sessions-amr', 'staging']);
     expect(parsed.caches[0]).toMatchObject({ urlEnv: 'ORDERS_PROD_REDIS_URL', auth: 'key', tier: 'premium', db: 0, azure: { region: 'westeurope' } });
-    expect(parsed.caches[1]).toMatchObject({ url: 'rediss://sessions-amr.westeurope.redis.azure.net:10000', auth: 'entra', tier: 'enterprise' });
+    expect(parsed.caches[1]).toMatchObject({ url: 'rediss://sessions-amr.westeurope.redis.azure.net:10000', auth: 'entra', tier: 'balanced' });
     expect(parsed.caches[2]).toMatchObject({ url: 'redis://staging-cache.internal:6379', auth: 'key', allow: null, db: 0 });
   });
 

@@ -90,7 +90,7 @@ describe('one-shot /keyloss', () => {
     const second = await h.verdict(root, 2);
     expect(second.metadata?.event_payload).toMatchObject({ key: 'basket:99' });
     // Only the key was asked: since, db, tier came back from the first run.
-    const prompts = ['Which tier is the cache?', 'Which key is missing?', 'Which database does the application use?', 'When were the keys last known to be there?', 'How much is missing?'];
+    const prompts = ['Which service and tier is the cache?', 'Which key is missing?', 'Which database does the application use?', 'When were the keys last known to be there?', 'How much is missing?'];
     expect(h.fake.thread(CHANNEL, root.ts).map((m) => m.versions[0]!.text).filter((t) => prompts.includes(t))).toEqual(['Which key is missing?']);
     expect(blockText(second)).toContain('since');
   });

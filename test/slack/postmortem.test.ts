@@ -31,7 +31,7 @@ function investigation(): Investigation {
     questionTs: null,
     answers: [
       { node: 'cache', prompt: 'Which cache lost keys?', answer: 'orders-prod', user: null, at: START, prefilled: true, skipped: false, source: 'the command' },
-      { node: 'tier', prompt: 'Which tier is the cache?', answer: 'Standard', user: null, at: START, prefilled: true, skipped: false, source: 'the caches file' },
+      { node: 'tier', prompt: 'Which service and tier is the cache?', answer: 'Standard', user: null, at: START, prefilled: true, skipped: false, source: 'the caches file' },
       { node: 'scope', prompt: 'How much is missing?', answer: 'Not sure', user: null, at: START, prefilled: true, skipped: true },
       { node: 'key', prompt: 'Which key is missing?', answer: 'session:17', user: 'U0ONCALL', at: '2026-11-26T05:58:10.000Z', prefilled: false, skipped: false },
     ],
@@ -68,7 +68,7 @@ describe('the postmortem', () => {
   it('says where each answer came from, and mentions people', () => {
     const md = postmortemMarkdown(investigation(), null);
     expect(md).toContain('Which cache lost keys? → orders-prod (from the command)');
-    expect(md).toContain('Which tier is the cache? → Standard (from the caches file)');
+    expect(md).toContain('Which service and tier is the cache? → Standard (from the caches file)');
     expect(md).toContain('How much is missing? → Not sure (not given: inferred from the evidence)');
     expect(md).toContain('Which key is missing? → session:17 (by <@U0ONCALL>)');
     expect(md).toContain('started by <@U0ONCALL>');

@@ -77,7 +77,7 @@ describe.skipIf(!hasScript)('keyloss walk on a terminal', () => {
     ]);
     expect(run.code).toBe(0);
     expect(run.screen).toContain(`✓ Which cache lost keys? ${redis.url}`);
-    expect(run.screen).toContain('✓ Which tier is the cache? Premium');
+    expect(run.screen).toContain('✓ Which service and tier is the cache? Azure Cache for Redis: Premium');
     expect(run.screen).toContain('✓ Which database does the application use? 91');
     expect(run.screen).toContain('✓ Which database does the application use? 0 (the default)');
     expect(run.screen).toContain('✓ How much is missing? Not sure');

@@ -92,8 +92,8 @@ describe('keyloss walk, piped', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`✓ Which cache lost keys? ${redis.url}`);
-    expect(run.stdout).toContain('✓ Which tier is the cache? Standard');
-    expect(run.stdout).toContain('  1) Basic\n  2) Standard');
+    expect(run.stdout).toContain('✓ Which service and tier is the cache? Azure Cache for Redis: Standard');
+    expect(run.stdout).toContain('  1) Azure Cache for Redis: Basic\n  2) Azure Cache for Redis: Standard');
     // db options are shown by value: "2" means db 2, not the second option.
     expect(run.stdout).toContain('  0) 0 (the default)');
     expect(run.stdout).toMatch(/✓ When were the keys last known to be there\? \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/);
@@ -115,7 +115,7 @@ describe('keyloss walk, piped', () => {
   it('branches on the findings: keys in another database lead to that conclusion', async () => {
     const run = await walk(redis.url, `\nbasic\ncart:*\n0\n1h\npartial\n`);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('✓ Which tier is the cache? Basic');
+    expect(run.stdout).toContain('✓ Which service and tier is the cache? Azure Cache for Redis: Basic');
     expect(prose(run.stdout)).toMatch(/ The keys are in another database The keys exist, but in a different logical database/);
   });
 
@@ -126,14 +126,14 @@ describe('keyloss walk, piped', () => {
     expect(run.stdout).toContain('✓ How much is missing? Not sure');
     const skipped = await walk(redis.url, '\n\nsession:17\n\n15m\n\n');
     expect(skipped.code).toBe(0);
-    expect(skipped.stdout).toContain('✓ Which tier is the cache? Not sure');
+    expect(skipped.stdout).toContain('✓ Which service and tier is the cache? Not sure');
     expect(skipped.stdout).toContain('✓ Which database does the application use? Not sure');
   });
 
   it('"back" undoes the last answer and asks that question again', async () => {
     const run = await walk(redis.url, '\n1\nback\n3\nsession:17\nback\nback\n2\nsession:17\n0\n15m\n2\n');
     expect(run.code).toBe(0);
-    expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(3);
+    expect(timesAsked(run.stdout, 'Which service and tier is the cache?')).toBe(3);
     expect(timesAsked(run.stdout, 'Which key is missing?')).toBe(4);
     expect(run.stdout).toMatch(/scope complete, tier standard/);
   });
@@ -147,13 +147,13 @@ describe('keyloss walk, piped', () => {
         env: { KEYLOSS_CACHES: caches.path, ORDERS_URL: redis.url },
       });
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('✓ Which tier is the cache? Premium');
+      expect(run.stdout).toContain('✓ Which service and tier is the cache? Azure Cache for Redis: Premium');
       expect(run.stdout).toContain('(from the caches file; "back" to change it)');
       // The note is about the tier: it goes right under the tier's line, whatever is answered after it.
       const lines = run.stdout.split('\n');
       const note = lines.findIndex((line) => line.includes('(from the caches file; "back" to change it)'));
-      expect(lines[note - 1]).toContain('✓ Which tier is the cache? Premium');
-      expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(1);
+      expect(lines[note - 1]).toContain('✓ Which service and tier is the cache? Azure Cache for Redis: Premium');
+      expect(timesAsked(run.stdout, 'Which service and tier is the cache?')).toBe(1);
       expect(run.stdout).toMatch(/tier standard/);
       // With the key given as a flag, it is answered right after the tier: the note still stays under the tier.
       const flagged = await walk(redis.url, '0\n1\n1\n', {
@@ -163,7 +163,7 @@ describe('keyloss walk, piped', () => {
       expect(flagged.code).toBe(0);
       const flaggedLines = flagged.stdout.split('\n');
       const flaggedNote = flaggedLines.findIndex((line) => line.includes('(from the caches file; "back" to change it)'));
-      expect(flaggedLines[flaggedNote - 1]).toContain('✓ Which tier is the cache? Premium');
+      expect(flaggedLines[flaggedNote - 1]).toContain('✓ Which service and tier is the cache? Azure Cache for Redis: Premium');
       expect(flaggedLines[flaggedNote + 1]).toContain('✓ Which key is missing? session:17');
     } finally {
       caches.remove();
@@ -171,13 +171,14 @@ describe('keyloss walk, piped', () => {
   });
 
   it('re-prompts an invalid answer with the reason', async () => {
-    const run = await walk(redis.url, '\n7\ngold\n1\nsession:17\n0\n2x\n\n2026-13-01\n15m\n1\n');
+    const run = await walk(redis.url, '\n12\ngold\n1\nsession:17\n0\n2x\n\n2026-13-01\n15m\n1\n');
     expect(run.code).toBe(0);
-    expect(prose(run.stdout)).toContain('“7” is not one of the choices. Pick one of: basic, standard, premium, enterprise.');
-    expect(prose(run.stdout)).toContain('“gold” is not one of the choices.');
+    // Nine options: 12 is none of them, and no tier either; typed text is read as a tier or its SKU.
+    expect(prose(run.stdout)).toContain('“12” is not a tier; use basic, standard, premium, enterprise, enterprise-flash, memory-optimized, balanced, compute-optimized, flash-optimized (or the SKU Azure shows, such as Balanced_B5).');
+    expect(prose(run.stdout)).toContain('“gold” is not a tier;');
     expect(prose(run.stdout)).toContain('“2x” is not a time. Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d.');
     expect(prose(run.stdout)).toContain('No time given. Use an ISO time like 2026-11-26T05:00Z, a time of day in UTC like 05:00, or a duration like 15m, 2h, 1d. Or pick one of: 15m, 1h, 6h, 24h.');
-    expect(timesAsked(run.stdout, 'Which tier is the cache?')).toBe(3);
+    expect(timesAsked(run.stdout, 'Which service and tier is the cache?')).toBe(3);
     expect(timesAsked(run.stdout, 'When were the keys last known to be there?')).toBe(4);
   });
 
@@ -212,7 +213,7 @@ describe('keyloss walk, piped', () => {
     // Asked again right away, not after the other five questions; its help is not repeated.
     expect(timesAsked(run.stdout, 'Which cache lost keys?')).toBe(3);
     expect(run.stdout.split('In the terminal, its URL').length - 1).toBe(1);
-    expect(run.stdout.indexOf('Which tier is the cache?')).toBeGreaterThan(run.stdout.lastIndexOf('could not be reached'));
+    expect(run.stdout.indexOf('Which service and tier is the cache?')).toBeGreaterThan(run.stdout.lastIndexOf('could not be reached'));
     expect(run.stdout + run.stderr).not.toContain('Sup3rSecretPassw0rd');
     expect(run.stdout + run.stderr).not.toContain('An0therSecretPw');
     expect(run.stdout).toContain(`> redis://:***@127.0.0.1:${port}`);
@@ -329,7 +330,7 @@ describe('keyloss walk, piped, never prints a key', () => {
     expect(run.stdout).toContain('> (not shown: not an address keyloss can read)');
     expect(run.stdout).toContain(`The cache at 127.0.0.1:${port} refused the credentials`);
     expect(run.stdout).toContain(`127.0.0.1:${echoing.port}`);
-    expect(run.stdout).toContain('Which tier is the cache?');
+    expect(run.stdout).toContain('Which service and tier is the cache?');
     expectNoKey(run);
   });
 

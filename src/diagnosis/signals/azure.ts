@@ -208,8 +208,9 @@ export function azureFacts(evidence: Evidence): Fact[] {
   const facts: Fact[] = ['azure-resource-read'];
   // Evidence stored by an earlier version (or hand-made) may lack `unknown`: read it as "all known".
   const unknown = new Set<string>(resource.unknown ?? []);
-  // Persistence is a Premium (and Azure Managed Redis) feature: only there is "turn it on" a fix.
-  if ((resource.tier === 'premium' || resource.tier === 'enterprise') && !resource.rdbBackupEnabled && !resource.aofBackupEnabled) facts.push('persistence-off');
+  // Basic and Standard cannot persist; every other tier can (Premium, Enterprise and every Azure Managed Redis tier).
+  const canPersist = resource.tier !== null && resource.tier !== 'basic' && resource.tier !== 'standard';
+  if (canPersist && !resource.rdbBackupEnabled && !resource.aofBackupEnabled) facts.push('persistence-off');
   if (!unknown.has('notifyKeyspaceEvents') && !resource.notifyKeyspaceEvents) facts.push('keyspace-notifications-off');
   if (resource.geoReplicated) facts.push('geo-replicated');
   // Azure Managed Redis does not report its shards, but any clustering policy but NoCluster spreads the keys over them.
