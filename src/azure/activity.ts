@@ -80,7 +80,13 @@ export function classifyOperation(operation: string, category: string | null): A
   const op = operation.toLowerCase();
   if (op.includes('healthevent') || /^(resourcehealth|servicehealth)$/i.test(category ?? '')) return 'health';
   if (!op.startsWith('microsoft.cache/')) return 'other';
+  // Microsoft.Cache/redis/flush/action (the portal's "Flush data"); Azure Managed Redis flushes its geo-replicated
+  // databases, which refuse FLUSHALL, through …/redisEnterprise/databases/flush/action.
   if (op.endsWith('/flush/action')) return 'flush';
+  // Active geo-replication (Azure Managed Redis): ARM's operation names are the REST paths (Databases_ForceUnlink,
+  // Databases_ForceLinkToReplicationGroup) as …/databases/<name>/action.
+  if (op.endsWith('/forceunlink/action')) return 'force-unlink';
+  if (op.endsWith('/forcelinktoreplicationgroup/action')) return 'force-link';
   if (op.endsWith('/forcereboot/action')) return 'reboot';
   if (op.endsWith('/import/action')) return 'import';
   if (op.endsWith('/export/action')) return 'export';

@@ -32,6 +32,8 @@ export interface MetricsQuery {
 
 /** Azure Cache for Redis Premium allows up to 30 shards: a ShardId split returns at most that many series per metric. */
 export const MAX_SHARDS = 30;
+/** Nodes of an Azure Managed Redis cluster an errors split can name (each shard's primary and replica), with room to spare. */
+export const MAX_INSTANCES = 30;
 /** ErrorType values Azure documents (Failover, Dataloss, UnresponsiveClients, AOF, RDB, Import, Export…), with room to spare. */
 export const MAX_ERROR_TYPES = 20;
 
@@ -48,7 +50,10 @@ export function metricsQueries(kind: AzureResourceKind): MetricsQuery[] {
   const names = [...COUNTER_METRICS, ...GAUGE_METRICS];
   return [
     kind === 'redis' ? { names, filter: "ShardId eq '*'", top: names.length * MAX_SHARDS } : { names },
-    { names: [ERROR_METRIC], filter: "ErrorType eq '*'", top: MAX_ERROR_TYPES },
+    // Azure Managed Redis's errors carry InstanceId beside ErrorType: split by both, a failover names its instance.
+    kind === 'redis'
+      ? { names: [ERROR_METRIC], filter: "ErrorType eq '*'", top: MAX_ERROR_TYPES }
+      : { names: [ERROR_METRIC], filter: "ErrorType eq '*' and InstanceId eq '*'", top: MAX_ERROR_TYPES * MAX_INSTANCES },
   ];
 }
 
@@ -64,6 +69,8 @@ export function minimumGrainMs(kind: AzureResourceKind): number {
 export interface MetricsAnswer {
   series: MetricSeries[];
   missing: MissingMetric[];
+  /** The grain Azure returned the points at (ISO 8601, e.g. PT5M); null when its answer did not say. */
+  interval: string | null;
 }
 
 export async function readMetrics(
@@ -90,7 +97,7 @@ export async function readMetrics(
     }),
   );
   const read = answers.map((results, i) => toMetricSeries(results, resource.id, queries[i]!));
-  const answer = { series: read.flatMap((r) => r.series), missing: read.flatMap((r) => r.missing) };
+  const answer = { series: read.flatMap((r) => r.series), missing: read.flatMap((r) => r.missing), interval: read.find((r) => r.interval)?.interval ?? null };
   const requested = queries.flatMap((q) => q.names);
   if (answer.series.length === 0) {
     // Nothing to judge by: a failed check (and a line in "could not be checked"), never an ok with no data.
@@ -124,6 +131,7 @@ const Metric = z.object({
 });
 const Result = z.object({
   resourceId: z.string().nullish(),
+  granularity: z.string().nullish(),
   metrics: z.array(Metric),
 });
 
@@ -176,5 +184,5 @@ export function toMetricSeries(results: MetricsQueryResult[], resourceId: string
     if (series.some((s) => s.metric === name)) continue;
     missing.push({ metric: name, reason: reasons.get(name) ?? (truncated ? `${NO_VALUES} (Azure returned its limit of ${query.top} series, so this one may have been cut)` : NO_VALUES) });
   }
-  return { series, missing };
+  return { series, missing, interval: mine.granularity ?? null };
 }

@@ -8,7 +8,8 @@ import { summarizeCredentialFailure } from '../azure/credential.ts';
 import { armEndpoint, metricsEndpoint, tokenScope } from '../azure/clients.ts';
 import { explainAzureError, hostOf, withThrottleRetry, type AzureCall } from '../azure/errors.ts';
 import { metricsWindow, type MetricsWindow } from '../azure/window.ts';
-import { METRIC_ORDER, minimumGrainMs, readMetrics } from '../azure/metrics.ts';
+import { METRIC_ORDER, minimumGrainMs, NAMESPACE, readMetrics } from '../azure/metrics.ts';
+import { grainMs } from '../domain/format.ts';
 import { findMetricEvents } from '../azure/changes.ts';
 import { metricLines } from '../azure/metric-lines.ts';
 import { readResource } from '../azure/resource.ts';
@@ -85,13 +86,17 @@ export const azureMetricsCheck: Check<'azure.metrics'> = {
   async run(ctx) {
     const run = await prepare(ctx, METRICS_BUDGET_MS);
     const window = readingWindow(ctx, run.resource);
-    const { series, missing } = await run.call(`reading metrics of cache ${run.resource.name}`, 'Monitoring Reader', metricsEndpoint(run.azure), () =>
+    const { series, missing, interval } = await run.call(`reading metrics of cache ${run.resource.name}`, 'Monitoring Reader', metricsEndpoint(run.azure), () =>
       readMetrics(run.azure, run.resource, window, ctx.signal),
     );
     const bounds = isoBounds(window);
-    const events = findMetricEvents(series, { ...bounds, intervalMs: window.intervalMs });
+    // The grain the points are at is the one Azure answered with (Azure Managed Redis: PT5M at the finest).
+    const returnedMs = interval ? grainMs(interval) : null;
+    const grain = interval && returnedMs ? { interval, intervalMs: returnedMs } : window;
+    const events = findMetricEvents(series, { ...bounds, intervalMs: grain.intervalMs });
     return {
-      window: { ...bounds, interval: window.interval },
+      window: { ...bounds, interval: grain.interval },
+      namespace: NAMESPACE[run.resource.kind],
       series,
       missing,
       events,

@@ -112,7 +112,10 @@ export interface MissingMetric {
 }
 
 export interface AzureMetricsData {
+  /** `interval`: the grain of the points, as Azure returned it (what was asked for when its answer did not say). */
   window: { from: string; to: string; interval: string };
+  /** The metric namespace read (Microsoft.Cache/redis or Microsoft.Cache/redisEnterprise); absent in evidence from earlier versions. */
+  namespace?: string;
   /** Only series with at least one value; an interval Azure left empty is a null point, never a zero. */
   series: MetricSeries[];
   /** Requested metrics without a single value in the window (absent in evidence from earlier versions). */
@@ -133,10 +136,14 @@ export type ActivityKind =
   | 'write'
   | 'delete'
   | 'health'
+  /** Azure Managed Redis: a database taken out of its active geo-replication group (`…/databases/forceUnlink/action`). */
+  | 'force-unlink'
+  /** Azure Managed Redis: a database recreated and rejoined to its geo-replication group, its data discarded (`…/databases/forceLinkToReplicationGroup/action`). */
+  | 'force-link'
   | 'other';
 
 export interface ActivityEvent {
-  /** e.g. `Microsoft.Cache/redis/flush/action`. */
+  /** e.g. `Microsoft.Cache/redis/flush/action`, `Microsoft.Cache/redisEnterprise/databases/flush/action`. */
   operation: string;
   kind: ActivityKind;
   at: string;

@@ -20,6 +20,15 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${formatCount(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** ISO-8601 grains Azure uses (PT1M, PT5M, PT1H, P1D) in milliseconds; null for anything else. */
+export function grainMs(interval: string): number | null {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(interval);
+  if (!m || interval === 'P' || interval === 'PT') return null;
+  const [, d = '0', h = '0', min = '0'] = m;
+  const ms = ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000;
+  return ms > 0 ? ms : null;
+}
+
 /** 41000 → "41 s", 150000 → "2.5 min", 7200000 → "2 h", 172800000 → "2 d". */
 export function formatDuration(ms: number): string {
   const abs = Math.abs(ms);

@@ -1,7 +1,7 @@
 // Which metric charts a report gets and what each one draws: built from the report model only, so Slack, the
 // postmortem and `diagnose --charts` show the same picture. Rendering to PNG is in chart-png.ts.
 import { METRIC_TITLES } from '../domain/azure-evidence.ts';
-import { formatValue } from '../domain/format.ts';
+import { formatValue, grainMs } from '../domain/format.ts';
 import type { MetricReport, Report } from './model.ts';
 
 /** Grafana posts at most five images to a thread (Slack's Tier-2 upload limits); so does keyloss. */
@@ -64,15 +64,6 @@ export function cacheLabel(report: Pick<Report, 'cache' | 'target'>): string {
 /** Azure gives percentages as Percent; a percentage metric read with another unit is still drawn with "%". */
 function unitOf(m: MetricReport): string {
   return m.unit !== 'Percent' && /percent/i.test(m.metric) ? 'Percent' : m.unit;
-}
-
-/** ISO-8601 grains Azure uses (PT1M, PT5M, PT1H, P1D) in milliseconds; null for anything else. */
-export function grainMs(interval: string): number | null {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(interval);
-  if (!m || interval === 'P' || interval === 'PT') return null;
-  const [, d = '0', h = '0', min = '0'] = m;
-  const ms = ((Number(d) * 24 + Number(h)) * 60 + Number(min)) * 60_000;
-  return ms > 0 ? ms : null;
 }
 
 function grainWords(interval: string): string {

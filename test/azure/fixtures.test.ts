@@ -191,6 +191,7 @@ describe('metrics batch (2024-02-01 examples, monitor-query-metrics recording)',
 
     const first = await readThroughSdk(body, storage(1), { names: ['Ingress', 'Egress'], filter: "ApiName eq '*'" }, 'Microsoft.Storage/storageAccounts');
     expect(first.missing).toEqual([]);
+    expect(first.interval).toBe('PT15M');
     expect(first.series).toEqual([
       { metric: 'Ingress', aggregation: 'Maximum', unit: 'Bytes', dimensions: { apiname: 'GetBlob', authentication: 'SAS' }, points: sas(437, 583) },
       { metric: 'Ingress', aggregation: 'Maximum', unit: 'Bytes', dimensions: { apiname: 'GetBlobServiceProperties', authentication: 'AccountKey' }, points: onlyAt2200(342) },
@@ -208,12 +209,13 @@ describe('metrics batch (2024-02-01 examples, monitor-query-metrics recording)',
   it('MetricBatchExample2.json: a point with only `average` is no value of ours, so the series is left out and the metric named missing', async () => {
     const redis5 = '/subscriptions/12345678-abcd-1234-abcd-123456789abc/resourceGroups/test_redis/providers/Microsoft.Cache/Redis/redis5';
     const read = await readThroughSdk(exampleBody('metrics-batch/MetricBatchExample2.json'), redis5, { names: ['cacheWrite'], filter: "ShardId eq '0'" }, NAMESPACE.redis);
-    expect(read).toEqual({ series: [], missing: [{ metric: 'cacheWrite', reason: NO_VALUES }] });
+    // Asked for FULL, Azure answered at PT4H: the grain read is the one Azure returned.
+    expect(read).toEqual({ series: [], missing: [{ metric: 'cacheWrite', reason: NO_VALUES }], interval: 'PT4H' });
   });
 
   it('the recorded batch query with a filter (timeseries []): no series, the metric missing', async () => {
     const read = await readThroughSdk(recordedBody('recordings/recording_batch_query_with_filter.json'), 'metrics-resource-id', { names: ['Heartbeat'], filter: "Computer eq '*'" }, 'Microsoft.OperationalInsights/workspaces');
-    expect(read).toEqual({ series: [], missing: [{ metric: 'Heartbeat', reason: NO_VALUES }] });
+    expect(read).toEqual({ series: [], missing: [{ metric: 'Heartbeat', reason: NO_VALUES }], interval: 'PT1M' });
   });
 
   it('the metrics check fails, naming what it asked for, when none of its metrics came back (Example2 answering both requests)', async () => {

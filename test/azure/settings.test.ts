@@ -106,6 +106,18 @@ describe('activity log', () => {
     expect(ops.map((op) => classifyOperation(op, 'Administrative'))).toEqual(['flush', 'flush', 'reboot', 'import', 'write', 'other', 'other', 'health']);
   });
 
+  it('classifies Azure Managed Redis database operations: geo-replication unlink and relink, import, export, settings', () => {
+    const ops = [
+      'Microsoft.Cache/redisEnterprise/databases/forceUnlink/action',
+      'Microsoft.Cache/redisEnterprise/databases/forceLinkToReplicationGroup/action',
+      'Microsoft.Cache/redisEnterprise/databases/import/action',
+      'Microsoft.Cache/redisEnterprise/databases/export/action',
+      'Microsoft.Cache/redisEnterprise/databases/write',
+      'Microsoft.Cache/redisEnterprise/databases/listKeys/action',
+    ];
+    expect(ops.map((op) => classifyOperation(op, 'Administrative'))).toEqual(['force-unlink', 'force-link', 'import', 'export', 'write', 'other']);
+  });
+
   it('merges Started and Succeeded of one operation into one event at its start, keeping the outcome', () => {
     const event = (status: string, at: string) => ({
       operationName: { value: 'Microsoft.Cache/redis/flush/action' },

@@ -4,7 +4,7 @@ import type { ActivityEvent, AzureMetricsData, MetricEvent, MetricSeries } from 
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
 import { dataOf, effectiveTier } from '../evidence.ts';
-import { formatCount, formatInstant } from '../../domain/format.ts';
+import { formatCount, formatDuration, formatInstant, grainMs } from '../../domain/format.ts';
 
 /** A key count that ends at or below this share of where it was has been emptied, not trimmed. */
 const EMPTIED_RATIO = 0.01;
@@ -74,7 +74,7 @@ function metricSignals(evidence: Evidence): Signal[] {
     if (!basic) cite('replication', 0.5, `${e.summary}: Azure recorded data loss, as when a replica is promoted before it has the writes`);
   }
   if (failovers.length === 0 && dataLoss.length === 0 && hasData(metrics, 'errors', since)) {
-    cite('replication', -0.4, `no Failover or Dataloss errors in Azure Monitor ${sinceText(evidence)}`);
+    cite('replication', -0.4, `no Failover or Dataloss errors in Azure Monitor ${sinceText(evidence)}${grainNote(metrics)}`);
   }
 
   signals.push(...counterSignals(evidence, metrics, events, 'evictedkeys', 'eviction', { burst: 0.65, some: 0.45, none: -0.6 }));
@@ -123,9 +123,20 @@ function counterSignals(
   const total = sumSince(metrics.series, metric, since);
   return [
     total > 0
-      ? { cause, check: 'azure.metrics', weight: weights.some, summary: `${metric} ${formatCount(total)} ${sinceText(evidence)}` }
-      : { cause, check: 'azure.metrics', weight: weights.none, summary: `${metric} 0 ${sinceText(evidence)}` },
+      ? { cause, check: 'azure.metrics', weight: weights.some, summary: `${metric} ${formatCount(total)} ${sinceText(evidence)}${grainNote(metrics)}` }
+      : { cause, check: 'azure.metrics', weight: weights.none, summary: `${metric} 0 ${sinceText(evidence)}${grainNote(metrics)}` },
   ];
+}
+
+/**
+ * What Azure Managed Redis's metrics can say, where a sum or a silence is cited: the grain Azure returned (PT5M at the
+ * finest, so a step within it is not placed closer) and that the count is the whole cache's (several of its metrics
+ * have no shard dimension). "" for Azure Cache for Redis, whose per-shard minutes need no caveat.
+ */
+function grainNote(metrics: AzureMetricsData): string {
+  if (metrics.namespace?.toLowerCase() !== 'microsoft.cache/redisenterprise') return '';
+  const ms = grainMs(metrics.window.interval);
+  return ` (Azure's ${ms ? formatDuration(ms) : metrics.window.interval} points for the whole cache: Azure Managed Redis reports no shard)`;
 }
 
 function hasData(metrics: AzureMetricsData, metric: string, since: number): boolean {
@@ -187,6 +198,16 @@ function activitySignals(evidence: Evidence): Signal[] {
         break;
       case 'write':
         cite('instance-failure', 0.15, `${what}: scaling or a settings change can restart nodes`);
+        break;
+      case 'force-link':
+        // Decisive and dated: Azure recreates the database empty and it takes the group's data, discarding its own.
+        cite('instance-failure', 0.9, `${what}: the database was recreated and rejoined its geo-replication group, discarding the data it held`);
+        break;
+      case 'force-unlink':
+        cite('replication', 0.3, `${what}: a linked database left the geo-replication group, so writes on either side are no longer copied to the other`);
+        break;
+      case 'import':
+        cite('flush', 0.25, `${what}: an import loads an RDB file into the cache, and keys that are not in the file can be gone after it`);
         break;
       default:
         break;

@@ -162,6 +162,10 @@ export function flushSignals(evidence: Evidence): Signal[] {
           summary: `db ${line.db} holds ${plural(line.keys, 'key')}: emptied, as a flush leaves it`,
         });
       }
+    } else if (flushedThroughAzure(evidence)) {
+      // A flush through Resource Manager (the portal's "Flush data", a geo-replicated database's flush) is not a
+      // command a client sent, so the commandstats need not count it: their zero says nothing against it.
+      signals.push({ cause: 'flush', check: 'commands.deletion', weight: 0, summary: `${counts}; Azure's flush in the activity log is no client command, so these counters need not count it` });
     } else {
       signals.push({ cause: 'flush', check: 'commands.deletion', weight: reach.bounded ? -0.15 : -0.8, summary: counts });
     }
@@ -206,4 +210,10 @@ export function flushSignals(evidence: Evidence): Signal[] {
     });
   }
   return signals;
+}
+
+/** True when Azure's activity log dates a flush that succeeded (or may have) since the keys were last seen. */
+function flushedThroughAzure(evidence: Evidence): boolean {
+  const since = evidence.query.since.getTime();
+  return (dataOf(evidence, 'azure.activity-log')?.events ?? []).some((e) => e.kind === 'flush' && Date.parse(e.at) >= since && e.status?.toLowerCase() !== 'failed');
 }
