@@ -15,6 +15,21 @@ describe('parseCommandText', () => {
     });
   });
 
+  it('takes the tiers Azure sells now: the name in quotes as the portal writes it, the dashed value, or the SKU', () => {
+    const tierOf = (text: string) => {
+      const read = parseCommandText(`orders-prod k since 2h tier ${text}`, caches, now);
+      return read.ok && !read.help ? read.prefill.tier : read;
+    };
+    expect(['"Memory Optimized"', 'compute-optimized', 'Balanced_B5', 'FlashOptimized_A250', 'EnterpriseFlash_F300', 'Enterprise'].map(tierOf)).toEqual([
+      'memory-optimized',
+      'compute-optimized',
+      'balanced',
+      'flash-optimized',
+      'enterprise-flash',
+      'enterprise',
+    ]);
+  });
+
   it('a first word that is no cache is the key; quotes keep spaces; since takes several words', () => {
     expect(parseCommandText('"user profile:17" since 2 hours ago', caches, now)).toEqual({
       ok: true,
