@@ -246,6 +246,18 @@ describe('Azure Managed Redis evidence in the diagnosis (Microsoft.Cache/redisEn
     );
   });
 
+  it('a health event (maintenance begins) is dated Azure evidence of a restart and a failover', async () => {
+    amrCache();
+    fake.metrics.set(AMR.toLowerCase(), amrMetrics());
+    fake.activity.set(AMR.toLowerCase(), [
+      activityEventJson(AMR, 'Microsoft.ResourceHealth/healthevent/Activated/action', at('05:40'), { caller: null as unknown as string, status: 'Active', category: 'ResourceHealth' }),
+    ]);
+    const evidence = withAzure(emptiedEndpoint(4_000), await amrResults());
+    const failure = cause(evidence, 'instance-failure').cause;
+    expect(failure.evidence.map((e) => e.summary)).toContainEqual(expect.stringMatching(/^activity log: Microsoft\.ResourceHealth\/healthevent\/Activated\/action at 05:40:00 UTC .*Azure maintenance or a platform incident on the cache/));
+    expect(cause(evidence, 'replication').cause.evidence.map((e) => e.summary)).toContainEqual(expect.stringContaining('maintenance fails over one node at a time'));
+  });
+
   it('a failover is named by its instance, and sums are said at the grain Azure returned, for the whole cache', async () => {
     amrCache();
     fake.metrics.set(
