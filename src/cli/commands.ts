@@ -11,6 +11,7 @@ commands:
   watch [--redis <url>] [...]  what is being removed right now, for a bounded time (see: keyloss watch --help)
   record [--cache <name>] ... keep a history of removals in the state Redis (see: keyloss record --help)
   record status [...]         what the state Redis holds of each recorded cache (see: keyloss record status --help)
+  demo [--cause <c>] [...]    a throwaway redis-server with one staged incident, and the walkthrough on it
   lint [files...]             validate runbook files (default: runbooks/*.yaml)
   graph <runbook>             print a Mermaid flowchart of a runbook
 `;
@@ -23,6 +24,7 @@ const commands: Record<string, () => Promise<Command>> = {
   diagnose: () => import('./diagnose.ts'),
   watch: () => import('./watch.ts'),
   record: () => import('./record.ts'),
+  demo: () => import('./demo.ts'),
   lint: () => import('./lint.ts'),
   graph: () => import('./graph.ts'),
 };

@@ -34,6 +34,8 @@ export interface WalkthroughOptions {
   prefill?: Record<string, string>;
   /** How to sign in to a cache given as a URL (`--entra`); a named cache says so in the caches file. */
   urlAuth?: RedisAuth;
+  /** Slots whose skippable question is skipped when nothing answers it, for the checks to infer (the demo's tier and scope). */
+  infer?: readonly string[];
 }
 
 /** Asked when the checks could not reach the cache; not part of any runbook because it is about this terminal run. */
@@ -74,7 +76,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
     style.dim('  At any question: b (back) undoes the last answer, s (skip) skips it when it can be skipped; Ctrl-C stops. keyloss only reads the cache.'),
   ]);
 
-  const started = engine.start(now(), options.prefill ?? {});
+  const started = engine.start(now(), options.prefill ?? {}, options.infer ? { infer: options.infer } : {});
   if (!started.ok) {
     prompter.say([style.red(started.error.message)]);
     return 1;
