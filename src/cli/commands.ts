@@ -1,6 +1,7 @@
 // keyloss command line: dispatches to one module per command; each returns the exit code. The process entry is
 // src/cli/main.ts; tests run commands with their own dependencies through test/support/keyloss-entry.ts.
 import type { Deps } from '../config/deps.ts';
+import { sayLibraryNotices } from '../redis/library-notices.ts';
 
 const USAGE = `usage: keyloss <command> [options]
 
@@ -40,6 +41,12 @@ export async function runCommand(argv: string[], deps: Deps): Promise<number> {
     process.stderr.write(`keyloss: unknown command "${name}"\n${USAGE}`);
     return 2;
   }
-  return (await load()).run(rest, deps);
+  // ioredis's own notices, in keyloss's words and once, on stderr (stdout may be one JSON document).
+  const restore = sayLibraryNotices((line) => process.stderr.write(`keyloss ${name}: ${line}\n`));
+  try {
+    return await (await load()).run(rest, deps);
+  } finally {
+    restore();
+  }
 }
 

@@ -215,7 +215,7 @@ async function checkNode(engine: Engine, session: Session, options: WalkthroughO
       defaultTarget: config.redisUrl,
       azure: options.azure,
       // keyloss record's history of the cache, when a state Redis is configured (STATE_REDIS_URL).
-      record: config.state.url ? { url: config.state.url, prefix: config.state.prefix } : null,
+      record: config.state.url ? { url: config.state.url, prefix: config.state.prefix, ...(config.state.source ? { source: config.state.source } : {}) } : null,
       rateIntervalMs: config.rateIntervalMs,
     },
     {
