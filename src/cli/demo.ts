@@ -1,6 +1,7 @@
 // `keyloss demo`: a throwaway redis-server of its own, one staged incident, and the walkthrough (or the diagnose JSON,
 // or the Slack verdict's blocks) against it; says which cause was staged and stops the server, also on Ctrl-C.
 import { azureAccessOf, type Deps } from '../config/deps.ts';
+import { formatInstant } from '../domain/format.ts';
 import { loadConfig, type Config } from '../config/env.ts';
 import { INFERRED_SLOTS, type FlagSpec } from '../core/answers.ts';
 import { runCheckNode } from '../core/check-node.ts';
@@ -9,6 +10,7 @@ import { findRedisServer, NO_REDIS_SERVER, startThrowawayServer, type ThrowawayS
 import { DEMO_CAUSES, isDemoCause, serverArgs, stageIncident, type DemoCause, type StagedIncident } from '../demo/stage.ts';
 import { describeError, redact } from '../redact.ts';
 import { createEngine } from '../runbook/engine.ts';
+import { wrapLine } from '../report/wrap.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
 import type { Runbook } from '../runbook/schema.ts';
 import { verdictMessage } from '../slack/blocks/verdict.ts';
@@ -103,8 +105,9 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     process.stderr.write(`keyloss demo: ${NO_REDIS_SERVER}\n`);
     return 3;
   }
-  // Progress goes where the output is not: with --json or --slack, stdout is one JSON document.
-  const say = (line: string) => (args.output === 'walk' ? process.stdout : process.stderr).write(`${line}\n`);
+  // Progress goes where the output is not: with --json or --slack, stdout is one JSON document. Wrapped as the report is.
+  const out = args.output === 'walk' ? process.stdout : process.stderr;
+  const say = (text: string) => out.write(`${text.split('\n').flatMap((line) => (line === '' ? [''] : wrapLine(line, widthOf(out)))).join('\n')}\n`);
   const cause = args.cause ?? pickCause();
 
   let server: ThrowawayServer | null = null;
@@ -162,6 +165,11 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   }
 }
 
+/** The terminal's columns, or the pipe's width. */
+function widthOf(stream: NodeJS.WriteStream): number {
+  return stream.isTTY && stream.columns ? stream.columns : PIPE_WIDTH;
+}
+
 function stagedLines(incident: StagedIncident): string {
   return `\nThe demo staged: ${incident.cause}. ${incident.how}\nThe demo's redis-server is stopped. On your own cache: keyloss walk (or keyloss diagnose --key <key> --json).`;
 }
@@ -176,12 +184,11 @@ async function walkDemo(
   interrupted: AbortSignal,
   setWalking: (on: boolean) => void,
 ): Promise<number> {
-  const at = incident.since.toISOString().slice(11, 19);
-  process.stdout.write(
-    ask
-      ? `The application misses ${incident.key} in db ${incident.db}; it was last seen at ${at} UTC. Answer the questions as its on-call engineer would.\n\n`
-      : `The demo answers the questions for you (keyloss walk asks them; keyloss demo --ask too).\n\n`,
-  );
+  const at = formatInstant(incident.since, deps.now());
+  const intro = ask
+    ? `The application misses ${incident.key} in db ${incident.db}; it was last seen at ${at}. Answer the questions as its on-call engineer would.`
+    : 'The demo answers the questions for you (keyloss walk asks them; keyloss demo --ask too).';
+  process.stdout.write(`${wrapLine(intro, widthOf(process.stdout)).join('\n')}\n\n`);
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const style = createStyle(colourWanted(process.stdout.isTTY === true, config.noColor));
   const prompter: Prompter = interactive

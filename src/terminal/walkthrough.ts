@@ -91,7 +91,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
     for (const entry of to.history.slice(from)) {
       const node = runbook.nodes[entry.node];
       if (node?.kind === 'question' && entry.value !== undefined) {
-        prompter.say([answeredLine(node, entry.value, entry.skipped === true, style)]);
+        prompter.say([answeredLine(node, entry.value, entry.skipped === true, style, now())]);
         if (pending !== undefined) prompter.say([style.dim(pending)]);
         pending = undefined;
       }

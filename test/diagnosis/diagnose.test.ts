@@ -118,6 +118,13 @@ describe('diagnose', () => {
     expect(d.scope).toBe('complete');
   });
 
+  it('agrees the verb with the count: "1 of 1 client uses db 3", "the one connected client uses db 0"', () => {
+    const summaries = (byDb: { db: number; clients: number }[], matches: { db: number; count: number; sampled: boolean }[]) =>
+      cause(explainDiagnosis(makeEvidence('session:*', { 'keyspace.presence': { matches }, clients: { total: 1, byDb } }), runbook), 'wrong-database').evidence.map((e) => e.summary);
+    expect(summaries([{ db: 3, clients: 1 }], [{ db: 3, count: 12, sampled: false }])).toContain('1 of 1 client uses db 3, not db 0');
+    expect(summaries([{ db: 0, clients: 1 }], [])).toContain('the one connected client uses db 0');
+  });
+
   it('says how the other databases were searched, once and in one pair of parentheses', () => {
     const summaries = (d: ReturnType<typeof explainDiagnosis>) => cause(d, 'wrong-database').evidence.map((e) => e.summary);
     const onlyDb0 = { 'keyspace.presence': { dbsChecked: [{ db: 0, scannedKeys: 5_000, complete: true, ms: 2 }] } };
