@@ -60,6 +60,10 @@ describe('keyloss demo', () => {
     expect(message.text).toMatch(/flush/i);
     expect(message.blocks[0]).toMatchObject({ type: 'header' });
     expect(JSON.stringify(message.blocks)).toMatch(/\*Likely cause:\* .*The database was flushed/);
+    // The headline's section is not repeated as the first evidence line.
+    const headline: string = message.blocks[1].text.text;
+    const evidence: string = message.blocks.find((b: { text?: { text: string } }) => b.text?.text.startsWith('*Evidence*')).text.text;
+    for (const line of evidence.split('\n').slice(1)) expect(headline).not.toContain(line.replace(/^• /, ''));
     expect(run.stderr).toContain('The demo staged: flush.');
   });
 
