@@ -67,6 +67,20 @@ module.exports = {
       to: { path: '^src/(terminal|slack|cli)/', pathNot: '^src/$1/' },
     },
     {
+      name: 'demo-stages-apart',
+      severity: 'error',
+      comment: 'keyloss demo writes to its own throwaway server over its own connections: src/demo/ uses no reader, check or diagnosis (never the read-only gateway), and only the demo command uses it.',
+      from: { path: '^src/demo/' },
+      to: { path: '^src/', pathNot: '^src/(domain|demo)/' },
+    },
+    {
+      name: 'only-the-demo-command-stages',
+      severity: 'error',
+      comment: 'Staging writes belong to keyloss demo alone (src/cli/demo.ts).',
+      from: { path: '^src/', pathNot: '^src/(demo/|cli/demo[.]ts$)' },
+      to: { path: '^src/demo/' },
+    },
+    {
       name: 'no-test-code-in-src',
       severity: 'error',
       comment: 'Test-only code stays out of src/: tests inject what they need.',

@@ -1,4 +1,6 @@
 // Keeps secrets out of every output: known secret values, URL credentials and bearer tokens are masked.
+import { systemErrorWords } from './domain/system-errors.ts';
+
 const secrets = new Set<string>();
 
 /** Remembers a secret value (a password, access key or token) so that `redact` masks it wherever it appears. */
@@ -33,8 +35,10 @@ export function redact(text: string): string {
     .replace(AUTH_ARGS, '$1 ***');
 }
 
-/** A readable, redacted message for any thrown value. */
+/** A readable, redacted message for any thrown value; a system error in keyloss's words (src/domain/system-errors.ts). */
 export function describeError(error: unknown): string {
+  const words = systemErrorWords(error);
+  if (words !== null) return words;
   if (error instanceof Error) return redact(error.message || error.name);
   return redact(String(error));
 }

@@ -1,6 +1,7 @@
 // keyloss command line: dispatches to one module per command; each returns the exit code. The process entry is
 // src/cli/main.ts; tests run commands with their own dependencies through test/support/keyloss-entry.ts.
 import type { Deps } from '../config/deps.ts';
+import { sayLibraryNotices } from '../redis/library-notices.ts';
 
 const USAGE = `usage: keyloss <command> [options]
 
@@ -11,6 +12,7 @@ commands:
   watch [--redis <url>] [...]  what is being removed right now, for a bounded time (see: keyloss watch --help)
   record [--cache <name>] ... keep a history of removals in the state Redis (see: keyloss record --help)
   record status [...]         what the state Redis holds of each recorded cache (see: keyloss record status --help)
+  demo [--cause <c>] [...]    a throwaway redis-server with one staged incident, and the walkthrough on it
   lint [files...]             validate runbook files (default: runbooks/*.yaml)
   graph <runbook>             print a Mermaid flowchart of a runbook
 `;
@@ -23,6 +25,7 @@ const commands: Record<string, () => Promise<Command>> = {
   diagnose: () => import('./diagnose.ts'),
   watch: () => import('./watch.ts'),
   record: () => import('./record.ts'),
+  demo: () => import('./demo.ts'),
   lint: () => import('./lint.ts'),
   graph: () => import('./graph.ts'),
 };
@@ -38,6 +41,12 @@ export async function runCommand(argv: string[], deps: Deps): Promise<number> {
     process.stderr.write(`keyloss: unknown command "${name}"\n${USAGE}`);
     return 2;
   }
-  return (await load()).run(rest, deps);
+  // ioredis's own notices, in keyloss's words and once, on stderr (stdout may be one JSON document).
+  const restore = sayLibraryNotices((line) => process.stderr.write(`keyloss ${name}: ${line}\n`));
+  try {
+    return await (await load()).run(rest, deps);
+  } finally {
+    restore();
+  }
 }
 

@@ -144,7 +144,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
       session: started.session,
       targets,
       azure: azureAccessOf(config, deps),
-      record: args.options.stateUrl !== null ? { url: args.options.stateUrl, prefix: args.statePrefix } : null,
+      record: args.options.stateUrl !== null ? { url: args.options.stateUrl, prefix: args.statePrefix, source: args.options.stateSource } : null,
       rateIntervalMs: args.options.rateIntervalMs,
       // The flags name the Azure resource of a cache given as a URL.
       ...(args.azure ? { azureTarget: args.azure } : {}),

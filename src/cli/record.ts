@@ -59,6 +59,8 @@ export interface RecordArgs {
   urls: string[];
   caches: string[];
   stateUrl: string | null;
+  /** What gave stateUrl, named when it cannot be used. */
+  stateSource: string;
   retentionMs: number;
   prefix: string;
   holder: string;
@@ -98,6 +100,7 @@ export function parseRecordArgs(argv: string[], env: NodeJS.ProcessEnv): { ok: t
       urls: values.redis,
       caches: values.cache,
       stateUrl,
+      stateSource: values.state !== undefined ? '--state' : 'STATE_REDIS_URL',
       retentionMs,
       prefix: config.state.prefix,
       holder: config.replicaId,
@@ -187,7 +190,7 @@ async function runStatus(argv: string[]): Promise<number> {
   }
   const stateUrl = text('--state') ?? config.state.url;
   if (stateUrl === null) return fail("no state Redis: pass --state <url> or set STATE_REDIS_URL (keyloss's own Redis)", 2);
-  const state = await openStateClient(stateUrl, { prefix: config.state.prefix, connectionName: 'keyloss-record-status' });
+  const state = await openStateClient(stateUrl, { prefix: config.state.prefix, connectionName: 'keyloss-record-status', source: text('--state') !== undefined ? '--state' : 'STATE_REDIS_URL' });
   if (!state.ok) return fail(state.reason, 3);
   try {
     const statuses = await recordStatuses(state.client, config.state.prefix, only, Date.now());
@@ -226,7 +229,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   if (args.stateUrl === null) return fail('no state Redis: pass --state <url> or set STATE_REDIS_URL (keyloss\'s own Redis, never a watched cache)', 2);
   const targets = await targetsOf(args, parsed.config, azureAccessOf(parsed.config, deps));
   if (!targets.ok) return fail(targets.message, targets.code);
-  const state = await openStateClient(args.stateUrl, { prefix: args.prefix, connectionName: 'keyloss-recorder' });
+  const state = await openStateClient(args.stateUrl, { prefix: args.prefix, connectionName: 'keyloss-recorder', source: args.stateSource });
   if (!state.ok) return fail(state.reason, 3);
   const watched = await stateAmongCaches(state.client, parseAddress(state.address), targets.targets).catch((error: unknown) => `could not ask the state Redis who it is: ${describeError(error)}`);
   if (watched !== null) {

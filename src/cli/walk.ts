@@ -103,7 +103,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   const config: Config = {
     ...configured.config,
     rateIntervalMs: args.options.rateIntervalMs,
-    state: { ...configured.config.state, url: args.options.stateUrl },
+    state: { ...configured.config.state, url: args.options.stateUrl, source: args.options.stateSource },
   };
   const loaded = await runbookFrom(args.runbook);
   if (!loaded.ok) {

@@ -26,7 +26,7 @@ export interface CheckNodeInput {
   /** How this process reaches Azure: the Azure checks and Entra sign-in. */
   azure: AzureAccess;
   /** keyloss's record of the caches: an open store, or the state Redis to open for this run (and close after it). */
-  record: RecordStore | { url: string; prefix: string } | null;
+  record: RecordStore | { url: string; prefix: string; /** the flag or variable that gave the URL, named in a failure */ source?: string } | null;
   /** Least time between the rates check's two INFO samples; null keeps the checks' default. */
   rateIntervalMs: number | null;
   /** The Azure resource to read, over the target's own (diagnose's --azure-resource for a cache given as a URL). */
@@ -98,7 +98,7 @@ export async function runCheckNode(input: CheckNodeInput, hooks: CheckNodeHooks 
   const plan: CheckPlan = { node: step.node, checks: plannedChecks(asked, input.record !== null), query: query.query, target };
   await hooks.onPlanned?.(plan);
 
-  const record = input.record && 'url' in input.record ? await openRecordStore(input.record.url, input.record.prefix) : input.record;
+  const record = input.record && 'url' in input.record ? await openRecordStore(input.record.url, input.record.prefix, input.record.source) : input.record;
   const result = await investigate(
     {
       record,

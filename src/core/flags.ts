@@ -104,6 +104,8 @@ export interface RunOptions {
   rateIntervalMs: number | null;
   /** The state Redis whose record of the cache is read; null: none. */
   stateUrl: string | null;
+  /** What gave stateUrl: `--state` or STATE_REDIS_URL, named when it cannot be used. */
+  stateSource: string;
 }
 
 export function runOptionsFromFlags(values: FlagValues, config: Pick<Config, 'rateIntervalMs' | 'state'>): { ok: true; options: RunOptions } | { ok: false; message: string } {
@@ -115,13 +117,15 @@ export function runOptionsFromFlags(values: FlagValues, config: Pick<Config, 'ra
     rateIntervalMs = parsed.ms;
   }
   let stateUrl = config.state.url;
+  let stateSource = 'STATE_REDIS_URL';
   const state = values[RUN_OPTIONS.state.name];
   if (typeof state === 'string') {
     const parsed = parseStateUrl(state);
     if (!parsed.ok) return { ok: false, message: `${RUN_OPTIONS.state.name}: ${parsed.message}` };
     stateUrl = parsed.url;
+    stateSource = RUN_OPTIONS.state.name;
   }
-  return { ok: true, options: { entra: values[RUN_OPTIONS.entra.name] === true, rateIntervalMs, stateUrl } };
+  return { ok: true, options: { entra: values[RUN_OPTIONS.entra.name] === true, rateIntervalMs, stateUrl, stateSource } };
 }
 
 /** The usage lines of `specs`: flag and value in one column, the help wrapped beside it. */

@@ -15,8 +15,8 @@ export function noRecordOf(identity: RecordIdentity): string {
 export type RecordStore = { client: StateClient; prefix: string } | { unavailable: string };
 
 /** Opens the state Redis for reading records; a state Redis that cannot be reached makes the record check fail with why. */
-export async function openRecordStore(url: string, prefix: string): Promise<RecordStore> {
-  const opened = await openStateClient(url, { prefix, connectionName: 'keyloss-record-reader' });
+export async function openRecordStore(url: string, prefix: string, source?: string): Promise<RecordStore> {
+  const opened = await openStateClient(url, { prefix, connectionName: 'keyloss-record-reader', ...(source ? { source } : {}) });
   return opened.ok ? { client: opened.client, prefix } : { unavailable: opened.reason };
 }
 

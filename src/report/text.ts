@@ -2,7 +2,7 @@
 // evidence and fixes, the rest in one line each. The walkthrough ends where the eyes are when the checks finish: the
 // checks and the other causes first, then the top cause, and its verdict lines (verdictLines) last of all.
 import type { ScanPacingSummary } from '../domain/evidence.ts';
-import { formatMatchCount, formatValue, printable } from '../domain/format.ts';
+import { formatInstant, formatMatchCount, formatValue, printable } from '../domain/format.ts';
 import type { Likelihood } from '../domain/causes.ts';
 import type { CauseReport, Report } from './model.ts';
 import { visibleLength, wrapLine } from './wrap.ts';
@@ -46,8 +46,13 @@ const PACED_NODES_SHOWN = 3;
 function pacingSentence(node: ScanPacingSummary): string {
   const span = ([low, high]: [number, number], show: (n: number) => string) => (low === high ? show(low) : `${show(low)}–${show(high)}`);
   const others = [
-    node.othersOpsPerSecMax === null ? null : `sent it up to ${node.othersOpsPerSecMax.toLocaleString('en-US')} command${node.othersOpsPerSecMax === 1 ? '' : 's'}/s`,
-    node.othersCpuMax === null ? null : `used up to ${Math.round(node.othersCpuMax * 100)} % of its main thread`,
+    node.othersOpsPerSecMax === null
+      ? null
+      : node.othersOpsPerSecMax === 0
+        ? 'sent it no commands'
+        : `sent it up to ${node.othersOpsPerSecMax.toLocaleString('en-US')} command${node.othersOpsPerSecMax === 1 ? '' : 's'}/s`,
+    // "up to 0 %" reads as a defect: a share that rounds to nothing is said as under 1 %.
+    node.othersCpuMax === null ? null : Math.round(node.othersCpuMax * 100) === 0 ? 'used under 1 % of its main thread' : `used up to ${Math.round(node.othersCpuMax * 100)} % of its main thread`,
   ].filter((part): part is string => part !== null);
   const load = others.length > 0 ? `others ${others.join(' and ')}` : 'its INFO did not say how busy it was, so the pace stayed fixed';
   return `Scans on ${node.address} were paced to ${span(node.duty, (d) => String(Math.round(d * 100)))} % of its time (SCAN COUNT ${span(node.count, (c) => c.toLocaleString('en-US'))}); ${load}.`;
@@ -79,9 +84,12 @@ export function renderText(report: Report, options: TextOptions): string {
   const paint = painter(options);
   const last = options.layout === 'verdict-last';
   const where = `${report.target.host}:${report.target.port} db ${report.target.db}${report.target.tls ? ' (TLS)' : ''}`;
+  // Times as the rest of the report writes them: "05:03:04 UTC", with the date when it is not the day of the checks.
+  const checkedAt = new Date(report.generatedAt);
+  const at = (iso: string): string => formatInstant(new Date(iso), checkedAt);
   const header =
     paint('bold', `keyloss: ${printable(report.query.key)} on ${printable(report.cache ? `${report.cache} (${where})` : where)}`) +
-    paint('dim', `, last seen ${report.query.since.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`);
+    paint('dim', `, last seen ${at(report.query.since)}`);
 
   const shown = featuredCauses(report);
   const featured = shown.flatMap((cause) => ['', ...renderCause(cause, width, paint)]);
@@ -138,7 +146,7 @@ export function renderText(report: Report, options: TextOptions): string {
 
   const recordLines: string[] = [];
   if (report.record) {
-    const span = (iso: string): string => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    const span = at;
     recordLines.push('', paint('bold', 'Record'), `  keyloss record of this cache: ${span(report.record.from)} → ${span(report.record.to)}`);
     for (const event of report.record.events) recordLines.push(...wrap(`${span(event.at)}  ${event.summary}`, width, '    ').map((line, i) => (i === 0 ? `  ${line.slice(4)}` : line)));
     for (const gap of report.record.gaps) recordLines.push(...wrap(`gap ${span(gap.from)} → ${span(gap.to)}: ${gap.why}`, width, '    ').map((line, i) => (i === 0 ? `  ${line.slice(4)}` : line)));
@@ -164,7 +172,7 @@ export function renderText(report: Report, options: TextOptions): string {
     // The headline quotes the top cause's strongest evidence: said there, not also here.
     const reversed = [...shown].reverse().flatMap((cause) => ['', ...renderCause(cause, width, paint, report.headline)]);
     // No Checks table: the walkthrough printed each check, its status and reason as it finished.
-    const out = [header + paint('dim', `, checked ${report.generatedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`), ...uncheckedLines, ...recordLines, ...metricLines, ...keyLines, ...otherLines, ...reversed];
+    const out = [header + paint('dim', `, checked ${at(report.generatedAt)}`), ...uncheckedLines, ...recordLines, ...metricLines, ...keyLines, ...otherLines, ...reversed];
     return `${out.join('\n')}\n`;
   }
   const [verdict = '', ...headline] = verdictLines(report, options);

@@ -16,6 +16,8 @@ export interface OpenedState {
 export interface StateSettings {
   url: string | null;
   prefix: string;
+  /** Where the URL came from when not STATE_REDIS_URL (`--state`), to name it in a failure. */
+  source?: string;
 }
 
 export type OpenStateResult = { ok: true; state: OpenedState } | { ok: false; reason: string };

@@ -15,6 +15,8 @@ export interface RedisStateOptions {
   connectTimeoutMs?: number;
   /** Told once per stored record that is malformed or oversized (it is then removed and read as absent). Default: stderr. */
   onUnreadable?: OnUnreadable;
+  /** Where the URL came from, named in a failure: `--state` when a flag gave it. Default `STATE_REDIS_URL`. */
+  source?: string;
 }
 
 export const DEFAULT_STATE_PREFIX = 'keyloss:';
@@ -214,12 +216,13 @@ export type OpenStateClientResult = { ok: true; client: StateClient; address: st
  */
 export async function openStateClient(url: string, options: RedisStateOptions & { connectionName?: string } = {}): Promise<OpenStateClientResult> {
   const parsed = parseRedisUrl(url);
-  if (!parsed.ok) return { ok: false, reason: `STATE_REDIS_URL: ${parsed.reason}` };
+  const source = options.source ?? 'STATE_REDIS_URL';
+  if (!parsed.ok) return { ok: false, reason: `${source}: ${parsed.reason}` };
   const endpoint = parsed.endpoint;
   const address = describeEndpoint(endpoint);
   const nodeOptions = stateNodeOptions(endpoint, options);
   const client = new Redis({ ...nodeOptions, host: endpoint.host, port: endpoint.port, db: endpoint.db });
-  const failure = (cause: unknown) => ({ ok: false as const, reason: redact(`cannot use the state Redis at ${address} (STATE_REDIS_URL): ${describeError(cause)}`) });
+  const failure = (cause: unknown) => ({ ok: false as const, reason: redact(`cannot use the state Redis at ${address} (${source}): ${describeError(cause)}`) });
   const errors = lastErrorOf(client);
   let clustered: boolean;
   try {
@@ -234,7 +237,7 @@ export async function openStateClient(url: string, options: RedisStateOptions & 
   }
   if (!clustered) return { ok: true, client, address, cluster: false };
   client.disconnect();
-  if (endpoint.db !== 0) return { ok: false, reason: `the state Redis at ${address} is a Redis Cluster, which has only database 0: drop /${endpoint.db} from STATE_REDIS_URL` };
+  if (endpoint.db !== 0) return { ok: false, reason: `the state Redis at ${address} is a Redis Cluster, which has only database 0: drop /${endpoint.db} from ${source}` };
   const cluster = new Cluster([{ host: endpoint.host, port: endpoint.port }], {
     redisOptions: nodeOptions,
     // Nodes announce names (AMR: the endpoint's host name on other ports) that TLS must verify as they are.

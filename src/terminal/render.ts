@@ -2,7 +2,7 @@
 import type { CheckProgress } from '../domain/checks.ts';
 import type { ConclusionNode, QuestionNode } from '../runbook/schema.ts';
 import { redact } from '../redact.ts';
-import { printable } from '../domain/format.ts';
+import { formatInstant, printable } from '../domain/format.ts';
 import { choicesOf, type QuestionView } from './choices.ts';
 import type { Style } from './style.ts';
 
@@ -41,10 +41,17 @@ export function questionLines(view: QuestionView, style: Style, mode: 'lines' | 
 }
 
 /** One line once an answer is taken: the value the session stores (a normalised time, the chosen option). */
-export function answeredLine(question: QuestionNode, value: string, skipped: boolean, style: Style): string {
+/** An answer as confirmed: its option's label, the skip's label, or the value; a time as the report writes times. */
+export function answeredLine(question: QuestionNode, value: string, skipped: boolean, style: Style, now: Date = new Date()): string {
   const option = question.options?.find((o) => o.value === value);
-  const shown = skipped ? (question.skip?.label ?? 'skipped') : option ? option.label : redact(value);
+  const shown = skipped ? (question.skip?.label ?? 'skipped') : option ? option.label : question.text?.format === 'since' ? sinceShown(value, now) : redact(value);
   return `${style.green('✓')} ${question.prompt} ${style.bold(shown)}`;
+}
+
+/** A since answer is stored as an ISO time ("2h" becomes one): shown as "05:03:04 UTC", as the report writes times. */
+function sinceShown(value: string, now: Date): string {
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? redact(value) : formatInstant(at, now);
 }
 
 /** A finished check: ✓ / ! / - with its time on a terminal, plain words in a pipe (times vary run to run). */

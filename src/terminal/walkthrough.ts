@@ -34,6 +34,8 @@ export interface WalkthroughOptions {
   prefill?: Record<string, string>;
   /** How to sign in to a cache given as a URL (`--entra`); a named cache says so in the caches file. */
   urlAuth?: RedisAuth;
+  /** Slots whose skippable question is skipped when nothing answers it, for the checks to infer (the demo's tier and scope). */
+  infer?: readonly string[];
 }
 
 /** Asked when the checks could not reach the cache; not part of any runbook because it is about this terminal run. */
@@ -74,7 +76,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
     style.dim('  At any question: b (back) undoes the last answer, s (skip) skips it when it can be skipped; Ctrl-C stops. keyloss only reads the cache.'),
   ]);
 
-  const started = engine.start(now(), options.prefill ?? {});
+  const started = engine.start(now(), options.prefill ?? {}, options.infer ? { infer: options.infer } : {});
   if (!started.ok) {
     prompter.say([style.red(started.error.message)]);
     return 1;
@@ -89,7 +91,7 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
     for (const entry of to.history.slice(from)) {
       const node = runbook.nodes[entry.node];
       if (node?.kind === 'question' && entry.value !== undefined) {
-        prompter.say([answeredLine(node, entry.value, entry.skipped === true, style)]);
+        prompter.say([answeredLine(node, entry.value, entry.skipped === true, style, now())]);
         if (pending !== undefined) prompter.say([style.dim(pending)]);
         pending = undefined;
       }
@@ -213,7 +215,7 @@ async function checkNode(engine: Engine, session: Session, options: WalkthroughO
       defaultTarget: config.redisUrl,
       azure: options.azure,
       // keyloss record's history of the cache, when a state Redis is configured (STATE_REDIS_URL).
-      record: config.state.url ? { url: config.state.url, prefix: config.state.prefix } : null,
+      record: config.state.url ? { url: config.state.url, prefix: config.state.prefix, ...(config.state.source ? { source: config.state.source } : {}) } : null,
       rateIntervalMs: config.rateIntervalMs,
     },
     {

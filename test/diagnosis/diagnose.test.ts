@@ -118,6 +118,28 @@ describe('diagnose', () => {
     expect(d.scope).toBe('complete');
   });
 
+  it('says a node up for less than a second is "up under 1 s", not "up 0 ms" (uptime_in_seconds is whole seconds)', () => {
+    const startedAt = new Date(NOW.getTime() - 500).toISOString();
+    const d = explainDiagnosis(
+      makeEvidence('session:*', {
+        'persistence.restart': {
+          nodes: [{ address: '10.0.0.4:6379', uptimeSeconds: 0, startedAt, restartedInWindow: true, rdbLastLoadKeysLoaded: 0, aofEnabled: false, persistenceOff: true, rdbLastSaveAt: null, loading: false }],
+        },
+      }),
+      runbook,
+    );
+    const lines = cause(d, 'instance-failure').evidence.map((e) => e.summary).join('\n');
+    expect(lines).toMatch(/restarted at \d\d:\d\d:\d\d UTC \(up under 1 s\), after the keys were last seen/);
+    expect(lines).not.toContain('0 ms');
+  });
+
+  it('agrees the verb with the count: "1 of 1 client uses db 3", "the one connected client uses db 0"', () => {
+    const summaries = (byDb: { db: number; clients: number }[], matches: { db: number; count: number; sampled: boolean }[]) =>
+      cause(explainDiagnosis(makeEvidence('session:*', { 'keyspace.presence': { matches }, clients: { total: 1, byDb } }), runbook), 'wrong-database').evidence.map((e) => e.summary);
+    expect(summaries([{ db: 3, clients: 1 }], [{ db: 3, count: 12, sampled: false }])).toContain('1 of 1 client uses db 3, not db 0');
+    expect(summaries([{ db: 0, clients: 1 }], [])).toContain('the one connected client uses db 0');
+  });
+
   it('says how the other databases were searched, once and in one pair of parentheses', () => {
     const summaries = (d: ReturnType<typeof explainDiagnosis>) => cause(d, 'wrong-database').evidence.map((e) => e.summary);
     const onlyDb0 = { 'keyspace.presence': { dbsChecked: [{ db: 0, scannedKeys: 5_000, complete: true, ms: 2 }] } };

@@ -59,6 +59,26 @@ describe('the text report', () => {
     const report = { ...reportOf([]), key: { ...reportOf([]).key, pacing: [{ address: '10.0.0.4:6379', readings: 3, duty: [0.2, 0.2] as [number, number], count: [100, 100] as [number, number], othersOpsPerSecMax: 1, othersCpuMax: null }] } };
     expect(renderText(report, { color: false, width: 200 })).toContain('others sent it up to 1 command/s.');
   });
+
+  it('says an idle node got no commands and under 1 % of its thread, not "up to 0 commands/s" and "up to 0 %"', () => {
+    const pacing = { address: '10.0.0.4:6379', readings: 3, duty: [0.2, 0.75] as [number, number], count: [100, 261] as [number, number], othersOpsPerSecMax: 0, othersCpuMax: 0.004 };
+    const report = { ...reportOf([]), key: { ...reportOf([]).key, pacing: [pacing] } };
+    const text = renderText(report, { color: false, width: 200 });
+    expect(text).toContain('others sent it no commands and used under 1 % of its main thread.');
+    expect(text).not.toMatch(/up to 0 /);
+  });
+
+  it('writes the header\'s times as the rest of the report does ("05:00:00 UTC"), never "2026-11-26 05:00:00Z"', () => {
+    const text = renderText(reportOf([]), { color: false, width: 200 });
+    expect(text.split('\n')[0]).toMatch(/, last seen 05:00:00 UTC$/);
+    // The walkthrough's layout also says when the checks ran.
+    const walk = renderText(reportOf([]), { color: false, width: 200, layout: 'verdict-last' });
+    expect(walk.split('\n')[0]).toMatch(/, last seen 05:00:00 UTC, checked \d\d:\d\d:\d\d UTC$/);
+    for (const shown of [text, walk]) expect(shown).not.toMatch(/\d\d:\d\d(:\d\d)?Z\b/);
+    // A time on another day than the checks carries its date.
+    const earlier = { ...reportOf([]), query: { ...reportOf([]).query, since: '2026-11-24T23:10:00.000Z' } };
+    expect(renderText(earlier, { color: false, width: 200 }).split('\n')[0]).toContain('last seen 2026-11-24 23:10 UTC');
+  });
 });
 
 describe('words', () => {

@@ -47,7 +47,7 @@ describe('the report on staged evidence', () => {
   it('deletion by a named client: the client leads, and no fix asks to name clients', () => {
     const evidence = deletion({ names: [{ name: 'billing-worker', clients: 1, dbs: [0] }], removers: [{ addr: '10.1.1.7:41000', name: 'billing-worker', db: 0, cmd: 'unlink' }] });
     expect(topOf(evidence)).toMatchInlineSnapshot(`
-      "keyloss: user:42 on 127.0.0.1:6390 db 0, last seen 2026-11-26 05:00:00Z
+      "keyloss: user:42 on 127.0.0.1:6390 db 0, last seen 05:00:00 UTC
 
       Keys deleted by a client (DEL, UNLINK, HDEL, GETDEL): client billing-worker (10.1.1.7:41000) last
       ran UNLINK on db 0 (CLIENT LIST).
@@ -102,7 +102,7 @@ describe('the report on staged evidence', () => {
       },
     });
     expect(topOf(evidence)).toMatchInlineSnapshot(`
-      "keyloss: session:17 on 127.0.0.1:6390 db 0, last seen 2026-11-26 05:00:00Z
+      "keyloss: session:17 on 127.0.0.1:6390 db 0, last seen 05:00:00 UTC
 
       The keys are in another database: session:17 is not in db 0 but exists in db 4 (1 key), and nothing
       else can have removed these keys (expiration, eviction, replication, deletion, flush and instance
@@ -150,7 +150,7 @@ describe('the report on staged evidence', () => {
       'keyspace.presence': { keyspace: [{ db: 0, keys: 50, expires: 50, avgTtlMs: 270_000 }] },
     });
     expect(topOf(evidence)).toMatchInlineSnapshot(`
-      "keyloss: session:17 on 127.0.0.1:6390 db 0, last seen 2026-11-26 05:00:00Z
+      "keyloss: session:17 on 127.0.0.1:6390 db 0, last seen 05:00:00 UTC
 
       Keys expired (their TTL ran out): 50 of 50 sampled session:* keys (siblings of session:17) carry a
       TTL (all 4.5 min); every sampled TTL is shorter than the 1 h since the keys were last seen, so keys
@@ -197,7 +197,7 @@ describe('the report on staged evidence', () => {
     );
     expect(SINCE.getTime()).toBeLessThan(restartedAt.getTime());
     expect(topOf(evidence)).toMatchInlineSnapshot(`
-      "keyloss: session:* on 127.0.0.1:6390 db 0, last seen 2026-11-26 05:00:00Z
+      "keyloss: session:* on 127.0.0.1:6390 db 0, last seen 05:00:00 UTC
 
       The node restarted or was replaced without its data: 10.0.0.4:6379 restarted at 05:50:00 UTC (up
       10 min), after the keys were last seen at 05:00:00 UTC.

@@ -309,7 +309,7 @@ describe('loadRunbook', () => {
     const result = await loadRunbook('runbooks/does-not-exist.yaml');
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(formatRunbookError(result.errors[0]!)).toMatch(/^runbooks\/does-not-exist\.yaml: cannot read the file: ENOENT/);
+      expect(formatRunbookError(result.errors[0]!)).toMatch(/^runbooks\/does-not-exist\.yaml: cannot read the file: it does not exist$/);
     }
   });
 });

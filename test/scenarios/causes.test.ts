@@ -129,7 +129,7 @@ describe('scenarios', () => {
     expect(report.query.scope).toBe('complete');
     expect(report.key).toMatchObject({ pattern: 'session:*', present: false, matches: [{ db: 3, count: 12, sampled: false }] });
     expectTopCause(report, 'wrong-database', 'likely', /no key matches session:\* in db 0, but keys match in db 3 \(12 keys\)/);
-    expect(causeOf(report, 'wrong-database').evidence.map((e) => e.summary).join('\n')).toMatch(/1 of \d+ clients? use db 3/);
+    expect(causeOf(report, 'wrong-database').evidence.map((e) => e.summary).join('\n')).toMatch(/1 of \d+ clients? uses db 3/);
   });
 
   it('instance failure: a restart without persistence left the keyspace empty', async () => {

@@ -157,6 +157,12 @@ describe('walkthrough output', () => {
     expect(answeredLine(cache, 'redis://:pw12345@h:1', false, plain)).toBe('✓ Which cache? redis://:***@h:1');
   });
 
+  it('confirms a time as the report writes times, not as the ISO string the session stores', () => {
+    const now = new Date('2026-12-06T22:30:00.000Z');
+    expect(answeredLine(since, '2026-12-06T22:09:37.000Z', false, plain, now)).toBe('✓ Since when? 22:09:37 UTC');
+    expect(answeredLine(since, '2026-12-05T22:09:37.000Z', false, plain, now)).toBe('✓ Since when? 2026-12-05 22:09 UTC');
+  });
+
   it('prints finished checks as words in a pipe and as marks with times on a terminal', () => {
     const ok = { id: 'info', title: 'Server information', status: 'ok', ms: 12 } as const;
     const failed = { id: 'clients', title: 'Clients', status: 'failed', ms: 3000, detail: 'timed out after 3000 ms' } as const;

@@ -90,14 +90,14 @@ export function presenceSignals(evidence: Evidence): Signal[] {
         cause: 'wrong-database',
         check: 'clients',
         weight: onMatchDb ? 0.4 : 0.15,
-        summary: `${formatCount(otherCount)} of ${plural(clients.total, 'client')} use ${onOtherDbs.length === 1 ? `db ${onOtherDbs[0]?.db}` : joinAnd(onOtherDbs.map((e) => `db ${e.db} (${e.clients})`))}, not db ${db}`,
+        summary: `${formatCount(otherCount)} of ${plural(clients.total, 'client')} ${otherCount === 1 ? 'uses' : 'use'} ${onOtherDbs.length === 1 ? `db ${onOtherDbs[0]?.db}` : joinAnd(onOtherDbs.map((e) => `db ${e.db} (${e.clients})`))}, not db ${db}`,
       });
     } else {
       signals.push({
         cause: 'wrong-database',
         check: 'clients',
         weight: -0.2,
-        summary: `all ${plural(clients.total, 'connected client')} use db ${db}`,
+        summary: clients.total === 1 ? `the one connected client uses db ${db}` : `all ${plural(clients.total, 'connected client')} use db ${db}`,
       });
     }
   }

@@ -73,7 +73,7 @@ export function restartSignals(evidence: Evidence): Signal[] {
       cause: 'instance-failure',
       check: 'persistence.restart',
       weight: 0.45,
-      summary: `${node.address} restarted at ${formatInstant(new Date(node.startedAt), evidence.now)} (up ${formatDuration(node.uptimeSeconds * 1000)}), after the keys were last seen at ${formatInstant(evidence.query.since, evidence.now)}`,
+      summary: `${node.address} restarted at ${formatInstant(new Date(node.startedAt), evidence.now)} (up ${uptimeWords(node.uptimeSeconds)}), after the keys were last seen at ${formatInstant(evidence.query.since, evidence.now)}`,
     });
     if (node.persistenceOff) {
       signals.push({
@@ -181,7 +181,7 @@ function replicaOfRestartedPrimary(pair: PrimaryRestart, evidence: Evidence): Si
       cause: 'instance-failure',
       check: 'replication',
       weight: 0.45,
-      summary: `the primary ${read.address} of replica ${replica.address} restarted at ${formatInstant(new Date(primary.startedAt), evidence.now)} (up ${formatDuration(primary.uptimeSeconds * 1000)}), after the keys were last seen at ${seen}`,
+      summary: `the primary ${read.address} of replica ${replica.address} restarted at ${formatInstant(new Date(primary.startedAt), evidence.now)} (up ${uptimeWords(primary.uptimeSeconds)}), after the keys were last seen at ${seen}`,
     },
   ];
   if (primary.persistenceOff) {
@@ -199,4 +199,9 @@ function replicaOfRestartedPrimary(pair: PrimaryRestart, evidence: Evidence): Si
     });
   }
   return signals;
+}
+
+/** INFO's uptime_in_seconds is whole seconds: 0 is "under 1 s", never "0 ms". */
+function uptimeWords(seconds: number): string {
+  return seconds < 1 ? 'under 1 s' : formatDuration(seconds * 1000);
 }

@@ -124,7 +124,8 @@ export function verdictBlocks(report: Report, conclusion: Conclusion, used: read
   const top = topCauseReport(report);
   if (top) {
     blocks.push(section(`*Likely cause:* ${causeHeading(top)}\n${escapeMrkdwn(top.explanation)}`));
-    const evidence = evidenceLines(top);
+    // The headline is said just above: a line it already carries (the elimination, the pointing evidence) is not said twice.
+    const evidence = evidenceLines({ ...top, evidence: top.evidence.filter((e) => !report.headline.includes(e.summary)) });
     if (evidence.length > 0) blocks.push(section(`*Evidence*\n${bullets(evidence, 2900)}`));
   }
   // Slack draws these itself; the same metrics go to the thread as PNGs for clients that do not.
