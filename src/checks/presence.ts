@@ -3,6 +3,7 @@ import { describeError } from '../redact.ts';
 import { CommandUnavailable } from '../redis/gateway.ts';
 import { parseInfo } from '../redis/info.ts';
 import type { KeyspaceEntry } from '../domain/info.ts';
+import { databasesOf } from '../redis/databases.ts';
 import { boundedScan } from '../redis/scan.ts';
 import type { ClusterNode } from '../redis/topology.ts';
 import { NodeUnreachable } from '../redis/target.ts';
@@ -54,6 +55,10 @@ export const presenceCheck: Check<'keyspace.presence'> = {
 
     const dbsRefused: PresenceData['dbsRefused'] = [];
     let dbs = [...new Set([query.db, ...keyspace.map((line) => line.db)])].sort((a, b) => a - b);
+    // Only db 0 here (a cluster, SELECT refused): the application's db must be 0, and no other db can hold the keys.
+    const databases = await databasesOf(ctx.redis).catch(() => null);
+    const oneDatabase = databases?.kind === 'one' ? databases.reason : null;
+    if (oneDatabase !== null && query.db !== 0) throw new Error(`db ${query.db} cannot be searched: only db 0 can be read (${oneDatabase})`);
     if (topology.clusterEnabled) {
       for (const db of dbs.filter((db) => db !== 0)) dbsRefused.push({ db, reason: 'a cluster has only db 0' });
       dbs = [0];
@@ -81,6 +86,10 @@ export const presenceCheck: Check<'keyspace.presence'> = {
     for (const outcome of outcomes) if (outcome.refused !== null) dbsRefused.push({ db: outcome.db, reason: outcome.refused });
     const looked = outcomes.filter((outcome) => outcome.refused === null);
     const appDb = looked.find((outcome) => outcome.db === query.db);
+    // The application's db could not be searched: "not found there" would be a claim nobody checked.
+    if (appDb === undefined) {
+      throw new Error(`db ${query.db} could not be searched: ${dbsRefused.find((entry) => entry.db === query.db)?.reason ?? 'it was not reached'}`);
+    }
     const slot = query.isPattern ? patternSlot(query.key) : keySlot(literalKey(query.key));
     const shards: ShardPresence[] = primaries.map((node, i) => {
       const owns = !topology.clusterEnabled || slot === null || node.slots.some(([from, to]) => slot >= from && slot <= to);
@@ -123,6 +132,8 @@ export const presenceCheck: Check<'keyspace.presence'> = {
       shards,
       ...(pacing.length > 0 ? { pacing } : {}),
       ...(near ? { near } : {}),
+      // Only when no other db shows keys: an ACL may keep SELECT from us while other users write elsewhere.
+      ...(oneDatabase !== null && keyspace.every((line) => line.db === 0) ? { oneDatabase } : {}),
     };
   },
 };

@@ -1,9 +1,11 @@
 // keyloss command line: dispatches to one module per command; each returns the exit code. The process entry is
 // src/cli/main.ts; tests run commands with their own dependencies through test/support/keyloss-entry.ts.
+import { readFileSync } from 'node:fs';
 import type { Deps } from '../config/deps.ts';
 import { sayLibraryNotices } from '../redis/library-notices.ts';
 
 const USAGE = `usage: keyloss <command> [options]
+       keyloss --version
 
 commands:
   start                       Slack app when SLACK_BOT_TOKEN is set, otherwise the terminal walkthrough
@@ -36,6 +38,10 @@ export async function runCommand(argv: string[], deps: Deps): Promise<number> {
     process.stdout.write(USAGE);
     return name === undefined ? 2 : 0;
   }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`keyloss ${packageVersion()}\n`);
+    return 0;
+  }
   const load = commands[name];
   if (!load) {
     process.stderr.write(`keyloss: unknown command "${name}"\n${USAGE}`);
@@ -50,3 +56,9 @@ export async function runCommand(argv: string[], deps: Deps): Promise<number> {
   }
 }
 
+
+/** The version in package.json, one directory above src/ and dist/ alike. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  return typeof manifest.version === 'string' ? manifest.version : 'unknown';
+}

@@ -15,6 +15,8 @@ import { colourWanted, createStyle } from '../terminal/style.ts';
 import { createTtyPrompter } from '../terminal/tty-prompter.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { reachTarget } from '../core/target.ts';
+import { databaseProblem } from '../core/databases.ts';
+import { parseDbIndex } from '../runbook/formats.ts';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import { walkthrough } from '../terminal/walkthrough.ts';
 
@@ -32,6 +34,9 @@ Answers given as flags are not asked (diagnose takes the same flags); the others
 one answer per line: a choice's number or value, free text, "skip" or "back".
 
 ${flagUsage(WALK_FLAGS)}
+
+Exit status: 0 at a conclusion, 1 when the input ends first, 2 bad flags, 3 the cache given as a flag is
+unreachable or refused the credentials, 130 Ctrl-C.
 
 environment:
   REDIS_URL          offered as the cache to check (default ${LOCAL_REDIS_URL})
@@ -73,13 +78,19 @@ async function checkPrefill(
   config: Config,
   urlAuth: RedisAuth,
   azure: AzureAccess,
-): Promise<{ ok: true } | { ok: false; message: string; slot?: string }> {
+): Promise<{ ok: true } | { ok: false; message: string; slot?: string; code: 2 | 3 }> {
   const started = createEngine(runbook).start(new Date(), prefill);
-  if (!started.ok) return { ok: false, message: started.error.message, ...(started.error.slot ? { slot: started.error.slot } : {}) };
+  if (!started.ok) return { ok: false, message: started.error.message, code: 2, ...(started.error.slot ? { slot: started.error.slot } : {}) };
   if (prefill.cache !== undefined) {
-    // A cache given as a flag is checked before anything is asked, as a typed one is when it is given.
+    // A cache given as a flag is checked before anything is asked, as a typed one is when it is given. As diagnose:
+    // a cache that does not answer or refuses the credentials is exit 3, one line naming host:port; a bad flag is 2.
     const reached = await reachTarget(prefill.cache, { ...config, urlAuth }, azure);
-    if (!reached.ok) return { ok: false, message: reached.reason, slot: 'cache' };
+    if (!reached.ok && (reached.kind === 'unreachable' || reached.kind === 'auth')) return { ok: false, message: reached.reason, code: 3 };
+    if (!reached.ok) return { ok: false, message: reached.reason, slot: 'cache', code: 2 };
+    // The db flag against the cache, by the rule diagnose applies: exit 2, one line.
+    const db = prefill.db !== undefined ? parseDbIndex(prefill.db) : null;
+    const problem = db?.ok ? await databaseProblem(reached.target, db.db, azure) : null;
+    if (problem !== null) return { ok: false, message: problem, slot: 'db', code: 2 };
   }
   return { ok: true };
 }
@@ -115,7 +126,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
   if (!prefilled.ok) {
     const flag = prefilled.slot !== undefined ? args.flags[prefilled.slot] : undefined;
     process.stderr.write(`keyloss walk: ${flag ? `${flag}: ` : ''}${redact(prefilled.message)}\n`);
-    return 2;
+    return prefilled.code;
   }
 
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;

@@ -41,7 +41,7 @@ export interface AnswerSlot {
 export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
   cache: {
     flags: [
-      { name: '--redis', value: '<url>', help: 'the cache: redis://[user:pass@]host:port[/db], rediss://… (TLS), or a connection string from the portal' },
+      { name: '--redis', value: '<url>', help: 'the cache: redis://[user:pass@]host:port[/db], rediss://… (TLS), host:port, or a connection string from the portal' },
       { name: '--cache', value: '<name>', help: 'the cache by its name in the caches file ($KEYLOSS_CACHES), which gives its URL, sign-in, tier, db and Azure resource' },
     ],
     keyword: null,

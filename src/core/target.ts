@@ -127,15 +127,21 @@ export async function signIn(target: ResolvedTarget, azure: AzureAccess): Promis
  * connect, PING): a typo in the port is said at the first question, in the words the checks would use, not six
  * answers later. The walkthrough asks it of a typed answer, walk of a flag.
  */
-export async function reachTarget(answer: string, source: TargetSource, azure: AzureAccess): Promise<TargetResult> {
+export async function reachTarget(answer: string, source: TargetSource, azure: AzureAccess): Promise<ReachResult> {
   const resolved = await resolveTarget(answer, source);
-  if (!resolved.ok) return { ok: false, reason: redact(resolved.reason) };
+  if (!resolved.ok) return { ok: false, kind: 'target', reason: redact(resolved.reason) };
   const signed = await signIn(resolved.target, azure);
-  if (!signed.ok) return { ok: false, reason: signed.sentence };
+  if (!signed.ok) return { ok: false, kind: signed.kind, reason: signed.sentence };
   const opened = await openGateway(signed.endpoint, { connectTimeoutMs: REACH_TIMEOUT_MS });
-  if (!opened.ok) return { ok: false, reason: targetFailureSentence(opened, resolved.target.cache) };
+  if (!opened.ok) return { ok: false, kind: opened.kind, reason: targetFailureSentence(opened, resolved.target.cache) };
   opened.gateway.close();
   return resolved;
 }
+
+/**
+ * Whether the target answers; on failure, what failed: the answer names no usable target (`target`, `invalid-url`:
+ * the input is wrong), or the cache did not answer or refused the credentials (`unreachable`, `auth`).
+ */
+export type ReachResult = { ok: true; target: ResolvedTarget } | { ok: false; kind: 'target' | 'invalid-url' | 'unreachable' | 'auth'; reason: string };
 
 const REACH_TIMEOUT_MS = 5_000;

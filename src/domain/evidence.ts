@@ -80,6 +80,11 @@ export interface PresenceData {
   pacing?: ScanPacingSummary[];
   /** When nothing matched in any db: a near name that does (case, separator, a leading segment), from a bounded sample. */
   near?: NearNameFinding;
+  /**
+   * Why only db 0 can be read here ("it is a cluster", "it refuses SELECT, …"), when no other db shows keys either:
+   * the keys cannot be in another database. Absent where the endpoint has more dbs or does not say.
+   */
+  oneDatabase?: string;
 }
 
 /** A name that differs from the asked one only in case, a separator or a prefix, and what matches it. */

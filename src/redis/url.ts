@@ -25,6 +25,7 @@ const KEY_LIKE = /^[A-Za-z0-9+/=_-]{24,}$/;
  */
 export function parseRedisUrl(text: string): ParsedUrl {
   const input = text.trim();
+  if (isBareAddress(input)) return parseRedisUrl(`${bareAddressScheme(input)}://${input}`);
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(input) && CONNECTION_STRING.test(input)) return parseConnectionString(input);
   const url = withEncodedCredentials(input);
   let parsed: URL;
@@ -34,7 +35,7 @@ export function parseRedisUrl(text: string): ParsedUrl {
     // The text may hold a password we could not parse out: register nothing, echo nothing (but the port, a number).
     const port = /^rediss?:\/\/(?:[^@/]*@)?(?:\[[^\]]*\]|[^:/@]*):(\d+)(?:\/|$)/i.exec(url.trim())?.[1];
     if (port !== undefined && Number(port) > 65535) return { ok: false, reason: `port ${port} is not a port number; ports go from 1 to 65535` };
-    return { ok: false, reason: 'not a URL; expected redis://[user:pass@]host:port[/db] or rediss://…' };
+    return { ok: false, reason: 'not a URL; expected redis://[user:pass@]host:port[/db], rediss://… or host:port' };
   }
   const scheme = parsed.protocol.replace(/:$/, '');
   if (scheme !== 'redis' && scheme !== 'rediss') {
@@ -61,6 +62,23 @@ export function parseRedisUrl(text: string): ParsedUrl {
     db = Number(path);
   }
   return { ok: true, endpoint: { host, port, tls: scheme === 'rediss', db, username, password } };
+}
+
+// `host:port[/db]` or `[v6]:port[/db]`, as redis-cli, logs and dashboards name a cache; a URL without its scheme.
+const BARE_ADDRESS = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):\d+(?:\/\d+)?$/;
+
+// Azure's endpoints that speak only TLS except on 6379 (off by default): 6380 on Azure Cache for Redis, 10000 on
+// Enterprise and Azure Managed Redis, in the public and sovereign clouds.
+const AZURE_TLS_HOST = /\.(?:redis\.cache\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)|redisenterprise\.cache\.azure\.net|redis\.azure\.net)$/i;
+
+/** `127.0.0.1:7412`, `localhost:7412/2`, `[::1]:7000`: an address with a port and no scheme, read as redis:// (rediss:// for Azure's TLS ports). */
+export function isBareAddress(text: string): boolean {
+  return BARE_ADDRESS.test(text.trim());
+}
+
+function bareAddressScheme(address: string): 'redis' | 'rediss' {
+  const { host, port } = parseAddress(address.replace(/\/\d+$/, ''));
+  return AZURE_TLS_HOST.test(host) && port !== 6379 ? 'rediss' : 'redis';
 }
 
 // `host[:port],key=value,…`: StackExchange.Redis's configuration string.

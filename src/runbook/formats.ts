@@ -1,6 +1,6 @@
 // Parsers for the free-text answer formats a runbook question may declare; `keyloss diagnose` reuses them for its flags.
 import { SCOPES, TIERS, tierOfName, type Scope, type Tier } from '../domain/query.ts';
-import { parseRedisUrl } from '../redis/url.ts';
+import { isBareAddress, parseRedisUrl } from '../redis/url.ts';
 import type { TextFormat } from './schema.ts';
 
 export type Parsed<T> = ({ ok: true } & T) | { ok: false; message: string };
@@ -172,7 +172,7 @@ export type TargetAnswer =
   | { kind: 'name'; name: string };
 
 const TARGET_HINT =
-  'Give a redis:// or rediss:// URL with a host, like rediss://my-cache.redis.cache.windows.net:6380, or the name of a configured cache.';
+  'Give a redis:// or rediss:// URL with a host, like rediss://my-cache.redis.cache.windows.net:6380, a host:port like 127.0.0.1:6379, or the name of a configured cache.';
 
 /**
  * A cache to diagnose: a redis:// / rediss:// URL, or the name of a cache from the caches file.
@@ -184,8 +184,8 @@ export function parseTarget(text: string): Parsed<{ target: TargetAnswer }> {
   if (CACHE_NAME.test(trimmed)) return { ok: true, target: { kind: 'name', name: trimmed } };
   // The StackExchange.Redis connection string from the Azure portal is a target too (host:port,password=…,ssl=True).
   // Any scheme:// goes to the URL parser, which says what is wrong with it ("unsupported scheme "http:"").
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) && !/^[^\s,=]+(:\d+)?,/.test(trimmed)) {
-    return { ok: false, message: `That is neither a redis:// or rediss:// URL nor a cache name (letters, digits, . _ -, up to 63). ${TARGET_HINT}` };
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) && !/^[^\s,=]+(:\d+)?,/.test(trimmed) && !isBareAddress(trimmed)) {
+    return { ok: false, message: `That is neither a redis:// or rediss:// URL, a host:port, nor a cache name (letters, digits, . _ -, up to 63). ${TARGET_HINT}` };
   }
   // The one URL parser; it registers the password as a secret and its reasons never repeat the URL.
   const parsed = parseRedisUrl(trimmed);

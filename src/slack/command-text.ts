@@ -1,6 +1,7 @@
 // Reads `/keyloss [cache] [key] [since <t>] [db <n>] [tier <t>] [scope partial|complete]` into runbook prefill answers:
 // the keywords and every value's parser come from the answer table (src/core/answers.ts), as for every surface.
 import { ANSWER_TABLE, SLOT_NAMES, slotOfKeyword, type SlotName } from '../core/answers.ts';
+import { closest } from '../runbook/suggest.ts';
 
 export const USAGE = '/keyloss [cache] [key] [since <time>] [db <n>] [tier <tier>] [scope partial|complete]';
 
@@ -11,6 +12,12 @@ export type CommandText =
 
 /** The slots command text names with a word before the value (since, db, tier, scope). */
 const KEYWORD_SLOTS = SLOT_NAMES.filter((slot) => ANSWER_TABLE[slot].keyword !== null);
+
+/** The words that introduce a value (since, db, tier, scope), for "did you mean" on a mistyped one. */
+const KEYWORDS = KEYWORD_SLOTS.map((slot) => ANSWER_TABLE[slot].keyword ?? slot);
+
+/** A word that could be a cache's name (a key has a separator or a glob: `session:17`, `cart:*`). */
+const NAME_LIKE = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 
 /** Splits on spaces, keeping "double quoted" or 'single quoted' words (a key with spaces) together. */
 export function splitWords(text: string): { ok: true; words: string[] } | { ok: false; problem: string } {
@@ -67,14 +74,21 @@ export function parseCommandText(text: string, cacheNames: readonly string[], no
     cache = knownCache;
     positional.shift();
   }
+  // A first word a letter or two from a cache's name is a typo of it (`evcit`), not a key: say so before anything runs.
+  const nearCache = knownCache === undefined && first !== undefined && NAME_LIKE.test(first) ? closest(first, cacheNames) : undefined;
+  if (nearCache !== undefined) {
+    return { ok: false, problem: `"${first}" is not a configured cache: did you mean "${nearCache}"? (For a key of that name, give the cache first.)` };
+  }
   if (positional.length > 1) {
     const extra = positional.slice(1).join(' ');
+    const keyword = positional.slice(1).map((word) => closest(word, KEYWORDS)).find((near) => near !== undefined);
+    const hint = keyword !== undefined ? `; did you mean "${keyword}"?` : ' (quote a key that has spaces)';
     return {
       ok: false,
       problem:
         knownCache === undefined && cacheNames.length > 0
-          ? `"${first}" is not a configured cache, and "${extra}" is left over (quote a key that has spaces)`
-          : `"${extra}" is left over after the key (quote a key that has spaces)`,
+          ? `"${first}" is not a configured cache, and "${extra}" is left over${hint}`
+          : `"${extra}" is left over after the key${hint}`,
     };
   }
 

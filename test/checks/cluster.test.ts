@@ -77,14 +77,9 @@ describe('a 3-primary cluster with a replica each', () => {
     expect(replication?.status === 'ok' && replication.data.nodes.filter((node) => node.role === 'replica').length).toBe(3);
   });
 
-  it('reports dbs other than 0 as refused, with the reason', async () => {
+  it('an application db other than 0 fails the search with the reason, never "not in db 2"', async () => {
     const results = await run('session:*', 2);
-    const presence = results['keyspace.presence'];
-    expect(presence?.status).toBe('ok');
-    if (presence?.status !== 'ok') return;
-    expect(presence.data.dbsRefused).toEqual([{ db: 2, reason: 'a cluster has only db 0' }]);
-    expect(presence.data.present).toBe(false);
-    expect(presence.data.matches).toEqual([{ db: 0, count: 275, sampled: false }]);
+    expect(results['keyspace.presence']).toMatchObject({ status: 'failed', error: 'db 2 cannot be searched: only db 0 can be read (it is a cluster)' });
     await expect(target.gateway(target.address, 2)).rejects.toThrow(/only db 0/);
   });
 

@@ -68,10 +68,12 @@ describe('keyspace.presence', () => {
     expect(here.sampleKeys).toEqual(['cart:4']);
   });
 
-  it('reports a db the server refuses to select, with the reason', async () => {
-    const presence = dataOf(await runSome(target, ['keyspace.presence'], 'session:*', { query: { db: 40 } }), 'keyspace.presence');
-    expect(presence.dbsRefused).toEqual([{ db: 40, reason: expect.stringMatching(/^SELECT is not available on 127\.0\.0\.1:\d+: ERR DB index is out of range/) }]);
-    expect(presence.present).toBe(false);
+  it('fails with the reason when the application\'s db cannot be selected: never "not found" in a db nobody searched', async () => {
+    const presence = (await runSome(target, ['keyspace.presence'], 'session:*', { query: { db: 40 } }))['keyspace.presence'];
+    expect(presence).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^db 40 could not be searched: SELECT is not available on 127\.0\.0\.1:\d+: ERR DB index is out of range/),
+    });
   });
 });
 
@@ -94,6 +96,6 @@ describe('keyspace.ttl-sample', () => {
     const results = await runSome(target, ['keyspace.ttl-sample'], 'nothing');
     expect(results['keyspace.ttl-sample']).toMatchObject({ status: 'skipped', reason: expect.stringContaining('no ":"') });
     const refused = await runSome(target, ['keyspace.ttl-sample'], 'session:*', { query: { db: 40 } });
-    expect(refused['keyspace.ttl-sample']).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^db 40 could not be read/) });
+    expect(refused['keyspace.ttl-sample']).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^needs keyspace.presence, which failed: db 40 could not be searched/) });
   });
 });

@@ -52,6 +52,16 @@ describe('keyloss diagnose: errors about the input', () => {
     expect(line).not.toMatch(/Stream isn't writeable|enableOfflineQueue|Protocol error/);
   });
 
+  it('--redis takes host:port as redis-cli names a cache: 127.0.0.1:<port>, localhost:<port>/<db>', async () => {
+    for (const address of [`127.0.0.1:${redis.port}`, `localhost:${redis.port}`]) {
+      const run = await keyloss(['--redis', address, '--key', 'session:17', '--db', '4', '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ target: { port: redis.port, db: 4, tls: false }, key: { present: true } });
+    }
+    const withDb = await keyloss(['--redis', `localhost:${redis.port}/4`, '--key', 'session:17', '--json']);
+    expect(JSON.parse(withDb.stdout)).toMatchObject({ target: { db: 4 }, key: { present: true } });
+  });
+
   it('a port out of range is named as such, not "not a URL"', async () => {
     expect(oneLine(await keyloss(['--redis', 'redis://127.0.0.1:99999', '--key', 'a']), 2)).toBe(
       'keyloss diagnose: --redis: port 99999 is not a port number; ports go from 1 to 65535',

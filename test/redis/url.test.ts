@@ -31,6 +31,22 @@ describe('parseRedisUrl', () => {
     expect(redact('user orders-service')).toBe('user orders-service');
   });
 
+  it('reads host:port without a scheme as redis://, and Azure\'s TLS ports as rediss://', () => {
+    expect(parseRedisUrl('127.0.0.1:7412')).toEqual({ ok: true, endpoint: { host: '127.0.0.1', port: 7412, tls: false, db: 0, username: null, password: null } });
+    expect(parseRedisUrl('localhost:7412/3')).toEqual({ ok: true, endpoint: { host: 'localhost', port: 7412, tls: false, db: 3, username: null, password: null } });
+    expect(parseRedisUrl('[::1]:7000')).toMatchObject({ ok: true, endpoint: { host: '::1', port: 7000, tls: false } });
+    expect(parseRedisUrl('mycache.redis.cache.windows.net:6380')).toMatchObject({ ok: true, endpoint: { port: 6380, tls: true } });
+    expect(parseRedisUrl('orders.westeurope.redis.azure.net:10000')).toMatchObject({ ok: true, endpoint: { port: 10000, tls: true } });
+    expect(parseRedisUrl('orders.westeurope.redisenterprise.cache.azure.net:10000')).toMatchObject({ ok: true, endpoint: { tls: true } });
+    // Azure's non-TLS port, and any other host: as written.
+    expect(parseRedisUrl('mycache.redis.cache.windows.net:6379')).toMatchObject({ ok: true, endpoint: { port: 6379, tls: false } });
+    expect(parseRedisUrl('cache.internal:6380')).toMatchObject({ ok: true, endpoint: { tls: false } });
+    expect(parseRedisUrl('localhost:99999')).toEqual({ ok: false, reason: 'port 99999 is not a port number; ports go from 1 to 65535' });
+    // The portal's connection string and full URLs are read as before.
+    expect(parseRedisUrl('mycache.redis.cache.windows.net:6380,password=abc,ssl=True')).toMatchObject({ ok: true, endpoint: { tls: true, password: 'abc' } });
+    expect(parseRedisUrl('rediss://:k@mycache.redis.cache.windows.net:6380')).toMatchObject({ ok: true, endpoint: { tls: true, password: 'k' } });
+  });
+
   it('reads IPv6 hosts', () => {
     const parsed = parseRedisUrl('redis://[::1]:7000');
     expect(parsed.ok && parsed.endpoint.host).toBe('::1');
@@ -39,7 +55,7 @@ describe('parseRedisUrl', () => {
   });
 
   it('refuses what is not a Redis URL, without echoing it', () => {
-    for (const bad of ['http://h:1', 'cache:6379', 'redis://:pw@h:6379/x', 'redis://h:99999', 'not a url hunter2']) {
+    for (const bad of ['http://h:1', 'cache:', 'cache:6379:1', 'redis://:pw@h:6379/x', 'redis://h:99999', 'not a url hunter2']) {
       const parsed = parseRedisUrl(bad);
       expect(parsed.ok, bad).toBe(false);
       if (!parsed.ok) expect(parsed.reason).not.toContain('hunter2');

@@ -162,6 +162,13 @@ describe('parseTarget', () => {
     expect(parseTarget('REDIS://localhost')).toMatchObject({ ok: true, target: { port: 6379, tls: false } });
   });
 
+  it('reads host:port as an address, a bare word as a cache name', () => {
+    expect(parseTarget('127.0.0.1:7412')).toEqual({ ok: true, target: { kind: 'url', url: '127.0.0.1:7412', host: '127.0.0.1', port: 7412, tls: false } });
+    expect(parseTarget('localhost:7412')).toEqual({ ok: true, target: { kind: 'url', url: 'localhost:7412', host: 'localhost', port: 7412, tls: false } });
+    expect(parseTarget('my-cache.redis.cache.windows.net:6380')).toMatchObject({ ok: true, target: { kind: 'url', port: 6380, tls: true } });
+    expect(parseTarget('localhost')).toEqual({ ok: true, target: { kind: 'name', name: 'localhost' } });
+  });
+
   it('reads a cache name', () => {
     expect(parseTarget('orders-prod')).toEqual({ ok: true, target: { kind: 'name', name: 'orders-prod' } });
     expect(parseTarget('a.b_c-1')).toMatchObject({ ok: true });

@@ -51,6 +51,26 @@ describe('parseCommandText', () => {
   });
 });
 
+describe('did you mean', () => {
+  it('a first word a letter or two from a cache name is a typo of it, not a key', () => {
+    const names = ['evict', 'expire', 'orders-prod'];
+    expect(parseCommandText('evcit', names, now)).toEqual({
+      ok: false,
+      problem: '"evcit" is not a configured cache: did you mean "evict"? (For a key of that name, give the cache first.)',
+    });
+    expect(parseCommandText('orders-prdo session:17 since 1h', names, now)).toMatchObject({ ok: false, problem: expect.stringMatching(/^"orders-prdo" is not a configured cache: did you mean "orders-prod"\?/) });
+    // Keys are keys: a separator or a glob, or nothing near.
+    expect(parseCommandText('evict:17', names, now)).toMatchObject({ ok: true, cache: null, prefill: { key: 'evict:17' } });
+    expect(parseCommandText('basket', names, now)).toMatchObject({ ok: true, cache: null, prefill: { key: 'basket' } });
+    // The cache first, then a key that looks like a cache: no question.
+    expect(parseCommandText('evict expire', names, now)).toMatchObject({ ok: true, cache: 'evict', prefill: { key: 'expire' } });
+  });
+
+  it('a mistyped keyword left over after the key is named', () => {
+    expect(parseCommandText('orders-prod session:17 sicne 1h', caches, now)).toMatchObject({ ok: false, problem: '"sicne 1h" is left over after the key; did you mean "since"?' });
+  });
+});
+
 describe('connection strings', () => {
   it('are refused without being repeated', () => {
     const parsed = parseCommandText('rediss://:k3y-value@c.redis.cache.windows.net:6380 session:1', caches, now);

@@ -234,12 +234,16 @@ describe('keyloss walk, piped', () => {
     expect(run.stderr).toContain('keyloss walk: --redis: The cache URL cannot be used: Microsoft Entra sign-in sends a token, so it needs TLS: use rediss://');
   });
 
-  it('a cache given as a flag that does not answer is a flag error before any question', async () => {
+  it('a cache given as a flag that does not answer: exit 3 before any question, one line naming host:port, as diagnose', async () => {
     const port = await freePort();
     const run = await walk(redis.url, '', { args: ['walk', '--redis', `redis://127.0.0.1:${port}`] });
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe(`keyloss walk: --redis: The cache at 127.0.0.1:${port} could not be reached: connection refused\n`);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toBe(`keyloss walk: The cache at 127.0.0.1:${port} could not be reached: connection refused\n`);
     expect(run.stdout).toBe('');
+    // A flag that names no cache at all stays a bad argument.
+    const unnamed = await walk(redis.url, '', { args: ['walk', '--cache', 'nowhere'], env: { KEYLOSS_CACHES: '/nonexistent/keyloss.caches.yaml' } });
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr).toMatch(/^keyloss walk: --cache: /);
   });
 
   it('is what `keyloss start` runs when SLACK_BOT_TOKEN is not set', async () => {
@@ -345,9 +349,9 @@ describe('keyloss walk, piped, never prints a key', () => {
     }
   });
 
-  it('a refused key given as a flag: exit 2 and the reason, without the key', async () => {
+  it('a refused key given as a flag: exit 3 (credentials refused, as diagnose) and the reason, without the key', async () => {
     const run = await walk(redis.url, '', { args: ['walk', '--redis', `redis://:${WRONG}@127.0.0.1:${secured.port}`] });
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(3);
     expect(run.stderr).toContain(`127.0.0.1:${secured.port}`);
     expectNoKey(run);
   });

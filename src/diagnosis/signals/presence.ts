@@ -42,13 +42,14 @@ export function presenceSignals(evidence: Evidence): Signal[] {
             : `${countText(hereCount, here?.sampled ?? false, here)}${here?.estimate ? ' keys' : ''} match ${pattern} in db ${db}, and more in ${where}`,
       });
     }
-  } else if (evidence.results.info?.status === 'ok' && evidence.results.info.data.clusterEnabled) {
+  } else if (presence.oneDatabase !== undefined || (evidence.results.info?.status === 'ok' && evidence.results.info.data.clusterEnabled)) {
+    // Not unlikely but not applicable: there is no other database to write to.
     signals.push({
       cause: 'wrong-database',
       check: 'keyspace.presence',
       weight: -1,
       rulesOut: true,
-      summary: 'cluster mode: only db 0 exists, so there is no other database to write to',
+      summary: `not applicable: this cache has only db 0 (${presence.oneDatabase ?? 'it is a cluster'}), so there is no other database to write to`,
     });
   } else {
     const complete = presence.dbsChecked.filter((d) => d.complete).length;
