@@ -81,7 +81,8 @@ export function renderText(report: Report, options: TextOptions): string {
   const where = `${report.target.host}:${report.target.port} db ${report.target.db}${report.target.tls ? ' (TLS)' : ''}`;
   const header =
     paint('bold', `keyloss: ${printable(report.query.key)} on ${printable(report.cache ? `${report.cache} (${where})` : where)}`) +
-    paint('dim', `, last seen ${report.query.since.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`);
+    paint('dim', `, last seen ${report.query.since.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`) +
+    (report.endpoint ? `\n${paint('dim', printable(report.endpoint.name))}` : '');
 
   const shown = featuredCauses(report);
   const featured = shown.flatMap((cause) => ['', ...renderCause(cause, width, paint)]);
