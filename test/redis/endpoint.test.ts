@@ -1,10 +1,13 @@
 // The endpoint model: what kind of endpoint answered, from its host name and its INFO as real servers answer it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { describeServer } from '../../src/domain/endpoint.ts';
 import { recogniseEndpoint, serviceOfHost } from '../../src/redis/endpoint.ts';
 import { parseInfo } from '../../src/redis/info.ts';
+import { renderText } from '../../src/report/text.ts';
+import { diagnoseAt } from '../scenarios/support.ts';
+import { startRedis, stopAllRedis } from '../support/redis-server.ts';
 
 const fixture = (path: string) => parseInfo(readFileSync(join(import.meta.dirname, '../fixtures', path), 'utf8'));
 
@@ -51,5 +54,24 @@ describe('endpoint model', () => {
     const profile = recogniseEndpoint('orders.westeurope.redis.azure.net', fixture('enterprise/redis-cloud-6.2.6.info.txt'), true);
     expect(profile).toMatchObject({ clustering: 'oss', oneDatabase: true, proxy: true });
     expect(recogniseEndpoint('127.0.0.1', fixture('info/redis-7.4.1.primary.txt'), true)).toMatchObject({ server: 'redis', clustering: 'oss', oneDatabase: true, proxy: false });
+  });
+});
+
+describe('the report names the server that answered', () => {
+  afterAll(() => stopAllRedis());
+
+  it('a real Valkey 8 is named Valkey 8.0.1 in the JSON and the text, not Redis 7.2.4', async () => {
+    const valkey = await startRedis([], { server: 'valkey-8' });
+    const report = await diagnoseAt(valkey.url, { key: 'session:1', since: new Date(Date.now() - 60_000) });
+    expect(report.endpoint).toMatchObject({ server: 'valkey', version: '8.0.1', name: 'Valkey 8.0.1', proxy: false });
+    expect(renderText(report, { color: false })).toMatch(/^Valkey 8\.0\.1$/m);
+  });
+
+  it('a real Redis is named with its version', async () => {
+    const redis = await startRedis();
+    const report = await diagnoseAt(redis.url, { key: 'session:1', since: new Date(Date.now() - 60_000) });
+    expect(report.endpoint).toMatchObject({ server: 'redis', clustering: 'none', proxy: false });
+    expect(report.endpoint?.name).toBe(`Redis ${report.endpoint?.version}`);
+    expect(report.endpoint?.version).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
