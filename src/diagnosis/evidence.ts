@@ -100,7 +100,11 @@ export function primaryRestarts(evidence: Evidence): PrimaryRestart[] {
 export function counterReach(evidence: Evidence): { bounded: boolean; phrase: string } {
   const restart = dataOf(evidence, 'persistence.restart');
   // A proxy's counters cover the whole database from an epoch it does not give: never "since the node started".
-  if (endpointOf(evidence)?.proxy || restart?.nodes.some((node) => node.proxyUptimeSeconds !== undefined)) {
+  const endpoint = endpointOf(evidence);
+  if (endpoint?.proxy || restart?.nodes.some((node) => node.proxyUptimeSeconds !== undefined)) {
+    if (endpoint?.clustering === 'oss') {
+      return { bounded: true, phrase: "counted by the shards' Redis Enterprise endpoints, since a start they do not give (their uptime is a proxy's, not a shard's)" };
+    }
     return { bounded: true, phrase: "counted by the Redis Enterprise proxy for the whole database, since a start it does not give (its uptime is the proxy's, not a shard's)" };
   }
   if (!restart || restart.nodes.length === 0) return { bounded: false, phrase: 'since the counters started' };
