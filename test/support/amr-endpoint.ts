@@ -333,7 +333,7 @@ export async function startAmrEndpoint(options: AmrEndpointOptions = {}): Promis
       case 'PSUBSCRIBE':
       case 'UNSUBSCRIBE':
       case 'PUNSUBSCRIBE':
-        return subscribe(args, subscribers, client);
+        return subscribe(args, subscribers, client, front);
       case 'OBJECT':
       case 'MEMORY':
         return link(shardOf(args[2] ?? '')).send(args);
@@ -343,7 +343,7 @@ export async function startAmrEndpoint(options: AmrEndpointOptions = {}): Promis
   }
 
   /** Keyspace notifications happen on the shard that holds the key; the proxy forwards each shard's to the client. */
-  async function subscribe(args: string[], subscribers: ShardLink[], client: Socket): Promise<Many> {
+  async function subscribe(args: string[], subscribers: ShardLink[], client: Socket, front: number | null): Promise<Many> {
     const command = (args[0] ?? '').toLowerCase();
     const channels = args.slice(1);
     if (channels.length === 0) {
@@ -352,7 +352,8 @@ export async function startAmrEndpoint(options: AmrEndpointOptions = {}): Promis
       return new Many([[command, null, 0]]);
     }
     if (subscribers.length === 0) {
-      for (const shard of shards) {
+      // Through the proxy, every shard's events; on a shard's own port (OSS clustering), that shard's alone.
+      for (const shard of front === null ? shards : shards.slice(front, front + 1)) {
         subscribers.push(new ShardLink(shard.port, (message) => {
           if (!client.destroyed) client.write(encode(message), 'latin1');
         }));
