@@ -20,27 +20,39 @@ const lines = (report: Report) => report.causes.flatMap((c) => c.evidence.map((e
 const NOT_FROM_A_PROXY = /never promoted|all zeros|has been up|since the node started|since before the keys were last seen/;
 
 describe('through an emulated Azure Managed Redis endpoint', () => {
-  it("a missing master_replid2 is unknown, the proxy's uptime and counters are never a node's, and what it cannot show points to what would", async () => {
+  /** 300 keys without a TTL through the proxy, then one deleted: what every rule is read on. */
+  async function deletedThroughTheProxy(): Promise<Report> {
     amr = await startAmrEndpoint();
     const app = stagingClient(amr.url);
     await writeKeys(app, 'user:', 0, 300, 64);
     const since = new Date();
     await app.del('user:42');
     await app.quit();
-
     const report = await diagnoseAt(amr.url, { key: 'user:42', since });
     expect(report.endpoint).toMatchObject({ server: 'redis-enterprise', clustering: 'proxy', proxy: true, oneDatabase: true });
     expect(lines(report)).not.toMatch(NOT_FROM_A_PROXY);
-    // Rule 1: a field the endpoint does not return is unknown, never a value.
+    return report;
+  }
+
+  it('rule 1: a field the endpoint does not return is unknown, never a value (no "never promoted" from a missing master_replid2)', async () => {
+    const report = await deletedThroughTheProxy();
     const replication = causeOf(report, 'replication');
     expect(replication.likelihood).toBe('unknown');
     expect(replication.evidence.map((e) => e.summary).join('\n')).toMatch(/INFO gives no master_replid2 or second_repl_offset, as a Redis Enterprise proxy answers.*activity log/);
-    // Rule 2: a proxy's uptime is not a node's; rule 3: what it cannot show is unknown, with what would show it.
+    expect(causeOf(report, 'eviction').evidence.map((e) => e.summary).join('\n')).toMatch(/INFO gives no usable maxmemory.*evictionPolicy in Azure/);
+  });
+
+  it("rule 2: a proxy's uptime and counter epoch are never a node's", async () => {
+    const report = await deletedThroughTheProxy();
+    expect(lines(report)).not.toMatch(/has been up|since the node started/);
+    expectTopCause(report, 'deletion', 'likely', /DEL 1, UNLINK 0, HDEL 0, GETDEL 0 calls counted by the Redis Enterprise proxy for the whole database, since a start it does not give/);
+  });
+
+  it('rule 3: a cause the endpoint cannot show is unknown with what would show it, never unlikely', async () => {
+    const report = await deletedThroughTheProxy();
     const failure = causeOf(report, 'instance-failure');
     expect(failure.likelihood).toBe('unknown');
     expect(failure.evidence[0]?.summary).toMatch(/answers through a Redis Enterprise proxy: its uptime \(.+\) is the proxy's, not a shard's.*Azure's activity log and metrics/);
-    // Rule 2 for counters: DEL counted by the proxy, since a start it does not give.
-    expectTopCause(report, 'deletion', 'likely', /DEL 1, UNLINK 0, HDEL 0, GETDEL 0 calls counted by the Redis Enterprise proxy for the whole database, since a start it does not give/);
   });
 
   it('a shard that restarted without persistence is not exonerated: instance failure stays open, pointing to Azure', async () => {
