@@ -6,6 +6,7 @@ import { describeServer } from '../../src/domain/endpoint.ts';
 import { recogniseEndpoint, serviceOfHost } from '../../src/redis/endpoint.ts';
 import { parseInfo } from '../../src/redis/info.ts';
 import { renderText } from '../../src/report/text.ts';
+import { targetLine } from '../../src/slack/blocks/verdict.ts';
 import { diagnoseAt } from '../scenarios/support.ts';
 import { startRedis, stopAllRedis } from '../support/redis-server.ts';
 
@@ -60,11 +61,12 @@ describe('endpoint model', () => {
 describe('the report names the server that answered', () => {
   afterAll(() => stopAllRedis());
 
-  it('a real Valkey 8 is named Valkey 8.0.1 in the JSON and the text, not Redis 7.2.4', async () => {
+  it('a real Valkey 8 is named Valkey 8.0.1 in the JSON, the text and Slack, not Redis 7.2.4', async () => {
     const valkey = await startRedis([], { server: 'valkey-8' });
     const report = await diagnoseAt(valkey.url, { key: 'session:1', since: new Date(Date.now() - 60_000) });
     expect(report.endpoint).toMatchObject({ server: 'valkey', version: '8.0.1', name: 'Valkey 8.0.1', proxy: false });
     expect(renderText(report, { color: false })).toMatch(/^Valkey 8\.0\.1$/m);
+    expect(targetLine(report)).toMatch(/ · Valkey 8\.0\.1$/);
   });
 
   it('a real Redis is named with its version', async () => {
