@@ -5,9 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { describeServer } from '../../src/domain/endpoint.ts';
 import { recogniseEndpoint, serviceOfHost } from '../../src/redis/endpoint.ts';
 import { parseInfo } from '../../src/redis/info.ts';
+import { readLoad } from '../../src/redis/pacer.ts';
+import { openTarget } from '../../src/redis/target.ts';
 import { renderText } from '../../src/report/text.ts';
 import { targetLine } from '../../src/slack/blocks/verdict.ts';
 import { diagnoseAt } from '../scenarios/support.ts';
+import { startAmrEndpoint } from '../support/amr-endpoint.ts';
 import { startRedis, stopAllRedis } from '../support/redis-server.ts';
 
 const fixture = (path: string) => parseInfo(readFileSync(join(import.meta.dirname, '../fixtures', path), 'utf8'));
@@ -75,5 +78,24 @@ describe('the report names the server that answered', () => {
     expect(report.endpoint).toMatchObject({ server: 'redis', clustering: 'none', proxy: false });
     expect(report.endpoint?.name).toBe(`Redis ${report.endpoint?.version}`);
     expect(report.endpoint?.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe("the scan pacing's load reading", () => {
+  it("a Redis Enterprise proxy's used_cpu_* (always 0.00) is no CPU reading; a real server's is", async () => {
+    const amr = await startAmrEndpoint({ shards: 1 });
+    const redis = await startRedis();
+    try {
+      for (const [url, cpu] of [[amr.url, null], [redis.url, 'number']] as const) {
+        const opened = await openTarget(url);
+        if (!opened.ok) throw new Error(opened.reason);
+        const reading = await readLoad(await opened.target.gateway(opened.target.address));
+        await opened.target.close();
+        expect(cpu === null ? reading.cpuSeconds : typeof reading.cpuSeconds, url).toBe(cpu);
+        expect(reading.commands, url).toBeGreaterThan(0);
+      }
+    } finally {
+      await amr.stop();
+    }
   });
 });
