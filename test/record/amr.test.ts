@@ -3,12 +3,16 @@
 // from every shard arrive, through the Enterprise endpoint or on every shard under the OSS clustering policy.
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Recorder } from '../../src/record/recorder.ts';
 import { watch } from '../../src/record/watch.ts';
 import { parseRedisUrl } from '../../src/redis/url.ts';
 import { contextFor, startAzureRig, type AzureRig } from '../azure/support.ts';
 import { startAmrEndpoint, type AmrEndpoint } from '../support/amr-endpoint.ts';
 import { exampleBody, withIds } from '../support/azure-fixtures.ts';
 import { SUBSCRIPTION } from '../support/fake-azure.ts';
+import { causesText, diagnoseRecorded, fastRecorderOptions } from '../support/recorder.ts';
+import { startRedis, stopRedis } from '../support/redis-server.ts';
+import { waitFor } from '../support/wait.ts';
 
 const AMR = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-cache/providers/Microsoft.Cache/redisEnterprise/amr-1`;
 const EXAMPLE = '/subscriptions/e7b5a9d2-6b6a-4d2f-9143-20d9a10f5b8f/resourceGroups/rg1/providers/Microsoft.Cache/redisEnterprise/cache1';
@@ -97,5 +101,49 @@ describe('watch on Azure Managed Redis', () => {
     expect(outcome.ok).toBe(true);
     if (!outcome.ok) return;
     expect(outcome.result.notifications).toMatchObject({ enabled: false, flags: '', source: 'azure' });
+  });
+
+  it('record through the Enterprise endpoint: every shard\'s deletes recorded, and the diagnosis confirms them without a word a proxy cannot give', async () => {
+    serveArm('KEA');
+    amr = await startAmrEndpoint({ shardArgs: ['--notify-keyspace-events', 'KEA'] });
+    const stateServer = await startRedis();
+    const state = new Redis(stateServer.port, { maxRetriesPerRequest: 1 });
+    const parsed = parseRedisUrl(amr.url);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const recorder = new Recorder(state, [{ id: 'amr', endpoint: parsed.endpoint, azure: contextFor(rig.fake, AMR) }], fastRecorderOptions('kltest:', 'r1'));
+    const app = new Redis(amr.port);
+    try {
+      const keys = keyPerShard(amr, 'basket:');
+      for (const key of keys) await app.set(key, 'x');
+      const since = new Date();
+      await recorder.start();
+      // Subscribed on every shard behind the proxy.
+      await waitFor(async () => {
+        const lists = await Promise.all(
+          (amr?.shards ?? []).map(async (shard) => {
+            const admin = new Redis(shard.port);
+            try {
+              return await admin.client('LIST');
+            } finally {
+              admin.disconnect();
+            }
+          }),
+        );
+        return lists.every((list) => /psub=[1-9]/.test(String(list)));
+      }, 'the subscription on every shard');
+      for (const key of keys) await app.del(key);
+      await waitFor(async () => (await state.keys('kltest:*')).length > 0, 'the record to be written');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const report = await diagnoseRecorded(amr.url, 'amr', keys[1] ?? '', since, { client: state, prefix: 'kltest:' });
+      const deletion = report.causes.find((c) => c.id === 'deletion');
+      expect(deletion?.likelihood, causesText(report)).toBe('likely');
+      expect(deletion?.confirmed, causesText(report)).toBe(true);
+      expect(causesText(report)).not.toMatch(/never promoted|all zeros|has been up|since the node started/);
+    } finally {
+      await recorder.stop();
+      await app.quit();
+      state.disconnect();
+      await stopRedis(stateServer);
+    }
   });
 });
