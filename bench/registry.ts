@@ -1,5 +1,6 @@
 // Every benchmark by name. Each takes a size: 'full' measures; 'smoke' runs the same code on a small input in
 // seconds, so `test/bench/smoke.test.ts` can prove each bench still runs and reports its figures.
+import { benchAmr } from './amr.ts';
 import { benchCharts } from './charts.ts';
 import { benchClientList } from './client-list.ts';
 import { benchDiagnose } from './diagnose.ts';
@@ -15,6 +16,7 @@ export type BenchSize = 'full' | 'smoke';
 export type Figures = Record<string, number | string>;
 
 export const benchmarks: Record<string, (size: BenchSize) => Promise<Figures>> = {
+  amr: benchAmr,
   charts: benchCharts,
   clientlist: benchClientList,
   diagnose: benchDiagnose,

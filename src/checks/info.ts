@@ -1,6 +1,7 @@
 // INFO from every node: the raw material of the memory, deletion, replication and restart checks.
 import { describeError } from '../redact.ts';
 import { parseInfo, roleOf } from '../redis/info.ts';
+import { recogniseEndpoint } from '../redis/endpoint.ts';
 import { NodeUnreachable } from '../redis/target.ts';
 import type { Check } from './types.ts';
 import type { InfoData } from '../domain/evidence.ts';
@@ -37,6 +38,8 @@ export const infoCheck: Check<'info'> = {
     const order = (address: string) => all.findIndex((node) => node.address === address);
     nodes.sort((a, b) => order(a.address) - order(b.address));
     unreachable.sort((a, b) => order(a.address) - order(b.address));
-    return { clusterEnabled: topology.clusterEnabled, nodes, unreachable };
+    const seed = nodes.find((node) => node.address === ctx.redis.address) ?? nodes[0];
+    const endpoint = seed ? recogniseEndpoint(ctx.redis.endpoint.host, seed.info, topology.clusterEnabled) : undefined;
+    return { clusterEnabled: topology.clusterEnabled, nodes, unreachable, ...(endpoint ? { endpoint } : {}) };
   },
 };

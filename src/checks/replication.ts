@@ -35,6 +35,7 @@ export const replicationCheck: Check<'replication'> = {
         address,
         role,
         promoted,
+        promotionReadable: node.replication.master_replid2 !== undefined && node.replication.second_repl_offset !== undefined,
         promotedAtOffset: promoted ? (node.replication.second_repl_offset ?? null) : null,
         masterReplOffset: offset,
         connectedReplicas: node.replication.connected_slaves ?? null,

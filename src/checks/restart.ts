@@ -12,15 +12,20 @@ export const restartCheck: Check<'persistence.restart'> = {
   needs: ['info'],
   async run(ctx) {
     const info = neededData(ctx, 'info');
-    const nodes = await Promise.all(info.nodes.map(({ address, info: node }) => restartNode(ctx, address, node, () => ctx.redis.gateway(address))));
+    const proxy = info.endpoint?.proxy === true;
+    const nodes = await Promise.all(info.nodes.map(({ address, info: node }) => restartNode(ctx, address, node, () => ctx.redis.gateway(address), proxy)));
     return { nodes };
   },
 };
 
-/** A node's start and persistence from its INFO; `gateway` reaches it for CONFIG GET save (refused on Azure). */
-export async function restartNode(ctx: CheckContext, address: string, info: Info, gateway: () => Promise<Gateway>): Promise<RestartNode> {
+/**
+ * A node's start and persistence from its INFO; `gateway` reaches it for CONFIG GET save (refused on Azure). Behind a
+ * proxy (`proxy`), the uptime is the proxy's: kept as such, and when a shard started is unknown.
+ */
+export async function restartNode(ctx: CheckContext, address: string, info: Info, gateway: () => Promise<Gateway>, proxy = false): Promise<RestartNode> {
   // Missing or garbled (dropped by the parser), uptime is unknown: never a start "0 s ago".
-  const uptimeSeconds = info.server.uptime_in_seconds !== undefined && info.server.uptime_in_seconds >= 0 ? info.server.uptime_in_seconds : null;
+  const readUptime = info.server.uptime_in_seconds !== undefined && info.server.uptime_in_seconds >= 0 ? info.server.uptime_in_seconds : null;
+  const uptimeSeconds = proxy ? null : readUptime;
   const within = uptimeSeconds === null ? null : startWindow(uptimeSeconds, info.server.server_time_usec, ctx.now.getTime());
   const since = ctx.query.since.getTime();
   const aofEnabled = info.persistence.aof_enabled === 1;
@@ -37,6 +42,7 @@ export async function restartNode(ctx: CheckContext, address: string, info: Info
     persistenceOff: await persistenceOff(gateway, info, within?.at ?? null),
     rdbLastSaveAt: lastSave !== undefined && lastSave > 0 ? new Date(lastSave * 1000).toISOString() : null,
     loading: info.persistence.loading === 1,
+    ...(proxy ? { proxyUptimeSeconds: readUptime } : {}),
   };
 }
 

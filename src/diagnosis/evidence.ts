@@ -3,6 +3,7 @@ import type { CheckData, CheckId, Evidence } from '../domain/checks.ts';
 import type { KeyspaceLine, PrimaryRead, RatesData, ReplicationNode, RestartNode } from '../domain/evidence.ts';
 import type { Tier } from '../domain/query.ts';
 import { formatCount, formatDuration, formatInstant } from '../domain/format.ts';
+import type { EndpointProfile } from '../domain/endpoint.ts';
 
 /** The data of a check that succeeded, or null when it failed, was skipped or did not run. */
 export function dataOf<K extends CheckId>(evidence: Evidence, id: K): CheckData[K] | null {
@@ -12,6 +13,11 @@ export function dataOf<K extends CheckId>(evidence: Evidence, id: K): CheckData[
 
 export function checkSucceeded(evidence: Evidence, id: CheckId): boolean {
   return evidence.results[id]?.status === 'ok';
+}
+
+/** What kind of endpoint the cache is (src/redis/endpoint.ts), or null when INFO was not read. */
+export function endpointOf(evidence: Evidence): EndpointProfile | null {
+  return dataOf(evidence, 'info')?.endpoint ?? null;
 }
 
 /** The tier Azure reports when the resource was read, else what the engineer said. */
@@ -93,6 +99,14 @@ export function primaryRestarts(evidence: Evidence): PrimaryRestart[] {
  */
 export function counterReach(evidence: Evidence): { bounded: boolean; phrase: string } {
   const restart = dataOf(evidence, 'persistence.restart');
+  // A proxy's counters cover the whole database from an epoch it does not give: never "since the node started".
+  const endpoint = endpointOf(evidence);
+  if (endpoint?.proxy || restart?.nodes.some((node) => node.proxyUptimeSeconds !== undefined)) {
+    if (endpoint?.clustering === 'oss') {
+      return { bounded: true, phrase: "counted by the shards' Redis Enterprise endpoints, since a start they do not give (their uptime is a proxy's, not a shard's)" };
+    }
+    return { bounded: true, phrase: "counted by the Redis Enterprise proxy for the whole database, since a start it does not give (its uptime is the proxy's, not a shard's)" };
+  }
   if (!restart || restart.nodes.length === 0) return { bounded: false, phrase: 'since the counters started' };
   const restarted = restartsInWindow(evidence);
   if (restarted.length > 0) {

@@ -4,6 +4,7 @@ import { JsonNumber } from './json-number.ts';
 import type { Info } from './info.ts';
 import type { NodeRef } from './node.ts';
 import type { NameDifference } from './near-names.ts';
+import type { EndpointProfile } from './endpoint.ts';
 
 export interface InfoData {
   clusterEnabled: boolean;
@@ -11,6 +12,8 @@ export interface InfoData {
   nodes: Array<NodeRef & { info: Info }>;
   /** Nodes listed by the cluster that could not be read, with the reason. */
   unreachable: Array<{ address: string; reason: string }>;
+  /** What kind of endpoint the seed is, so what its answers can tell; absent in evidence stored before it existed. */
+  endpoint?: EndpointProfile;
 }
 
 export interface KeyspaceLine {
@@ -217,6 +220,11 @@ export interface ReplicationNode {
   role: 'primary' | 'replica';
   /** A primary whose master_replid2 is not all zeros / second_repl_offset not -1 was promoted. */
   promoted: boolean;
+  /**
+   * False when INFO gives no master_replid2 or second_repl_offset (a Redis Enterprise proxy leaves them out): then
+   * `promoted` false means unknown, not "never promoted". Absent in evidence stored before it existed: readable.
+   */
+  promotionReadable?: boolean;
   /** The offset at which it was promoted (second_repl_offset), when promoted. */
   promotedAtOffset: number | null;
   masterReplOffset: number | null;
@@ -284,6 +292,11 @@ export interface RestartNode {
   persistenceOff: boolean | null;
   rdbLastSaveAt: string | null;
   loading: boolean;
+  /**
+   * Set when the node answers through a Redis Enterprise proxy: the uptime INFO gave, which is the proxy's and never a
+   * shard's (so `uptimeSeconds`, `startedAt` and `restartedInWindow` are null: when a shard started is unknown).
+   */
+  proxyUptimeSeconds?: number | null;
 }
 
 export interface RestartData {

@@ -221,12 +221,15 @@ export async function readLoad(gateway: Gateway): Promise<LoadReading> {
     const values = names.map((name) => fields[name]);
     return values.every((value) => typeof value === 'number') ? (values as number[]).reduce((a, b) => a + b, 0) : null;
   };
+  // A Redis Enterprise proxy reports used_cpu_* as 0.00 however busy it is; a real server has spent CPU to start, so a
+  // clock at zero is no reading.
+  const cpuSeconds = seconds('used_cpu_sys_main_thread', 'used_cpu_user_main_thread') ?? seconds('used_cpu_sys', 'used_cpu_user');
   const scan = info.commandstats.scan;
   // No commandstats at all (the INFO just sent would be in it) means the server left the section out.
   const hasCommandstats = Object.keys(info.commandstats).length > 0;
   return {
     atMs,
-    cpuSeconds: seconds('used_cpu_sys_main_thread', 'used_cpu_user_main_thread') ?? seconds('used_cpu_sys', 'used_cpu_user'),
+    cpuSeconds: cpuSeconds === 0 ? null : cpuSeconds,
     commands: info.stats.total_commands_processed ?? null,
     opsPerSec: info.stats.instantaneous_ops_per_sec ?? null,
     scanCalls: hasCommandstats ? (scan?.calls ?? 0) : null,

@@ -2,6 +2,7 @@
 // the diagnosis judges, the runbook gives each cause its title, explanation and the fixes that apply here.
 import type { CheckId, CheckResults, Evidence } from '../domain/checks.ts';
 import { diagnose, type Diagnosis } from '../diagnosis/diagnose.ts';
+import { describeServer } from '../domain/endpoint.ts';
 import { dataOf } from '../diagnosis/evidence.ts';
 import type { Runbook } from '../runbook/schema.ts';
 import type { CauseId } from '../domain/causes.ts';
@@ -68,6 +69,7 @@ export function buildReport(input: ReportInput): Report {
   const record = dataOf(evidence, 'record');
   const rates = dataOf(evidence, 'rates');
   const activity = dataOf(evidence, 'azure.activity-log');
+  const endpoint = dataOf(evidence, 'info')?.endpoint;
   return {
     target: { host: input.target.host, port: input.target.port, db: evidence.query.db, tls: input.target.tls },
     query: {
@@ -117,6 +119,7 @@ export function buildReport(input: ReportInput): Report {
     rates: rates
       ? { from: rates.startedAt ?? null, intervalMs: rates.intervalMs, expiredPerSec: rates.expiredPerSec, evictedPerSec: rates.evictedPerSec, deletedPerSec: rates.deletedPerSec }
       : null,
+    ...(endpoint ? { endpoint: { ...endpoint, name: describeServer(endpoint) } } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ import { ScopeSchema, TierSchema, type Scope, type Tier } from '../domain/query.
 import { CheckIdSchema, type CheckId } from '../domain/checks.ts';
 import { EvidenceLineSchema, VerdictSchema, type EvidenceLine, type Verdict } from '../domain/verdict.ts';
 import { MetricLineSchema, type MetricLine } from '../domain/azure-evidence.ts';
+import { EndpointProfileSchema, type EndpointProfile } from '../domain/endpoint.ts';
 import { NearNameFindingSchema, SampleEstimateSchema, ScanPacingSummarySchema, type NearNameFinding, type SampleEstimate, type ScanPacingSummary } from '../domain/evidence.ts';
 
 export interface CauseReport {
@@ -88,6 +89,12 @@ export interface Report {
   /** Additive: what Azure's activity log dated in the window (flushes, reboots, stops, health events, writes); absent when it was not read. */
   activity?: Array<{ at: string; kind: string; operation: string }>;
   rates?: { from: string | null; intervalMs: number; expiredPerSec: number | null; evictedPerSec: number | null; deletedPerSec: number | null } | null;
+  /**
+   * Additive: what kind of endpoint answered (src/redis/endpoint.ts) and so what its answers can tell, with `name` as
+   * people say it ("Valkey 8.0.1", "Azure Managed Redis: Redis Enterprise (redis_version 7.4.2), behind a proxy …");
+   * absent when INFO was not read, and in reports stored before it existed.
+   */
+  endpoint?: EndpointProfile & { name: string };
 }
 
 /** Recorded removals per bin of the window: one series per event, the same bins for each. */
@@ -168,4 +175,5 @@ export const ReportSchema: z.ZodType<Report> = z.object({
     })
     .nullable()
     .optional(),
+  endpoint: z.intersection(EndpointProfileSchema, z.object({ name: z.string() })).optional(),
 });

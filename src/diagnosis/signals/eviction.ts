@@ -3,7 +3,7 @@ import type { Evidence } from '../../domain/checks.ts';
 import type { MemoryData, RatesData } from '../../domain/evidence.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
-import { counterReach, dataOf, rateWindow } from '../evidence.ts';
+import { counterReach, dataOf, endpointOf, rateWindow } from '../evidence.ts';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../../domain/format.ts';
 import { shardView } from '../shards.ts';
 
@@ -71,7 +71,10 @@ export function evictionSignals(evidence: Evidence): Signal[] {
       check: 'memory',
       weight: 0,
       unknown: true,
-      summary: `INFO gives no usable ${evictedKeys === null ? 'evicted_keys' : 'maxmemory'}, so whether Redis evicted is unknown; ${usage}`,
+      summary:
+        `INFO gives no usable ${evictedKeys === null ? 'evicted_keys' : 'maxmemory'}, so whether Redis evicted is unknown; ${usage}` +
+        // A Redis Enterprise proxy never gives maxmemory or the policy: Azure has both.
+        (endpointOf(evidence)?.proxy ? "; the database's evictionPolicy in Azure and its usedmemorypercentage and evictedkeys metrics would show it" : ''),
     });
   }
   if (evictedKeys !== null && evictedKeys > 0) {

@@ -3,7 +3,8 @@ import type { Evidence } from '../../domain/checks.ts';
 import type { ReplicationNode } from '../../domain/evidence.ts';
 import type { Fact } from '../../domain/facts.ts';
 import type { Signal } from '../signal.ts';
-import { dataOf, effectiveTier, restartsInWindow, restartsUnordered, windowMs } from '../evidence.ts';
+import { dataOf, effectiveTier, endpointOf, restartsInWindow, restartsUnordered, windowMs } from '../evidence.ts';
+import { PROXY_EVIDENCE_ELSEWHERE } from '../../domain/endpoint.ts';
 import { formatBytes, formatCount, formatDuration, formatInstant } from '../../domain/format.ts';
 
 export function replicationSignals(evidence: Evidence): Signal[] {
@@ -21,7 +22,23 @@ export function replicationSignals(evidence: Evidence): Signal[] {
   }
   const replication = dataOf(evidence, 'replication');
   if (!replication) return signals;
-  const primaries = replication.nodes.filter((node) => node.role === 'primary');
+  // A primary whose INFO leaves out master_replid2 (a Redis Enterprise proxy) cannot say whether it was promoted.
+  const unreadable = replication.nodes.filter((node) => node.role === 'primary' && node.promotionReadable === false);
+  if (unreadable.length > 0) {
+    const proxy = endpointOf(evidence)?.proxy === true;
+    signals.push({
+      cause: 'replication',
+      check: 'replication',
+      weight: 0,
+      unknown: true,
+      summary:
+        `${unreadable.map((node) => node.address).join(', ')}: INFO gives no master_replid2 or second_repl_offset` +
+        (proxy
+          ? `, as a Redis Enterprise proxy answers, so whether a shard failed over and lost writes cannot be read here; ${PROXY_EVIDENCE_ELSEWHERE} would show it`
+          : ', so whether it was promoted (a failover) is unknown'),
+    });
+  }
+  const primaries = replication.nodes.filter((node) => node.role === 'primary' && node.promotionReadable !== false);
   const promoted = primaries.filter((node) => node.promoted);
   for (const node of promoted) {
     const since = node.promotedAtOffset === null || node.masterReplOffset === null ? null : node.masterReplOffset - node.promotedAtOffset + 1;
@@ -71,9 +88,11 @@ export function replicationFacts(evidence: Evidence): Fact[] {
   if (replication?.nodes.some((node) => replicaSignals(node, evidence).some((signal) => signal.weight >= 0.5))) facts.push('replica-behind');
   const { tier } = effectiveTier(evidence);
   const clustered = dataOf(evidence, 'info')?.clusterEnabled ?? false;
+  // A proxy's connected_slaves:0 is the proxy's: whether shards have replicas is ARM's to say (high availability).
   const lonePrimaries =
     replication !== null &&
     !clustered &&
+    endpointOf(evidence)?.proxy !== true &&
     replication.nodes.length > 0 &&
     replication.nodes.every((node) => node.role === 'primary' && node.connectedReplicas === 0);
   if (tier === 'basic' || (tier === null && lonePrimaries)) facts.push('no-replica');

@@ -5,6 +5,7 @@ import type { Signal } from '../signal.ts';
 import { dataOf, effectiveTier, keyspaceOf, primaryRestarts, restartsInWindow, restartsUnordered, startInterval, type PrimaryRestart } from '../evidence.ts';
 import { formatCount, formatDuration, formatInstant, formatInstantMs, plural } from '../../domain/format.ts';
 import { shardView } from '../shards.ts';
+import { PROXY_EVIDENCE_ELSEWHERE } from '../../domain/endpoint.ts';
 
 export function restartSignals(evidence: Evidence): Signal[] {
   const restart = dataOf(evidence, 'persistence.restart');
@@ -16,7 +17,21 @@ export function restartSignals(evidence: Evidence): Signal[] {
   const emptiedReplicas = new Set(pairs.map((pair) => pair.replica.address));
 
   if (restarted.length === 0) {
-    const unknown = restart.nodes.filter((node) => node.uptimeSeconds === null);
+    const proxied = restart.nodes.filter((node) => node.proxyUptimeSeconds !== undefined);
+    for (const node of proxied) {
+      // A shard behind the proxy restarts or fails over where the client cannot see: only Azure or a record can show it.
+      const uptime = node.proxyUptimeSeconds === null || node.proxyUptimeSeconds === undefined ? '' : ` (${formatDuration(node.proxyUptimeSeconds * 1000)})`;
+      signals.push({
+        cause: 'instance-failure',
+        check: 'persistence.restart',
+        weight: 0,
+        unknown: true,
+        summary:
+          `${node.address} answers through a Redis Enterprise proxy: its uptime${uptime} is the proxy's, not a shard's, so whether a shard restarted or failed over ` +
+          `since the keys were last seen cannot be read here; ${PROXY_EVIDENCE_ELSEWHERE} would show it`,
+      });
+    }
+    const unknown = restart.nodes.filter((node) => node.uptimeSeconds === null && node.proxyUptimeSeconds === undefined);
     if (unknown.length > 0) {
       // No uptime, no start time: neither a restart nor its absence can be read from this node.
       signals.push({

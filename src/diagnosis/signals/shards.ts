@@ -1,7 +1,8 @@
 // One shard of a cluster: each cause judged on the shard that owns the keys, and that shard compared with the others.
 import type { Evidence } from '../../domain/checks.ts';
 import type { Signal } from '../signal.ts';
-import { restartsInWindow } from '../evidence.ts';
+import { endpointOf, restartsInWindow } from '../evidence.ts';
+import { PROXY_EVIDENCE_ELSEWHERE } from '../../domain/endpoint.ts';
 import { formatBytes, formatCount, formatPercent, plural } from '../../domain/format.ts';
 import { countsOf, ownership, shardView, type Shard } from '../shards.ts';
 
@@ -18,6 +19,7 @@ export function shardSignals(evidence: Evidence): Signal[] {
   if (!view) return [];
   const signals: Signal[] = [];
   const restarted = new Set(restartsInWindow(evidence).map((node) => node.address));
+  const proxy = endpointOf(evidence)?.proxy === true;
   const db = evidence.query.db;
 
   const peersOf = (shard: Shard) => view.all.filter((other) => other !== shard && other.keys !== null);
@@ -50,6 +52,11 @@ export function shardSignals(evidence: Evidence): Signal[] {
           weight: 0.5,
           summary: `${shard.address} restarted after the keys were last seen, and ${comparison}: that shard came back empty`,
         });
+      } else if (proxy) {
+        // Behind a Redis Enterprise endpoint a shard restarts unseen and its counters with it: flush and restart look alike.
+        const why = `${comparison}: one shard emptied next to full ones, as a flush of that shard or a restart of it without persistence leaves it; which one cannot be read behind a Redis Enterprise endpoint: ${PROXY_EVIDENCE_ELSEWHERE} would show it`;
+        signals.push({ cause: 'instance-failure', check: 'keyspace.presence', weight: 0.3, summary: why });
+        signals.push({ cause: 'flush', check: 'keyspace.presence', weight: 0.3, summary: why });
       } else {
         signals.push({ cause: 'flush', check: 'keyspace.presence', weight: 0.35, summary: `${comparison}: one shard emptied next to full ones, as a flush of that node does` });
         signals.push({ cause: 'instance-failure', check: 'keyspace.presence', weight: 0.15, summary: `${comparison}: a restart of that shard empties it too` });
@@ -67,16 +74,17 @@ export function shardSignals(evidence: Evidence): Signal[] {
       signals.push({
         cause: 'flush',
         check: 'commands.deletion',
-        weight: -0.6,
-        summary: `no FLUSHDB or FLUSHALL was counted on ${shard.address}, which ${owns}: the flushes counted were sent to other shards`,
+        // A shard behind a proxy may have restarted unseen, its counters with it.
+        weight: proxy ? -0.15 : -0.6,
+        summary: `no FLUSHDB or FLUSHALL was counted on ${shard.address}, which ${owns}: the flushes counted were sent to other shards${proxy ? " (or its counters restarted with it, unseen behind the proxy)" : ''}`,
       });
     }
     if (removals === 0 && shard.keySlot !== null && view.all.some((other) => other !== shard && removalsOf(other) > 0)) {
       signals.push({
         cause: 'deletion',
         check: 'commands.deletion',
-        weight: -0.6,
-        summary: `no DEL, UNLINK, HDEL or GETDEL was counted on ${shard.address}, which ${owns}: the removals counted were on other shards`,
+        weight: proxy ? -0.15 : -0.6,
+        summary: `no DEL, UNLINK, HDEL or GETDEL was counted on ${shard.address}, which ${owns}: the removals counted were on other shards${proxy ? " (or its counters restarted with it, unseen behind the proxy)" : ''}`,
       });
     }
     signals.push(...hotShard(shard, view.all, owns));

@@ -81,7 +81,7 @@ export function when(report: Pick<Report, 'generatedAt'>, iso: string): string {
 export function targetLine(report: Report): string {
   const t = report.target;
   const where = report.cache ? `${escapeMrkdwn(report.cache)} (${escapeMrkdwn(`${t.host}:${t.port}`)})` : escapeMrkdwn(`${t.host}:${t.port}`);
-  return `${where} db ${t.db}${t.tls ? ' (TLS)' : ''} · key ${code(report.query.key)} · last seen ${when(report, report.query.since)} · tier ${report.query.tier ?? 'unknown'} · ${scopeWords(report)}`;
+  return `${where} db ${t.db}${t.tls ? ' (TLS)' : ''} · key ${code(report.query.key)} · last seen ${when(report, report.query.since)} · tier ${report.query.tier ?? 'unknown'} · ${scopeWords(report)}${report.endpoint ? ` · ${escapeMrkdwn(report.endpoint.name)}` : ''}`;
 }
 
 /** What could not be checked: the report's sentences already cover failed and skipped checks, refused dbs and partial scans. */
