@@ -90,8 +90,7 @@ export function renderText(report: Report, options: TextOptions): string {
   const header =
     paint('bold', `keyloss: ${printable(report.query.key)} on ${printable(report.cache ? `${report.cache} (${where})` : where)}`) +
     paint('dim', `, last seen ${at(report.query.since)}`) +
-    (report.endpoint ? `
-${paint('dim', printable(report.endpoint.name))}` : '');
+    (report.endpoint ? `\n${paint('dim', printable(report.endpoint.name))}` : '');
 
   const shown = featuredCauses(report);
   const featured = shown.flatMap((cause) => ['', ...renderCause(cause, width, paint)]);
