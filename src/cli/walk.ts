@@ -15,6 +15,8 @@ import { colourWanted, createStyle } from '../terminal/style.ts';
 import { createTtyPrompter } from '../terminal/tty-prompter.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { reachTarget } from '../core/target.ts';
+import { databaseProblem } from '../core/databases.ts';
+import { parseDbIndex } from '../runbook/formats.ts';
 import type { RedisAuth } from '../azure/redis-login.ts';
 import { walkthrough } from '../terminal/walkthrough.ts';
 
@@ -85,6 +87,10 @@ async function checkPrefill(
     const reached = await reachTarget(prefill.cache, { ...config, urlAuth }, azure);
     if (!reached.ok && (reached.kind === 'unreachable' || reached.kind === 'auth')) return { ok: false, message: reached.reason, code: 3 };
     if (!reached.ok) return { ok: false, message: reached.reason, slot: 'cache', code: 2 };
+    // The db flag against the cache, by the rule diagnose applies: exit 2, one line.
+    const db = prefill.db !== undefined ? parseDbIndex(prefill.db) : null;
+    const problem = db?.ok ? await databaseProblem(reached.target, db.db, azure) : null;
+    if (problem !== null) return { ok: false, message: problem, slot: 'db', code: 2 };
   }
   return { ok: true };
 }

@@ -15,6 +15,8 @@ import type { Prompter } from './prompter.ts';
 import { answeredLine, conclusionLines, indent, progressLine } from './render.ts';
 import type { Style } from './style.ts';
 import { reachTarget, resolveTarget } from '../core/target.ts';
+import { asksForDatabase, databaseProblem, targetDatabases } from '../core/databases.ts';
+import { parseDbIndex } from '../runbook/formats.ts';
 import { runCheckNode } from '../core/check-node.ts';
 
 export interface WalkthroughOptions {
@@ -125,6 +127,16 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
           continue;
         }
       }
+      // A cache with only db 0 (a cluster, one that refuses SELECT) has no database to ask about.
+      if (asksForDatabase(question) && !cameBack) {
+        const only = await onlyDatabase(session.answers.cache ?? defaultUrl, options);
+        const result = only !== null ? engine.answer(session, '0', now()) : null;
+        if (only !== null && result?.ok) {
+          sayAnswers(session.history.length, result.session, `  (the only database: this cache ${only}; "back" to change it)`);
+          session = result.session;
+          continue;
+        }
+      }
       cameBack = false;
       const view: QuestionView = {
         question,
@@ -148,6 +160,15 @@ export async function walkthrough(options: WalkthroughOptions): Promise<number> 
         const reached = await reachTarget(reply.text, { ...config, urlAuth: options.urlAuth ?? 'key' }, options.azure);
         if (!reached.ok) {
           prompter.say([style.yellow(printable(reached.reason))]);
+          again = true;
+          continue;
+        }
+      }
+      if (reply.kind === 'answer' && asksForDatabase(question)) {
+        // A db the cache does not have is refused here, and asked again, not after the questions that follow it.
+        const problem = await dbAnswerProblem(session.answers.cache ?? defaultUrl, reply.text, options);
+        if (problem !== null) {
+          prompter.say([style.yellow(endSentence(printable(problem)))]);
           again = true;
           continue;
         }
@@ -264,6 +285,22 @@ function isTargetQuestion(runbook: Runbook, id: string): boolean {
 function isDbQuestion(runbook: Runbook, id: string): boolean {
   const node = runbook.nodes[id];
   return node?.kind === 'question' && node.text?.format === 'db-index';
+}
+
+/** Why the cache has only db 0 ("is a cluster", "refuses SELECT (…)"); null when it has more, or cannot be read now. */
+async function onlyDatabase(answer: string, options: WalkthroughOptions): Promise<string | null> {
+  const target = await resolveTarget(answer, { ...options.config, urlAuth: options.urlAuth ?? 'key' });
+  if (!target.ok) return null;
+  const databases = await targetDatabases(target.target, options.azure);
+  return databases?.kind === 'one' ? databases.reason.replace(/^it /, '') : null;
+}
+
+/** The one rule's sentence for a typed db the cache does not have; null when it has it, or for the engine to refuse. */
+async function dbAnswerProblem(answer: string, text: string, options: WalkthroughOptions): Promise<string | null> {
+  const db = parseDbIndex(text);
+  if (!db.ok) return null;
+  const target = await resolveTarget(answer, { ...options.config, urlAuth: options.urlAuth ?? 'key' });
+  return target.ok ? databaseProblem(target.target, db.db, options.azure) : null;
 }
 
 /** The tier of a named cache, from the caches file or its Azure resource; null for a URL or when neither says. */
