@@ -9,6 +9,9 @@ import { postMessage } from '../post.ts';
 import type { Session } from '../../runbook/engine.ts';
 import type { Runbook } from '../../runbook/schema.ts';
 import { answersFromCache, INFERRED_SLOTS, isOneShot } from '../../core/answers.ts';
+import { databaseProblem } from '../../core/databases.ts';
+import { targetOfCache } from '../../core/target.ts';
+import { parseDbIndex } from '../../runbook/formats.ts';
 import { continueInvestigation } from './continue.ts';
 import { afterAck } from '../listeners/after-ack.ts';
 import { rememberRecent } from '../home.ts';
@@ -51,6 +54,17 @@ export function answerRecords(runbook: Runbook, session: Session, from: number, 
   });
 }
 
+/** The one rule for the db a start gives (command text, caches file), as a refusal of the start; null when it holds. */
+async function startDbProblem(deps: SlackDeps, cache: CacheConfig, db: string | undefined, source: string | undefined): Promise<StartResult | null> {
+  const parsed = db !== undefined ? parseDbIndex(db) : null;
+  if (!parsed?.ok || parsed.db === 0) return null;
+  const target = targetOfCache(cache, deps.config.secrets);
+  const problem = target.ok ? await databaseProblem(target.target, parsed.db, deps.azure) : null;
+  if (problem === null) return null;
+  if (source === 'the caches file') return { ok: false, reason: `${cache.name}'s db in the caches file: ${problem}. Fix it there, or give db N in the command.`, inCommandText: false };
+  return { ok: false, reason: `${cache.name}: ${problem}. Give the database the application uses, or leave db out to take the one in the caches file.`, inCommandText: source === 'the command' };
+}
+
 export async function startInvestigation(client: Client, deps: SlackDeps, request: StartRequest): Promise<StartResult> {
   const { cache, channel, user } = request;
   // The caches file knows the tier and the application's database, Azure knows the tier of a cache with a resource;
@@ -70,6 +84,10 @@ export async function startInvestigation(client: Client, deps: SlackDeps, reques
       sources.tier = 'Azure';
     }
   }
+  // A db the cache does not have is said now, to the person who gave it, before anything is posted or run. (Slack
+  // never asks for a db: it comes from the command text, else the caches file, whose default is 0.)
+  const dbProblem = await startDbProblem(deps, cache, prefill.db, sources.db);
+  if (dbProblem !== null) return dbProblem;
   const now = deps.now();
   // A start that names the key and since runs the checks at once; the rest is inferred, and can be changed on the verdict.
   const started = deps.engine.start(now, prefill, isOneShot(prefill) ? { infer: INFERRED_SLOTS } : {});
