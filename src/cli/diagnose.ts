@@ -157,7 +157,8 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
       case 'invalid-url':
         return fail(`${cacheFlag}: ${checked.sentence}`, 2);
       case 'no-such-db':
-        return fail(`${args.flags.db ?? '--db'}: ${checked.sentence}`, 2);
+        // Named by what gave the db: --db, else the URL's /N (--redis) or the caches file's db (--cache).
+        return fail(`${args.flags.db ?? (target.target.cache ? `${cacheFlag} ${target.target.cache} (its db in the caches file)` : cacheFlag)}: ${checked.sentence}`, 2);
       case 'unreachable':
       case 'auth':
         return fail(checked.sentence, 3);

@@ -1,6 +1,9 @@
 // One database: where SELECT is refused (Azure Managed Redis does; here a renamed command and an ACL) or the cache is a
 // cluster, a db other than 0 is refused before any check with one line (exit 2), wrong-database is ruled out as not
 // applicable with the reason, and a db the checks could not select is a failed check, never "not found there".
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDiagnose as keyloss, type Run } from '../support/keyloss-cli.ts';
@@ -82,9 +85,13 @@ describe('a cache with one database', () => {
     });
   }
 
-  it('the same rule in a URL: redis://…/3 on a cache that refuses SELECT', async () => {
+  it('the same rule for a db in the URL (redis://…/3) or the caches file, named by where it came from', async () => {
     const run = await keyloss(['--redis', `${renamed.url}/3`, '--key', 'session:17']);
-    expect(oneLine(run, 2)).toBe(`keyloss diagnose: --db: db 3 does not exist on this server (only db 0: it refuses SELECT ("ERR unknown command 'SELECT'"))`);
+    expect(oneLine(run, 2)).toBe(`keyloss diagnose: --redis: db 3 does not exist on this server (only db 0: it refuses SELECT ("ERR unknown command 'SELECT'"))`);
+    const file = join(mkdtempSync(join(tmpdir(), 'keyloss-onedb-')), 'keyloss.caches.yaml');
+    writeFileSync(file, `caches:\n  sharded:\n    url: ${cluster.url}\n    db: 2\n`);
+    const named = await keyloss(['--cache', 'sharded', '--key', 'session:17'], { KEYLOSS_CACHES: file });
+    expect(oneLine(named, 2)).toBe('keyloss diagnose: --cache sharded (its db in the caches file): db 2 does not exist on this server (only db 0: it is a cluster)');
   });
 
   it('a 16-db server that refuses SELECT 3 to this user: presence fails with the refusal, never "not in db 3"', async () => {

@@ -68,7 +68,7 @@ describe.skipIf(!hasScript)('keyloss walk on a terminal', () => {
       { after: 'Which key is missing?', keys: `session:17${ENTER}` },
       // db: a digit that is not a choice starts typing it
       { after: 'Ctrl-C quit', keys: '9' },
-      { after: '› ', keys: `1${ENTER}` },
+      { after: '› ', keys: ENTER },
       // since: b goes back to db, where the key "0" picks db 0
       { after: 'Ctrl-C quit', keys: 'b' },
       { after: 'Ctrl-C quit', keys: '0' },
@@ -78,7 +78,7 @@ describe.skipIf(!hasScript)('keyloss walk on a terminal', () => {
     expect(run.code).toBe(0);
     expect(run.screen).toContain(`✓ Which cache lost keys? ${redis.url}`);
     expect(run.screen).toContain('✓ Which service and tier is the cache? Azure Cache for Redis: Premium');
-    expect(run.screen).toContain('✓ Which database does the application use? 91');
+    expect(run.screen).toContain('✓ Which database does the application use? 9\n');
     expect(run.screen).toContain('✓ Which database does the application use? 0 (the default)');
     expect(run.screen).toContain('✓ How much is missing? Not sure');
     // Checks as marks with times, then the report and the conclusion.
