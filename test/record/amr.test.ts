@@ -122,6 +122,16 @@ describe('watch on Azure Managed Redis', () => {
     expect(outcome.result.events.find((event) => event.type === 'del')?.sample).toEqual([key]);
   });
 
+  it('where the endpoint answers CONFIG GET notify-keyspace-events (its short list), that answer is read, not ARM', async () => {
+    serveArm('');
+    amr = await startAmrEndpoint({ config: 'short-list', shardArgs: ['--notify-keyspace-events', 'KEA'] });
+    const { outcome, keys } = await watchDeletes(amr);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.result.notifications).toMatchObject({ enabled: true, flags: 'AKE', source: 'config' });
+    expect(outcome.result.events.find((event) => event.type === 'del')?.count).toBe(keys.length);
+  });
+
   it("ARM saying notifications are off is believed where CONFIG is refused: watch says so", async () => {
     serveArm('');
     amr = await startAmrEndpoint();
