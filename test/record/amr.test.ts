@@ -94,6 +94,44 @@ describe('watch on Azure Managed Redis', () => {
     expect([...(del?.sample ?? [])].sort()).toEqual([...keys].sort());
   });
 
+  it('a shard that restarts behind the proxy keeps sending its events once it is back: the proxy subscribes again', async () => {
+    serveArm('KEA');
+    amr = await startAmrEndpoint({ shardArgs: ['--notify-keyspace-events', 'KEA'] });
+    const endpoint = amr;
+    const parsed = parseRedisUrl(endpoint.url);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const key = keyPerShard(endpoint, 'cart:')[1] ?? '';
+    const app = new Redis(endpoint.port);
+    const outcome = await watch(
+      { endpoint: parsed.endpoint, key: 'cart:*', db: 0, durationMs: 3_000 },
+      {
+        capture: { sampleIntervalMs: 200, azure: contextFor(rig.fake, AMR) },
+        onReady: () => {
+          void (async () => {
+            await endpoint.shards[1]?.restart();
+            await new Promise((resolve) => setTimeout(resolve, 800));
+            await app.set(key, 'x');
+            await app.del(key);
+          })();
+        },
+      },
+    );
+    await app.quit();
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.result.events.find((event) => event.type === 'del')?.sample).toEqual([key]);
+  });
+
+  it('where the endpoint answers CONFIG GET notify-keyspace-events (its short list), that answer is read, not ARM', async () => {
+    serveArm('');
+    amr = await startAmrEndpoint({ config: 'short-list', shardArgs: ['--notify-keyspace-events', 'KEA'] });
+    const { outcome, keys } = await watchDeletes(amr);
+    expect(outcome.ok).toBe(true);
+    if (!outcome.ok) return;
+    expect(outcome.result.notifications).toMatchObject({ enabled: true, flags: 'AKE', source: 'config' });
+    expect(outcome.result.events.find((event) => event.type === 'del')?.count).toBe(keys.length);
+  });
+
   it("ARM saying notifications are off is believed where CONFIG is refused: watch says so", async () => {
     serveArm('');
     amr = await startAmrEndpoint();

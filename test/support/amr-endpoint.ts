@@ -97,8 +97,14 @@ class ShardLink {
   private readonly reader = new RespReader();
   private readonly pending: Array<{ resolve: (value: Value) => void; reject: (error: Error) => void }> = [];
   closed = false;
+  private closedByUs = false;
 
-  constructor(port: number, private readonly onPush?: (message: Value[]) => void) {
+  constructor(
+    port: number,
+    private readonly onPush?: (message: Value[]) => void,
+    /** Called when the shard side closes it (a shard restart), not when closed here. */
+    private readonly onLost?: () => void,
+  ) {
     this.socket = connect(port, '127.0.0.1');
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk) => {
@@ -113,7 +119,10 @@ class ShardLink {
       for (const waiter of this.pending.splice(0)) waiter.reject(new Error(why));
     };
     this.socket.on('error', (error) => fail(error.message));
-    this.socket.on('close', () => fail('the shard closed the connection'));
+    this.socket.on('close', () => {
+      fail('the shard closed the connection');
+      if (!this.closedByUs) this.onLost?.();
+    });
   }
 
   send(args: string[]): Promise<Value> {
@@ -126,6 +135,7 @@ class ShardLink {
 
   close(): void {
     this.closed = true;
+    this.closedByUs = true;
     this.socket.destroy();
   }
 }
@@ -246,6 +256,7 @@ export async function startAmrEndpoint(options: AmrEndpointOptions = {}): Promis
       return l;
     };
     const subscribers: ShardLink[] = [];
+    const subscribed: Array<[string, string]> = [];
     let chain: Promise<void> = Promise.resolve();
     client.on('data', (chunk) => {
       reader.push(chunk);
@@ -255,7 +266,7 @@ export async function startAmrEndpoint(options: AmrEndpointOptions = {}): Promis
         chain = chain.then(async () => {
           let reply: Value | Many | undefined;
           try {
-            reply = await handle(args, link, front, subscribers, client);
+            reply = await handle(args, link, front, subscribers, subscribed, client);
           } catch (error) {
             reply = new RespError(`ERR proxy: ${(error as Error).message}`);
           }
@@ -272,7 +283,14 @@ export async function startAmrEndpoint(options: AmrEndpointOptions = {}): Promis
 
   const every = <T>(fn: (shard: number) => Promise<T>) => Promise.all(shards.map((_, i) => fn(i)));
 
-  async function handle(args: string[], link: (shard: number) => ShardLink, front: number | null, subscribers: ShardLink[], client: Socket): Promise<Value | Many | undefined> {
+  async function handle(
+    args: string[],
+    link: (shard: number) => ShardLink,
+    front: number | null,
+    subscribers: ShardLink[],
+    subscribed: Array<[string, string]>,
+    client: Socket,
+  ): Promise<Value | Many | undefined> {
     const name = (args[0] ?? '').toUpperCase();
     const sub = (args[1] ?? '').toUpperCase();
     if (REFUSED.has(name) || REFUSED_SUBCOMMANDS[name]?.has(sub)) return unknownCommand(args[0] ?? '', args);
@@ -333,7 +351,7 @@ export async function startAmrEndpoint(options: AmrEndpointOptions = {}): Promis
       case 'PSUBSCRIBE':
       case 'UNSUBSCRIBE':
       case 'PUNSUBSCRIBE':
-        return subscribe(args, subscribers, client, front);
+        return subscribe(args, subscribers, subscribed, client, front);
       case 'OBJECT':
       case 'MEMORY':
         return link(shardOf(args[2] ?? '')).send(args);
@@ -343,21 +361,37 @@ export async function startAmrEndpoint(options: AmrEndpointOptions = {}): Promis
   }
 
   /** Keyspace notifications happen on the shard that holds the key; the proxy forwards each shard's to the client. */
-  async function subscribe(args: string[], subscribers: ShardLink[], client: Socket, front: number | null): Promise<Many> {
+  async function subscribe(args: string[], subscribers: ShardLink[], subscribed: Array<[string, string]>, client: Socket, front: number | null): Promise<Many> {
     const command = (args[0] ?? '').toLowerCase();
     const channels = args.slice(1);
     if (channels.length === 0) {
       // Unsubscribing from everything: the shards' subscriptions end with their connections.
       for (const l of subscribers.splice(0)) l.close();
+      subscribed.length = 0;
       return new Many([[command, null, 0]]);
     }
     if (subscribers.length === 0) {
       // Through the proxy, every shard's events; on a shard's own port (OSS clustering), that shard's alone.
-      for (const shard of front === null ? shards : shards.slice(front, front + 1)) {
-        subscribers.push(new ShardLink(shard.port, (message) => {
-          if (!client.destroyed) client.write(encode(message), 'latin1');
-        }));
-      }
+      const behind = front === null ? shards : shards.slice(front, front + 1);
+      const forward = (message: Value[]) => {
+        if (!client.destroyed) client.write(encode(message), 'latin1');
+      };
+      // A shard that restarts drops its subscribers: the proxy subscribes again once it is back, as Enterprise's does.
+      const open = (index: number): ShardLink =>
+        new ShardLink(behind[index]?.port ?? 0, forward, () => {
+          const retry = () => {
+            if (client.destroyed || subscribers[index]?.closed === false) return;
+            const again = open(index);
+            subscribers[index] = again;
+            Promise.all(subscribed.map(([verb, channel]) => again.send([verb, channel]))).catch(() => setTimeout(retry, 200));
+          };
+          setTimeout(retry, 200);
+        });
+      for (let index = 0; index < behind.length; index++) subscribers.push(open(index));
+    }
+    for (const channel of channels) {
+      if (command === 'subscribe' || command === 'psubscribe') subscribed.push([command, channel]);
+      else subscribed.splice(0, subscribed.length, ...subscribed.filter(([, c]) => c !== channel));
     }
     // One confirmation per channel, as one server gives it: the first shard's.
     const replies: Value[] = [];
