@@ -72,7 +72,7 @@ describe('keyloss demo', () => {
     const run = await runKeyloss('demo', ['--cause', 'wrong-database', '--ask'], {}, (child) => child.stdin?.end('\nsession:*\n0\n15m\n\n'));
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/The application misses session:\* in db 0; it was last seen at \d\d:\d\d:\d\d UTC\./);
-    expect(run.stdout).toMatch(/Which tier is the cache\?/);
+    expect(run.stdout).toMatch(/Which service and tier is the cache\?/);
     expect(run.stdout).toMatch(/Verdict: EXPLAINED/);
     expect(run.stdout).toMatch(/The demo staged: wrong-database\./);
   });

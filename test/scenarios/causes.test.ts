@@ -173,8 +173,10 @@ describe('scenarios', () => {
     expect(await infoField(app, 'evicted_keys')).toBeGreaterThan(0);
     await sleep(700);
     await app.exists(...Array.from({ length: 1_000 }, (_, i) => `session:${i}`));
-    // Fresh siblings whose whole TTL is shorter than the time since session:17 was last seen: such a key cannot outlive the window.
-    await writeKeys(app, 'session:', 1_000, 50, 500, 600);
+    // Fresh siblings whose whole TTL (3 s) is shorter than the time since session:17 was last seen (at least 4.5 s by
+    // then): such a key cannot outlive the window. The TTL outlasts a slow start of the diagnosis on a loaded machine.
+    await sleep(Math.max(0, since.getTime() + 4_500 - Date.now()));
+    await writeKeys(app, 'session:', 1_000, 50, 500, 3_000);
     await app.quit();
 
     const report = await diagnoseAt(redis.url, { key: 'session:17', since });
