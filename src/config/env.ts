@@ -2,7 +2,7 @@
 // passed down as a Config. A bad value stops the start with one line naming each variable and what it accepts.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { registerSecret } from '../redact.ts';
+import { registerSecret, registerUrlCredentials } from '../redact.ts';
 import { DEFAULT_RECORDER_OPTIONS } from '../record/recorder.ts';
 import { DEFAULT_WATCH_MS, MAX_WATCH_MS } from '../record/watch.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
@@ -192,6 +192,9 @@ export type ConfigResult<T = Config> = { ok: true; config: T } | { ok: false; re
 function parseEnv(env: NodeJS.ProcessEnv): { present: Record<string, string>; parsed: ReturnType<typeof ENV_SCHEMA.safeParse>; problems: string[] } {
   // Register before validation so that no error message can echo a token.
   for (const name of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'KEYLOSS_ALERT_TOKEN'] as const) registerSecret(env[name]);
+  // The Azure key @azure/identity reads from the environment, and credentials written into any URL setting.
+  for (const name of ['AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD'] as const) registerSecret(env[name]);
+  for (const name of ['SLACK_API_URL', 'STATE_REDIS_URL', 'REDIS_URL'] as const) registerUrlCredentials(env[name]);
   // An empty variable counts as unset (docker-compose and .env files leave them empty).
   const present = Object.fromEntries(
     Object.entries(env)
