@@ -49,6 +49,13 @@ export interface StateStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Gives a claim back (its work failed before it was done), so the next click or retry may take it. */
   release(key: string): Promise<void>;
+  /**
+   * A counted lease (a semaphore place): `holder` takes one of `limit` places under `key` until `ttlMs` passes, and
+   * taking it again renews it; false when every place is held. A place of a process that died expires with its lease.
+   */
+  lease(key: string, holder: string, limit: number, ttlMs: number): Promise<boolean>;
+  /** Gives `holder`'s place under `key` back. */
+  unlease(key: string, holder: string): Promise<void>;
   /** Removes the value under `key`. */
   delete(key: string): Promise<void>;
   /** The keys of the live values that start with `prefix`, in no order (for sweeps over a few hundred records). */
