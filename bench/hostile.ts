@@ -8,10 +8,11 @@ import { readFileSync } from 'node:fs';
 import { MAX_INVESTIGATION_BYTES, MAX_REPLY_BYTES } from '../src/redis/connection.ts';
 import { KEYLOSS_ARGV } from '../test/support/keyloss-cli.ts';
 import { encode, infoText, startHostileRedis, type HostileHandler, type HostileServer } from '../test/support/hostile-redis.ts';
+import type { BenchSize } from './registry.ts';
 
 const MB = 1_048_576;
 const LARGE = 20 * MB;
-const NODES = 16;
+const CLUSTER_NODES = 16;
 
 /** Runs `keyloss diagnose --json` against `url` and samples the child's peak RSS until it exits. */
 function diagnosePeak(url: string): Promise<{ peakMb: number; exitCode: number | null; ms: number }> {
@@ -81,7 +82,9 @@ function largeReplies(cluster: { nodes: () => string } | null): HostileHandler {
   };
 }
 
-export async function benchHostile(): Promise<Record<string, number | string>> {
+export async function benchHostile(size: BenchSize = 'full'): Promise<Record<string, number | string>> {
+  // Smoke: a cluster of 4 nodes instead of 16, the same replies.
+  const NODES = size === 'smoke' ? 4 : CLUSTER_NODES;
   const servers: HostileServer[] = [];
   try {
     const out: Record<string, number | string> = { replyCapMb: MAX_REPLY_BYTES / MB, investigationCapMb: MAX_INVESTIGATION_BYTES / MB };
@@ -114,8 +117,9 @@ export async function benchHostile(): Promise<Record<string, number | string>> {
       ports.push(node.port);
     }
     const c = await diagnosePeak(`redis://127.0.0.1:${ports[0]}`);
-    out[`cluster${NODES}LargeRepliesPeakRssMb`] = c.peakMb;
-    out[`cluster${NODES}LargeRepliesMs`] = c.ms;
+    out.clusterNodes = NODES;
+    out.clusterLargeRepliesPeakRssMb = c.peakMb;
+    out.clusterLargeRepliesMs = c.ms;
     return out;
   } finally {
     await Promise.all(servers.map((server) => server.close()));
