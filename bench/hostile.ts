@@ -11,6 +11,7 @@ import { encode, infoText, startHostileRedis, type HostileHandler, type HostileS
 import type { BenchSize } from './registry.ts';
 
 const MB = 1_048_576;
+/** What each large reply carries: 20 MB, each under the 32 MB reply cap, together past the 64 MB investigation cap. */
 const LARGE = 20 * MB;
 const CLUSTER_NODES = 16;
 
@@ -58,16 +59,16 @@ function endlessInfo(): HostileHandler {
 }
 
 /** Every command keyloss reads answered with about LARGE bytes; `cluster` makes INFO say cluster_enabled:1 and lists the nodes. */
-function largeReplies(cluster: { nodes: () => string } | null): HostileHandler {
+function largeReplies(cluster: { nodes: () => string } | null, large = LARGE): HostileHandler {
   const base = infoText({
     Server: { redis_version: '7.2.0', uptime_in_seconds: 86_400 },
     Replication: { role: 'master', connected_slaves: 0 },
     Cluster: { cluster_enabled: cluster ? 1 : 0 },
   });
-  const info = `${base}# Padding\r\npad:${'x'.repeat(LARGE)}\r\n`;
-  const clients = `id=7 addr=10.0.0.9:5000 name=app db=0 cmd=get pad=${'y'.repeat(LARGE)}\n`;
-  const slowlog = encode({ array: [{ array: [{ integer: 1 }, { integer: 1_700_000_000 }, { integer: 10 }, { array: [{ bulk: 'DEL' }, { bulk: 'z'.repeat(LARGE) }] }] }] });
-  const keys = Array.from({ length: LARGE / 64 }, (_, i) => ({ bulk: `session:${i}:${'k'.repeat(48)}` }));
+  const info = `${base}# Padding\r\npad:${'x'.repeat(large)}\r\n`;
+  const clients = `id=7 addr=10.0.0.9:5000 name=app db=0 cmd=get pad=${'y'.repeat(large)}\n`;
+  const slowlog = encode({ array: [{ array: [{ integer: 1 }, { integer: 1_700_000_000 }, { integer: 10 }, { array: [{ bulk: 'DEL' }, { bulk: 'z'.repeat(large) }] }] }] });
+  const keys = Array.from({ length: Math.floor(large / 64) }, (_, i) => ({ bulk: `session:${i}:${'k'.repeat(48)}` }));
   const scan = encode({ array: [{ bulk: '0' }, { array: keys }] });
   return (command) => {
     const name = command[0]?.toUpperCase();
@@ -76,15 +77,16 @@ function largeReplies(cluster: { nodes: () => string } | null): HostileHandler {
     if (name === 'CLUSTER' && sub === 'NODES' && cluster) return { bulk: cluster.nodes() };
     if (name === 'CLIENT' && sub === 'LIST') return { bulk: clients };
     if (name === 'SLOWLOG' && sub === 'GET') return { raw: slowlog };
-    if (name === 'CONFIG') return { array: [{ bulk: command[2] ?? '' }, { bulk: 'c'.repeat(LARGE) }] };
+    if (name === 'CONFIG') return { array: [{ bulk: command[2] ?? '' }, { bulk: 'c'.repeat(large) }] };
     if (name === 'SCAN') return { raw: scan };
     return undefined;
   };
 }
 
 export async function benchHostile(size: BenchSize = 'full'): Promise<Record<string, number | string>> {
-  // Smoke: a cluster of 4 nodes instead of 16, the same replies.
-  const NODES = size === 'smoke' ? 4 : CLUSTER_NODES;
+  // Smoke: 1 MB replies and a cluster of 2 nodes, instead of 20 MB and 16.
+  const NODES = size === 'smoke' ? 2 : CLUSTER_NODES;
+  const largeBytes = size === 'smoke' ? MB : LARGE;
   const servers: HostileServer[] = [];
   try {
     const out: Record<string, number | string> = { replyCapMb: MAX_REPLY_BYTES / MB, investigationCapMb: MAX_INVESTIGATION_BYTES / MB };
@@ -101,7 +103,7 @@ export async function benchHostile(size: BenchSize = 'full'): Promise<Record<str
     out.endlessInfoPeakRssMb = a.peakMb;
     out.endlessInfoMs = a.ms;
 
-    const large = await startHostileRedis(largeReplies(null));
+    const large = await startHostileRedis(largeReplies(null, largeBytes));
     servers.push(large);
     const b = await diagnosePeak(large.url);
     out.largeRepliesPeakRssMb = b.peakMb;
@@ -112,7 +114,7 @@ export async function benchHostile(size: BenchSize = 'full'): Promise<Record<str
     const nodes = () =>
       ports.map((port, i) => `${String(i).padStart(40, '0')} 127.0.0.1:${port}@1${port} master - 0 0 ${i} connected ${i * slots}-${(i + 1) * slots - 1}`).join('\n');
     for (let i = 0; i < NODES; i++) {
-      const node = await startHostileRedis(largeReplies({ nodes }));
+      const node = await startHostileRedis(largeReplies({ nodes }, largeBytes));
       servers.push(node);
       ports.push(node.port);
     }

@@ -10,9 +10,9 @@ import { startRedis, stopRedis } from '../test/support/redis-server.ts';
 import { BIN, drive, recordedFor } from './record.ts';
 import type { BenchSize } from './registry.ts';
 
-const SIZES: Record<BenchSize, { hangMs: number; deletions: number; pauseMs: number; rate: number }> = {
-  full: { hangMs: 15_000, deletions: 10_000, pauseMs: 1_400, rate: 20_000 },
-  smoke: { hangMs: 2_000, deletions: 2_000, pauseMs: 300, rate: 2_000 },
+const SIZES: Record<BenchSize, { hangMs: number; deletions: number; pauseMs: number; rate: number; settledMs: number }> = {
+  full: { hangMs: 15_000, deletions: 10_000, pauseMs: 1_400, rate: 20_000, settledMs: 3_000 },
+  smoke: { hangMs: 2_000, deletions: 2_000, pauseMs: 300, rate: 2_000, settledMs: 1_000 },
 };
 
 function rssMb(pid: number): number {
@@ -23,7 +23,7 @@ function rssMb(pid: number): number {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function benchStateHang(size: BenchSize = 'full'): Promise<Record<string, number | string>> {
-  const { hangMs: HANG_MS, deletions: DELETIONS, pauseMs, rate: RATE } = SIZES[size];
+  const { hangMs: HANG_MS, deletions: DELETIONS, pauseMs, rate: RATE, settledMs } = SIZES[size];
   const [watched, stateServer] = await Promise.all([startRedis(['--notify-keyspace-events', 'Eg', '--client-output-buffer-limit', 'pubsub 256mb 128mb 60']), startRedis()]);
   const cache = new Redis(watched.port);
   const state = new Redis(stateServer.port);
@@ -36,11 +36,11 @@ export async function benchStateHang(size: BenchSize = 'full'): Promise<Record<s
   // The recorder's RSS every 250 ms while `sampling` is set.
   let sampling: number[] | null = null;
   const sampler = setInterval(() => sampling?.push(rssMb(child.pid!)), 250);
-  /** Waits until the record's count of `family` stops changing for 3 s after the state Redis is back. */
+  /** Waits until the record's count of `family` stops changing for `settledMs` after the state Redis is back. */
   const settled = async (family: string): Promise<number> => {
     let last = -1;
     let same = 0;
-    while (same < 12) {
+    while (same < settledMs / 250) {
       await sleep(250);
       const now = await recordedFor(state, record, family);
       same = now === last ? same + 1 : 0;
