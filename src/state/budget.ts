@@ -18,7 +18,7 @@ export interface BudgetSettings {
   pollMs: number;
 }
 
-export const DEFAULT_BUDGET: BudgetSettings = { connections: DEFAULT_CACHE_CONNECTIONS, leaseMs: 30_000, pollMs: 250 };
+export const DEFAULT_BUDGET: BudgetSettings = { connections: DEFAULT_CACHE_CONNECTIONS, leaseMs: 30_000, pollMs: 400 };
 
 export interface ConnectionLease {
   /** Gives the place back; the next waiting investigation takes it. */
@@ -60,9 +60,22 @@ export async function acquireConnections(
   const holder = randomUUID();
   const limit = investigationsWithin(settings.connections);
   let queued = false;
+  let failingSince: number | null = null;
   for (;;) {
     if (options.signal?.aborted) return null;
-    if (await store.lease(key, holder, limit, settings.leaseMs)) break;
+    let held: boolean;
+    try {
+      held = await store.lease(key, holder, limit, settings.leaseMs);
+      failingSince = null;
+    } catch (error) {
+      // A state Redis slow to answer under load (a command time-out) is asked again; one that stays unreachable for a
+      // whole lease fails the investigation, with its reason. The holder id is kept, so a place the lost reply took is
+      // this investigation's on the next attempt.
+      failingSince ??= Date.now();
+      if (Date.now() - failingSince > settings.leaseMs) throw error;
+      held = false;
+    }
+    if (held) break;
     if (!queued) {
       queued = true;
       await options.onQueued?.();

@@ -64,7 +64,15 @@ afterAll(async () => {
 describe('the connection budget of one cache', () => {
   it(`holds ${ALERT_COUNT} alerts at once to ${BUDGET} connections: none refused, each gets a verdict, the waiting ones are told`, async () => {
     onTestFailed(() => {
-      process.stderr.write(`--- app ---\n${app.output().slice(-20_000)}\n`);
+      // What every investigation came to, and every line that is not an audit line: the whole output is too long.
+      const actions = new Map<string, number>();
+      for (const line of app.audit) {
+        const action = /"action":"([a-z-]+)"/.exec(line)?.[1] ?? '?';
+        actions.set(action, (actions.get(action) ?? 0) + 1);
+      }
+      const other = app.output().split('\n').filter((line) => !line.startsWith('{'));
+      const errors = app.audit.filter((line) => line.includes('"action":"error"')).slice(0, 5);
+      process.stderr.write(`--- app ---\n${JSON.stringify([...actions])}\n${[...errors, ...other].join('\n').slice(-10_000)}\n`);
     });
     const watcher = new Redis(cache.port, '127.0.0.1');
     await watcher.call('CLIENT', 'SETNAME', 'budget-test-watcher');
