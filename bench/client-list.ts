@@ -5,9 +5,12 @@ import { connect, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { CLIENT_LIST_MAX_CLIENTS } from '../src/checks/clients.ts';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
+import type { BenchSize } from './registry.ts';
 
-const STEPS = [1_000, 2_500, 5_000, 10_000];
-const CALLS = 5;
+const SIZES: Record<BenchSize, { steps: number[]; calls: number }> = {
+  full: { steps: [1_000, 2_500, 5_000, 10_000], calls: 5 },
+  smoke: { steps: [50, 100], calls: 2 },
+};
 
 /** Opens one plain socket that names itself like an application connection would, and waits for the OK. */
 function applicationClient(port: number, n: number): Promise<Socket> {
@@ -19,7 +22,8 @@ function applicationClient(port: number, n: number): Promise<Socket> {
   });
 }
 
-export async function benchClientList(): Promise<Record<string, number | string>> {
+export async function benchClientList(size: BenchSize = 'full'): Promise<Record<string, number | string>> {
+  const { steps: STEPS, calls: CALLS } = SIZES[size];
   const redis = await startRedis(['--maxclients', '12000', '--save', '']);
   const reader = new Redis(redis.port, '127.0.0.1');
   const sockets: Socket[] = [];

@@ -12,10 +12,24 @@ import { loadDefaultRunbook } from '../src/runbook/load.ts';
 import { diagnose, loadBeside } from './beside.ts';
 import { getLoad, type GetLatency } from './get-load.ts';
 import { startRedis, stopRedis, type RedisProcess } from '../test/support/redis-server.ts';
+import type { BenchSize } from './registry.ts';
 
-const DBS = 16;
-const KEYS_PER_DB = 62_500;
-const RUNS = 3;
+interface Sized {
+  dbs: number;
+  keysPerDb: number;
+  runs: number;
+  loadRounds: number;
+  loadRequests: number;
+  bigKeys: number;
+  bigOrders: number;
+}
+
+const SIZES: Record<BenchSize, Sized> = {
+  full: { dbs: 16, keysPerDb: 62_500, runs: 3, loadRounds: 5, loadRequests: 300_000, bigKeys: 10_000_000, bigOrders: 100_000 },
+  smoke: { dbs: 2, keysPerDb: 1_000, runs: 1, loadRounds: 1, loadRequests: 5_000, bigKeys: 20_000, bigOrders: 1_000 },
+};
+/** The size of the run under way (benchDiagnose sets it). */
+let size: Sized = SIZES.full;
 
 interface Measured {
   ms: number;
@@ -58,7 +72,7 @@ async function measure(url: string, admin: Redis, key: string, checks: CheckId[]
 /** The best of a few runs for time (the first warms the module cache), the worst for server time. */
 async function measureRuns(url: string, admin: Redis, key: string, checks: CheckId[]): Promise<Measured> {
   const runs: Measured[] = [];
-  for (let i = 0; i < RUNS; i += 1) runs.push(await measure(url, admin, key, checks));
+  for (let i = 0; i < size.runs; i += 1) runs.push(await measure(url, admin, key, checks));
   const fastest = runs.reduce((a, b) => (a.ms <= b.ms ? a : b));
   const slowestRun = runs.reduce((a, b) => (a.slowestUs >= b.slowestUs ? a : b));
   return { ...fastest, slowestUs: slowestRun.slowestUs, slowestCommand: slowestRun.slowestCommand, p99Us: Math.max(...runs.map((r) => r.p99Us)) };
@@ -72,20 +86,20 @@ function loadAverage(): string {
 
 /**
  * The same `redis-benchmark -t get` load, side by side: alone, then with keyloss diagnosing `key` again and again
- * until it ends (in a process of its own at nice 19, as on its own host: bench/beside.ts), in LOAD_ROUNDS alternating
+ * until it ends (in a process of its own at nice 19, as on its own host: bench/beside.ts), in `loadRounds` alternating
  * rounds (the machine is shared: one pair of runs is noise); the medians are the numbers, every round is listed.
  * SLOWLOG stops logging every command meanwhile, so both loads see the same server.
  */
 async function getLoadSideBySide(server: RedisProcess, admin: Redis, keyspace: number, key: string, checks: CheckId[]) {
   // About 3 s of GETs a round, as in bench/scan-load.ts: the p99 covers whole diagnoses.
-  const requests = 300_000;
+  const requests = size.loadRequests;
   await admin.config('SET', 'slowlog-log-slower-than', '10000');
   try {
     const alone: GetLatency[] = [];
     const beside: GetLatency[] = [];
     let diagnoses = 0;
     const duties: number[] = [];
-    for (let round = 0; round < LOAD_ROUNDS; round += 1) {
+    for (let round = 0; round < size.loadRounds; round += 1) {
       alone.push(await getLoad(server.port, requests, keyspace));
       const { latency, diagnosis } = await loadBeside(server.port, requests, keyspace, { url: server.url, key, checks, tier: null, dutyCycle: 'adaptive' });
       beside.push(latency);
@@ -100,7 +114,6 @@ async function getLoadSideBySide(server: RedisProcess, admin: Redis, keyspace: n
   }
 }
 
-const LOAD_ROUNDS = 5;
 
 /** The run with the median p99. */
 function medianRun(runs: GetLatency[]): GetLatency {
@@ -108,7 +121,6 @@ function medianRun(runs: GetLatency[]): GetLatency {
   return sorted[Math.floor(sorted.length / 2)] as GetLatency;
 }
 
-const BIG_KEYS = 10_000_000;
 
 /**
  * `npm run --silent keyloss -- diagnose …` as a user runs it (npm, process start, connect, every check including the
@@ -116,7 +128,7 @@ const BIG_KEYS = 10_000_000;
  */
 async function cliVerdictMs(url: string, key: string): Promise<number> {
   const runs: number[] = [];
-  for (let i = 0; i < RUNS; i += 1) {
+  for (let i = 0; i < size.runs; i += 1) {
     const started = performance.now();
     await runFile('npm', ['run', '--silent', 'keyloss', '--', 'diagnose', '--redis', url, '--key', key, '--json'], { maxBuffer: 16 * 1024 * 1024 });
     runs.push(performance.now() - started);
@@ -131,9 +143,9 @@ async function benchBigCache(): Promise<Record<string, number | string>> {
   try {
     const staging = performance.now();
     // DEBUG POPULATE on our own bench server (never through the gateway): keys "key:0" … "key:9999999".
-    await admin.call('DEBUG', 'POPULATE', String(BIG_KEYS), 'key', '32');
+    await admin.call('DEBUG', 'POPULATE', String(size.bigKeys), 'key', '32');
     await admin.select(3);
-    await admin.call('DEBUG', 'POPULATE', '100000', 'order', '32');
+    await admin.call('DEBUG', 'POPULATE', String(size.bigOrders), 'order', '32');
     await admin.select(0);
     const stagingMs = Math.round(performance.now() - staging);
     const all = ALL_CHECKS.map((check) => check.id);
@@ -141,9 +153,9 @@ async function benchBigCache(): Promise<Record<string, number | string>> {
     const glob = await measureRuns(server.url, admin, 'order:*', all);
     const exactCliMs = await cliVerdictMs(server.url, 'key:99999999');
     const globCliMs = await cliVerdictMs(server.url, 'order:*');
-    const load = await getLoadSideBySide(server, admin, BIG_KEYS, 'order:*', all);
+    const load = await getLoadSideBySide(server, admin, size.bigKeys, 'order:*', all);
     return {
-      big_keys: BIG_KEYS + 100_000,
+      big_keys: size.bigKeys + size.bigOrders,
       big_staging_ms: stagingMs,
       big_exact_verdict_ms: Math.round(exact.ms),
       big_exact_verdict_cli_ms: exactCliMs,
@@ -169,7 +181,8 @@ async function benchBigCache(): Promise<Record<string, number | string>> {
   }
 }
 
-export async function benchDiagnose(): Promise<Record<string, number | string>> {
+export async function benchDiagnose(sized: BenchSize = 'full'): Promise<Record<string, number | string>> {
+  size = SIZES[sized];
   const small = await benchSmallCache();
   const big = await benchBigCache();
   return { ...small, ...big };
@@ -182,16 +195,16 @@ async function benchSmallCache(): Promise<Record<string, number | string>> {
   const admin = new Redis(server.port, '127.0.0.1');
   try {
     // Loading goes through a direct connection, never the gateway (which refuses DEBUG and every write).
-    for (let db = 0; db < DBS; db += 1) {
+    for (let db = 0; db < size.dbs; db += 1) {
       await admin.select(db);
-      await admin.call('DEBUG', 'POPULATE', String(KEYS_PER_DB), db === 0 ? 'session' : `db${db}`, '32');
+      await admin.call('DEBUG', 'POPULATE', String(size.keysPerDb), db === 0 ? 'session' : `db${db}`, '32');
     }
     await admin.select(0);
     // Some TTLs so the TTL sample and avg_ttl have something to read.
     const pipeline = admin.pipeline();
     for (let i = 0; i < 5_000; i += 1) pipeline.expire(`session:${i}`, 3_600 + i);
     await pipeline.exec();
-    const total = (await admin.dbsize()) + (DBS - 1) * KEYS_PER_DB;
+    const total = (await admin.dbsize()) + (size.dbs - 1) * size.keysPerDb;
 
     // The peak before any diagnosis (tsx, the modules, the loading connection) is what the diagnosis adds to.
     const rssBeforeKb = process.resourceUsage().maxRSS;
@@ -205,11 +218,11 @@ async function benchSmallCache(): Promise<Record<string, number | string>> {
     // As a user runs it (process start, tsx, connect, every check including rates, exit): the issue's yardstick.
     const exactCliMs = await cliVerdictMs(server.url, 'session:99999999');
     const globCliMs = await cliVerdictMs(server.url, 'order:*');
-    const load = await getLoadSideBySide(server, admin, KEYS_PER_DB, 'order:*', all);
+    const load = await getLoadSideBySide(server, admin, size.keysPerDb, 'order:*', all);
     return {
       load_average_1m_at_start: loadAtStart,
       keys: total,
-      dbs: DBS,
+      dbs: size.dbs,
       exact_key_verdict_cli_ms: exactCliMs,
       glob_verdict_cli_ms: globCliMs,
       exact_key_verdict_ms: round(exact.ms),

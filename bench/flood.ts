@@ -10,10 +10,13 @@ import { postAlert } from '../test/support/azure-alert.ts';
 import { alertSample } from '../test/support/alert-samples.ts';
 import { slackDriver } from '../test/support/slack-driver.ts';
 import { percentile, round } from './load.ts';
+import type { BenchSize } from './registry.ts';
 
-const STREAMS = 12;
-const JUNK_BYTES = 4 * 1024 * 1024;
-const SAMPLES = 100;
+const SIZES: Record<BenchSize, { streams: number; junkBytes: number; samples: number }> = {
+  full: { streams: 12, junkBytes: 4 * 1024 * 1024, samples: 100 },
+  smoke: { streams: 2, junkBytes: 256 * 1024, samples: 5 },
+};
+let sized = SIZES.full;
 const ALERT_TOKEN = 'bench-flood-alert-token-5e1f';
 
 /** One 4 MB JSON body, posted with `headers`; resolves when the server has answered or closed, whatever it was. */
@@ -29,12 +32,12 @@ function postJunk(url: URL, body: Buffer, headers: Record<string, string>): Prom
   });
 }
 
-/** Twelve streams of junk until stopped; `sent` counts the bodies begun. */
+/** `streams` streams of junk until stopped; `sent` counts the bodies begun. */
 function flood(url: URL, headers: () => Record<string, string>): { stop(): Promise<void>; sent(): number } {
-  const body = Buffer.from(`{"junk":"${'x'.repeat(JUNK_BYTES - 12)}"}`);
+  const body = Buffer.from(`{"junk":"${'x'.repeat(sized.junkBytes - 12)}"}`);
   let running = true;
   let sent = 0;
-  const streams = Array.from({ length: STREAMS }, async () => {
+  const streams = Array.from({ length: sized.streams }, async () => {
     while (running) {
       sent += 1;
       await postJunk(url, body, headers());
@@ -49,7 +52,10 @@ function flood(url: URL, headers: () => Record<string, string>): { stop(): Promi
   };
 }
 
-export async function benchFlood(): Promise<Record<string, number | string>> {
+export async function benchFlood(size: BenchSize = 'full'): Promise<Record<string, number | string>> {
+  sized = SIZES[size];
+  // The scenario names say what was sent: "12 x 4 MB" at full size, "2 x 256 KB" at smoke size.
+  const junk = `${sized.streams} x ${sized.junkBytes >= 1024 * 1024 ? `${sized.junkBytes / 1024 / 1024} MB` : `${sized.junkBytes / 1024} KB`}`;
   const surroundings = await startSurroundings();
   let app: Awaited<ReturnType<typeof startApp>> | null = null;
   try {
@@ -70,7 +76,7 @@ export async function benchFlood(): Promise<Record<string, number | string>> {
     };
     const measure = async (ack: () => Promise<number>) => {
       const ms: number[] = [];
-      for (let i = 0; i < SAMPLES; i++) {
+      for (let i = 0; i < sized.samples; i++) {
         ms.push(await ack());
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -82,27 +88,27 @@ export async function benchFlood(): Promise<Record<string, number | string>> {
 
     const scenarios: Array<{ name: string; url: URL; headers: () => Record<string, string>; ack: () => Promise<number> }> = [
       { name: 'no junk, Slack', url: events, headers: () => ({}), ack: signedAck },
-      { name: '12 x 4 MB unsigned to /slack/events', url: events, headers: () => ({}), ack: signedAck },
+      { name: `${junk} unsigned to /slack/events`, url: events, headers: () => ({}), ack: signedAck },
       {
-        name: '12 x 4 MB forged signature to /slack/events',
+        name: `${junk} forged signature to /slack/events`,
         url: events,
         headers: () => ({ 'X-Slack-Request-Timestamp': String(Math.floor(Date.now() / 1000)), 'X-Slack-Signature': `v0=${'0'.repeat(64)}` }),
         ack: signedAck,
       },
       { name: 'no junk, alert', url: alerts, headers: () => ({}), ack: alertAck },
-      { name: '12 x 4 MB without token to /alerts/azure-monitor', url: alerts, headers: () => ({}), ack: alertAck },
+      { name: `${junk} without token to /alerts/azure-monitor`, url: alerts, headers: () => ({}), ack: alertAck },
     ];
     const results: Record<string, number | string> = {};
     for (const scenario of scenarios) {
-      const junk = scenario.name.startsWith('no junk') ? null : flood(scenario.url, scenario.headers);
-      if (junk) await new Promise((r) => setTimeout(r, 500));
+      const stream = scenario.name.startsWith('no junk') ? null : flood(scenario.url, scenario.headers);
+      if (stream) await new Promise((r) => setTimeout(r, 500));
       const ms = await measure(scenario.ack);
-      const sent = junk?.sent() ?? 0;
-      await junk?.stop();
+      const sent = stream?.sent() ?? 0;
+      await stream?.stop();
       results[`${scenario.name}: ack p50 ms`] = round(percentile(ms, 50));
       results[`${scenario.name}: ack p99 ms`] = round(percentile(ms, 99));
       results[`${scenario.name}: ack max ms`] = round(Math.max(...ms));
-      if (junk) results[`${scenario.name}: junk bodies begun`] = sent;
+      if (stream) results[`${scenario.name}: junk bodies begun`] = sent;
     }
     results['load average (1 min) at the end'] = round(loadavg()[0]!);
     return results;

@@ -21,6 +21,8 @@ export interface FootprintOptions {
 }
 
 const FULL: FootprintOptions = { maxmemory: '64mb', tries: TRIES, watchFor: '2s' };
+/** What `test/bench/smoke.test.ts` runs: a small cache, one try, a short watch. */
+export const SMOKE: FootprintOptions = { maxmemory: '8mb', tries: 1, watchFor: '1s' };
 
 async function evicted(admin: Redis): Promise<number> {
   return (await counters(admin)).evicted;

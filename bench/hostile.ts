@@ -8,10 +8,12 @@ import { readFileSync } from 'node:fs';
 import { MAX_INVESTIGATION_BYTES, MAX_REPLY_BYTES } from '../src/redis/connection.ts';
 import { KEYLOSS_ARGV } from '../test/support/keyloss-cli.ts';
 import { encode, infoText, startHostileRedis, type HostileHandler, type HostileServer } from '../test/support/hostile-redis.ts';
+import type { BenchSize } from './registry.ts';
 
 const MB = 1_048_576;
+/** What each large reply carries: 20 MB, each under the 32 MB reply cap, together past the 64 MB investigation cap. */
 const LARGE = 20 * MB;
-const NODES = 16;
+const CLUSTER_NODES = 16;
 
 /** Runs `keyloss diagnose --json` against `url` and samples the child's peak RSS until it exits. */
 function diagnosePeak(url: string): Promise<{ peakMb: number; exitCode: number | null; ms: number }> {
@@ -57,16 +59,16 @@ function endlessInfo(): HostileHandler {
 }
 
 /** Every command keyloss reads answered with about LARGE bytes; `cluster` makes INFO say cluster_enabled:1 and lists the nodes. */
-function largeReplies(cluster: { nodes: () => string } | null): HostileHandler {
+function largeReplies(cluster: { nodes: () => string } | null, large = LARGE): HostileHandler {
   const base = infoText({
     Server: { redis_version: '7.2.0', uptime_in_seconds: 86_400 },
     Replication: { role: 'master', connected_slaves: 0 },
     Cluster: { cluster_enabled: cluster ? 1 : 0 },
   });
-  const info = `${base}# Padding\r\npad:${'x'.repeat(LARGE)}\r\n`;
-  const clients = `id=7 addr=10.0.0.9:5000 name=app db=0 cmd=get pad=${'y'.repeat(LARGE)}\n`;
-  const slowlog = encode({ array: [{ array: [{ integer: 1 }, { integer: 1_700_000_000 }, { integer: 10 }, { array: [{ bulk: 'DEL' }, { bulk: 'z'.repeat(LARGE) }] }] }] });
-  const keys = Array.from({ length: LARGE / 64 }, (_, i) => ({ bulk: `session:${i}:${'k'.repeat(48)}` }));
+  const info = `${base}# Padding\r\npad:${'x'.repeat(large)}\r\n`;
+  const clients = `id=7 addr=10.0.0.9:5000 name=app db=0 cmd=get pad=${'y'.repeat(large)}\n`;
+  const slowlog = encode({ array: [{ array: [{ integer: 1 }, { integer: 1_700_000_000 }, { integer: 10 }, { array: [{ bulk: 'DEL' }, { bulk: 'z'.repeat(large) }] }] }] });
+  const keys = Array.from({ length: Math.floor(large / 64) }, (_, i) => ({ bulk: `session:${i}:${'k'.repeat(48)}` }));
   const scan = encode({ array: [{ bulk: '0' }, { array: keys }] });
   return (command) => {
     const name = command[0]?.toUpperCase();
@@ -75,13 +77,16 @@ function largeReplies(cluster: { nodes: () => string } | null): HostileHandler {
     if (name === 'CLUSTER' && sub === 'NODES' && cluster) return { bulk: cluster.nodes() };
     if (name === 'CLIENT' && sub === 'LIST') return { bulk: clients };
     if (name === 'SLOWLOG' && sub === 'GET') return { raw: slowlog };
-    if (name === 'CONFIG') return { array: [{ bulk: command[2] ?? '' }, { bulk: 'c'.repeat(LARGE) }] };
+    if (name === 'CONFIG') return { array: [{ bulk: command[2] ?? '' }, { bulk: 'c'.repeat(large) }] };
     if (name === 'SCAN') return { raw: scan };
     return undefined;
   };
 }
 
-export async function benchHostile(): Promise<Record<string, number | string>> {
+export async function benchHostile(size: BenchSize = 'full'): Promise<Record<string, number | string>> {
+  // Smoke: 1 MB replies and a cluster of 2 nodes, instead of 20 MB and 16.
+  const NODES = size === 'smoke' ? 2 : CLUSTER_NODES;
+  const largeBytes = size === 'smoke' ? MB : LARGE;
   const servers: HostileServer[] = [];
   try {
     const out: Record<string, number | string> = { replyCapMb: MAX_REPLY_BYTES / MB, investigationCapMb: MAX_INVESTIGATION_BYTES / MB };
@@ -98,7 +103,7 @@ export async function benchHostile(): Promise<Record<string, number | string>> {
     out.endlessInfoPeakRssMb = a.peakMb;
     out.endlessInfoMs = a.ms;
 
-    const large = await startHostileRedis(largeReplies(null));
+    const large = await startHostileRedis(largeReplies(null, largeBytes));
     servers.push(large);
     const b = await diagnosePeak(large.url);
     out.largeRepliesPeakRssMb = b.peakMb;
@@ -109,13 +114,14 @@ export async function benchHostile(): Promise<Record<string, number | string>> {
     const nodes = () =>
       ports.map((port, i) => `${String(i).padStart(40, '0')} 127.0.0.1:${port}@1${port} master - 0 0 ${i} connected ${i * slots}-${(i + 1) * slots - 1}`).join('\n');
     for (let i = 0; i < NODES; i++) {
-      const node = await startHostileRedis(largeReplies({ nodes }));
+      const node = await startHostileRedis(largeReplies({ nodes }, largeBytes));
       servers.push(node);
       ports.push(node.port);
     }
     const c = await diagnosePeak(`redis://127.0.0.1:${ports[0]}`);
-    out[`cluster${NODES}LargeRepliesPeakRssMb`] = c.peakMb;
-    out[`cluster${NODES}LargeRepliesMs`] = c.ms;
+    out.clusterNodes = NODES;
+    out.clusterLargeRepliesPeakRssMb = c.peakMb;
+    out.clusterLargeRepliesMs = c.ms;
     return out;
   } finally {
     await Promise.all(servers.map((server) => server.close()));

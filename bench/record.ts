@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
+import type { BenchSize } from './registry.ts';
 
 export const BIN = fileURLToPath(new URL('../bin/keyloss.js', import.meta.url));
 const RATES = [10_000, 25_000, 50_000, 75_000, 100_000, 150_000];
@@ -65,7 +66,13 @@ async function subscriberOutputBytes(cache: Redis): Promise<number> {
   return Math.max(0, ...[...list.matchAll(/name=keyloss-record .*?omem=(\d+)/g)].map((m) => Number(m[1])));
 }
 
-export async function benchRecord(): Promise<Record<string, number | string>> {
+const SIZES: Record<BenchSize, { rates: number[]; stepSeconds: number; watchedKeys: number; removals: number }> = {
+  full: { rates: RATES, stepSeconds: STEP_SECONDS, watchedKeys: 1_000_000, removals: 1_000_000 },
+  smoke: { rates: [2_000], stepSeconds: 1, watchedKeys: 10_000, removals: 10_000 },
+};
+
+export async function benchRecord(size: BenchSize = 'full'): Promise<Record<string, number | string>> {
+  const sized = SIZES[size];
   const [watched, stateServer] = await Promise.all([
     startRedis(['--notify-keyspace-events', 'Exeg', '--enable-debug-command', 'local', '--slowlog-log-slower-than', '0', '--slowlog-max-len', '100000', '--client-output-buffer-limit', 'pubsub 256mb 128mb 60']),
     startRedis(),
@@ -82,16 +89,16 @@ export async function benchRecord(): Promise<Record<string, number | string>> {
     log += String(chunk);
   });
   try {
-    await cache.call('DEBUG', 'POPULATE', '1000000', 'bench:key');
+    await cache.call('DEBUG', 'POPULATE', String(sized.watchedKeys), 'bench:key');
     for (let i = 0; i < 200 && !/psub=[1-9]/.test(String(await cache.client('LIST'))); i++) await new Promise((resolve) => setTimeout(resolve, 50));
     await cache.call('SLOWLOG', 'RESET');
 
     const steps: string[] = [];
     let keptUp = 0;
     let maxOutput = 0;
-    for (const [index, rate] of RATES.entries()) {
+    for (const [index, rate] of sized.rates.entries()) {
       const prefix = `s${index}f`;
-      const driven = await drive(cache, prefix, rate, STEP_SECONDS);
+      const driven = await drive(cache, prefix, rate, sized.stepSeconds);
       maxOutput = Math.max(maxOutput, await subscriberOutputBytes(cache));
       const deadline = Date.now() + CATCH_UP_MS;
       let recorded = await recordedFor(state, record, prefix);
@@ -109,8 +116,8 @@ export async function benchRecord(): Promise<Record<string, number | string>> {
 
     // Bytes per million: one more million at a rate it kept up with, the state Redis's used_memory before and after.
     const before = Number(/used_memory:(\d+)/.exec(await state.info('memory'))?.[1]);
-    const millionRate = Math.max(10_000, Math.min(keptUp, 50_000));
-    const driven = await drive(cache, 'million', millionRate, 1_000_000 / millionRate);
+    const millionRate = Math.max(Math.min(10_000, sized.removals), Math.min(keptUp, 50_000));
+    const driven = await drive(cache, 'million', millionRate, sized.removals / millionRate);
     for (let i = 0; i < 100 && (await recordedFor(state, record, 'million')) < driven; i++) await new Promise((resolve) => setTimeout(resolve, 200));
     const after = Number(/used_memory:(\d+)/.exec(await state.info('memory'))?.[1]);
 
@@ -122,7 +129,7 @@ export async function benchRecord(): Promise<Record<string, number | string>> {
     }
     const rss = peakRssMb(child.pid!);
     return {
-      watched_keys: 1_000_000,
+      watched_keys: sized.watchedKeys,
       steps: steps.join(' '),
       highest_rate_kept_up_events_per_s: keptUp,
       recorder_peak_rss_mb: rss,

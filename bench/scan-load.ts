@@ -9,13 +9,14 @@ import { loadDefaultRunbook } from '../src/runbook/load.ts';
 import { diagnose, loadBeside, loadBesideBusyLoop, type BesideRequest } from './beside.ts';
 import { getLoad, type GetLatency } from './get-load.ts';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
+import type { BenchSize } from './registry.ts';
 
-const DBS = 16;
-const KEYS_PER_DB = 125_000;
+const SIZES: Record<BenchSize, { dbs: number; keysPerDb: number; requests: number; rounds: number }> = {
+  full: { dbs: 16, keysPerDb: 125_000, requests: 300_000, rounds: 5 },
+  smoke: { dbs: 2, keysPerDb: 2_000, requests: 5_000, rounds: 1 },
+};
 // About 3 s of GETs a round, so the p99 covers whole searches (start, db walk, pauses), not only their first second;
 // five alternating rounds, reported one by one, because one round on a shared 2-core machine is noise.
-const REQUESTS = 300_000;
-const ROUNDS = 5;
 
 /** keyloss's presence search: a glob absent from every db, so the full scan budget in each. */
 function searchRequest(url: string, dutyCycle: number | 'adaptive'): BesideRequest {
@@ -24,7 +25,8 @@ function searchRequest(url: string, dutyCycle: number | 'adaptive'): BesideReque
 
 const range = (values: number[]) => (values.length ? `${Math.min(...values)}–${Math.max(...values)}` : 'fixed');
 
-export async function benchScanLoad(): Promise<Record<string, number | string>> {
+export async function benchScanLoad(size: BenchSize = 'full'): Promise<Record<string, number | string>> {
+  const { dbs: DBS, keysPerDb: KEYS_PER_DB, requests: REQUESTS, rounds: ROUNDS } = SIZES[size];
   const redis = await startRedis(['--enable-debug-command', 'yes', '--save', '']);
   const staging = new Redis(redis.port, '127.0.0.1');
   try {
@@ -71,7 +73,7 @@ export async function benchScanLoad(): Promise<Record<string, number | string>> 
       'staging ms': stagingMs,
       'load average (1 min) at the end': `${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`,
       'GETs per round, rounds': `${REQUESTS.toLocaleString('en')}, ${ROUNDS}`,
-      'ms per 16-db search, idle server': idleMs,
+      [`ms per ${DBS}-db search, idle server`]: idleMs,
       'duty / COUNT chosen, idle server': `${range(idlePacing.flatMap((n) => n.duty))} / ${range(idlePacing.flatMap((n) => n.count))}`,
       'GET p99 ms, without keyloss (median)': base,
       'GET p99 ms, without keyloss (after)': again.p99,
@@ -91,7 +93,7 @@ export async function benchScanLoad(): Promise<Record<string, number | string>> 
       'GET rps without / adaptive / fixed / unpaced': `${median(withouts.map((run) => run.rps))} / ${median(adaptives.map((run) => run.latency.rps))} / ${fixed.latency.rps} / ${unpaced.latency.rps}`,
       'duty / COUNT chosen under load': `${range(searches.flatMap((d) => d.duties))} / ${range(searches.flatMap((d) => d.counts))}`,
       'searches during the loads (adaptive)': runs,
-      'ms per 16-db search under load (adaptive / fixed / unpaced)': `${Math.round(median(searches.map((d) => d.msPerRun)))} / ${fixed.diagnosis.msPerRun} / ${unpaced.diagnosis.msPerRun}`,
+      [`ms per ${DBS}-db search under load (adaptive / fixed / unpaced)`]: `${Math.round(median(searches.map((d) => d.msPerRun)))} / ${fixed.diagnosis.msPerRun} / ${unpaced.diagnosis.msPerRun}`,
       'commands per search under load (adaptive)': Math.round(sum(searches.map((d) => d.commands)) / runs),
       "keyloss's CPU while searching under load (share of one core)": `${Math.round(median(searches.map(cpuShare)) * 1000) / 10} %`,
     };

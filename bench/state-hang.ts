@@ -8,8 +8,12 @@ import { Redis } from 'ioredis';
 import { RecordLayout } from '../src/record/layout.ts';
 import { startRedis, stopRedis } from '../test/support/redis-server.ts';
 import { BIN, drive, recordedFor } from './record.ts';
+import type { BenchSize } from './registry.ts';
 
-const HANG_MS = 15_000;
+const SIZES: Record<BenchSize, { hangMs: number; deletions: number; pauseMs: number; rate: number; settledMs: number }> = {
+  full: { hangMs: 15_000, deletions: 10_000, pauseMs: 1_400, rate: 20_000, settledMs: 3_000 },
+  smoke: { hangMs: 2_000, deletions: 2_000, pauseMs: 300, rate: 2_000, settledMs: 1_000 },
+};
 
 function rssMb(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
@@ -18,7 +22,8 @@ function rssMb(pid: number): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function benchStateHang(): Promise<Record<string, number | string>> {
+export async function benchStateHang(size: BenchSize = 'full'): Promise<Record<string, number | string>> {
+  const { hangMs: HANG_MS, deletions: DELETIONS, pauseMs, rate: RATE, settledMs } = SIZES[size];
   const [watched, stateServer] = await Promise.all([startRedis(['--notify-keyspace-events', 'Eg', '--client-output-buffer-limit', 'pubsub 256mb 128mb 60']), startRedis()]);
   const cache = new Redis(watched.port);
   const state = new Redis(stateServer.port);
@@ -31,11 +36,11 @@ export async function benchStateHang(): Promise<Record<string, number | string>>
   // The recorder's RSS every 250 ms while `sampling` is set.
   let sampling: number[] | null = null;
   const sampler = setInterval(() => sampling?.push(rssMb(child.pid!)), 250);
-  /** Waits until the record's count of `family` stops changing for 3 s after the state Redis is back. */
+  /** Waits until the record's count of `family` stops changing for `settledMs` after the state Redis is back. */
   const settled = async (family: string): Promise<number> => {
     let last = -1;
     let same = 0;
-    while (same < 12) {
+    while (same < settledMs / 250) {
       await sleep(250);
       const now = await recordedFor(state, record, family);
       same = now === last ? same + 1 : 0;
@@ -46,13 +51,13 @@ export async function benchStateHang(): Promise<Record<string, number | string>>
   try {
     for (let i = 0; i < 200 && !/psub=[1-9]/.test(String(await cache.client('LIST'))); i++) await sleep(50);
     // 10,000 deletions, 1,000 every 1.5 s, while the state Redis is stopped.
-    const keys = Array.from({ length: 10_000 }, (_, i) => `hung:${i}`);
+    const keys = Array.from({ length: DELETIONS }, (_, i) => `hung:${i}`);
     for (let i = 0; i < keys.length; i += 1_000) await cache.mset(...keys.slice(i, i + 1_000).flatMap((key) => [key, '1']));
     stateServer.pause();
     const stoppedAt = Date.now();
     for (let i = 0; i < keys.length; i += 1_000) {
       await cache.del(...keys.slice(i, i + 1_000));
-      await sleep(1_400);
+      await sleep(pauseMs);
     }
     await sleep(Math.max(0, HANG_MS - (Date.now() - stoppedAt)));
     stateServer.resume();
@@ -63,16 +68,18 @@ export async function benchStateHang(): Promise<Record<string, number | string>>
     const before = rssMb(child.pid!);
     sampling = [];
     stateServer.pause();
-    const driven = await drive(cache, 'flood', 20_000, HANG_MS / 1000);
+    const driven = await drive(cache, 'flood', RATE, HANG_MS / 1000);
     stateServer.resume();
     const peak = Math.max(...sampling);
     sampling = null;
     const flood = await settled('flood');
     const written = await state.hgetall(layout.meta);
     return {
-      deletions_during_15s_stop: 10_000,
+      state_redis_stopped_s: HANG_MS / 1000,
+      deletions_during_stop: DELETIONS,
       deletions_recorded: deletions,
-      removals_driven_at_20k_per_s_during_15s_stop: driven,
+      removal_rate_during_stop_per_s: RATE,
+      removals_driven_during_stop: driven,
       removals_recorded: flood,
       recorder_rss_before_stop_mb: before,
       recorder_rss_peak_during_stop_mb: peak,

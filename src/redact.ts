@@ -35,6 +35,39 @@ export function redact(text: string): string {
     .replace(AUTH_ARGS, '$1 ***');
 }
 
+/**
+ * Remembers the password in a URL (`https://user:secret@host/`, `rediss://:secret@host`), raw and percent-decoded.
+ * The user name is not registered (it may be an ordinary word); URL_CREDENTIALS masks it wherever the URL is printed.
+ */
+export function registerUrlCredentials(url: string | undefined | null): void {
+  if (!url) return;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return;
+  }
+  registerSecret(parsed.password);
+  try {
+    registerSecret(decodeURIComponent(parsed.password));
+  } catch {
+    // A malformed escape: the raw form is registered.
+  }
+}
+
+/** Every string in a JSON value redacted, keys and structure kept: for bodies sent to Slack. */
+export function redactJson(value: unknown): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map(redactJson);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactJson(v)]));
+  return value;
+}
+
+/** The one way a log line leaves the process: redacted, then written (stderr unless told). */
+export function logLine(line: string, write: (text: string) => void = (text) => process.stderr.write(text)): void {
+  write(`${redact(line)}\n`);
+}
+
 /** A readable, redacted message for any thrown value; a system error in keyloss's words (src/domain/system-errors.ts). */
 export function describeError(error: unknown): string {
   const words = systemErrorWords(error);

@@ -5,6 +5,7 @@ import type { AzureContext } from './types.ts';
 import type { AzureResourceKind, MetricSeries, MissingMetric } from '../domain/azure-evidence.ts';
 import type { CacheResourceId } from './resource-id.ts';
 import type { MetricsWindow } from './window.ts';
+import { rebin } from '../domain/rebin.ts';
 import { createMetricsClient } from './clients.ts';
 import { shapeProblem } from './errors.ts';
 
@@ -157,6 +158,9 @@ export function toMetricSeries(results: MetricsQueryResult[], resourceId: string
   const series: MetricSeries[] = [];
   const reasons = new Map<string, string>();
   const returned = mine.metrics.reduce((n, m) => n + (m.timeseries ?? []).length, 0);
+  // Series counted: no more are kept than the query can ask for, whatever Azure answers.
+  const maxSeries = query.top ?? query.names.length * MAX_SHARDS;
+  const dropped = new Map<string, number>();
   const truncated = query.top !== undefined && returned >= query.top;
   for (const metric of mine.metrics) {
     const restName = (metric.id ?? '').split('/').pop()?.toLowerCase() ?? '';
@@ -172,14 +176,23 @@ export function toMetricSeries(results: MetricsQueryResult[], resourceId: string
       for (const m of ts.metadatavalues ?? []) {
         if (m.name) dimensions[m.name.toLowerCase()] = m.value ?? '';
       }
-      const points = (ts.data ?? []).map((d) => ({
-        at: d.timeStamp.toISOString(),
-        value: (aggregation === 'Total' ? d.total : d.maximum) ?? null,
-      }));
-      if (points.some((p) => p.value !== null)) series.push({ metric: name, aggregation, dimensions, unit: metric.unit ?? 'Count', points });
+      // Capped before anything is stored: an answer of 100k points per series is re-binned to MAX_SERIES_POINTS.
+      const { points } = rebin(
+        (ts.data ?? []).map((d) => ({ at: d.timeStamp.toISOString(), value: (aggregation === 'Total' ? d.total : d.maximum) ?? null })),
+        aggregation,
+      );
+      if (!points.some((p) => p.value !== null)) continue;
+      if (series.length >= maxSeries) {
+        dropped.set(name, (dropped.get(name) ?? 0) + 1);
+        continue;
+      }
+      series.push({ metric: name, aggregation, dimensions, unit: metric.unit ?? 'Count', points });
     }
   }
   const missing: MissingMetric[] = [];
+  for (const [name, count] of dropped) {
+    missing.push({ metric: name, reason: `Azure returned ${returned} series for ${query.names.length} metric(s); ${count} series of this metric beyond the ${maxSeries} kept were left out` });
+  }
   for (const name of query.names) {
     if (series.some((s) => s.metric === name)) continue;
     missing.push({ metric: name, reason: reasons.get(name) ?? (truncated ? `${NO_VALUES} (Azure returned its limit of ${query.top} series, so this one may have been cut)` : NO_VALUES) });

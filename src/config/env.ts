@@ -2,12 +2,13 @@
 // passed down as a Config. A bad value stops the start with one line naming each variable and what it accepts.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { registerSecret } from '../redact.ts';
+import { registerSecret, registerUrlCredentials } from '../redact.ts';
 import { DEFAULT_RECORDER_OPTIONS } from '../record/recorder.ts';
 import { DEFAULT_WATCH_MS, MAX_WATCH_MS } from '../record/watch.ts';
 import { LOCAL_REDIS_URL } from '../redis/url.ts';
 import { parseDuration } from '../runbook/formats.ts';
 import type { StateSettings } from '../state/index.ts';
+import { DEFAULT_CACHE_CONNECTIONS } from '../state/budget.ts';
 import { DEFAULT_STATE_PREFIX } from '../state/redis.ts';
 
 const wholeNumber = (fallback: number, min = 0) =>
@@ -93,6 +94,8 @@ const ENV_SCHEMA = z.object({
   PORT: wholeNumber(3000),
   KEYLOSS_POSTMORTEM_CHANNEL: z.string().optional(),
   KEYLOSS_PROGRESS_INTERVAL_MS: wholeNumber(1200),
+  /** Connections keyloss may hold to one cache across every replica; investigations beyond them wait their turn. */
+  KEYLOSS_CACHE_CONNECTIONS: wholeNumber(DEFAULT_CACHE_CONNECTIONS, 2),
   /** Idle time after which an investigation is forgotten, as a duration (24h, 90m). */
   KEYLOSS_SESSION_TTL: duration(DEFAULT_SESSION_TTL_MS, 60_000, Number.POSITIVE_INFINITY, 'of at least a minute such as 24h or 90m'),
   /** How long Slack's "Watch live" watches, as `keyloss watch --for` takes it: 1s to 10m. */
@@ -160,6 +163,8 @@ export interface SlackConfig extends Config {
   postmortemChannel: string | null;
   /** At most one progress edit per this many milliseconds. */
   progressIntervalMs: number;
+  /** KEYLOSS_CACHE_CONNECTIONS: connections to one cache across every replica (src/state/budget.ts). */
+  cacheConnections: number;
   /** How long an investigation thread is remembered. */
   sessionTtlMs: number;
   /** How long a "Watch live" click watches the cache. */
@@ -192,6 +197,9 @@ export type ConfigResult<T = Config> = { ok: true; config: T } | { ok: false; re
 function parseEnv(env: NodeJS.ProcessEnv): { present: Record<string, string>; parsed: ReturnType<typeof ENV_SCHEMA.safeParse>; problems: string[] } {
   // Register before validation so that no error message can echo a token.
   for (const name of ['SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET', 'KEYLOSS_ALERT_TOKEN'] as const) registerSecret(env[name]);
+  // The Azure key @azure/identity reads from the environment, and credentials written into any URL setting.
+  for (const name of ['AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD'] as const) registerSecret(env[name]);
+  for (const name of ['SLACK_API_URL', 'STATE_REDIS_URL', 'REDIS_URL'] as const) registerUrlCredentials(env[name]);
   // An empty variable counts as unset (docker-compose and .env files leave them empty).
   const present = Object.fromEntries(
     Object.entries(env)
@@ -261,6 +269,7 @@ export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Config
       port: e.PORT,
       postmortemChannel: e.KEYLOSS_POSTMORTEM_CHANNEL ?? null,
       progressIntervalMs: e.KEYLOSS_PROGRESS_INTERVAL_MS,
+      cacheConnections: e.KEYLOSS_CACHE_CONNECTIONS,
       sessionTtlMs: e.KEYLOSS_SESSION_TTL,
       watchMs: e.KEYLOSS_WATCH_FOR,
       shutdownGraceMs: e.KEYLOSS_SHUTDOWN_GRACE_MS,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import { formatValue } from '../domain/format.ts';
+import { MAX_SERIES_POINTS, rebin } from '../domain/rebin.ts';
 import { chartsOf, type ChartSpec } from './charts.ts';
 import type { Report } from './model.ts';
 
@@ -157,13 +158,43 @@ export function chartOption(spec: ChartSpec): echarts.EChartsCoreOption {
   };
 }
 
-export function chartSvg(spec: ChartSpec): string {
+/** Below this, a value is drawn as 0: ECharts cannot find ticks for an axis of 1e-20 and asserts. */
+const SMALLEST = 1e-9;
+/** Beyond this, a value is drawn at it: an axis from -1e308 to 1e308 has no finite span. */
+const LARGEST = 1e15;
+
+/**
+ * The spec as it can be drawn: at most MAX_SERIES_POINTS points (re-binned the way the metric aggregates, the one
+ * binning in src/domain/rebin.ts), NaN and ±Infinity as no value, and values ECharts cannot scale brought into range.
+ */
+export function drawable(spec: ChartSpec): ChartSpec {
+  const timed = spec.points.filter((p) => Number.isFinite(Date.parse(p.at)));
+  const { points, size } = rebin(timed, spec.aggregation ?? 'Maximum', MAX_SERIES_POINTS);
+  const bounded = points.map((p) => ({
+    at: p.at,
+    value: p.value === null ? null : Math.abs(p.value) < SMALLEST ? 0 : Math.max(-LARGEST, Math.min(LARGEST, p.value)),
+  }));
+  const grain = Number.isFinite(spec.grainMs) && spec.grainMs > 0 ? spec.grainMs : 60_000;
+  return { ...spec, points: bounded, grainMs: grain * size };
+}
+
+function render(option: echarts.EChartsCoreOption): string {
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: WIDTH, height: HEIGHT });
   try {
-    chart.setOption(chartOption(spec));
+    chart.setOption(option);
     return chart.renderToSVGString();
   } finally {
     chart.dispose();
+  }
+}
+
+/** The chart as SVG; never throws: what ECharts still cannot draw becomes the frame with its title and no line. */
+export function chartSvg(spec: ChartSpec): string {
+  const ready = drawable(spec);
+  try {
+    return render(chartOption(ready));
+  } catch {
+    return render(chartOption({ ...ready, subtitle: `${ready.subtitle} · values could not be drawn`, points: [], marks: [] }));
   }
 }
 

@@ -2,6 +2,7 @@
 // postmortem and `diagnose --charts` show the same picture. Rendering to PNG is in chart-png.ts.
 import { METRIC_TITLES } from '../domain/azure-evidence.ts';
 import { formatValue, grainMs } from '../domain/format.ts';
+import { type Aggregation, MAX_SERIES_POINTS, rebin } from '../domain/rebin.ts';
 import type { MetricReport, Report } from './model.ts';
 
 /** Grafana posts at most five images to a thread (Slack's Tier-2 upload limits); so does keyloss. */
@@ -25,6 +26,9 @@ export interface ChartSpec {
   /** One sentence for screen readers and the Slack file title. */
   alt: string;
   unit: string;
+  /** How the points of a bin combine when the chart re-bins them (src/domain/rebin.ts); Maximum when not said. */
+  aggregation?: Aggregation;
+  /** At most MAX_SERIES_POINTS when built by chartsOf; the renderer re-bins any more. */
   points: Array<{ at: string; value: number | null }>;
   window: { from: string; to: string };
   /** The grain of the points: each point stands for [at, at + grainMs). */
@@ -98,7 +102,9 @@ export function chartsOf(report: Report, limit = MAX_CHARTS): ChartSpec[] {
       const unit = unitOf(m);
       const name = cacheLabel(report);
       const how = m.aggregation === 'Total' ? `total per ${grain}` : `maximum per ${grain}`;
-      const present = m.points.flatMap((p) => (p.value === null ? [] : [p.value]));
+      // The same binning Azure's answers went through: a record from an older version may hold more points.
+      const binned = rebin(m.points, m.aggregation, MAX_SERIES_POINTS);
+      const present = binned.points.flatMap((p) => (p.value === null ? [] : [p.value]));
       const range = `${formatValue(Math.min(...present), unit)} to ${formatValue(Math.max(...present), unit)}`;
       const marks: ChartMark[] = m.changes.map((c) => ({ kind: c.kind, from: c.from, to: c.to, label: KIND_LABEL[c.kind] ?? c.kind }));
       // What the activity log dated goes on the key count, where keys vanish with it.
@@ -115,9 +121,10 @@ export function chartsOf(report: Report, limit = MAX_CHARTS): ChartSpec[] {
         filename: `${m.metric}.png`,
         alt: `${title} of ${name} from ${window.from} to ${window.to}, ${range}${first ? `; ${first.summary}` : ''}.`,
         unit,
-        points: m.points,
+        aggregation: m.aggregation,
+        points: binned.points,
         window: { from: window.from, to: window.to },
-        grainMs: grainMs(window.interval) ?? 60_000,
+        grainMs: (grainMs(window.interval) ?? 60_000) * binned.size,
         lastSeen: report.query.since,
         marks,
       };

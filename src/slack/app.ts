@@ -6,7 +6,7 @@ import { App, HTTPReceiver, LogLevel, SocketModeReceiver, type Logger } from '@s
 import type { AzureAccess } from '../azure/context.ts';
 import type { CachesResult } from '../config/caches.ts';
 import type { SlackConfig } from '../config/env.ts';
-import { describeError } from '../redact.ts';
+import { describeError, logLine } from '../redact.ts';
 import { createEngine } from '../runbook/engine.ts';
 import type { Runbook } from '../runbook/schema.ts';
 import { InFlightRegistry } from '../state/inflight.ts';
@@ -68,7 +68,7 @@ export function createSlackApp(config: SlackConfig, input: SlackAppDeps): SlackA
     watches: new LiveWatches(),
   };
   const transport =
-    input.transport ?? createSlackTransport({ apiUrl: config.apiUrl, timeoutMs: config.slackTimeoutMs, write: (line) => process.stderr.write(`${line}\n`) });
+    input.transport ?? createSlackTransport({ apiUrl: config.apiUrl, timeoutMs: config.slackTimeoutMs, write: (line) => logLine(line) });
   const clientOptions = transport.clientOptions();
   const socket = config.appToken !== null;
   // Bolt throws before any listener runs on a payload whose shape it cannot read ({"event":null}, a view_submission

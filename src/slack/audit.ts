@@ -8,6 +8,8 @@ export type AuditAction =
   | 'answer'
   | 'skip'
   | 'checks-started'
+  /** Waiting for a place in the cache's connection budget. */
+  | 'queued'
   | 'checks-finished'
   | 'unreachable'
   | 'verdict'

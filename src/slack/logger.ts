@@ -1,6 +1,6 @@
 // Bolt's and the WebClient's log lines, redacted: they can carry request bodies and error text with tokens.
 import { LogLevel, type Logger } from '@slack/bolt';
-import { redact } from '../redact.ts';
+import { logLine, redact } from '../redact.ts';
 
 const ORDER = [LogLevel.DEBUG, LogLevel.INFO, LogLevel.WARN, LogLevel.ERROR];
 
@@ -8,7 +8,7 @@ function line(parts: unknown[]): string {
   return redact(parts.map((p) => (p instanceof Error ? p.message : typeof p === 'string' ? p : JSON.stringify(p))).join(' '));
 }
 
-export function redactingLogger(level: LogLevel = LogLevel.WARN, write: (text: string) => void = (t) => process.stderr.write(t + '\n')): Logger {
+export function redactingLogger(level: LogLevel = LogLevel.WARN, write: (text: string) => void = (t) => logLine(t)): Logger {
   let current = level;
   let name = 'keyloss:slack';
   const at = (wanted: LogLevel, parts: unknown[]) => {

@@ -2,7 +2,7 @@
 import { loadCaches } from '../config/caches.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { slackConfigFromEnv } from '../config/env.ts';
-import { describeError } from '../redact.ts';
+import { describeError, logLine } from '../redact.ts';
 import { loadDefaultRunbook } from '../runbook/load.ts';
 import { openStateStore } from '../state/index.ts';
 import { closeRecordStore, openRecordStore } from '../record/check.ts';
@@ -16,19 +16,19 @@ export { createSlackApp } from './app.ts';
 export async function run(deps: Deps): Promise<number> {
   const env = slackConfigFromEnv();
   if (!env.ok) {
-    process.stderr.write(`keyloss: ${env.reason}\n`);
+    say(`keyloss: ${env.reason}`);
     return 2;
   }
   const config = env.config;
   const caches = await loadCaches(config.cachesPath);
   if (!caches.ok && !caches.missing) {
-    process.stderr.write(`keyloss: the caches file is invalid:\n${caches.reason}\n`);
+    say(`keyloss: the caches file is invalid:\n${caches.reason}`);
     return 2;
   }
   const audit = createAudit();
   const state = await openStateStore(config.state, auditSkippedRecord(audit));
   if (!state.ok) {
-    process.stderr.write(`keyloss: ${state.reason}\n`);
+    say(`keyloss: ${state.reason}`);
     return 1;
   }
   const runbook = await loadDefaultRunbook();
@@ -72,8 +72,9 @@ export async function run(deps: Deps): Promise<number> {
   return exitSoon(0);
 }
 
+/** Every line this process prints goes through the one redaction point (src/redact.ts). */
 function say(line: string): void {
-  process.stderr.write(`${line}\n`);
+  logLine(line);
 }
 
 function isSignal(value: unknown): value is NodeJS.Signals {
@@ -117,7 +118,7 @@ function nextSignal(): Promise<NodeJS.Signals> {
 async function shutDown(slack: ReturnType<typeof createSlackApp>, signal: NodeJS.Signals, graceMs: number): Promise<void> {
   const inflight = slack.deps.inflight;
   const running = inflight.active().length;
-  process.stderr.write(`keyloss: ${signal}: taking no new requests; ${running} investigation(s) running, waiting up to ${graceMs} ms\n`);
+  say(`keyloss: ${signal}: taking no new requests; ${running} investigation(s) running, waiting up to ${graceMs} ms`);
   // Bounded: a Socket Mode client still waiting for Slack must not hold the stop.
   const stopped = slack.stop().catch((error: unknown) => say(`keyloss: stopping the receiver: ${describeError(error)}`));
   await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);

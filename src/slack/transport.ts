@@ -1,7 +1,7 @@
 // How the app talks to Slack's Web API: every request bounded in time, retried with a stated backoff, and a Slack that
 // cannot be reached said in one line with the address and the reason (and once more when that changes), not once per retry.
 import { webApi } from '@slack/bolt';
-import { redact } from '../redact.ts';
+import { redact, redactJson } from '../redact.ts';
 
 export const SLACK_API_URL = 'https://slack.com/api/';
 
@@ -56,6 +56,45 @@ export interface SlackTransport {
   noteDown(reason: string): void;
 }
 
+/** A form value or a JSON text redacted; JSON (blocks, metadata) is parsed so that an escaped secret is found too. */
+function redactText(text: string): string {
+  const start = text.trimStart()[0];
+  if (start === '{' || start === '[') {
+    try {
+      return JSON.stringify(redactJson(JSON.parse(text)));
+    } catch {
+      // Not JSON after all: redacted as text.
+    }
+  }
+  return redact(text);
+}
+
+/**
+ * The one redaction point of every call to Slack: every WebClient method (chat.*, views.*, files.*) and respond() send
+ * their body through this fetch, so no configured secret or URL credential reaches Slack whichever path built it.
+ * The form's `token` is the call's own credential and stays; uploaded bytes (a Buffer or Blob) are not text.
+ */
+export function redactRequest(init: RequestInit | undefined): RequestInit | undefined {
+  const body = init?.body;
+  if (typeof body === 'string') {
+    const type = new Headers(init?.headers).get('content-type') ?? '';
+    if (!type.includes('application/x-www-form-urlencoded')) return { ...init, body: redactText(body) };
+    const form = new URLSearchParams(body);
+    const out = new URLSearchParams();
+    for (const [name, value] of form) out.append(name, name === 'token' ? value : redactText(value));
+    return { ...init, body: out.toString() };
+  }
+  if (body instanceof FormData) {
+    const out = new FormData();
+    for (const [name, value] of body) {
+      if (typeof value === 'string') out.append(name, name === 'token' ? value : redactText(value));
+      else out.append(name, value, value.name);
+    }
+    return { ...init, body: out };
+  }
+  return init;
+}
+
 /**
  * `write` gets one line when Slack stops answering (address, reason, backoff), one when the reason changes and one when it
  * answers again; the failures between are counted, not printed.
@@ -63,23 +102,25 @@ export interface SlackTransport {
 export function createSlackTransport(options: { apiUrl: string | null; timeoutMs: number; write: (line: string) => void; now?: () => number }): SlackTransport {
   const apiUrl = options.apiUrl ?? SLACK_API_URL;
   const now = options.now ?? Date.now;
+  // The address may carry credentials (https://user:secret@host/api/): every line is redacted.
+  const write = (line: string) => options.write(redact(line));
   let down: { reason: string; since: number; failures: number } | null = null;
   const failed = (reason: string) => {
     if (down && down.reason === reason) {
       down.failures += 1;
       return;
     }
-    options.write(`keyloss: Slack's API at ${apiUrl} cannot be reached: ${reason}; ${BACKOFF}${down ? ` (${down.failures} failed so far)` : ''}`);
+    write(`keyloss: Slack's API at ${apiUrl} cannot be reached: ${reason}; ${BACKOFF}${down ? ` (${down.failures} failed so far)` : ''}`);
     down = { reason, since: down?.since ?? now(), failures: (down?.failures ?? 0) + 1 };
   };
   const answered = () => {
     if (!down) return;
-    options.write(`keyloss: Slack's API at ${apiUrl} answers again, after ${down.failures} failed request(s) over ${formatSeconds(Math.max(0, now() - down.since))}`);
+    write(`keyloss: Slack's API at ${apiUrl} answers again, after ${down.failures} failed request(s) over ${formatSeconds(Math.max(0, now() - down.since))}`);
     down = null;
   };
   const wrapped: typeof fetch = async (input, init) => {
     try {
-      const response = await globalThis.fetch(input, init);
+      const response = await globalThis.fetch(input, redactRequest(init));
       if (response.status >= 500) failed(`HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
       else answered();
       return response;

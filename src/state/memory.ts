@@ -10,6 +10,8 @@ interface Entry {
 export class MemoryStateStore implements StateStore {
   private readonly entries = new Map<string, Entry>();
   private readonly claims = new Map<string, number>();
+  /** key → holder → when its lease ends. */
+  private readonly leases = new Map<string, Map<string, number>>();
   private readonly check: RecordCheck;
 
   constructor(
@@ -40,6 +42,22 @@ export class MemoryStateStore implements StateStore {
     const version = (entry?.version ?? 0) + 1;
     this.entries.set(key, { json, version, expiresAt: this.clock() + ttlMs });
     return { ok: true, version };
+  }
+
+  async lease(key: string, holder: string, limit: number, ttlMs: number): Promise<boolean> {
+    const now = this.clock();
+    const held = this.leases.get(key) ?? new Map<string, number>();
+    for (const [h, until] of held) if (until <= now) held.delete(h);
+    if (!held.has(holder) && held.size >= limit) return false;
+    held.set(holder, now + ttlMs);
+    this.leases.set(key, held);
+    return true;
+  }
+
+  async unlease(key: string, holder: string): Promise<void> {
+    const held = this.leases.get(key);
+    held?.delete(holder);
+    if (held?.size === 0) this.leases.delete(key);
   }
 
   async claim(key: string, ttlMs: number): Promise<boolean> {

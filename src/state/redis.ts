@@ -81,6 +81,24 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return version
 `);
 
+// A counted lease: a sorted set of holders scored by when their lease ends, on the state Redis's clock (TIME), so the
+// replicas' clocks do not matter. Expired holders are dropped first; a holder already in renews its place.
+// KEYS: the lease set. ARGV: holder, limit, ttl ms. Returns 1 when the place is held, 0 when every place is taken.
+const LEASE_SCRIPT = stateScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
+  -- The set lives as long as its longest lease.
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  redis.call('PEXPIREAT', KEYS[1], last[2])
+  return 1
+end
+return 0
+`);
+
 export class RedisStateStore implements StateStore {
   readonly prefix: string;
   /** `host:port` of the state Redis, for messages. */
@@ -161,6 +179,20 @@ export class RedisStateStore implements StateStore {
 
   async release(key: string): Promise<void> {
     await this.attempt(`release ${key}`, () => this.client.del(this.claimKey(key)));
+  }
+
+  /** `<prefix>lease:{<key>}`: one key per lease set, its name a hash tag, so every lease operation is one slot. */
+  private leaseKey(key: string): string {
+    return `${this.prefix}lease:{${key}}`;
+  }
+
+  async lease(key: string, holder: string, limit: number, ttlMs: number): Promise<boolean> {
+    const args = [holder, String(Math.max(0, Math.floor(limit))), String(Math.max(1, Math.round(ttlMs)))];
+    return Number(await this.attempt(`lease ${key}`, () => runScript(this.client, LEASE_SCRIPT, [this.leaseKey(key)], args))) === 1;
+  }
+
+  async unlease(key: string, holder: string): Promise<void> {
+    await this.attempt(`unlease ${key}`, () => this.client.zrem(this.leaseKey(key), holder));
   }
 
   async delete(key: string): Promise<void> {

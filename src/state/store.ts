@@ -1,6 +1,7 @@
 // The one small interface behind which investigation state lives, so any process (or replica) can handle the next click.
 // Every record read back is untrusted input (the state Redis is shared): it is read as a kind, checked before use.
 import type { z } from 'zod';
+import { logLine } from '../redact.ts';
 
 /** A stored value with the version it was written at; `put` with that version fails if someone wrote in between. */
 export interface Versioned<T> {
@@ -21,7 +22,7 @@ export interface RecordKind<T> {
 /** Told once per record that is malformed or oversized; the record is then removed and read as absent. */
 export type OnUnreadable = (key: string, reason: string) => void;
 
-export const reportOnStderr: OnUnreadable = (key, reason) => process.stderr.write(`keyloss: skipped the state record ${key}: ${reason}\n`);
+export const reportOnStderr: OnUnreadable = (key, reason) => logLine(`keyloss: skipped the state record ${key}: ${reason}`);
 
 /** A value that a record of its kind may not hold: refused before it is written, since no read could take it back. */
 export class RecordTooLarge extends Error {
@@ -48,6 +49,13 @@ export interface StateStore {
   claim(key: string, ttlMs: number): Promise<boolean>;
   /** Gives a claim back (its work failed before it was done), so the next click or retry may take it. */
   release(key: string): Promise<void>;
+  /**
+   * A counted lease (a semaphore place): `holder` takes one of `limit` places under `key` until `ttlMs` passes, and
+   * taking it again renews it; false when every place is held. A place of a process that died expires with its lease.
+   */
+  lease(key: string, holder: string, limit: number, ttlMs: number): Promise<boolean>;
+  /** Gives `holder`'s place under `key` back. */
+  unlease(key: string, holder: string): Promise<void>;
   /** Removes the value under `key`. */
   delete(key: string): Promise<void>;
   /** The keys of the live values that start with `prefix`, in no order (for sweeps over a few hundred records). */

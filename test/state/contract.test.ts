@@ -3,6 +3,7 @@
 // Versions and conflicts, reads that are copies, claims and their release, TTLs, key listing, concurrent writers.
 // What only the Redis store has (its key prefix, PTTLs, a forgotten script, passwords, outages) is in redis.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquireConnections, investigationsWithin } from '../../src/state/budget.ts';
 import { MemoryStateStore } from '../../src/state/memory.ts';
 import { openRedisStateStore } from '../../src/state/redis.ts';
 import { z } from 'zod';
@@ -91,6 +92,48 @@ describe.each(backends)('$name keeps the StateStore contract', (backend) => {
     // Callers never share a mutable object with the store.
     again!.value.step = 99;
     expect((await store.get('s1', STEP))?.value.step).toBe(2);
+  });
+
+  it('counts leases: at most `limit` holders across replicas, a holder renews its own, a dead holder expires, a released place is taken', async () => {
+    const shared = await backend.fresh();
+    const [a, b] = [await shared.open(), await shared.open()];
+    expect(await a.lease('budget:orders', 'h1', 2, 400)).toBe(true);
+    expect(await b.lease('budget:orders', 'h2', 2, 60_000)).toBe(true);
+    expect(await b.lease('budget:orders', 'h3', 2, 60_000)).toBe(false);
+    // Renewing a place held is no new place; another cache's budget is its own.
+    expect(await a.lease('budget:orders', 'h1', 2, 400)).toBe(true);
+    expect(await a.lease('budget:billing', 'h3', 2, 60_000)).toBe(true);
+    // h1's process died: its lease runs out and h3 gets the place.
+    await waitFor(async () => b.lease('budget:orders', 'h3', 2, 60_000), 'h1 to expire', 5_000);
+    expect(await a.lease('budget:orders', 'h4', 2, 60_000)).toBe(false);
+    await b.unlease('budget:orders', 'h2');
+    expect(await a.lease('budget:orders', 'h4', 2, 60_000)).toBe(true);
+  });
+
+  it('holds a connection budget across replicas: waiting investigations are told once, and each runs in turn', async () => {
+    const shared = await backend.fresh();
+    const replicas = [await shared.open(), await shared.open(), await shared.open()];
+    const settings = { connections: 4, leaseMs: 5_000, pollMs: 10 };
+    let running = 0;
+    let most = 0;
+    let told = 0;
+    await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const lease = await acquireConnections(replicas[i % 3]!, 'orders', settings, {
+          onQueued: async () => {
+            told += 1;
+          },
+        });
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 20));
+        running -= 1;
+        await lease!.release();
+      }),
+    );
+    expect(most).toBe(investigationsWithin(settings.connections));
+    expect(told).toBeGreaterThanOrEqual(12 - most);
+    expect(told).toBeLessThanOrEqual(12);
   });
 
   it('claims once until the TTL passes; values expire', async () => {

@@ -4,6 +4,7 @@
 // The PNG charts stay (the postmortem embeds them, and clients that do not draw these blocks show them in the thread).
 import { METRIC_TITLES } from '../../domain/azure-evidence.ts';
 import { formatDuration } from '../../domain/format.ts';
+import { binSize, rebinBy } from '../../domain/rebin.ts';
 import { chartsOf } from '../../report/charts.ts';
 import type { MetricReport, Report } from '../../report/model.ts';
 import type { WatchResult } from '../../record/watch.ts';
@@ -30,28 +31,39 @@ function timeLabel(ms: number, binMs: number, acrossDays: boolean): string {
 }
 
 /**
- * Points of several series on the same instants (`stepMs` apart), put into at most 20 bins: a bin's value is the sum or
- * the maximum of its points; a bin where every series has no value at all is left out.
+ * Points of several series on the same instants (`stepMs` apart), put into at most 20 bins by the domain's one binning
+ * (src/domain/rebin.ts): a bin's value is the sum or the maximum of its points; a bin where every series has no value
+ * at all is left out.
  */
 function bin(series: Point[][], stepMs: number, combine: 'sum' | 'max'): Binned | null {
   const length = Math.max(0, ...series.map((s) => s.length));
   if (length === 0) return null;
-  const size = Math.ceil(length / LIMITS.chartPoints);
+  const size = binSize(length, LIMITS.chartPoints);
   const binMs = size * stepMs;
   const first = series[0]?.[0]?.at ?? 0;
   const last = first + length * stepMs;
-  const acrossDays = new Date(first).toISOString().slice(0, 10) !== new Date(last - 1).toISOString().slice(0, 10);
+  const day = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : '');
+  const acrossDays = day(first) !== day(last - 1);
+  const aggregation = combine === 'sum' ? 'Total' : 'Maximum';
+  // Every series on the same grid of `length` instants, so their bins line up.
+  const binned = series.map((s) =>
+    rebinBy(
+      Array.from({ length }, (_, i) => ({ at: String(s[i]?.at ?? first + i * stepMs), value: s[i]?.value ?? null })),
+      size,
+      aggregation,
+    ),
+  );
   const categories: string[] = [];
   const values: number[][] = series.map(() => []);
-  for (let start = 0; start < length; start += size) {
-    const cells = series.map((s) => s.slice(start, start + size).flatMap((p) => (p.value === null || !Number.isFinite(p.value) ? [] : [p.value])));
-    if (cells.every((c) => c.length === 0)) continue;
-    const at = series.find((s) => s[start])?.[start]?.at ?? first + start * stepMs;
-    const label = timeLabel(at, binMs, acrossDays);
+  for (let j = 0; j * size < length; j++) {
+    const cells = binned.map((b) => b[j]?.value ?? null);
+    if (cells.every((c) => c === null)) continue;
+    const at = Number(binned[0]?.[j]?.at);
+    const label = Number.isFinite(at) && Number.isFinite(new Date(at).getTime()) ? timeLabel(at, binMs, acrossDays) : String(j + 1);
     if (categories.includes(label)) continue;
     categories.push(label);
     cells.forEach((c, i) => {
-      values[i]?.push(combine === 'sum' ? c.reduce((a, b) => a + b, 0) : c.length > 0 ? Math.max(...c) : 0);
+      values[i]?.push(c ?? 0);
     });
   }
   return categories.length > 0 ? { categories, values, binMs } : null;
@@ -71,7 +83,8 @@ function per(binMs: number): string {
 function scaleBytes(values: number[]): { divisor: number; unit: string } {
   const max = Math.max(0, ...values);
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  const power = max > 0 ? Math.min(units.length - 1, Math.floor(Math.log(max) / Math.log(1024))) : 0;
+  // Below 1 byte (5e-324 is a double too) stays in bytes: a negative power would divide by 0.
+  const power = max >= 1 ? Math.min(units.length - 1, Math.floor(Math.log(max) / Math.log(1024))) : 0;
   return { divisor: 1024 ** power, unit: units[power] ?? 'B' };
 }
 
@@ -96,7 +109,9 @@ export function metricChartBlock(report: Report): Block | null {
   if (metric.unit === 'Percent') y = '%';
   else if (metric.unit === 'Bytes') {
     const { divisor, unit } = scaleBytes(binned.values[0] ?? []);
-    binned.values = binned.values.map((row) => row.map((v) => Number((v / divisor).toPrecision(3))));
+    // Three digits; near the largest double, rounding up would overflow to Infinity, so the value stays unrounded.
+    const three = (v: number) => (Number.isFinite(Number(v.toPrecision(3))) ? Number(v.toPrecision(3)) : v);
+    binned.values = binned.values.map((row) => row.map((v) => three(v / divisor)));
     y = unit;
   }
   const name = `${total ? 'total' : 'max'} per ${per(binned.binMs)}`;

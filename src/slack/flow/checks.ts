@@ -11,6 +11,7 @@ import { noticeMessage } from '../blocks/notices.ts';
 import { progressMessage } from '../blocks/progress.ts';
 import { rootMessage } from '../blocks/root.ts';
 import { verdictMessage } from '../blocks/verdict.ts';
+import { acquireConnections, DEFAULT_BUDGET } from '../../state/budget.ts';
 import { RunInterrupted, stillRunningSentence } from '../../state/inflight.ts';
 import { ACTION } from '../ids.ts';
 import type { Client, SlackDeps } from '../context.ts';
@@ -45,6 +46,14 @@ function failureMessage(text: string) {
 /** The thread line for checks that stopped before their verdict, with a button to run them again. */
 export function interruptedMessage(cache: string, why: string) {
   return failureMessage(`The checks on ${cache} were interrupted: ${why}. Re-run checks runs them again on a replica that is up.`);
+}
+
+/** The progress message of an investigation waiting for a place in its cache's connection budget. */
+export function waitingMessage(cache: string, connections: number) {
+  return noticeMessage(
+    ':hourglass_flowing_sand:',
+    `Waiting for the cache ${cache}: keyloss holds at most ${connections} connections to it (KEYLOSS_CACHE_CONNECTIONS) and other investigations of it are using them. The checks start as soon as one finishes.`,
+  );
 }
 
 /** The key of an incident's in-flight record: one per thread. */
@@ -122,7 +131,18 @@ async function runOwnedChecks(
     () => (progressTs === null ? Promise.resolve() : updateMessage(client, channel, progressTs, progressMessage(inv.cache, planned, [...seen]))),
     (error) => deps.audit({ action: 'error', user, channel, thread: rootTs, cache: inv.cache, where: 'progress update', error: describeError(error) }),
   );
-  const result = await runCheckNode(
+  // The cache's connection budget (KEYLOSS_CACHE_CONNECTIONS, across every replica): beyond it this investigation
+  // waits its turn, and its progress message says so until its checks start.
+  const lease = await acquireConnections(deps.store, inv.cache, { ...DEFAULT_BUDGET, connections: deps.config.cacheConnections }, {
+    signal,
+    onQueued: async () => {
+      progressTs = await postMessage(client, channel, rootTs, waitingMessage(inv.cache, deps.config.cacheConnections));
+      deps.audit({ action: 'queued', user, channel, thread: rootTs, cache: inv.cache, connections: deps.config.cacheConnections });
+    },
+  });
+  const result = !lease
+    ? ({ ok: false, kind: 'interrupted', sentence: 'The checks were stopped before their verdict.', plan: null } as const)
+    : await runCheckNode(
     {
       engine: deps.engine,
       session: checkpoint,
@@ -136,7 +156,10 @@ async function runOwnedChecks(
       async onPlanned(plan) {
         planned = plan.checks;
         await updateMessage(client, channel, inv.statusTs ?? rootTs, rootMessage(inv, { kind: 'checking' }));
-        const ts = await postMessage(client, channel, rootTs, progressMessage(inv.cache, planned, seen));
+        // A waiting investigation's message becomes its progress; otherwise the progress is a new message.
+        const waited = progressTs;
+        const ts = waited ?? (await postMessage(client, channel, rootTs, progressMessage(inv.cache, planned, seen)));
+        if (waited !== null) await updateMessage(client, channel, waited, progressMessage(inv.cache, planned, seen));
         progressTs = ts;
         await updateInvestigation(deps.store, channel, rootTs, ttl, (current) => ({ ...current, checkpoint, progressTs: ts, unreachable: null }));
         deps.audit({ action: 'checks-started', user, channel, thread: rootTs, cache: inv.cache, checks: planned, key: plan.query.key, db: plan.query.db });
@@ -150,7 +173,7 @@ async function runOwnedChecks(
       now: deps.now,
       signal,
     },
-  );
+  ).finally(() => lease.release());
   if (!result.ok && result.kind === 'interrupted') {
     // Taken over by a replica that reports itself, or stopped by a shutdown of this one: no verdict from here.
     const reason = signal.reason instanceof RunInterrupted ? signal.reason : null;
