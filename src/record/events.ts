@@ -79,13 +79,11 @@ export function keyFamily(key: string): string {
   return head.length > MAX_FAMILY_LENGTH && colon >= MAX_FAMILY_LENGTH ? head.slice(0, MAX_FAMILY_LENGTH) : head.slice(0, colon + 1);
 }
 
-/** The families a glob can touch: its literal head's family and every family that starts with that head. */
-export function familiesOfPattern(pattern: string, families: Iterable<string>): string[] {
+/** What a glob's families are found by: its literal head (every family starting with it) and that head's own family. */
+export function patternFamilies(pattern: string): { head: string; own: string } {
   const glob = pattern.search(/[*?[\\]/);
   const head = glob < 0 ? pattern : pattern.slice(0, glob);
-  if (head === '') return [...families];
-  const own = keyFamily(`${head}x`);
-  return [...families].filter((family) => family === own || family.startsWith(head));
+  return { head, own: head === '' ? '' : keyFamily(`${head}x`) };
 }
 
 /**

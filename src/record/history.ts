@@ -10,7 +10,20 @@ import { runScript, stateScript, type StateClient } from '../state/redis.ts';
 import type { RecordKind } from '../state/store.ts';
 import { BitmapPool, HASHES, SLICE_CAPACITY, SliceDelta } from './bloom.ts';
 import { KEY_REMOVAL_EVENTS, keyFamily, OTHER_FAMILY, type RemovalEvent } from './events.ts';
-import { EXACT_PER_MINUTE, filterItem, HOUR_MS, MINUTE_MS, PAIRS_PER_MINUTE, type RecordLayout } from './layout.ts';
+import {
+  CHATTY_PER_DAY,
+  CHATTY_PER_MINUTE,
+  CLIENT_EVENT_EVERY_MS,
+  DAY_MS,
+  EVENTS_PER_DAY,
+  EVENTS_PER_MINUTE,
+  EXACT_PER_MINUTE,
+  filterItem,
+  HOUR_MS,
+  MINUTE_MS,
+  PAIRS_PER_MINUTE,
+  type RecordLayout,
+} from './layout.ts';
 import type { DatedEvent, InfoSample } from './sample.ts';
 
 export const DEFAULT_RETENTION_MS = 7 * 24 * HOUR_MS;
@@ -119,6 +132,7 @@ export class HistoryWriter {
   private slices = new Map<string, { hour: number; event: RemovalEvent; index: number; delta: SliceDelta }>();
   private sliceFill = new Map<string, { index: number; items: number }>();
   private dated: DatedEvent[] = [];
+  private readonly admission = new EventAdmission();
   private samples: InfoSample[] = [];
   private heldSamples = new Map<string, InfoSample>();
   private dropped: { from: number; to: number } | null = null;
@@ -144,7 +158,14 @@ export class HistoryWriter {
 
   /** Continues the slice numbering of the current hour after another recorder (no slice is written by two). */
   async resume(): Promise<void> {
-    const hour = Math.floor(this.options.now() / HOUR_MS);
+    const now = this.options.now();
+    // The caps hold across recorders: the events another one wrote this day and minute count against them.
+    const [today, thisMinute] = await Promise.all([
+      this.client.zcount(this.layout.events, Math.floor(now / DAY_MS) * DAY_MS, '+inf'),
+      this.client.zcount(this.layout.events, Math.floor(now / MINUTE_MS) * MINUTE_MS, '+inf'),
+    ]);
+    this.admission.resume(now, today, thisMinute);
+    const hour = Math.floor(now / HOUR_MS);
     const fields = await this.client.hgetall(this.layout.sliceCounts(hour));
     for (const field of Object.keys(fields)) {
       const [event, index] = field.split(':');
@@ -221,12 +242,13 @@ export class HistoryWriter {
     this.heldSamples.set(sample.address, sample);
   }
 
+  /** A dated event, kept within the caps (EventAdmission); the ones over them are counted into a `capped` event. */
   datedEvent(event: DatedEvent): void {
-    this.dated.push(event);
+    for (const admitted of this.admission.admit(event)) this.dated.push(admitted);
   }
 
   gap(from: number, to: number, why: string, address = ''): void {
-    this.dated.push({ type: 'gap', at: to, from, address, summary: why });
+    this.datedEvent({ type: 'gap', at: to, from, address, summary: why });
   }
 
   /**
@@ -298,6 +320,7 @@ export class HistoryWriter {
         this.heldSamples.delete(node);
       }
     }
+    for (const capped of this.admission.close(now, final)) this.dated.push(capped);
     const held = { counts: this.counts, exact: this.exact, slices: this.slices, dated: this.dated, samples: this.samples, dropped: this.dropped };
     this.counts = new Map();
     this.exact = new Map();
@@ -344,10 +367,16 @@ export class HistoryWriter {
         summary: 'the state Redis was away too long: removed keys were counted but not kept by name',
       });
     }
-    for (const event of dated) write.call('ZADD', layout.events, event.at, JSON.stringify(event));
+    for (const event of dated) {
+      const member = JSON.stringify(event);
+      write.call('ZADD', layout.events, event.at, member);
+      if (SPAN_TYPES.has(event.type)) write.call('ZADD', layout.spans, event.at, member);
+    }
     for (const sample of held.samples) write.call('ZADD', layout.samples, sample.at, JSON.stringify(compactSample(sample)));
     write.call('ZREMRANGEBYSCORE', layout.events, '-inf', now - retention);
     write.call('ZREMRANGEBYSCORE', layout.samples, '-inf', now - retention);
+    write.call('ZREMRANGEBYSCORE', layout.spans, '-inf', now - retention);
+    write.call('PEXPIRE', layout.spans, retention);
     write.call('PEXPIRE', layout.events, retention);
     write.call('PEXPIRE', layout.samples, retention);
     if (!this.firstWritten) write.call('HSETNX', layout.meta, 'firstAt', now);
@@ -361,6 +390,102 @@ export class HistoryWriter {
   /** Marks the record as stopped now (SIGTERM), so a reader knows the gap starts here and not at a crash. */
   async markStopped(): Promise<void> {
     await this.client.hset(this.layout.meta, { stoppedAt: String(this.options.now()) });
+  }
+}
+
+/** The events a window's gaps are made of, kept in `spans` too (src/record/layout.ts). */
+export const SPAN_TYPES: ReadonlySet<DatedEvent['type']> = new Set(['gap', 'notifications']);
+const CHATTY_TYPES: ReadonlySet<DatedEvent['type']> = new Set(['clients', 'burst']);
+
+/**
+ * Which dated events a record keeps: the same client removing again is written once a CLIENT_EVENT_EVERY_MS, and at most
+ * EVENTS_PER_MINUTE and EVENTS_PER_DAY events (of which CHATTY_PER_MINUTE and CHATTY_PER_DAY clients and bursts, so they
+ * never crowd out a restart or a flush). The ones over a cap are counted by type and written as one `capped` event when
+ * their minute is over. Pure, in memory; bounded by the clients seen in the last CLIENT_EVENT_EVERY_MS.
+ */
+export class EventAdmission {
+  private minute = -1;
+  private day = -1;
+  private inMinute = { all: 0, chatty: 0 };
+  private inDay = { all: 0, chatty: 0 };
+  private over = new Map<string, number>();
+  private overFrom = 0;
+  private overTo = 0;
+  private readonly clients = new Map<string, number>();
+
+  /** Counts what another recorder already wrote this day and minute. */
+  resume(now: number, today: number, thisMinute: number): void {
+    this.roll(now);
+    this.inDay = { all: today, chatty: today };
+    this.inMinute = { all: thisMinute, chatty: thisMinute };
+  }
+
+  /** The events to keep for `event`: itself, or nothing; and, when a minute with events over the cap is over, their count. */
+  admit(event: DatedEvent): DatedEvent[] {
+    const out = this.roll(event.at);
+    if (event.type === 'clients' && event.data?.unnamed === undefined) {
+      const client = `${event.address} ${event.data?.addr ?? ''} ${event.data?.name ?? ''} ${event.data?.cmd ?? ''} ${event.data?.db ?? ''}`;
+      const last = this.clients.get(client);
+      if (last !== undefined && event.at - last < CLIENT_EVENT_EVERY_MS && event.at >= last) return out;
+      this.clients.set(client, event.at);
+    }
+    const chatty = CHATTY_TYPES.has(event.type);
+    const full =
+      this.inMinute.all >= EVENTS_PER_MINUTE ||
+      this.inDay.all >= EVENTS_PER_DAY ||
+      (chatty && (this.inMinute.chatty >= CHATTY_PER_MINUTE || this.inDay.chatty >= CHATTY_PER_DAY));
+    if (full) {
+      if (this.over.size === 0) this.overFrom = event.at;
+      this.overTo = Math.max(this.overTo, event.at);
+      this.over.set(event.type, (this.over.get(event.type) ?? 0) + 1);
+      return out;
+    }
+    this.inMinute.all += 1;
+    this.inDay.all += 1;
+    if (chatty) {
+      this.inMinute.chatty += 1;
+      this.inDay.chatty += 1;
+    }
+    out.push(event);
+    return out;
+  }
+
+  /** At a write: the count of the events left out in minutes that are over (all of them when the recorder stops). */
+  close(now: number, final: boolean): DatedEvent[] {
+    if (final) return this.cappedEvent();
+    return this.roll(now);
+  }
+
+  /** Moves to the minute (and day) of `at`, returning the `capped` event of the minute left, if any was left out. */
+  private roll(at: number): DatedEvent[] {
+    const minute = Math.floor(at / MINUTE_MS);
+    if (minute <= this.minute) return [];
+    const out = this.cappedEvent();
+    this.minute = minute;
+    this.inMinute = { all: 0, chatty: 0 };
+    const day = Math.floor(at / DAY_MS);
+    if (day !== this.day) {
+      this.day = day;
+      this.inDay = { all: 0, chatty: 0 };
+    }
+    for (const [client, last] of this.clients) if (at - last >= CLIENT_EVENT_EVERY_MS) this.clients.delete(client);
+    return out;
+  }
+
+  private cappedEvent(): DatedEvent[] {
+    if (this.over.size === 0) return [];
+    const counts = [...this.over].sort((a, b) => b[1] - a[1]);
+    const total = counts.reduce((sum, [, n]) => sum + n, 0);
+    const event: DatedEvent = {
+      type: 'capped',
+      at: this.overTo,
+      from: this.overFrom,
+      address: '',
+      summary: `${total.toLocaleString('en-US')} dated events over the record's cap (${EVENTS_PER_MINUTE} a minute, ${EVENTS_PER_DAY.toLocaleString('en-US')} a day) were not kept: ${counts.map(([type, n]) => `${n.toLocaleString('en-US')} ${type}`).join(', ')}`,
+      data: { total, ...Object.fromEntries(counts) },
+    };
+    this.over = new Map();
+    return [event];
   }
 }
 
