@@ -9,7 +9,7 @@ import { describeError } from '../redact.ts';
 import { runScript, stateScript, type StateClient } from '../state/redis.ts';
 import type { RecordKind } from '../state/store.ts';
 import { BitmapPool, HASHES, SLICE_CAPACITY, SliceDelta } from './bloom.ts';
-import { KEY_REMOVAL_EVENTS, keyFamily, OTHER_FAMILY, type RemovalEvent } from './events.ts';
+import { KEY_REMOVAL_EVENTS, keptName, keyFamily, OTHER_FAMILY, type RemovalEvent } from './events.ts';
 import {
   CHATTY_PER_DAY,
   CHATTY_PER_MINUTE,
@@ -197,7 +197,9 @@ export class HistoryWriter {
         names = new Map();
         this.exact.set(minute, names);
       }
-      names.set(key, `${event}|${db}|${at}`);
+      // A long name is kept as its head and hash, the value saying how long it was (src/record/events.ts).
+      const kept = keptName(key);
+      names.set(kept.name, kept.cut ? `${event}|${db}|${at}|${kept.cut.bytes}` : `${event}|${db}|${at}`);
     }
 
     const hour = Math.floor(at / HOUR_MS);

@@ -9,7 +9,8 @@
 //   <prefix>rec:{<cache>}:spans           zset    the gap and notifications events again, by time: what a window's gaps are read from
 //   <prefix>rec:{<cache>}:samples         zset    one INFO sample per node per minute, by time
 //   <prefix>rec:{<cache>}:m:<minute>      hash    "<event>|<family>" → removals in that minute (at most PAIRS_PER_MINUTE fields)
-//   <prefix>rec:{<cache>}:x:<minute>      hash    key → "<event>|<db>|<ms>", the first EXACT_PER_MINUTE keys removed that minute
+//   <prefix>rec:{<cache>}:x:<minute>      hash    key → "<event>|<db>|<ms>", the first EXACT_PER_MINUTE keys removed that minute; a key
+//                                                 over 256 bytes kept as its head and hash (keptName), "|<bytes>" added to its value
 //   <prefix>rec:{<cache>}:sc:<hour>       hash    "<event>:<slice>" → keys added to that Bloom slice
 //   <prefix>rec:{<cache>}:b:<hour>:<event>:<slice>  string  a Bloom filter slice (src/record/bloom.ts)
 //   <prefix>rec:{<cache>}:said:<event>    string  an event announced in Slack: claimed by a recorder, then where it was posted

@@ -3,7 +3,7 @@
 import { runScript, stateScript, type StateClient } from '../state/redis.ts';
 import type { RecordData, RecordedChange, RecordedEventType, RecordedKeyRemoval, RecordedRemovals, RecordGap } from '../domain/record.ts';
 import { HASHES, positions, SLICE_FALSE_POSITIVE_RATE } from './bloom.ts';
-import { KEY_REMOVAL_EVENTS, keyFamily, OTHER_FAMILY, patternFamilies, REMOVAL_EVENTS } from './events.ts';
+import { KEY_REMOVAL_EVENTS, keptName, keyFamily, OTHER_FAMILY, patternFamilies, REMOVAL_EVENTS } from './events.ts';
 import { parseRecord, type RecordKind } from '../state/store.ts';
 import { STORED_SAMPLE_ENTRY, type StoredSample } from './history.ts';
 import { EVENTS_PER_DAY, filterItem, HOUR_MS, MINUTE_MS, type RecordLayout } from './layout.ts';
@@ -287,7 +287,9 @@ async function findKey(
   const candidates = minutes.filter(({ fields }) => Object.keys(fields).some((field) => field.endsWith(`|${family}`) || field.endsWith('|(other)')));
   if (candidates.length > 0) {
     const pipeline = client.pipeline();
-    for (const { minute } of candidates) pipeline.hget(layout.exact(minute), query.key);
+    // The name as the writer keeps it (a long one as its head and hash).
+    const kept = keptName(query.key).name;
+    for (const { minute } of candidates) pipeline.hget(layout.exact(minute), kept);
     const replies = (await pipeline.exec()) ?? [];
     for (const [error, value] of replies) {
       if (error) throw error;
