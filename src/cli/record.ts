@@ -44,7 +44,7 @@ ${flagUsage(RECORD_FLAGS)}
 
 Environment: KEYLOSS_STATE_PREFIX (key prefix, default ${DEFAULT_STATE_PREFIX}), KEYLOSS_REPLICA_ID (this recorder's name),
 KEYLOSS_RECORD_SAMPLE_MS (INFO interval, default 5000), KEYLOSS_RECORD_FLUSH_MS (write interval, default 1000),
-KEYLOSS_RECORD_LEASE_MS (lease, default 15000). With SLACK_BOT_TOKEN (and SLACK_API_URL) a flush, a restart or
+KEYLOSS_RECORD_LEASE_MS (lease, default 15000), KEYLOSS_RECORD_PROOF_MB (per-key proof a cache may take a day before\nkeys are kept at a stated hash-sampled fraction, default 64). With SLACK_BOT_TOKEN (and SLACK_API_URL) a flush, a restart or
 failover that lost keys and a removal burst are posted, with a Diagnose button, in the cache's alerts.channel
 (else KEYLOSS_ALERT_CHANNEL), once across recorders.
 
@@ -69,6 +69,7 @@ export interface RecordArgs {
   sampleMs: number;
   flushMs: number;
   leaseMs: number;
+  proofBytesPerDay: number;
 }
 
 /** The flags and the environment, read once. */
@@ -256,6 +257,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     sampleMs: args.sampleMs,
     flushMs: args.flushMs,
     leaseMs: args.leaseMs,
+    proofBytesPerDay: args.proofBytesPerDay,
     log,
   });
   log(`${targets.targets.length} cache${targets.targets.length === 1 ? '' : 's'} (${targets.targets.map((t) => t.id).join(', ')}) into the state Redis at ${state.address}${state.cluster ? ' (a Redis Cluster)' : ''}, prefix ${args.prefix}, retention ${Math.round(args.retentionMs / 3_600_000)} h, as ${args.holder}`);

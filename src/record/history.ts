@@ -8,7 +8,8 @@ import { JsonNumber } from '../domain/json-number.ts';
 import { describeError } from '../redact.ts';
 import { runScript, stateScript, type StateClient } from '../state/redis.ts';
 import type { RecordKind } from '../state/store.ts';
-import { BitmapPool, HASHES, SLICE_CAPACITY, SliceDelta } from './bloom.ts';
+import { BitmapPool, HASHES, SLICE_BITS, SLICE_CAPACITY, SliceDelta } from './bloom.ts';
+import { DEFAULT_PROOF_BYTES_PER_DAY, ProofBudget } from './proof.ts';
 import { KEY_REMOVAL_EVENTS, keptName, keyFamily, OTHER_FAMILY, type RemovalEvent } from './events.ts';
 import {
   CHATTY_PER_DAY,
@@ -118,6 +119,8 @@ export type FlushResult = { ok: true; refused?: string } | { ok: false; reason: 
 
 export interface HistoryOptions {
   retentionMs: number;
+  /** Bytes of Bloom slices the record may open a UTC day before keys are hash-sampled (src/record/proof.ts). */
+  proofBytesPerDay?: number;
   /** This recorder, for the meta hash and scratch keys. */
   holder: string;
   now: () => number;
@@ -129,10 +132,11 @@ export class HistoryWriter {
   private counts = new Map<number, Map<string, number>>();
   private exact = new Map<number, Map<string, string>>();
   private exactSeen = new Map<number, number>();
-  private slices = new Map<string, { hour: number; event: RemovalEvent; index: number; delta: SliceDelta }>();
+  private slices = new Map<string, { hour: number; event: RemovalEvent; index: number; delta: SliceDelta; fresh: boolean }>();
   private sliceFill = new Map<string, { index: number; items: number }>();
   private dated: DatedEvent[] = [];
   private readonly admission = new EventAdmission();
+  private readonly proof: ProofBudget;
   private samples: InfoSample[] = [];
   private heldSamples = new Map<string, InfoSample>();
   private dropped: { from: number; to: number } | null = null;
@@ -154,6 +158,7 @@ export class HistoryWriter {
     private readonly options: HistoryOptions,
   ) {
     this.writerId = `${options.holder}/${randomUUID()}`;
+    this.proof = new ProofBudget(options.proofBytesPerDay ?? DEFAULT_PROOF_BYTES_PER_DAY);
   }
 
   /** Continues the slice numbering of the current hour after another recorder (no slice is written by two). */
@@ -166,12 +171,18 @@ export class HistoryWriter {
     ]);
     this.admission.resume(now, today, thisMinute);
     const hour = Math.floor(now / HOUR_MS);
+    // The slices of the day so far count against its proof budget; the current hour's are continued after.
+    const dayStart = Math.floor(now / DAY_MS) * (DAY_MS / HOUR_MS);
+    const pipeline = this.client.pipeline();
+    for (let h = dayStart; h <= hour; h++) pipeline.hlen(this.layout.sliceCounts(h));
+    const lengths = (await pipeline.exec()) ?? [];
+    this.proof.resume(now, lengths.reduce((sum, [error, n]) => sum + (error ? 0 : Number(n)), 0));
     const fields = await this.client.hgetall(this.layout.sliceCounts(hour));
     for (const field of Object.keys(fields)) {
       const [event, index] = field.split(':');
       const id = `${hour}:${event}`;
-      const next = Number(index) + 1;
-      if ((this.sliceFill.get(id)?.index ?? -1) < next) this.sliceFill.set(id, { index: next, items: 0 });
+      // Marked full, so that the next key opens (and pays for) the slice after it.
+      if ((this.sliceFill.get(id)?.index ?? -1) < Number(index)) this.sliceFill.set(id, { index: Number(index), items: SLICE_CAPACITY });
     }
   }
 
@@ -202,16 +213,22 @@ export class HistoryWriter {
       names.set(kept.name, kept.cut ? `${event}|${db}|${at}|${kept.cut.bytes}` : `${event}|${db}|${at}`);
     }
 
+    // Past half the day's proof budget, only a hash sample of keys goes into the filter (src/record/proof.ts).
+    if (!this.proof.keeps(at, key)) return;
     const hour = Math.floor(at / HOUR_MS);
     const fillId = `${hour}:${event}`;
     let fill = this.sliceFill.get(fillId);
+    let fresh = false;
     if (!fill) {
+      if (!this.proof.open(at)) return;
       fill = { index: 0, items: 0 };
       this.sliceFill.set(fillId, fill);
-    }
-    if (fill.items >= SLICE_CAPACITY) {
+      fresh = true;
+    } else if (fill.items >= SLICE_CAPACITY) {
+      if (!this.proof.open(at)) return;
       fill.index += 1;
       fill.items = 0;
+      fresh = true;
     }
     fill.items += 1;
     const sliceId = `${fillId}:${fill.index}`;
@@ -221,7 +238,7 @@ export class HistoryWriter {
         this.drop(at);
         return;
       }
-      slice = { hour, event, index: fill.index, delta: new SliceDelta(this.bitmaps) };
+      slice = { hour, event, index: fill.index, delta: new SliceDelta(this.bitmaps), fresh };
       this.slices.set(sliceId, slice);
     }
     slice.delta.add(filterItem(db, key), this.scratchPositions);
@@ -351,6 +368,8 @@ export class HistoryWriter {
         // A view of the pooled bitmap, which stays ours until the write is confirmed.
         write.bitor(key, scratch, Buffer.from(delta.bitmap.buffer, delta.bitmap.byteOffset, delta.bitmap.byteLength));
       } else {
+        // A new slice is made at its whole length at once: grown bit by bit, Redis would allocate it up to twice over.
+        if (slice.fresh) write.call('SETBIT', key, SLICE_BITS - 1, 0);
         for (const bit of delta.bits) write.call('SETBIT', key, bit, 1);
       }
       // One hour later than the minute keys: the slice covers the hour's last minute too.
@@ -359,6 +378,11 @@ export class HistoryWriter {
       write.call('HINCRBY', counts, `${slice.event}:${slice.index}`, delta.added);
       write.call('PEXPIREAT', counts, (slice.hour + 1) * HOUR_MS + retention);
     }
+    if (this.proof.pending.length > 0) {
+      write.call('HSET', layout.sampling, ...this.proof.pending.flatMap((change) => [String(change.at), String(change.oneIn)]));
+      this.proof.pending = [];
+    }
+    write.call('PEXPIRE', layout.sampling, retention);
     const dated = [...held.dated];
     if (held.dropped) {
       dated.push({

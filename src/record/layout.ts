@@ -11,6 +11,7 @@
 //   <prefix>rec:{<cache>}:m:<minute>      hash    "<event>|<family>" → removals in that minute (at most PAIRS_PER_MINUTE fields)
 //   <prefix>rec:{<cache>}:x:<minute>      hash    key → "<event>|<db>|<ms>", the first EXACT_PER_MINUTE keys removed that minute; a key
 //                                                 over 256 bytes kept as its head and hash (keptName), "|<bytes>" added to its value
+//   <prefix>rec:{<cache>}:sampling        hash    ms → 1 in how many removed keys go into the filter from then on (src/record/proof.ts)
 //   <prefix>rec:{<cache>}:sc:<hour>       hash    "<event>:<slice>" → keys added to that Bloom slice
 //   <prefix>rec:{<cache>}:b:<hour>:<event>:<slice>  string  a Bloom filter slice (src/record/bloom.ts)
 //   <prefix>rec:{<cache>}:said:<event>    string  an event announced in Slack: claimed by a recorder, then where it was posted
@@ -74,6 +75,10 @@ export class RecordLayout {
   /** Every announced event, by time. */
   get saidList(): string {
     return `${this.base}said`;
+  }
+  /** When the share of keys kept in the filter changed, and to what (the per-key proof budget). */
+  get sampling(): string {
+    return `${this.base}sampling`;
   }
   minute(minute: number): string {
     return `${this.base}m:${minute}`;

@@ -8,6 +8,7 @@ import { parseRecord, type RecordKind } from '../state/store.ts';
 import { STORED_SAMPLE_ENTRY, type StoredSample } from './history.ts';
 import { EVENTS_PER_DAY, filterItem, HOUR_MS, MINUTE_MS, type RecordLayout } from './layout.ts';
 import { readMeta } from './meta.ts';
+import { sampleHash, unsampledSpans } from './proof.ts';
 import { DATED_EVENT_ENTRY, type DatedEvent } from './sample.ts';
 
 export interface RecordQuery {
@@ -20,6 +21,8 @@ export interface RecordQuery {
 
 /** A record whose last write is older than this (and several write intervals) has no recorder running. */
 const STALE_MS = 10_000;
+/** A recorder writes a few changes of the sampled share a day: far more is no record of one. */
+const MAX_SAMPLING_FIELDS = 10_000;
 /** At most this much of a record is read for one diagnosis. */
 const MAX_WINDOW_MS = 90 * 24 * HOUR_MS;
 const CHANGE_TYPES = new Set(['restart', 'failover', 'flush', 'burst', 'clients']);
@@ -351,7 +354,18 @@ async function findKey(
     }
   }
   removals.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  return { removals, slicesAsked, falsePositiveBound: slicesAsked * SLICE_FALSE_POSITIVE_RATE };
+  // Where the filter kept only a sample of keys and not this one, no finding there says it was not removed.
+  // The hash is untrusted like every state record: one far bigger than a recorder writes is not read, and the whole
+  // window is then taken as unsampled (never as "not removed").
+  const [[, type] = [null, null], [, fields] = [null, 0]] = (await client.pipeline().type(layout.sampling).hlen(layout.sampling).exec()) ?? [];
+  const readable = type === 'none' || (type === 'hash' && Number(fields) <= MAX_SAMPLING_FIELDS);
+  const changes = readable
+    ? Object.entries(type === 'hash' ? await client.hgetall(layout.sampling) : {})
+        .map(([at, oneIn]) => ({ at: Number(at), oneIn: Number(oneIn) }))
+        .filter((change) => Number.isFinite(change.at) && Number.isInteger(change.oneIn) && change.oneIn >= 0)
+    : [{ at: from, oneIn: 0 }];
+  const unsampled = unsampledSpans(changes, sampleHash(query.key), from, to).map((span) => ({ from: iso(span.from), to: iso(span.to), oneIn: span.oneIn }));
+  return { removals, slicesAsked, falsePositiveBound: slicesAsked * SLICE_FALSE_POSITIVE_RATE, ...(unsampled.length > 0 ? { unsampled } : {}) };
 }
 
 async function memoryNear(client: StateClient, layout: RecordLayout, at: number, unreadable: { count: number }): Promise<RecordData['memoryAtEviction']> {
