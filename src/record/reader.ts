@@ -94,6 +94,8 @@ export async function readRecord(client: StateClient, layout: RecordLayout, quer
 /** Dated events read for one window at most (the newest of it first); a day at the cap is EVENTS_PER_DAY plus its `capped` events. */
 export const MAX_EVENTS_READ = 4 * (EVENTS_PER_DAY + 1_440);
 const CAPPED_MEMBER = '{"type":"capped"';
+/** INFO samples read around an eviction: one per node per minute, three minutes of a large cluster. */
+const MAX_SAMPLES_NEAR = 1_000;
 /** Notifications events read from before the window, to know whether notifications were off when it began. */
 const SPANS_BEFORE = 64;
 
@@ -370,7 +372,7 @@ async function findKey(
 
 async function memoryNear(client: StateClient, layout: RecordLayout, at: number, unreadable: { count: number }): Promise<RecordData['memoryAtEviction']> {
   // The fullest sample of the minute before, of and after the eviction (each holds its minute's most memory used).
-  const near = entries(await client.zrangebyscore(layout.samples, at - MINUTE_MS, at + MINUTE_MS), STORED_SAMPLE_ENTRY, unreadable);
+  const near = entries(await client.zrangebyscore(layout.samples, at - MINUTE_MS, at + MINUTE_MS, 'LIMIT', 0, MAX_SAMPLES_NEAR), STORED_SAMPLE_ENTRY, unreadable);
   const ratio = (s: StoredSample): number => (s.usedMemory !== null && s.maxmemory ? s.usedMemory / s.maxmemory : -1);
   const sample = near.sort((a, b) => ratio(b) - ratio(a))[0];
   if (!sample || sample.usedMemory === null || sample.maxmemory === null) return null;
