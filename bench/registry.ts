@@ -9,6 +9,8 @@ import { benchFlood } from './flood.ts';
 import { benchHostile } from './hostile.ts';
 import { benchLoad } from './load.ts';
 import { benchRecord } from './record.ts';
+import { benchRecordProof } from './record-proof.ts';
+import { benchRecordWindow } from './record-window.ts';
 import { benchScanLoad } from './scan-load.ts';
 import { benchStateHang } from './state-hang.ts';
 
@@ -25,6 +27,8 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<Figures>> =
   hostile: benchHostile,
   load: benchLoad,
   record: benchRecord,
+  recordproof: benchRecordProof,
+  recordwindow: benchRecordWindow,
   scanload: benchScanLoad,
   statehang: benchStateHang,
 };

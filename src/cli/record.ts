@@ -19,6 +19,7 @@ import type { RecordIdentity } from '../record/identity.ts';
 import { describeStatus, recordStatuses } from '../record/status.ts';
 import { ANSWER_TABLE, RUN_OPTIONS, type FlagSpec } from '../core/answers.ts';
 import { flagUsage, HELP_FLAG, readFlags } from '../core/flags.ts';
+import { watchStarter } from './parent.ts';
 
 
 /** The targets as every command names them (the answer table's flags), repeatable here; then record's own. */
@@ -43,11 +44,14 @@ ${flagUsage(RECORD_FLAGS)}
 
 Environment: KEYLOSS_STATE_PREFIX (key prefix, default ${DEFAULT_STATE_PREFIX}), KEYLOSS_REPLICA_ID (this recorder's name),
 KEYLOSS_RECORD_SAMPLE_MS (INFO interval, default 5000), KEYLOSS_RECORD_FLUSH_MS (write interval, default 1000),
-KEYLOSS_RECORD_LEASE_MS (lease, default 15000). With SLACK_BOT_TOKEN (and SLACK_API_URL) a flush, a restart or
+KEYLOSS_RECORD_LEASE_MS (lease, default 15000), KEYLOSS_RECORD_PROOF_MB (per-key proof a cache may take a day before\nkeys are kept at a stated hash-sampled fraction, default 64). With SLACK_BOT_TOKEN (and SLACK_API_URL) a flush, a restart or
 failover that lost keys and a removal burst are posted, with a Diagnose button, in the cache's alerts.channel
 (else KEYLOSS_ALERT_CHANNEL), once across recorders.
 
-Exit status: 0 stopped by SIGTERM/SIGINT after writing what it held, 2 bad arguments (also: the state Redis is one of the
+It stops the same way when the process that started it exits (its parent, or npm under \`npm run\`); run it under a
+service manager as \`exec node bin/keyloss.js record …\` so signals reach it.
+
+Exit status: 0 stopped by SIGTERM/SIGINT (or its starter's exit) after writing what it held, 2 bad arguments (also: the state Redis is one of the
 caches, by address or by run_id), 3 the state Redis unreachable.
 `;
 
@@ -67,6 +71,7 @@ export interface RecordArgs {
   sampleMs: number;
   flushMs: number;
   leaseMs: number;
+  proofBytesPerDay: number;
 }
 
 /** The flags and the environment, read once. */
@@ -255,12 +260,19 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     sampleMs: args.sampleMs,
     flushMs: args.flushMs,
     leaseMs: args.leaseMs,
+    proofBytesPerDay: args.proofBytesPerDay,
     log,
   });
   log(`${targets.targets.length} cache${targets.targets.length === 1 ? '' : 's'} (${targets.targets.map((t) => t.id).join(', ')}) into the state Redis at ${state.address}${state.cluster ? ' (a Redis Cluster)' : ''}, prefix ${args.prefix}, retention ${Math.round(args.retentionMs / 3_600_000)} h, as ${args.holder}`);
+  // A recorder that outlives what started it (npm killed, a shell gone) stops as on SIGTERM: it would hold its leases unseen.
+  const starter = watchStarter();
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
+    void starter.exited.then((why) => {
+      log(`${why}: stopping as on SIGTERM`);
+      resolve();
+    });
   });
   try {
     await recorder.start();
@@ -273,6 +285,7 @@ export async function run(argv: string[], deps: Deps): Promise<number> {
     await recorder.stop().catch(() => undefined);
     return 1;
   } finally {
+    starter.stop();
     await state.client.quit().catch(() => state.client.disconnect());
   }
   return 0;

@@ -105,6 +105,8 @@ const ENV_SCHEMA = z.object({
   KEYLOSS_RECORD_SAMPLE_MS: wholeNumber(DEFAULT_RECORDER_OPTIONS.sampleMs, 50),
   KEYLOSS_RECORD_FLUSH_MS: wholeNumber(DEFAULT_RECORDER_OPTIONS.flushMs, 20),
   KEYLOSS_RECORD_LEASE_MS: wholeNumber(DEFAULT_RECORDER_OPTIONS.leaseMs, 300),
+  /** Megabytes of per-key proof (Bloom slices) a cache's record may take a UTC day before it keeps a hash sample of keys. */
+  KEYLOSS_RECORD_PROOF_MB: wholeNumber(DEFAULT_RECORDER_OPTIONS.proofBytesPerDay / 1_048_576, 1),
   /** The shared secret Azure Monitor's action group sends (?token= or Authorization: Bearer); unset: no alert route. */
   KEYLOSS_ALERT_TOKEN: z.string().min(16, 'at least 16 characters (a random string: openssl rand -hex 24)').optional(),
   /** Secure webhook (Entra): the tenant (directory) id and the client (application) id of the app registration Azure Monitor signs in to. */
@@ -141,7 +143,7 @@ export interface Config {
   /** Heartbeat interval of running checks; a run silent for three intervals is lost. */
   heartbeatMs: number;
   /** `keyloss record`'s intervals: INFO samples, writes to the state Redis, the recorder's lease. */
-  record: { sampleMs: number; flushMs: number; leaseMs: number };
+  record: { sampleMs: number; flushMs: number; leaseMs: number; proofBytesPerDay: number };
   /** Where `keyloss record` announces what it records: SLACK_BOT_TOKEN, SLACK_API_URL, KEYLOSS_ALERT_CHANNEL; null without a bot token. */
   announce: { botToken: string; apiUrl: string | null; alertChannel: string | null; slackTimeoutMs: number } | null;
   /**
@@ -226,7 +228,7 @@ function configOf(e: z.output<typeof ENV_SCHEMA>, env: NodeJS.ProcessEnv): Confi
     state: { url: e.STATE_REDIS_URL ?? null, prefix: e.KEYLOSS_STATE_PREFIX ?? DEFAULT_STATE_PREFIX },
     replicaId: e.KEYLOSS_REPLICA_ID ?? `${hostname()}:${process.pid}`,
     heartbeatMs: e.KEYLOSS_HEARTBEAT_MS,
-    record: { sampleMs: e.KEYLOSS_RECORD_SAMPLE_MS, flushMs: e.KEYLOSS_RECORD_FLUSH_MS, leaseMs: e.KEYLOSS_RECORD_LEASE_MS },
+    record: { sampleMs: e.KEYLOSS_RECORD_SAMPLE_MS, flushMs: e.KEYLOSS_RECORD_FLUSH_MS, leaseMs: e.KEYLOSS_RECORD_LEASE_MS, proofBytesPerDay: e.KEYLOSS_RECORD_PROOF_MB * 1_048_576 },
     announce: e.SLACK_BOT_TOKEN
       ? { botToken: e.SLACK_BOT_TOKEN, apiUrl: apiUrlOf(e.SLACK_API_URL), alertChannel: e.KEYLOSS_ALERT_CHANNEL ?? null, slackTimeoutMs: e.KEYLOSS_SLACK_TIMEOUT_MS }
       : null,

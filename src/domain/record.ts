@@ -59,7 +59,17 @@ export interface RecordData {
   /** Removals of every family in the window, by event. */
   allRemovals: Array<{ event: RecordedEventType; count: number }>;
   /** Exact keys only: every recorded removal of it in the window, oldest first; null for a glob. */
-  key: { removals: RecordedKeyRemoval[]; slicesAsked: number; falsePositiveBound: number } | null;
+  key: {
+    removals: RecordedKeyRemoval[];
+    slicesAsked: number;
+    falsePositiveBound: number;
+    /**
+     * Spans of the window in which the record kept only a hash sample of removed keys in its filter (its per-key proof
+     * budget for the day was past half) and this key was not in the sample: 1 in `oneIn` keys kept (0: none). A removal
+     * then is known only if it was among the first keys of its minute. Absent: the key was in every sample.
+     */
+    unsampled?: Array<{ from: string; to: string; oneIn: number }>;
+  } | null;
   /** Restarts, failovers, flushes, bursts and clients seen in the window, oldest first. */
   changes: RecordedChange[];
   /** Single keys could not be recorded for part of the window (notifications off on some node). */

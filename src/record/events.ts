@@ -1,4 +1,6 @@
-// The vocabulary of captured removals: which keyspace events remove keys, which notification flags publish them, key families.
+// The vocabulary of captured removals: which keyspace events remove keys, which notification flags publish them, key
+// families, and how a key's name is kept.
+import { createHash } from 'node:crypto';
 
 /** Keyevent notifications that remove a key (or, for hdel/hexpired, fields of a hash). UNLINK and GETDEL publish `del`. */
 export const REMOVAL_EVENTS = ['expired', 'evicted', 'del', 'rename_from', 'move_from', 'hdel', 'hexpired'] as const;
@@ -79,13 +81,11 @@ export function keyFamily(key: string): string {
   return head.length > MAX_FAMILY_LENGTH && colon >= MAX_FAMILY_LENGTH ? head.slice(0, MAX_FAMILY_LENGTH) : head.slice(0, colon + 1);
 }
 
-/** The families a glob can touch: its literal head's family and every family that starts with that head. */
-export function familiesOfPattern(pattern: string, families: Iterable<string>): string[] {
+/** What a glob's families are found by: its literal head (every family starting with it) and that head's own family. */
+export function patternFamilies(pattern: string): { head: string; own: string } {
   const glob = pattern.search(/[*?[\\]/);
   const head = glob < 0 ? pattern : pattern.slice(0, glob);
-  if (head === '') return [...families];
-  const own = keyFamily(`${head}x`);
-  return [...families].filter((family) => family === own || family.startsWith(head));
+  return { head, own: head === '' ? '' : keyFamily(`${head}x`) };
 }
 
 /**
@@ -103,3 +103,32 @@ export function howToAdd(flags: NotificationFlags): string | null {
 export const HOW_TO_ENABLE =
   `Turn keyspace notifications on to see single keys: Azure Cache for Redis (Standard, Premium): Advanced settings → Keyspace notifications = ${SUGGESTED_FLAGS}; ` +
   `Azure Managed Redis: the database's notifyKeyspaceEvents = ${SUGGESTED_FLAGS}; other Redis: notify-keyspace-events ${SUGGESTED_FLAGS} in redis.conf or CONFIG SET (keyloss never changes it).`;
+
+/** Key names up to this many bytes (UTF-8) are kept verbatim wherever keyloss keeps one (watch samples, the record). */
+export const MAX_KEPT_NAME_BYTES = 256;
+/** A longer name keeps this many bytes of its head, then `…#` and the first 16 hex digits of its SHA-256. */
+const KEPT_HEAD_BYTES = 200;
+
+/** A name as kept, and for one cut to its head and hash: its length in bytes and its whole SHA-256. */
+export interface KeptName {
+  name: string;
+  cut: { bytes: number; sha256: string } | null;
+}
+
+/**
+ * How a key's name is kept, so that memory and the state Redis stay bounded whatever the names: verbatim up to
+ * MAX_KEPT_NAME_BYTES, else its first KEPT_HEAD_BYTES (whole characters) then `…#<16 hex digits of its SHA-256>`, the same
+ * for the same name (a question about the whole name finds it). A Bloom slice still takes the whole name.
+ */
+export function keptName(key: string): KeptName {
+  // Three bytes at most per UTF-16 code unit: most names are answered without counting.
+  if (key.length * 3 <= MAX_KEPT_NAME_BYTES) return { name: key, cut: null };
+  const bytes = Buffer.byteLength(key);
+  if (bytes <= MAX_KEPT_NAME_BYTES) return { name: key, cut: null };
+  let head = key.slice(0, KEPT_HEAD_BYTES);
+  while (Buffer.byteLength(head) > KEPT_HEAD_BYTES) head = head.slice(0, -1);
+  // A lone high surrogate left at the end is no character.
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  const sha256 = createHash('sha256').update(key).digest('hex');
+  return { name: `${head}…#${sha256.slice(0, 16)}`, cut: { bytes, sha256 } };
+}

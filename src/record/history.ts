@@ -8,9 +8,23 @@ import { JsonNumber } from '../domain/json-number.ts';
 import { describeError } from '../redact.ts';
 import { runScript, stateScript, type StateClient } from '../state/redis.ts';
 import type { RecordKind } from '../state/store.ts';
-import { BitmapPool, HASHES, SLICE_CAPACITY, SliceDelta } from './bloom.ts';
-import { KEY_REMOVAL_EVENTS, keyFamily, OTHER_FAMILY, type RemovalEvent } from './events.ts';
-import { EXACT_PER_MINUTE, filterItem, HOUR_MS, MINUTE_MS, PAIRS_PER_MINUTE, type RecordLayout } from './layout.ts';
+import { BitmapPool, HASHES, SLICE_BITS, SLICE_CAPACITY, SliceDelta } from './bloom.ts';
+import { DEFAULT_PROOF_BYTES_PER_DAY, ProofBudget } from './proof.ts';
+import { KEY_REMOVAL_EVENTS, keptName, keyFamily, OTHER_FAMILY, type RemovalEvent } from './events.ts';
+import {
+  CHATTY_PER_DAY,
+  CHATTY_PER_MINUTE,
+  CLIENT_EVENT_EVERY_MS,
+  DAY_MS,
+  EVENTS_PER_DAY,
+  EVENTS_PER_MINUTE,
+  EXACT_PER_MINUTE,
+  filterItem,
+  HOUR_MS,
+  MINUTE_MS,
+  PAIRS_PER_MINUTE,
+  type RecordLayout,
+} from './layout.ts';
 import type { DatedEvent, InfoSample } from './sample.ts';
 
 export const DEFAULT_RETENTION_MS = 7 * 24 * HOUR_MS;
@@ -105,6 +119,8 @@ export type FlushResult = { ok: true; refused?: string } | { ok: false; reason: 
 
 export interface HistoryOptions {
   retentionMs: number;
+  /** Bytes of Bloom slices the record may open a UTC day before keys are hash-sampled (src/record/proof.ts). */
+  proofBytesPerDay?: number;
   /** This recorder, for the meta hash and scratch keys. */
   holder: string;
   now: () => number;
@@ -116,9 +132,11 @@ export class HistoryWriter {
   private counts = new Map<number, Map<string, number>>();
   private exact = new Map<number, Map<string, string>>();
   private exactSeen = new Map<number, number>();
-  private slices = new Map<string, { hour: number; event: RemovalEvent; index: number; delta: SliceDelta }>();
+  private slices = new Map<string, { hour: number; event: RemovalEvent; index: number; delta: SliceDelta; fresh: boolean }>();
   private sliceFill = new Map<string, { index: number; items: number }>();
   private dated: DatedEvent[] = [];
+  private readonly admission = new EventAdmission();
+  private readonly proof: ProofBudget;
   private samples: InfoSample[] = [];
   private heldSamples = new Map<string, InfoSample>();
   private dropped: { from: number; to: number } | null = null;
@@ -140,17 +158,31 @@ export class HistoryWriter {
     private readonly options: HistoryOptions,
   ) {
     this.writerId = `${options.holder}/${randomUUID()}`;
+    this.proof = new ProofBudget(options.proofBytesPerDay ?? DEFAULT_PROOF_BYTES_PER_DAY);
   }
 
   /** Continues the slice numbering of the current hour after another recorder (no slice is written by two). */
   async resume(): Promise<void> {
-    const hour = Math.floor(this.options.now() / HOUR_MS);
+    const now = this.options.now();
+    // The caps hold across recorders: the events another one wrote this day and minute count against them.
+    const [today, thisMinute] = await Promise.all([
+      this.client.zcount(this.layout.events, Math.floor(now / DAY_MS) * DAY_MS, '+inf'),
+      this.client.zcount(this.layout.events, Math.floor(now / MINUTE_MS) * MINUTE_MS, '+inf'),
+    ]);
+    this.admission.resume(now, today, thisMinute);
+    const hour = Math.floor(now / HOUR_MS);
+    // The slices of the day so far count against its proof budget; the current hour's are continued after.
+    const dayStart = Math.floor(now / DAY_MS) * (DAY_MS / HOUR_MS);
+    const pipeline = this.client.pipeline();
+    for (let h = dayStart; h <= hour; h++) pipeline.hlen(this.layout.sliceCounts(h));
+    const lengths = (await pipeline.exec()) ?? [];
+    this.proof.resume(now, lengths.reduce((sum, [error, n]) => sum + (error ? 0 : Number(n)), 0));
     const fields = await this.client.hgetall(this.layout.sliceCounts(hour));
     for (const field of Object.keys(fields)) {
       const [event, index] = field.split(':');
       const id = `${hour}:${event}`;
-      const next = Number(index) + 1;
-      if ((this.sliceFill.get(id)?.index ?? -1) < next) this.sliceFill.set(id, { index: next, items: 0 });
+      // Marked full, so that the next key opens (and pays for) the slice after it.
+      if ((this.sliceFill.get(id)?.index ?? -1) < Number(index)) this.sliceFill.set(id, { index: Number(index), items: SLICE_CAPACITY });
     }
   }
 
@@ -176,19 +208,27 @@ export class HistoryWriter {
         names = new Map();
         this.exact.set(minute, names);
       }
-      names.set(key, `${event}|${db}|${at}`);
+      // A long name is kept as its head and hash, the value saying how long it was (src/record/events.ts).
+      const kept = keptName(key);
+      names.set(kept.name, kept.cut ? `${event}|${db}|${at}|${kept.cut.bytes}` : `${event}|${db}|${at}`);
     }
 
+    // Past half the day's proof budget, only a hash sample of keys goes into the filter (src/record/proof.ts).
+    if (!this.proof.keeps(at, key)) return;
     const hour = Math.floor(at / HOUR_MS);
     const fillId = `${hour}:${event}`;
     let fill = this.sliceFill.get(fillId);
+    let fresh = false;
     if (!fill) {
+      if (!this.proof.open(at)) return;
       fill = { index: 0, items: 0 };
       this.sliceFill.set(fillId, fill);
-    }
-    if (fill.items >= SLICE_CAPACITY) {
+      fresh = true;
+    } else if (fill.items >= SLICE_CAPACITY) {
+      if (!this.proof.open(at)) return;
       fill.index += 1;
       fill.items = 0;
+      fresh = true;
     }
     fill.items += 1;
     const sliceId = `${fillId}:${fill.index}`;
@@ -198,7 +238,7 @@ export class HistoryWriter {
         this.drop(at);
         return;
       }
-      slice = { hour, event, index: fill.index, delta: new SliceDelta(this.bitmaps) };
+      slice = { hour, event, index: fill.index, delta: new SliceDelta(this.bitmaps), fresh };
       this.slices.set(sliceId, slice);
     }
     slice.delta.add(filterItem(db, key), this.scratchPositions);
@@ -221,12 +261,13 @@ export class HistoryWriter {
     this.heldSamples.set(sample.address, sample);
   }
 
+  /** A dated event, kept within the caps (EventAdmission); the ones over them are counted into a `capped` event. */
   datedEvent(event: DatedEvent): void {
-    this.dated.push(event);
+    for (const admitted of this.admission.admit(event)) this.dated.push(admitted);
   }
 
   gap(from: number, to: number, why: string, address = ''): void {
-    this.dated.push({ type: 'gap', at: to, from, address, summary: why });
+    this.datedEvent({ type: 'gap', at: to, from, address, summary: why });
   }
 
   /**
@@ -298,6 +339,7 @@ export class HistoryWriter {
         this.heldSamples.delete(node);
       }
     }
+    for (const capped of this.admission.close(now, final)) this.dated.push(capped);
     const held = { counts: this.counts, exact: this.exact, slices: this.slices, dated: this.dated, samples: this.samples, dropped: this.dropped };
     this.counts = new Map();
     this.exact = new Map();
@@ -326,6 +368,8 @@ export class HistoryWriter {
         // A view of the pooled bitmap, which stays ours until the write is confirmed.
         write.bitor(key, scratch, Buffer.from(delta.bitmap.buffer, delta.bitmap.byteOffset, delta.bitmap.byteLength));
       } else {
+        // A new slice is made at its whole length at once: grown bit by bit, Redis would allocate it up to twice over.
+        if (slice.fresh) write.call('SETBIT', key, SLICE_BITS - 1, 0);
         for (const bit of delta.bits) write.call('SETBIT', key, bit, 1);
       }
       // One hour later than the minute keys: the slice covers the hour's last minute too.
@@ -334,6 +378,11 @@ export class HistoryWriter {
       write.call('HINCRBY', counts, `${slice.event}:${slice.index}`, delta.added);
       write.call('PEXPIREAT', counts, (slice.hour + 1) * HOUR_MS + retention);
     }
+    if (this.proof.pending.length > 0) {
+      write.call('HSET', layout.sampling, ...this.proof.pending.flatMap((change) => [String(change.at), String(change.oneIn)]));
+      this.proof.pending = [];
+    }
+    write.call('PEXPIRE', layout.sampling, retention);
     const dated = [...held.dated];
     if (held.dropped) {
       dated.push({
@@ -344,10 +393,16 @@ export class HistoryWriter {
         summary: 'the state Redis was away too long: removed keys were counted but not kept by name',
       });
     }
-    for (const event of dated) write.call('ZADD', layout.events, event.at, JSON.stringify(event));
+    for (const event of dated) {
+      const member = JSON.stringify(event);
+      write.call('ZADD', layout.events, event.at, member);
+      if (SPAN_TYPES.has(event.type)) write.call('ZADD', layout.spans, event.at, member);
+    }
     for (const sample of held.samples) write.call('ZADD', layout.samples, sample.at, JSON.stringify(compactSample(sample)));
     write.call('ZREMRANGEBYSCORE', layout.events, '-inf', now - retention);
     write.call('ZREMRANGEBYSCORE', layout.samples, '-inf', now - retention);
+    write.call('ZREMRANGEBYSCORE', layout.spans, '-inf', now - retention);
+    write.call('PEXPIRE', layout.spans, retention);
     write.call('PEXPIRE', layout.events, retention);
     write.call('PEXPIRE', layout.samples, retention);
     if (!this.firstWritten) write.call('HSETNX', layout.meta, 'firstAt', now);
@@ -361,6 +416,102 @@ export class HistoryWriter {
   /** Marks the record as stopped now (SIGTERM), so a reader knows the gap starts here and not at a crash. */
   async markStopped(): Promise<void> {
     await this.client.hset(this.layout.meta, { stoppedAt: String(this.options.now()) });
+  }
+}
+
+/** The events a window's gaps are made of, kept in `spans` too (src/record/layout.ts). */
+export const SPAN_TYPES: ReadonlySet<DatedEvent['type']> = new Set(['gap', 'notifications']);
+const CHATTY_TYPES: ReadonlySet<DatedEvent['type']> = new Set(['clients', 'burst']);
+
+/**
+ * Which dated events a record keeps: the same client removing again is written once a CLIENT_EVENT_EVERY_MS, and at most
+ * EVENTS_PER_MINUTE and EVENTS_PER_DAY events (of which CHATTY_PER_MINUTE and CHATTY_PER_DAY clients and bursts, so they
+ * never crowd out a restart or a flush). The ones over a cap are counted by type and written as one `capped` event when
+ * their minute is over. Pure, in memory; bounded by the clients seen in the last CLIENT_EVENT_EVERY_MS.
+ */
+export class EventAdmission {
+  private minute = -1;
+  private day = -1;
+  private inMinute = { all: 0, chatty: 0 };
+  private inDay = { all: 0, chatty: 0 };
+  private over = new Map<string, number>();
+  private overFrom = 0;
+  private overTo = 0;
+  private readonly clients = new Map<string, number>();
+
+  /** Counts what another recorder already wrote this day and minute. */
+  resume(now: number, today: number, thisMinute: number): void {
+    this.roll(now);
+    this.inDay = { all: today, chatty: today };
+    this.inMinute = { all: thisMinute, chatty: thisMinute };
+  }
+
+  /** The events to keep for `event`: itself, or nothing; and, when a minute with events over the cap is over, their count. */
+  admit(event: DatedEvent): DatedEvent[] {
+    const out = this.roll(event.at);
+    if (event.type === 'clients' && event.data?.unnamed === undefined) {
+      const client = `${event.address} ${event.data?.addr ?? ''} ${event.data?.name ?? ''} ${event.data?.cmd ?? ''} ${event.data?.db ?? ''}`;
+      const last = this.clients.get(client);
+      if (last !== undefined && event.at - last < CLIENT_EVENT_EVERY_MS && event.at >= last) return out;
+      this.clients.set(client, event.at);
+    }
+    const chatty = CHATTY_TYPES.has(event.type);
+    const full =
+      this.inMinute.all >= EVENTS_PER_MINUTE ||
+      this.inDay.all >= EVENTS_PER_DAY ||
+      (chatty && (this.inMinute.chatty >= CHATTY_PER_MINUTE || this.inDay.chatty >= CHATTY_PER_DAY));
+    if (full) {
+      if (this.over.size === 0) this.overFrom = event.at;
+      this.overTo = Math.max(this.overTo, event.at);
+      this.over.set(event.type, (this.over.get(event.type) ?? 0) + 1);
+      return out;
+    }
+    this.inMinute.all += 1;
+    this.inDay.all += 1;
+    if (chatty) {
+      this.inMinute.chatty += 1;
+      this.inDay.chatty += 1;
+    }
+    out.push(event);
+    return out;
+  }
+
+  /** At a write: the count of the events left out in minutes that are over (all of them when the recorder stops). */
+  close(now: number, final: boolean): DatedEvent[] {
+    if (final) return this.cappedEvent();
+    return this.roll(now);
+  }
+
+  /** Moves to the minute (and day) of `at`, returning the `capped` event of the minute left, if any was left out. */
+  private roll(at: number): DatedEvent[] {
+    const minute = Math.floor(at / MINUTE_MS);
+    if (minute <= this.minute) return [];
+    const out = this.cappedEvent();
+    this.minute = minute;
+    this.inMinute = { all: 0, chatty: 0 };
+    const day = Math.floor(at / DAY_MS);
+    if (day !== this.day) {
+      this.day = day;
+      this.inDay = { all: 0, chatty: 0 };
+    }
+    for (const [client, last] of this.clients) if (at - last >= CLIENT_EVENT_EVERY_MS) this.clients.delete(client);
+    return out;
+  }
+
+  private cappedEvent(): DatedEvent[] {
+    if (this.over.size === 0) return [];
+    const counts = [...this.over].sort((a, b) => b[1] - a[1]);
+    const total = counts.reduce((sum, [, n]) => sum + n, 0);
+    const event: DatedEvent = {
+      type: 'capped',
+      at: this.overTo,
+      from: this.overFrom,
+      address: '',
+      summary: `${total.toLocaleString('en-US')} dated events over the record's cap (${EVENTS_PER_MINUTE} a minute, ${EVENTS_PER_DAY.toLocaleString('en-US')} a day) were not kept: ${counts.map(([type, n]) => `${n.toLocaleString('en-US')} ${type}`).join(', ')}`,
+      data: { total, ...Object.fromEntries(counts) },
+    };
+    this.over = new Map();
+    return [event];
   }
 }
 

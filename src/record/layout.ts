@@ -5,10 +5,13 @@
 //   <prefix>rec:{<cache>}:meta            hash    firstAt, lastAt (ms), holder, nodes, addresses, lastSampleAt, lastSampleNode, retentionMs, stoppedAt
 //   <prefix>rec:{<cache>}:lease           string  the recorder process holding the cache (PX lease)
 //   <prefix>rec:{<cache>}:flushed         hash    writer → the sequence number of its last write applied (none twice)
-//   <prefix>rec:{<cache>}:events          zset    dated events (restart, failover, flush, burst, notifications, gap) by time
+//   <prefix>rec:{<cache>}:events          zset    dated events (restart, failover, flush, burst, notifications, clients, gap, capped) by time
+//   <prefix>rec:{<cache>}:spans           zset    the gap and notifications events again, by time: what a window's gaps are read from
 //   <prefix>rec:{<cache>}:samples         zset    one INFO sample per node per minute, by time
 //   <prefix>rec:{<cache>}:m:<minute>      hash    "<event>|<family>" → removals in that minute (at most PAIRS_PER_MINUTE fields)
-//   <prefix>rec:{<cache>}:x:<minute>      hash    key → "<event>|<db>|<ms>", the first EXACT_PER_MINUTE keys removed that minute
+//   <prefix>rec:{<cache>}:x:<minute>      hash    key → "<event>|<db>|<ms>", the first EXACT_PER_MINUTE keys removed that minute; a key
+//                                                 over 256 bytes kept as its head and hash (keptName), "|<bytes>" added to its value
+//   <prefix>rec:{<cache>}:sampling        hash    ms → 1 in how many removed keys go into the filter from then on (src/record/proof.ts)
 //   <prefix>rec:{<cache>}:sc:<hour>       hash    "<event>:<slice>" → keys added to that Bloom slice
 //   <prefix>rec:{<cache>}:b:<hour>:<event>:<slice>  string  a Bloom filter slice (src/record/bloom.ts)
 //   <prefix>rec:{<cache>}:said:<event>    string  an event announced in Slack: claimed by a recorder, then where it was posted
@@ -23,6 +26,17 @@ export const HOUR_MS = 3_600_000;
 export const PAIRS_PER_MINUTE = 120;
 /** Keys per minute remembered by name with their exact time; the rest only in the Bloom slices. */
 export const EXACT_PER_MINUTE = 60;
+
+/**
+ * Dated events a cache's record keeps a minute and a UTC day, and of those the chatty kinds (clients seen removing, bursts)
+ * at most: the rest are counted into one `capped` event a minute. A client is written at most once a CLIENT_EVENT_EVERY_MS.
+ */
+export const EVENTS_PER_MINUTE = 120;
+export const EVENTS_PER_DAY = 2_000;
+export const CHATTY_PER_MINUTE = 20;
+export const CHATTY_PER_DAY = 1_000;
+export const CLIENT_EVENT_EVERY_MS = 60_000;
+export const DAY_MS = 24 * 3_600_000;
 
 export class RecordLayout {
   private readonly base: string;
@@ -47,6 +61,10 @@ export class RecordLayout {
   get events(): string {
     return `${this.base}events`;
   }
+  /** Gap and notifications events (also in `events`), so a window's gaps are read without reading every event. */
+  get spans(): string {
+    return `${this.base}spans`;
+  }
   get samples(): string {
     return `${this.base}samples`;
   }
@@ -57,6 +75,10 @@ export class RecordLayout {
   /** Every announced event, by time. */
   get saidList(): string {
     return `${this.base}said`;
+  }
+  /** When the share of keys kept in the filter changed, and to what (the per-key proof budget). */
+  get sampling(): string {
+    return `${this.base}sampling`;
   }
   minute(minute: number): string {
     return `${this.base}m:${minute}`;

@@ -7,6 +7,7 @@ import { describeEndpoint, type RedisEndpoint } from '../redis/url.ts';
 import { Announcer, DEFAULT_ANNOUNCER_OPTIONS, type AnnounceSettings, type Speaker } from './announce.ts';
 import { describeClient, startCapture, type Capture, type CaptureOptions, type UnnamedRemovers } from './capture.ts';
 import { DEFAULT_RETENTION_MS, HistoryWriter } from './history.ts';
+import { DEFAULT_PROOF_BYTES_PER_DAY } from './proof.ts';
 import { RecordLayout } from './layout.ts';
 import { rememberAddresses } from './identity.ts';
 import { Lease } from './lease.ts';
@@ -32,6 +33,8 @@ export interface RecorderOptions {
   flushMs: number;
   /** A lease lapses this long after its last renewal; renewed every third of it. */
   leaseMs: number;
+  /** Bytes of per-key proof (Bloom slices) a cache's record may take a UTC day (src/record/proof.ts). */
+  proofBytesPerDay: number;
   /** INFO sampling interval per node. */
   sampleMs: number;
   backoff: { minMs: number; maxMs: number };
@@ -47,6 +50,7 @@ export const DEFAULT_RECORDER_OPTIONS: Omit<RecorderOptions, 'prefix' | 'holder'
   retentionMs: DEFAULT_RETENTION_MS,
   flushMs: 1_000,
   leaseMs: 15_000,
+  proofBytesPerDay: DEFAULT_PROOF_BYTES_PER_DAY,
   sampleMs: 5_000,
   backoff: { minMs: 500, maxMs: 30_000 },
   now: Date.now,
@@ -142,7 +146,7 @@ export class Recorder {
   private async startRecording(target: RecordTarget, lease: Lease): Promise<void> {
     const now = this.options.now();
     const layout = new RecordLayout(this.options.prefix, target.id);
-    const writer = new HistoryWriter(this.state, layout, { retentionMs: this.options.retentionMs, holder: this.options.holder, now: this.options.now });
+    const writer = new HistoryWriter(this.state, layout, { retentionMs: this.options.retentionMs, holder: this.options.holder, now: this.options.now, proofBytesPerDay: this.options.proofBytesPerDay });
     const read = await readMeta(this.state, layout);
     if (!read.ok) {
       // No recorder wrote it: removed (the writes that follow put the fields back), and said once here.

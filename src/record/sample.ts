@@ -61,7 +61,7 @@ export function sampleFromInfo(text: string, address: string, at: number): InfoS
 
 /** A dated event of the record: seen by comparing samples (restart, failover, flush, burst) or by the recorder itself. */
 export interface DatedEvent {
-  type: 'restart' | 'failover' | 'flush' | 'burst' | 'notifications' | 'clients' | 'gap';
+  type: 'restart' | 'failover' | 'flush' | 'burst' | 'notifications' | 'clients' | 'gap' | 'capped';
   /** Epoch ms: when it happened, or the latest time it can have happened. */
   at: number;
   /** For events known only within an interval (a flush between two samples): the earliest time. */
@@ -76,7 +76,7 @@ export interface DatedEvent {
 export const DATED_EVENT_ENTRY: RecordKind<DatedEvent> = {
   what: 'dated event',
   schema: z.object({
-    type: z.enum(['restart', 'failover', 'flush', 'burst', 'notifications', 'clients', 'gap']),
+    type: z.enum(['restart', 'failover', 'flush', 'burst', 'notifications', 'clients', 'gap', 'capped']),
     at: JsonNumber,
     from: JsonNumber.optional(),
     address: z.string(),

@@ -7,8 +7,8 @@ import { addressesOf, findRecordName, type RecordIdentity } from './identity.ts'
 import { RecordLayout } from './layout.ts';
 import { leaseHolder } from './lease.ts';
 import { readMeta } from './meta.ts';
-import { gapsOf } from './reader.ts';
-import { DATED_EVENT_ENTRY, type DatedEvent } from './sample.ts';
+import { gapsOf, readDated } from './reader.ts';
+import type { DatedEvent } from './sample.ts';
 import { formatBytes } from '../domain/format.ts';
 
 export interface RecordStatus {
@@ -79,10 +79,8 @@ export async function recordStatus(client: StateClient, layout: RecordLayout, no
   const firstAt = Number(meta.firstAt);
   const lastAt = Number(meta.lastAt);
   if (!Number.isFinite(firstAt) || !Number.isFinite(lastAt)) return null;
-  const dated = (await client.zrangebyscore(layout.events, '-inf', '+inf')).flatMap((json) => {
-    const parsed = parseRecord(json, DATED_EVENT_ENTRY);
-    return parsed.ok ? [parsed.value] : [];
-  });
+  // Gaps and notifications from their own set, with the newest events: never every event of the record.
+  const dated = await readDated(client, layout, firstAt, now, { count: 0 });
   const gaps = gapsOf(dated, { firstAt, lastAt, stopped: meta.stoppedAt !== undefined, flushMs: Number(meta.flushMs) || 1_000 }, firstAt, now).reverse();
   const lastSampleRaw = (await client.zrevrangebyscore(layout.samples, '+inf', '-inf', 'LIMIT', 0, 1))[0];
   const lastSample = lastSampleRaw ? parseRecord(lastSampleRaw, STORED_SAMPLE_ENTRY) : null;

@@ -3,7 +3,7 @@ import { globMatches } from '../domain/glob.ts';
 import type { RedisEndpoint } from '../redis/url.ts';
 import { startCapture, type CaptureOptions, type NotificationState, type RemovingClient } from './capture.ts';
 import { joinAnd } from '../domain/format.ts';
-import { HOW_TO_ENABLE, howToAdd, parseNotifyFlags, REMOVAL_EVENTS, type RemovalEvent } from './events.ts';
+import { HOW_TO_ENABLE, howToAdd, keptName, parseNotifyFlags, REMOVAL_EVENTS, type RemovalEvent } from './events.ts';
 import { counterDelta, restarted, type DatedEvent, type InfoSample } from './sample.ts';
 
 export const DEFAULT_WATCH_MS = 30_000;
@@ -42,7 +42,11 @@ export interface WatchResult {
   target: { host: string; port: number; tls: boolean };
   window: { from: string; to: string; seconds: number };
   notifications: { enabled: boolean | null; flags: string | null; source: NotificationState['source']; missing: RemovalEvent[]; howToEnable: string | null };
-  events: Array<{ type: RemovalEvent; count: number; matching: number; sample: string[] }>;
+  /**
+   * `longNames` (additive, only when a sampled name was over 256 bytes): each such name as `sample` holds it (its head
+   * and hash, src/record/events.ts), with its whole length in bytes and SHA-256.
+   */
+  events: Array<{ type: RemovalEvent; count: number; matching: number; sample: string[]; longNames?: LongName[] }>;
   timeline: TimelineRow[];
   counters: { expired_keys: number; evicted_keys: number; del: number; unlink: number; flushdb: number; flushall: number; getdel: number; hdel: number };
   clients: Array<{ name: string; addr: string; cmd: string; db: number }>;
@@ -57,11 +61,17 @@ export interface WatchResult {
   summary: string;
 }
 
+export interface LongName {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
 export type WatchOutcome = { ok: true; result: WatchResult } | { ok: false; kind: 'unreachable' | 'auth'; endpoint: string; reason: string };
 
 export async function watch(input: WatchInput, hooks: WatchHooks = {}): Promise<WatchOutcome> {
   const now = hooks.now ?? Date.now;
-  const counts = new Map<RemovalEvent, { count: number; matching: number; sample: string[] }>();
+  const counts = new Map<RemovalEvent, { count: number; matching: number; sample: string[]; longNames: LongName[] }>();
   const seconds = new Map<number, Map<RemovalEvent, number>>();
   const clients = new Map<string, RemovingClient>();
   const changes: DatedEvent[] = [];
@@ -77,7 +87,7 @@ export async function watch(input: WatchInput, hooks: WatchHooks = {}): Promise<
     {
       keyEvent(at, _node, db, event, name) {
         if (input.db !== null && db !== input.db) return;
-        const entry = counts.get(event) ?? { count: 0, matching: 0, sample: [] };
+        const entry = counts.get(event) ?? { count: 0, matching: 0, sample: [], longNames: [] };
         counts.set(event, entry);
         entry.count += 1;
         totalEvents += 1;
@@ -85,7 +95,14 @@ export async function watch(input: WatchInput, hooks: WatchHooks = {}): Promise<
         if (matches) {
           entry.matching += 1;
           totalMatching += 1;
-          if (entry.sample.length < SAMPLE_SIZE && !entry.sample.includes(name)) entry.sample.push(name);
+          if (entry.sample.length < SAMPLE_SIZE) {
+            // Kept bounded whatever the name (a key of megabytes is its head and hash).
+            const kept = keptName(name);
+            if (!entry.sample.includes(kept.name)) {
+              entry.sample.push(kept.name);
+              if (kept.cut) entry.longNames.push({ name: kept.name, ...kept.cut });
+            }
+          }
         }
         const second = Math.floor(at / 1000);
         const row = seconds.get(second) ?? new Map<RemovalEvent, number>();
@@ -142,7 +159,7 @@ export async function watch(input: WatchInput, hooks: WatchHooks = {}): Promise<
   await capture.stop();
 
   const events = [...counts]
-    .map(([type, entry]) => ({ type, count: entry.count, matching: entry.matching, sample: entry.sample }))
+    .map(([type, entry]) => ({ type, count: entry.count, matching: entry.matching, sample: entry.sample, ...(entry.longNames.length > 0 ? { longNames: entry.longNames } : {}) }))
     .sort((a, b) => b.count - a.count || REMOVAL_EVENTS.indexOf(a.type) - REMOVAL_EVENTS.indexOf(b.type));
   const firstSecond = Math.floor(from / 1000);
   const lastSecond = Math.floor((to - 1) / 1000);

@@ -182,6 +182,18 @@ export function recordSignals(evidence: Evidence): Signal[] {
       });
       if (doubt) signals.push(...fieldExpirySignals(doubt, label, now));
     }
+  } else if (!isPattern && record.key?.unsampled && record.key.unsampled.length > 0) {
+    // The filter kept only a hash sample of keys for part of the window, and not this one: never "not removed".
+    const spans = record.key.unsampled
+      .slice(0, 3)
+      .map((span) => `${span.oneIn === 0 ? 'not kept by name at all' : `recorded at 1 in ${formatCount(span.oneIn)}`} from ${clock(span.from, now, false)} to ${clock(span.to, now, false)} UTC`)
+      .join(', then ');
+    const summary =
+      `keys of this cache were ${spans} (a hash sample, past half of the day's per-key proof budget, KEYLOSS_RECORD_PROOF_MB): ` +
+      `${key} was not among the sampled keys, so the record cannot say whether it was removed then; counts stay exact (${formatCount(total)} ${label} removals recorded in the window)`;
+    for (const cause of ['expiration', 'eviction', 'deletion', 'wrong-database'] as const) {
+      signals.push({ cause, check: 'record', weight: 0, source: 'record', at: record.key.unsampled[0]!.from, summary });
+    }
   } else if (!isPattern && record.key && !record.notificationsOff && gaps.length === 0) {
     // The record saw the whole window with notifications on and never this key: no keyevent removed it.
     const window = `${clock(record.window.from, now, false)}–${clock(record.window.to, now, false)} UTC`;
