@@ -9,7 +9,7 @@ import { NodeUnreachable } from '../redis/target.ts';
 import { keySlot, patternSlot } from '../redis/slot.ts';
 import { literalKey } from '../domain/keys.ts';
 import type { Check, CheckContext } from './types.ts';
-import type { KeyspaceLine, NearNameFinding, PresenceData, SampleEstimate, ShardPresence } from '../domain/evidence.ts';
+import type { FieldPresence, KeyspaceLine, NearNameFinding, PresenceData, SampleEstimate, ShardPresence } from '../domain/evidence.ts';
 import { nearName } from '../domain/near-names.ts';
 import { estimateMatches } from './estimate.ts';
 import { scanPacing } from './scan-pacing.ts';
@@ -99,6 +99,9 @@ export const presenceCheck: Check<'keyspace.presence'> = {
     // Nothing anywhere: before any cause, the name itself may be off (ORDER:17 for order:17).
     const nothing = looked.length > 0 && looked.every((outcome) => outcome.count === 0);
     const near = nothing ? await nearNameIn(ctx, primaries, looked.map((o) => o.db), keyspaceByNode, deadline) : null;
+    const exactThere = !query.isPattern && (appDb?.count ?? 0) > 0;
+    const keyType = exactThere ? await typeOfKey(ctx) : null;
+    const field = exactThere && query.field !== undefined ? await fieldPresence(ctx, query.field) : null;
     const pacers = await ctx.redis.pacersStarted();
     const pacing = [...pacers].map(([address, pacer]) => pacer.summary(address));
     return {
@@ -123,9 +126,35 @@ export const presenceCheck: Check<'keyspace.presence'> = {
       shards,
       ...(pacing.length > 0 ? { pacing } : {}),
       ...(near ? { near } : {}),
+      ...(keyType ? { keyType } : {}),
+      ...(field ? { field } : {}),
     };
   },
 };
+
+/** The type of the asked key, which exists (`hash`, `string`, …): whether a field of it can be asked; null when TYPE failed. */
+async function typeOfKey(ctx: CheckContext): Promise<string | null> {
+  const key = literalKey(ctx.query.key);
+  try {
+    return String(await (await ctx.redis.gateway(await ctx.redis.addressForKey(key), ctx.query.db)).call('TYPE', key));
+  } catch {
+    return null;
+  }
+}
+
+/** Is the asked field in the asked key (which exists): HEXISTS, which every server version has. */
+async function fieldPresence(ctx: CheckContext, name: string): Promise<FieldPresence> {
+  const key = literalKey(ctx.query.key);
+  const gateway = await ctx.redis.gateway(await ctx.redis.addressForKey(key), ctx.query.db);
+  try {
+    return { name, present: Number(await gateway.call('HEXISTS', key, name)) > 0 };
+  } catch (error) {
+    const reason = describeError(error);
+    // The key holds a string, a list…: it has no fields, so the field cannot be in it.
+    if (/WRONGTYPE/.test(reason)) return { name, present: false, notAHash: true };
+    return { name, present: null, reason };
+  }
+}
 
 async function readKeyspace(ctx: CheckContext, address: string): Promise<KeyspaceEntry[] | null> {
   try {
@@ -137,12 +166,14 @@ async function readKeyspace(ctx: CheckContext, address: string): Promise<Keyspac
 }
 
 function sumKeyspace(entries: KeyspaceEntry[]): KeyspaceLine[] {
-  const byDb = new Map<number, { keys: number; expires: number; ttlWeighted: number }>();
+  const byDb = new Map<number, { keys: number; expires: number; ttlWeighted: number; subexpiry?: number }>();
   for (const entry of entries) {
     const line = byDb.get(entry.db) ?? { keys: 0, expires: 0, ttlWeighted: 0 };
     line.keys += entry.keys;
     line.expires += entry.expires;
     line.ttlWeighted += entry.avgTtl * entry.expires;
+    // Only servers that expire hash fields (Redis 7.4+) print subexpiry; elsewhere it stays absent, never 0.
+    if (entry.subexpiry !== undefined) line.subexpiry = (line.subexpiry ?? 0) + entry.subexpiry;
     byDb.set(entry.db, line);
   }
   return [...byDb]
@@ -151,6 +182,7 @@ function sumKeyspace(entries: KeyspaceEntry[]): KeyspaceLine[] {
       keys: line.keys,
       expires: line.expires,
       avgTtlMs: line.expires > 0 ? Math.round(line.ttlWeighted / line.expires) : 0,
+      ...(line.subexpiry !== undefined ? { subexpiry: line.subexpiry } : {}),
     }))
     .sort((a, b) => a.db - b.db);
 }

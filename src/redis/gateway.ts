@@ -51,6 +51,10 @@ const ALLOWLIST: ReadonlyMap<string, true | ReadonlySet<string>> = new Map<strin
   ['TIME', true],
   ['HLEN', true],
   ['HSCAN', true],
+  // Hash fields (Redis 7.4+ expires single fields): does one exist, and how long each has left.
+  ['HEXISTS', true],
+  ['HTTL', true],
+  ['HPEXPIRETIME', true],
   ['CLIENT', new Set(['LIST', 'INFO', 'SETNAME'])],
   ['MEMORY', new Set(['USAGE'])],
   ['OBJECT', new Set(['FREQ', 'IDLETIME', 'ENCODING'])],

@@ -13,15 +13,18 @@ const now = new Date('2026-11-26T06:00:00.000Z');
 const SAMPLE_TEXT: Record<TextFormat, string> = {
   target: 'redis://127.0.0.1:6390',
   'key-pattern': 'session:*',
+  'field-name': 'token',
   'db-index': '7',
   since: '2026-11-26T05:00Z',
   text: 'it was there at five',
 };
 
 const VERDICTS: Verdict[] = ['explained', 'no-loss', 'inconclusive'];
-const FINDINGS: Findings[] = VERDICTS.flatMap((verdict) =>
-  [null, ...CAUSE_IDS].map((topCause: CauseId | null) => ({ verdict, topCause })),
-);
+const FINDINGS: Findings[] = [
+  ...VERDICTS.flatMap((verdict) => [null, ...CAUSE_IDS].map((topCause: CauseId | null): Findings => ({ verdict, topCause }))),
+  // The key is there and is a hash: the walkthrough asks whether a field of it is missing.
+  { verdict: 'no-loss', topCause: null, keyType: 'hash' },
+];
 
 type Action = { label: string; apply: (engine: Engine, s: Session) => ReturnType<Engine['answer']> };
 
