@@ -1,4 +1,4 @@
-// Is the key (or pattern) there, and in which db: EXISTS or a bounded SCAN in the app's db and every db INFO lists.
+// Is the key (or pattern) there, and in which db: PTTL (Gateway.exists) or a bounded SCAN in the app's db and every db INFO lists.
 import { describeError } from '../redact.ts';
 import { CommandUnavailable } from '../redis/gateway.ts';
 import { parseInfo } from '../redis/info.ts';
@@ -197,7 +197,7 @@ async function existsInDb(ctx: CheckContext, db: number): Promise<DbOutcome> {
   try {
     const address = await ctx.redis.addressForKey(key);
     const gateway = await ctx.redis.gateway(address, db);
-    const count = Number(await gateway.call('EXISTS', key));
+    const count = (await gateway.exists(key)) ? 1 : 0;
     const sampleKeys = count > 0 && db === ctx.query.db ? [key] : [];
     const byNode = [{ address, matched: count, complete: true }];
     return { db, count, scannedKeys: 1, complete: true, ms: Math.round(performance.now() - started), sampleKeys, refused: null, byNode };
@@ -311,7 +311,7 @@ async function nearNameIn(
       if (candidate.key !== undefined) {
         const gateway = await ctx.redis.gateway(await ctx.redis.addressForKey(candidate.key), db);
         finding.key = candidate.key;
-        finding.keyExists = Number(await gateway.call('EXISTS', candidate.key)) > 0;
+        finding.keyExists = await gateway.exists(candidate.key);
       }
       return finding;
     } catch (error) {

@@ -52,7 +52,7 @@ export interface PresenceData {
   isPattern: boolean;
   /** The db the application uses. */
   db: number;
-  /** Present in the application's db (exact key: EXISTS; pattern: at least one match). */
+  /** Present in the application's db (exact key: looked up with PTTL; pattern: at least one match). */
   present: boolean;
   /** One entry per db where at least one match was found. */
   matches: PresenceMatch[];
@@ -284,7 +284,7 @@ export interface PrimaryRead {
   reason: string | null;
   /** The primary's master_repl_offset, to measure how far behind the replica is. */
   offset: number | null;
-  /** Exact key: EXISTS on the primary (0 or 1); pattern: matches a bounded SCAN found there. */
+  /** Exact key: looked up on the primary (0 or 1); pattern: matches a bounded SCAN found there. */
   count: number | null;
   /** False when the pattern's scan stopped at its budget (count is a lower bound). */
   complete: boolean;
