@@ -336,6 +336,8 @@ export interface RatesData {
   resolutionPerSec?: number;
   /** Each null when a node's INFO did not carry the counter in both samples. */
   expiredPerSec: number | null;
+  /** Additive: hash fields expiring per second (expired_subkeys, Redis 7.4+); null where the server does not count them. */
+  expiredSubkeysPerSec?: number | null;
   evictedPerSec: number | null;
   /** DEL + UNLINK + GETDEL + HDEL calls per second. */
   deletedPerSec: number | null;

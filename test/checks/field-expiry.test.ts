@@ -63,6 +63,20 @@ describe('a field missing from a key that is there', () => {
     expect(cause('eviction').likelihood).toBe('ruled-out');
   });
 
+  it('reads hash fields expiring now (expired_subkeys rising between the rates samples) as expiration', async () => {
+    const app = new Redis(redis8.port);
+    const fill = app.pipeline();
+    for (let i = 0; i < 2_000; i++) fill.hset(`live:${i}`, 'a', '1', 'b', '2');
+    for (let i = 0; i < 2_000; i++) fill.call('HPEXPIRE', `live:${i}`, String(300 + i), 'FIELDS', '1', 'a');
+    await fill.exec();
+    app.disconnect();
+    const query: Query = { key: 'cart:17', isPattern: false, db: 0, since, tier: null, scope: null, field: 'token' };
+    const result = await investigate({ redisUrl: redis8.url, runbook, query, options: { rateIntervalMs: 1_000 } });
+    if (!result.ok) throw new Error(result.reason);
+    const expiration = result.report.causes.find((c) => c.id === 'expiration')!;
+    expect(expiration.evidence.map((e) => e.summary).join('\n')).toMatch(/[\d,.]+ hash fields\/s expiring now \(expired_subkeys/);
+  });
+
   it('is no loss when the field is there', async () => {
     const { report } = await diagnose(redis8.url, 'cart:17', 'user');
     expect(report.verdict).toBe('no-loss');

@@ -116,7 +116,24 @@ export function expirationSignals(evidence: Evidence): Signal[] {
     });
   }
 
+  if (rates?.expiredSubkeysPerSec != null && rates.expiredSubkeysPerSec > 0) {
+    signals.push({
+      cause: 'expiration',
+      check: 'rates',
+      weight: missingField !== null ? 0.3 : 0.2,
+      summary: `${formatCount(rates.expiredSubkeysPerSec)} hash fields/s expiring now (expired_subkeys, ${rateWindow(rates, evidence.now)})`,
+    });
+  }
+
   const line = keyspaceOf(evidence, evidence.query.db);
+  if (line && (line.subexpiry ?? 0) > 0) {
+    signals.push({
+      cause: 'expiration',
+      check: 'keyspace.presence',
+      weight: 0,
+      summary: `db ${line.db}: ${plural(line.subexpiry ?? 0, 'hash', 'hashes')} with field TTLs (keyspace subexpiry)`,
+    });
+  }
   if (line && line.keys > 0 && line.expires > 0) {
     signals.push({
       cause: 'expiration',
