@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Query } from '../../src/domain/query.ts';
 import { investigate } from '../../src/investigate.ts';
+import { assertAllowed, CommandRefused } from '../../src/redis/gateway.ts';
 import { renderText } from '../../src/report/text.ts';
 import { loadDefaultRunbook } from '../../src/runbook/load.ts';
 import type { Runbook } from '../../src/runbook/schema.ts';
@@ -135,3 +136,11 @@ describe('hashes emptied by field expiry, without a record', () => {
     expect(cause('expiration').evidence.map((e) => e.summary).join('\n')).toMatch(/expired_subkeys [\d,]+ .*a hash whose last field expires is removed/);
   });
 });
+
+describe('the read-only allowlist', () => {
+  it('lets the field reads through (HEXISTS, HTTL, HPEXPIRETIME) and refuses the field writes', () => {
+    for (const command of ['HEXISTS', 'HTTL', 'HPEXPIRETIME']) expect(() => assertAllowed(command, ['k', 'FIELDS', 1, 'f'])).not.toThrow();
+    for (const command of ['HEXPIRE', 'HPEXPIRE', 'HPERSIST', 'HGETDEL', 'HGETEX', 'HSETEX']) expect(() => assertAllowed(command, ['k'])).toThrow(CommandRefused);
+  });
+});
+
