@@ -4,7 +4,7 @@ import { benchAmr } from './amr.ts';
 import { benchCharts } from './charts.ts';
 import { benchClientList } from './client-list.ts';
 import { benchDiagnose } from './diagnose.ts';
-import { benchFootprint, SMOKE as FOOTPRINT_SMOKE } from './footprint.ts';
+import { benchFootprint, FULL as FOOTPRINT_FULL, SMOKE as FOOTPRINT_SMOKE } from './footprint.ts';
 import { benchFlood } from './flood.ts';
 import { benchHostile } from './hostile.ts';
 import { benchLoad } from './load.ts';
@@ -22,7 +22,7 @@ export const benchmarks: Record<string, (size: BenchSize) => Promise<Figures>> =
   charts: benchCharts,
   clientlist: benchClientList,
   diagnose: benchDiagnose,
-  footprint: (size) => (size === 'smoke' ? benchFootprint(FOOTPRINT_SMOKE) : benchFootprint()),
+  footprint: (size) => benchFootprint(size === 'smoke' ? FOOTPRINT_SMOKE : FOOTPRINT_FULL),
   flood: benchFlood,
   hostile: benchHostile,
   load: benchLoad,

@@ -16,6 +16,7 @@ export const memoryCheck: Check<'memory'> = {
       maxmemory: info.memory.maxmemory ?? null,
       evictedKeys: info.stats.evicted_keys ?? null,
       expiredKeys: info.stats.expired_keys ?? null,
+      expiredSubkeys: info.stats.expired_subkeys ?? null,
     }));
     // A sum is known only when every node said.
     const sum = (pick: (node: MemoryData['nodes'][number]) => number | null) =>
@@ -32,6 +33,7 @@ export const memoryCheck: Check<'memory'> = {
       fragmentationRatio: ratios.length > 0 ? Math.max(...ratios) : null,
       evictedKeys: sum((node) => node.evictedKeys),
       expiredKeys: sum((node) => node.expiredKeys),
+      expiredSubkeys: sum((node) => node.expiredSubkeys ?? null),
       evictionExceededMs: exceeded.length > 0 ? exceeded.reduce((a, b) => a + b, 0) : null,
       nodes: perNode,
     };

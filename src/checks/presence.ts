@@ -1,4 +1,4 @@
-// Is the key (or pattern) there, and in which db: EXISTS or a bounded SCAN in the app's db and every db INFO lists.
+// Is the key (or pattern) there, and in which db: PTTL (Gateway.exists) or a bounded SCAN in the app's db and every db INFO lists.
 import { describeError } from '../redact.ts';
 import { CommandUnavailable } from '../redis/gateway.ts';
 import { parseInfo } from '../redis/info.ts';
@@ -10,7 +10,7 @@ import { NodeUnreachable } from '../redis/target.ts';
 import { keySlot, patternSlot } from '../redis/slot.ts';
 import { literalKey } from '../domain/keys.ts';
 import type { Check, CheckContext } from './types.ts';
-import type { KeyspaceLine, NearNameFinding, PresenceData, SampleEstimate, ShardPresence } from '../domain/evidence.ts';
+import type { FieldPresence, KeyspaceLine, NearNameFinding, PresenceData, SampleEstimate, ShardPresence } from '../domain/evidence.ts';
 import { nearName } from '../domain/near-names.ts';
 import { estimateMatches } from './estimate.ts';
 import { scanPacing } from './scan-pacing.ts';
@@ -108,6 +108,9 @@ export const presenceCheck: Check<'keyspace.presence'> = {
     // Nothing anywhere: before any cause, the name itself may be off (ORDER:17 for order:17).
     const nothing = looked.length > 0 && looked.every((outcome) => outcome.count === 0);
     const near = nothing ? await nearNameIn(ctx, primaries, looked.map((o) => o.db), keyspaceByNode, deadline) : null;
+    const exactThere = !query.isPattern && (appDb?.count ?? 0) > 0;
+    const keyType = exactThere ? await typeOfKey(ctx) : null;
+    const field = exactThere && query.field !== undefined ? await fieldPresence(ctx, query.field) : null;
     const pacers = await ctx.redis.pacersStarted();
     const pacing = [...pacers].map(([address, pacer]) => pacer.summary(address));
     return {
@@ -134,9 +137,35 @@ export const presenceCheck: Check<'keyspace.presence'> = {
       ...(near ? { near } : {}),
       // Only when no other db shows keys: an ACL may keep SELECT from us while other users write elsewhere.
       ...(oneDatabase !== null && keyspace.every((line) => line.db === 0) ? { oneDatabase } : {}),
+      ...(keyType ? { keyType } : {}),
+      ...(field ? { field } : {}),
     };
   },
 };
+
+/** The type of the asked key, which exists (`hash`, `string`, …): whether a field of it can be asked; null when TYPE failed. */
+async function typeOfKey(ctx: CheckContext): Promise<string | null> {
+  const key = literalKey(ctx.query.key);
+  try {
+    return String(await (await ctx.redis.gateway(await ctx.redis.addressForKey(key), ctx.query.db)).call('TYPE', key));
+  } catch {
+    return null;
+  }
+}
+
+/** Is the asked field in the asked key (which exists): HEXISTS, which every server version has. */
+async function fieldPresence(ctx: CheckContext, name: string): Promise<FieldPresence> {
+  const key = literalKey(ctx.query.key);
+  const gateway = await ctx.redis.gateway(await ctx.redis.addressForKey(key), ctx.query.db);
+  try {
+    return { name, present: Number(await gateway.call('HEXISTS', key, name)) > 0 };
+  } catch (error) {
+    const reason = describeError(error);
+    // The key holds a string, a list…: it has no fields, so the field cannot be in it.
+    if (/WRONGTYPE/.test(reason)) return { name, present: false, notAHash: true };
+    return { name, present: null, reason };
+  }
+}
 
 async function readKeyspace(ctx: CheckContext, address: string): Promise<KeyspaceEntry[] | null> {
   try {
@@ -148,12 +177,14 @@ async function readKeyspace(ctx: CheckContext, address: string): Promise<Keyspac
 }
 
 function sumKeyspace(entries: KeyspaceEntry[]): KeyspaceLine[] {
-  const byDb = new Map<number, { keys: number; expires: number; ttlWeighted: number }>();
+  const byDb = new Map<number, { keys: number; expires: number; ttlWeighted: number; subexpiry?: number }>();
   for (const entry of entries) {
     const line = byDb.get(entry.db) ?? { keys: 0, expires: 0, ttlWeighted: 0 };
     line.keys += entry.keys;
     line.expires += entry.expires;
     line.ttlWeighted += entry.avgTtl * entry.expires;
+    // Only servers that expire hash fields (Redis 7.4+) print subexpiry; elsewhere it stays absent, never 0.
+    if (entry.subexpiry !== undefined) line.subexpiry = (line.subexpiry ?? 0) + entry.subexpiry;
     byDb.set(entry.db, line);
   }
   return [...byDb]
@@ -162,6 +193,7 @@ function sumKeyspace(entries: KeyspaceEntry[]): KeyspaceLine[] {
       keys: line.keys,
       expires: line.expires,
       avgTtlMs: line.expires > 0 ? Math.round(line.ttlWeighted / line.expires) : 0,
+      ...(line.subexpiry !== undefined ? { subexpiry: line.subexpiry } : {}),
     }))
     .sort((a, b) => a.db - b.db);
 }
@@ -176,7 +208,7 @@ async function existsInDb(ctx: CheckContext, db: number): Promise<DbOutcome> {
   try {
     const address = await ctx.redis.addressForKey(key);
     const gateway = await ctx.redis.gateway(address, db);
-    const count = Number(await gateway.call('EXISTS', key));
+    const count = (await gateway.exists(key)) ? 1 : 0;
     const sampleKeys = count > 0 && db === ctx.query.db ? [key] : [];
     const byNode = [{ address, matched: count, complete: true }];
     return { db, count, scannedKeys: 1, complete: true, ms: Math.round(performance.now() - started), sampleKeys, refused: null, byNode };
@@ -290,7 +322,7 @@ async function nearNameIn(
       if (candidate.key !== undefined) {
         const gateway = await ctx.redis.gateway(await ctx.redis.addressForKey(candidate.key), db);
         finding.key = candidate.key;
-        finding.keyExists = Number(await gateway.call('EXISTS', candidate.key)) > 0;
+        finding.keyExists = await gateway.exists(candidate.key);
       }
       return finding;
     } catch (error) {

@@ -11,6 +11,8 @@ import type { Check } from './types.ts';
 /** null: the sample's INFO did not carry the counter (or carried it garbled). */
 interface Counters {
   expired: number | null;
+  /** expired_subkeys: hash fields expired (Redis 7.4+); null where the server does not count them. */
+  expiredSubkeys: number | null;
   evicted: number | null;
   deleted: number | null;
   flushes: number | null;
@@ -43,6 +45,7 @@ async function sample(gateway: Gateway): Promise<Counters> {
   const calls = (names: readonly string[]) => (hasCommandstats ? names.reduce((sum, name) => sum + (info.commandstats[name]?.calls ?? 0), 0) : null);
   return {
     expired: info.stats.expired_keys ?? null,
+    expiredSubkeys: info.stats.expired_subkeys ?? null,
     evicted: info.stats.evicted_keys ?? null,
     deleted: calls(DELETING_COMMANDS),
     flushes: calls(FLUSHING_COMMANDS),
@@ -94,6 +97,7 @@ export const ratesCheck: Check<'rates'> = {
       // Counters are whole numbers: one event in the interval is the smallest rate it can show.
       resolutionPerSec: Math.round((1000 / intervalMs) * 100) / 100,
       expiredPerSec: perSecond(delta((c) => c.expired)),
+      expiredSubkeysPerSec: perSecond(delta((c) => c.expiredSubkeys)),
       evictedPerSec: perSecond(evicted === null ? null : evicted - Math.min(evicted, own?.keysAtMost ?? 0)),
       own,
       deletedPerSec: perSecond(delta((c) => c.deleted)),

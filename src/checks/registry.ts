@@ -1,6 +1,7 @@
 // Every Redis check and the default bounds they run with; the Azure checks are appended by src/azure.
 import { clientsCheck } from './clients.ts';
 import { deletionCheck } from './deletion.ts';
+import { fieldTtlCheck } from './field-ttl.ts';
 import { infoCheck } from './info.ts';
 import { memoryCheck } from './memory.ts';
 import { presenceCheck } from './presence.ts';
@@ -14,6 +15,7 @@ export const redisChecks: Check[] = [
   infoCheck,
   presenceCheck,
   ttlSampleCheck,
+  fieldTtlCheck,
   clientsCheck,
   memoryCheck,
   deletionCheck,

@@ -96,7 +96,7 @@ async function readPrimary(ctx: CheckContext, address: string): Promise<PrimaryR
         });
         return { address, reachable: true, reason: null, offset: replication.master_repl_offset ?? null, count: scan.matched, complete: scan.complete, ...pair };
       }
-      const count = Number(await gateway.call('EXISTS', literalKey(query.key)));
+      const count = (await gateway.exists(literalKey(query.key))) ? 1 : 0;
       return { address, reachable: true, reason: null, offset: replication.master_repl_offset ?? null, count, complete: true, ...pair };
     } catch (error) {
       return unreachable(error instanceof NodeUnreachable ? error.reason : describeError(error));

@@ -44,6 +44,7 @@ export const ttlSampleCheck: Check<'keyspace.ttl-sample'> = {
       medianTtlMs: median(withTtl),
       minTtlMs: withTtl[0] ?? null,
       maxTtlMs: withTtl.at(-1) ?? null,
+      keys: keys.filter((_, i) => ttls[i] !== -2),
     };
   },
 };

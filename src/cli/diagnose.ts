@@ -3,6 +3,7 @@ import { parseCacheResourceId, parseRegion } from '../azure/resource-id.ts';
 import type { AzureTarget } from '../azure/types.ts';
 import { azureAccessOf, type Deps } from '../config/deps.ts';
 import { loadConfig, type Config } from '../config/env.ts';
+import { isGlobPattern } from '../domain/query.ts';
 import { ANSWER_TABLE, answersFromCache, INFERRED_SLOTS, type FlagSpec } from '../core/answers.ts';
 import { runCheckNode } from '../core/check-node.ts';
 import { flagUsage, HELP_FLAG, readRunFlags, SHARED_FLAGS, type RunOptions } from '../core/flags.ts';
@@ -64,6 +65,9 @@ export function parseDiagnoseArgs(argv: string[], config: Pick<Config, 'redisUrl
   const prefill = { ...read.prefill };
   const flags = { ...read.flags };
   if (prefill.key === undefined) return { ok: false, message: `--key is required: ${ANSWER_TABLE.key.flags[0]?.help}` };
+  if (prefill.field !== undefined && isGlobPattern(prefill.key)) {
+    return { ok: false, message: `--field needs an exact --key, not the glob "${prefill.key}": a field belongs to one hash` };
+  }
   if (prefill.cache === undefined) {
     // REDIS_URL is read by the same slot as --redis; its errors name the variable.
     const fromEnv = ANSWER_TABLE.cache.parse(config.redisUrl, now);

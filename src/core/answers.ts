@@ -5,6 +5,7 @@ import { isGlobPattern, type Query } from '../domain/query.ts';
 import { parseRedisUrl } from '../redis/url.ts';
 import {
   parseDbIndex,
+  parseFieldName,
   parseIsoTime,
   parseKeyPattern,
   parseScope,
@@ -15,7 +16,7 @@ import {
   type Parsed,
 } from '../runbook/formats.ts';
 
-export const SLOT_NAMES = ['cache', 'tier', 'key', 'db', 'since', 'scope'] as const;
+export const SLOT_NAMES = ['cache', 'tier', 'key', 'field', 'db', 'since', 'scope'] as const;
 export type SlotName = (typeof SLOT_NAMES)[number];
 
 /** A command-line flag: its name, the value it takes (null: a switch) and its line in the usage. */
@@ -67,6 +68,15 @@ export const ANSWER_TABLE: Record<SlotName, AnswerSlot> = {
     parse: (text) => {
       const r = parseKeyPattern(text);
       return r.ok ? { ok: true, value: r.key } : r;
+    },
+  },
+  field: {
+    flags: [{ name: '--field', value: '<f>', help: 'the hash field that went missing from --key, an exact key that is still there (Redis 7.4+ expires single fields)' }],
+    keyword: 'field',
+    cachesField: null,
+    parse: (text) => {
+      const r = parseFieldName(text);
+      return r.ok ? { ok: true, value: r.field } : r;
     },
   },
   db: {
@@ -171,11 +181,14 @@ export function queryFromAnswers(answers: Record<string, string>): QueryFromAnsw
   if (!tier.ok) missing.push('tier');
   const scope = answers.scope ? parseScope(answers.scope) : { ok: true as const, scope: null };
   if (!scope.ok) missing.push('scope');
-  if (!key.ok || since === null || !db.ok || !tier.ok || !scope.ok) return { ok: false, missing };
-  return {
-    ok: true,
-    query: { key: key.key, isPattern: isGlobPattern(key.key), db: db.db, since, tier: tier.tier, scope: scope.scope },
-  };
+  const field = answers.field ? parseFieldName(answers.field) : null;
+  if (field && !field.ok) missing.push('field');
+  if (!key.ok || since === null || !db.ok || !tier.ok || !scope.ok || (field && !field.ok)) return { ok: false, missing };
+  const query: Query = { key: key.key, isPattern: isGlobPattern(key.key), db: db.db, since, tier: tier.tier, scope: scope.scope };
+  // A field belongs to one hash: it is asked only of an exact key (diagnose refuses --field with a glob; the runbook
+  // asks it only once an exact key is found to be a hash), so a glob keeps its meaning, every key of the family.
+  if (field?.ok && !query.isPattern) query.field = field.field;
+  return { ok: true, query };
 }
 
 /** How the checks run, beside the answers: the same flags on every command that runs them (`diagnose`, `walk`). */

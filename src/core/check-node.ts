@@ -84,7 +84,9 @@ export async function runCheckNode(input: CheckNodeInput, hooks: CheckNodeHooks 
   if (step?.kind !== 'check') {
     return { ok: false, kind: 'not-checking', sentence: `The session stands at node "${session.node}" of runbook ${engine.runbook.id}, not at its checks.`, plan: null };
   }
-  const query = queryFromAnswers(session.answers);
+  // A field given ahead (--field, `field` in the command text) is asked of the first checks, before its question.
+  const ahead = session.answers.field === undefined ? session.prefill?.field : undefined;
+  const query = queryFromAnswers(ahead !== undefined ? { ...session.answers, field: ahead } : session.answers);
   if (!query.ok) {
     return { ok: false, kind: 'not-checking', sentence: `Runbook ${engine.runbook.id} reached its checks without an answer for: ${query.missing.join(', ')}.`, plan: null };
   }
@@ -123,7 +125,8 @@ export async function runCheckNode(input: CheckNodeInput, hooks: CheckNodeHooks 
     return { ok: false, kind: result.kind, sentence: targetFailureSentence(result, target.cache), plan };
   }
   const report = result.report;
-  const recorded = engine.recordFindings(session, { verdict: report.verdict, topCause: topCause(report) }, (hooks.now ?? (() => new Date()))());
+  const findings = { verdict: report.verdict, topCause: topCause(report), ...(report.key.type ? { keyType: report.key.type } : {}) };
+  const recorded = engine.recordFindings(session, findings, (hooks.now ?? (() => new Date()))());
   if (!recorded.ok) return { ok: false, kind: 'runbook', sentence: `The runbook could not go on after the checks: ${recorded.error.message}`, plan };
   const next = engine.current(recorded.session);
   return {

@@ -68,7 +68,8 @@ export function diagnose(evidence: Evidence): Diagnosis {
   );
 
   const presence = dataOf(evidence, 'keyspace.presence');
-  const exactKeyPresent = presence !== null && !presence.isPattern && presence.present;
+  // A field asked of a key that is there: nothing is lost unless the field is gone.
+  const exactKeyPresent = presence !== null && !presence.isPattern && presence.present && (presence.field === undefined || presence.field.present === true);
   const verdict: Verdict = exactKeyPresent ? 'no-loss' : causes[0]?.likelihood === 'likely' ? 'explained' : 'inconclusive';
   return {
     verdict,

@@ -23,7 +23,7 @@ export const ESSENTIAL_CHECKS: Record<CauseId, readonly CheckId[]> = {
 
 /** Every check that can speak to a cause, for saying what a failed check leaves open. */
 export const RELATED_CHECKS: Record<CauseId, readonly CheckId[]> = {
-  expiration: ['keyspace.ttl-sample', 'memory', 'rates', 'azure.metrics', 'record'],
+  expiration: ['keyspace.ttl-sample', 'keyspace.field-ttl', 'memory', 'rates', 'azure.metrics', 'record'],
   eviction: ['memory', 'keyspace.ttl-sample', 'rates', 'azure.metrics', 'azure.resource', 'record'],
   replication: ['replication', 'azure.metrics', 'azure.resource', 'record'],
   deletion: ['commands.deletion', 'clients', 'rates', 'keyspace.ttl-sample', 'record'],

@@ -1,6 +1,7 @@
 // What could not be checked, as sentences: failed and skipped checks, refused dbs, partial scans, unreachable nodes.
 import { CAUSE_IDS, type CauseId } from '../domain/causes.ts';
 import { CHECK_NAMES, type CheckId, type Evidence } from '../domain/checks.ts';
+import type { Info } from '../domain/info.ts';
 import { RELATED_CHECKS } from './score.ts';
 import { dataOf } from './evidence.ts';
 import { formatCount, joinAnd as list } from '../domain/format.ts';
@@ -51,6 +52,33 @@ const UNKNOWN_SETTING_NAMES: Record<string, string> = {
   replicasPerPrimary: 'replica count (high availability)',
   maxmemoryPolicy: 'eviction policy',
 };
+
+/** INFO fields the diagnosis reads that older servers do not report (6.0 has neither), and what each would show. */
+const VERSION_FIELDS = [
+  { field: 'server_time_usec', shows: "the server's clock, which dates a restart to the second", read: (info: Info) => info.server.server_time_usec },
+  { field: 'rdb_last_load_keys_loaded', shows: 'how many keys the last start loaded from disk', read: (info: Info) => info.persistence.rdb_last_load_keys_loaded },
+] as const;
+
+/** Nodes whose server does not report a field of VERSION_FIELDS, one sentence per server version and set of fields. */
+function versionLacks(evidence: Evidence): string[] {
+  const groups = new Map<string, string[]>();
+  for (const node of dataOf(evidence, 'info')?.nodes ?? []) {
+    const version = node.info.server.redis_version;
+    // Only a server that answered INFO server: a node that said nothing is reported as unreadable, not as lacking.
+    if (version === undefined) continue;
+    const lacking = VERSION_FIELDS.filter((entry) => entry.read(node.info) === undefined);
+    if (lacking.length === 0) continue;
+    const key = `${version}\u0000${lacking.map((entry) => entry.field).join(',')}`;
+    groups.set(key, [...(groups.get(key) ?? []), node.address]);
+  }
+  return [...groups].map(([key, addresses]) => {
+    const [version = '', fields = ''] = key.split('\u0000');
+    const lacking = VERSION_FIELDS.filter((entry) => fields.split(',').includes(entry.field));
+    const what = lacking.map((entry) => `${entry.field} (${entry.shows})`);
+    const them = lacking.length === 1 ? 'what it shows' : 'what they show';
+    return sentence(`${list(shortList(addresses))} (redis_version ${version}) ${addresses.length === 1 ? 'does' : 'do'} not report ${what.join(' or ')}: ${them} could not be checked`);
+  });
+}
 
 export function uncheckedSentences(evidence: Evidence): string[] {
   const out: string[] = [];
@@ -123,5 +151,6 @@ export function uncheckedSentences(evidence: Evidence): string[] {
     if (addresses.length === 1) out.push(sentence(`Node ${addresses[0]} could not be read (${reason})`));
     else out.push(sentence(`${formatCount(addresses.length)} nodes could not be read (${reason}): ${list(shortList(addresses))}`));
   }
+  out.push(...versionLacks(evidence));
   return out;
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { JsonNumber } from './json-number.ts';
 import type { AzureActivityData, AzureMetricsData, AzureResourceData } from './azure-evidence.ts';
-import type { ClientsData, DeletionData, InfoData, MemoryData, PresenceData, RatesData, ReplicationData, RestartData, TtlSampleData } from './evidence.ts';
+import type { ClientsData, DeletionData, FieldTtlData, InfoData, MemoryData, PresenceData, RatesData, ReplicationData, RestartData, TtlSampleData } from './evidence.ts';
 import type { Query } from './query.ts';
 import type { RecordData } from './record.ts';
 
@@ -10,6 +10,7 @@ export const REDIS_CHECK_IDS = [
   'info',
   'keyspace.presence',
   'keyspace.ttl-sample',
+  'keyspace.field-ttl',
   'clients',
   'memory',
   'commands.deletion',
@@ -29,6 +30,7 @@ export const CHECK_NAMES: Record<CheckId, string> = {
   info: 'server information',
   'keyspace.presence': 'key presence',
   'keyspace.ttl-sample': 'TTL sample',
+  'keyspace.field-ttl': 'hash-field TTL sample',
   clients: 'client list',
   memory: 'memory',
   'commands.deletion': 'deleting commands',
@@ -49,6 +51,7 @@ export interface CheckData {
   info: InfoData;
   'keyspace.presence': PresenceData;
   'keyspace.ttl-sample': TtlSampleData;
+  'keyspace.field-ttl': FieldTtlData;
   clients: ClientsData;
   memory: MemoryData;
   'commands.deletion': DeletionData;

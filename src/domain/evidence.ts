@@ -21,6 +21,8 @@ export interface KeyspaceLine {
   keys: number;
   expires: number;
   avgTtlMs: number;
+  /** Hashes with at least one field TTL (Redis 7.4+ keyspace `subexpiry`); absent where the server does not print it. */
+  subexpiry?: number;
 }
 
 export interface PresenceMatch {
@@ -53,7 +55,7 @@ export interface PresenceData {
   isPattern: boolean;
   /** The db the application uses. */
   db: number;
-  /** Present in the application's db (exact key: EXISTS; pattern: at least one match). */
+  /** Present in the application's db (exact key: looked up with PTTL; pattern: at least one match). */
   present: boolean;
   /** One entry per db where at least one match was found. */
   matches: PresenceMatch[];
@@ -88,6 +90,19 @@ export interface PresenceData {
    * the keys cannot be in another database. Absent where the endpoint has more dbs or does not say.
    */
   oneDatabase?: string;
+  /** Additive: the type of the exact key (`hash`, `string`, …) when it exists in the application's db. */
+  keyType?: string;
+  /** Additive: the asked hash field, when a field was asked and the exact key exists. */
+  field?: FieldPresence;
+}
+
+/** Is the asked field in the asked key: null when HEXISTS failed (`reason`). */
+export interface FieldPresence {
+  name: string;
+  present: boolean | null;
+  /** The key is no hash, so it has no fields. */
+  notAHash?: boolean;
+  reason?: string;
 }
 
 /** A name that differs from the asked one only in case, a separator or a prefix, and what matches it. */
@@ -159,6 +174,29 @@ export interface ShardPresence {
   complete: boolean;
 }
 
+/** Field TTLs of hashes (Redis 7.4+ HEXPIRE): the asked key's other fields, or hashes among the sampled keys. */
+export interface FieldTtlData {
+  /** The key or pattern whose hashes were sampled. */
+  pattern: string;
+  /** The asked field, when one was. */
+  field: string | null;
+  db: number;
+  /** Hashes of the db with at least one field TTL (keyspace `subexpiry`); null where the server does not print it. */
+  subexpiry: number | null;
+  /** Hashes sampled, and how many of them carry at least one field TTL. */
+  hashes: number;
+  hashesWithFieldTtl: number;
+  /** Fields sampled (beside the asked one), and how many carry a TTL. */
+  fields: number;
+  fieldsWithTtl: number;
+  /** Remaining field TTLs (ms), over the fields that carry one. */
+  medianFieldTtlMs: number | null;
+  minFieldTtlMs: number | null;
+  maxFieldTtlMs: number | null;
+  /** Why nothing was sampled, when nothing was (the server expires no fields, no hash carries a field TTL). */
+  notSampled: string | null;
+}
+
 export interface TtlSampleData {
   /** The pattern that was sampled: the query, or the siblings of a missing exact key. */
   pattern: string;
@@ -168,6 +206,8 @@ export interface TtlSampleData {
   sampled: number;
   withTtl: number;
   withoutTtl: number;
+  /** Additive: the keys whose TTL was read, for the field-TTL sample. */
+  keys?: string[];
   /** Milliseconds; null when no sampled key carries a TTL. */
   medianTtlMs: number | null;
   minTtlMs: number | null;
@@ -194,10 +234,12 @@ export interface MemoryData {
   fragmentationRatio: number | null;
   evictedKeys: number | null;
   expiredKeys: number | null;
+  /** Additive: hash fields expired since start (`expired_subkeys`, Redis 7.4+); null when a node does not report it. */
+  expiredSubkeys?: number | null;
   /** Redis 7+: total time spent over maxmemory (ms), null when absent. */
   evictionExceededMs: number | null;
   /** Per node, for clusters. */
-  nodes: Array<{ address: string; usedMemory: number | null; maxmemory: number | null; evictedKeys: number | null; expiredKeys: number | null }>;
+  nodes: Array<{ address: string; usedMemory: number | null; maxmemory: number | null; evictedKeys: number | null; expiredKeys: number | null; expiredSubkeys?: number | null }>;
 }
 
 export type RemovalCalls = { del: number; unlink: number; hdel: number; getdel: number; flushdb: number; flushall: number };
@@ -255,7 +297,7 @@ export interface PrimaryRead {
   reason: string | null;
   /** The primary's master_repl_offset, to measure how far behind the replica is. */
   offset: number | null;
-  /** Exact key: EXISTS on the primary (0 or 1); pattern: matches a bounded SCAN found there. */
+  /** Exact key: looked up on the primary (0 or 1); pattern: matches a bounded SCAN found there. */
   count: number | null;
   /** False when the pattern's scan stopped at its budget (count is a lower bound). */
   complete: boolean;
@@ -312,6 +354,8 @@ export interface RatesData {
   resolutionPerSec?: number;
   /** Each null when a node's INFO did not carry the counter in both samples. */
   expiredPerSec: number | null;
+  /** Additive: hash fields expiring per second (expired_subkeys, Redis 7.4+); null where the server does not count them. */
+  expiredSubkeysPerSec?: number | null;
   evictedPerSec: number | null;
   /** DEL + UNLINK + GETDEL + HDEL calls per second. */
   deletedPerSec: number | null;

@@ -47,6 +47,8 @@ const StatsSection = section({
   total_commands_processed: num,
   instantaneous_ops_per_sec: num,
   expired_keys: num,
+  /** Hash fields expired since start (Redis 7.4+: HEXPIRE); absent on servers that do not expire fields. */
+  expired_subkeys: num,
   evicted_keys: num,
   total_eviction_exceeded_time: num,
   keyspace_hits: num,

@@ -70,6 +70,8 @@ export interface Query {
   tier: Tier | null;
   /** What the engineer saw; null means "infer it from the evidence". */
   scope: Scope | null;
+  /** Additive: the hash field that went missing from the exact key `key`, when the key itself is there. */
+  field?: string;
 }
 
 /** Redis glob metacharacters; a backslash escapes them. */

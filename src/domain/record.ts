@@ -1,8 +1,8 @@
 // What keyloss's own record of a cache says about the window of a diagnosis (read by src/record/reader.ts): evidence
 // with times, gaps where it could not see, and for an exact key whether, how and when it was removed.
 
-/** Keyevents the record keeps; `hdel`/`hexpired` remove hash fields, the rest remove the key. */
-export type RecordedEventType = 'expired' | 'evicted' | 'del' | 'rename_from' | 'move_from' | 'hdel' | 'hexpired';
+/** Keyevents the record keeps; `hdel`/`hexpired` remove hash fields, `overwritten`/`type_changed` (Redis 8.2) replace a value, the rest remove the key. */
+export type RecordedEventType = 'expired' | 'evicted' | 'del' | 'rename_from' | 'move_from' | 'hdel' | 'hexpired' | 'overwritten' | 'type_changed';
 
 export interface RecordGap {
   from: string;

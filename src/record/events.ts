@@ -2,11 +2,15 @@
 // families, and how a key's name is kept.
 import { createHash } from 'node:crypto';
 
-/** Keyevent notifications that remove a key (or, for hdel/hexpired, fields of a hash). UNLINK and GETDEL publish `del`. */
-export const REMOVAL_EVENTS = ['expired', 'evicted', 'del', 'rename_from', 'move_from', 'hdel', 'hexpired'] as const;
+/**
+ * Keyevent notifications that remove a key (or, for hdel/hexpired, fields of a hash; UNLINK and GETDEL publish `del`),
+ * and Redis 8.2's `overwritten` (a write replaced a key's value) and `type_changed` (it replaced it with another type):
+ * the key stays, its old value is lost. Each is counted by its name when a server publishes it.
+ */
+export const REMOVAL_EVENTS = ['expired', 'evicted', 'del', 'rename_from', 'move_from', 'hdel', 'hexpired', 'overwritten', 'type_changed'] as const;
 export type RemovalEvent = (typeof REMOVAL_EVENTS)[number];
 
-/** The events after which the key itself is gone (hdel/hexpired remove fields; the key's own `del` follows when it empties). */
+/** The events after which the key itself is gone (hdel/hexpired remove fields, the key's own `del` follows when it empties; overwritten/type_changed keep the key). */
 export const KEY_REMOVAL_EVENTS: readonly RemovalEvent[] = ['expired', 'evicted', 'del', 'rename_from', 'move_from'];
 
 export function isRemovalEvent(value: string): value is RemovalEvent {
@@ -22,6 +26,9 @@ const EVENT_CLASS: Record<RemovalEvent, string> = {
   move_from: 'g',
   hdel: 'h',
   hexpired: 'h',
+  // Redis 8.2's own classes for them (notify-keyspace-events `o` and `c`).
+  overwritten: 'o',
+  type_changed: 'c',
 };
 
 /** The flags keyloss asks operators to set: keyevent channels for expired, evicted and generic commands (del, rename, move). */

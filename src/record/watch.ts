@@ -241,6 +241,8 @@ const VERB: Record<RemovalEvent, string> = {
   move_from: 'moved to another db',
   hdel: 'lost hash fields (HDEL)',
   hexpired: 'lost hash fields to expiry',
+  overwritten: 'overwritten',
+  type_changed: 'overwritten with another type',
 };
 
 const n = (value: number): string => value.toLocaleString('en-US');

@@ -74,6 +74,7 @@ export function buildReport(input: ReportInput): Report {
     target: { host: input.target.host, port: input.target.port, db: evidence.query.db, tls: input.target.tls },
     query: {
       key: evidence.query.key,
+      ...(evidence.query.field !== undefined ? { field: evidence.query.field } : {}),
       since: evidence.query.since.toISOString(),
       tier: diagnosis.tier,
       scope: diagnosis.scope,
@@ -87,6 +88,8 @@ export function buildReport(input: ReportInput): Report {
       matches: (presence?.matches ?? []).map((m) => ({ db: m.db, count: m.count, sampled: m.sampled, ...(m.estimate ? { estimate: m.estimate } : {}) })),
       ...(presence?.pacing ? { pacing: presence.pacing } : {}),
       ...(presence?.near ? { near: presence.near } : {}),
+      ...(presence?.keyType ? { type: presence.keyType } : {}),
+      ...(presence?.field ? { field: { name: presence.field.name, present: presence.field.present } } : {}),
     },
     headline: diagnosis.headline,
     unchecked: diagnosis.unchecked,

@@ -37,7 +37,8 @@ export interface CheckSummary {
 
 export interface Report {
   target: { host: string; port: number; db: number; tls: boolean };
-  query: { key: string; since: string; tier: Tier | null; scope: Scope };
+  /** `field`, additive: the hash field asked with --field. */
+  query: { key: string; field?: string; since: string; tier: Tier | null; scope: Scope };
   verdict: Verdict;
   causes: CauseReport[];
   checks: CheckSummary[];
@@ -49,6 +50,10 @@ export interface Report {
     pacing?: ScanPacingSummary[];
     /** Additive: when nothing matched in any db, a name that differs only in case, a separator or a prefix and matches. */
     near?: NearNameFinding;
+    /** Additive: the exact key's type (`hash`, `string`, …) when it is there. */
+    type?: string;
+    /** Additive: the asked hash field (`--field`) and whether the key holds it (null: could not be read). */
+    field?: { name: string; present: boolean | null };
   };
   /** Additive: one sentence a tired engineer reads first. */
   headline: string;
@@ -115,7 +120,7 @@ const span = { from: z.string(), to: z.string() };
 /** A report as stored with an investigation and read back (src/slack/investigation.ts checks its records with it). */
 export const ReportSchema: z.ZodType<Report> = z.object({
   target: z.object({ host: z.string(), port: JsonNumber, db: JsonNumber, tls: z.boolean() }),
-  query: z.object({ key: z.string(), since: z.string(), tier: TierSchema.nullable(), scope: ScopeSchema }),
+  query: z.object({ key: z.string(), field: z.string().optional(), since: z.string(), tier: TierSchema.nullable(), scope: ScopeSchema }),
   verdict: VerdictSchema,
   causes: z.array(
     z.object({
@@ -145,6 +150,8 @@ export const ReportSchema: z.ZodType<Report> = z.object({
     matches: z.array(z.object({ db: JsonNumber, count: JsonNumber, sampled: z.boolean(), estimate: SampleEstimateSchema.optional() })),
     pacing: z.array(ScanPacingSummarySchema).optional(),
     near: NearNameFindingSchema.optional(),
+    type: z.string().optional(),
+    field: z.object({ name: z.string(), present: z.boolean().nullable() }).optional(),
   }),
   headline: z.string(),
   unchecked: z.array(z.string()),

@@ -10,6 +10,8 @@ import type { CheckNode, Condition, ConclusionNode, Next, QuestionNode, Runbook 
 export interface Findings {
   verdict: Verdict;
   topCause: CauseId | null;
+  /** The asked exact key's type when it is there (`hash`, `string`, …); absent otherwise. */
+  keyType?: string;
 }
 
 export interface HistoryEntry {
@@ -43,7 +45,7 @@ export interface Session {
   updatedAt: string;
 }
 
-const FindingsSchema: z.ZodType<Findings> = z.object({ verdict: VerdictSchema, topCause: CauseIdSchema.nullable() });
+const FindingsSchema: z.ZodType<Findings> = z.object({ verdict: VerdictSchema, topCause: CauseIdSchema.nullable(), keyType: z.string().max(32).optional() });
 
 /** A session as stored between clicks and read back (src/slack/investigation.ts checks its records with it). */
 export const SessionSchema: z.ZodType<Session> = z.object({
@@ -131,6 +133,9 @@ export function conditionHolds(condition: Condition, answers: Record<string, str
   }
   if (condition.topCause !== undefined) {
     if (findings === null || findings.topCause === null || !condition.topCause.includes(findings.topCause)) return false;
+  }
+  if (condition.keyType !== undefined) {
+    if (findings?.keyType === undefined || !(condition.keyType as readonly string[]).includes(findings.keyType)) return false;
   }
   return true;
 }
@@ -396,7 +401,7 @@ export function createEngine(runbook: Runbook): Engine {
     const at = now.toISOString();
     const checked: Session = {
       ...session,
-      findings: { verdict: findings.verdict, topCause: findings.topCause },
+      findings: { verdict: findings.verdict, topCause: findings.topCause, ...(findings.keyType ? { keyType: findings.keyType } : {}) },
       history: [...session.history, { node: session.node, at, findings: { verdict: findings.verdict, topCause: findings.topCause } }],
     };
     return advance(checked, step.node.next, at);

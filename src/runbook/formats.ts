@@ -165,6 +165,19 @@ export function parseKeyPattern(text: string): Parsed<{ key: string }> {
   return { ok: true, key };
 }
 
+/** A hash field's name as given: one line, at most MAX_KEY_LENGTH characters (surrounding whitespace trimmed). */
+export function parseFieldName(text: string): Parsed<{ field: string }> {
+  const field = text.trim();
+  if (field === '') return { ok: false, message: 'The field is empty. Give the hash field that went missing, like token.' };
+  if (field.length > MAX_KEY_LENGTH) {
+    return { ok: false, message: `That field is ${field.length.toLocaleString('en-US')} characters long; give at most ${MAX_KEY_LENGTH.toLocaleString('en-US')}.` };
+  }
+  if (/[\u0000-\u001f\u007f]/.test(field)) {
+    return { ok: false, message: 'The field contains a line break or another control character. Give it on one line, like token.' };
+  }
+  return { ok: true, field };
+}
+
 // ---- target ----
 
 export type TargetAnswer =
@@ -235,6 +248,10 @@ export function parseAnswer(format: TextFormat, text: string, now: Date): Answer
     case 'key-pattern': {
       const r = parseKeyPattern(text);
       return r.ok ? { ok: true, value: r.key } : r;
+    }
+    case 'field-name': {
+      const r = parseFieldName(text);
+      return r.ok ? { ok: true, value: r.field } : r;
     }
     case 'target': {
       const r = parseTarget(text);

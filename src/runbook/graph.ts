@@ -32,6 +32,7 @@ function describeCondition(when: Condition): string {
   }
   if (when.verdict !== undefined) parts.push(`verdict ${when.verdict.join(' or ')}`);
   if (when.topCause !== undefined) parts.push(`top cause ${when.topCause.join(' or ')}`);
+  if (when.keyType !== undefined) parts.push(`the key is a ${when.keyType.join(' or ')}`);
   return parts.join(' and ');
 }
 

@@ -197,9 +197,9 @@ function checkConditions(
           });
         }
       }
-      const findings = when.verdict !== undefined || when.topCause !== undefined;
+      const findings = when.verdict !== undefined || when.topCause !== undefined || when.keyType !== undefined;
       if (findings && node.kind !== 'check' && !checkIds.some((c) => reach.get(c)?.has(id))) {
-        issues.push({ path: whenPath, message: '"verdict" and "topCause" are known only after a check node, and no check node comes before this one' });
+        issues.push({ path: whenPath, message: `${when.keyType !== undefined ? '"verdict", "topCause" and "keyType"' : '"verdict" and "topCause"'} are known only after a check node, and no check node comes before this one` });
       }
     }
   }

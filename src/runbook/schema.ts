@@ -8,7 +8,7 @@ const nodeId = z
   .regex(/^[a-z][a-z0-9-]*$/, 'a lower-case id of letters, digits and dashes, starting with a letter');
 
 /** Formats a free-text answer can declare; each has a parser in answers.ts. */
-export const TEXT_FORMATS = ['target', 'key-pattern', 'db-index', 'since', 'tier', 'text'] as const;
+export const TEXT_FORMATS = ['target', 'key-pattern', 'field-name', 'db-index', 'since', 'tier', 'text'] as const;
 export type TextFormat = (typeof TEXT_FORMATS)[number];
 
 /** A condition on what is known so far: earlier answers, or (after a check node) the findings. */
@@ -21,13 +21,15 @@ export const Condition = z
     verdict: z.array(z.enum(['explained', 'no-loss', 'inconclusive'])).min(1).optional(),
     /** After checks: the top-ranked cause is one of these. */
     topCause: z.array(z.enum(CAUSE_IDS)).min(1).optional(),
+    /** After checks: the asked exact key is there and holds one of these types (`hash`, `string`, `list`, …). */
+    keyType: z.array(z.enum(['string', 'hash', 'list', 'set', 'zset', 'stream'])).min(1).optional(),
   })
   .strict()
   .refine((c) => (c.answer === undefined) === (c.in === undefined), {
     message: '"answer" and "in" go together',
   })
-  .refine((c) => c.answer !== undefined || c.verdict !== undefined || c.topCause !== undefined, {
-    message: 'a condition needs "answer"/"in", "verdict" or "topCause"',
+  .refine((c) => c.answer !== undefined || c.verdict !== undefined || c.topCause !== undefined || c.keyType !== undefined, {
+    message: 'a condition needs "answer"/"in", "verdict", "topCause" or "keyType"',
   });
 export type Condition = z.infer<typeof Condition>;
 

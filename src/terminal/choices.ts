@@ -27,7 +27,7 @@ export interface Choice {
 }
 
 // These formats read a bare number as an answer, so a number cannot also mean "the n-th option".
-const FORMATS_TAKING_NUMBERS = new Set(['db-index', 'key-pattern', 'target', 'text']);
+const FORMATS_TAKING_NUMBERS = new Set(['db-index', 'key-pattern', 'field-name', 'target', 'text']);
 
 /** Options are numbered 1…n unless a number could also be an answer (db 2 is not "the second option"). */
 export function choicesOf(question: QuestionNode): Choice[] {

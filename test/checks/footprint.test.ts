@@ -53,3 +53,27 @@ describe('a diagnosis of a full cache that nothing else writes to', () => {
     }
   });
 });
+
+describe('the command kinds a diagnosis of an exact missing key sends', () => {
+  // Each command kind a server runs for the first time costs it a latency histogram (24,688 bytes), which a full
+  // cache pays for by evicting keys: the exact-key path sends as few kinds as its evidence needs.
+  it('looks the key up with the PTTL the TTL sample sends anyway, and asks SLOWLOG only when a removing command ran', async () => {
+    const server = await startRedis();
+    const admin = new Redis(server.port, '127.0.0.1');
+    try {
+      const write = admin.pipeline();
+      for (let i = 0; i < 200; i++) write.set(`session:${i}`, 'v');
+      await write.exec();
+      const kinds = async () => new Set([...String(await admin.call('INFO', 'commandstats')).matchAll(/^cmdstat_([^:]+):/gm)].map((m) => m[1]));
+      const before = await kinds();
+      const run = await runDiagnose(['--redis', server.url, '--key', 'session:gone', '--json', '--rate-interval', '0']);
+      expect(run.code, run.stderr).toBe(0);
+      const added = [...(await kinds())].filter((kind) => !before.has(kind)).sort();
+      expect(added).toEqual(['client|list', 'client|setname', 'config|get', 'pttl', 'scan']);
+    } finally {
+      admin.disconnect();
+      await stopRedis(server);
+    }
+  });
+});
+

@@ -59,7 +59,7 @@ describe('keyspace.presence', () => {
     expect(presence.sampleKeys).toEqual([]);
   });
 
-  it('checks an exact key with EXISTS in every db', async () => {
+  it('looks an exact key up in every db', async () => {
     const found = dataOf(await runSome(target, ['keyspace.presence'], 'session:1005'), 'keyspace.presence');
     expect(found.present).toBe(false);
     expect(found.matches).toEqual([{ db: 3, count: 1, sampled: false }]);

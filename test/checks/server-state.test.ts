@@ -84,12 +84,35 @@ describe('commands.deletion', () => {
     const locked = await startRedis(['--rename-command', 'SLOWLOG', '']);
     const lockedTarget = await open(locked.url);
     try {
+      // A DEL since start, so the SLOWLOG may hold one and is asked.
+      const deleter = stagingClient(locked.port);
+      await deleter.del('x');
+      deleter.disconnect();
       const deletion = dataOf(await runSome(lockedTarget, ['commands.deletion'], 'x'), 'commands.deletion');
       expect(deletion.slowlogRead).toBe(false);
       expect(deletion.slowlogError).toMatch(/^SLOWLOG GET is not available on 127\.0\.0\.1:\d+: ERR unknown command/);
     } finally {
       await lockedTarget.close();
       await stopRedis(locked);
+    }
+  });
+});
+
+describe('commands.deletion on a node that never ran a removing command', () => {
+  it('does not ask SLOWLOG, which cannot hold one: no reply, no new command kind for the server', async () => {
+    const fresh = await startRedis();
+    const freshTarget = await open(fresh.url);
+    const admin = stagingClient(fresh.port);
+    try {
+      await admin.set('kept', 'v');
+      const deletion = dataOf(await runSome(freshTarget, ['commands.deletion'], 'x'), 'commands.deletion');
+      expect(deletion.slowlogRead).toBe(true);
+      expect(deletion.slowlog).toEqual([]);
+      expect(String(await admin.info('commandstats'))).not.toMatch(/cmdstat_slowlog/);
+    } finally {
+      admin.disconnect();
+      await freshTarget.close();
+      await stopRedis(fresh);
     }
   });
 });

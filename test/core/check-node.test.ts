@@ -61,7 +61,7 @@ describe('runCheckNode', () => {
     expect(result.report.verdict).toBe('no-loss');
     expect(result.session.status).toBe('concluded');
     expect(result.conclusion?.title).toBe('The key is there');
-    expect(result.session.findings).toEqual({ verdict: 'no-loss', topCause: null });
+    expect(result.session.findings).toEqual({ verdict: 'no-loss', topCause: null, keyType: 'string' });
     // "13 of 12 checks done" came from a record check that reported without being planned.
     expect(planned).toContain('record');
     for (const id of seen) expect(planned).toContain(id);

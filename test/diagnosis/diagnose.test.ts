@@ -147,7 +147,7 @@ describe('diagnose', () => {
     const pattern = summaries(explainDiagnosis(makeEvidence('session:*'), runbook));
     const alone = [...summaries(explainDiagnosis(makeEvidence('session:17', onlyDb0), runbook)), ...summaries(explainDiagnosis(makeEvidence('session:*', onlyDb0), runbook))];
     for (const summary of [...exact, ...pattern, ...alone]) expect(summary.match(/\(/g)?.length ?? 0).toBeLessThanOrEqual(1);
-    expect(exact.join('\n')).toMatch(/session:17 is in none of the 15 other dbs with keys \(EXISTS in each\)/);
+    expect(exact.join('\n')).toMatch(/session:17 is in none of the 15 other dbs with keys \(looked up in each\)/);
     expect(pattern.join('\n')).toMatch(/no key matching session:\* in any of the 15 other dbs with keys \(5,000 keys scanned; every db scanned completely\)/);
     expect(alone.filter((summary) => summary.includes(' db'))).toEqual([
       'no other db holds any key (INFO keyspace)',

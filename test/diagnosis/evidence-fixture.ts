@@ -23,7 +23,7 @@ export function restartNode(address: string, startedAt: Date, restartedInWindow:
   };
 }
 
-export function healthyData(key: string, db = 0): { [K in Exclude<CheckId, 'info' | 'azure.resource' | 'azure.metrics' | 'azure.activity-log' | 'record'>]: CheckData[K] } {
+export function healthyData(key: string, db = 0): { [K in Exclude<CheckId, 'info' | 'keyspace.field-ttl' | 'azure.resource' | 'azure.metrics' | 'azure.activity-log' | 'record'>]: CheckData[K] } {
   return {
     'keyspace.presence': {
       pattern: key,

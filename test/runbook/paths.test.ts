@@ -13,6 +13,7 @@ const now = new Date('2026-11-26T06:00:00.000Z');
 const SAMPLE_TEXT: Record<TextFormat, string> = {
   target: 'redis://127.0.0.1:6390',
   'key-pattern': 'session:*',
+  'field-name': 'token',
   'db-index': '7',
   since: '2026-11-26T05:00Z',
   tier: 'MemoryOptimized_M10',
@@ -20,9 +21,11 @@ const SAMPLE_TEXT: Record<TextFormat, string> = {
 };
 
 const VERDICTS: Verdict[] = ['explained', 'no-loss', 'inconclusive'];
-const FINDINGS: Findings[] = VERDICTS.flatMap((verdict) =>
-  [null, ...CAUSE_IDS].map((topCause: CauseId | null) => ({ verdict, topCause })),
-);
+const FINDINGS: Findings[] = [
+  ...VERDICTS.flatMap((verdict) => [null, ...CAUSE_IDS].map((topCause: CauseId | null): Findings => ({ verdict, topCause }))),
+  // The key is there and is a hash: the walkthrough asks whether a field of it is missing.
+  { verdict: 'no-loss', topCause: null, keyType: 'hash' },
+];
 
 type Action = { label: string; apply: (engine: Engine, s: Session) => ReturnType<Engine['answer']> };
 

@@ -28,6 +28,10 @@ function memoryOfKeys(evidence: Evidence, memory: MemoryData) {
 }
 
 export function evictionSignals(evidence: Evidence): Signal[] {
+  const field = dataOf(evidence, 'keyspace.presence')?.field;
+  if (field?.present === false && !field.notAHash) {
+    return [{ cause: 'eviction', check: 'keyspace.presence', weight: -1, rulesOut: true, summary: `the key is there without field ${field.name}: eviction removes whole keys, never one field of a hash` }];
+  }
   const memory = dataOf(evidence, 'memory');
   if (!memory) return [];
   const signals: Signal[] = [];

@@ -9,8 +9,15 @@ export function expirationSignals(evidence: Evidence): Signal[] {
   const signals: Signal[] = [];
   const window = windowMs(evidence);
 
+  const presence = dataOf(evidence, 'keyspace.presence');
+  const missingField = presence?.field?.present === false && !presence.field.notAHash ? presence.field.name : null;
+  const fields = dataOf(evidence, 'keyspace.field-ttl');
+  const hashesExpireFields = fields !== null && fields.fieldsWithTtl > 0;
+  signals.push(...fieldSignals(evidence, missingField, window));
+
   const sample = dataOf(evidence, 'keyspace.ttl-sample');
-  if (sample) {
+  // A field missing from a key that is there: the key's own TTL does not bear on it.
+  if (sample && missingField === null) {
     const what = sample.siblingsOf ? `${sample.pattern} keys (siblings of ${sample.siblingsOf})` : `${sample.pattern} keys`;
     if (sample.sampled === 0) {
       signals.push({
@@ -20,11 +27,12 @@ export function expirationSignals(evidence: Evidence): Signal[] {
         summary: `no ${what} left in db ${sample.db} to sample TTLs from`,
       });
     } else if (sample.withTtl === 0) {
+      // Hashes whose fields carry TTLs expire field by field, and vanish with their last field: no key TTL needed.
       signals.push({
         cause: 'expiration',
         check: 'keyspace.ttl-sample',
-        weight: -0.7,
-        summary: `none of the ${formatCount(sample.sampled)} sampled ${what} carries a TTL`,
+        weight: hashesExpireFields ? 0 : -0.7,
+        summary: `none of the ${formatCount(sample.sampled)} sampled ${what} carries a TTL${hashesExpireFields ? ' on the key, but their hash fields do (below)' : ''}`,
       });
     } else {
       const share = sample.withTtl / sample.sampled;
@@ -72,11 +80,28 @@ export function expirationSignals(evidence: Evidence): Signal[] {
         summary: `expired_keys ${formatCount(memory.expiredKeys)} ${reach.phrase}`,
       });
     } else if (memory.expiredKeys === 0) {
+      const subkeys = memory.expiredSubkeys ?? 0;
       signals.push({
         cause: 'expiration',
         check: 'memory',
-        weight: reach.bounded ? -0.1 : -0.5,
+        // A hash emptied by field expiry counts in expired_subkeys, not expired_keys.
+        weight: subkeys > 0 || missingField !== null ? 0 : reach.bounded ? -0.1 : -0.5,
         summary: `expired_keys 0 ${reach.phrase}`,
+      });
+    }
+    if (memory.expiredSubkeys != null && memory.expiredSubkeys > 0) {
+      signals.push({
+        cause: 'expiration',
+        check: 'memory',
+        weight: missingField !== null ? 0.4 : 0.35,
+        summary: `expired_subkeys ${formatCount(memory.expiredSubkeys)} ${reach.phrase}: hash fields expired (HEXPIRE), and a hash whose last field expires is removed with it`,
+      });
+    } else if (memory.expiredSubkeys === 0 && missingField !== null) {
+      signals.push({
+        cause: 'expiration',
+        check: 'memory',
+        weight: reach.bounded ? -0.1 : -0.6,
+        summary: `expired_subkeys 0 ${reach.phrase}: no hash field has expired`,
       });
     }
   }
@@ -91,7 +116,24 @@ export function expirationSignals(evidence: Evidence): Signal[] {
     });
   }
 
+  if (rates?.expiredSubkeysPerSec != null && rates.expiredSubkeysPerSec > 0) {
+    signals.push({
+      cause: 'expiration',
+      check: 'rates',
+      weight: missingField !== null ? 0.3 : 0.2,
+      summary: `${formatCount(rates.expiredSubkeysPerSec)} hash fields/s expiring now (expired_subkeys, ${rateWindow(rates, evidence.now)})`,
+    });
+  }
+
   const line = keyspaceOf(evidence, evidence.query.db);
+  if (line && (line.subexpiry ?? 0) > 0) {
+    signals.push({
+      cause: 'expiration',
+      check: 'keyspace.presence',
+      weight: 0,
+      summary: `db ${line.db}: ${plural(line.subexpiry ?? 0, 'hash', 'hashes')} with field TTLs (keyspace subexpiry)`,
+    });
+  }
   if (line && line.keys > 0 && line.expires > 0) {
     signals.push({
       cause: 'expiration',
@@ -101,6 +143,39 @@ export function expirationSignals(evidence: Evidence): Signal[] {
     });
   }
   return signals;
+}
+
+/** What the field-TTL sample says: of the asked key's other fields, or of the sampled hashes. */
+function fieldSignals(evidence: Evidence, missingField: string | null, window: number): Signal[] {
+  const fields = dataOf(evidence, 'keyspace.field-ttl');
+  if (!fields) return [];
+  const check = 'keyspace.field-ttl' as const;
+  if (missingField !== null) {
+    const of = `of ${fields.pattern}`;
+    if (fields.fields === 0) return [{ cause: 'expiration', check, weight: 0, summary: `${fields.pattern} has no other field to read field TTLs from` }];
+    if (fields.fieldsWithTtl === 0) {
+      return [{ cause: 'expiration', check, weight: -0.5, summary: `none of the ${formatCount(fields.fields)} other fields ${of} carries a field TTL` }];
+    }
+    const spread = ttlSpread(fields.medianFieldTtlMs ?? 0, fields.minFieldTtlMs ?? 0, fields.maxFieldTtlMs ?? 0);
+    return [{
+      cause: 'expiration',
+      check,
+      weight: (fields.minFieldTtlMs ?? 0) <= window ? 0.75 : 0.55,
+      summary: `${formatCount(fields.fieldsWithTtl)} of the ${formatCount(fields.fields)} other fields ${of} carry a field TTL (${spread}): fields of this hash expire one by one`,
+    }];
+  }
+  if (fields.notSampled !== null || fields.hashes === 0) return [];
+  if (fields.hashesWithFieldTtl === 0) {
+    return [{ cause: 'expiration', check, weight: 0, summary: `none of the ${formatCount(fields.hashes)} sampled ${fields.pattern} hashes carries a field TTL` }];
+  }
+  const spread = ttlSpread(fields.medianFieldTtlMs ?? 0, fields.minFieldTtlMs ?? 0, fields.maxFieldTtlMs ?? 0);
+  const share = fields.hashesWithFieldTtl / fields.hashes;
+  return [{
+    cause: 'expiration',
+    check,
+    weight: ((fields.minFieldTtlMs ?? 0) <= window ? 0.6 : 0.4) * (share < 0.5 ? share * 2 : 1),
+    summary: `${formatCount(fields.hashesWithFieldTtl)} of ${formatCount(fields.hashes)} sampled ${fields.pattern} hashes carry field TTLs (${spread}): a hash whose last field expires is removed`,
+  }];
 }
 
 /** A TTL below this reads as short in the fixes. */

@@ -63,7 +63,7 @@ export function presenceSignals(evidence: Evidence): Signal[] {
         ? ['INFO keyspace', refusedNote]
         : presence.isPattern
           ? [`${plural(scanned, 'key')} scanned`, partial ? `${complete} of ${presence.dbsChecked.length} dbs scanned completely` : 'every db scanned completely', refusedNote]
-          : ['EXISTS in each', refusedNote];
+          : ['looked up in each', refusedNote];
     const searched =
       looked === 0
         ? 'no other db holds any key'

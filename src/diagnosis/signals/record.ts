@@ -7,7 +7,7 @@ import type { RecordData, RecordedChange, RecordedEventType, RecordedRemovals, R
 import { dataOf, startInterval } from '../evidence.ts';
 import type { Signal } from '../signal.ts';
 
-/** The cause each recorded keyevent proves; field removals (hdel, hexpired) prove none. */
+/** The cause each recorded keyevent proves; field removals (hdel, hexpired) and replaced values (overwritten, type_changed) prove none. */
 const CAUSE_OF: Record<RecordedEventType, CauseId | null> = {
   expired: 'expiration',
   evicted: 'eviction',
@@ -16,6 +16,8 @@ const CAUSE_OF: Record<RecordedEventType, CauseId | null> = {
   move_from: 'wrong-database',
   hdel: null,
   hexpired: null,
+  overwritten: null,
+  type_changed: null,
 };
 
 const VERB: Record<RecordedEventType, string> = {
@@ -26,6 +28,8 @@ const VERB: Record<RecordedEventType, string> = {
   move_from: 'moved to another db (MOVE)',
   hdel: 'stripped of hash fields (HDEL)',
   hexpired: 'stripped of hash fields by expiry',
+  overwritten: 'overwritten by a write (its old value replaced)',
+  type_changed: 'overwritten with another type',
 };
 
 /** Below the 0.3 a cause needs to be likely: what the record infers over a gap stays possible at most. */
