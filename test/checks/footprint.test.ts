@@ -69,7 +69,8 @@ describe('the command kinds a diagnosis of an exact missing key sends', () => {
       const run = await runDiagnose(['--redis', server.url, '--key', 'session:gone', '--json', '--rate-interval', '0']);
       expect(run.code, run.stderr).toBe(0);
       const added = [...(await kinds())].filter((kind) => !before.has(kind)).sort();
-      expect(added).toEqual(['client|list', 'client|setname', 'config|get', 'pttl', 'scan']);
+      // SELECT 0 is the one-database rule's probe (src/redis/databases.ts): a server that refuses it has only db 0.
+      expect(added).toEqual(['client|list', 'client|setname', 'config|get', 'pttl', 'scan', 'select']);
     } finally {
       admin.disconnect();
       await stopRedis(server);
