@@ -112,6 +112,8 @@ interface PendingWrite {
   deltas: SliceDelta[];
   /** Sent at least once: whether it was applied is asked before it is sent again. */
   sent: boolean;
+  /** Called once the write is applied: what waited for what it holds to be in the record (whenWritten). */
+  written: Array<() => void>;
 }
 
 /** `refused`: the write was applied, but the state Redis refused some of its commands (and why). */
@@ -148,6 +150,8 @@ export class HistoryWriter {
   private sequence = 0;
   private unconfirmed: PendingWrite | null = null;
   private writing: Promise<FlushResult> | null = null;
+  /** Callbacks for what is held now: they go with the next write and run once it is applied. */
+  private afterWrite: Array<() => void> = [];
   /** Removals taken in, for the benchmark. */
   received = 0;
   lastError: string | null = null;
@@ -266,6 +270,14 @@ export class HistoryWriter {
     for (const admitted of this.admission.admit(event)) this.dated.push(admitted);
   }
 
+  /**
+   * Runs `then` once everything held now is in the state Redis: what is said about an event (Slack) waits for the
+   * event to be recorded, so a recorder that dies just after never leaves a said event missing from its record.
+   */
+  whenWritten(then: () => void): void {
+    this.afterWrite.push(then);
+  }
+
   gap(from: number, to: number, why: string, address = ''): void {
     this.datedEvent({ type: 'gap', at: to, from, address, summary: why });
   }
@@ -318,8 +330,9 @@ export class HistoryWriter {
     this.unconfirmed = null;
     this.lastError = null;
     this.firstWritten = true;
-    // Written: the bitmaps go back to the pool for the next slices.
+    // Written: the bitmaps go back to the pool for the next slices, and what waited for it goes on.
     for (const delta of write.deltas) delta.release();
+    for (const then of write.written) then();
     // Minutes and hours that are over keep no state but their fill, which the next writes need.
     const now = this.options.now();
     const minute = Math.floor(now / MINUTE_MS);
@@ -410,7 +423,9 @@ export class HistoryWriter {
     write.call('HDEL', layout.meta, 'stoppedAt');
     write.call('PEXPIRE', layout.meta, retention);
     this.sequence += 1;
-    return { sequence: this.sequence, keys: write.keys, commands: write.commands, deltas: [...held.slices.values()].map((slice) => slice.delta), sent: false };
+    const written = this.afterWrite;
+    this.afterWrite = [];
+    return { sequence: this.sequence, keys: write.keys, commands: write.commands, deltas: [...held.slices.values()].map((slice) => slice.delta), sent: false, written };
   }
 
   /** Marks the record as stopped now (SIGTERM), so a reader knows the gap starts here and not at a crash. */

@@ -206,7 +206,8 @@ export class Recorder {
         },
         dated: (event) => {
           writer.datedEvent(event);
-          announcer?.dated(event);
+          // Said once recorded: the record a Diagnose click reads holds what the message says.
+          if (announcer) writer.whenWritten(() => announcer.dated(event));
         },
         clients: (clients) => {
           for (const client of clients) {
