@@ -23,7 +23,8 @@ export function sliceFalsePositiveRate(items: number): number {
 /** The rate at capacity, the bound a reader states. */
 export const SLICE_FALSE_POSITIVE_RATE = sliceFalsePositiveRate(SLICE_CAPACITY);
 
-function fmix32(h: number): number {
+/** murmur3's 32-bit finaliser: spreads every input bit over the output (also the proof budget's sample hash). */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -6,21 +6,12 @@
 // 1 in 8 … of the keys, chosen by a hash of the key's name, so every recorder and reader agrees which keys are in the
 // sample. A slice that would go over the budget is not opened: keys are then counted but kept in no filter (1 in 0)
 // until the day ends. Each change of the share is written with its time (the record's `sampling` hash).
-import { SLICE_STATE_BYTES } from './bloom.ts';
+import { fmix32, SLICE_STATE_BYTES } from './bloom.ts';
 import { DAY_MS } from './layout.ts';
 
 export const DEFAULT_PROOF_BYTES_PER_DAY = 64 * 1_048_576;
 /** At most 1 in 2^20 before the budget is spent. */
 const MAX_LEVEL = 20;
-
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** The hash that places a key in or out of a sample: its whole name (whatever the db), independent of the filter's hashes. */
 export function sampleHash(key: string): number {
