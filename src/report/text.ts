@@ -189,7 +189,7 @@ export function renderText(report: Report, options: TextOptions): string {
 function renderCause(cause: CauseReport, width: number, paint: Paint, headline?: string): string[] {
   const explanationFirst = headline !== undefined;
   const lines = [
-    `${paint(LIKELIHOOD_STYLE[cause.likelihood], `● ${cause.likelihood.toUpperCase()}${cause.confirmed ? ', CONFIRMED by the record' : ''}`)}  ${paint('bold', printable(cause.title))}${paint('dim', `  (${cause.id}, score ${cause.score.toFixed(2)})`)}`,
+    `${paint(LIKELIHOOD_STYLE[cause.likelihood], `● ${cause.likelihood.toUpperCase()}${cause.confirmed ? ', CONFIRMED by the record' : ''}`)}  ${paint('bold', printable(cause.title))}${paint('dim', `  (${cause.id})`)}`,
   ];
   const explanation = cause.explanation ? wrap(cause.explanation, width, '  ').map((line) => paint('dim', line)) : [];
   if (explanationFirst) lines.push(...explanation);

@@ -54,7 +54,7 @@ describe('the report on staged evidence', () => {
 
       Verdict: EXPLAINED   scope inferred: partial, tier unknown
 
-      ● LIKELY  Keys deleted by a client (DEL, UNLINK, HDEL, GETDEL)  (deletion, score 0.90)
+      ● LIKELY  Keys deleted by a client (DEL, UNLINK, HDEL, GETDEL)  (deletion)
         +  client billing-worker (10.1.1.7:41000) last ran UNLINK on db 0 (CLIENT LIST)
         +  none of the 50 sampled user:* keys carries a TTL and evicted_keys is 0: only a command removes
            such keys, and nothing else can have removed these keys (expiration, eviction, replication,
@@ -110,7 +110,7 @@ describe('the report on staged evidence', () => {
 
       Verdict: EXPLAINED   scope inferred: partial, tier unknown
 
-      ● LIKELY  The keys are in another database  (wrong-database, score 0.77)
+      ● LIKELY  The keys are in another database  (wrong-database)
         +  session:17 is not in db 0 but exists in db 4 (1 key), and nothing else can have removed these
            keys (expiration, eviction, replication, deletion, flush and instance failure excluded by
            strong evidence against each): wrong database is what is left
@@ -160,7 +160,7 @@ describe('the report on staged evidence', () => {
 
       Verdict: EXPLAINED   scope inferred: partial, tier unknown
 
-      ● LIKELY  Keys expired (their TTL ran out)  (expiration, score 0.96)
+      ● LIKELY  Keys expired (their TTL ran out)  (expiration)
         +  50 of 50 sampled session:* keys (siblings of session:17) carry a TTL (all 4.5 min); every
            sampled TTL is shorter than the 1 h since the keys were last seen, so keys like these run out
            within it, and nothing else can have removed these keys (eviction, replication, deletion,
@@ -204,7 +204,7 @@ describe('the report on staged evidence', () => {
 
       Verdict: EXPLAINED   scope complete, tier unknown
 
-      ● LIKELY  The node restarted or was replaced without its data  (instance-failure, score 0.71)
+      ● LIKELY  The node restarted or was replaced without its data  (instance-failure)
         +  10.0.0.4:6379 restarted at 05:50:00 UTC (up 10 min), after the keys were last seen at 05:00:00
            UTC
         +  db 0 holds 0 keys after the restart
