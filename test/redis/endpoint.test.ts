@@ -11,7 +11,7 @@ import { renderText } from '../../src/report/text.ts';
 import { targetLine } from '../../src/slack/blocks/verdict.ts';
 import { diagnoseAt } from '../scenarios/support.ts';
 import { startAmrEndpoint } from '../support/amr-endpoint.ts';
-import { startRedis, stopAllRedis } from '../support/redis-server.ts';
+import { startRedis, stopAllRedis, stopRedis } from '../support/redis-server.ts';
 
 const fixture = (path: string) => parseInfo(readFileSync(join(import.meta.dirname, '../fixtures', path), 'utf8'));
 
@@ -96,6 +96,7 @@ describe("the scan pacing's load reading", () => {
       }
     } finally {
       await amr.stop();
+      await stopRedis(redis);
     }
   });
 });
