@@ -140,7 +140,17 @@ export function evictionSignals(evidence: Evidence): Signal[] {
   }
 
   const rates = dataOf(evidence, 'rates');
-  if (rates && rates.evictedPerSec !== null && rates.evictedPerSec > 0) {
+  // The evictions the rate stands for, keyloss's own left out: one alone is no rate (a counter moves in whole events),
+  // and one is what a buffer of keyloss's own connection can cost a full cache: said, never weighed.
+  const evictedInInterval = rates?.evictedPerSec ? Math.round((rates.evictedPerSec * rates.intervalMs) / 1000) : 0;
+  if (rates && evictedInInterval === 1) {
+    signals.push({
+      cause: 'eviction',
+      check: 'rates',
+      weight: 0,
+      summary: `1 key evicted while the rates were measured (${rateWindow(rates, evidence.now)}): a single eviction is within what keyloss's own connection can cause on a full cache, so no rate is told from it${ownEvictions(rates)}`,
+    });
+  } else if (rates && rates.evictedPerSec !== null && rates.evictedPerSec > 0) {
     signals.push({
       cause: 'eviction',
       check: 'rates',
