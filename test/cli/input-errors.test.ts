@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSince } from '../../src/runbook/formats.ts';
-import { runDiagnose as keyloss, runKeyloss, type Run } from '../support/keyloss-cli.ts';
+import { oneLine, runDiagnose as keyloss, runKeyloss } from '../support/keyloss-cli.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 
 let redis: RedisProcess;
@@ -27,13 +27,6 @@ afterAll(async () => {
   http?.close();
   await stopAllRedis();
 });
-
-function oneLine(run: Run, code: number): string {
-  expect(run.code, run.stderr).toBe(code);
-  const lines = run.stderr.trimEnd().split('\n');
-  expect(lines, run.stderr).toHaveLength(1);
-  return lines[0] ?? '';
-}
 
 describe('keyloss diagnose: errors about the input', () => {
   it('a db the server does not have: exit 2, the number of databases it has, never "SELECT is not available"', async () => {

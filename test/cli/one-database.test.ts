@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDiagnose as keyloss, type Run } from '../support/keyloss-cli.ts';
+import { oneLine, runDiagnose as keyloss } from '../support/keyloss-cli.ts';
 import { startCluster, type LocalCluster } from '../support/cluster.ts';
 import { startRedis, stopAllRedis, type RedisProcess } from '../support/redis-server.ts';
 import { open, runSome } from '../checks/support.ts';
@@ -40,13 +40,6 @@ afterAll(async () => {
   await cluster?.stop();
   await stopAllRedis();
 });
-
-function oneLine(run: Run, code: number): string {
-  expect(run.code, run.stderr).toBe(code);
-  const lines = run.stderr.trimEnd().split('\n');
-  expect(lines, run.stderr).toHaveLength(1);
-  return lines[0] ?? '';
-}
 
 interface Cause {
   id: string;

@@ -1,6 +1,7 @@
 // keyloss commands (`diagnose`, `watch`, `record`) as a child process, as a script would run it: exit code, stdout and stderr.
 import { execFile, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 const ENTRY = fileURLToPath(new URL('./keyloss-entry.ts', import.meta.url));
 
@@ -28,4 +29,12 @@ export function runKeyloss(command: string, args: string[], env: NodeJS.ProcessE
     });
     onSpawn?.(child);
   });
+}
+
+/** The one line a refused command wrote on stderr, after checking it exited with `code` and wrote nothing else. */
+export function oneLine(run: Run, code: number): string {
+  expect(run.code, run.stderr).toBe(code);
+  const lines = run.stderr.trimEnd().split('\n');
+  expect(lines, run.stderr).toHaveLength(1);
+  return lines[0] ?? '';
 }
